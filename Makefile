@@ -1,0 +1,76 @@
+# Fieldloop: `make demo` to try it, `make test` to check it. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.12
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DEMO_SIZE ?= small
+DEMO_SEED ?= 42
+HOST ?= 127.0.0.1
+PORT ?= 8000
+APT_PACKAGES := chromium fonts-wqy-microhei gettext
+
+.PHONY: help install system-deps demo serve test test-fast lint typecheck bench messages clean
+
+help:
+	@echo "make demo   - install everything, build a demo company on SQLite, serve it on http://$(HOST):$(PORT)"
+	@echo "make test   - install what tests need and run the whole suite (browser tests included)"
+	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make lint   - ruff and mypy"
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Debian packages the product needs on the machine: a browser for tests, a CJK font, gettext.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+locale/.compiled: $(VENV)/.installed $(wildcard locale/*/LC_MESSAGES/django.po)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+	@touch $@
+
+install: system-deps $(VENV)/.installed node_modules/.installed locale/.compiled
+
+demo: install
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py demo_data --size $(DEMO_SIZE) --seed $(DEMO_SEED) --if-empty
+	@$(PY) manage.py demo_logins
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+serve: install
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) manage.py makemigrations --check --dry-run -v 0 --settings=fieldloop.settings_test
+	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
+
+bench: install
+	$(PY) -m bench $(BENCH_ARGS)
+
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
+
+clean:
+	rm -rf $(VENV) node_modules var locale/.compiled

@@ -1,0 +1,117 @@
+"""The JSON API at /api/v1/: authentication, the one error format, and every app's router."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from core.errors import ErrorCode, ServiceError
+from org.models import Employee
+from org.services import api_token_authenticate
+
+
+def _activate_language(request: HttpRequest, employee: Employee) -> None:
+    translation.activate(employee.language)
+    request.LANGUAGE_CODE = employee.language  # type: ignore[attr-defined]
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's login session (with Django's CSRF check on unsafe methods)."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Employee | None:
+        employee: Employee | None = getattr(request, "employee", None)
+        if employee is None or not employee.is_active:
+            return None
+        return employee
+
+
+class TokenAuth(HttpBearer):
+    """A personal API token: `Authorization: Bearer flp_…`."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Employee | None:
+        employee = api_token_authenticate(token)  # raises a clear error for revoked/expired tokens
+        request.employee = employee  # type: ignore[attr-defined]
+        request.user = employee.user
+        _activate_language(request, employee)
+        return employee
+
+
+api = NinjaAPI(
+    title="Fieldloop API",
+    version="1",
+    description="Field sales CRM. Every create takes a client-generated UUID (`Idempotency-Key`) and is applied once.",
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+)
+
+
+def error_response(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(ServiceError)
+def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return error_response(request, exc.status, exc.as_dict())
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", []) if part not in ("body", "query", "path", "header", "payload")]
+        fields.setdefault(".".join(loc) or "__all__", []).append(_validation_message(error))
+    body = {"code": ErrorCode.INVALID, "message": _("Please correct the errors below."), "fields": fields}
+    return error_response(request, 422, body)
+
+
+def _validation_message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in {"int_parsing", "int_type"}:
+        return _("Enter a whole number.")
+    if kind in {"uuid_parsing", "uuid_type"}:
+        return _("Enter a valid UUID.")
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return _("Enter a valid date.")
+    if kind == "string_too_long":
+        return _("This value is too long.")
+    if kind in {"string_type", "bool_parsing", "bool_type", "dict_type", "list_type", "model_attributes_type"}:
+        return _("This value has the wrong type.")
+    if kind == "enum":
+        return _("Choose one of the allowed values.")
+    return str(error.get("msg", _("This value is not valid.")))
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = {"code": ErrorCode.UNAUTHENTICATED, "message": _("Log in or send a valid API token."), "fields": {}}
+    return error_response(request, 401, body)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, {"code": ErrorCode.NOT_FOUND, "message": _("Not found."), "fields": {}})
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = ErrorCode.FORBIDDEN if exc.status_code == 403 else ErrorCode.INVALID
+    message = _("CSRF check failed.") if exc.status_code == 403 else str(exc)
+    return error_response(request, exc.status_code, {"code": code, "message": message, "fields": {}})
+
+
+def register_routers() -> None:
+    from org.api import router as org_router
+
+    api.add_router("/", org_router)
+
+
+register_routers()

@@ -1,0 +1,17 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from org import auth_views as org_auth_views
+from org import views as org_views
+
+from .api import api
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("login/", org_auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("signup/", org_auth_views.signup, name="signup"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("", include("org.urls")),
+]

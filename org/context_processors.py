@@ -1,0 +1,34 @@
+"""Navigation for the web UI shell: what the signed-in employee may open."""
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .permissions import Permission, has_permission
+
+# (url name, label, icon, permission needed or None, shown in the phone's bottom bar)
+NAVIGATION: list[tuple[str, Any, str, Permission | None, bool]] = [
+    ("home", _("Home"), "ti-home", None, True),
+    ("employee_list", _("Employees"), "ti-users", Permission.VIEW_EMPLOYEES, True),
+    ("department_tree", _("Departments"), "ti-sitemap", Permission.VIEW_DEPARTMENTS, True),
+    ("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION, False),
+    ("profile", _("Profile"), "ti-user-circle", None, True),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    employee = getattr(request, "employee", None)
+    if employee is None:
+        return {"nav_items": [], "languages": settings.LANGUAGES}
+    path = request.path
+    items = []
+    for name, label, icon, permission, in_bottom_bar in NAVIGATION:
+        if permission is not None and not has_permission(employee, permission):
+            continue
+        url = reverse(name)
+        active = path == url if name == "home" else path.startswith(url)
+        items.append({"url": url, "label": label, "icon": icon, "active": active, "bottom": in_bottom_bar})
+    return {"nav_items": items, "languages": settings.LANGUAGES, "employee": employee}

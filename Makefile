@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_PACKAGES := chromium fonts-wqy-microhei gettext
 
-.PHONY: help install system-deps demo serve test test-fast lint typecheck bench messages clean
+.PHONY: help install system-deps demo serve test lint bench messages openapi clean
 
 help:
 	@echo "make demo   - install everything, build a demo company on SQLite, serve it on http://$(HOST):$(PORT)"
@@ -74,3 +74,8 @@ messages: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) node_modules var locale/.compiled
+
+openapi: $(VENV)/.installed
+	$(PY) -c "import django, json, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'fieldloop.settings_test'); django.setup(); \
+	from django.utils import translation; from fieldloop.api import api; translation.activate('en'); \
+	open('docs/openapi.json', 'w').write(json.dumps(api.get_openapi_schema(path_prefix='/api/v1/'), indent=2, sort_keys=True, ensure_ascii=False) + '\n')"

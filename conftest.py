@@ -45,27 +45,46 @@ class Cast:
 
 
 def build_cast() -> Cast:
-    org = OrganizationFactory(name="华东机械")
-    root = DepartmentFactory(org=org, name="华东机械")
-    sales = DepartmentFactory(org=org, name="销售部", parent=root)
-    shanghai = DepartmentFactory(org=org, name="上海分公司", parent=sales)
-    beijing = DepartmentFactory(org=org, name="北京分公司", parent=sales)
-    admin = EmployeeFactory(department=root, role=Role.ADMIN, name="Ada", user__username="ada")
-    director = EmployeeFactory(department=sales, role=Role.DIRECTOR, name="Dora", user__username="dora")
-    manager = EmployeeFactory(department=shanghai, role=Role.MANAGER, name="Mia", user__username="mia", manager=director)
-    rep = EmployeeFactory(department=shanghai, role=Role.REP, name="Rex", user__username="rex", manager=manager)
-    rep2 = EmployeeFactory(department=shanghai, role=Role.REP, name="Ria", user__username="ria", manager=manager)
-    other_branch_rep = EmployeeFactory(department=beijing, role=Role.REP, name="Ben", user__username="ben")
+    org = OrganizationFactory.create(name="华东机械")
+    root = DepartmentFactory.create(org=org, name="华东机械")
+    sales = DepartmentFactory.create(org=org, name="销售部", parent=root)
+    shanghai = DepartmentFactory.create(org=org, name="上海分公司", parent=sales)
+    beijing = DepartmentFactory.create(org=org, name="北京分公司", parent=sales)
+    admin = EmployeeFactory.create(department=root, role=Role.ADMIN, name="Ada", user__username="ada")
+    director = EmployeeFactory.create(department=sales, role=Role.DIRECTOR, name="Dora", user__username="dora")
+    manager = EmployeeFactory.create(
+        department=shanghai, role=Role.MANAGER, name="Mia", user__username="mia", manager=director
+    )
+    rep = EmployeeFactory.create(department=shanghai, role=Role.REP, name="Rex", user__username="rex", manager=manager)
+    rep2 = EmployeeFactory.create(department=shanghai, role=Role.REP, name="Ria", user__username="ria", manager=manager)
+    other_branch_rep = EmployeeFactory.create(department=beijing, role=Role.REP, name="Ben", user__username="ben")
     for dept, boss in ((root, admin), (sales, director), (shanghai, manager)):
         dept.manager = boss
         dept.save(update_fields=["manager"])
-    other_org = OrganizationFactory(name="对手公司")
-    other_root = DepartmentFactory(org=other_org, name="对手公司")
-    outsider = EmployeeFactory(department=other_root, role=Role.ADMIN, name="Otto", user__username="otto")
+    other_org = OrganizationFactory.create(name="对手公司")
+    other_root = DepartmentFactory.create(org=other_org, name="对手公司")
+    outsider = EmployeeFactory.create(department=other_root, role=Role.ADMIN, name="Otto", user__username="otto")
     return Cast(
-        org=org, root=root, sales=sales, shanghai=shanghai, beijing=beijing, admin=admin, director=director,
-        manager=manager, rep=rep, rep2=rep2, other_branch_rep=other_branch_rep, other_org=other_org, outsider=outsider,
+        org=org,
+        root=root,
+        sales=sales,
+        shanghai=shanghai,
+        beijing=beijing,
+        admin=admin,
+        director=director,
+        manager=manager,
+        rep=rep,
+        rep2=rep2,
+        other_branch_rep=other_branch_rep,
+        other_org=other_org,
+        outsider=outsider,
     )
+
+
+def sign_in(client: Client, username: str, password: str) -> bool:
+    """Sign in through the real login form (lockout checks included); True if it worked."""
+    response = client.post("/login/", {"username": username, "password": password}, HTTP_HOST="127.0.0.1")
+    return response.status_code == 302
 
 
 @pytest.fixture

@@ -22,9 +22,36 @@ DEMO_ORG_NAME = "华东机械有限公司"
 
 REGIONS = ["华东大区", "华北大区", "华南大区", "西南大区", "华中大区", "东北大区", "西北大区"]
 CITIES = [
-    "上海", "北京", "广州", "深圳", "杭州", "南京", "成都", "重庆", "武汉", "西安",
-    "苏州", "天津", "长沙", "郑州", "青岛", "宁波", "厦门", "合肥", "济南", "沈阳",
-    "大连", "昆明", "福州", "无锡", "哈尔滨", "长春", "南昌", "贵阳", "南宁", "太原",
+    "上海",
+    "北京",
+    "广州",
+    "深圳",
+    "杭州",
+    "南京",
+    "成都",
+    "重庆",
+    "武汉",
+    "西安",
+    "苏州",
+    "天津",
+    "长沙",
+    "郑州",
+    "青岛",
+    "宁波",
+    "厦门",
+    "合肥",
+    "济南",
+    "沈阳",
+    "大连",
+    "昆明",
+    "福州",
+    "无锡",
+    "哈尔滨",
+    "长春",
+    "南昌",
+    "贵阳",
+    "南宁",
+    "太原",
 ]
 TEAMS = ["一组", "二组", "三组", "四组", "五组", "六组"]
 
@@ -100,12 +127,20 @@ def _build_org(ctx: DemoContext) -> None:
         ctx.departments.append(d)
         return d
 
-    def person(role: Role, dept: Department, username: str, manages: Department | None = None,
-               manager: Employee | None = None) -> Employee:
+    def person(
+        role: Role, dept: Department, username: str, manages: Department | None = None, manager: Employee | None = None
+    ) -> Employee:
         joined = ctx.today - timedelta(days=ctx.rng.randint(30, 2000))
         e = Employee(
-            org=org, name=ctx.faker.name(), phone=people.phone(), employee_number=people.next_number(),
-            department=dept, role=role, manager=manager, joined_on=joined, language="zh-hans",
+            org=org,
+            name=ctx.faker.name(),
+            phone=people.phone(),
+            employee_number=people.next_number(),
+            department=dept,
+            role=role,
+            manager=manager,
+            joined_on=joined,
+            language="zh-hans",
         )
         pending.append((e, username, manages))
         return e
@@ -156,8 +191,15 @@ def _build_org(ctx: DemoContext) -> None:
     ctx.employees = [e for e, _, _ in pending]
     first_rep = next(e for e in ctx.employees if e.role == Role.REP)
     first_manager = next(e for e in ctx.employees if e.pk == first_rep.manager_id)
-    for role, e in ((Role.ADMIN, admin), (Role.DIRECTOR, director), (Role.MANAGER, first_manager), (Role.REP, first_rep)):
-        ctx.logins.append(DemoLogin(role=str(role.label), username=e.user.username, name=e.name, department=e.department.name))
+    for role, e in (
+        (Role.ADMIN, admin),
+        (Role.DIRECTOR, director),
+        (Role.MANAGER, first_manager),
+        (Role.REP, first_rep),
+    ):
+        ctx.logins.append(
+            DemoLogin(role=str(role.label), username=e.user.username, name=e.name, department=e.department.name)
+        )
 
 
 # Each domain appends its step; they run in order inside one transaction.
@@ -185,5 +227,7 @@ def demo_logins() -> list[DemoLogin]:
     for role in (Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.REP):
         e = Employee.objects.filter(org=org, role=role).select_related("user", "department").order_by("id").first()
         if e is not None:
-            logins.append(DemoLogin(role=str(role.label), username=e.user.username, name=e.name, department=e.department.name))
+            logins.append(
+                DemoLogin(role=str(role.label), username=e.user.username, name=e.name, department=e.department.name)
+            )
     return logins

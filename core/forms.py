@@ -6,15 +6,16 @@ from .errors import ServiceError
 
 
 def add_service_error(form: forms.Form, error: ServiceError) -> None:
-    """Put a service's field errors on the form's fields (unknown fields become form-wide errors)."""
-    placed = False
-    for name, messages in error.fields.items():
-        for message in messages:
-            if name in form.fields:
-                form.add_error(name, str(message))
-                placed = True
-    if not placed:
+    """Put a service's field errors on the form's fields (`parent` may be the form's `parent_id`).
+
+    Messages for fields the form does not have, or an error without fields, become form-wide errors.
+    """
+    if not error.fields:
         form.add_error(None, str(error.message))
+    for name, messages in error.fields.items():
+        target = name if name in form.fields else f"{name}_id" if f"{name}_id" in form.fields else None
+        for message in messages:
+            form.add_error(target, str(message))
 
 
 class StyledForm(forms.Form):

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ M = TypeVar("M", bound=Model)
 
 
 @dataclass
-class Page(Generic[M]):
+class Page[M: Model]:
     items: list[M]
     next_cursor: str | None
 
@@ -57,7 +57,9 @@ def _decode(cursor: str, size: int) -> list[Any]:
     return [typed(v) for v in values]
 
 
-def keyset_page(queryset: QuerySet[M], *, ordering: tuple[str, ...], cursor: str | None, limit: int) -> Page[M]:
+def keyset_page[M: Model](
+    queryset: QuerySet[M], *, ordering: tuple[str, ...], cursor: str | None, limit: int
+) -> Page[M]:
     """One page of `queryset` ordered by `ordering` (e.g. ("name", "id") or ("-created_at", "-id"))."""
     fields = [f.lstrip("-") for f in ordering]
     qs = queryset.order_by(*ordering)

@@ -1,11 +1,13 @@
 """/api/v1/ endpoints for the current user, departments and employees: thin shells over services and selectors."""
 
+import json
 import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
-from ninja import Header, Query, Router
+from ninja import Header, Query, Router, Status
 
 from core.pagination import keyset_page
 
@@ -77,7 +79,11 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "language": actor.language,
         "department": {"id": actor.department_id, "name": actor.department.name},
         "organization": {
-            "id": org.pk, "name": org.name, "time_zone": org.time_zone, "currency": org.currency, "language": org.language
+            "id": org.pk,
+            "name": org.name,
+            "time_zone": org.time_zone,
+            "currency": org.currency,
+            "language": org.language,
         },
         "data_scope": org.data_scope_for(actor.role),
         "permissions": sorted(ROLE_PERMISSIONS[Role(actor.role)]),
@@ -110,7 +116,7 @@ def department_detail(request: HttpRequest, department_id: int) -> dict[str, Any
 @router.post("/departments", response={201: DepartmentOut, **ERRORS})
 def department_create(
     request: HttpRequest, payload: DepartmentCreateIn, idempotency_key: uuid.UUID = IdempotencyKey
-) -> tuple[int, Any]:
+) -> Status[Any]:
     actor = actor_of(request)
 
     def create() -> tuple[int, Any]:
@@ -118,7 +124,7 @@ def department_create(
         return 201, _jsonable(department_out(department))
 
     result = run_idempotent(actor=actor, key=idempotency_key, operation="department.create", create=create)
-    return result.status_code, result.body
+    return Status(result.status_code, result.body)
 
 
 @router.patch("/departments/{department_id}", response={200: DepartmentOut, **ERRORS})
@@ -169,7 +175,7 @@ def employee_detail(request: HttpRequest, employee_id: int) -> dict[str, Any]:
 @router.post("/employees", response={201: EmployeeOut, **ERRORS})
 def employee_create(
     request: HttpRequest, payload: EmployeeCreateIn, idempotency_key: uuid.UUID = IdempotencyKey
-) -> tuple[int, Any]:
+) -> Status[Any]:
     actor = actor_of(request)
 
     def create() -> tuple[int, Any]:
@@ -177,7 +183,7 @@ def employee_create(
         return 201, _jsonable(employee_out(employee))
 
     result = run_idempotent(actor=actor, key=idempotency_key, operation="employee.create", create=create)
-    return result.status_code, result.body
+    return Status(result.status_code, result.body)
 
 
 @router.patch("/employees/{employee_id}", response={200: EmployeeOut, **ERRORS})
@@ -196,7 +202,4 @@ def employee_leave(request: HttpRequest, employee_id: int, payload: EmployeeLeav
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     """Stored replies must be JSON: dates become ISO strings."""
-    from django.core.serializers.json import DjangoJSONEncoder
-    import json
-
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))

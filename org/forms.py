@@ -107,6 +107,4 @@ class LanguageForm(StyledForm):
 
 class ApiTokenForm(StyledForm):
     name = forms.CharField(label=_("Token name"), max_length=80)
-    expires_on = forms.DateField(
-        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -38,7 +38,12 @@ def run_idempotent(
         with transaction.atomic():
             status_code, body = create()
             IdempotencyRecord.objects.create(
-                org_id=actor.org_id, key=key, employee=actor, operation=operation, status_code=status_code, response=body
+                org_id=actor.org_id,
+                key=key,
+                employee=actor,
+                operation=operation,
+                status_code=status_code,
+                response=body,
             )
     except IntegrityError:
         winner = IdempotencyRecord.objects.filter(org_id=actor.org_id, key=key).first()

@@ -16,9 +16,7 @@ class EmployeeLanguageMiddleware:
         employee: Employee | None = None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            employee = (
-                Employee.objects.select_related("org", "department", "user").filter(user_id=user.pk).first()
-            )
+            employee = Employee.objects.select_related("org", "department", "user").filter(user_id=user.pk).first()
         request.employee = employee  # type: ignore[attr-defined]
         if employee is not None:
             translation.activate(employee.language)

@@ -1,6 +1,5 @@
 """Organizations (tenants), their department tree, employees and API tokens."""
 
-
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
@@ -53,9 +52,13 @@ class Organization(TimeStampedModel):
     """The tenant: every business row belongs to one."""
 
     name = models.CharField(_("name"), max_length=120)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
+    )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
-    language = models.CharField(_("default language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)
+    language = models.CharField(
+        _("default language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
+    )
     data_scopes = models.JSONField(_("data scope per role"), default=default_data_scopes)
 
     class Meta:
@@ -95,7 +98,12 @@ class Department(OrgScopedModel):
 
     name = models.CharField(_("name"), max_length=120)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent department")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent department"),
     )
     manager = models.ForeignKey(
         "Employee",
@@ -196,7 +204,9 @@ class Employee(OrgScopedModel):
 class ApiToken(OrgScopedModel):
     """A personal API token. Only its SHA-256 is stored; the token is shown once."""
 
-    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("employee"))
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("employee")
+    )
     name = models.CharField(_("name"), max_length=80)
     prefix = models.CharField(_("prefix"), max_length=12)
     token_hash = models.CharField(max_length=64, unique=True)
@@ -239,5 +249,3 @@ class AuditEntry(OrgScopedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["org", "object_type", "object_id", "created_at"], name="audit_object")]
-
-

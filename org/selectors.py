@@ -24,7 +24,7 @@ from django.db.models import Model, Q, QuerySet
 
 from core.errors import not_found
 
-from .models import DataScope, Department, Employee, Organization
+from .models import DataScope, Department, Employee, EmployeeQuerySet, Organization
 from .permissions import Permission, has_permission
 
 M = TypeVar("M", bound=Model)
@@ -72,7 +72,7 @@ def visibility_for(actor: Employee) -> Visibility:
     return visibility
 
 
-def visible_employees(*, actor: Employee) -> QuerySet[Employee]:
+def visible_employees(*, actor: Employee) -> EmployeeQuerySet:
     """Employees (active and left) whose rows the actor may see; the actor is always among them."""
     if not actor.is_active:
         return Employee.objects.none()
@@ -80,7 +80,7 @@ def visible_employees(*, actor: Employee) -> QuerySet[Employee]:
     return Employee.objects.filter(org_id=actor.org_id).filter(visibility.employee_condition)
 
 
-def scope_to_visible(queryset: QuerySet[M], *, actor: Employee, owner_field: str = "owner") -> QuerySet[M]:
+def scope_to_visible[M: Model](queryset: QuerySet[M], *, actor: Employee, owner_field: str = "owner") -> QuerySet[M]:
     """Narrow any org-scoped queryset to the rows the actor may see, by the row's owner."""
     if not actor.is_active:
         return queryset.none()
@@ -100,11 +100,14 @@ def can_change_owned_by(*, actor: Employee, owner: Employee) -> bool:
     """May the actor change a row owned by `owner`? Their own, or a visible one with the right permission."""
     if owner.pk == actor.pk:
         return actor.is_active
-    return has_permission(actor, Permission.CHANGE_SUBORDINATE_RECORDS) and can_see_employee(actor=actor, employee=owner)
+    return has_permission(actor, Permission.CHANGE_SUBORDINATE_RECORDS) and can_see_employee(
+        actor=actor, employee=owner
+    )
 
 
-def employee_list(*, actor: Employee, department: Department | None = None, include_left: bool = False,
-                  search: str = "") -> QuerySet[Employee]:
+def employee_list(
+    *, actor: Employee, department: Department | None = None, include_left: bool = False, search: str = ""
+) -> EmployeeQuerySet:
     qs = visible_employees(actor=actor).select_related("department", "manager", "user")
     if department is not None:
         qs = qs.filter(department__path__startswith=department.path)
@@ -117,7 +120,9 @@ def employee_list(*, actor: Employee, department: Department | None = None, incl
 
 def employee_get(*, actor: Employee, employee_id: int) -> Employee:
     """A visible employee, or not found (the same answer for missing and forbidden)."""
-    employee = visible_employees(actor=actor).select_related("department", "manager", "user").filter(pk=employee_id).first()
+    employee = (
+        visible_employees(actor=actor).select_related("department", "manager", "user").filter(pk=employee_id).first()
+    )
     if employee is None:
         raise not_found()
     return employee
@@ -132,7 +137,9 @@ def department_list(*, actor: Employee, include_archived: bool = False) -> Query
 
 
 def department_get(*, actor: Employee, department_id: int) -> Department:
-    department = Department.objects.filter(org_id=actor.org_id, pk=department_id).select_related("manager", "parent").first()
+    department = (
+        Department.objects.filter(org_id=actor.org_id, pk=department_id).select_related("manager", "parent").first()
+    )
     if department is None:
         raise not_found()
     return department

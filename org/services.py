@@ -98,14 +98,14 @@ def _validate_password(password: str, user: User | None = None, field: str = "pa
         raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), {field: list(e.messages)}) from e
 
 
-def _validate_username(username: str, *, exclude_user_id: int | None = None) -> None:
+def _validate_username(username: str) -> None:
     if not username or len(username) > 150:
         raise invalid("username", _("Enter a username of at most 150 characters."))
     try:
         User.username_validator(username)
     except ValidationError as e:
         raise invalid("username", e.messages[0]) from e
-    if User.objects.filter(username__iexact=username).exclude(pk=exclude_user_id).exists():
+    if User.objects.filter(username__iexact=username).exists():
         raise invalid("username", _("This username is already taken."), ErrorCode.DUPLICATE)
 
 
@@ -185,7 +185,8 @@ def organization_update(
             merged[role] = scope
         data_scopes = merged
     changes = _apply_changes(
-        org, {"name": name, "time_zone": time_zone, "currency": currency, "language": language, "data_scopes": data_scopes}
+        org,
+        {"name": name, "time_zone": time_zone, "currency": currency, "language": language, "data_scopes": data_scopes},
     )
     if changes:
         org.save()
@@ -208,11 +209,10 @@ def _save_department_path(department: Department) -> None:
 
 
 def _active_name_taken(*, org_id: int, parent_id: int | None, name: str, exclude_id: int | None = None) -> bool:
-    return (
-        Department.objects.filter(org_id=org_id, parent_id=parent_id, name=name, archived_at__isnull=True)
-        .exclude(pk=exclude_id)
-        .exists()
-    )
+    siblings = Department.objects.filter(org_id=org_id, parent_id=parent_id, name=name, archived_at__isnull=True)
+    if exclude_id is not None:
+        siblings = siblings.exclude(pk=exclude_id)
+    return siblings.exists()
 
 
 def _org_department(actor: Employee, department_id: int | None, field: str) -> Department | None:
@@ -249,8 +249,13 @@ def department_create(*, actor: Employee, name: str, parent_id: int, manager_id:
         raise invalid("name", _("A department with this name already exists here."), ErrorCode.DUPLICATE)
     department = Department(org_id=actor.org_id, name=name, parent=parent, manager=manager)
     _save_department_path(department)
-    audit(actor=actor, org=actor.org, action="department.create", obj=department,
-          changes={"name": [None, name], "parent": [None, parent_id]})
+    audit(
+        actor=actor,
+        org=actor.org,
+        action="department.create",
+        obj=department,
+        changes={"name": [None, name], "parent": [None, parent_id]},
+    )
     return department
 
 
@@ -290,10 +295,13 @@ def department_move(*, actor: Employee, department_id: int, new_parent_id: int) 
     if department.parent_id is None:
         raise invalid("parent", _("The top department of the organization cannot be moved."))
     new_parent = _org_department(actor, new_parent_id, "parent")
-    assert new_parent is not None
+    if new_parent is None:
+        raise invalid("parent", _("This field is required."))
     if new_parent.path.startswith(department.path):
         raise invalid(
-            "parent", _("A department cannot be moved under itself or one of its sub-departments."), ErrorCode.TREE_CYCLE
+            "parent",
+            _("A department cannot be moved under itself or one of its sub-departments."),
+            ErrorCode.TREE_CYCLE,
         )
     if _active_name_taken(org_id=actor.org_id, parent_id=new_parent.pk, name=department.name, exclude_id=department.pk):
         raise invalid("parent", _("A department with this name already exists there."), ErrorCode.DUPLICATE)
@@ -302,14 +310,21 @@ def department_move(*, actor: Employee, department_id: int, new_parent_id: int) 
     _save_department_path(department)
     depth_shift = department.depth - old_path.count("/") + 1
     descendants = list(
-        Department.objects.select_for_update().filter(org_id=actor.org_id, path__startswith=old_path).exclude(pk=department.pk)
+        Department.objects.select_for_update()
+        .filter(org_id=actor.org_id, path__startswith=old_path)
+        .exclude(pk=department.pk)
     )
     for d in descendants:
-        d.path = department.path + d.path[len(old_path):]
+        d.path = department.path + d.path[len(old_path) :]
         d.depth += depth_shift
     Department.objects.bulk_update(descendants, ["path", "depth"])
-    audit(actor=actor, org=actor.org, action="department.move", obj=department,
-          changes={"parent": [old_parent_id, new_parent.pk]})
+    audit(
+        actor=actor,
+        org=actor.org,
+        action="department.move",
+        obj=department,
+        changes={"parent": [old_parent_id, new_parent.pk]},
+    )
     return department
 
 
@@ -355,10 +370,13 @@ def _validate_phone(phone: str) -> str:
     return normalised
 
 
-def _check_unique_employee_fields(*, org_id: int, phone: str | None, employee_number: str | None,
-                                  exclude_id: int | None = None) -> None:
+def _check_unique_employee_fields(
+    *, org_id: int, phone: str | None, employee_number: str | None, exclude_id: int | None = None
+) -> None:
     fields: dict[str, list[Any]] = {}
-    others = Employee.objects.filter(org_id=org_id).exclude(pk=exclude_id)
+    others = Employee.objects.filter(org_id=org_id)
+    if exclude_id is not None:
+        others = others.exclude(pk=exclude_id)
     if phone and others.filter(phone=phone).exists():
         fields["phone"] = [_("Another employee already has this phone number.")]
     if employee_number and others.filter(employee_number=employee_number).exists():
@@ -370,9 +388,7 @@ def _check_unique_employee_fields(*, org_id: int, phone: str | None, employee_nu
 def _ensure_admin_remains(org_id: int) -> None:
     admins = Employee.objects.select_for_update().filter(org_id=org_id, role=Role.ADMIN, status=EmployeeStatus.ACTIVE)
     if not admins.exists():
-        raise ServiceError(
-            ErrorCode.LAST_ADMIN, _("The organization must keep at least one active administrator.")
-        )
+        raise ServiceError(ErrorCode.LAST_ADMIN, _("The organization must keep at least one active administrator."))
 
 
 @transaction.atomic
@@ -402,6 +418,8 @@ def employee_create(
     phone = _validate_phone(phone)
     employee_number = employee_number.strip()
     department = _org_department(actor, department_id, "department")
+    if department is None:
+        raise invalid("department", _("This field is required."))
     manager = _org_employee(actor, manager_id, "manager")
     _check_unique_employee_fields(org_id=actor.org_id, phone=phone, employee_number=employee_number)
     _validate_username(username)
@@ -422,9 +440,16 @@ def employee_create(
                 language=language,
             )
     except IntegrityError as e:  # a concurrent create won the race for the same phone or number
-        raise ServiceError(ErrorCode.DUPLICATE, _("Another employee already has this phone number or employee number.")) from e
-    audit(actor=actor, org=actor.org, action="employee.create", obj=employee,
-          changes={"name": [None, name], "role": [None, role], "department": [None, department_id]})
+        raise ServiceError(
+            ErrorCode.DUPLICATE, _("Another employee already has this phone number or employee number.")
+        ) from e
+    audit(
+        actor=actor,
+        org=actor.org,
+        action="employee.create",
+        obj=employee,
+        changes={"name": [None, name], "role": [None, role], "department": [None, department_id]},
+    )
     return employee
 
 
@@ -469,7 +494,10 @@ def employee_update(
             raise invalid("language", _("Choose a supported language."))
         values["language"] = language
     _check_unique_employee_fields(
-        org_id=actor.org_id, phone=values.get("phone"), employee_number=values.get("employee_number"), exclude_id=employee.pk
+        org_id=actor.org_id,
+        phone=values.get("phone"),
+        employee_number=values.get("employee_number"),
+        exclude_id=employee.pk,
     )
     changes = _apply_changes(employee, values)
     if changes:
@@ -484,7 +512,9 @@ def employee_update(
 def employee_mark_left(*, actor: Employee, employee_id: int, left_on: date | None = None) -> Employee:
     """Mark someone as left: their login and API tokens stop at once. Their rows stay."""
     require_permission(actor, Permission.MANAGE_EMPLOYEES)
-    employee = Employee.objects.select_for_update().select_related("user").filter(org_id=actor.org_id, pk=employee_id).first()
+    employee = (
+        Employee.objects.select_for_update().select_related("user").filter(org_id=actor.org_id, pk=employee_id).first()
+    )
     if employee is None:
         raise not_found()
     if not employee.is_active:
@@ -497,8 +527,16 @@ def employee_mark_left(*, actor: Employee, employee_id: int, left_on: date | Non
     user.is_active = False
     user.save(update_fields=["is_active"])  # an inactive user's sessions stop authenticating at once
     ApiToken.objects.filter(employee=employee, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit(actor=actor, org=actor.org, action="employee.mark_left", obj=employee,
-          changes={"status": [EmployeeStatus.ACTIVE, EmployeeStatus.LEFT], "left_on": [None, employee.left_on.isoformat()]})
+    audit(
+        actor=actor,
+        org=actor.org,
+        action="employee.mark_left",
+        obj=employee,
+        changes={
+            "status": [EmployeeStatus.ACTIVE, EmployeeStatus.LEFT],
+            "left_on": [None, employee.left_on.isoformat()],
+        },
+    )
     return employee
 
 
@@ -559,7 +597,12 @@ def api_token_create(*, actor: Employee, name: str, expires_at: datetime | None 
         raise invalid("expires_at", _("The expiry must be in the future."))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        org_id=actor.org_id, employee=actor, name=name, prefix=secret[:10], token_hash=hash_token(secret), expires_at=expires_at
+        org_id=actor.org_id,
+        employee=actor,
+        name=name,
+        prefix=secret[:10],
+        token_hash=hash_token(secret),
+        expires_at=expires_at,
     )
     return IssuedToken(token=token, secret=secret)
 

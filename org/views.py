@@ -117,7 +117,9 @@ def department_move(request: HttpRequest, department_id: int) -> HttpResponse:
     form = DepartmentMoveForm(request.POST, org_id=actor.org_id)
     if form.is_valid():
         try:
-            services.department_move(actor=actor, department_id=department.pk, new_parent_id=form.cleaned_data["parent_id"])
+            services.department_move(
+                actor=actor, department_id=department.pk, new_parent_id=form.cleaned_data["parent_id"]
+            )
         except ServiceError as e:
             add_service_error(form, e)
         else:
@@ -259,7 +261,12 @@ def employee_reset_password(request: HttpRequest, employee_id: int) -> HttpRespo
 def organization_settings(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     org = actor.org
-    initial: dict[str, Any] = {"name": org.name, "time_zone": org.time_zone, "currency": org.currency, "language": org.language}
+    initial: dict[str, Any] = {
+        "name": org.name,
+        "time_zone": org.time_zone,
+        "currency": org.currency,
+        "language": org.language,
+    }
     initial.update({f"scope_{role.value}": org.data_scope_for(role) for role in Role})
     form = OrganizationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -13,16 +13,32 @@ SHANGHAI = {"Mia", "Rex", "Ria"}
 EXPECTED: dict[DataScope, dict[str, set[str]]] = {
     DataScope.ORG: {"admin": ALL, "director": ALL, "manager": ALL, "rep": ALL, "other_branch_rep": ALL},
     DataScope.SELF: {
-        "admin": {"Ada"}, "director": {"Dora"}, "manager": {"Mia"}, "rep": {"Rex"}, "other_branch_rep": {"Ben"},
+        "admin": {"Ada"},
+        "director": {"Dora"},
+        "manager": {"Mia"},
+        "rep": {"Rex"},
+        "other_branch_rep": {"Ben"},
     },
     DataScope.DEPARTMENT: {
-        "admin": {"Ada"}, "director": {"Dora"}, "manager": SHANGHAI, "rep": SHANGHAI, "other_branch_rep": {"Ben"},
+        "admin": {"Ada"},
+        "director": {"Dora"},
+        "manager": SHANGHAI,
+        "rep": SHANGHAI,
+        "other_branch_rep": {"Ben"},
     },
     DataScope.DEPARTMENT_TREE: {
-        "admin": ALL, "director": SALES, "manager": SHANGHAI, "rep": SHANGHAI, "other_branch_rep": {"Ben"},
+        "admin": ALL,
+        "director": SALES,
+        "manager": SHANGHAI,
+        "rep": SHANGHAI,
+        "other_branch_rep": {"Ben"},
     },
     DataScope.SUBORDINATES: {
-        "admin": ALL, "director": SALES, "manager": SHANGHAI, "rep": {"Rex"}, "other_branch_rep": {"Ben"},
+        "admin": ALL,
+        "director": SALES,
+        "manager": SHANGHAI,
+        "rep": {"Rex"},
+        "other_branch_rep": {"Ben"},
     },
 }
 
@@ -51,7 +67,9 @@ def test_rows_are_scoped_by_their_owner_the_same_way(cast, scope, actor_name, ex
     actor = getattr(cast, actor_name)
     actor.org.refresh_from_db()
 
-    owners = set(scope_to_visible(ApiToken.objects.all(), actor=actor, owner_field="employee").values_list("name", flat=True))
+    owners = set(
+        scope_to_visible(ApiToken.objects.all(), actor=actor, owner_field="employee").values_list("name", flat=True)
+    )
 
     assert owners == expected
 

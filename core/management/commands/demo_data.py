@@ -19,6 +19,5 @@ class Command(BaseCommand):
             self.stdout.write("The database already has data; keeping it.")
             return
         ctx = build_demo_company(size=size, seed=seed)
-        self.stdout.write(self.style.SUCCESS(
-            f"Built {ctx.org} ({size}, seed {seed}): {len(ctx.departments)} departments, {len(ctx.employees)} employees."
-        ))
+        summary = f"{len(ctx.departments)} departments, {len(ctx.employees)} employees"
+        self.stdout.write(self.style.SUCCESS(f"Built {ctx.org} ({size}, seed {seed}): {summary}."))

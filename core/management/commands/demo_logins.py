@@ -14,7 +14,7 @@ class Command(BaseCommand):
             self.stdout.write("No demo company yet: run `manage.py demo_data`.")
             return
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         self.stdout.write(f"  {'role':<16}{'username':<12}{'name':<8}department")
         for login in logins:
             self.stdout.write(f"  {login.role:<16}{login.username:<12}{login.name:<8}{login.department}")

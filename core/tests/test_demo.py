@@ -1,0 +1,42 @@
+"""The demo generator: deterministic for a seed, the shape each size promises, usable logins."""
+
+from django.db import transaction
+
+from core.demo import DEMO_PASSWORD, build_demo_company, demo_logins
+from org.models import Department, Employee
+from org.selectors import visible_employees
+
+
+def shape(ctx):
+    return [(e.name, e.phone, e.department.name, e.role) for e in ctx.employees]
+
+
+def test_small_company_has_three_levels_and_about_thirty_people(db):
+    build_demo_company(size="small", seed=7)
+    assert 25 <= Employee.objects.count() <= 35
+    assert max(Department.objects.values_list("depth", flat=True)) == 2
+    assert all(d.manager_id for d in Department.objects.all())
+
+
+def build_and_roll_back(seed):
+    with transaction.atomic():
+        result = shape(build_demo_company(size="small", seed=seed))
+        transaction.set_rollback(True)
+    return result
+
+
+def test_the_same_seed_builds_the_same_company_and_another_seed_another(db):
+    first = build_and_roll_back(7)
+    assert build_and_roll_back(7) == first
+    assert build_and_roll_back(8) != first
+
+
+def test_demo_logins_sign_in_and_see_what_their_role_sees(db, client):
+    build_demo_company(size="small", seed=3)
+    logins = {login.username: login for login in demo_logins()}
+    assert set(logins) == {"admin", "director", "manager", "rep"}
+    response = client.post("/login/", {"username": "manager", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    manager = Employee.objects.get(user__username="manager")
+    seen = set(visible_employees(actor=manager).values_list("department_id", flat=True))
+    assert seen == {manager.department_id}

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -15,9 +15,11 @@ from org.models import Employee
 from org.services import api_token_authenticate
 
 
-def _activate_language(request: HttpRequest, employee: Employee) -> None:
+def _activate_employee_context(request: HttpRequest, employee: Employee) -> None:
+    """What the session middleware does for browsers, for a token-authenticated request."""
     translation.activate(employee.language)
     request.LANGUAGE_CODE = employee.language  # type: ignore[attr-defined]
+    timezone.activate(employee.org.time_zone)
 
 
 class SessionAuth(APIKeyCookie):
@@ -39,7 +41,7 @@ class TokenAuth(HttpBearer):
         employee = api_token_authenticate(token)  # raises a clear error for revoked/expired tokens
         request.employee = employee  # type: ignore[attr-defined]
         request.user = employee.user
-        _activate_language(request, employee)
+        _activate_employee_context(request, employee)
         return employee
 
 

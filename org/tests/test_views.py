@@ -205,3 +205,18 @@ def test_organization_settings_refuse_a_bad_time_zone(cast):
     cast.org.refresh_from_db()
     assert cast.org.time_zone == "Asia/Urumqi"
     assert cast.org.data_scope_for("rep") == "department"
+
+
+def test_times_show_in_the_organizations_time_zone(cast):
+    from datetime import UTC, datetime
+
+    from org import services
+
+    issued = services.api_token_create(actor=cast.rep, name="phone")
+    ApiToken.objects.filter(pk=issued.token.pk).update(last_used_at=datetime(2026, 1, 1, 3, 30, tzinfo=UTC))
+    cast.org.time_zone = "America/New_York"
+    cast.org.save()
+    assert "2025-12-31 22:30" in cast.client_for(cast.rep).get("/profile/").content.decode()
+    cast.org.time_zone = "Asia/Shanghai"
+    cast.org.save()
+    assert "2026-01-01 11:30" in cast.client_for(cast.rep).get("/profile/").content.decode()

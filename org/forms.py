@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import StyledForm
 
@@ -54,7 +55,9 @@ def employee_choices(org_id: int) -> list[tuple[str, str]]:
 class DepartmentForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=120)
     parent_id = forms.TypedChoiceField(label=_("Parent department"), coerce=int)
-    manager_id = forms.TypedChoiceField(label=_("Manager"), coerce=int, required=False, empty_value=None)
+    manager_id = forms.TypedChoiceField(
+        label=pgettext_lazy("department head", "Manager"), coerce=int, required=False, empty_value=None
+    )
 
     def __init__(self, *args: Any, org_id: int, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,7 +76,7 @@ class DepartmentMoveForm(StyledForm):
 
 
 class EmployeeForm(StyledForm):
-    name = forms.CharField(label=_("Name"), max_length=80)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=80)
     phone = forms.CharField(label=_("Phone"), max_length=32)
     employee_number = forms.CharField(label=_("Employee number"), max_length=32, required=False)
     department_id = forms.TypedChoiceField(label=_("Department"), coerce=int)

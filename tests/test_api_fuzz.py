@@ -1,0 +1,36 @@
+"""Property-based fuzzing of the whole API from its own OpenAPI document (schemathesis).
+
+Whatever a client sends, the API answers with a 4xx in the documented error format or a
+documented success, never a 500.
+"""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error, response_schema_conformance
+
+from conftest import build_cast
+from fieldloop.wsgi import application
+from org import services
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture
+def token(db):
+    cast = build_cast()
+    return services.api_token_create(actor=cast.admin, name="fuzz").secret
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_never_answers_500_and_keeps_its_schema(case, token):
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {token}"},
+        checks=[not_a_server_error, response_schema_conformance],
+        excluded_checks=[
+            c
+            for c in schemathesis.checks.CHECKS.get_all()
+            if c not in (not_a_server_error, response_schema_conformance)
+        ],
+    )

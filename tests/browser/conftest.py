@@ -1,0 +1,124 @@
+"""Browser tests: headless Debian Chromium driven by Playwright's sync API against pytest-django's live server.
+
+Every browser test gets a fresh transactional database with the shared cast (see the root conftest),
+a live server that sees that data, and new browser contexts (desktop size and zh-CN locale unless told).
+"""
+
+import contextlib
+import os
+import re
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+from conftest import Cast, build_cast
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, "locale": "zh-CN"}
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "locale": "zh-CN",
+    "is_mobile": True,
+    "has_touch": True,
+}
+TIMEOUT_MS = 20_000  # generous: `make test` runs these next to other workers on a busy machine
+expect.set_options(timeout=TIMEOUT_MS)
+
+NewPage = Callable[..., Page]
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    setattr(item, f"rep_{report.when}", report)  # read by the page fixtures' teardown
+    return report
+
+
+@pytest.fixture(scope="session")
+def playwright(django_db_setup: None) -> Iterator[Playwright]:
+    # Playwright's sync API leaves an event loop "running" in this thread until it stops, and Django
+    # then refuses ORM calls from it (SynchronousOnlyOperation). Allow them while the browser lives.
+    # Depending on django_db_setup makes the test database outlive the browser (teardown order).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    p = sync_playwright().start()
+    try:
+        yield p
+    finally:
+        p.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    b = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@pytest.fixture
+def live_cast(transactional_db: None) -> Cast:
+    """The shared cast, committed so the live server thread sees it."""
+    return build_cast()
+
+
+def _screenshot_on_failure(request: pytest.FixtureRequest, page: Page, suffix: str) -> None:
+    rep = getattr(request.node, "rep_call", None)
+    if rep is None or not rep.failed or page.is_closed():
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    with contextlib.suppress(Exception):  # a missing screenshot must not hide the real failure
+        page.screenshot(path=str(ARTIFACTS / f"FAILED-{name}{suffix}.png"), full_page=True)
+
+
+@pytest.fixture
+def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[NewPage]:
+    """new_page(**context_options): a page in a fresh context (own cookies). Closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options: Any) -> Page:
+        context = browser.new_context(**{**DESKTOP, **options})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for i, context in enumerate(contexts):
+        for j, page in enumerate(context.pages):
+            _screenshot_on_failure(request, page, suffix=f"-{i}-{j}" if i or j else "")
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: NewPage) -> Page:
+    """A desktop-sized page (1280x800, zh-CN) in its own context."""
+    return new_page()
+
+
+def login(page: Page, live_server: LiveServer, username: str, password: str) -> None:
+    """Sign in through the login form and wait for the home page."""
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("form[action='/login/'] button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")

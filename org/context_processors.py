@@ -14,7 +14,7 @@ NAVIGATION: list[tuple[str, Any, str, Permission | None, bool]] = [
     ("home", _("Home"), "ti-home", None, True),
     ("employee_list", _("Employees"), "ti-users", Permission.VIEW_EMPLOYEES, True),
     ("department_tree", _("Departments"), "ti-sitemap", Permission.VIEW_DEPARTMENTS, True),
-    ("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION, False),
+    ("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION, True),
     ("profile", _("Profile"), "ti-user-circle", None, True),
 ]
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,22 @@ UNSET: Any = object()
 def require_permission(actor: Employee, permission: Permission) -> None:
     if not has_permission(actor, permission):
         raise ServiceError(ErrorCode.FORBIDDEN, _("You do not have permission to do this."))
+
+
+def _required_text(value: str, field: str) -> str:
+    """The stripped value, or a field error when it is blank."""
+    value = value.strip()
+    if not value:
+        raise invalid(field, _("This field is required."))
+    return value
+
+
+def _lock_in_org[M: Model](model: type[M], *, actor: Employee, pk: int) -> M:
+    """The actor's organization's row, locked for update; not found otherwise (also for other organizations)."""
+    row = model._default_manager.select_for_update().filter(org_id=actor.org_id, pk=pk).first()
+    if row is None:
+        raise not_found()
+    return row
 
 
 def audit(*, actor: Employee | None, org: Organization, action: str, obj: Any, changes: dict[str, Any]) -> None:
@@ -128,9 +145,7 @@ def organization_sign_up(
     language: str = Language.ZH_HANS,
 ) -> SignupResult:
     """Create an organization, its root department and its first administrator."""
-    org_name = org_name.strip()
-    if not org_name:
-        raise invalid("org_name", _("This field is required."))
+    org_name = _required_text(org_name, "org_name")
     _validate_org_fields(time_zone=time_zone, currency=currency, language=language)
     _validate_username(username)
     _validate_password(password)
@@ -172,9 +187,7 @@ def organization_update(
         language=org.language if language is UNSET else language,
     )
     if name is not UNSET:
-        name = name.strip()
-        if not name:
-            raise invalid("name", _("This field is required."))
+        name = _required_text(name, "name")
     if data_scopes is not UNSET:
         merged = {**{str(k): str(v) for k, v in DEFAULT_DATA_SCOPES.items()}, **(org.data_scopes or {})}
         for role, scope in data_scopes.items():
@@ -240,9 +253,7 @@ def _org_employee(actor: Employee, employee_id: int | None, field: str, *, activ
 @transaction.atomic
 def department_create(*, actor: Employee, name: str, parent_id: int, manager_id: int | None = None) -> Department:
     require_permission(actor, Permission.MANAGE_DEPARTMENTS)
-    name = name.strip()
-    if not name:
-        raise invalid("name", _("This field is required."))
+    name = _required_text(name, "name")
     parent = _org_department(actor, parent_id, "parent")
     manager = _org_employee(actor, manager_id, "manager")
     if _active_name_taken(org_id=actor.org_id, parent_id=parent_id, name=name):
@@ -265,14 +276,10 @@ def department_update(
 ) -> Department:
     """Rename a department or change its manager."""
     require_permission(actor, Permission.MANAGE_DEPARTMENTS)
-    department = Department.objects.select_for_update().filter(org_id=actor.org_id, pk=department_id).first()
-    if department is None:
-        raise not_found()
+    department = _lock_in_org(Department, actor=actor, pk=department_id)
     values: dict[str, Any] = {}
     if name is not UNSET:
-        name = name.strip()
-        if not name:
-            raise invalid("name", _("This field is required."))
+        name = _required_text(name, "name")
         if _active_name_taken(org_id=actor.org_id, parent_id=department.parent_id, name=name, exclude_id=department.pk):
             raise invalid("name", _("A department with this name already exists here."), ErrorCode.DUPLICATE)
         values["name"] = name
@@ -289,9 +296,7 @@ def department_update(
 def department_move(*, actor: Employee, department_id: int, new_parent_id: int) -> Department:
     """Move a department (with its subtree) under another; never under itself or a descendant."""
     require_permission(actor, Permission.MANAGE_DEPARTMENTS)
-    department = Department.objects.select_for_update().filter(org_id=actor.org_id, pk=department_id).first()
-    if department is None:
-        raise not_found()
+    department = _lock_in_org(Department, actor=actor, pk=department_id)
     if department.parent_id is None:
         raise invalid("parent", _("The top department of the organization cannot be moved."))
     new_parent = _org_department(actor, new_parent_id, "parent")
@@ -332,9 +337,7 @@ def department_move(*, actor: Employee, department_id: int, new_parent_id: int) 
 def department_archive(*, actor: Employee, department_id: int) -> Department:
     """Archive a department; refused while it (or a sub-department) has active members or active children."""
     require_permission(actor, Permission.MANAGE_DEPARTMENTS)
-    department = Department.objects.select_for_update().filter(org_id=actor.org_id, pk=department_id).first()
-    if department is None:
-        raise not_found()
+    department = _lock_in_org(Department, actor=actor, pk=department_id)
     if department.parent_id is None:
         raise invalid("department", _("The top department of the organization cannot be archived."))
     if department.is_archived:
@@ -407,9 +410,7 @@ def employee_create(
     language: str | None = None,
 ) -> Employee:
     require_permission(actor, Permission.MANAGE_EMPLOYEES)
-    name = name.strip()
-    if not name:
-        raise invalid("name", _("This field is required."))
+    name = _required_text(name, "name")
     if role not in Role.values:
         raise invalid("role", _("Choose a valid role."))
     language = language or actor.org.language
@@ -467,14 +468,10 @@ def employee_update(
     language: str = UNSET,
 ) -> Employee:
     require_permission(actor, Permission.MANAGE_EMPLOYEES)
-    employee = Employee.objects.select_for_update().filter(org_id=actor.org_id, pk=employee_id).first()
-    if employee is None:
-        raise not_found()
+    employee = _lock_in_org(Employee, actor=actor, pk=employee_id)
     values: dict[str, Any] = {}
     if name is not UNSET:
-        if not name.strip():
-            raise invalid("name", _("This field is required."))
-        values["name"] = name.strip()
+        values["name"] = _required_text(name, "name")
     if phone is not UNSET:
         values["phone"] = _validate_phone(phone)
     if employee_number is not UNSET:
@@ -512,11 +509,7 @@ def employee_update(
 def employee_mark_left(*, actor: Employee, employee_id: int, left_on: date | None = None) -> Employee:
     """Mark someone as left: their login and API tokens stop at once. Their rows stay."""
     require_permission(actor, Permission.MANAGE_EMPLOYEES)
-    employee = (
-        Employee.objects.select_for_update().select_related("user").filter(org_id=actor.org_id, pk=employee_id).first()
-    )
-    if employee is None:
-        raise not_found()
+    employee = _lock_in_org(Employee, actor=actor, pk=employee_id)
     if not employee.is_active:
         return employee
     employee.status = EmployeeStatus.LEFT
@@ -590,9 +583,7 @@ class IssuedToken:
 @transaction.atomic
 def api_token_create(*, actor: Employee, name: str, expires_at: datetime | None = None) -> IssuedToken:
     require_permission(actor, Permission.USE_API)
-    name = name.strip()
-    if not name:
-        raise invalid("name", _("This field is required."))
+    name = _required_text(name, "name")
     if expires_at is not None and expires_at <= timezone.now():
         raise invalid("expires_at", _("The expiry must be in the future."))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -6,6 +6,8 @@ documented success, never a 500.
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
@@ -20,6 +22,17 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 def token(db):
     cast = build_cast()
     return services.api_token_create(actor=cast.admin, name="fuzz").secret
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_transactions_connection():
+    """Requests go straight to the WSGI app, whose request signals would close the test's connection
+    (it sits inside the test transaction); Django's own test client disconnects them the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

@@ -29,7 +29,7 @@ from .forms import (
     ResetPasswordForm,
 )
 from .models import ApiToken, Employee, Role
-from .permissions import Permission, has_permission
+from .permissions import Permission, has_permission, permission_matrix
 
 PAGE_SIZE = 50
 
@@ -285,7 +285,8 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Organization settings saved."))
             return redirect("organization_settings")
-    return render(request, "org/organization_settings.html", {"form": form})
+    context = {"form": form, "roles": list(Role), "permission_matrix": permission_matrix()}
+    return render(request, "org/organization_settings.html", context)
 
 
 # --- Profile: language, password, API tokens ---------------------------------------------

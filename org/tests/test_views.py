@@ -220,3 +220,10 @@ def test_times_show_in_the_organizations_time_zone(cast):
     cast.org.time_zone = "Asia/Shanghai"
     cast.org.save()
     assert "2026-01-01 11:30" in cast.client_for(cast.rep).get("/profile/").content.decode()
+
+
+def test_organization_settings_show_what_each_role_may_do(cast):
+    page = cast.client_for(cast.admin).get("/organization/").content.decode()
+    table = page.split('data-testid="permission-matrix"')[1].split("</table>")[0]
+    row = table.split("创建、移动、重命名和归档部门")[1].split("</tr>")[0]
+    assert row.count("ti-check") == 1  # only the administrator manages departments

@@ -11,7 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Lookup, Model, Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.translation import gettext as _
 
 from .errors import invalid
@@ -64,15 +65,7 @@ def keyset_page[M: Model](
     fields = [f.lstrip("-") for f in ordering]
     qs = queryset.order_by(*ordering)
     if cursor:
-        values = _decode(cursor, len(fields))
-        condition = Q()
-        for i, field in enumerate(fields):
-            op = "lt" if ordering[i].startswith("-") else "gt"
-            step = Q(**{f"{field}__{op}": values[i]})
-            for j in range(i):
-                step &= Q(**{fields[j]: values[j]})
-            condition |= step
-        qs = qs.filter(condition)
+        qs = qs.filter(_after(ordering, fields, _decode(cursor, len(fields))))
     rows = list(qs[: limit + 1])
     items = rows[:limit]
     next_cursor = None
@@ -80,6 +73,23 @@ def keyset_page[M: Model](
         last = items[-1]
         next_cursor = _encode([_attr(last, f) for f in fields])
     return Page(items=items, next_cursor=next_cursor)
+
+
+def _after(ordering: tuple[str, ...], fields: list[str], values: list[Any]) -> Q | Lookup:
+    """Rows after the cursor. One direction throughout: a row comparison, `(a, b) < (x, y)`, which lets
+    both databases start the index scan at the cursor; mixed directions: the expanded OR form."""
+    descending = {f.startswith("-") for f in ordering}
+    if len(descending) == 1:
+        lookup = TupleLessThan if descending.pop() else TupleGreaterThan
+        return lookup(Tuple(*(F(f) for f in fields)), tuple(values))
+    condition = Q()
+    for i, field in enumerate(fields):
+        op = "lt" if ordering[i].startswith("-") else "gt"
+        step = Q(**{f"{field}__{op}": values[i]})
+        for j in range(i):
+            step &= Q(**{fields[j]: values[j]})
+        condition |= step
+    return condition
 
 
 def _attr(obj: Any, path: str) -> Any:

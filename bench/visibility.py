@@ -104,21 +104,31 @@ def run(options: Options, database: Database) -> None:
         "insert_rows_per_s": round(options.rows / insert_seconds),
     }
     constant = report(database, options, size, rows, requests, plans)
-    path = write_results("visibility", database, {
-        "size": size,
-        "options": options,
-        "load_average": os.getloadavg()[0],
-        "actors": actors,
-        "timings": [{**r.__dict__, "ratio": r.ratio, "sql_ratio": r.sql_ratio} for r in rows],
-        "requests": [{"actor": a, "url": u, "queries": c} for a, u, c in requests],
-        "queries_constant": constant,
-        "plans": plans,
-    })
+    path = write_results(
+        "visibility",
+        database,
+        {
+            "size": size,
+            "options": options,
+            "load_average": os.getloadavg()[0],
+            "actors": actors,
+            "timings": [{**r.__dict__, "ratio": r.ratio, "sql_ratio": r.sql_ratio} for r in rows],
+            "requests": [{"actor": a, "url": u, "queries": c} for a, u, c in requests],
+            "queries_constant": constant,
+            "plans": plans,
+        },
+    )
     print(f"\nwritten to {path.relative_to(path.parent.parent)}")
 
 
-def report(database: Database, options: Options, size: dict[str, int], rows: list[Row],
-           requests: list[tuple[str, str, int]], plans: dict[str, dict[str, dict[str, list[str]]]]) -> bool:
+def report(
+    database: Database,
+    options: Options,
+    size: dict[str, int],
+    rows: list[Row],
+    requests: list[tuple[str, str, int]],
+    plans: dict[str, dict[str, dict[str, list[str]]]],
+) -> bool:
     """Print the tables (and plans with --explain); answer whether queries per request are constant."""
     stats = "none, as the app leaves SQLite" if database.vendor == "sqlite" and not options.sqlite_stats else "ANALYZE"
     print(
@@ -130,17 +140,37 @@ def report(database: Database, options: Options, size: dict[str, int], rows: lis
         "scoped_sql = the SQL it sent, run raw\n"
     )
     print_table(
-        ("database", "actor(depth)", "visible_rows", "operation", "scoped_ms", "handwritten_ms", "ratio",
-         "scoped_sql_ms", "sql_ratio"),
+        (
+            "database",
+            "actor(depth)",
+            "visible_rows",
+            "operation",
+            "scoped_ms",
+            "handwritten_ms",
+            "ratio",
+            "scoped_sql_ms",
+            "sql_ratio",
+        ),
         [
-            (database.vendor, f"{r.actor}({r.depth})", r.visible_rows, r.operation, r.scoped.median_ms,
-             _ms(r.handwritten), _times(r.ratio), _ms(r.scoped_sql), _times(r.sql_ratio))
+            (
+                database.vendor,
+                f"{r.actor}({r.depth})",
+                r.visible_rows,
+                r.operation,
+                r.scoped.median_ms,
+                _ms(r.handwritten),
+                _times(r.ratio),
+                _ms(r.scoped_sql),
+                _times(r.sql_ratio),
+            )
             for r in rows
         ],
     )
     print()
-    print_table(("database", "actor(depth)", "request", "queries"),
-                [(database.vendor, actor, url, count) for actor, url, count in requests])
+    print_table(
+        ("database", "actor(depth)", "request", "queries"),
+        [(database.vendor, actor, url, count) for actor, url, count in requests],
+    )
     counts_by_path: dict[str, set[int]] = {}
     for _, url, count in requests:
         counts_by_path.setdefault(url.split("?")[0], set()).add(count)
@@ -173,10 +203,22 @@ def insert_audit_entries(org_id: int, employee_ids: list[int], *, rows: int) -> 
     for _ in range(rows):
         created = now - timedelta(seconds=rng.randrange(90 * 24 * 3600), microseconds=rng.randrange(1_000_000))
         at = ops.adapt_datetimefield_value(created)
-        params.append((org_id, rng.choice(employee_ids), rng.choice(ACTIONS), "customer",
-                       str(rng.randrange(1, 50_000)), changes, at, at))
-    sql = (f"INSERT INTO {AUDIT} (org_id, actor_id, action, object_type, object_id, changes, created_at, updated_at)"
-           " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
+        params.append(
+            (
+                org_id,
+                rng.choice(employee_ids),
+                rng.choice(ACTIONS),
+                "customer",
+                str(rng.randrange(1, 50_000)),
+                changes,
+                at,
+                at,
+            )
+        )
+    sql = (
+        f"INSERT INTO {AUDIT} (org_id, actor_id, action, object_type, object_id, changes, created_at, updated_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+    )
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, params)
@@ -219,10 +261,15 @@ def measure_actor(actor: Actor, org_id: int, options: Options) -> tuple[list[Row
     assert deep_cursor is not None and last is not None, "not enough visible rows for the deep page; raise --rows"
     at = connection.ops.adapt_datetimefield_value(last.created_at)
     prefix = actor.path + "%"
-    first = Case("first page", lambda: scoped_page(actor, None), PAGE_SQL.format(keyset=""),
-                 (org_id, prefix, PAGE_SIZE + 1))
-    deep = Case(f"page {DEEP_PAGE_FOLLOWS + 1}", lambda: scoped_page(actor, deep_cursor),
-                PAGE_SQL.format(keyset=DEEP_KEYSET), (org_id, prefix, at, at, last.pk, PAGE_SIZE + 1))
+    first = Case(
+        "first page", lambda: scoped_page(actor, None), PAGE_SQL.format(keyset=""), (org_id, prefix, PAGE_SIZE + 1)
+    )
+    deep = Case(
+        f"page {DEEP_PAGE_FOLLOWS + 1}",
+        lambda: scoped_page(actor, deep_cursor),
+        PAGE_SQL.format(keyset=DEEP_KEYSET),
+        (org_id, prefix, at, at, last.pk, PAGE_SIZE + 1),
+    )
     count = Case("count", lambda: scoped_count(actor), COUNT_SQL, (org_id, prefix))
     # The scoped and hand-written queries must agree before their times mean anything.
     for page_case in (first, deep):

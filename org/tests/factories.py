@@ -27,8 +27,8 @@ class DepartmentFactory(factory.django.DjangoModelFactory[Department]):
     parent = None
 
     @classmethod
-    def _create(cls, model_class: type[Department], *args: Any, **kwargs: Any) -> Department:
-        department = model_class(*args, **kwargs)
+    def _create(cls, model_class: type[Department], **kwargs: Any) -> Department:  # type: ignore[override]
+        department = model_class(**kwargs)
         _save_department_path(department)
         return department
 

@@ -21,8 +21,9 @@ class Command(BaseCommand):
             self.stdout.write("No demo company yet: run `manage.py demo_data`.")
             return
         self.stdout.write("")
-        self.stdout.write(f"Demo logins at http://127.0.0.1:8000/login/ (password for all: {DEMO_PASSWORD})")
-        self.stdout.write("  " + pad("role", 18) + pad("username", 12) + pad("name", 10) + "department")
-        for login in logins:
-            self.stdout.write("  " + pad(login.role, 18) + pad(login.username, 12) + pad(login.name, 10) + login.department)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
+        rows = [("role", "username", "name", "department")]
+        rows += [(login.role, login.username, login.name, login.department) for login in logins]
+        for role, username, name, department in rows:
+            self.stdout.write("  " + pad(role, 18) + pad(username, 12) + pad(name, 10) + department)
         self.stdout.write("")

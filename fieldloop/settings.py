@@ -173,7 +173,8 @@ STATIC_ROOT = DATA_DIR / "static"
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    ("vendor/tabler", NODE_MODULES / "@tabler/core/dist"),
+    ("vendor/tabler/css", NODE_MODULES / "@tabler/core/dist/css"),
+    ("vendor/tabler/js", NODE_MODULES / "@tabler/core/dist/js"),
     ("vendor/tabler-icons", NODE_MODULES / "@tabler/icons-webfont/dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
     ("vendor/echarts", NODE_MODULES / "echarts/dist"),
@@ -183,7 +184,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "core.staticfiles.VendorTolerantStaticFilesStorage"
             if env_bool("FIELDLOOP_MANIFEST_STATIC", False)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )

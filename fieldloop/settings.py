@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "core",
     "org",
+    "formtemplates",
+    "customers",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,69 @@
+"""Reads of customers: always through the actor's visibility (their owners' reach, or as a collaborator)."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from core.errors import not_found
+from org.models import Employee
+from org.selectors import visibility_for
+
+from .models import Contact, Customer, CustomerEvent
+
+
+def visible_customers(*, actor: Employee, include_archived: bool = False) -> QuerySet[Customer]:
+    """Customers whose owner the actor may see, and those the actor collaborates on."""
+    if not actor.is_active:
+        return Customer.objects.none()
+    reach = visibility_for(actor).condition("owner__")
+    collaborating = Customer.collaborators.through.objects.filter(employee_id=actor.pk).values("customer_id")
+    qs = Customer.objects.filter(org_id=actor.org_id).filter(reach | Q(pk__in=collaborating))
+    if not include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    return qs
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    search: str = ""
+    owner_id: int | None = None
+    level: str = ""
+    stage_id: int | None = None
+    include_archived: bool = False
+
+
+def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) -> QuerySet[Customer]:
+    f = filters or CustomerFilters()
+    qs = visible_customers(actor=actor, include_archived=f.include_archived).select_related("owner", "stage")
+    if f.search:
+        qs = qs.filter(Q(name__icontains=f.search) | Q(short_name__icontains=f.search) | Q(phone__startswith=f.search))
+    if f.owner_id:
+        qs = qs.filter(owner_id=f.owner_id)
+    if f.level:
+        qs = qs.filter(level=f.level)
+    if f.stage_id:
+        qs = qs.filter(stage_id=f.stage_id)
+    return qs
+
+
+def customer_get(*, actor: Employee, customer_id: int, for_update: bool = False) -> Customer:
+    """A visible customer, or not found (the same answer for missing and forbidden)."""
+    qs = visible_customers(actor=actor, include_archived=True)
+    if for_update:
+        customer = qs.filter(pk=customer_id).first()
+        if customer is not None:
+            customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    else:
+        customer = qs.select_related("owner", "stage", "created_by").filter(pk=customer_id).first()
+    if customer is None:
+        raise not_found()
+    return customer
+
+
+def contact_list(*, actor: Employee, customer: Customer) -> QuerySet[Contact]:
+    return Contact.objects.filter(org_id=actor.org_id, customer=customer, archived_at__isnull=True)
+
+
+def customer_timeline(*, actor: Employee, customer: Customer) -> QuerySet[CustomerEvent]:
+    """The customer's timeline, newest first (keyset-paged by the caller on ("-created_at", "-id"))."""
+    return CustomerEvent.objects.filter(org_id=actor.org_id, customer=customer).select_related("actor")

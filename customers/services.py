@@ -1,0 +1,317 @@
+"""Writes for customers and contacts: one transaction each, history on the customer's timeline."""
+
+import uuid
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import ErrorCode, ServiceError, invalid, not_found
+from org.models import Employee
+from org.selectors import can_change_owned_by, can_see_employee
+
+from . import credit_code
+from .models import (
+    Contact,
+    Customer,
+    CustomerEvent,
+    CustomerEventKind,
+    CustomerLevel,
+    CustomerSource,
+    CustomerStage,
+)
+from .selectors import customer_get
+
+DEFAULT_STAGES = [
+    ("潜在客户", "Lead", False),
+    ("意向客户", "Prospect", False),
+    ("成交客户", "Won", True),
+    ("流失客户", "Lost", False),
+]
+
+TEXT_LIMITS = {"name": 120, "short_name": 40, "industry": 60, "phone": 32, "province": 20, "city": 20}
+TEXT_LIMITS |= {"district": 20, "address": 200, "website": 200}
+OTHER_FIELDS = ("credit_code", "level", "stage_id", "source", "latitude", "longitude", "tags", "owner_id")
+CUSTOMER_FIELDS = (*TEXT_LIMITS, *OTHER_FIELDS, "collaborator_ids")
+
+
+def stages_ensure(*, org_id: int) -> list[CustomerStage]:
+    """The organization's lifecycle stages, creating the default four on first use."""
+    stages = list(CustomerStage.objects.filter(org_id=org_id, is_active=True))
+    if not stages:
+        CustomerStage.objects.bulk_create(
+            [
+                CustomerStage(org_id=org_id, name=name, name_en=name_en, position=i, is_won=won)
+                for i, (name, name_en, won) in enumerate(DEFAULT_STAGES)
+            ],
+            ignore_conflicts=True,
+        )
+        stages = list(CustomerStage.objects.filter(org_id=org_id, is_active=True))
+    return stages
+
+
+def _valid_phone(value: str) -> bool:
+    digits = value.replace("-", "").replace(" ", "").lstrip("+")
+    return not value or (digits.isdigit() and 5 <= len(digits) <= 20)
+
+
+def _coordinate(value: Any, limit: int) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    number = Decimal(str(value))
+    if not number.is_finite() or abs(number) > limit:
+        raise InvalidOperation
+    return number.quantize(Decimal("0.000001"))
+
+
+def _clean(actor: Employee, values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Validate the fixed fields given, all at once; field errors in the user's language."""
+    unknown = set(values) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise invalid(sorted(unknown)[0], _("Unknown field."))
+    errors: dict[str, list[Any]] = {}
+    clean: dict[str, Any] = {}
+
+    def fail(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    for field, limit in TEXT_LIMITS.items():
+        if field in values:
+            text = str(values[field] or "").strip()
+            if len(text) > limit:
+                fail(field, _("Enter at most %(limit)d characters.") % {"limit": limit})
+            clean[field] = text
+    if (creating or "name" in values) and not clean.get("name"):
+        fail("name", _("This field is required."))
+    if clean.get("phone") and not _valid_phone(clean["phone"]):
+        fail("phone", _("Enter a valid phone number."))
+    if clean.get("website"):
+        try:
+            URLValidator(schemes=["http", "https"])(clean["website"])
+        except ValidationError:
+            fail("website", _("Enter a valid web address, starting with http:// or https://."))
+    if "credit_code" in values:
+        code = credit_code.normalise(str(values["credit_code"] or ""))
+        if code and not credit_code.is_valid(code):
+            fail("credit_code", _("This is not a valid unified social credit code (18 characters, check digit)."))
+        clean["credit_code"] = code
+    if "level" in values:
+        if values["level"] not in CustomerLevel.values:
+            fail("level", _("Choose one of the allowed values."))
+        clean["level"] = values["level"]
+    if "source" in values:
+        if values["source"] not in CustomerSource.values:
+            fail("source", _("Choose one of the allowed values."))
+        clean["source"] = values["source"]
+    if "stage_id" in values:
+        stage_id = values["stage_id"]
+        if stage_id is not None and not CustomerStage.objects.filter(org_id=actor.org_id, pk=stage_id).exists():
+            fail("stage_id", _("Choose a stage of your organization."))
+        clean["stage_id"] = stage_id
+    for field, limit in (("latitude", 90), ("longitude", 180)):
+        if field in values:
+            try:
+                clean[field] = _coordinate(values[field], limit)
+            except (InvalidOperation, ValueError, TypeError):
+                fail(field, _("Enter a number between -%(limit)d and %(limit)d.") % {"limit": limit})
+    if ("latitude" in clean) != ("longitude" in clean) or (clean.get("latitude") is None) != (
+        clean.get("longitude") is None
+    ):
+        fail("latitude", _("Give both latitude and longitude, or neither."))
+    if "tags" in values:
+        tags = values["tags"] or []
+        if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t.strip()) <= 20 for t in tags):
+            fail("tags", _("Tags are short words of at most 20 characters."))
+        else:
+            clean["tags"] = sorted({t.strip() for t in tags})
+    if "owner_id" in values and values["owner_id"] is not None:
+        owner = Employee.objects.filter(org_id=actor.org_id, pk=values["owner_id"]).first()
+        if owner is None or not can_see_employee(actor=actor, employee=owner):
+            fail("owner_id", _("Choose an employee you can see."))
+        elif not owner.is_active:
+            fail("owner_id", _("%(name)s has left the organization.") % {"name": owner.name})
+        elif not can_change_owned_by(actor=actor, owner=owner):
+            fail("owner_id", _("You may not give customers to this employee."))
+        clean["owner_id"] = values["owner_id"]
+    if "collaborator_ids" in values:
+        ids = set(values["collaborator_ids"] or [])
+        found = Employee.objects.filter(org_id=actor.org_id, pk__in=ids).active().count()
+        if found != len(ids):
+            fail("collaborator_ids", _("Choose active employees of your organization."))
+        clean["collaborator_ids"] = sorted(ids)
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
+    return clean
+
+
+def _check_duplicate_credit_code(actor: Employee, code: str, exclude_id: int | None = None) -> None:
+    if not code:
+        return
+    others = Customer.objects.filter(org_id=actor.org_id, credit_code=code)
+    if exclude_id is not None:
+        others = others.exclude(pk=exclude_id)
+    if others.exists():
+        raise ServiceError(
+            ErrorCode.DUPLICATE,
+            _("A customer with this credit code already exists."),
+            {"credit_code": [_("A customer with this credit code already exists.")]},
+        )
+
+
+def _event(customer: Customer, actor: Employee, kind: str, changes: dict[str, Any], summary: str = "") -> None:
+    CustomerEvent.objects.create(
+        org_id=customer.org_id, customer=customer, actor=actor, kind=kind, changes=changes, summary=summary
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@transaction.atomic
+def customer_create(*, actor: Employee, client_id: uuid.UUID, **fields: Any) -> tuple[Customer, bool]:
+    """Create a customer (the actor owns it unless `owner_id` says otherwise). Returns (customer, created);
+    a replay of the same `client_id` returns the first customer and writes nothing."""
+    existing = Customer.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+    if existing is not None:
+        return existing, False
+    fields.setdefault("owner_id", actor.pk)
+    clean = _clean(actor, fields, creating=True)
+    _check_duplicate_credit_code(actor, clean.get("credit_code", ""))
+    collaborator_ids = clean.pop("collaborator_ids", [])
+    if clean.get("stage_id") is None:
+        clean["stage_id"] = stages_ensure(org_id=actor.org_id)[0].pk
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(org_id=actor.org_id, client_id=client_id, created_by=actor, **clean)
+    except IntegrityError:
+        winner = Customer.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+        if winner is not None:
+            return winner, False
+        raise ServiceError(ErrorCode.DUPLICATE, _("A customer with this credit code already exists.")) from None
+    customer.collaborators.set(collaborator_ids)
+    _event(
+        customer,
+        actor,
+        CustomerEventKind.CREATED,
+        {k: [None, _plain(v)] for k, v in clean.items() if v not in ("", None, [])},
+    )
+    return customer, True
+
+
+@transaction.atomic
+def customer_update(*, actor: Employee, customer_id: int, **fields: Any) -> Customer:
+    """Change fixed fields; each change goes to the timeline as old -> new."""
+    customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
+    if customer.owner is not None and not can_change_owned_by(actor=actor, owner=customer.owner):
+        raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
+    if "owner_id" in fields and fields["owner_id"] is None:
+        raise invalid("owner_id", _("A customer always has an owner."))
+    clean = _clean(actor, fields, creating=False)
+    _check_duplicate_credit_code(actor, clean.get("credit_code", ""), exclude_id=customer.pk)
+    collaborator_ids = clean.pop("collaborator_ids", None)
+    changes: dict[str, list[Any]] = {}
+    for field, new in clean.items():
+        old = getattr(customer, field)
+        if old != new:
+            changes[field] = [_plain(old), _plain(new)]
+            setattr(customer, field, new)
+    if collaborator_ids is not None:
+        old_ids = sorted(customer.collaborators.values_list("pk", flat=True))
+        if old_ids != collaborator_ids:
+            changes["collaborator_ids"] = [old_ids, collaborator_ids]
+            customer.collaborators.set(collaborator_ids)
+    if changes:
+        customer.save()
+        kind = CustomerEventKind.OWNER_CHANGED if set(changes) == {"owner_id"} else CustomerEventKind.UPDATED
+        _event(customer, actor, kind, changes)
+    return customer
+
+
+@transaction.atomic
+def customer_archive(*, actor: Employee, customer_id: int) -> Customer:
+    customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
+    if customer.owner and not can_change_owned_by(actor=actor, owner=customer.owner):
+        raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
+    if customer.archived_at is None:
+        customer.archived_at = timezone.now()
+        customer.save(update_fields=["archived_at", "updated_at"])
+        _event(customer, actor, CustomerEventKind.ARCHIVED, {"archived": [False, True]})
+    return customer
+
+
+CONTACT_FIELDS = ("name", "title", "mobile", "phone", "email", "wechat", "birthday", "notes", "is_primary")
+
+
+def _clean_contact(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    unknown = set(values) - set(CONTACT_FIELDS)
+    if unknown:
+        raise invalid(sorted(unknown)[0], _("Unknown field."))
+    errors: dict[str, list[Any]] = {}
+    clean = dict(values)
+    for field in ("name", "title", "mobile", "phone", "email", "wechat", "notes"):
+        if field in clean:
+            clean[field] = str(clean[field] or "").strip()
+    if (creating or "name" in clean) and not clean.get("name"):
+        errors["name"] = [_("This field is required.")]
+    for field in ("mobile", "phone"):
+        if clean.get(field) and not _valid_phone(clean[field]):
+            errors[field] = [_("Enter a valid phone number.")]
+    if clean.get("email"):
+        try:
+            EmailValidator()(clean["email"])
+        except ValidationError:
+            errors["email"] = [_("Enter a valid email address.")]
+    if clean.get("birthday") and not isinstance(clean["birthday"], date):
+        errors["birthday"] = [_("Enter a valid date.")]
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
+    return clean
+
+
+@transaction.atomic
+def contact_create(*, actor: Employee, customer_id: int, client_id: uuid.UUID, **fields: Any) -> tuple[Contact, bool]:
+    existing = Contact.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+    if existing is not None:
+        return existing, False
+    customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
+    clean = _clean_contact(fields, creating=True)
+    has_primary = customer.contacts.filter(is_primary=True, archived_at__isnull=True).exists()
+    if clean.get("is_primary") and has_primary:
+        customer.contacts.filter(is_primary=True).update(is_primary=False)
+    elif not has_primary:
+        clean["is_primary"] = True  # the first contact is the primary one
+    contact = Contact.objects.create(org_id=actor.org_id, customer=customer, client_id=client_id, **clean)
+    _event(customer, actor, CustomerEventKind.CONTACT_ADDED, {"contact": [None, contact.name]}, summary=contact.name)
+    Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
+    return contact, True
+
+
+@transaction.atomic
+def contact_update(*, actor: Employee, contact_id: int, **fields: Any) -> Contact:
+    contact = Contact.objects.select_for_update().filter(org_id=actor.org_id, pk=contact_id).first()
+    if contact is None:
+        raise not_found()
+    customer = customer_get(actor=actor, customer_id=contact.customer_id, for_update=True)
+    clean = _clean_contact(fields, creating=False)
+    if clean.get("is_primary"):
+        customer.contacts.filter(is_primary=True).exclude(pk=contact.pk).update(is_primary=False)
+    changes = {}
+    for field, new in clean.items():
+        old = getattr(contact, field)
+        if old != new:
+            changes[field] = [_plain(old), _plain(new)]
+            setattr(contact, field, new)
+    if changes:
+        contact.save()
+        _event(customer, actor, CustomerEventKind.CONTACT_UPDATED, changes, summary=contact.name)
+    return contact

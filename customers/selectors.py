@@ -15,9 +15,11 @@ def visible_customers(*, actor: Employee, include_archived: bool = False) -> Que
     """Customers whose owner the actor may see, and those the actor collaborates on."""
     if not actor.is_active:
         return Customer.objects.none()
-    reach = visibility_for(actor).condition("owner__")
-    collaborating = Customer.collaborators.through.objects.filter(employee_id=actor.pk).values("customer_id")
-    qs = Customer.objects.filter(org_id=actor.org_id).filter(reach | Q(pk__in=collaborating))
+    visibility = visibility_for(actor)
+    qs = Customer.objects.filter(org_id=actor.org_id)
+    if not visibility.sees_whole_org:
+        collaborating = Customer.collaborators.through.objects.filter(employee_id=actor.pk).values("customer_id")
+        qs = qs.filter(visibility.condition("owner__") | Q(pk__in=collaborating))
     if not include_archived:
         qs = qs.filter(archived_at__isnull=True)
     return qs

@@ -111,9 +111,11 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def register_routers() -> None:
+    from customers.api import router as customers_router
     from org.api import router as org_router
 
     api.add_router("/", org_router)
+    api.add_router("/", customers_router)
 
 
 register_routers()

@@ -41,6 +41,11 @@ class Visibility:
     department_path: str
     managed_paths: tuple[str, ...] = ()  # subtrees the actor manages (the "subordinates" scope)
 
+    @property
+    def sees_whole_org(self) -> bool:
+        """True when `condition()` is empty: beware, an empty Q OR-ed with another Q is just the other."""
+        return self.scope == DataScope.ORG
+
     def condition(self, prefix: str = "") -> Q:
         """The reach as a condition over Employee rows, or, with `prefix="owner__"`, over rows that an
         employee owns. Written as joins (not `owner IN (subquery)`) so that both databases keep using

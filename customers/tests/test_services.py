@@ -95,6 +95,7 @@ def test_visibility_follows_the_owner_and_collaborators(cast):
     assert set(visible_customers(actor=cast.rep)) == {mine, peers}
     assert set(visible_customers(actor=cast.manager)) == {mine, peers}
     assert set(visible_customers(actor=cast.director)) == {mine, peers, other_branch}
+    assert set(visible_customers(actor=cast.admin)) == {mine, peers, other_branch}
     assert not visible_customers(actor=cast.outsider).exists()
     with pytest.raises(ServiceError) as e:
         customer_get(actor=cast.rep, customer_id=other_branch.pk)

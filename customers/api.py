@@ -1,0 +1,143 @@
+"""/api/v1/ endpoints for customers, contacts, stages and timelines: thin shells over services and selectors.
+
+A create's `Idempotency-Key` is the new row's `client_id`: a replay returns the first row and writes nothing.
+"""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Header, Query, Router, Status
+
+from core.pagination import keyset_page
+from org.api import ERRORS, actor_of
+
+from . import selectors, services
+from .models import Contact, Customer, CustomerEvent
+from .schemas import ContactIn, ContactOut, CustomerIn, CustomerOut, CustomerPage, EventPage, StageOut
+
+router = Router(tags=["customers"])
+IdempotencyKey = Header(..., alias="Idempotency-Key", description="A UUID the client generates once per record.")
+
+
+def ref(employee: Any) -> dict[str, Any] | None:
+    return {"id": employee.pk, "name": employee.name} if employee else None
+
+
+def customer_out(c: Customer) -> dict[str, Any]:
+    return {
+        **{f: getattr(c, f) for f in CustomerOut.model_fields if f not in {"stage", "owner", "collaborator_ids"}},
+        "latitude": float(c.latitude) if c.latitude is not None else None,
+        "longitude": float(c.longitude) if c.longitude is not None else None,
+        "stage": c.stage,
+        "owner": ref(c.owner),
+        "collaborator_ids": [e.pk for e in c.collaborators.all()],
+    }
+
+
+def contact_out(c: Contact) -> dict[str, Any]:
+    return {f: getattr(c, f) for f in ContactOut.model_fields}
+
+
+def event_out(e: CustomerEvent) -> dict[str, Any]:
+    return {
+        "id": e.pk, "kind": e.kind, "actor": ref(e.actor), "changes": e.changes, "summary": e.summary,
+        "created_at": e.created_at,
+    }  # fmt: skip
+
+
+@router.get("/customer-stages", response={200: list[StageOut], **ERRORS}, summary="Lifecycle stages")
+def stage_list(request: HttpRequest) -> list[Any]:
+    return services.stages_ensure(org_id=actor_of(request).org_id)
+
+
+@router.get("/customers", response={200: CustomerPage, **ERRORS}, summary="Visible customers, cursor-paged")
+def customer_list(
+    request: HttpRequest,
+    search: str = Query("", max_length=80),
+    owner_id: int | None = None,
+    level: str = Query("", max_length=1),
+    stage_id: int | None = None,
+    include_archived: bool = False,
+    cursor: str | None = None,
+    limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200),
+) -> dict[str, Any]:
+    filters = selectors.CustomerFilters(
+        search=search.strip(), owner_id=owner_id, level=level, stage_id=stage_id, include_archived=include_archived
+    )
+    qs = selectors.customer_list(actor=actor_of(request), filters=filters).prefetch_related("collaborators")
+    page = keyset_page(qs, ordering=("-updated_at", "-id"), cursor=cursor, limit=limit)
+    return {"items": [customer_out(c) for c in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+def customer_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    return customer_out(selectors.customer_get(actor=actor_of(request), customer_id=customer_id))
+
+
+@router.post("/customers", response={201: CustomerOut, **ERRORS})
+def customer_create(
+    request: HttpRequest, payload: CustomerIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    actor = actor_of(request)
+    customer, _ = services.customer_create(
+        actor=actor, client_id=idempotency_key, **payload.dict(exclude_unset=True, exclude_none=True)
+    )
+    return Status(201, customer_out(selectors.customer_get(actor=actor, customer_id=customer.pk)))
+
+
+@router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+def customer_update(request: HttpRequest, customer_id: int, payload: CustomerIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.customer_update(actor=actor, customer_id=customer_id, **payload.dict(exclude_unset=True))
+    return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
+
+
+@router.post("/customers/{customer_id}/archive", response={200: CustomerOut, **ERRORS})
+def customer_archive(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.customer_archive(actor=actor, customer_id=customer_id)
+    return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
+
+
+@router.get("/customers/{customer_id}/timeline", response={200: EventPage, **ERRORS}, summary="Timeline, newest first")
+def customer_timeline(
+    request: HttpRequest,
+    customer_id: int,
+    cursor: str | None = None,
+    limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200),
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    events = selectors.customer_timeline(actor=actor, customer=customer)
+    page = keyset_page(events, ordering=("-created_at", "-id"), cursor=cursor, limit=limit)
+    return {"items": [event_out(e) for e in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/customers/{customer_id}/contacts", response={200: list[ContactOut], **ERRORS})
+def contact_list(request: HttpRequest, customer_id: int) -> list[dict[str, Any]]:
+    actor = actor_of(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    return [contact_out(c) for c in selectors.contact_list(actor=actor, customer=customer)]
+
+
+@router.post("/customers/{customer_id}/contacts", response={201: ContactOut, **ERRORS})
+def contact_create(
+    request: HttpRequest, customer_id: int, payload: ContactIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    contact, _ = services.contact_create(
+        actor=actor_of(request),
+        customer_id=customer_id,
+        client_id=idempotency_key,
+        **payload.dict(exclude_unset=True, exclude_none=True),
+    )
+    return Status(201, contact_out(contact))
+
+
+@router.patch("/contacts/{contact_id}", response={200: ContactOut, **ERRORS})
+def contact_update(request: HttpRequest, contact_id: int, payload: ContactIn) -> dict[str, Any]:
+    contact = services.contact_update(
+        actor=actor_of(request), contact_id=contact_id, **payload.dict(exclude_unset=True)
+    )
+    return contact_out(contact)

@@ -1,0 +1,112 @@
+"""API schemas for customers and contacts."""
+
+from datetime import date, datetime
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from org.schemas import EmployeeRef
+
+from .models import CustomerLevel, CustomerSource
+
+
+class StageOut(Schema):
+    id: int
+    name: str
+    name_en: str
+    is_won: bool
+
+
+class CustomerOut(Schema):
+    id: int
+    client_id: UUID
+    name: str
+    short_name: str
+    credit_code: str
+    industry: str
+    level: CustomerLevel
+    stage: StageOut | None
+    source: CustomerSource
+    phone: str
+    website: str
+    province: str
+    city: str
+    district: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    tags: list[str]
+    owner: EmployeeRef | None
+    collaborator_ids: list[int]
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    next_cursor: str | None
+
+
+class CustomerIn(Schema):
+    """Fixed fields of a customer; on update, only the fields sent are changed."""
+
+    name: str | None = Field(None, max_length=120)
+    short_name: str | None = Field(None, max_length=40)
+    credit_code: str | None = Field(None, max_length=30)
+    industry: str | None = Field(None, max_length=60)
+    level: CustomerLevel | None = None
+    stage_id: int | None = None
+    source: CustomerSource | None = None
+    phone: str | None = Field(None, max_length=32)
+    website: str | None = Field(None, max_length=200)
+    province: str | None = Field(None, max_length=20)
+    city: str | None = Field(None, max_length=20)
+    district: str | None = Field(None, max_length=20)
+    address: str | None = Field(None, max_length=200)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    tags: list[str] | None = None
+    owner_id: int | None = None
+    collaborator_ids: list[int] | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    client_id: UUID
+    customer_id: int
+    name: str
+    title: str
+    mobile: str
+    phone: str
+    email: str
+    wechat: str
+    birthday: date | None
+    notes: str
+    is_primary: bool
+
+
+class ContactIn(Schema):
+    name: str | None = Field(None, max_length=60)
+    title: str | None = Field(None, max_length=60)
+    mobile: str | None = Field(None, max_length=32)
+    phone: str | None = Field(None, max_length=32)
+    email: str | None = Field(None, max_length=254)
+    wechat: str | None = Field(None, max_length=60)
+    birthday: date | None = None
+    notes: str | None = Field(None, max_length=2000)
+    is_primary: bool | None = None
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    actor: EmployeeRef | None
+    changes: dict[str, list[object]]
+    summary: str
+    created_at: datetime
+
+
+class EventPage(Schema):
+    items: list[EventOut]
+    next_cursor: str | None

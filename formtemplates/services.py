@@ -1,0 +1,270 @@
+"""Writes for form templates and attachments: keyword-only, actor first, one transaction, history in AuditEntry."""
+
+import hashlib
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from core.errors import ErrorCode, ServiceError, invalid, not_found
+from org.models import Employee
+from org.permissions import Permission
+from org.services import audit, require_permission
+
+from .fields import FieldDefinition, parse_definitions
+from .models import Attachment, AttachmentKind, FormTemplate, FormTemplateVersion, Purpose
+
+# Who may design templates: the organization's administrators.
+MANAGE_TEMPLATES = Permission.MANAGE_ORGANIZATION
+
+# Pillow formats a photo may have, and their content types.
+PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
+# Hard caps at upload; each photo/file field checks its own (smaller) limit when a record is saved.
+MAX_UPLOAD_MB = {AttachmentKind.PHOTO: 20, AttachmentKind.FILE: 100}
+
+
+def _lock_template(actor: Employee, template_id: int) -> FormTemplate:
+    template = FormTemplate.objects.select_for_update().filter(org_id=actor.org_id, pk=template_id).first()
+    if template is None:
+        raise not_found()
+    return template
+
+
+def _check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise invalid("name", _("This field is required."))
+    if len(name) > 120:
+        raise invalid("name", _("At most %(n)d characters.") % {"n": 120})
+    return name
+
+
+def _new_version(
+    *, actor: Employee | None, template: FormTemplate, definitions: list[FieldDefinition]
+) -> FormTemplateVersion:
+    last = template.versions.aggregate(n=Max("number"))["n"] or 0
+    version = FormTemplateVersion.objects.create(
+        org_id=template.org_id,
+        template=template,
+        number=last + 1,
+        fields=[d.as_json() for d in definitions],
+        created_by=actor,
+    )
+    template.current_version = version
+    template.save(update_fields=["current_version", "updated_at"])
+    return version
+
+
+@transaction.atomic
+def template_create(
+    *,
+    actor: Employee,
+    purpose: str,
+    name: str,
+    name_en: str = "",
+    description: str = "",
+    fields: list[dict[str, Any]] | None = None,
+) -> FormTemplate:
+    """A new template with version 1 (the given fields, or none)."""
+    require_permission(actor, MANAGE_TEMPLATES)
+    if purpose not in Purpose.values:
+        raise invalid("purpose", _("Choose one of the allowed values."))
+    name = _check_name(name)
+    definitions = parse_definitions(fields or [])
+    if (
+        purpose == Purpose.CUSTOMER
+        and FormTemplate.objects.filter(org_id=actor.org_id, purpose=Purpose.CUSTOMER, is_active=True).exists()
+    ):
+        raise invalid(
+            "purpose", _("The organization already has a customer template; edit that one."), ErrorCode.DUPLICATE
+        )
+    template = FormTemplate.objects.create(
+        org_id=actor.org_id,
+        purpose=purpose,
+        name=name,
+        name_en=(name_en or "").strip()[:120],
+        description=(description or "").strip(),
+    )
+    version = _new_version(actor=actor, template=template, definitions=definitions)
+    audit(
+        actor=actor,
+        org=actor.org,
+        action="formtemplate.create",
+        obj=template,
+        changes={"purpose": [None, purpose], "name": [None, name], "version": [None, version.number]},
+    )
+    return template
+
+
+@transaction.atomic
+def template_publish(*, actor: Employee, template_id: int, fields: list[dict[str, Any]]) -> FormTemplateVersion:
+    """Publish a new version from the full, ordered list of field definitions.
+
+    Fields are never removed: a field of the current version must stay in the list (mark it
+    `retired` to stop asking for it), and keeps its type, so stored values stay readable.
+    """
+    require_permission(actor, MANAGE_TEMPLATES)
+    template = _lock_template(actor, template_id)
+    if not template.is_active:
+        raise ServiceError(ErrorCode.CONFLICT, _("This template is archived."))
+    definitions = parse_definitions(fields)
+    current = template.current_version
+    errors: dict[str, list[Any]] = {}
+    if current is not None:
+        new_by_key = {d.key: (i, d) for i, d in enumerate(definitions)}
+        for old in current.definitions:
+            if old.key not in new_by_key:
+                errors.setdefault("fields", []).append(
+                    _("The field “%(label)s” (%(key)s) cannot be removed; retire it instead.")
+                    % {"label": old.label, "key": old.key}
+                )
+                continue
+            i, new = new_by_key[old.key]
+            if new.type != old.type:
+                errors.setdefault(f"fields.{i}.type", []).append(
+                    _("An existing field keeps its type; retire it and add a new field instead.")
+                )
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the field definitions."), errors)
+    version = _new_version(actor=actor, template=template, definitions=definitions)
+    audit(
+        actor=actor,
+        org=actor.org,
+        action="formtemplate.publish",
+        obj=template,
+        changes={"version": [current.number if current else None, version.number]},
+    )
+    return version
+
+
+@transaction.atomic
+def template_update(
+    *, actor: Employee, template_id: int, name: str, name_en: str = "", description: str = ""
+) -> FormTemplate:
+    """Rename a template or change its description (its fields change only by publishing)."""
+    require_permission(actor, MANAGE_TEMPLATES)
+    template = _lock_template(actor, template_id)
+    changes: dict[str, list[Any]] = {}
+    for attr, value in (("name", _check_name(name)), ("name_en", name_en.strip()[:120]), ("description", description)):
+        if getattr(template, attr) != value:
+            changes[attr] = [getattr(template, attr), value]
+            setattr(template, attr, value)
+    if changes:
+        template.save()
+        audit(actor=actor, org=actor.org, action="formtemplate.update", obj=template, changes=changes)
+    return template
+
+
+@transaction.atomic
+def template_archive(*, actor: Employee, template_id: int) -> FormTemplate:
+    """Stop offering a template for new records; its versions and the records entered with them stay."""
+    require_permission(actor, MANAGE_TEMPLATES)
+    template = _lock_template(actor, template_id)
+    if template.purpose == Purpose.CUSTOMER:
+        raise ServiceError(ErrorCode.CONFLICT, _("The customer template cannot be archived; retire its fields."))
+    if template.is_active:
+        template.is_active = False
+        template.save(update_fields=["is_active", "updated_at"])
+        audit(actor=actor, org=actor.org, action="formtemplate.archive", obj=template, changes={"is_active": [1, 0]})
+    return template
+
+
+# --- Attachments ------------------------------------------------------------------------------
+
+
+def _sniff_photo(upload: UploadedFile) -> str:
+    """The content type of a photo Pillow recognises and we accept, or a refusal."""
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            image_format = image.format or ""
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise invalid("file", _("This file is not a photo (JPEG, PNG or WebP).")) from e
+    finally:
+        upload.seek(0)
+    if image_format not in PHOTO_FORMATS:
+        raise invalid("file", _("Photos must be JPEG, PNG or WebP (this is %(format)s).") % {"format": image_format})
+    return PHOTO_FORMATS[image_format]
+
+
+def _sha256(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def attachment_upload(*, actor: Employee, client_id: uuid.UUID, upload: UploadedFile, kind: str) -> Attachment:
+    """Store a photo or file once per client_id: a retried upload returns the first one.
+
+    A photo must be an image Pillow reads, of an accepted format; the size cap here is the hard
+    one, each field checks its own limit when the record is saved.
+    """
+    if not actor.is_active:
+        raise not_found()
+    if kind not in AttachmentKind.values:
+        raise invalid("kind", _("Choose one of the allowed values."))
+    existing = Attachment.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+    digest = _sha256(upload)
+    if existing is not None:
+        return _replayed(existing, digest)
+    size = upload.size or 0
+    if size == 0:
+        raise invalid("file", _("The file is empty."))
+    limit = MAX_UPLOAD_MB[AttachmentKind(kind)]
+    if size > limit * 1024 * 1024:
+        raise invalid("file", _("The file is larger than %(n)d MB.") % {"n": limit})
+    if kind == AttachmentKind.PHOTO:
+        content_type = _sniff_photo(upload)
+    else:
+        content_type = (upload.content_type or "application/octet-stream")[:100]
+    attachment = Attachment(
+        org_id=actor.org_id,
+        uploaded_by=actor,
+        original_name=(upload.name or "upload")[-255:],
+        content_type=content_type,
+        size=size,
+        sha256=digest,
+        kind=kind,
+        client_id=client_id,
+    )
+    attachment.file.save(upload.name or "upload", upload, save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+            audit(
+                actor=actor,
+                org=actor.org,
+                action="attachment.upload",
+                obj=attachment,
+                changes={"name": [None, attachment.original_name], "size": [None, size]},
+            )
+    except IntegrityError:
+        attachment.file.delete(save=False)
+        winner = Attachment.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+        if winner is None:
+            raise
+        return _replayed(winner, digest)
+    return attachment
+
+
+def _replayed(existing: Attachment, digest: str) -> Attachment:
+    if existing.sha256 != digest:
+        raise ServiceError(
+            ErrorCode.IDEMPOTENCY_MISMATCH,
+            _("This client id was already used for a different file."),
+            {"client_id": [_("Generate a new UUID for each new file.")]},
+        )
+    return existing
+
+
+def attachment_storage_name(attachment: Attachment) -> str:
+    return f"{settings.MEDIA_URL}{attachment.file.name}"

@@ -112,10 +112,12 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def register_routers() -> None:
     from customers.api import router as customers_router
+    from formtemplates.api import router as formtemplates_router
     from org.api import router as org_router
 
     api.add_router("/", org_router)
     api.add_router("/", customers_router)
+    api.add_router("/", formtemplates_router)
 
 
 register_routers()

@@ -18,6 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from conftest import Cast
 from customers import services as customer_services
 from customers.models import Contact, Customer
+from formtemplates import services as formtemplate_services
+from formtemplates.models import FormTemplate, FormTemplateVersion
 from org import services
 from org.models import ApiToken, Department, Employee
 
@@ -65,6 +67,12 @@ def _foreign_contacts(cast: Cast) -> Targets:
     )
 
 
+def _foreign_templates(cast: Cast) -> Targets:
+    """Templates are read by the whole organization: only another organization's are out of reach."""
+    template = formtemplate_services.template_create(actor=cast.outsider, purpose="visit", name="Otto 的拜访模板")
+    return Targets([template.pk])
+
+
 # parameter name -> the rows to try (a plain list means: rows of the other organization)
 PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "employee_id": lambda cast: Targets([cast.outsider.pk], [cast.other_branch_rep.pk]),
@@ -72,6 +80,8 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "token_id": _foreign_tokens,
     "customer_id": _foreign_customers,
     "contact_id": _foreign_contacts,
+    "template_id": _foreign_templates,
+    "number": lambda cast: Targets([1]),  # a template's version number: always after template_id
 }
 
 
@@ -121,6 +131,8 @@ def snapshot(cast: Cast) -> dict[str, Any]:
         "tokens": list(ApiToken.objects.values()),
         "customers": list(Customer.objects.values()),
         "contacts": list(Contact.objects.values()),
+        "form_templates": list(FormTemplate.objects.exclude(org=cast.org).values()),
+        "form_template_versions": list(FormTemplateVersion.objects.exclude(org=cast.org).values()),
     }
 
 

@@ -1,0 +1,85 @@
+"""API schemas for form templates and attachments."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from org.schemas import EmployeeRef
+
+from .models import AttachmentKind, Purpose
+
+
+class FieldDefinitionIn(Schema):
+    """One field of a template. `type` and `options` are checked by the server (see the error's field keys
+    `fields.<position>.<attribute>`). Options by type: text/textarea max_length; integer/decimal/money
+    min, max; decimal unit, decimals; single_choice/multi_choice choices [{value, label, label_en}];
+    location nearby_metres; photo max_count, camera_only, max_size_mb; file max_count, max_size_mb;
+    employee_ref scope (subtree | org)."""
+
+    key: str = Field(max_length=50)
+    type: str = Field(max_length=20)
+    label: str = Field(max_length=120)
+    label_en: str = Field("", max_length=120)
+    required: bool = False
+    help_text: str = Field("", max_length=500)
+    default: Any = None
+    retired: bool = False
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class FieldDefinitionOut(Schema):
+    key: str
+    type: str
+    label: str
+    label_en: str
+    required: bool
+    help_text: str
+    default: Any
+    retired: bool
+    options: dict[str, Any]
+
+
+class VersionOut(Schema):
+    number: int
+    created_at: datetime
+    created_by: EmployeeRef | None
+    fields: list[FieldDefinitionOut]
+
+
+class TemplateSummaryOut(Schema):
+    id: int
+    purpose: Purpose
+    name: str
+    name_en: str
+    description: str
+    is_active: bool
+    current_version_number: int | None
+
+
+class TemplateOut(TemplateSummaryOut):
+    current_version: VersionOut | None
+
+
+class TemplateCreateIn(Schema):
+    purpose: Purpose
+    name: str = Field(max_length=120)
+    name_en: str = Field("", max_length=120)
+    description: str = Field("", max_length=2000)
+    fields: list[FieldDefinitionIn] = Field(default_factory=list)
+
+
+class TemplatePublishIn(Schema):
+    fields: list[FieldDefinitionIn]
+
+
+class AttachmentOut(Schema):
+    id: int
+    client_id: UUID
+    kind: AttachmentKind
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime

@@ -12,9 +12,10 @@ from .permissions import Permission, has_permission
 # (url name, label, icon, permission needed or None, shown in the phone's bottom bar)
 NAVIGATION: list[tuple[str, Any, str, Permission | None, bool]] = [
     ("home", _("Home"), "ti-home", None, True),
+    ("customer_list", _("Customers"), "ti-building-store", None, True),
     ("employee_list", _("Employees"), "ti-users", Permission.VIEW_EMPLOYEES, True),
     ("department_tree", _("Departments"), "ti-sitemap", Permission.VIEW_DEPARTMENTS, True),
-    ("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION, True),
+    ("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION, False),
     ("profile", _("Profile"), "ti-user-circle", None, True),
 ]
 

@@ -1,0 +1,77 @@
+"""HTML forms of the customers app: they parse; services decide."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from core.forms import StyledForm
+from org.models import Employee
+from org.selectors import visible_employees
+
+from . import credit_code
+from .models import CustomerLevel, CustomerSource, CustomerStage
+
+
+class CustomerForm(StyledForm):
+    name = forms.CharField(label=pgettext_lazy("company", "Name"), max_length=120)
+    short_name = forms.CharField(label=_("Short name"), max_length=40, required=False)
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=30, required=False)
+    industry = forms.CharField(label=_("Industry"), max_length=60, required=False)
+    level = forms.ChoiceField(label=_("Level"), choices=CustomerLevel.choices, initial=CustomerLevel.C)
+    stage_id = forms.TypedChoiceField(label=_("Stage"), coerce=int)
+    source = forms.ChoiceField(label=_("Source"), choices=CustomerSource.choices, initial=CustomerSource.OTHER)
+    phone = forms.CharField(label=pgettext_lazy("company", "Phone"), max_length=32, required=False)
+    website = forms.CharField(label=_("Website"), max_length=200, required=False)
+    province = forms.CharField(label=_("Province"), max_length=20, required=False)
+    city = forms.CharField(label=_("City"), max_length=20, required=False)
+    district = forms.CharField(label=_("District"), max_length=20, required=False)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    latitude = forms.DecimalField(label=_("Latitude"), required=False, max_digits=9, decimal_places=6)
+    longitude = forms.DecimalField(label=_("Longitude"), required=False, max_digits=10, decimal_places=6)
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separate tags with commas."))
+    owner_id = forms.TypedChoiceField(label=_("Owner"), coerce=int)
+    client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, actor: Employee, language: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stages = CustomerStage.objects.filter(org_id=actor.org_id, is_active=True)
+        self.fields["stage_id"].choices = [(s.pk, s.label(language)) for s in stages]  # type: ignore[attr-defined]
+        people = visible_employees(actor=actor).active().order_by("name").values_list("pk", "name")
+        self.fields["owner_id"].choices = list(people)  # type: ignore[attr-defined]
+
+    SECTIONS = (
+        (_("Basic information"), ("name", "short_name", "credit_code", "industry", "level", "stage_id", "source")),
+        (_("Ownership"), ("owner_id", "tags")),
+        (_("Contact and location"), ("phone", "website", "province", "city", "district", "address")),
+        (_("Coordinates"), ("latitude", "longitude")),
+    )
+
+    def sections(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+
+    def clean_credit_code(self) -> str:
+        code = credit_code.normalise(self.cleaned_data["credit_code"])
+        if code and not credit_code.is_valid(code):
+            raise forms.ValidationError(
+                _("This is not a valid unified social credit code (18 characters, check digit).")
+            )
+        return code
+
+    def clean_tags(self) -> list[str]:
+        raw = self.cleaned_data["tags"].replace("，", ",")
+        return [t.strip() for t in raw.split(",") if t.strip()]
+
+
+class ContactForm(StyledForm):
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
+    title = forms.CharField(label=_("Title"), max_length=60, required=False)
+    mobile = forms.CharField(label=_("Mobile"), max_length=32, required=False)
+    phone = forms.CharField(label=_("Office phone"), max_length=32, required=False)
+    email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    wechat = forms.CharField(label=_("WeChat"), max_length=60, required=False)
+    birthday = forms.DateField(label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    is_primary = forms.BooleanField(label=_("Primary contact"), required=False)
+    client_id = forms.UUIDField(widget=forms.HiddenInput)

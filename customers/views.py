@@ -1,0 +1,173 @@
+"""HTML pages of the customers app: parse, check access, call one service or selector, render."""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import ServiceError
+from core.forms import add_service_error
+from core.pagination import keyset_page
+from org.decorators import employee_required
+from org.models import Employee
+from org.selectors import visible_employees
+
+from . import selectors, services
+from .forms import ContactForm, CustomerForm
+from .models import Customer, CustomerLevel
+
+PAGE_SIZE = 50
+FIELD_LABELS = {f.name: f.verbose_name for f in Customer._meta.get_fields() if hasattr(f, "verbose_name")}
+FIELD_LABELS |= {f"{name}_id": label for name, label in list(FIELD_LABELS.items())}
+FIELD_LABELS["collaborator_ids"] = FIELD_LABELS.get("collaborators", "")
+
+
+def _actor(request: HttpRequest) -> Employee:
+    return request.employee  # type: ignore[attr-defined,no-any-return]
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@employee_required()
+def customer_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    services.stages_ensure(org_id=actor.org_id)
+    get = request.GET
+    filters = selectors.CustomerFilters(
+        search=get.get("q", "").strip()[:80],
+        owner_id=int(get["owner"]) if get.get("owner", "").isdigit() else None,
+        level=get.get("level", "") if get.get("level", "") in CustomerLevel.values else "",
+        stage_id=int(get["stage"]) if get.get("stage", "").isdigit() else None,
+    )
+    qs = selectors.customer_list(actor=actor, filters=filters)
+    page = keyset_page(qs, ordering=("-updated_at", "-id"), cursor=get.get("cursor") or None, limit=PAGE_SIZE)
+    query = get.copy()
+    query.pop("cursor", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "levels": CustomerLevel.choices,
+        "stages": services.stages_ensure(org_id=actor.org_id),
+        "owners": visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"),
+        "language": get_language(),
+    }
+    if _is_htmx(request) and get.get("cursor"):
+        return render(request, "customers/customer_list.html#rows", context)
+    return render(request, "customers/customer_list.html", context)
+
+
+def _customer_form_values(form: CustomerForm) -> dict[str, Any]:
+    values = dict(form.cleaned_data)
+    values.pop("client_id", None)
+    return values
+
+
+@employee_required()
+def customer_create(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    services.stages_ensure(org_id=actor.org_id)
+    initial = {"owner_id": actor.pk, "client_id": uuid.uuid4()}
+    form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        client_id = form.cleaned_data["client_id"] or uuid.uuid4()
+        try:
+            customer, _created = services.customer_create(
+                actor=actor, client_id=client_id, **_customer_form_values(form)
+            )
+        except ServiceError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, _("Customer “%(name)s” saved.") % {"name": customer.name})
+            return redirect("customer_detail", customer_id=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "title": _("New customer")})
+
+
+@employee_required()
+def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+    actor = _actor(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    initial = {name: getattr(customer, name) for name in CustomerForm.base_fields if hasattr(customer, name)}
+    initial["tags"] = ", ".join(customer.tags)
+    form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_update(actor=actor, customer_id=customer.pk, **_customer_form_values(form))
+        except ServiceError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, _("Customer “%(name)s” saved.") % {"name": customer.name})
+            return redirect("customer_detail", customer_id=customer.pk)
+    context = {"form": form, "title": customer.name, "customer": customer}
+    return render(request, "customers/customer_form.html", context)
+
+
+@employee_required()
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    actor = _actor(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    events = selectors.customer_timeline(actor=actor, customer=customer)
+    timeline = keyset_page(events, ordering=("-created_at", "-id"), cursor=request.GET.get("cursor"), limit=20)
+    for event in timeline.items:
+        event.change_rows = [  # type: ignore[attr-defined]
+            (FIELD_LABELS.get(field, field), *change) for field, change in event.changes.items()
+        ]
+    context = {
+        "customer": customer,
+        "contacts": selectors.contact_list(actor=actor, customer=customer),
+        "collaborators": customer.collaborators.all(),
+        "timeline": timeline,
+        "contact_form": ContactForm(initial={"client_id": uuid.uuid4()}),
+        "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
+        "language": get_language(),
+    }
+    if _is_htmx(request) and request.GET.get("cursor"):
+        return render(request, "customers/customer_detail.html#timeline", context)
+    return render(request, "customers/customer_detail.html", context)
+
+
+@require_POST
+@employee_required()
+def customer_archive(request: HttpRequest, customer_id: int) -> HttpResponse:
+    try:
+        customer = services.customer_archive(actor=_actor(request), customer_id=customer_id)
+    except ServiceError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("Customer “%(name)s” archived.") % {"name": customer.name})
+    return redirect("customer_detail", customer_id=customer_id)
+
+
+@require_POST
+@employee_required()
+def contact_create(request: HttpRequest, customer_id: int) -> HttpResponse:
+    actor = _actor(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        values = dict(form.cleaned_data)
+        client_id = values.pop("client_id")
+        try:
+            services.contact_create(actor=actor, customer_id=customer.pk, client_id=client_id, **values)
+        except ServiceError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, _("Contact added."))
+            return redirect("customer_detail", customer_id=customer.pk)
+    messages.error(request, _("The contact was not saved: %(errors)s") % {"errors": _errors_text(form)})
+    return redirect("customer_detail", customer_id=customer.pk)
+
+
+def _errors_text(form: ContactForm) -> str:
+    return "; ".join(
+        f"{form.fields[f].label if f in form.fields else ''} {' '.join(str(m) for m in e)}".strip()
+        for f, e in form.errors.items()
+    )

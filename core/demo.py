@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils.module_loading import import_string
 from faker import Faker
 
 from org.models import Department, Employee, Organization, Role, User
@@ -89,6 +90,7 @@ class DemoContext:
     employees: list[Employee] = field(default_factory=list)
     departments: list[Department] = field(default_factory=list)
     logins: list[DemoLogin] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # what each step built, for the summary
     today: date = field(default_factory=date.today)
 
 
@@ -112,7 +114,7 @@ class _People:
         return f"E{self.count:05d}"
 
 
-def _build_org(ctx: DemoContext) -> None:
+def build_org(ctx: DemoContext) -> None:
     org = Organization.objects.create(name=DEMO_ORG_NAME, time_zone="Asia/Shanghai", currency="CNY")
     ctx.org = org
     password = make_password(DEMO_PASSWORD)
@@ -189,6 +191,7 @@ def _build_org(ctx: DemoContext) -> None:
         d.manager = e
     Department.objects.bulk_update([d for d, _ in managed], ["manager"])
     ctx.employees = [e for e, _, _ in pending]
+    ctx.counts |= {"departments": len(ctx.departments), "employees": len(ctx.employees)}
     first_rep = next(e for e in ctx.employees if e.role == Role.REP)
     first_manager = next(e for e in ctx.employees if e.pk == first_rep.manager_id)
     for role, e in (
@@ -202,8 +205,11 @@ def _build_org(ctx: DemoContext) -> None:
         )
 
 
-# Each domain appends its step; they run in order inside one transaction.
-DEMO_STEPS: list[Callable[[DemoContext], None]] = [_build_org]
+# Each domain's step, by dotted path (so core imports no domain app); they run in order in one transaction.
+DEMO_STEPS: list[str] = [
+    "core.demo.build_org",
+    "customers.demo.build_customers",
+]
 
 
 def build_demo_company(*, size: str = "small", seed: int = 42) -> DemoContext:
@@ -213,7 +219,8 @@ def build_demo_company(*, size: str = "small", seed: int = 42) -> DemoContext:
     faker.seed_instance(seed)
     ctx = DemoContext(size_name=size, size=SIZES[size], rng=random.Random(seed), faker=faker)
     with transaction.atomic():
-        for step in DEMO_STEPS:
+        for path in DEMO_STEPS:
+            step: Callable[[DemoContext], None] = import_string(path)
             step(ctx)
     return ctx
 

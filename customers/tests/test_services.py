@@ -155,3 +155,21 @@ def test_nobody_adds_contacts_to_a_customer_they_cannot_see(cast):
     with pytest.raises(ServiceError) as e:
         services.contact_create(actor=cast.rep, customer_id=customer.pk, client_id=uuid.uuid4(), name="x")
     assert e.value.code == ErrorCode.NOT_FOUND
+
+
+def test_the_demo_company_has_customers_near_real_cities_with_valid_credit_codes(db):
+    from core.demo import build_demo_company
+
+    ctx = build_demo_company(size="small", seed=5)
+    customers = Customer.objects.filter(org=ctx.org)
+    assert customers.count() == 2_000
+    assert all(c.owner.role == "rep" for c in customers.select_related("owner")[:200])
+    codes = [c for c in customers.values_list("credit_code", flat=True) if c]
+    assert len(codes) > 1_000
+    assert all(credit_code.is_valid(c) for c in codes)
+    located = customers.filter(latitude__isnull=False)
+    assert (
+        located.filter(latitude__gt=20, latitude__lt=42, longitude__gt=100, longitude__lt=123).count()
+        == located.count()
+    )
+    assert Contact.objects.filter(org=ctx.org, is_primary=True).count() == 2_000

@@ -19,5 +19,5 @@ class Command(BaseCommand):
             self.stdout.write("The database already has data; keeping it.")
             return
         ctx = build_demo_company(size=size, seed=seed)
-        summary = f"{len(ctx.departments)} departments, {len(ctx.employees)} employees"
+        summary = ", ".join(f"{n:,} {what}" for what, n in ctx.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Built {ctx.org} ({size}, seed {seed}): {summary}."))

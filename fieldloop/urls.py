@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("org.urls")),
     path("", include("customers.urls")),
+    path("", include("formtemplates.urls")),
 ]

@@ -16,6 +16,7 @@ NAVIGATION: list[tuple[str, Any, str, Permission | None, bool]] = [
     ("employee_list", _("Employees"), "ti-users", Permission.VIEW_EMPLOYEES, True),
     ("department_tree", _("Departments"), "ti-sitemap", Permission.VIEW_DEPARTMENTS, True),
     ("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION, False),
+    ("formtemplate_list", _("Form templates"), "ti-forms", Permission.MANAGE_ORGANIZATION, False),
     ("profile", _("Profile"), "ti-user-circle", None, True),
 ]
 

@@ -1,0 +1,240 @@
+"""HTML forms built from a template version, and the forms of the designer pages.
+
+`TemplateValuesForm(data, files, version=..., actor=...)` has one form field per non-retired
+field of the version; its clean() runs the one validator (formtemplates.validation) and puts
+each message on its field, and its `values` are then the clean, storable values. Type checks
+are the validator's, so the browser, the API and imports get the same messages.
+"""
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from core.errors import ServiceError
+from core.forms import StyledForm, add_service_error
+from org.models import Employee
+from org.selectors import visible_employees
+
+from . import services
+from .fields import FieldDefinition, FieldType
+from .models import AttachmentKind, FormTemplateVersion, Purpose
+from .validation import ADDRESS_PARTS, validate_values
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class AddressWidget(forms.MultiWidget):
+    def __init__(self) -> None:
+        placeholders = [_("Province"), _("City"), _("District"), _("Street and number")]
+        super().__init__([forms.TextInput(attrs={"class": "form-control", "placeholder": p}) for p in placeholders])
+
+    def decompress(self, value: Any) -> list[Any]:
+        value = value or {}
+        return [value.get(p, "") for p in ADDRESS_PARTS]
+
+
+class AddressField(forms.MultiValueField):
+    widget = AddressWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__([forms.CharField(required=False) for _p in ADDRESS_PARTS], require_all_fields=False, **kwargs)
+
+    def compress(self, data_list: list[Any]) -> dict[str, str] | None:
+        if not data_list or not any(data_list):
+            return None
+        return dict(zip(ADDRESS_PARTS, (d or "" for d in data_list), strict=False))
+
+
+class LocationWidget(forms.MultiWidget):
+    def __init__(self) -> None:
+        placeholders = [_("Latitude"), _("Longitude"), _("Accuracy (m)")]
+        super().__init__(
+            [forms.NumberInput(attrs={"class": "form-control", "step": "any", "placeholder": p}) for p in placeholders]
+        )
+
+    def decompress(self, value: Any) -> list[Any]:
+        value = value or {}
+        return [value.get("latitude"), value.get("longitude"), value.get("accuracy")]
+
+
+class LocationField(forms.MultiValueField):
+    widget = LocationWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__([forms.CharField(required=False) for _i in range(3)], require_all_fields=False, **kwargs)
+
+    def compress(self, data_list: list[Any]) -> dict[str, Any] | None:
+        if not data_list or not any(data_list):
+            return None
+        return {"latitude": data_list[0], "longitude": data_list[1], "accuracy": data_list[2] or None}
+
+
+def _form_field(d: FieldDefinition, actor: Employee | None, language: str) -> forms.Field:
+    """The Django form field for one definition; every one is optional here, the validator says what is required."""
+    common: dict[str, Any] = {"label": d.display_label(language), "help_text": d.help_text, "required": False}
+    t = d.type
+    if t == FieldType.TEXTAREA:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), strip=False, **common)
+    if t in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY):
+        step = "1" if t == FieldType.INTEGER else "0.01" if t == FieldType.MONEY else "any"
+        attrs: dict[str, Any] = {"step": step, "inputmode": "decimal"}
+        for name in ("min", "max"):
+            if d.option(name) is not None:
+                attrs[name] = str(d.option(name))
+        return forms.CharField(widget=forms.NumberInput(attrs=attrs), **common)
+    if t == FieldType.DATE:
+        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if t == FieldType.DATETIME:
+        return forms.CharField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common)
+    if t == FieldType.MONTH:
+        return forms.CharField(widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}), **common)
+    if t == FieldType.SINGLE_CHOICE:
+        choices = [("", "—"), *((c.value, c.display(language)) for c in d.choices)]
+        return forms.ChoiceField(choices=choices, **common)
+    if t == FieldType.MULTI_CHOICE:
+        return forms.MultipleChoiceField(
+            choices=[(c.value, c.display(language)) for c in d.choices],
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+            **common,
+        )
+    if t == FieldType.YES_NO:
+        return forms.ChoiceField(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))], **common)
+    if t == FieldType.PHONE:
+        return forms.CharField(widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}), **common)
+    if t == FieldType.EMAIL:
+        return forms.CharField(widget=forms.EmailInput(), **common)
+    if t == FieldType.URL:
+        return forms.CharField(widget=forms.URLInput(), **common)
+    if t == FieldType.ADDRESS:
+        return AddressField(**common)
+    if t == FieldType.LOCATION:
+        return LocationField(**common)
+    if t in (FieldType.PHOTO, FieldType.FILE):
+        file_attrs: dict[str, Any] = {"class": "form-control"}
+        if t == FieldType.PHOTO:
+            file_attrs["accept"] = "image/*"
+            if d.option("camera_only"):
+                file_attrs["capture"] = "environment"
+        return MultipleFileField(widget=MultipleFileInput(attrs=file_attrs), **common)
+    if t == FieldType.EMPLOYEE_REF and actor is not None:
+        people = visible_employees(actor=actor).active().order_by("name", "id").values_list("pk", "name")
+        return forms.ChoiceField(choices=[("", "—"), *((str(pk), name) for pk, name in people)], **common)
+    if t in (FieldType.CUSTOMER_REF, FieldType.CONTACT_REF, FieldType.PRODUCT_REF, FieldType.EMPLOYEE_REF):
+        return forms.CharField(widget=forms.NumberInput(attrs={"min": "1", "placeholder": _("ID")}), **common)
+    max_length = int(d.option("max_length") or 200)
+    return forms.CharField(widget=forms.TextInput(attrs={"maxlength": max_length}), **common)
+
+
+class TemplateValuesForm(StyledForm):
+    """One form field per non-retired field of `version` (or of `definitions`, for a designer preview)."""
+
+    def __init__(
+        self,
+        data: Any = None,
+        files: Any = None,
+        *,
+        version: FormTemplateVersion | None,
+        actor: Employee | None,
+        previous: dict[str, Any] | None = None,
+        device_position: Any = None,
+        definitions: list[FieldDefinition] | None = None,
+        prefix: str | None = None,
+    ) -> None:
+        self.version = version
+        self.actor = actor
+        self.previous = previous or {}
+        self.device_position = device_position
+        self.definitions = definitions if definitions is not None else (version.definitions if version else [])
+        self.values: dict[str, Any] = {}
+        super().__init__(data, files, prefix=prefix)
+        language = get_language() or "zh-hans"
+        self.definition_of: dict[str, FieldDefinition] = {}
+        for d in self.definitions:
+            if d.retired:
+                continue
+            field = _form_field(d, actor, language)
+            initial = self.previous.get(d.key, d.default if not self.previous else None)
+            if initial is not None and d.type not in (FieldType.PHOTO, FieldType.FILE):
+                field.initial = _initial(d, initial)
+            self.fields[d.key] = field
+            self.definition_of[d.key] = d
+        self.style_fields()
+        for d in self.definition_of.values():
+            if d.type in (FieldType.MULTI_CHOICE,):
+                self.fields[d.key].widget.attrs["class"] = "form-check-input"
+
+    def rows(self) -> list[tuple[forms.BoundField, FieldDefinition]]:
+        return [(self[key], d) for key, d in self.definition_of.items()]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.version is None or self.actor is None:
+            return cleaned
+        raw: dict[str, Any] = {}
+        for key, d in self.definition_of.items():
+            if key in self.errors:
+                continue
+            value = cleaned.get(key)
+            if d.type in (FieldType.PHOTO, FieldType.FILE):
+                value = self._upload(d, value or []) or self.previous.get(key)
+            if value not in (None, "", []):
+                raw[key] = value
+        try:
+            self.values = validate_values(
+                actor=self.actor,
+                version=self.version,
+                values=raw,
+                device_position=self.device_position,
+                previous=self.previous,
+            )
+        except ServiceError as e:
+            add_service_error(
+                self, ServiceError(e.code, e.message, {k: v for k, v in e.fields.items() if k not in self.errors})
+            )
+        return cleaned
+
+    def _upload(self, d: FieldDefinition, files: list[UploadedFile]) -> list[int]:
+        if self.actor is None:
+            return []
+        kind = AttachmentKind.PHOTO if d.type == FieldType.PHOTO else AttachmentKind.FILE
+        ids = []
+        for f in files:
+            try:
+                ids.append(services.attachment_upload(actor=self.actor, client_id=uuid.uuid4(), upload=f, kind=kind).pk)
+            except ServiceError as e:
+                self.add_error(d.key, str(e.fields.get("file", [e.message])[0]))
+        return ids
+
+
+def _initial(d: FieldDefinition, value: Any) -> Any:
+    if d.type == FieldType.YES_NO:
+        return "true" if value else "false"
+    if d.type in (FieldType.DATETIME,) and isinstance(value, str):
+        return value[:16]
+    return value
+
+
+# --- Designer -------------------------------------------------------------------------------------
+
+
+class TemplateCreateForm(StyledForm):
+    purpose = forms.ChoiceField(label=gettext_lazy("Purpose"), choices=Purpose.choices, initial=Purpose.VISIT)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    name_en = forms.CharField(label=gettext_lazy("English name"), max_length=120, required=False)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )

@@ -1,5 +1,7 @@
 """TemplateValuesForm: one HTML field per live field, the one validator's messages on the right fields."""
 
+from typing import Any
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
@@ -8,7 +10,7 @@ from formtemplates.forms import TemplateValuesForm
 
 from .conftest import image_bytes, make_template, version_of
 
-FIELDS = [
+FIELDS: list[dict[str, Any]] = [
     {"key": "name", "type": "text", "label": "名称", "required": True},
     {"key": "people", "type": "integer", "label": "人数", "options": {"max": 10}},
     {"key": "address", "type": "address", "label": "地址"},

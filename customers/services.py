@@ -315,3 +315,14 @@ def contact_update(*, actor: Employee, contact_id: int, **fields: Any) -> Contac
         contact.save()
         _event(customer, actor, CustomerEventKind.CONTACT_UPDATED, changes, summary=contact.name)
     return contact
+
+
+def customer_validate(*, actor: Employee, values: dict[str, Any]) -> dict[str, Any]:
+    """The checks `customer_create` makes on its fields, without writing: clean values or a ServiceError
+    with field errors (used by the import dry run, so the rules live once)."""
+    return _clean(actor, values, creating=True)
+
+
+def contact_validate(*, values: dict[str, Any]) -> dict[str, Any]:
+    """The checks `contact_create` makes on its fields, without writing."""
+    return _clean_contact(values, creating=True)

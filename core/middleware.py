@@ -2,10 +2,11 @@
 
 from collections.abc import Callable
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .errors import ServiceError
+from .errors import ServiceError, not_found
 
 
 class ServiceErrorMiddleware:
@@ -16,6 +17,8 @@ class ServiceErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, (OverflowError, DataError)):  # an id too large to name any row
+            exception = not_found()
         if not isinstance(exception, ServiceError):
             return None
         return render(request, "error.html", {"error": exception}, status=exception.status)

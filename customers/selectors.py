@@ -8,18 +8,22 @@ from core.errors import not_found
 from org.models import Employee
 from org.selectors import visibility_for
 
-from .models import Contact, Customer, CustomerEvent
+from .models import Contact, Customer, CustomerEvent, PoolMembership
 
 
 def visible_customers(*, actor: Employee, include_archived: bool = False) -> QuerySet[Customer]:
-    """Customers whose owner the actor may see, and those the actor collaborates on."""
+    """Customers whose owner the actor may see, those the actor collaborates on, and those waiting in
+    the pools the actor is a member of."""
     if not actor.is_active:
         return Customer.objects.none()
     visibility = visibility_for(actor)
     qs = Customer.objects.filter(org_id=actor.org_id)
     if not visibility.sees_whole_org:
         collaborating = Customer.collaborators.through.objects.filter(employee_id=actor.pk).values("customer_id")
-        qs = qs.filter(visibility.condition("owner__") | Q(pk__in=collaborating))
+        my_pools = PoolMembership.objects.filter(employee_id=actor.pk).values("pool_id")
+        qs = qs.filter(
+            visibility.condition("owner__") | Q(pk__in=collaborating) | Q(owner__isnull=True, pool_id__in=my_pools)
+        )
     if not include_archived:
         qs = qs.filter(archived_at__isnull=True)
     return qs

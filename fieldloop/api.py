@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -101,6 +102,18 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, {"code": ErrorCode.NOT_FOUND, "message": _("Not found."), "fields": {}})
+
+
+@api.exception_handler(OverflowError)
+def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """An id too large for the database (SQLite) cannot name a row: not found, like any missing row."""
+    return on_not_found(request, Http404())
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """PostgreSQL's answer to an out-of-range id or value that validation let through."""
+    return on_not_found(request, Http404())
 
 
 @api.exception_handler(HttpError)

@@ -1,0 +1,151 @@
+"""Public pools: claim limits, cap, cool-down, protection and its expiry, concurrent claims."""
+
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from core.errors import ErrorCode, ServiceError
+from customers import pools, services
+from customers.models import Customer, CustomerEvent
+from customers.selectors import visible_customers
+
+
+@pytest.fixture
+def pool(cast):
+    pool = pools.pool_create(
+        actor=cast.admin, name="华东公海", protection_days=30, extension_days=7, max_protection_days=60,
+        daily_claim_limit=2, holding_cap=5, reclaim_cooldown_days=7,
+    )  # fmt: skip
+    pools.pool_set_members(actor=cast.admin, pool_id=pool.pk, member_ids=[cast.rep.pk, cast.rep2.pk])
+    return pool
+
+
+def pooled(cast, pool, name="公海客户"):
+    customer, _ = services.customer_create(actor=cast.admin, client_id=uuid.uuid4(), name=name)
+    customer.pool = pool
+    customer.save()
+    return pools.customer_release(actor=cast.admin, customer_id=customer.pk)
+
+
+def test_pool_members_see_and_claim_pool_customers_with_protection(cast, pool):
+    customer = pooled(cast, pool)
+    assert customer in visible_customers(actor=cast.rep)
+    assert customer not in visible_customers(actor=cast.other_branch_rep)
+    before = timezone.now()
+    claimed = pools.customer_claim(actor=cast.rep, customer_id=customer.pk)
+    assert claimed.owner == cast.rep
+    assert claimed.protected_until >= before + timedelta(days=30)
+    assert CustomerEvent.objects.filter(customer=customer, kind="claimed", actor=cast.rep).exists()
+
+
+def test_someone_outside_the_pool_cannot_claim(cast, pool):
+    customer = pooled(cast, pool)
+    with pytest.raises(ServiceError) as e:
+        pools.customer_claim(actor=cast.other_branch_rep, customer_id=customer.pk)
+    assert e.value.code == ErrorCode.NOT_FOUND
+
+
+def test_the_daily_claim_limit_is_enforced(cast, pool):
+    ids = [pooled(cast, pool, f"客户{i}").pk for i in range(3)]
+    pools.customer_claim(actor=cast.rep, customer_id=ids[0])
+    pools.customer_claim(actor=cast.rep, customer_id=ids[1])
+    with pytest.raises(ServiceError) as e:
+        pools.customer_claim(actor=cast.rep, customer_id=ids[2])
+    assert e.value.code == ErrorCode.CONFLICT
+    assert Customer.objects.get(pk=ids[2]).owner is None
+
+
+def test_the_holding_cap_is_enforced(cast, pool):
+    for i in range(5):
+        services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name=f"已有客户{i}")
+    customer = pooled(cast, pool)
+    with pytest.raises(ServiceError) as e:
+        pools.customer_claim(actor=cast.rep, customer_id=customer.pk)
+    assert "5" in str(e.value.message)
+
+
+def test_a_previous_owner_waits_for_the_cool_down_before_reclaiming(cast, pool):
+    customer = pooled(cast, pool)
+    pools.customer_claim(actor=cast.rep, customer_id=customer.pk)
+    pools.customer_release(actor=cast.rep, customer_id=customer.pk)
+    with pytest.raises(ServiceError):
+        pools.customer_claim(actor=cast.rep, customer_id=customer.pk)
+    later = timezone.now() + timedelta(days=8)
+    assert pools.customer_claim(actor=cast.rep, customer_id=customer.pk, now=later).owner == cast.rep
+
+
+def test_a_follow_up_extends_protection_only_forward_and_never_past_the_maximum(cast, pool):
+    customer = pooled(cast, pool)
+    start = timezone.now()
+    pools.customer_claim(actor=cast.rep, customer_id=customer.pk, now=start)
+    early = pools.customer_protection_extend(customer_id=customer.pk, followed_up_at=start + timedelta(days=1))
+    assert early.protected_until == start + timedelta(days=30)  # +7 from day 1 is earlier: unchanged
+    late = pools.customer_protection_extend(customer_id=customer.pk, followed_up_at=start + timedelta(days=28))
+    assert late.protected_until == start + timedelta(days=35)
+    capped = pools.customer_protection_extend(customer_id=customer.pk, followed_up_at=start + timedelta(days=58))
+    assert capped.protected_until == start + timedelta(days=60)
+
+
+def test_expired_customers_return_to_the_pool_unless_their_stage_is_kept(cast, pool):
+    won = services.stages_ensure(org_id=cast.org.pk)[2]
+    pools.pool_update(actor=cast.admin, pool_id=pool.pk, keep_stage_ids=[won.pk])
+    start = timezone.now() - timedelta(days=40)
+    a, b = pooled(cast, pool, "甲"), pooled(cast, pool, "乙")
+    pools.customer_claim(actor=cast.rep, customer_id=a.pk, now=start)
+    pools.customer_claim(actor=cast.rep, customer_id=b.pk, now=start)
+    services.customer_update(actor=cast.rep, customer_id=b.pk, stage_id=won.pk)
+    assert pools.all_orgs_recycle_expired_customers() == 1
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.owner is None and a.last_owner == cast.rep
+    assert b.owner == cast.rep
+    assert CustomerEvent.objects.filter(customer=a, kind="recycled").exists()
+
+
+def test_a_manager_assigns_a_pool_customer_and_protection_restarts(cast, pool):
+    customer = pooled(cast, pool)
+    assigned = pools.customer_assign(actor=cast.manager, customer_id=customer.pk, owner_id=cast.rep2.pk)
+    assert assigned.owner == cast.rep2
+    assert assigned.protected_until is not None
+    with pytest.raises(ServiceError):
+        pools.customer_assign(actor=cast.rep, customer_id=customer.pk, owner_id=cast.rep.pk)
+    with pytest.raises(ServiceError):
+        pools.customer_assign(actor=cast.manager, customer_id=customer.pk, owner_id=cast.other_branch_rep.pk)
+
+
+def test_pool_rules_are_validated(cast, pool):
+    with pytest.raises(ServiceError) as e:
+        pools.pool_update(actor=cast.admin, pool_id=pool.pk, protection_days=90, max_protection_days=30)
+    assert "max_protection_days" in e.value.fields
+    with pytest.raises(ServiceError):
+        pools.pool_create(actor=cast.manager, name="x")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reps_claiming_the_same_customer_at_once_end_with_exactly_one_owner(cast, pool):
+    customer = pooled(cast, pool)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def claim(actor):
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            pools.customer_claim(actor=actor, customer_id=customer.pk)
+            outcomes.append("won")
+        except ServiceError as e:
+            outcomes.append(e.code)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=claim, args=(a,)) for a in (cast.rep, cast.rep2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict", "won"]
+    assert CustomerEvent.objects.filter(customer=customer, kind="claimed").count() == 1

@@ -226,7 +226,7 @@ def customer_assign(*, actor: Employee, customer_id: int, owner_id: int, now: da
     old_owner_id = customer.owner_id
     customer.owner = owner
     customer.claimed_at = now
-    if customer.pool_id is not None:
+    if customer.pool is not None:
         customer.protected_until = now + timedelta(days=customer.pool.protection_days)
     customer.save()
     _event(
@@ -272,7 +272,8 @@ def all_orgs_recycle_expired_customers(*, now: datetime | None = None) -> int:
             customer = Customer.objects.select_for_update().select_related("pool").get(pk=customer_id)
             if customer.owner_id is None or customer.protected_until is None or customer.protected_until >= now:
                 continue  # claimed, extended or released since the scan
-            if customer.stage_id and customer.pool.keep_stages.filter(pk=customer.stage_id).exists():
+            pool = customer.pool
+            if pool is None or (customer.stage_id and pool.keep_stages.filter(pk=customer.stage_id).exists()):
                 continue
             old_owner_id = customer.owner_id
             customer.last_owner_id, customer.released_at = old_owner_id, now

@@ -37,6 +37,7 @@ def test_pool_members_see_and_claim_pool_customers_with_protection(cast, pool):
     before = timezone.now()
     claimed = pools.customer_claim(actor=cast.rep, customer_id=customer.pk)
     assert claimed.owner == cast.rep
+    assert claimed.protected_until is not None
     assert claimed.protected_until >= before + timedelta(days=30)
     assert CustomerEvent.objects.filter(customer=customer, kind="claimed", actor=cast.rep).exists()
 

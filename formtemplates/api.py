@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
-from ninja import File, Form, Path, Router, Status
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from org.api import ERRORS, IdempotencyKey, actor_of
@@ -95,9 +95,7 @@ def version_list(request: HttpRequest, template_id: int) -> list[dict[str, Any]]
 
 
 @router.get("/form-templates/{template_id}/versions/{number}", response={200: VersionOut, **ERRORS})
-def version_detail(
-    request: HttpRequest, template_id: int, number: int = Path(..., ge=1, le=2_147_483_647)
-) -> dict[str, Any]:
+def version_detail(request: HttpRequest, template_id: int, number: int) -> dict[str, Any]:
     return version_out(selectors.version_get(actor=actor_of(request), template_id=template_id, number=number))
 
 

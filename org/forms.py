@@ -27,6 +27,13 @@ class OrganizationForm(StyledForm):
     time_zone = forms.CharField(label=_("Time zone"), max_length=64)
     currency = forms.CharField(label=_("Currency"), max_length=3)
     language = forms.ChoiceField(label=_("Default language"), choices=Language.choices)
+    export_roles = forms.MultipleChoiceField(
+        label=_("Roles that may export customers"),
+        choices=Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("Administrators always may."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

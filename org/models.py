@@ -48,6 +48,10 @@ def default_data_scopes() -> dict[str, str]:
     return {str(role): str(scope) for role, scope in DEFAULT_DATA_SCOPES.items()}
 
 
+def default_export_roles() -> list[str]:
+    return [str(Role.ADMIN), str(Role.DIRECTOR)]
+
+
 class Organization(TimeStampedModel):
     """The tenant: every business row belongs to one."""
 
@@ -60,6 +64,7 @@ class Organization(TimeStampedModel):
         _("default language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
     )
     data_scopes = models.JSONField(_("data scope per role"), default=default_data_scopes)
+    export_roles = models.JSONField(_("roles that may export customers"), default=default_export_roles)
 
     class Meta:
         ordering = ["name", "id"]

@@ -178,6 +178,7 @@ def organization_update(
     currency: str = UNSET,
     language: str = UNSET,
     data_scopes: dict[str, str] = UNSET,
+    export_roles: list[str] = UNSET,
 ) -> Organization:
     require_permission(actor, Permission.MANAGE_ORGANIZATION)
     org = Organization.objects.select_for_update().get(pk=actor.org_id)
@@ -197,9 +198,21 @@ def organization_update(
                 raise invalid("data_scopes", _("Unknown data scope “%(scope)s”.") % {"scope": scope})
             merged[role] = scope
         data_scopes = merged
+    if export_roles is not UNSET:
+        unknown = [role for role in export_roles if role not in Role.values]
+        if unknown:
+            raise invalid("export_roles", _("Unknown role “%(role)s”.") % {"role": unknown[0]})
+        export_roles = [role for role in Role.values if role in export_roles or role == Role.ADMIN]
     changes = _apply_changes(
         org,
-        {"name": name, "time_zone": time_zone, "currency": currency, "language": language, "data_scopes": data_scopes},
+        {
+            "name": name,
+            "time_zone": time_zone,
+            "currency": currency,
+            "language": language,
+            "data_scopes": data_scopes,
+            "export_roles": export_roles,
+        },
     )
     if changes:
         org.save()

@@ -266,6 +266,7 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
         "time_zone": org.time_zone,
         "currency": org.currency,
         "language": org.language,
+        "export_roles": org.export_roles,
     }
     initial.update({f"scope_{role.value}": org.data_scope_for(role) for role in Role})
     form = OrganizationForm(request.POST or None, initial=initial)
@@ -279,13 +280,14 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
                 currency=data["currency"],
                 language=data["language"],
                 data_scopes=form.data_scopes(),
+                export_roles=data["export_roles"],
             )
         except ServiceError as e:
             add_service_error(form, e)
         else:
             messages.success(request, _("Organization settings saved."))
             return redirect("organization_settings")
-    context = {"form": form, "roles": list(Role), "permission_matrix": permission_matrix()}
+    context = {"form": form, "roles": list(Role), "permission_matrix": permission_matrix(org)}
     return render(request, "org/organization_settings.html", context)
 
 

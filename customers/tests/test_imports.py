@@ -245,3 +245,35 @@ def test_files_too_big_or_too_long_are_refused(cast, monkeypatch):
     monkeypatch.setattr(imports, "MAX_BYTES", 10)
     with pytest.raises(ServiceError):
         dry_run(cast.manager, csv_file([["上海精工机械有限公司"]], header=["name"]))
+
+
+def test_a_manager_checks_a_file_in_the_browser_fixes_it_and_commits_it(cast):
+    client = cast.client_for(cast.manager)
+    assert client.get("/customers/import/").status_code == 200
+    assert client.get("/customers/import/template/")["Content-Type"] == imports.XLSX_CONTENT_TYPE
+    broken = csv_file([*GOOD_ROWS, ["坏行", "", "Z", "", "", "", "", "", ""]])
+    page = client.post("/customers/import/", {"file": _upload(broken)}).content.decode()
+    assert 'data-status="error"' in page
+    assert "import-commit" not in page
+    page = client.post("/customers/import/", {"file": _upload(csv_file(GOOD_ROWS))}).content.decode()
+    assert 'data-status="error"' not in page
+    sha256 = page.split('name="sha256" value="')[1].split('"')[0]
+    response = client.post("/customers/import/commit/", {"sha256": sha256, "extension": "csv"})
+    assert 'data-testid="import-result"' in response.content.decode()
+    assert Customer.objects.filter(owner=cast.manager).count() == 2
+
+
+def test_nobody_commits_a_file_stored_for_another_organization(cast):
+    page = cast.client_for(cast.outsider).post("/customers/import/", {"file": _upload(csv_file(GOOD_ROWS))})
+    sha256 = page.content.decode().split('name="sha256" value="')[1].split('"')[0]
+    response = cast.client_for(cast.manager).post("/customers/import/commit/", {"sha256": sha256, "extension": "csv"})
+    assert response.status_code == 400
+    assert not Customer.objects.filter(org=cast.org).exists()
+    response = cast.client_for(cast.manager).post("/customers/import/commit/", {"sha256": "../x", "extension": "csv"})
+    assert response.status_code == 400
+
+
+def _upload(content: bytes, name: str = "customers.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="text/csv")

@@ -1,0 +1,132 @@
+"""HTML pages to import customers from a file and export them: parse, check access, call one function, render.
+
+Between the dry run and the commit the uploaded file is kept in the default storage under
+`imports/<org id>/<sha256>.<ext>`; the commit form carries only the SHA-256 and the extension, and the
+path always includes the actor's organization, so nobody commits another organization's file.
+"""
+
+import re
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import ServiceError
+from org.decorators import employee_required
+from org.models import Employee
+from org.permissions import may_export_customers
+
+from . import exports, imports
+from .models import CustomerLevel
+from .selectors import CustomerFilters
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _actor(request: HttpRequest) -> Employee:
+    return request.employee  # type: ignore[attr-defined,no-any-return]
+
+
+def _stored_path(actor: Employee, sha256: str, extension: str) -> str:
+    return f"imports/{actor.org_id}/{sha256}.{extension}"
+
+
+def _report_context(report: imports.ImportReport) -> dict[str, object]:
+    labels = {key: str(label) for key, label in imports.COLUMN_LABELS.items()}
+    rows = [
+        {
+            "number": row.number,
+            "status": str(row.status),
+            "errors": [(labels.get(column, column), messages) for column, messages in row.errors.items()],
+            "duplicates": row.duplicates,
+            "name": row.values.get("name", ""),
+        }
+        for row in report.rows
+    ]
+    return {"report": report, "report_rows": rows}
+
+
+@employee_required()
+def customer_import(request: HttpRequest) -> HttpResponse:
+    """GET: the upload form. POST: a dry run of the uploaded file, with the commit form when it is clean."""
+    actor = _actor(request)
+    context: dict[str, object] = {}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = _("Choose a file to upload.")
+        elif upload.size and upload.size > imports.MAX_BYTES:
+            context["error"] = _("The file is larger than %(size)d MB.") % {"size": imports.MAX_BYTES // (1024 * 1024)}
+        else:
+            content = upload.read()
+            try:
+                report = imports.import_dry_run(actor=actor, filename=upload.name or "", content=content)
+            except ServiceError as e:
+                context["error"] = " ".join(str(m) for m in e.fields.get("file", [])) or str(e.message)
+            else:
+                path = _stored_path(actor, report.sha256, report.extension)
+                if not default_storage.exists(path):
+                    default_storage.save(path, ContentFile(content))
+                context |= _report_context(report)
+    status = 400 if "error" in context else 200
+    return render(request, "customers/import.html", context, status=status)
+
+
+@require_POST
+@employee_required()
+def customer_import_commit(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    sha256 = request.POST.get("sha256", "")
+    extension = request.POST.get("extension", "")
+    if not SHA256.match(sha256) or extension not in imports.EXTENSIONS:
+        return render(request, "customers/import.html", {"error": _("Upload the file again.")}, status=400)
+    path = _stored_path(actor, sha256, extension)
+    if not default_storage.exists(path):
+        return render(request, "customers/import.html", {"error": _("Upload the file again.")}, status=400)
+    with default_storage.open(path, "rb") as stored:
+        content = stored.read()
+    try:
+        result = imports.import_commit(
+            actor=actor,
+            filename=f"import.{extension}",
+            content=content,
+            include_duplicates=request.POST.get("include_duplicates") == "on",
+        )
+    except ServiceError as e:
+        message = " ".join(str(m) for m in e.fields.get("file", [])) or str(e.message)
+        return render(request, "customers/import.html", {"error": message}, status=400)
+    default_storage.delete(path)
+    return render(request, "customers/import.html", {"result": result})
+
+
+@employee_required()
+def customer_import_template(request: HttpRequest) -> HttpResponse:
+    content = imports.import_template(actor=_actor(request))
+    response = HttpResponse(content, content_type=imports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="customers-template.xlsx"'
+    return response
+
+
+def list_filters(query: dict[str, str]) -> CustomerFilters:
+    """The customer list's filters from its query string (q, owner, level, stage)."""
+    level = query.get("level", "")
+    return CustomerFilters(
+        search=query.get("q", "").strip()[:80],
+        owner_id=int(query["owner"]) if query.get("owner", "").isdigit() else None,
+        level=level if level in CustomerLevel.values else "",
+        stage_id=int(query["stage"]) if query.get("stage", "").isdigit() else None,
+    )
+
+
+@employee_required()
+def customer_export(request: HttpRequest) -> FileResponse:
+    actor = _actor(request)
+    if not may_export_customers(actor):
+        raise PermissionDenied(_("Your role may not export customers; ask an administrator."))
+    file_format: exports.ExportFormat = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    export = exports.customers_export(actor=actor, filters=list_filters(request.GET.dict()), file_format=file_format)
+    return FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=export.content_type)

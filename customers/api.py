@@ -13,9 +13,20 @@ from ninja import Header, Query, Router, Status
 from core.pagination import keyset_page
 from org.api import ERRORS, actor_of
 
-from . import selectors, services
+from . import pools, selectors, services
 from .models import Contact, Customer, CustomerEvent
-from .schemas import ContactIn, ContactOut, CustomerIn, CustomerOut, CustomerPage, EventPage, StageOut
+from .schemas import (
+    AssignIn,
+    ContactIn,
+    ContactOut,
+    CustomerIn,
+    CustomerOut,
+    CustomerPage,
+    EventPage,
+    PoolOut,
+    ReleaseIn,
+    StageOut,
+)
 
 router = Router(tags=["customers"])
 IdempotencyKey = Header(..., alias="Idempotency-Key", description="A UUID the client generates once per record.")
@@ -141,3 +152,48 @@ def contact_update(request: HttpRequest, contact_id: int, payload: ContactIn) ->
         actor=actor_of(request), contact_id=contact_id, **payload.dict(exclude_unset=True)
     )
     return contact_out(contact)
+
+
+# --- Pools (公海) -------------------------------------------------------------------
+
+
+@router.get("/customer-pools", response={200: list[PoolOut], **ERRORS}, summary="The pools I may claim from")
+def pool_list(request: HttpRequest) -> list[Any]:
+    return list(selectors.pools_of(actor=actor_of(request)))
+
+
+@router.get("/customer-pools/{pool_id}/customers", response={200: CustomerPage, **ERRORS})
+def pool_customers(
+    request: HttpRequest,
+    pool_id: int,
+    search: str = Query("", max_length=80),
+    cursor: str | None = None,
+    limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200),
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    qs = selectors.pool_customer_list(actor=actor, pool_id=pool_id, search=search.strip())
+    page = keyset_page(
+        qs.prefetch_related("collaborators"), ordering=("-updated_at", "-id"), cursor=cursor, limit=limit
+    )
+    return {"items": [customer_out(c) for c in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post("/customers/{customer_id}/claim", response={200: CustomerOut, **ERRORS}, summary="Claim from the pool")
+def customer_claim(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    actor = actor_of(request)
+    pools.customer_claim(actor=actor, customer_id=customer_id)
+    return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
+
+
+@router.post("/customers/{customer_id}/release", response={200: CustomerOut, **ERRORS}, summary="Release to a pool")
+def customer_release(request: HttpRequest, customer_id: int, payload: ReleaseIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    customer = pools.customer_release(actor=actor, customer_id=customer_id, pool_id=payload.pool_id)
+    return customer_out(Customer.objects.select_related("owner", "stage").get(pk=customer.pk))
+
+
+@router.post("/customers/{customer_id}/assign", response={200: CustomerOut, **ERRORS}, summary="Assign to an employee")
+def customer_assign(request: HttpRequest, customer_id: int, payload: AssignIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    pools.customer_assign(actor=actor, customer_id=customer_id, owner_id=payload.owner_id)
+    return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))

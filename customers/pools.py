@@ -9,18 +9,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ErrorCode, ServiceError, invalid, not_found
-from org.models import Employee, Role
+from org.models import Employee
 from org.permissions import Permission, has_permission
 from org.selectors import can_change_owned_by, can_see_employee
 from org.services import audit, require_permission
 
 from .models import Customer, CustomerEvent, CustomerEventKind, CustomerPool, CustomerStage, PoolMembership
-from .selectors import customer_get
+from .selectors import customer_get, is_pool_member
 
 RULE_FIELDS = (
     "name", "description", "protection_days", "extension_days", "max_protection_days", "notify_days_before",
@@ -114,18 +113,6 @@ def pool_set_members(
     PoolMembership.objects.filter(pool=pool, employee_id__in=admin_ids or []).update(is_pool_admin=True)
     audit(actor=actor, org=actor.org, action="customer_pool.members", obj=pool, changes={"members": sorted(ids)})
     return pool
-
-
-def is_pool_member(*, actor: Employee, pool: CustomerPool) -> bool:
-    return actor.role == Role.ADMIN or PoolMembership.objects.filter(pool=pool, employee=actor).exists()
-
-
-def pools_of(*, actor: Employee) -> QuerySet[CustomerPool]:
-    """The pools the actor may claim from (an admin: every pool of the organization)."""
-    pools = CustomerPool.objects.filter(org_id=actor.org_id, archived_at__isnull=True)
-    if actor.role != Role.ADMIN:
-        pools = pools.filter(memberships__employee=actor)
-    return pools
 
 
 def _start_of_today(actor: Employee, now: datetime) -> datetime:

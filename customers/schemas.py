@@ -110,3 +110,24 @@ class EventOut(Schema):
 class EventPage(Schema):
     items: list[EventOut]
     next_cursor: str | None
+
+
+class PoolOut(Schema):
+    id: int
+    name: str
+    description: str
+    protection_days: int
+    extension_days: int
+    max_protection_days: int
+    notify_days_before: int
+    daily_claim_limit: int
+    holding_cap: int
+    reclaim_cooldown_days: int
+
+
+class ReleaseIn(Schema):
+    pool_id: int | None = None
+
+
+class AssignIn(Schema):
+    owner_id: int

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from core.errors import not_found
-from org.models import Employee
+from org.models import Employee, Role
 from org.selectors import visibility_for
 
-from .models import Contact, Customer, CustomerEvent, PoolMembership
+from .models import Contact, Customer, CustomerEvent, CustomerPool, PoolMembership
 
 
 def visible_customers(*, actor: Employee, include_archived: bool = False) -> QuerySet[Customer]:
@@ -73,3 +73,26 @@ def contact_list(*, actor: Employee, customer: Customer) -> QuerySet[Contact]:
 def customer_timeline(*, actor: Employee, customer: Customer) -> QuerySet[CustomerEvent]:
     """The customer's timeline, newest first (keyset-paged by the caller on ("-created_at", "-id"))."""
     return CustomerEvent.objects.filter(org_id=actor.org_id, customer=customer).select_related("actor")
+
+
+def pool_customer_list(*, actor: Employee, pool_id: int, search: str = "") -> QuerySet[Customer]:
+    """Customers waiting in a pool the actor belongs to (an admin: any pool of the organization)."""
+    pool = pools_of(actor=actor).filter(pk=pool_id).first()
+    if pool is None:
+        raise not_found()
+    qs = Customer.objects.filter(org_id=actor.org_id, pool=pool, owner__isnull=True, archived_at__isnull=True)
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(short_name__icontains=search))
+    return qs.select_related("owner", "stage")
+
+
+def is_pool_member(*, actor: Employee, pool: CustomerPool) -> bool:
+    return actor.role == Role.ADMIN or PoolMembership.objects.filter(pool=pool, employee=actor).exists()
+
+
+def pools_of(*, actor: Employee) -> QuerySet[CustomerPool]:
+    """The pools the actor may claim from (an admin: every pool of the organization)."""
+    pools = CustomerPool.objects.filter(org_id=actor.org_id, archived_at__isnull=True)
+    if actor.role != Role.ADMIN:
+        pools = pools.filter(memberships__employee=actor)
+    return pools

@@ -16,6 +16,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from conftest import Cast
+from customers import pools
 from customers import services as customer_services
 from customers.models import Contact, Customer
 from formtemplates import services as formtemplate_services
@@ -73,6 +74,12 @@ def _foreign_templates(cast: Cast) -> Targets:
     return Targets([template.pk])
 
 
+def _foreign_pools(cast: Cast) -> Targets:
+    other_org = pools.pool_create(actor=cast.outsider, name="Otto 的公海")
+    other_branch = pools.pool_create(actor=cast.admin, name="Ben 的公海")  # the rep is no member of it
+    return Targets([other_org.pk], [other_branch.pk])
+
+
 # parameter name -> the rows to try (a plain list means: rows of the other organization)
 PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "employee_id": lambda cast: Targets([cast.outsider.pk], [cast.other_branch_rep.pk]),
@@ -80,6 +87,7 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "token_id": _foreign_tokens,
     "customer_id": _foreign_customers,
     "contact_id": _foreign_contacts,
+    "pool_id": _foreign_pools,
     "template_id": _foreign_templates,
     "number": lambda cast: Targets([1]),  # a template's version number: always after template_id
 }

@@ -150,3 +150,37 @@ def test_two_reps_claiming_the_same_customer_at_once_end_with_exactly_one_owner(
         t.join()
     assert sorted(outcomes) == ["conflict", "won"]
     assert CustomerEvent.objects.filter(customer=customer, kind="claimed").count() == 1
+
+
+def test_the_pool_api_lists_claims_releases_and_assigns(cast, pool):
+    from django.test import Client
+
+    from org import services as org_services
+
+    def api(employee):
+        client = Client()
+        client.defaults["HTTP_AUTHORIZATION"] = (
+            "Bearer " + org_services.api_token_create(actor=employee, name="t").secret
+        )
+        return client
+
+    customer = pooled(cast, pool)
+    rep = api(cast.rep)
+    assert [p["name"] for p in rep.get("/api/v1/customer-pools").json()] == ["华东公海"]
+    assert api(cast.other_branch_rep).get("/api/v1/customer-pools").json() == []
+    waiting = rep.get(f"/api/v1/customer-pools/{pool.pk}/customers").json()["items"]
+    assert [c["id"] for c in waiting] == [customer.pk]
+    claimed = rep.post(f"/api/v1/customers/{customer.pk}/claim")
+    assert claimed.status_code == 200 and claimed.json()["owner"]["name"] == "Rex"
+    taken = api(cast.rep2).post(f"/api/v1/customers/{customer.pk}/claim")
+    assert taken.status_code == 409 and taken.json()["code"] == "conflict"
+    released = rep.post(f"/api/v1/customers/{customer.pk}/release", {}, content_type="application/json")
+    assert released.json()["owner"] is None
+    assigned = api(cast.manager).post(
+        f"/api/v1/customers/{customer.pk}/assign", {"owner_id": cast.rep2.pk}, content_type="application/json"
+    )
+    assert assigned.json()["owner"]["name"] == "Ria"
+    refused = rep.post(
+        f"/api/v1/customers/{customer.pk}/assign", {"owner_id": cast.rep.pk}, content_type="application/json"
+    )
+    assert refused.status_code == 403

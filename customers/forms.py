@@ -11,7 +11,7 @@ from org.models import Employee
 from org.selectors import visible_employees
 
 from . import credit_code
-from .models import CustomerLevel, CustomerSource, CustomerStage
+from .models import CustomerLevel, CustomerPool, CustomerSource, CustomerStage
 
 
 class CustomerForm(StyledForm):
@@ -75,3 +75,50 @@ class ContactForm(StyledForm):
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     is_primary = forms.BooleanField(label=_("Primary contact"), required=False)
     client_id = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class PoolForm(StyledForm):
+    name = forms.CharField(label=pgettext_lazy("pool", "Name"), max_length=60)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    protection_days = forms.IntegerField(label=_("Protection days after claim"), min_value=0, max_value=10_000)
+    extension_days = forms.IntegerField(label=_("Extension days after a follow-up"), min_value=0, max_value=10_000)
+    max_protection_days = forms.IntegerField(label=_("Maximum protection days"), min_value=0, max_value=10_000)
+    notify_days_before = forms.IntegerField(label=_("Warn the owner days before return"), min_value=0, max_value=365)
+    daily_claim_limit = forms.IntegerField(label=_("Claims per rep per day"), min_value=0, max_value=10_000)
+    holding_cap = forms.IntegerField(label=_("Customers a rep may hold"), min_value=0, max_value=10_000)
+    reclaim_cooldown_days = forms.IntegerField(
+        label=_("Days before a previous owner may re-claim"), min_value=0, max_value=10_000
+    )
+    keep_stage_ids = forms.TypedMultipleChoiceField(
+        label=_("Stages never returned to the pool"), coerce=int, required=False
+    )
+    member_ids = forms.TypedMultipleChoiceField(label=_("Members who may claim"), coerce=int, required=False)
+    admin_ids = forms.TypedMultipleChoiceField(label=_("Pool administrators"), coerce=int, required=False)
+
+    def __init__(self, *args: Any, actor: Employee, language: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stages = CustomerStage.objects.filter(org_id=actor.org_id, is_active=True)
+        self.fields["keep_stage_ids"].choices = [(s.pk, s.label(language)) for s in stages]  # type: ignore[attr-defined]
+        people = list(Employee.objects.filter(org_id=actor.org_id).active().order_by("name").values_list("pk", "name"))
+        self.fields["member_ids"].choices = people  # type: ignore[attr-defined]
+        self.fields["admin_ids"].choices = people  # type: ignore[attr-defined]
+        for name in ("keep_stage_ids", "member_ids", "admin_ids"):
+            self.fields[name].widget.attrs.update({"class": "form-select", "size": "6"})
+
+
+class ReleaseForm(StyledForm):
+    pool_id = forms.TypedChoiceField(label=_("Pool"), coerce=int)
+
+    def __init__(self, *args: Any, actor: Employee, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = CustomerPool.objects.filter(org_id=actor.org_id, archived_at__isnull=True).values_list("pk", "name")
+        self.fields["pool_id"].choices = list(choices)  # type: ignore[attr-defined]
+
+
+class AssignForm(StyledForm):
+    owner_id = forms.TypedChoiceField(label=_("New owner"), coerce=int)
+
+    def __init__(self, *args: Any, actor: Employee, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = visible_employees(actor=actor).active().order_by("name").values_list("pk", "name")
+        self.fields["owner_id"].choices = list(people)  # type: ignore[attr-defined]

@@ -1,8 +1,14 @@
 from django.urls import path
 
-from . import transfer_views, views
+from . import pool_views, transfer_views, views
 
 urlpatterns = [
+    path("customers/pools/", pool_views.pool_list, name="pool_list"),
+    path("customers/pools/new/", pool_views.pool_edit, name="pool_create"),
+    path("customers/pools/<int:pool_id>/", pool_views.pool_edit, name="pool_edit"),
+    path("customers/<int:customer_id>/claim/", pool_views.customer_claim, name="customer_claim"),
+    path("customers/<int:customer_id>/release/", pool_views.customer_release, name="customer_release"),
+    path("customers/<int:customer_id>/assign/", pool_views.customer_assign, name="customer_assign"),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/new/", views.customer_create, name="customer_create"),
     path("customers/import/", transfer_views.customer_import, name="customer_import"),

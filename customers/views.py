@@ -21,6 +21,7 @@ from org.selectors import visible_employees
 from . import selectors, services
 from .forms import ContactForm, CustomerForm
 from .models import Customer, CustomerLevel
+from .pool_views import release_and_assign_forms
 
 PAGE_SIZE = 50
 FIELD_LABELS = {f.name: f.verbose_name for f in Customer._meta.get_fields() if hasattr(f, "verbose_name")}
@@ -127,6 +128,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "timeline": timeline,
         "contact_form": ContactForm(initial={"client_id": uuid.uuid4()}),
         "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
+        **release_and_assign_forms(actor, customer),
         "language": get_language(),
     }
     if _is_htmx(request) and request.GET.get("cursor"):

@@ -13,6 +13,7 @@ from .permissions import Permission, has_permission
 NAVIGATION: list[tuple[str, Any, str, Permission | None, bool]] = [
     ("home", _("Home"), "ti-home", None, True),
     ("customer_list", _("Customers"), "ti-building-store", None, True),
+    ("pool_list", _("Public pool"), "ti-lifebuoy", None, False),
     ("employee_list", _("Employees"), "ti-users", Permission.VIEW_EMPLOYEES, True),
     ("department_tree", _("Departments"), "ti-sitemap", Permission.VIEW_DEPARTMENTS, True),
     ("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION, False),
@@ -31,6 +32,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if permission is not None and not has_permission(employee, permission):
             continue
         url = reverse(name)
-        active = path == url if name == "home" else path.startswith(url)
-        items.append({"url": url, "label": label, "icon": icon, "active": active, "bottom": in_bottom_bar})
+        items.append({"url": url, "label": label, "icon": icon, "active": False, "bottom": in_bottom_bar})
+    # The item whose URL is the longest prefix of the path is the current one ("/" only for itself).
+    matches = [i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return {"nav_items": items, "languages": settings.LANGUAGES, "employee": employee}

@@ -1,0 +1,146 @@
+"""HTML pages of the public pools (公海): browse and claim, set up pools, release and assign."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import ServiceError
+from core.forms import add_service_error
+from core.pagination import keyset_page
+from org.decorators import employee_required
+from org.models import Employee
+from org.permissions import Permission, has_permission
+
+from . import pools, selectors
+from .forms import AssignForm, PoolForm, ReleaseForm
+from .models import CustomerPool, PoolMembership
+from .services import stages_ensure
+
+RULES = ("name", "description", "protection_days", "extension_days", "max_protection_days", "notify_days_before",
+         "daily_claim_limit", "holding_cap", "reclaim_cooldown_days", "keep_stage_ids")  # fmt: skip
+
+
+def _actor(request: HttpRequest) -> Employee:
+    return request.employee  # type: ignore[attr-defined,no-any-return]
+
+
+@employee_required()
+def pool_list(request: HttpRequest) -> HttpResponse:
+    """The pools the user belongs to, with the customers waiting in the chosen one."""
+    actor = _actor(request)
+    my_pools = list(selectors.pools_of(actor=actor))
+    chosen = next((p for p in my_pools if str(p.pk) == request.GET.get("pool")), my_pools[0] if my_pools else None)
+    page = None
+    search = request.GET.get("q", "").strip()[:80]
+    if chosen is not None:
+        qs = selectors.pool_customer_list(actor=actor, pool_id=chosen.pk, search=search)
+        page = keyset_page(qs, ordering=("-updated_at", "-id"), cursor=request.GET.get("cursor") or None, limit=50)
+    context = {
+        "pools": my_pools,
+        "chosen": chosen,
+        "page": page,
+        "search": search,
+        "can_manage": has_permission(actor, Permission.MANAGE_CUSTOMER_POOLS),
+    }
+    if request.headers.get("HX-Request") == "true" and request.GET.get("cursor"):
+        return render(request, "customers/pool_list.html#rows", context)
+    return render(request, "customers/pool_list.html", context)
+
+
+@require_POST
+@employee_required()
+def customer_claim(request: HttpRequest, customer_id: int) -> HttpResponse:
+    try:
+        customer = pools.customer_claim(actor=_actor(request), customer_id=customer_id)
+    except ServiceError as e:
+        messages.error(request, str(e.message))
+        return redirect(request.POST.get("next") or "pool_list")
+    messages.success(request, _("“%(name)s” is yours now.") % {"name": customer.name})
+    return redirect("customer_detail", customer_id=customer.pk)
+
+
+@require_POST
+@employee_required()
+def customer_release(request: HttpRequest, customer_id: int) -> HttpResponse:
+    actor = _actor(request)
+    form = ReleaseForm(request.POST, actor=actor)
+    try:
+        if not form.is_valid():
+            raise ServiceError(*_form_error(form))
+        pools.customer_release(actor=actor, customer_id=customer_id, pool_id=form.cleaned_data["pool_id"])
+    except ServiceError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("The customer went back to the pool."))
+    return redirect("customer_detail", customer_id=customer_id)
+
+
+@require_POST
+@employee_required(Permission.ASSIGN_CUSTOMERS)
+def customer_assign(request: HttpRequest, customer_id: int) -> HttpResponse:
+    actor = _actor(request)
+    form = AssignForm(request.POST, actor=actor)
+    try:
+        if not form.is_valid():
+            raise ServiceError(*_form_error(form))
+        pools.customer_assign(actor=actor, customer_id=customer_id, owner_id=form.cleaned_data["owner_id"])
+    except ServiceError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("The customer has a new owner."))
+    return redirect("customer_detail", customer_id=customer_id)
+
+
+def _form_error(form: Any) -> tuple[Any, str]:
+    from core.errors import ErrorCode
+
+    return ErrorCode.INVALID, " ".join(str(m) for errors in form.errors.values() for m in errors)
+
+
+@employee_required(Permission.MANAGE_CUSTOMER_POOLS)
+def pool_edit(request: HttpRequest, pool_id: int | None = None) -> HttpResponse:
+    actor = _actor(request)
+    stages_ensure(org_id=actor.org_id)
+    pool = CustomerPool.objects.filter(org_id=actor.org_id, pk=pool_id).first() if pool_id else None
+    if pool_id and pool is None:
+        return render(request, "404.html", status=404)
+    initial: dict[str, Any] = {f: getattr(pool or CustomerPool(), f) for f in RULES if f != "keep_stage_ids"}
+    if pool is not None:
+        memberships = PoolMembership.objects.filter(pool=pool)
+        initial |= {
+            "keep_stage_ids": list(pool.keep_stages.values_list("pk", flat=True)),
+            "member_ids": [m.employee_id for m in memberships],
+            "admin_ids": [m.employee_id for m in memberships if m.is_pool_admin],
+        }
+    form = PoolForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        rules = {f: data[f] for f in RULES}
+        try:
+            if pool is None:
+                pool = pools.pool_create(actor=actor, **rules)
+            else:
+                pools.pool_update(actor=actor, pool_id=pool.pk, **rules)
+            pools.pool_set_members(
+                actor=actor, pool_id=pool.pk, member_ids=data["member_ids"], admin_ids=data["admin_ids"]
+            )
+        except ServiceError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, _("Pool “%(name)s” saved.") % {"name": pool.name})
+            return redirect(f"/customers/pools/?pool={pool.pk}")
+    title = pool.name if pool else _("New pool")
+    return render(request, "customers/pool_form.html", {"form": form, "title": title, "pool": pool})
+
+
+def release_and_assign_forms(actor: Employee, customer: Any) -> dict[str, Any]:
+    """The pool actions a customer page offers this user."""
+    return {
+        "release_form": ReleaseForm(actor=actor, initial={"pool_id": customer.pool_id}) if customer.owner_id else None,
+        "assign_form": AssignForm(actor=actor) if has_permission(actor, Permission.ASSIGN_CUSTOMERS) else None,
+    }

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class CustomersConfig(AppConfig):
     name = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from formtemplates import references
+
+        from .references import contact_labels, contact_visible, customer_labels, customer_visible
+
+        references.register("customer", customer_visible, customer_labels)
+        references.register("contact", contact_visible, contact_labels)

@@ -138,6 +138,15 @@ class Customer(OrgScopedModel):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     last_owner = models.ForeignKey("org.Employee", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    custom_values = models.JSONField(_("custom fields"), default=dict, blank=True)
+    template_version = models.ForeignKey(
+        "formtemplates.FormTemplateVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The version of the customer template the custom fields were entered with."),
+    )
     created_by = models.ForeignKey("org.Employee", on_delete=models.PROTECT, related_name="+")
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
 

@@ -1,6 +1,7 @@
 """API schemas for customers and contacts."""
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -38,6 +39,8 @@ class CustomerOut(Schema):
     tags: list[str]
     owner: EmployeeRef | None
     collaborator_ids: list[int]
+    custom_values: dict[str, Any]
+    template_version_id: int | None
     archived_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -69,6 +72,9 @@ class CustomerIn(Schema):
     tags: list[str] | None = None
     owner_id: int | None = None
     collaborator_ids: list[int] | None = None
+    custom_values: dict[str, Any] | None = Field(
+        None, description="Values of the organization's customer template, by field key."
+    )
 
 
 class ContactOut(Schema):

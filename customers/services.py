@@ -12,6 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ErrorCode, ServiceError, invalid, not_found
+from formtemplates.models import FormTemplateVersion
+from formtemplates.selectors import customer_template
+from formtemplates.validation import validate_values
 from org.models import Employee
 from org.selectors import can_change_owned_by, can_see_employee
 
@@ -177,15 +180,46 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _clean_with_custom(
+    actor: Employee, fields: dict[str, Any], custom_values: dict[str, Any] | None, *, customer: Customer | None
+) -> tuple[dict[str, Any], dict[str, Any] | None, FormTemplateVersion | None]:
+    """Validate the fixed fields and the organization's customer template together: every error at once.
+    Custom fields' errors are keyed `custom_values.<key>`."""
+    errors: dict[str, list[Any]] = {}
+    clean: dict[str, Any] = {}
+    try:
+        clean = _clean(actor, fields, creating=customer is None)
+    except ServiceError as e:
+        errors |= e.fields or {"__all__": [e.message]}
+    version = None
+    custom: dict[str, Any] | None = None
+    if customer is None or custom_values is not None:
+        version = customer_template(org=actor.org).current_version
+        if version is not None:
+            previous = customer.custom_values if customer is not None else None
+            try:
+                custom = validate_values(actor=actor, version=version, values=custom_values or {}, previous=previous)
+            except ServiceError as e:
+                errors |= {f"custom_values.{key}": messages for key, messages in e.fields.items()}
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
+    return clean, custom, version
+
+
 @transaction.atomic
-def customer_create(*, actor: Employee, client_id: uuid.UUID, **fields: Any) -> tuple[Customer, bool]:
-    """Create a customer (the actor owns it unless `owner_id` says otherwise). Returns (customer, created);
-    a replay of the same `client_id` returns the first customer and writes nothing."""
+def customer_create(
+    *, actor: Employee, client_id: uuid.UUID, custom_values: dict[str, Any] | None = None, **fields: Any
+) -> tuple[Customer, bool]:
+    """Create a customer (the actor owns it unless `owner_id` says otherwise), with the fixed fields and
+    the organization's customer template's fields. Returns (customer, created); a replay of the same
+    `client_id` returns the first customer and writes nothing."""
     existing = Customer.objects.filter(org_id=actor.org_id, client_id=client_id).first()
     if existing is not None:
         return existing, False
     fields.setdefault("owner_id", actor.pk)
-    clean = _clean(actor, fields, creating=True)
+    clean, custom, version = _clean_with_custom(actor, fields, custom_values, customer=None)
+    if version is not None:
+        clean |= {"custom_values": custom or {}, "template_version": version}
     _check_duplicate_credit_code(actor, clean.get("credit_code", ""))
     collaborator_ids = clean.pop("collaborator_ids", [])
     if clean.get("stage_id") is None:
@@ -199,24 +233,23 @@ def customer_create(*, actor: Employee, client_id: uuid.UUID, **fields: Any) -> 
             return winner, False
         raise ServiceError(ErrorCode.DUPLICATE, _("A customer with this credit code already exists.")) from None
     customer.collaborators.set(collaborator_ids)
-    _event(
-        customer,
-        actor,
-        CustomerEventKind.CREATED,
-        {k: [None, _plain(v)] for k, v in clean.items() if v not in ("", None, [])},
-    )
+    initial = {k: [None, _plain(v)] for k, v in clean.items() if v not in ("", None, [], {})}
+    initial.pop("template_version", None)
+    _event(customer, actor, CustomerEventKind.CREATED, initial)
     return customer, True
 
 
 @transaction.atomic
-def customer_update(*, actor: Employee, customer_id: int, **fields: Any) -> Customer:
-    """Change fixed fields; each change goes to the timeline as old -> new."""
+def customer_update(
+    *, actor: Employee, customer_id: int, custom_values: dict[str, Any] | None = None, **fields: Any
+) -> Customer:
+    """Change fixed fields and custom fields; each change goes to the timeline as old -> new."""
     customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
     if customer.owner is not None and not can_change_owned_by(actor=actor, owner=customer.owner):
         raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
     if "owner_id" in fields and fields["owner_id"] is None:
         raise invalid("owner_id", _("A customer always has an owner."))
-    clean = _clean(actor, fields, creating=False)
+    clean, custom, version = _clean_with_custom(actor, fields, custom_values, customer=customer)
     _check_duplicate_credit_code(actor, clean.get("credit_code", ""), exclude_id=customer.pk)
     collaborator_ids = clean.pop("collaborator_ids", None)
     changes: dict[str, list[Any]] = {}
@@ -230,6 +263,12 @@ def customer_update(*, actor: Employee, customer_id: int, **fields: Any) -> Cust
         if old_ids != collaborator_ids:
             changes["collaborator_ids"] = [old_ids, collaborator_ids]
             customer.collaborators.set(collaborator_ids)
+    if custom is not None and version is not None:
+        old_custom = customer.custom_values or {}
+        for key in sorted(set(old_custom) | set(custom)):
+            if old_custom.get(key) != custom.get(key):
+                changes[f"custom_values.{key}"] = [old_custom.get(key), custom.get(key)]
+        customer.custom_values, customer.template_version = custom, version
     if changes:
         customer.save()
         kind = CustomerEventKind.OWNER_CHANGED if set(changes) == {"owner_id"} else CustomerEventKind.UPDATED

@@ -14,6 +14,9 @@ from django.views.decorators.http import require_POST
 from core.errors import ServiceError
 from core.forms import add_service_error
 from core.pagination import keyset_page
+from formtemplates.forms import TemplateValuesForm
+from formtemplates.selectors import customer_template
+from formtemplates.validation import display_values
 from org.decorators import employee_required
 from org.models import Employee
 from org.selectors import visible_employees
@@ -78,18 +81,21 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     services.stages_ensure(org_id=actor.org_id)
     initial = {"owner_id": actor.pk, "client_id": uuid.uuid4()}
     form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
-    if request.method == "POST" and form.is_valid():
+    custom = _custom_form(request, actor)
+    if request.method == "POST" and all([form.is_valid(), custom.is_valid()]):
         client_id = form.cleaned_data["client_id"] or uuid.uuid4()
         try:
             customer, _created = services.customer_create(
-                actor=actor, client_id=client_id, **_customer_form_values(form)
+                actor=actor, client_id=client_id, custom_values=custom.values, **_customer_form_values(form)
             )
         except ServiceError as e:
             add_service_error(form, e)
         else:
             messages.success(request, _("Customer “%(name)s” saved.") % {"name": customer.name})
             return redirect("customer_detail", customer_id=customer.pk)
-    return render(request, "customers/customer_form.html", {"form": form, "title": _("New customer")})
+    return render(
+        request, "customers/customer_form.html", {"form": form, "custom_form": custom, "title": _("New customer")}
+    )
 
 
 @employee_required()
@@ -99,16 +105,27 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     initial = {name: getattr(customer, name) for name in CustomerForm.base_fields if hasattr(customer, name)}
     initial["tags"] = ", ".join(customer.tags)
     form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
-    if request.method == "POST" and form.is_valid():
+    custom = _custom_form(request, actor, previous=customer.custom_values)
+    if request.method == "POST" and all([form.is_valid(), custom.is_valid()]):
         try:
-            services.customer_update(actor=actor, customer_id=customer.pk, **_customer_form_values(form))
+            services.customer_update(
+                actor=actor, customer_id=customer.pk, custom_values=custom.values, **_customer_form_values(form)
+            )
         except ServiceError as e:
             add_service_error(form, e)
         else:
             messages.success(request, _("Customer “%(name)s” saved.") % {"name": customer.name})
             return redirect("customer_detail", customer_id=customer.pk)
-    context = {"form": form, "title": customer.name, "customer": customer}
+    context = {"form": form, "custom_form": custom, "title": customer.name, "customer": customer}
     return render(request, "customers/customer_form.html", context)
+
+
+def _custom_form(request: HttpRequest, actor: Employee, previous: dict[str, Any] | None = None) -> TemplateValuesForm:
+    """The organization's customer template as a form: its fields, prefilled with the stored values."""
+    version = customer_template(org=actor.org).current_version
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    return TemplateValuesForm(data, files, version=version, actor=actor, previous=previous, prefix="custom")
 
 
 @employee_required()
@@ -129,6 +146,11 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "contact_form": ContactForm(initial={"client_id": uuid.uuid4()}),
         "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
         **release_and_assign_forms(actor, customer),
+        "custom_rows": display_values(
+            version=customer.template_version, values=customer.custom_values, language=get_language()
+        )
+        if customer.template_version
+        else [],
         "language": get_language(),
     }
     if _is_htmx(request) and request.GET.get("cursor"):

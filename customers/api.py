@@ -13,7 +13,8 @@ from ninja import Header, Query, Router, Status
 from core.pagination import keyset_page
 from org.api import ERRORS, actor_of
 
-from . import pools, selectors, services
+from . import handover, pools, selectors, services
+from .handover import HandoverResult
 from .models import Contact, Customer, CustomerEvent
 from .schemas import (
     AssignIn,
@@ -23,6 +24,8 @@ from .schemas import (
     CustomerOut,
     CustomerPage,
     EventPage,
+    HandoverIn,
+    HandoverOut,
     PoolOut,
     ReleaseIn,
     StageOut,
@@ -197,3 +200,15 @@ def customer_assign(request: HttpRequest, customer_id: int, payload: AssignIn) -
     actor = actor_of(request)
     pools.customer_assign(actor=actor, customer_id=customer_id, owner_id=payload.owner_id)
     return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
+
+
+@router.post(
+    "/employees/{employee_id}/customer-handover",
+    response={200: HandoverOut, **ERRORS},
+    summary="Hand an employee's customers over to successors",
+)
+def customer_handover(request: HttpRequest, employee_id: int, payload: HandoverIn) -> HandoverResult:
+    return handover.customer_handover(
+        actor=actor_of(request), from_employee_id=employee_id, successor_ids=payload.successor_ids,
+        mark_left=payload.mark_left,
+    )  # fmt: skip

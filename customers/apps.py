@@ -9,7 +9,9 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from formtemplates import references
 
+        from .handover import register as register_handover
         from .references import contact_labels, contact_visible, customer_labels, customer_visible
 
+        register_handover()
         references.register("customer", customer_visible, customer_labels)
         references.register("contact", contact_visible, contact_labels)

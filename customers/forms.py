@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from core.forms import StyledForm
 from org.models import Employee
+from org.permissions import Permission, has_permission
 from org.selectors import visible_employees
 
 from . import credit_code
@@ -122,3 +123,17 @@ class AssignForm(StyledForm):
         super().__init__(*args, **kwargs)
         people = visible_employees(actor=actor).active().order_by("name").values_list("pk", "name")
         self.fields["owner_id"].choices = list(people)  # type: ignore[attr-defined]
+
+
+class HandoverForm(StyledForm):
+    successor_ids = forms.TypedMultipleChoiceField(label=_("Successors"), coerce=int)
+    mark_left = forms.BooleanField(label=_("Then mark as left"), required=False)
+
+    def __init__(self, *args: Any, actor: Employee, leaver: Employee, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = visible_employees(actor=actor).active().exclude(pk=leaver.pk).order_by("name")
+        self.fields["successor_ids"].choices = list(people.values_list("pk", "name"))  # type: ignore[attr-defined]
+        self.fields["successor_ids"].widget.attrs.update({"class": "form-select", "size": "8"})
+        self.fields["successor_ids"].help_text = _("Customers are spread evenly over the successors you choose.")
+        if not has_permission(actor, Permission.MANAGE_EMPLOYEES):
+            del self.fields["mark_left"]  # only an administrator marks people as left

@@ -227,6 +227,7 @@ class CustomerEventKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     RECYCLED = "recycled", _("Returned to the pool (protection expired)")
     PROTECTION_EXTENDED = "protection_extended", _("Protection extended")
+    HANDED_OVER = "handed_over", _("Handed over")
     ARCHIVED = "archived", _("Archived")
     RESTORED = "restored", _("Restored")
 

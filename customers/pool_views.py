@@ -15,9 +15,10 @@ from core.pagination import keyset_page
 from org.decorators import employee_required
 from org.models import Employee
 from org.permissions import Permission, has_permission
+from org.selectors import employee_get
 
-from . import pools, selectors
-from .forms import AssignForm, PoolForm, ReleaseForm
+from . import handover, pools, selectors
+from .forms import AssignForm, HandoverForm, PoolForm, ReleaseForm
 from .models import CustomerPool, PoolMembership
 from .services import stages_ensure
 
@@ -144,3 +145,25 @@ def release_and_assign_forms(actor: Employee, customer: Any) -> dict[str, Any]:
         "release_form": ReleaseForm(actor=actor, initial={"pool_id": customer.pool_id}) if customer.owner_id else None,
         "assign_form": AssignForm(actor=actor) if has_permission(actor, Permission.ASSIGN_CUSTOMERS) else None,
     }
+
+
+@employee_required(Permission.ASSIGN_CUSTOMERS)
+def customer_handover(request: HttpRequest, employee_id: int) -> HttpResponse:
+    """The handover wizard: whose customers, to whom, and whether the person then leaves."""
+    actor = _actor(request)
+    leaver = employee_get(actor=actor, employee_id=employee_id)
+    form = HandoverForm(request.POST or None, actor=actor, leaver=leaver)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = handover.customer_handover(
+                actor=actor, from_employee_id=leaver.pk, successor_ids=form.cleaned_data["successor_ids"],
+                mark_left=form.cleaned_data.get("mark_left", False),
+            )  # fmt: skip
+        except ServiceError as e:
+            add_service_error(form, e)
+        else:
+            count = sum(result.moved.values())
+            messages.success(request, _("%(count)d customers handed over.") % {"count": count})
+            return redirect("employee_detail", employee_id=leaver.pk)
+    context = {"form": form, "leaver": leaver, "customer_count": handover.owned_customers(leaver)}
+    return render(request, "customers/handover.html", context)

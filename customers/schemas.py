@@ -137,3 +137,13 @@ class ReleaseIn(Schema):
 
 class AssignIn(Schema):
     owner_id: int
+
+
+class HandoverIn(Schema):
+    successor_ids: list[int]
+    mark_left: bool = False
+
+
+class HandoverOut(Schema):
+    moved: dict[int, int]
+    left: bool

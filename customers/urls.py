@@ -4,6 +4,7 @@ from . import pool_views, transfer_views, views
 
 urlpatterns = [
     path("customers/pools/", pool_views.pool_list, name="pool_list"),
+    path("customers/handover/<int:employee_id>/", pool_views.customer_handover, name="customer_handover"),
     path("customers/pools/new/", pool_views.pool_edit, name="pool_create"),
     path("customers/pools/<int:pool_id>/", pool_views.pool_edit, name="pool_edit"),
     path("customers/<int:customer_id>/claim/", pool_views.customer_claim, name="customer_claim"),

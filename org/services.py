@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ErrorCode, ServiceError, invalid, not_found
 
+from .departures import holdings_of
 from .models import (
     DEFAULT_DATA_SCOPES,
     ApiToken,
@@ -525,6 +526,13 @@ def employee_mark_left(*, actor: Employee, employee_id: int, left_on: date | Non
     employee = _lock_in_org(Employee, actor=actor, pk=employee_id)
     if not employee.is_active:
         return employee
+    held = holdings_of(employee)
+    if held:
+        raise ServiceError(
+            ErrorCode.CONFLICT,
+            _("%(name)s still holds %(what)s. Hand them over to a successor first.")
+            % {"name": employee.name, "what": ", ".join(str(label) for _n, _c, label, _u in held)},
+        )
     employee.status = EmployeeStatus.LEFT
     employee.left_on = left_on or timezone.localdate()
     employee.save(update_fields=["status", "left_on", "updated_at"])

@@ -18,6 +18,7 @@ from core.pagination import keyset_page
 
 from . import selectors, services
 from .decorators import employee_required
+from .departures import holdings_of
 from .forms import (
     ApiTokenForm,
     DepartmentForm,
@@ -179,6 +180,7 @@ def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
         "subject": employee,
         "can_manage": has_permission(actor, Permission.MANAGE_EMPLOYEES),
         "reset_form": ResetPasswordForm(),
+        "holdings": holdings_of(employee),
     }
     return render(request, "org/employee_detail.html", context)
 

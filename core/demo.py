@@ -9,10 +9,11 @@ each taking the shared `DemoContext`.
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from faker import Faker
 
@@ -92,6 +93,7 @@ class DemoContext:
     logins: list[DemoLogin] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # what each step built, for the summary
     today: date = field(default_factory=date.today)
+    now: datetime = field(default_factory=timezone.now)
 
 
 class _People:

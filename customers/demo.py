@@ -2,12 +2,22 @@
 cities, owners among the reps, contacts, one timeline entry each. Bulk inserts, deterministic per seed."""
 
 import uuid
+from datetime import timedelta
 
 from core.demo import DemoContext
 from org.models import Role
 
 from . import credit_code
-from .models import Contact, Customer, CustomerEvent, CustomerEventKind, CustomerLevel, CustomerSource
+from .models import (
+    Contact,
+    Customer,
+    CustomerEvent,
+    CustomerEventKind,
+    CustomerLevel,
+    CustomerPool,
+    CustomerSource,
+    PoolMembership,
+)
 from .services import stages_ensure
 
 COUNTS = {"small": 2_000, "medium": 20_000, "large": 200_000}
@@ -49,6 +59,10 @@ def build_customers(ctx: DemoContext) -> None:
     reps = [e for e in ctx.employees if e.role == Role.REP]
     creator = next(e for e in ctx.employees if e.role == Role.ADMIN)
     stages = stages_ensure(org_id=ctx.org.pk)
+    pool = CustomerPool.objects.create(org=ctx.org, name="公海", description="全公司公海")
+    PoolMembership.objects.bulk_create(PoolMembership(org=ctx.org, pool=pool, employee=e) for e in reps)
+    won = next(s for s in stages if s.is_won)
+    pool.keep_stages.add(won)
     codes: set[str] = set()
     ctx.counts["customers"] = count
     batch = 5_000
@@ -70,6 +84,9 @@ def build_customers(ctx: DemoContext) -> None:
                 codes.add(code)
             name = f"{city}{faker.company_prefix()}{industry[:2]}{rng.choice(SUFFIXES)}"
             located = rng.random() < 0.85
+            in_pool = rng.random() < 0.1  # one customer in ten waits in the public pool
+            claimed_at = ctx.now - timedelta(days=rng.randint(0, 25))
+            protected_until = claimed_at + timedelta(days=pool.protection_days)
             customers.append(
                 Customer(
                     org=ctx.org,
@@ -89,7 +106,10 @@ def build_customers(ctx: DemoContext) -> None:
                     latitude=round(lat + rng.gauss(0, 0.06), 6) if located else None,
                     longitude=round(lon + rng.gauss(0, 0.07), 6) if located else None,
                     tags=sorted(set(rng.sample(TAGS, rng.randint(0, 2)))),
-                    owner=rng.choice(reps),
+                    owner=None if in_pool else rng.choice(reps),
+                    pool=pool,
+                    protected_until=None if in_pool else protected_until,
+                    claimed_at=None if in_pool else claimed_at,
                     created_by=creator,
                 )
             )

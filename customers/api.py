@@ -14,6 +14,7 @@ from core.pagination import keyset_page
 from org.api import ERRORS, actor_of
 
 from . import handover, pools, selectors, services
+from .duplicates import all_orgs_masked_existence_check
 from .handover import HandoverResult
 from .models import Contact, Customer, CustomerEvent
 from .schemas import (
@@ -26,6 +27,7 @@ from .schemas import (
     EventPage,
     HandoverIn,
     HandoverOut,
+    MaskedMatchOut,
     PoolOut,
     ReleaseIn,
     StageOut,
@@ -212,3 +214,130 @@ def customer_handover(request: HttpRequest, employee_id: int, payload: HandoverI
         actor=actor_of(request), from_employee_id=employee_id, successor_ids=payload.successor_ids,
         mark_left=payload.mark_left,
     )  # fmt: skip
+
+
+# --- Import and export: thin shells over customers/imports.py and customers/exports.py -------------------
+# (Imported here, not at the top, so this section appends to the module without touching its header.)
+
+from django.http import FileResponse, HttpResponse  # noqa: E402
+from ninja import File, Form  # noqa: E402
+from ninja.files import UploadedFile  # noqa: E402
+
+from core.errors import ServiceError  # noqa: E402
+from org.idempotency import run_idempotent  # noqa: E402
+
+from . import exports, imports  # noqa: E402
+from .schemas import ImportRefusedOut, ImportReportOut, ImportResultOut  # noqa: E402
+
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+XLSX_FILE = {imports.XLSX_CONTENT_TYPE: BINARY}
+CSV_FILE = {"text/csv": BINARY}
+ExportFormatQuery = Query("xlsx", alias="format", description="xlsx or csv")
+
+
+def import_report_out(report: imports.ImportReport) -> dict[str, Any]:
+    totals = {
+        "rows": len(report.rows), "ok": report.ok_count, "errors": report.error_count,
+        "duplicates": report.duplicate_count,
+    }  # fmt: skip
+    rows = [
+        {"number": r.number, "status": str(r.status), "errors": r.errors, "duplicates": r.duplicates}
+        for r in report.rows
+    ]
+    return {"totals": totals, "rows": rows, "ignored_columns": report.ignored_columns}
+
+
+def _upload(file: UploadedFile) -> tuple[str, bytes]:
+    """The upload's name and content; one byte over the limit is enough for imports to refuse it."""
+    return file.name or "", file.read(imports.MAX_BYTES + 1)
+
+
+@router.get(
+    "/customers/import-template",
+    response={**ERRORS},
+    openapi_extra={"responses": {200: {"description": "The import template (.xlsx)", "content": XLSX_FILE}}},
+    summary="The import template (.xlsx), labels in the user's language",
+)
+def customer_import_template(request: HttpRequest) -> HttpResponse:
+    content = imports.import_template(actor=actor_of(request))
+    response = HttpResponse(content, content_type=imports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="customers-template.xlsx"'
+    return response
+
+
+@router.post(
+    "/customers/imports/dry-run",
+    response={200: ImportReportOut, **ERRORS},
+    summary="Check an .xlsx or CSV file row by row; writes nothing",
+)
+def customer_import_dry_run(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
+    filename, content = _upload(file)
+    return import_report_out(imports.import_dry_run(actor=actor_of(request), filename=filename, content=content))
+
+
+@router.post(
+    "/customers/imports",
+    response={201: ImportResultOut, **ERRORS, 400: ImportRefusedOut},
+    summary="Import an .xlsx or CSV file, all or nothing; the same file again creates nothing new",
+)
+def customer_import(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    import_duplicates: Form[bool] = False,
+    idempotency_key: uuid.UUID = IdempotencyKey,
+) -> Status[Any]:
+    actor = actor_of(request)
+    filename, content = _upload(file)
+
+    def create() -> tuple[int, Any]:
+        result = imports.import_commit(
+            actor=actor, filename=filename, content=content, include_duplicates=import_duplicates
+        )
+        return 201, {"created": result.created, "skipped_duplicates": result.skipped_duplicates}
+
+    try:
+        result = run_idempotent(actor=actor, key=idempotency_key, operation="customers.import", create=create)
+    except ServiceError as refusal:
+        report = imports.import_dry_run(actor=actor, filename=filename, content=content)  # re-raises a bad file
+        if not report.error_count:
+            raise
+        body = refusal.as_dict()
+        for row in report.rows:
+            body["fields"] |= {f"rows.{row.number}.{column}": errors for column, errors in row.errors.items()}
+        return Status(400, body | {"report": import_report_out(report)})
+    return Status(result.status_code, result.body)
+
+
+@router.get(
+    "/customers/export",
+    response={**ERRORS},
+    openapi_extra={
+        "responses": {200: {"description": "The visible customers, filtered", "content": XLSX_FILE | CSV_FILE}}
+    },
+    summary="Export the visible customers (.xlsx or CSV), with the list's filters",
+)
+def customer_export(
+    request: HttpRequest,
+    file_format: exports.ExportFormat = ExportFormatQuery,
+    search: str = Query("", max_length=80),
+    owner_id: int | None = None,
+    level: str = Query("", max_length=1),
+    stage_id: int | None = None,
+) -> FileResponse:
+    filters = selectors.CustomerFilters(search=search.strip(), owner_id=owner_id, level=level, stage_id=stage_id)
+    export = exports.customers_export(actor=actor_of(request), filters=filters, file_format=file_format)
+    return FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=export.content_type)
+
+
+@router.get(
+    "/customer-existence",
+    response={200: list[MaskedMatchOut], **ERRORS},
+    summary="Does this company exist? (masked: name, owner's department, pool status)",
+)
+def customer_existence(request: HttpRequest, q: str = Query(..., max_length=80)) -> list[Any]:
+    return list(all_orgs_masked_existence_check(actor=actor_of(request), query=q))
+
+
+# Ninja gives "/customers/{customer_id}" no int converter, so its URL pattern takes any segment, and it was
+# registered first: move it behind the fixed paths above (export, import-template, imports) so they resolve.
+router.path_operations["/customers/{customer_id}"] = router.path_operations.pop("/customers/{customer_id}")

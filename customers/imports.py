@@ -33,6 +33,7 @@ from org.models import Employee
 from org.selectors import can_change_owned_by, visible_employees
 
 from . import credit_code, services
+from .duplicates import normalise_name, normalise_phone
 from .models import Customer, CustomerLevel, CustomerSource
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -81,8 +82,6 @@ COLUMN_LABELS: dict[str, Promise] = {
 }
 # A service's field name -> the import column it came from.
 SERVICE_FIELD_COLUMNS = {"stage_id": "stage", "owner_id": "owner", "collaborator_ids": "owner"}
-
-COMPANY_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "co.,ltd.", "co.,ltd", "ltd.", "ltd")
 
 
 class RowStatus(StrEnum):
@@ -240,20 +239,6 @@ def read_table(*, filename: str, content: bytes) -> _Table:
 
 
 # --- Validating the rows in bulk ---------------------------------------------------------------------
-
-
-def normalise_name(name: str) -> str:
-    """A company name for duplicate matching: no spaces, half-width brackets, lower-case, no legal suffix."""
-    text = re.sub(r"\s+", "", name).replace("（", "(").replace("）", ")").lower()
-    for suffix in COMPANY_SUFFIXES:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            return text[: -len(suffix)]
-    return text
-
-
-def normalise_phone(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone)
-    return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
 
 
 def _choice_lookup(choices: type[CustomerLevel] | type[CustomerSource]) -> dict[str, str]:

@@ -147,3 +147,49 @@ class HandoverIn(Schema):
 class HandoverOut(Schema):
     moved: dict[int, int]
     left: bool
+
+
+# --- Import and export (the rules live in customers/imports.py and customers/exports.py) --------------
+
+
+class ImportRowOut(Schema):
+    number: int = Field(description="The row's number in the spreadsheet, as the user sees it.")
+    status: str = Field(description="ok, error or duplicate (customers.imports.RowStatus).")
+    errors: dict[str, list[str]] = Field(description="Messages by column key.")
+    duplicates: list[str]
+
+
+class ImportTotalsOut(Schema):
+    rows: int
+    ok: int
+    errors: int
+    duplicates: int
+
+
+class ImportReportOut(Schema):
+    totals: ImportTotalsOut
+    rows: list[ImportRowOut]
+    ignored_columns: list[str]
+
+
+class ImportResultOut(Schema):
+    created: int
+    skipped_duplicates: int
+
+
+class ImportRefusedOut(Schema):
+    """The error format ({code, message, fields}) with the dry run's report: nothing is imported while a row
+    has errors."""
+
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+    report: ImportReportOut
+
+
+class MaskedMatchOut(Schema):
+    name: str
+    owner_department: str | None
+    in_pool: bool
+    mine: bool
+    archived: bool

@@ -12,6 +12,7 @@ urlpatterns = [
     path("customers/<int:customer_id>/assign/", pool_views.customer_assign, name="customer_assign"),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/new/", views.customer_create, name="customer_create"),
+    path("customers/check/", views.customer_existence, name="customer_existence"),
     path("customers/import/", transfer_views.customer_import, name="customer_import"),
     path("customers/import/commit/", transfer_views.customer_import_commit, name="customer_import_commit"),
     path("customers/import/template/", transfer_views.customer_import_template, name="customer_import_template"),

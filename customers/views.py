@@ -22,6 +22,7 @@ from org.models import Employee
 from org.selectors import visible_employees
 
 from . import selectors, services
+from .duplicates import all_orgs_masked_existence_check
 from .forms import ContactForm, CustomerForm
 from .models import Customer, CustomerLevel
 from .pool_views import release_and_assign_forms
@@ -195,3 +196,19 @@ def _errors_text(form: ContactForm) -> str:
         f"{form.fields[f].label if f in form.fields else ''} {' '.join(str(m) for m in e)}".strip()
         for f, e in form.errors.items()
     )
+
+
+@employee_required()
+def customer_existence(request: HttpRequest) -> HttpResponse:
+    """ "Does this company exist?": the masked search a rep runs before calling a prospect."""
+    query = request.GET.get("q", "").strip()[:80]
+    matches, error = [], ""
+    if query:
+        try:
+            matches = all_orgs_masked_existence_check(actor=_actor(request), query=query)
+        except ServiceError as e:
+            error = str(e.message)
+    context = {"query": query, "matches": matches, "error": error}
+    if _is_htmx(request):
+        return render(request, "customers/existence.html#results", context)
+    return render(request, "customers/existence.html", context)

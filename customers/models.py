@@ -228,6 +228,7 @@ class CustomerEventKind(models.TextChoices):
     RECYCLED = "recycled", _("Returned to the pool (protection expired)")
     PROTECTION_EXTENDED = "protection_extended", _("Protection extended")
     HANDED_OVER = "handed_over", _("Handed over")
+    MERGED = "merged", _("Merged")
     ARCHIVED = "archived", _("Archived")
     RESTORED = "restored", _("Restored")
 
@@ -244,3 +245,25 @@ class CustomerEvent(OrgScopedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["customer", "created_at", "id"], name="customer_event_timeline")]
+
+
+class DuplicateAction(models.TextChoices):
+    OFF = "off", _("Do not check")
+    WARN = "warn", _("Warn, allow saving anyway")
+    BLOCK = "block", _("Refuse")
+
+
+class CustomerSettings(OrgScopedModel):
+    """Per-organization rules of the customers app (one row per organization)."""
+
+    duplicate_name = models.CharField(
+        _("same company name"), max_length=8, choices=DuplicateAction.choices, default=DuplicateAction.WARN
+    )
+    duplicate_phone = models.CharField(
+        _("same phone"), max_length=8, choices=DuplicateAction.choices, default=DuplicateAction.WARN
+    )
+
+    class Meta:
+        ordering = ["org"]
+        verbose_name = _("customer settings")
+        constraints = [models.UniqueConstraint(fields=["org"], name="customer_settings_one_per_org")]

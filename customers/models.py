@@ -267,3 +267,68 @@ class CustomerSettings(OrgScopedModel):
         ordering = ["org"]
         verbose_name = _("customer settings")
         constraints = [models.UniqueConstraint(fields=["org"], name="customer_settings_one_per_org")]
+
+
+# --- Enrichment (更多资讯) -----------------------------------------------------------------------------
+
+
+class EnrichmentProvider(models.TextChoices):
+    WEBSITE = "website", _("Company website")
+    REGISTRY = "registry", _("Business registry")
+
+
+class EnrichmentStatus(models.TextChoices):
+    OK = "ok", _("Found")
+    FAILED = "failed", _("Failed")
+    NOT_FOUND = "not_found", _("Nothing found")
+    PENDING = "pending", _("Pending")
+
+
+class EnrichmentResult(OrgScopedModel):
+    """What one provider found about a customer, when and where; the newest per (customer, provider) is shown.
+    A failure is stored as failed with its error, never as empty data."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="enrichment_results")
+    provider = models.CharField(_("provider"), max_length=16, choices=EnrichmentProvider.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=EnrichmentStatus.choices, default=EnrichmentStatus.PENDING
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True, default="")
+    fetched_at = models.DateTimeField(_("fetched at"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("enrichment result")
+        verbose_name_plural = _("enrichment results")
+        indexes = [
+            models.Index(fields=["customer", "provider", "created_at", "id"], name="enrichment_latest"),
+        ]
+
+
+class RegistryCompany(OrgScopedModel):
+    """A registered company from a business-registry file an admin imported; matched to customers by
+    credit code, else by exact name."""
+
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18)
+    legal_representative = models.CharField(_("legal representative"), max_length=60, blank=True, default="")
+    registered_capital = models.CharField(_("registered capital"), max_length=60, blank=True, default="")
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True, default="")
+    business_scope = models.TextField(_("business scope"), blank=True, default="")
+    imported_from = models.CharField(_("imported from"), max_length=200, blank=True, default="")
+    imported_at = models.DateTimeField(_("imported at"))
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("registered company")
+        verbose_name_plural = _("registered companies")
+        indexes = [
+            models.Index(fields=["org", "name"], name="registry_company_name"),
+        ]
+        # the unique constraint is the (org, credit_code) index the match by credit code uses
+        constraints = [
+            models.UniqueConstraint(fields=["org", "credit_code"], name="registry_company_unique_credit_code"),
+        ]

@@ -9,3 +9,12 @@ from . import pools
 def recycle_expired_customers() -> int:
     """Nightly: customers whose protection expired go back to their pool. Returns how many went back."""
     return pools.all_orgs_recycle_expired_customers()
+
+
+@task
+def enrich_customer_task(customer_id: int, provider: str) -> str:
+    """Run one enrichment provider for one customer and store its result; returns the result's status."""
+    from .enrichment import all_orgs_run_provider
+
+    result = all_orgs_run_provider(customer_id=customer_id, provider=provider)
+    return result.status if result is not None else ""

@@ -178,13 +178,13 @@ class ImportResultOut(Schema):
 
 
 class ImportRefusedOut(Schema):
-    """The error format ({code, message, fields}) with the dry run's report: nothing is imported while a row
-    has errors."""
+    """The error format ({code, message, fields}); when rows have errors, with the dry run's report (nothing is
+    imported while a row has errors)."""
 
     code: str
     message: str
     fields: dict[str, list[str]]
-    report: ImportReportOut
+    report: ImportReportOut | None = None
 
 
 class MaskedMatchOut(Schema):
@@ -193,3 +193,25 @@ class MaskedMatchOut(Schema):
     in_pool: bool
     mine: bool
     archived: bool
+
+
+# --- Enrichment (更多资讯) ------------------------------------------------------------------------------
+
+
+class EnrichmentOut(Schema):
+    """One provider's result for a customer: found (ok), nothing found, failed (with the error), or pending."""
+
+    id: int
+    provider: str
+    status: str
+    data: dict[str, Any]
+    error: str
+    source: str
+    requested_at: datetime
+    fetched_at: datetime | None
+
+
+class RegistryImportOut(Schema):
+    created: int
+    replaced: int
+    rows: int

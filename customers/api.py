@@ -341,3 +341,58 @@ def customer_existence(request: HttpRequest, q: str = Query(..., max_length=80))
 # Ninja gives "/customers/{customer_id}" no int converter, so its URL pattern takes any segment, and it was
 # registered first: move it behind the fixed paths above (export, import-template, imports) so they resolve.
 router.path_operations["/customers/{customer_id}"] = router.path_operations.pop("/customers/{customer_id}")
+
+
+# --- Enrichment (更多资讯): thin shells over customers/enrichment.py ----------------------------------------
+
+from . import enrichment  # noqa: E402
+from .models import EnrichmentResult  # noqa: E402
+from .schemas import EnrichmentOut, RegistryImportOut  # noqa: E402
+
+
+def enrichment_out(r: EnrichmentResult) -> dict[str, Any]:
+    return {
+        "id": r.pk, "provider": r.provider, "status": r.status, "data": r.data, "error": r.error, "source": r.source,
+        "requested_at": r.created_at, "fetched_at": r.fetched_at,
+    }  # fmt: skip
+
+
+@router.post(
+    "/customers/{customer_id}/enrichment",
+    response={202: list[EnrichmentOut], **ERRORS},
+    summary="Refresh what the providers (website, business registry) know about a customer, in the background",
+)
+def customer_enrich(request: HttpRequest, customer_id: int) -> Status[Any]:
+    pending = enrichment.enrich_customer(actor=actor_of(request), customer_id=customer_id)
+    return Status(202, [enrichment_out(r) for r in pending])
+
+
+@router.get(
+    "/customers/{customer_id}/enrichment",
+    response={200: list[EnrichmentOut], **ERRORS},
+    summary="The newest result of each enrichment provider for a customer",
+)
+def customer_enrichment(request: HttpRequest, customer_id: int) -> list[dict[str, Any]]:
+    actor = actor_of(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    panels = enrichment.enrichment_latest(actor=actor, customer=customer)
+    return [enrichment_out(p.result) for p in panels if p.result is not None]
+
+
+@router.post(
+    "/customer-registry/imports",
+    response={201: RegistryImportOut, **ERRORS},
+    summary="Import a business-registry file (.xlsx or CSV; administrators), all or nothing",
+)
+def registry_import(
+    request: HttpRequest, file: File[UploadedFile], idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    actor = actor_of(request)
+    filename, content = _upload(file)
+
+    def create() -> tuple[int, Any]:
+        result = enrichment.registry_import(actor=actor, filename=filename, content=content)
+        return 201, {"created": result.created, "replaced": result.replaced, "rows": len(result.rows)}
+
+    result = run_idempotent(actor=actor, key=idempotency_key, operation="customers.registry_import", create=create)
+    return Status(result.status_code, result.body)

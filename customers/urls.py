@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pool_views, transfer_views, views
+from . import enrichment_views, pool_views, transfer_views, views
 
 urlpatterns = [
     path("customers/pools/", pool_views.pool_list, name="pool_list"),
@@ -21,4 +21,6 @@ urlpatterns = [
     path("customers/<int:customer_id>/edit/", views.customer_edit, name="customer_edit"),
     path("customers/<int:customer_id>/archive/", views.customer_archive, name="customer_archive"),
     path("customers/<int:customer_id>/contacts/", views.contact_create, name="contact_create"),
+    path("customers/<int:customer_id>/enrichment/", enrichment_views.customer_enrichment, name="customer_enrichment"),
+    path("customers/registry/import/", enrichment_views.registry_import, name="registry_import"),
 ]

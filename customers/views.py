@@ -23,6 +23,7 @@ from org.selectors import visible_employees
 
 from . import selectors, services
 from .duplicates import all_orgs_masked_existence_check
+from .enrichment_views import enrichment_context
 from .forms import ContactForm, CustomerForm
 from .models import Customer, CustomerLevel
 from .pool_views import release_and_assign_forms
@@ -153,6 +154,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         if customer.template_version
         else [],
         "language": get_language(),
+        "enrichment": enrichment_context(actor, customer),
     }
     if _is_htmx(request) and request.GET.get("cursor"):
         return render(request, "customers/customer_detail.html#timeline", context)

@@ -14,7 +14,7 @@ import sys
 
 from .harness import BASE_DIR, VENDORS, Options, scratch_database
 
-BENCHMARKS = ("visibility",)
+BENCHMARKS = ("visibility", "customers")
 WITH_POSTGRES = BASE_DIR / "scripts" / "with-postgres"
 
 

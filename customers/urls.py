@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import enrichment_views, pool_views, transfer_views, views
+from . import enrichment_views, map_views, pool_views, transfer_views, views
 
 urlpatterns = [
     path("customers/pools/", pool_views.pool_list, name="pool_list"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("customers/<int:customer_id>/assign/", pool_views.customer_assign, name="customer_assign"),
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/new/", views.customer_create, name="customer_create"),
+    path("customers/map/", include(map_views.urlpatterns)),
     path("customers/check/", views.customer_existence, name="customer_existence"),
     path("customers/import/", transfer_views.customer_import, name="customer_import"),
     path("customers/import/commit/", transfer_views.customer_import_commit, name="customer_import_commit"),

@@ -181,6 +181,8 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
     ("vendor/echarts", NODE_MODULES / "echarts/dist"),
     ("vendor/leaflet", NODE_MODULES / "leaflet/dist"),
+    ("vendor/leaflet-markercluster", NODE_MODULES / "leaflet.markercluster/dist"),
+    ("vendor/leaflet-heat", NODE_MODULES / "leaflet.heat/dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

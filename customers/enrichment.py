@@ -67,7 +67,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 class RefusedAddress(OSError):
-    """The connection's peer is an address the provider may not reach."""
+    """The connection's peer, or a redirect's target, is an address the provider may not reach."""
 
 
 def allow_private() -> bool:
@@ -125,7 +125,7 @@ class _LimitedRedirectHandler(urllib.request.HTTPRedirectHandler):
         self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
     ) -> urllib.request.Request | None:
         if urlsplit(newurl).scheme not in ("http", "https"):
-            raise urllib.error.HTTPError(newurl, code, _("Redirect to a non-web address refused."), headers, fp)
+            raise urllib.error.URLError(RefusedAddress(_("Redirect to a non-web address refused.")))
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 

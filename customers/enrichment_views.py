@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from core.errors import ServiceError
 from org.decorators import employee_required
 from org.models import Employee
-from org.permissions import Permission
+from org.permissions import Permission, has_permission
 
 from . import enrichment, imports, selectors
 from .models import Customer, EnrichmentProvider, EnrichmentStatus
@@ -42,6 +42,7 @@ def enrichment_context(actor: Employee, customer: Customer) -> dict[str, Any]:
         "panels": panels,
         "pending": any(p.result is not None and p.result.status == EnrichmentStatus.PENDING for p in panels),
         "registry_rows": [(label, registry_data.get(key, "")) for key, label in REGISTRY_LABELS.items()],
+        "can_import_registry": has_permission(actor, Permission.MANAGE_ORGANIZATION),
     }
 
 

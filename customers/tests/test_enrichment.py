@@ -195,7 +195,15 @@ def test_at_most_three_redirects_are_followed(site):
 
 @ALLOW_PRIVATE
 def test_a_redirect_to_another_scheme_is_refused(site):
-    assert fetch(site + "/to-ftp").status == EnrichmentStatus.FAILED
+    result = fetch(site + "/to-ftp")
+    assert result.status == EnrichmentStatus.FAILED
+    assert "redirect" in result.error.lower() or "重定向" in result.error
+
+
+def test_an_https_address_on_loopback_is_refused_before_the_tls_handshake(site):
+    result = fetch(site.replace("http://", "https://") + "/good")
+    assert result.status == EnrichmentStatus.FAILED
+    assert "127.0.0.1" in result.error
 
 
 def test_without_the_setting_a_loopback_address_is_refused(site):
@@ -452,6 +460,9 @@ def test_the_more_information_tab_shows_each_providers_state(cast, monkeypatch):
     page = client.get(f"/customers/{customer.pk}/").content.decode()
     assert 'data-testid="enrichment-website" data-status="none"' in page
     assert 'data-testid="enrichment-refresh"' in page
+    assert 'data-testid="registry-import-link"' not in page  # for administrators only
+    admin_page = cast.client_for(cast.admin).get(f"/customers/{customer.pk}/").content.decode()
+    assert 'data-testid="registry-import-link"' in admin_page
     response = client.post(f"/customers/{customer.pk}/enrichment/")
     assert response.status_code == 302
     assert response["Location"] == f"/customers/{customer.pk}/#tab-more"

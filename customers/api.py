@@ -13,7 +13,7 @@ from ninja import Header, Query, Router, Status
 from core.pagination import keyset_page
 from org.api import ERRORS, actor_of
 
-from . import handover, pools, selectors, services
+from . import duplicates, handover, pools, selectors, services
 from .duplicates import all_orgs_masked_existence_check
 from .handover import HandoverResult
 from .models import Contact, Customer, CustomerEvent
@@ -21,6 +21,7 @@ from .schemas import (
     AssignIn,
     ContactIn,
     ContactOut,
+    CustomerCreateIn,
     CustomerIn,
     CustomerOut,
     CustomerPage,
@@ -28,6 +29,7 @@ from .schemas import (
     HandoverIn,
     HandoverOut,
     MaskedMatchOut,
+    MergeIn,
     PoolOut,
     ReleaseIn,
     StageOut,
@@ -94,7 +96,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 
 @router.post("/customers", response={201: CustomerOut, **ERRORS})
 def customer_create(
-    request: HttpRequest, payload: CustomerIn, idempotency_key: uuid.UUID = IdempotencyKey
+    request: HttpRequest, payload: CustomerCreateIn, idempotency_key: uuid.UUID = IdempotencyKey
 ) -> Status[Any]:
     actor = actor_of(request)
     customer, _ = services.customer_create(
@@ -396,3 +398,10 @@ def registry_import(
 
     result = run_idempotent(actor=actor, key=idempotency_key, operation="customers.registry_import", create=create)
     return Status(result.status_code, result.body)
+
+
+@router.post("/customers/{customer_id}/merge", response={200: CustomerOut, **ERRORS}, summary="Merge a duplicate in")
+def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    duplicates.customer_merge(actor=actor, keep_id=customer_id, merge_id=payload.merge_id)
+    return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))

@@ -12,7 +12,7 @@ from org.permissions import Permission, has_permission
 from org.selectors import visible_employees
 
 from . import credit_code
-from .models import CustomerLevel, CustomerPool, CustomerSource, CustomerStage
+from .models import CustomerLevel, CustomerPool, CustomerSource, CustomerStage, DuplicateAction
 
 
 class CustomerForm(StyledForm):
@@ -34,6 +34,7 @@ class CustomerForm(StyledForm):
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separate tags with commas."))
     owner_id = forms.TypedChoiceField(label=_("Owner"), coerce=int)
     client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    allow_duplicates = forms.BooleanField(label=_("It is a different company: save it anyway"), required=False)
 
     def __init__(self, *args: Any, actor: Employee, language: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -137,3 +138,8 @@ class HandoverForm(StyledForm):
         self.fields["successor_ids"].help_text = _("Customers are spread evenly over the successors you choose.")
         if not has_permission(actor, Permission.MANAGE_EMPLOYEES):
             del self.fields["mark_left"]  # only an administrator marks people as left
+
+
+class DuplicateRulesForm(StyledForm):
+    duplicate_name = forms.ChoiceField(label=_("Same company name"), choices=DuplicateAction.choices)
+    duplicate_phone = forms.ChoiceField(label=_("Same phone"), choices=DuplicateAction.choices)

@@ -464,7 +464,9 @@ def import_commit(*, actor: Employee, filename: str, content: bytes, include_dup
             skipped += 1
             continue
         client_id = row_client_id(report.sha256, row.number)
-        customer, was_created = services.customer_create(actor=actor, client_id=client_id, **row.customer_fields)
+        customer, was_created = services.customer_create(
+            actor=actor, client_id=client_id, allow_duplicates=True, **row.customer_fields
+        )  # the report decided about duplicates already: skipped above unless the user chose to include them
         if not was_created:
             skipped += 1
             continue

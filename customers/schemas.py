@@ -77,6 +77,12 @@ class CustomerIn(Schema):
     )
 
 
+class CustomerCreateIn(CustomerIn):
+    allow_duplicates: bool = Field(
+        False, description="Save even though the organization's rules warn of a possible duplicate."
+    )
+
+
 class ContactOut(Schema):
     id: int
     client_id: UUID
@@ -215,3 +221,7 @@ class RegistryImportOut(Schema):
     created: int
     replaced: int
     rows: int
+
+
+class MergeIn(Schema):
+    merge_id: int = Field(description="The duplicate to merge into this customer; it is archived afterwards.")

@@ -19,6 +19,7 @@ from org.models import Employee
 from org.selectors import can_change_owned_by, can_see_employee
 
 from . import credit_code
+from .duplicates import check_duplicates
 from .models import (
     Contact,
     Customer,
@@ -208,7 +209,12 @@ def _clean_with_custom(
 
 @transaction.atomic
 def customer_create(
-    *, actor: Employee, client_id: uuid.UUID, custom_values: dict[str, Any] | None = None, **fields: Any
+    *,
+    actor: Employee,
+    client_id: uuid.UUID,
+    custom_values: dict[str, Any] | None = None,
+    allow_duplicates: bool = False,
+    **fields: Any,
 ) -> tuple[Customer, bool]:
     """Create a customer (the actor owns it unless `owner_id` says otherwise), with the fixed fields and
     the organization's customer template's fields. Returns (customer, created); a replay of the same
@@ -218,9 +224,12 @@ def customer_create(
         return existing, False
     fields.setdefault("owner_id", actor.pk)
     clean, custom, version = _clean_with_custom(actor, fields, custom_values, customer=None)
+    _check_duplicate_credit_code(actor, clean.get("credit_code", ""))
+    check_duplicates(
+        org_id=actor.org_id, name=clean["name"], phone=clean.get("phone", ""), allow_duplicates=allow_duplicates
+    )
     if version is not None:
         clean |= {"custom_values": custom or {}, "template_version": version}
-    _check_duplicate_credit_code(actor, clean.get("credit_code", ""))
     collaborator_ids = clean.pop("collaborator_ids", [])
     if clean.get("stage_id") is None:
         clean["stage_id"] = stages_ensure(org_id=actor.org_id)[0].pk

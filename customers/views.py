@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import ServiceError
+from core.errors import ErrorCode, ServiceError
 from core.forms import add_service_error
 from core.pagination import keyset_page
 from formtemplates.forms import TemplateValuesForm
@@ -19,12 +19,13 @@ from formtemplates.selectors import customer_template
 from formtemplates.validation import display_values
 from org.decorators import employee_required
 from org.models import Employee
+from org.permissions import Permission, has_permission
 from org.selectors import visible_employees
 
-from . import selectors, services
-from .duplicates import all_orgs_masked_existence_check
+from . import duplicates, selectors, services
+from .duplicates import all_orgs_masked_existence_check, possible_duplicates
 from .enrichment_views import enrichment_context
-from .forms import ContactForm, CustomerForm
+from .forms import ContactForm, CustomerForm, DuplicateRulesForm
 from .models import Customer, CustomerLevel
 from .pool_views import release_and_assign_forms
 
@@ -74,6 +75,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 def _customer_form_values(form: CustomerForm) -> dict[str, Any]:
     values = dict(form.cleaned_data)
     values.pop("client_id", None)
+    values.pop("allow_duplicates", None)
     return values
 
 
@@ -88,7 +90,11 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         client_id = form.cleaned_data["client_id"] or uuid.uuid4()
         try:
             customer, _created = services.customer_create(
-                actor=actor, client_id=client_id, custom_values=custom.values, **_customer_form_values(form)
+                actor=actor,
+                client_id=client_id,
+                custom_values=custom.values,
+                allow_duplicates=form.cleaned_data["allow_duplicates"],
+                **_customer_form_values(form),
             )
         except ServiceError as e:
             add_service_error(form, e)
@@ -148,6 +154,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "contact_form": ContactForm(initial={"client_id": uuid.uuid4()}),
         "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
         **release_and_assign_forms(actor, customer),
+        "merge_candidates": _merge_candidates(actor, customer),
         "custom_rows": display_values(
             version=customer.template_version, values=customer.custom_values, language=get_language()
         )
@@ -214,3 +221,46 @@ def customer_existence(request: HttpRequest) -> HttpResponse:
     if _is_htmx(request):
         return render(request, "customers/existence.html#results", context)
     return render(request, "customers/existence.html", context)
+
+
+def _merge_candidates(actor: Employee, customer: Customer) -> list[Customer]:
+    """Visible customers that look like this one, for a user who may merge them."""
+    if customer.is_archived or not has_permission(actor, Permission.ASSIGN_CUSTOMERS):
+        return []
+    same_name, same_phone = possible_duplicates(
+        org_id=actor.org_id, name=customer.name, phone=customer.phone, exclude_id=customer.pk
+    )
+    ids = {c.pk for c in same_name + same_phone}
+    return list(selectors.visible_customers(actor=actor).filter(pk__in=ids).order_by("name")[:10])
+
+
+@require_POST
+@employee_required(Permission.ASSIGN_CUSTOMERS)
+def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
+    merge_id = request.POST.get("merge_id", "")
+    try:
+        if not merge_id.isdigit():
+            raise ServiceError(ErrorCode.INVALID, _("Choose the customer to merge."))
+        keep = duplicates.customer_merge(actor=_actor(request), keep_id=customer_id, merge_id=int(merge_id))
+    except ServiceError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("Merged into “%(name)s”.") % {"name": keep.name})
+    return redirect("customer_detail", customer_id=customer_id)
+
+
+@employee_required(Permission.MANAGE_ORGANIZATION)
+def duplicate_rules(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    rules = duplicates.duplicate_settings(org_id=actor.org_id)
+    initial = {"duplicate_name": rules.duplicate_name, "duplicate_phone": rules.duplicate_phone}
+    form = DuplicateRulesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            duplicates.duplicate_rules_update(actor=actor, **form.cleaned_data)
+        except ServiceError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, _("Duplicate rules saved."))
+            return redirect("duplicate_rules")
+    return render(request, "customers/duplicate_rules.html", {"form": form})

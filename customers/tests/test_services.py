@@ -14,6 +14,7 @@ VALID_CODE = "91350100M000100Y43"
 
 def create(actor, **fields):
     fields.setdefault("name", "上海精工机械有限公司")
+    fields.setdefault("allow_duplicates", True)  # these tests are not about duplicates
     customer, _ = services.customer_create(actor=actor, client_id=uuid.uuid4(), **fields)
     return customer
 

@@ -217,7 +217,12 @@ def customer_existence(request: HttpRequest) -> HttpResponse:
             matches = all_orgs_masked_existence_check(actor=_actor(request), query=query)
         except ServiceError as e:
             error = str(e.message)
-    context = {"query": query, "matches": matches, "error": error}
+    context = {
+        "query": query,
+        "matches": matches,
+        "error": error,
+        "can_manage_rules": has_permission(_actor(request), Permission.MANAGE_ORGANIZATION),
+    }
     if _is_htmx(request):
         return render(request, "customers/existence.html#results", context)
     return render(request, "customers/existence.html", context)

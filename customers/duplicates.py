@@ -117,7 +117,18 @@ def check_duplicates(
     """Apply the organization's duplicate rules: a blocking match always refuses; a warning refuses
     until the user says the customer is different (`allow_duplicates`)."""
     rules = duplicate_settings(org_id=org_id)
-    same_name, same_phone = possible_duplicates(org_id=org_id, name=name, phone=phone, exclude_id=exclude_id)
+    name_action, phone_action = rules.duplicate_name, rules.duplicate_phone
+    if allow_duplicates:  # warnings are waived: only blocking rules still need a look
+        name_action = name_action if name_action == DuplicateAction.BLOCK else DuplicateAction.OFF
+        phone_action = phone_action if phone_action == DuplicateAction.BLOCK else DuplicateAction.OFF
+    if name_action == DuplicateAction.OFF and phone_action == DuplicateAction.OFF:
+        return
+    same_name, same_phone = possible_duplicates(
+        org_id=org_id,
+        name=name if name_action != DuplicateAction.OFF else "",
+        phone=phone if phone_action != DuplicateAction.OFF else "",
+        exclude_id=exclude_id,
+    )
     fields: dict[str, list[Any]] = {}
     blocking = False
     for field, matches, action in (

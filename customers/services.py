@@ -156,7 +156,8 @@ def _clean(actor: Employee, values: dict[str, Any], *, creating: bool) -> dict[s
 def _check_duplicate_credit_code(actor: Employee, code: str, exclude_id: int | None = None) -> None:
     if not code:
         return
-    others = Customer.objects.filter(org_id=actor.org_id, credit_code=code)
+    # `~Q(credit_code="")` repeats the unique index's condition, so SQLite uses that partial index too.
+    others = Customer.objects.filter(org_id=actor.org_id, credit_code=code).exclude(credit_code="")
     if exclude_id is not None:
         others = others.exclude(pk=exclude_id)
     if others.exists():

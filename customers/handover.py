@@ -70,7 +70,7 @@ def customer_handover(
         raise invalid("successor_ids", _("The successor must be someone else."))
     now = timezone.now()
     customers = list(
-        Customer.objects.select_for_update()
+        Customer.objects.select_for_update(of=("self",))  # the pool is an outer join: lock the customers only
         .select_related("pool")
         .filter(org_id=actor.org_id, owner=leaver)
         .order_by("pk")

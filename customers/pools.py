@@ -230,7 +230,7 @@ def customer_protection_extend(
     *, customer_id: int, followed_up_at: datetime, actor: Employee | None = None
 ) -> Customer:
     """A qualifying follow-up: expiry = follow-up + extension days, only if later, never past the maximum."""
-    customer = Customer.objects.select_for_update().select_related("pool").get(pk=customer_id)
+    customer = Customer.objects.select_for_update(of=("self",)).select_related("pool").get(pk=customer_id)
     pool = customer.pool
     if pool is None or customer.owner_id is None or customer.protected_until is None:
         return customer
@@ -256,7 +256,7 @@ def all_orgs_recycle_expired_customers(*, now: datetime | None = None) -> int:
     returned = 0
     for customer_id in list(expired.iterator(chunk_size=2_000)):
         with transaction.atomic():
-            customer = Customer.objects.select_for_update().select_related("pool").get(pk=customer_id)
+            customer = Customer.objects.select_for_update(of=("self",)).select_related("pool").get(pk=customer_id)
             if customer.owner_id is None or customer.protected_until is None or customer.protected_until >= now:
                 continue  # claimed, extended or released since the scan
             pool = customer.pool

@@ -36,7 +36,18 @@ from customers.selectors import CustomerFilters, customer_list
 from org.models import DataScope, Department, Employee, Role
 from org.selectors import visibility_for
 
-from .harness import Database, Options, Timing, analyze, executed_sql, explain, measure, print_table, write_results
+from .harness import (
+    Database,
+    Options,
+    Timing,
+    analyze,
+    executed_sql,
+    explain,
+    measure,
+    print_query_counts,
+    print_table,
+    write_results,
+)
 
 ORDERING = ("-updated_at", "-id")
 PAGE_SIZE = 50
@@ -247,16 +258,7 @@ def report(
         ],
     )
     print()
-    print_table(
-        ("database", "actor", "request", "queries"),
-        [(database.vendor, actor, url, count) for actor, url, count in requests],
-    )
-    counts_by_path: dict[str, set[int]] = {}
-    for _, url, count in requests:
-        counts_by_path.setdefault(url.split("?")[0], set()).add(count)
-    constant = all(len(counts) == 1 for counts in counts_by_path.values())
-    summary = ", ".join(f"{path}: {'/'.join(map(str, sorted(c)))}" for path, c in counts_by_path.items())
-    print(f"\nqueries per request constant across page sizes and actors: {'yes' if constant else 'NO'} ({summary})")
+    constant = print_query_counts(database.vendor, "actor", requests)
     print(f"\nimport of a {figures.rows:,}-row .xlsx (actor: the rep; owner empty)")
     raw = figures.raw_rows_per_s
     print_table(

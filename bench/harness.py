@@ -199,3 +199,15 @@ def _json_default(value: object) -> object:
     if hasattr(value, "__dataclass_fields__"):
         return asdict(value)  # type: ignore[call-overload]
     return str(value)
+
+
+def print_query_counts(vendor: str, actor_header: str, requests: Sequence[tuple[str, str, int]]) -> bool:
+    """Print queries per request and whether they stay constant across page sizes and actors."""
+    print_table(("database", actor_header, "request", "queries"), [(vendor, a, url, n) for a, url, n in requests])
+    counts_by_path: dict[str, set[int]] = {}
+    for _, url, count in requests:
+        counts_by_path.setdefault(url.split("?")[0], set()).add(count)
+    constant = all(len(counts) == 1 for counts in counts_by_path.values())
+    summary = ", ".join(f"{path}: {'/'.join(map(str, sorted(c)))}" for path, c in counts_by_path.items())
+    print(f"\nqueries per request constant across page sizes and actors: {'yes' if constant else 'NO'} ({summary})")
+    return constant

@@ -24,7 +24,18 @@ from core.pagination import keyset_page
 from org.models import AuditEntry, DataScope, Department, Employee, Role
 from org.selectors import scope_to_visible
 
-from .harness import Database, Options, Timing, analyze, executed_sql, explain, measure, print_table, write_results
+from .harness import (
+    Database,
+    Options,
+    Timing,
+    analyze,
+    executed_sql,
+    explain,
+    measure,
+    print_query_counts,
+    print_table,
+    write_results,
+)
 
 ORDERING = ("-created_at", "-id")
 PAGE_SIZE = 50
@@ -167,16 +178,7 @@ def report(
         ],
     )
     print()
-    print_table(
-        ("database", "actor(depth)", "request", "queries"),
-        [(database.vendor, actor, url, count) for actor, url, count in requests],
-    )
-    counts_by_path: dict[str, set[int]] = {}
-    for _, url, count in requests:
-        counts_by_path.setdefault(url.split("?")[0], set()).add(count)
-    constant = all(len(counts) == 1 for counts in counts_by_path.values())
-    summary = ", ".join(f"{path}: {'/'.join(map(str, sorted(c)))}" for path, c in counts_by_path.items())
-    print(f"\nqueries per request constant across page sizes and actors: {'yes' if constant else 'NO'} ({summary})")
+    constant = print_query_counts(database.vendor, "actor(depth)", requests)
     if options.explain:
         for label, by_operation in plans.items():
             for operation, by_query in by_operation.items():

@@ -23,7 +23,6 @@ from org.selectors import visible_employees
 from . import selectors, services
 from .models import Customer, CustomerLevel
 from .selectors import CustomerFilters
-from .transfer_views import list_filters
 
 MAX_POINTS = 20_000
 MAX_STALE_DAYS = 3650
@@ -42,7 +41,7 @@ def _actor(request: HttpRequest) -> Employee:
 def _map_filters(query: Any) -> MapFilters:
     days = query.get("stale_days", "")
     stale_days = min(int(days), MAX_STALE_DAYS) if days.isdigit() and int(days) > 0 else None
-    return MapFilters(customers=list_filters(query), stale_days=stale_days)
+    return MapFilters(customers=selectors.customer_filters_from_query(query), stale_days=stale_days)
 
 
 def customer_map_points(*, actor: Employee, filters: MapFilters) -> QuerySet[Customer, tuple[Any, ...]]:

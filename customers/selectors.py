@@ -38,6 +38,19 @@ class CustomerFilters:
     include_archived: bool = False
 
 
+def customer_filters_from_query(query: dict[str, str]) -> CustomerFilters:
+    """The customer list's filters from a query string (q, owner, level, stage); junk is ignored."""
+    from .models import CustomerLevel
+
+    level = query.get("level", "")
+    return CustomerFilters(
+        search=query.get("q", "").strip()[:80],
+        owner_id=int(query["owner"]) if query.get("owner", "").isdigit() else None,
+        level=level if level in CustomerLevel.values else "",
+        stage_id=int(query["stage"]) if query.get("stage", "").isdigit() else None,
+    )
+
+
 def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) -> QuerySet[Customer]:
     f = filters or CustomerFilters()
     qs = visible_customers(actor=actor, include_archived=f.include_archived).select_related("owner", "stage")

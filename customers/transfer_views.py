@@ -20,9 +20,7 @@ from org.decorators import employee_required
 from org.models import Employee
 from org.permissions import may_export_customers
 
-from . import exports, imports
-from .models import CustomerLevel
-from .selectors import CustomerFilters
+from . import exports, imports, selectors
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -111,22 +109,13 @@ def customer_import_template(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def list_filters(query: dict[str, str]) -> CustomerFilters:
-    """The customer list's filters from its query string (q, owner, level, stage)."""
-    level = query.get("level", "")
-    return CustomerFilters(
-        search=query.get("q", "").strip()[:80],
-        owner_id=int(query["owner"]) if query.get("owner", "").isdigit() else None,
-        level=level if level in CustomerLevel.values else "",
-        stage_id=int(query["stage"]) if query.get("stage", "").isdigit() else None,
-    )
-
-
 @employee_required()
 def customer_export(request: HttpRequest) -> FileResponse:
     actor = _actor(request)
     if not may_export_customers(actor):
         raise PermissionDenied(_("Your role may not export customers; ask an administrator."))
     file_format: exports.ExportFormat = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-    export = exports.customers_export(actor=actor, filters=list_filters(request.GET.dict()), file_format=file_format)
+    export = exports.customers_export(
+        actor=actor, filters=selectors.customer_filters_from_query(request.GET.dict()), file_format=file_format
+    )
     return FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=export.content_type)

@@ -48,12 +48,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     services.stages_ensure(org_id=actor.org_id)
     get = request.GET
-    filters = selectors.CustomerFilters(
-        search=get.get("q", "").strip()[:80],
-        owner_id=int(get["owner"]) if get.get("owner", "").isdigit() else None,
-        level=get.get("level", "") if get.get("level", "") in CustomerLevel.values else "",
-        stage_id=int(get["stage"]) if get.get("stage", "").isdigit() else None,
-    )
+    filters = selectors.customer_filters_from_query(get.dict())
     qs = selectors.customer_list(actor=actor, filters=filters)
     page = keyset_page(qs, ordering=("-updated_at", "-id"), cursor=get.get("cursor") or None, limit=PAGE_SIZE)
     query = get.copy()

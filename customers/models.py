@@ -332,3 +332,44 @@ class RegistryCompany(OrgScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["org", "credit_code"], name="registry_company_unique_credit_code"),
         ]
+
+
+# --- Import jobs -------------------------------------------------------------------------------------
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class CustomerImportJob(OrgScopedModel):
+    """The commit of an import file, run as a background task. The file waits in the default storage at
+    `file_path` until the task has run; `client_id` makes submitting the same job twice create one job."""
+
+    client_id = models.UUIDField(_("client id"))
+    created_by = models.ForeignKey("org.Employee", on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    file_path = models.CharField(max_length=300)
+    include_duplicates = models.BooleanField(_("import duplicates too"), default=False)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED
+    )
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped duplicates"), default=0)
+    error = models.TextField(_("error"), blank=True, default="")
+    row_errors = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("customer import")
+        verbose_name_plural = _("customer imports")
+        indexes = [models.Index(fields=["org", "created_at", "id"], name="customer_import_job_recent")]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "client_id"], name="customer_import_job_unique_client_id"),
+        ]

@@ -1,6 +1,14 @@
-"""Geography on WGS-84 coordinates: distances by haversine."""
+"""Geography on WGS-84 coordinates: distances by haversine, and the checks a device's position fix
+goes through before anything trusts it."""
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext as _
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 
@@ -12,3 +20,89 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     d_lambda = math.radians(lon2 - lon1)
     a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+# --- Position fixes and how far to trust them -----------------------------------------------------------
+
+MAX_ACCURACY_M = 5_000  # a fix vaguer than this is a cell-tower guess, not a position
+REPEATED_FIXES = 3  # real GPS jitters: the same coordinates this many times in a row are suspicious
+MAX_SPEED_MPS = 70  # ~250 km/h: faster than a car or a fast train between two fixes is implausible
+MIN_SECONDS_FOR_SPEED = 1.0
+
+
+class FixSignal(StrEnum):
+    """Why a position may not be what it claims, recorded beside it (never silently dropped)."""
+
+    STALE = "stale"  # older than allowed when it reached the server
+    POOR_ACCURACY = "poor_accuracy"
+    REPEATED = "repeated"  # identical to the previous fixes: replayed or faked
+    TOO_FAST = "too_fast"  # implausible speed from the previous fix
+    MOCKED = "mocked"  # the device said so
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A device's position: WGS-84 degrees, accuracy radius in metres, when it was measured."""
+
+    latitude: float
+    longitude: float
+    accuracy_m: float
+    at: datetime
+    mocked: bool = False
+
+    def distance_m(self, latitude: float, longitude: float) -> float:
+        return haversine_m(self.latitude, self.longitude, latitude, longitude)
+
+
+def position_errors(latitude: Any, longitude: Any, accuracy_m: Any) -> dict[str, str]:
+    """Field errors of a position as a client sent it (empty when it is usable). Field names are
+    `latitude`, `longitude`, `accuracy`; messages in the active language."""
+    errors: dict[str, str] = {}
+    bounds = (("latitude", latitude, 90), ("longitude", longitude, 180))
+    for name, value, limit in bounds:
+        if value is None or value == "":
+            errors[name] = _("The position is missing; allow location access and try again.")
+        elif not _number(value) or not -limit <= float(value) <= limit:
+            errors[name] = _("Enter a number between -%(limit)d and %(limit)d.") % {"limit": limit}
+    if accuracy_m is None or accuracy_m == "":
+        errors["accuracy"] = _("The position has no accuracy; the device must report one.")
+    elif not _number(accuracy_m) or not 0 < float(accuracy_m) <= MAX_ACCURACY_M:
+        errors["accuracy"] = _("The accuracy must be between 0 and %(limit)d metres.") % {"limit": MAX_ACCURACY_M}
+    return errors
+
+
+def _number(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def fix_signals(
+    fix: Fix,
+    *,
+    now: datetime,
+    previous: Sequence[Fix] = (),
+    max_age_s: float,
+    poor_accuracy_m: float,
+) -> list[FixSignal]:
+    """The anti-cheat signals of `fix`, given the same device's `previous` fixes, newest first."""
+    signals = []
+    if (now - fix.at).total_seconds() > max_age_s:
+        signals.append(FixSignal.STALE)
+    if fix.accuracy_m > poor_accuracy_m:
+        signals.append(FixSignal.POOR_ACCURACY)
+    recent = previous[:REPEATED_FIXES]
+    if len(recent) == REPEATED_FIXES and all(
+        (p.latitude, p.longitude) == (fix.latitude, fix.longitude) for p in recent
+    ):
+        signals.append(FixSignal.REPEATED)
+    if previous:
+        last = previous[0]
+        seconds = abs((fix.at - last.at).total_seconds())
+        metres = max(0.0, fix.distance_m(last.latitude, last.longitude) - fix.accuracy_m - last.accuracy_m)
+        if metres > 0 and metres / max(seconds, MIN_SECONDS_FOR_SPEED) > MAX_SPEED_MPS:
+            signals.append(FixSignal.TOO_FAST)
+    if fix.mocked:
+        signals.append(FixSignal.MOCKED)
+    return signals

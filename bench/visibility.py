@@ -93,7 +93,7 @@ class Row:
 
 
 def run(options: Options, database: Database) -> None:
-    company = build_demo_company(size="large", seed=1)
+    company = build_demo_company(size="large", seed=1, until="core.demo.build_org")
     assert company.org is not None
     org_id = company.org.pk
     insert_seconds = insert_audit_entries(org_id, [e.pk for e in company.employees], rows=options.rows)

@@ -214,7 +214,11 @@ DEMO_STEPS: list[str] = [
 ]
 
 
-def build_demo_company(*, size: str = "small", seed: int = 42) -> DemoContext:
+def build_demo_company(*, size: str = "small", seed: int = 42, until: str | None = None) -> DemoContext:
+    """Build the demo company; `until` (a step's dotted path) stops after that step, for a benchmark
+    or test that needs only the first domains."""
+    if until is not None and until not in DEMO_STEPS:
+        raise ValueError(f"unknown demo step {until!r}")
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
     faker = Faker("zh_CN")
@@ -224,6 +228,8 @@ def build_demo_company(*, size: str = "small", seed: int = 42) -> DemoContext:
         for path in DEMO_STEPS:
             step: Callable[[DemoContext], None] = import_string(path)
             step(ctx)
+            if path == until:
+                break
     return ctx
 
 

@@ -1,8 +1,10 @@
 """The demo generator: deterministic for a seed, the shape each size promises, usable logins."""
 
+import pytest
 from django.db import transaction
 
 from core.demo import DEMO_PASSWORD, build_demo_company, demo_logins
+from customers.models import Customer
 from org.models import Department, Employee
 from org.selectors import visible_employees
 
@@ -40,3 +42,16 @@ def test_demo_logins_sign_in_and_see_what_their_role_sees(db, client):
     manager = Employee.objects.get(user__username="manager")
     seen = set(visible_employees(actor=manager).values_list("department_id", flat=True))
     assert seen == {manager.department_id}
+
+
+def test_until_stops_after_the_named_step(db):
+    build_demo_company(size="small", seed=7, until="core.demo.build_org")
+
+    assert Employee.objects.exists()
+    assert not Customer.objects.exists()
+
+
+def test_until_an_unknown_step_is_refused_before_anything_is_built(db):
+    with pytest.raises(ValueError, match="unknown demo step"):
+        build_demo_company(size="small", until="core.demo.no_such_step")
+    assert not Employee.objects.exists()

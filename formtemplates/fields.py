@@ -41,6 +41,7 @@ class FieldType(StrEnum):
     CONTACT_REF = "contact_ref"
     EMPLOYEE_REF = "employee_ref"
     PRODUCT_REF = "product_ref"
+    SUBTABLE = "subtable"
 
 
 FIELD_TYPE_LABELS: dict[FieldType, Promise] = {
@@ -66,6 +67,7 @@ FIELD_TYPE_LABELS: dict[FieldType, Promise] = {
     FieldType.CONTACT_REF: gettext_lazy("Contact"),
     FieldType.EMPLOYEE_REF: gettext_lazy("Employee"),
     FieldType.PRODUCT_REF: gettext_lazy("Product"),
+    FieldType.SUBTABLE: gettext_lazy("Sub-table"),
 }
 
 # Reference field types and the registry kind (formtemplates.references) that resolves them.
@@ -95,7 +97,23 @@ OPTION_DEFAULTS: dict[FieldType, dict[str, Any]] = {
     FieldType.PHOTO: {"max_count": 9, "camera_only": False, "max_size_mb": 10},
     FieldType.FILE: {"max_count": 5, "max_size_mb": 20},
     FieldType.EMPLOYEE_REF: {"scope": EmployeeScope.SUBTREE.value},
+    FieldType.SUBTABLE: {"columns": [], "min_rows": None, "max_rows": 50},
 }
+
+# The types a sub-table column may have: scalars that fit in a table cell. A product column needs a
+# product resolver (formtemplates.references, registered by the app that owns products).
+SUBTABLE_COLUMN_TYPES: tuple[FieldType, ...] = (
+    FieldType.TEXT,
+    FieldType.INTEGER,
+    FieldType.DECIMAL,
+    FieldType.MONEY,
+    FieldType.DATE,
+    FieldType.SINGLE_CHOICE,
+    FieldType.YES_NO,
+    FieldType.PRODUCT_REF,
+)
+MAX_COLUMNS = 20
+MAX_ROWS = 200
 
 MAX_FIELDS = 200
 MAX_PHOTO_COUNT = 50
@@ -134,6 +152,11 @@ class FieldDefinition:
     @property
     def choices(self) -> list[Choice]:
         return [Choice(**c) for c in self.options.get("choices", [])]
+
+    @property
+    def columns(self) -> list["FieldDefinition"]:
+        """A sub-table's columns (retired ones too), each a definition of its own."""
+        return load_definitions(self.options.get("columns") or [])
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -344,7 +367,75 @@ def _parse_options(field_type: FieldType, raw: dict[str, Any], where: str, error
             errors.add(f"{where}.scope", _("Choose “subtree” or “org”."))
             scope = EmployeeScope.SUBTREE.value
         options["scope"] = scope
+    if field_type == FieldType.SUBTABLE:
+        options.update(_parse_subtable(raw, where, errors))
     return options
+
+
+def _parse_subtable(raw: dict[str, Any], where: str, errors: _Errors) -> dict[str, Any]:
+    """A sub-table's columns (each checked like a field, of a cell type) and its row limits.
+
+    Column errors are keyed `<where>.columns.<position>.<attribute>`, e.g. `fields.3.options.columns.1.type`.
+    """
+    options: dict[str, Any] = {}
+    low = raw.get("min_rows")
+    min_rows = None if low in (None, "") else _number(low, f"{where}.min_rows", errors, integer=True)
+    if min_rows is not None and not 0 <= min_rows <= MAX_ROWS:
+        errors.add(f"{where}.min_rows", _("Enter a whole number from 0 to %(max)d.") % {"max": MAX_ROWS})
+        min_rows = None
+    max_rows = _positive_int(
+        raw.get("max_rows", OPTION_DEFAULTS[FieldType.SUBTABLE]["max_rows"]),
+        f"{where}.max_rows",
+        errors,
+        upper=MAX_ROWS,
+    )
+    options["min_rows"] = min_rows or None
+    options["max_rows"] = max_rows or OPTION_DEFAULTS[FieldType.SUBTABLE]["max_rows"]
+    if min_rows and max_rows and min_rows > max_rows:
+        errors.add(f"{where}.max_rows", _("The maximum must not be below the minimum."))
+    columns = raw.get("columns")
+    if not isinstance(columns, list) or not columns:
+        errors.add(f"{where}.columns", _("A sub-table needs at least one column."))
+        return options
+    if len(columns) > MAX_COLUMNS:
+        errors.add(f"{where}.columns", _("A sub-table holds at most %(n)d columns.") % {"n": MAX_COLUMNS})
+    parsed: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for j, item in enumerate(columns):
+        at = f"{where}.columns.{j}"
+        column_type = item.get("type") if isinstance(item, dict) else None
+        if column_type == FieldType.SUBTABLE:
+            errors.add(f"{at}.type", _("A sub-table cannot hold another sub-table."))
+            continue
+        if column_type in {t.value for t in FieldType} and column_type not in SUBTABLE_COLUMN_TYPES:
+            errors.add(
+                f"{at}.type",
+                _("A sub-table column cannot be of type “%(type)s”.")
+                % {"type": FIELD_TYPE_LABELS[FieldType(column_type)]},
+            )
+            continue
+        if column_type == FieldType.PRODUCT_REF and not _products_available():
+            errors.add(f"{at}.type", _("Product columns are not available yet: no product list is installed."))
+            continue
+        if isinstance(item, dict) and item.get("default") not in (None, ""):
+            errors.add(f"{at}.default", _("A column takes no default."))
+        column = _parse_one({**item, "default": None} if isinstance(item, dict) else item, at, errors)
+        if column is None:
+            continue
+        if column.key and column.key in seen:
+            errors.add(f"{at}.key", _("Another column already uses the key “%(key)s”.") % {"key": column.key})
+        seen.add(column.key)
+        parsed.append(column.as_json())
+    if parsed and all(c["retired"] for c in parsed):
+        errors.add(f"{where}.columns", _("A sub-table needs at least one column that is not retired."))
+    options["columns"] = parsed
+    return options
+
+
+def _products_available() -> bool:
+    from . import references
+
+    return references.get(REFERENCE_KINDS[FieldType.PRODUCT_REF]) is not None
 
 
 def _parse_choices(raw: Any, where: str, errors: _Errors) -> list[dict[str, str]]:

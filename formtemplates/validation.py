@@ -8,7 +8,15 @@ Stored forms: text as str; integer as int; decimal and money as strings with the
 decimals ("12.50"); date "YYYY-MM-DD"; datetime ISO 8601 in UTC; month "YYYY-MM";
 single choice the value; multiple choice a list of values; yes/no a bool; address
 {province, city, district, detail}; location {latitude, longitude, accuracy};
-photo/file a list of Attachment ids; references an id. An empty optional field is absent.
+photo/file a list of Attachment ids; references an id; a sub-table a list of row objects
+{column key: cell value}, each cell stored as the same type of top-level field would be, an empty
+cell absent. An empty optional field is absent.
+
+Error keys: a field's messages are keyed by its key (`stock`); a sub-table's by
+`<field key>.<row>.<column key>` for a cell (`stock.2.quantity`: the third submitted row, counting
+from 0, column `quantity`), `<field key>.<row>` for a row that is not an object, and the field's key
+for the whole table (too few or too many rows). Row numbers in the keys are positions in the list as
+submitted (empty rows included); messages say them from 1: "Row 3, Quantity: Enter a whole number."
 """
 
 import re
@@ -43,6 +51,14 @@ class FieldInvalid(Exception):
     """One field's value is refused (the message is already translated)."""
 
 
+class CellsInvalid(FieldInvalid):
+    """A sub-table's messages, keyed by the path below the field: "2.quantity", "2", or "" (the whole table)."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__(next(m for messages in errors.values() for m in messages))
+
+
 class DefaultCheckError(Exception):
     pass
 
@@ -58,6 +74,7 @@ class _Context:
     actor: Employee | None
     device_position: Position | None
     attachments: dict[int, Attachment] = field(default_factory=dict)
+    previous: dict[str, Any] = field(default_factory=dict)
 
 
 def _empty(value: Any) -> bool:
@@ -93,6 +110,12 @@ def validate_values(
     was when submitting; "nearby" location fields need it. `previous` is the record's stored values
     when it is re-saved: retired fields (and keys of older versions) keep them, defaults apply only
     to new records, and references and attachments unchanged since are not checked again.
+
+    Errors are keyed by field key; a sub-table's cell errors by `<key>.<row>.<column>` (e.g.
+    `stock.2.quantity`, rows counted from 0 as submitted), see the module docstring. A sub-table's
+    rows whose cells are all empty are dropped (a phone form always offers a blank row), then
+    its row limits apply; each cell goes through the same cleaner as a top-level field of its type.
+    A retired column's cell is accepted only with a value that column held in the previous rows.
     """
     errors: dict[str, list[str | Promise]] = {}
     if not isinstance(values, dict):
@@ -111,7 +134,7 @@ def validate_values(
     except (KeyError, TypeError, ValueError):
         errors.setdefault("device_position", []).append(_("Send the device position as latitude and longitude."))
         position = None
-    ctx = _Context(actor=actor, device_position=position)
+    ctx = _Context(actor=actor, device_position=position, previous=previous)
     ctx.attachments = _load_attachments(actor, version.definitions, values, previous)
 
     clean: dict[str, Any] = {}
@@ -135,9 +158,19 @@ def validate_values(
             continue
         unchanged = key in previous and raw == previous[key]
         try:
-            clean[key] = _clean(definition, raw, ctx, recheck=not unchanged)
+            value = _clean(definition, raw, ctx, recheck=not unchanged)
+        except CellsInvalid as e:
+            for path, messages in e.errors.items():
+                errors.setdefault(f"{key}.{path}" if path else key, []).extend(messages)
+            continue
         except FieldInvalid as e:
             errors.setdefault(key, []).append(str(e))
+            continue
+        if _empty(value):  # e.g. a sub-table of blank rows only
+            if definition.required:
+                errors.setdefault(key, []).append(_("This field is required."))
+            continue
+        clean[key] = value
     for key, value in previous.items():
         if key not in definitions:
             clean[key] = value  # a key of an older version: never dropped
@@ -432,6 +465,79 @@ def _clean_reference(d: FieldDefinition, raw: Any, ctx: _Context, recheck: bool)
     return row_id
 
 
+def _language() -> str:
+    return "en" if (translation.get_language() or "").startswith("en") else "zh-hans"
+
+
+def _clean_subtable(d: FieldDefinition, raw: Any, ctx: _Context, recheck: bool) -> list[dict[str, Any]]:
+    """Rows of cells, each cell cleaned by its column type's cleaner; raises CellsInvalid with every problem."""
+    if not isinstance(raw, list):
+        raise FieldInvalid(_("Send the table as a list of rows, each an object keyed by column."))
+    columns = d.columns
+    by_key = {c.key: c for c in columns}
+    previous_rows = [r for r in (ctx.previous.get(d.key) or []) if isinstance(r, dict)]
+    old_values = {c.key: [r[c.key] for r in previous_rows if c.key in r] for c in columns}
+    language = _language()
+    errors: dict[str, list[str]] = {}
+    checked: dict[tuple[str, str], Any] = {}  # reference cells already resolved in this table
+
+    def cell_error(i: int, column: str, label: str, message: str) -> None:
+        text = _("Row %(row)d, %(column)s: %(message)s") % {"row": i + 1, "column": label, "message": message}
+        errors.setdefault(f"{i}.{column}", []).append(text)
+
+    rows: list[dict[str, Any]] = []
+    for i, row in enumerate(raw):
+        if not isinstance(row, dict):
+            errors.setdefault(str(i), []).append(
+                _("Row %(row)d: send the row as an object keyed by column.") % {"row": i + 1}
+            )
+            continue
+        if all(_empty(v) for v in row.values()):
+            continue
+        clean_row: dict[str, Any] = {}
+        for name in row:
+            if name not in by_key:
+                cell_error(i, str(name), str(name), _("This table has no such column."))
+        for c in columns:
+            value = row.get(c.key)
+            label = c.display_label(language)
+            if c.retired:
+                if not _empty(value):
+                    if value in old_values[c.key]:
+                        clean_row[c.key] = value
+                    else:
+                        cell_error(i, c.key, label, _("This column is retired; it keeps its old values only."))
+                continue
+            if _empty(value):
+                if c.required:
+                    cell_error(i, c.key, label, _("This field is required."))
+                continue
+            memo = (c.key, repr(value)) if c.type in REFERENCE_KINDS else None
+            if memo is not None and memo in checked:
+                clean_row[c.key] = checked[memo]
+                continue
+            try:
+                clean_row[c.key] = _clean(c, value, ctx, recheck=recheck and value not in old_values[c.key])
+            except FieldInvalid as e:
+                cell_error(i, c.key, label, str(e))
+                continue
+            if memo is not None:
+                checked[memo] = clean_row[c.key]
+        rows.append(clean_row)
+    max_rows, min_rows = int(d.option("max_rows")), int(d.option("min_rows") or 0)
+    if len(rows) > max_rows:
+        errors.setdefault("", []).append(
+            _("At most %(n)d rows (this has %(count)d).") % {"n": max_rows, "count": len(rows)}
+        )
+    elif rows and len(rows) < min_rows:
+        errors.setdefault("", []).append(
+            _("At least %(n)d rows (this has %(count)d).") % {"n": min_rows, "count": len(rows)}
+        )
+    if errors:
+        raise CellsInvalid(errors)
+    return rows
+
+
 Cleaner = Callable[[FieldDefinition, Any, _Context, bool], Any]
 CLEANERS: dict[FieldType, Cleaner] = {
     FieldType.TEXT: _clean_text,
@@ -456,6 +562,7 @@ CLEANERS: dict[FieldType, Cleaner] = {
     FieldType.CONTACT_REF: _clean_reference,
     FieldType.EMPLOYEE_REF: _clean_reference,
     FieldType.PRODUCT_REF: _clean_reference,
+    FieldType.SUBTABLE: _clean_subtable,
 }
 
 
@@ -463,13 +570,25 @@ CLEANERS: dict[FieldType, Cleaner] = {
 
 
 @dataclass
+class DisplayTable:
+    """A sub-table for display: column labels and each row's cell texts ("" for an empty cell)."""
+
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
 class DisplayRow:
+    """One field of a record for display. `text` is one line, fit for a spreadsheet cell; a sub-table
+    also has `table` (render it with formtemplates/_display_value.html) and photos/files `attachments`."""
+
     key: str
     label: str
     text: str
     type: str
     retired: bool = False
     attachments: list[Attachment] = field(default_factory=list)
+    table: DisplayTable | None = None
 
 
 def display_values(*, version: FormTemplateVersion, values: dict[str, Any], language: str) -> list[DisplayRow]:
@@ -488,16 +607,14 @@ def display_values(*, version: FormTemplateVersion, values: dict[str, Any], lang
         if attachment_ids
         else {}
     )
-    ref_labels: dict[str, dict[int, str]] = {}
-    for d in definitions:
-        if d.type in REFERENCE_KINDS and d.key in values:
-            ref_labels.setdefault(REFERENCE_KINDS[d.type], {})
-    for kind in ref_labels:
-        ids = [values[d.key] for d in definitions if REFERENCE_KINDS.get(d.type) == kind and d.key in values]
-        ref_labels[kind] = references.labels(kind, version.org_id, ids)
-    currency = ""
-    if any(d.type == FieldType.MONEY and d.key in values for d in definitions):
-        currency = version.org.currency
+    ref_ids: dict[str, list[Any]] = {}
+    uses_money = False
+    for d, value in _values_with_cells(definitions, values):
+        if d.type in REFERENCE_KINDS:
+            ref_ids.setdefault(REFERENCE_KINDS[d.type], []).append(value)
+        uses_money = uses_money or d.type == FieldType.MONEY
+    ref_labels = {kind: references.labels(kind, version.org_id, ids) for kind, ids in ref_ids.items()}
+    currency = version.org.currency if uses_money else ""
 
     rows: list[DisplayRow] = []
     with translation.override(language):
@@ -516,6 +633,54 @@ def display_values(*, version: FormTemplateVersion, values: dict[str, Any], lang
             if key not in known:
                 rows.append(DisplayRow(key, key, _plain(value), "unknown", True))
     return rows
+
+
+def _values_with_cells(definitions: list[FieldDefinition], values: dict[str, Any]) -> list[tuple[FieldDefinition, Any]]:
+    """(definition, value) of every stored field, and of every cell of the sub-tables."""
+    pairs: list[tuple[FieldDefinition, Any]] = []
+    for d in definitions:
+        if d.key not in values:
+            continue
+        pairs.append((d, values[d.key]))
+        if d.type == FieldType.SUBTABLE and isinstance(values[d.key], list):
+            columns = d.columns
+            for row in values[d.key]:
+                if isinstance(row, dict):
+                    pairs.extend((c, row[c.key]) for c in columns if c.key in row)
+    return pairs
+
+
+def _display_table(
+    d: FieldDefinition,
+    value: Any,
+    language: str,
+    currency: str,
+    ref_labels: dict[str, dict[int, str]],
+    row: DisplayRow,
+) -> str:
+    """The sub-table as `row.table`, and as one line: "Product: A, Stock: 3; Product: B, Stock: 5"."""
+    rows = [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+    # Retired columns are shown while a row still holds a value in them; keys no column knows come last.
+    columns = [c for c in d.columns if not c.retired or any(c.key in r for r in rows)]
+    known = {c.key for c in d.columns}
+    extra = list(dict.fromkeys(k for r in rows for k in r if k not in known))
+    labels = [c.display_label(language) for c in columns] + extra
+    texts = []
+    for r in rows:
+        cells = [
+            _display_text(c, r[c.key], language, currency, ref_labels, {}, DisplayRow(c.key, "", "", str(c.type)))
+            if c.key in r
+            else ""
+            for c in columns
+        ] + [_plain(r.get(k)) for k in extra]
+        texts.append(cells)
+    row.table = DisplayTable(columns=labels, rows=texts)
+    english = language == "en"
+    cell_sep, row_sep, colon = (", ", "; ", ": ") if english else ("，", "；", "：")
+    return row_sep.join(
+        cell_sep.join(f"{label}{colon}{text}" for label, text in zip(labels, cells, strict=True) if text)
+        for cells in texts
+    )
 
 
 def _plain(value: Any) -> str:
@@ -570,4 +735,6 @@ def _display_text(
     if t in REFERENCE_KINDS:
         label = ref_labels.get(REFERENCE_KINDS[t], {}).get(value)
         return label or f"#{value}"
+    if t == FieldType.SUBTABLE:
+        return _display_table(d, value, language, currency, ref_labels, row)
     return _plain(value)

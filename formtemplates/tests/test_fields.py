@@ -24,8 +24,18 @@ def test_a_good_definition_is_parsed_with_its_options():
 
 def test_every_field_type_has_a_definition_that_parses():
     raw: list[dict[str, Any]] = [
-        {"key": f"f_{t.value}", "type": t.value, "label": t.value} for t in FieldType if "choice" not in t.value
+        {"key": f"f_{t.value}", "type": t.value, "label": t.value}
+        for t in FieldType
+        if "choice" not in t.value and t != FieldType.SUBTABLE
     ]
+    raw.append(
+        {
+            "key": "rows",
+            "type": "subtable",
+            "label": "表",
+            "options": {"columns": [{"key": "a", "type": "text", "label": "A"}]},
+        }
+    )
     raw += [
         {
             "key": "one",

@@ -28,6 +28,8 @@ from .enrichment_views import enrichment_context
 from .forms import ContactForm, CustomerForm, DuplicateRulesForm
 from .models import Customer, CustomerLevel
 from .pool_views import release_and_assign_forms
+from .timeline import EVENTS as TIMELINE_EVENTS
+from .timeline import customer_timeline_page, timeline_actions
 
 PAGE_SIZE = 50
 FIELD_LABELS = {f.name: f.verbose_name for f in Customer._meta.get_fields() if hasattr(f, "verbose_name")}
@@ -135,17 +137,18 @@ def _custom_form(request: HttpRequest, actor: Employee, previous: dict[str, Any]
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     actor = _actor(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
-    events = selectors.customer_timeline(actor=actor, customer=customer)
-    timeline = keyset_page(events, ordering=("-created_at", "-id"), cursor=request.GET.get("cursor"), limit=20)
-    for event in timeline.items:
-        event.change_rows = [  # type: ignore[attr-defined]
-            (FIELD_LABELS.get(field, field), *change) for field, change in event.changes.items()
-        ]
+    timeline = customer_timeline_page(actor=actor, customer=customer, cursor=request.GET.get("cursor"), limit=20)
+    for item in timeline.items:
+        if item.source == TIMELINE_EVENTS:
+            item.obj.change_rows = [
+                (FIELD_LABELS.get(field, field), *change) for field, change in item.obj.changes.items()
+            ]
     context = {
         "customer": customer,
         "contacts": selectors.contact_list(actor=actor, customer=customer),
         "collaborators": customer.collaborators.all(),
         "timeline": timeline,
+        "timeline_actions": timeline_actions(actor=actor, customer=customer),
         "contact_form": ContactForm(initial={"client_id": uuid.uuid4()}),
         "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
         **release_and_assign_forms(actor, customer),

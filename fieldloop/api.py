@@ -124,6 +124,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def register_routers() -> None:
+    from activities.api import router as activities_router
     from customers.api import router as customers_router
     from formtemplates.api import router as formtemplates_router
     from org.api import router as org_router
@@ -131,6 +132,7 @@ def register_routers() -> None:
     api.add_router("/", org_router)
     api.add_router("/", customers_router)
     api.add_router("/", formtemplates_router)
+    api.add_router("/", activities_router)
 
 
 register_routers()

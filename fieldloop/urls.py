@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("org.urls")),
     path("", include("customers.urls")),
     path("", include("formtemplates.urls")),
+    path("", include("activities.urls")),
 ]

@@ -49,7 +49,8 @@ def _foreign_tokens(cast: Cast) -> Targets:
 
 def _foreign_customers(cast: Cast) -> Targets:
     def customer(owner: Employee) -> Customer:
-        return customer_services.customer_create(actor=owner, client_id=uuid.uuid4(), name=f"{owner.name} 的客户")[0]
+        name = f"{owner.name} 的客户 {uuid.uuid4().hex[:6]}"  # unique: the duplicate rules would refuse a second
+        return customer_services.customer_create(actor=owner, client_id=uuid.uuid4(), name=name)[0]
 
     return Targets([customer(cast.outsider).pk], [customer(cast.other_branch_rep).pk])
 
@@ -80,6 +81,12 @@ def _foreign_pools(cast: Cast) -> Targets:
     return Targets([other_org.pk], [other_branch.pk])
 
 
+def _foreign_records(cast: Cast) -> Targets:
+    from activities.tests.helpers import file_daily
+
+    return Targets([file_daily(cast.outsider).pk], [file_daily(cast.other_branch_rep).pk])
+
+
 # parameter name -> the rows to try (a plain list means: rows of the other organization)
 PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "employee_id": lambda cast: Targets([cast.outsider.pk], [cast.other_branch_rep.pk]),
@@ -89,6 +96,7 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "contact_id": _foreign_contacts,
     "pool_id": _foreign_pools,
     "template_id": _foreign_templates,
+    "record_id": _foreign_records,
     "number": lambda cast: Targets([1]),  # a template's version number: always after template_id
 }
 

@@ -1,0 +1,38 @@
+"""How a record reads on a card (the feed, a customer's timeline): its template's name and the first
+few filled values, through formtemplates' display. Card rows leave out photos, files and references, whose
+labels would cost a query per card; the record's page shows everything."""
+
+from typing import Any
+
+from django.utils.translation import get_language
+
+from formtemplates.fields import REFERENCE_KINDS, FieldType
+from formtemplates.validation import DisplayRow, display_values
+
+from .models import WorkRecord
+
+CARD_ROWS = 4
+SKIPPED_ON_CARDS = {FieldType.PHOTO, FieldType.FILE, *REFERENCE_KINDS}
+
+
+def card_rows(record: WorkRecord, language: str, limit: int = CARD_ROWS) -> list[DisplayRow]:
+    version = record.template_version
+    skipped = {d.key for d in version.definitions if d.type in SKIPPED_ON_CARDS}
+    values = {k: v for k, v in record.values.items() if k not in skipped}
+    return [row for row in display_values(version=version, values=values, language=language) if row.text][:limit]
+
+
+def photo_count(record: WorkRecord) -> int:
+    photos = {d.key for d in record.template_version.definitions if d.type == FieldType.PHOTO}
+    return sum(len(v) for k, v in record.values.items() if k in photos and isinstance(v, list))
+
+
+def decorate_cards(records: list[WorkRecord], language: str | None = None) -> list[WorkRecord]:
+    """Attach `card_rows`, `photo_count` and `template_name` to each record for the card template."""
+    language = language or get_language() or "zh-hans"
+    for record in records:
+        extra: Any = record
+        extra.card_rows = card_rows(record, language)
+        extra.photo_count = photo_count(record)
+        extra.template_name = record.template.display_name(language)
+    return records

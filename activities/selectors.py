@@ -1,0 +1,126 @@
+"""Reads of work records, always through the actor's visibility.
+
+- The feed (下属工作): records whose author the actor may see (org.selectors' reach), newest capture first.
+- A record: visible when its author is, or when its customer is (a customer's timeline shows every record
+  about it, so whoever sees the customer may open them); otherwise not found.
+- A customer's records: every record about a customer the caller has already shown to be visible.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+
+from core.errors import not_found
+from customers.models import Customer
+from customers.selectors import visible_customers
+from org.models import Department, Employee
+from org.selectors import scope_to_visible
+
+from .models import WorkRecord, WorkRecordComment, WorkRecordRevision
+
+FEED_ORDERING = ("-captured_at", "-id")
+RECORD_RELATED = ("author", "template", "template_version__org", "customer", "contact")
+
+
+@dataclass(frozen=True)
+class FeedFilters:
+    employee_id: int | None = None
+    department_id: int | None = None
+    template_id: int | None = None
+    customer_id: int | None = None
+    date_from: date | None = None  # days of the organization's time zone, both ends included
+    date_to: date | None = None
+    include_archived: bool = False
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 19 else None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def feed_filters_from_query(query: dict[str, str]) -> FeedFilters:
+    """The feed's filters from a query string (employee, department, template, customer, from, to); junk is
+    ignored."""
+    return FeedFilters(
+        employee_id=_int(query.get("employee")),
+        department_id=_int(query.get("department")),
+        template_id=_int(query.get("template")),
+        customer_id=_int(query.get("customer")),
+        date_from=_date(query.get("from")),
+        date_to=_date(query.get("to")),
+    )
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def record_feed(*, actor: Employee, filters: FeedFilters | None = None) -> QuerySet[WorkRecord]:
+    """The records of the employees the actor sees, filtered; keyset-page it on FEED_ORDERING."""
+    f = filters or FeedFilters()
+    qs = scope_to_visible(WorkRecord.objects.all(), actor=actor, owner_field="author")
+    if not f.include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    if f.employee_id is not None:
+        qs = qs.filter(author_id=f.employee_id)
+    if f.department_id is not None:
+        path = Department.objects.filter(org_id=actor.org_id, pk=f.department_id).values_list("path", flat=True).first()
+        if path is None:
+            return qs.none()
+        qs = qs.filter(author__department__path__startswith=path)
+    if f.template_id is not None:
+        qs = qs.filter(template_id=f.template_id)
+    if f.customer_id is not None:
+        qs = qs.filter(customer_id=f.customer_id)
+    zone = ZoneInfo(actor.org.time_zone)
+    if f.date_from is not None:
+        qs = qs.filter(captured_at__gte=_day_start(f.date_from, zone))
+    if f.date_to is not None:
+        qs = qs.filter(captured_at__lt=_day_start(f.date_to + timedelta(days=1), zone))
+    return qs.select_related(*RECORD_RELATED)
+
+
+def record_get(*, actor: Employee, record_id: int) -> WorkRecord:
+    """A record the actor may see (by its author, or by its customer), or not found."""
+    if not actor.is_active:
+        raise not_found()
+    record = (
+        WorkRecord.objects.filter(org_id=actor.org_id, pk=record_id)
+        .select_related(*RECORD_RELATED, "author__department")
+        .first()
+    )
+    if record is None:
+        raise not_found()
+    by_author = scope_to_visible(WorkRecord.objects.filter(pk=record.pk), actor=actor, owner_field="author").exists()
+    if not by_author and not (
+        record.customer_id is not None
+        and visible_customers(actor=actor, include_archived=True).filter(pk=record.customer_id).exists()
+    ):
+        raise not_found()
+    return record
+
+
+def customer_records(*, actor: Employee, customer: Customer) -> QuerySet[WorkRecord]:
+    """Every (not archived) record about `customer`, which the caller has checked the actor may see."""
+    if customer.org_id != actor.org_id or not actor.is_active:
+        return WorkRecord.objects.none()
+    return WorkRecord.objects.filter(org_id=actor.org_id, customer=customer, archived_at__isnull=True).select_related(
+        *RECORD_RELATED
+    )
+
+
+def comment_list(*, record: WorkRecord) -> QuerySet[WorkRecordComment]:
+    """A (visible) record's comments and replies, oldest first."""
+    return WorkRecordComment.objects.filter(record=record).select_related("author", "parent__author")
+
+
+def revision_list(*, record: WorkRecord) -> QuerySet[WorkRecordRevision]:
+    return WorkRecordRevision.objects.filter(record=record).select_related("editor")

@@ -130,35 +130,6 @@ def _check_columns_kept(old: FieldDefinition, new: FieldDefinition, where: str, 
             )
 
 
-def template_install(
-    *, org_id: int, purpose: str, name: str, name_en: str, description: str, fields: list[dict[str, Any]]
-) -> FormTemplate:
-    """A template an app ships (a built-in one), installed without an acting user; afterwards it is an
-    ordinary template the organization's administrators edit in the designer. Runs inside the caller's
-    transaction."""
-    definitions = parse_definitions(fields)
-    template = FormTemplate.objects.create(
-        org_id=org_id, purpose=purpose, name=name, name_en=name_en, description=description
-    )
-    _new_version(actor=None, template=template, definitions=definitions)
-    return template
-
-
-def _check_columns_kept(old: FieldDefinition, new: FieldDefinition, where: str, errors: dict[str, list[Any]]) -> None:
-    """A sub-table's published columns stay, with their types, so stored rows stay readable (like fields)."""
-    new_columns = {c.key: (j, c) for j, c in enumerate(new.columns)}
-    for column in old.columns:
-        if column.key not in new_columns:
-            errors.setdefault(where, []).append(
-                _("The column “%(label)s” (%(key)s) cannot be removed; retire it instead.")
-                % {"label": column.label, "key": column.key}
-            )
-        elif new_columns[column.key][1].type != column.type:
-            errors.setdefault(f"{where}.{new_columns[column.key][0]}.type", []).append(
-                _("An existing column keeps its type; retire it and add a new column instead.")
-            )
-
-
 @transaction.atomic
 def template_publish(*, actor: Employee, template_id: int, fields: list[dict[str, Any]]) -> FormTemplateVersion:
     """Publish a new version from the full, ordered list of field definitions.

@@ -225,11 +225,11 @@ from django.http import FileResponse, HttpResponse  # noqa: E402
 from ninja import File, Form  # noqa: E402
 from ninja.files import UploadedFile  # noqa: E402
 
-from core.errors import ServiceError  # noqa: E402
 from org.idempotency import run_idempotent  # noqa: E402
 
 from . import exports, imports  # noqa: E402
-from .schemas import ImportRefusedOut, ImportReportOut, ImportResultOut  # noqa: E402
+from .models import CustomerImportJob  # noqa: E402
+from .schemas import ImportJobOut, ImportJobPage, ImportReportOut  # noqa: E402
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 XLSX_FILE = {imports.XLSX_CONTENT_TYPE: BINARY}
@@ -277,37 +277,51 @@ def customer_import_dry_run(request: HttpRequest, file: File[UploadedFile]) -> d
     return import_report_out(imports.import_dry_run(actor=actor_of(request), filename=filename, content=content))
 
 
+def import_job_out(job: CustomerImportJob) -> dict[str, Any]:
+    return {
+        **{f: getattr(job, f) for f in ImportJobOut.model_fields if f != "created_by"},
+        "created_by": ref(job.created_by),
+    }
+
+
 @router.post(
     "/customers/imports",
-    response={201: ImportResultOut, **ERRORS, 400: ImportRefusedOut},
-    summary="Import an .xlsx or CSV file, all or nothing; the same file again creates nothing new",
+    response={202: ImportJobOut, **ERRORS},
+    summary="Import an .xlsx or CSV file as a background job, all or nothing; poll the job for its outcome",
+    description="A replay of the same `client_id` returns the first job. The job checks the file again "
+    "(as the dry run does) and imports nothing while a row has errors; committing the same file again "
+    "creates nothing new.",
 )
-def customer_import(
+def customer_import_submit(
     request: HttpRequest,
     file: File[UploadedFile],
-    import_duplicates: Form[bool] = False,
-    idempotency_key: uuid.UUID = IdempotencyKey,
+    client_id: Form[uuid.UUID],
+    include_duplicates: Form[bool] = False,
 ) -> Status[Any]:
-    actor = actor_of(request)
     filename, content = _upload(file)
+    job, _created = imports.import_job_submit(
+        actor=actor_of(request), client_id=client_id, filename=filename, content=content,
+        include_duplicates=include_duplicates,
+    )  # fmt: skip
+    return Status(202, import_job_out(job))
 
-    def create() -> tuple[int, Any]:
-        result = imports.import_commit(
-            actor=actor, filename=filename, content=content, include_duplicates=import_duplicates
-        )
-        return 201, {"created": result.created, "skipped_duplicates": result.skipped_duplicates}
 
-    try:
-        result = run_idempotent(actor=actor, key=idempotency_key, operation="customers.import", create=create)
-    except ServiceError as refusal:
-        report = imports.import_dry_run(actor=actor, filename=filename, content=content)  # re-raises a bad file
-        if not report.error_count:
-            raise
-        body = refusal.as_dict()
-        for row in report.rows:
-            body["fields"] |= {f"rows.{row.number}.{column}": errors for column, errors in row.errors.items()}
-        return Status(400, body | {"report": import_report_out(report)})
-    return Status(result.status_code, result.body)
+@router.get(
+    "/customers/imports",
+    response={200: ImportJobPage, **ERRORS},
+    summary="Import jobs, newest first, cursor-paged: your own; an administrator sees the organization's",
+)
+def customer_import_list(
+    request: HttpRequest, cursor: str | None = None, limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200)
+) -> dict[str, Any]:
+    jobs = imports.import_jobs_visible(actor=actor_of(request))
+    page = keyset_page(jobs, ordering=("-created_at", "-id"), cursor=cursor, limit=limit)
+    return {"items": [import_job_out(j) for j in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/customers/imports/{job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import job's status")
+def customer_import_get(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    return import_job_out(imports.import_job_get(actor=actor_of(request), job_id=job_id))
 
 
 @router.get(

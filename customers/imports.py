@@ -1,40 +1,57 @@
 """Import of customers from Excel (.xlsx) or CSV: a template, a dry run that reports every row, and an
-all-or-nothing commit.
+all-or-nothing bulk commit, run as a background job (`CustomerImportJob`).
 
 The file's first row names the columns: a template's translated labels (either language), or the column
 keys themselves. The template also carries the keys in a hidden second row, so a template filled in under
-any language imports. Rows are validated in bulk (the organization's stages, the visible employees and
-the existing customers are each loaded once), field checks through `customers.services.customer_validate`,
-and the commit creates each customer through `customer_create`, in one transaction, with a `client_id`
-derived from the file's SHA-256 and the row number: committing the same file again creates nothing.
+any language imports. Besides the fixed columns, every importable field of the organization's customer
+template is a column (key `custom.<field key>`); photos, files, references, sub-tables and "nearby"
+locations are not importable.
+
+Rows are validated in bulk: the organization's stages, the employees, the customer template and the
+existing customers are each loaded once; field checks go through `customers.services.customer_validate`
+and `formtemplates.validation.validate_values`. The commit builds each customer with
+`services.customer_draft` (what `customer_create` writes) and writes customers, collaborators, primary
+contacts and timeline events with bulk inserts, in one transaction. A row's `client_id` derives from the
+file's SHA-256 and the row number: committing the same file again creates nothing.
 """
 
 import csv
 import hashlib
 import io
+import logging
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from django.db import transaction
-from django.utils import translation
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from core.errors import ErrorCode, ServiceError, invalid
+from core.errors import ErrorCode, ServiceError, invalid, not_found
+from formtemplates.fields import FieldDefinition, FieldType
+from formtemplates.models import FormTemplateVersion
+from formtemplates.selectors import customer_template
+from formtemplates.validation import validate_values
 from org.models import Employee
-from org.selectors import can_change_owned_by, visible_employees
+from org.selectors import can_change_owned_by, visibility_for, visible_employees
+from org.services import audit
 
 from . import credit_code, services
 from .duplicates import normalise_name, normalise_phone
-from .models import Customer, CustomerLevel, CustomerSource
+from .models import Contact, Customer, CustomerEvent, CustomerImportJob, CustomerLevel, CustomerSource, ImportJobStatus
+
+logger = logging.getLogger(__name__)
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -44,7 +61,7 @@ CLIENT_ID_NAMESPACE = uuid.UUID("6f1c2b1e-7d0a-4b8e-9a51-3c2f0e6d9b47")
 
 CUSTOMER_COLUMNS = (
     "name", "short_name", "credit_code", "industry", "level", "stage", "source", "phone", "website",
-    "province", "city", "district", "address", "latitude", "longitude", "tags", "owner",
+    "province", "city", "district", "address", "latitude", "longitude", "tags", "owner", "collaborators",
 )  # fmt: skip
 CONTACT_COLUMNS = {
     "contact_name": "name",
@@ -75,13 +92,42 @@ COLUMN_LABELS: dict[str, Promise] = {
     "longitude": gettext_lazy("Longitude"),
     "tags": gettext_lazy("Tags"),
     "owner": gettext_lazy("Owner"),
+    "collaborators": gettext_lazy("Collaborators"),
     "contact_name": gettext_lazy("Contact name"),
     "contact_title": gettext_lazy("Contact title"),
     "contact_mobile": gettext_lazy("Contact mobile"),
     "contact_email": gettext_lazy("Contact email"),
 }
 # A service's field name -> the import column it came from.
-SERVICE_FIELD_COLUMNS = {"stage_id": "stage", "owner_id": "owner", "collaborator_ids": "owner"}
+SERVICE_FIELD_COLUMNS = {"stage_id": "stage", "owner_id": "owner", "collaborator_ids": "collaborators"}
+LIST_SEPARATORS = re.compile(r"[,，、;；]")
+BATCH_SIZE = 500  # rows per INSERT of the bulk commit
+
+# Custom fields of the customer template that a spreadsheet cell can hold. Photos and files need an upload,
+# references an id the user does not know, sub-tables a table: they are left out of imports.
+CUSTOM_PREFIX = "custom."
+IMPORTABLE_TYPES = frozenset({
+    FieldType.TEXT, FieldType.TEXTAREA, FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY, FieldType.DATE,
+    FieldType.DATETIME, FieldType.MONTH, FieldType.SINGLE_CHOICE, FieldType.MULTI_CHOICE, FieldType.YES_NO,
+    FieldType.PHONE, FieldType.EMAIL, FieldType.URL, FieldType.ADDRESS, FieldType.LOCATION,
+})  # fmt: skip
+ADDRESS_PARTS = ("province", "city", "district", "detail")
+
+
+def importable(definition: FieldDefinition) -> bool:
+    """May a spreadsheet cell hold this custom field? (A "nearby" location must be taken on site.)"""
+    if definition.retired or definition.type not in IMPORTABLE_TYPES:
+        return False
+    return not (definition.type == FieldType.LOCATION and definition.option("nearby_metres"))
+
+
+def custom_fields(version: FormTemplateVersion | None) -> list[FieldDefinition]:
+    """The current (not retired) fields of the customer template, in order; importable or not."""
+    return [d for d in (version.definitions if version else []) if not d.retired]
+
+
+def custom_column(definition: FieldDefinition) -> str:
+    return f"{CUSTOM_PREFIX}{definition.key}"
 
 
 class RowStatus(StrEnum):
@@ -100,6 +146,7 @@ class ImportRow:
     duplicates: list[str] = field(default_factory=list)
     blocking_duplicate: bool = False  # same credit code, or already imported: never imported again
     customer_fields: dict[str, Any] = field(default_factory=dict, repr=False)
+    custom_values: dict[str, Any] = field(default_factory=dict, repr=False)
     contact_fields: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -118,6 +165,9 @@ class ImportReport:
     extension: str
     rows: list[ImportRow]
     ignored_columns: list[str] = field(default_factory=list)
+    column_labels: dict[str, str] = field(default_factory=dict)  # every column's label, custom ones too
+    version: FormTemplateVersion | None = field(default=None, repr=False)
+    default_stage_id: int | None = None
 
     def count(self, status: RowStatus) -> int:
         return sum(1 for row in self.rows if row.status == status)
@@ -198,9 +248,15 @@ def _normal_header(text: str) -> str:
     return re.sub(r"\s+", "", text).rstrip("*＊").lower()
 
 
-def _header_lookup() -> dict[str, str]:
-    """A column's key, or its label in any language, -> the key."""
-    lookup = {key: key for key in COLUMNS}
+def _header_lookup(custom: list[FieldDefinition]) -> dict[str, str]:
+    """A column's key, or its label in any language, -> the key. A fixed column's label wins over a
+    custom field's."""
+    lookup: dict[str, str] = {}
+    for d in custom:
+        if importable(d):
+            lookup |= {_normal_header(text): custom_column(d) for text in (d.label_en, d.label) if text}
+            lookup[custom_column(d)] = custom_column(d)
+    lookup |= {key: key for key in COLUMNS}
     for language in ("zh-hans", "en"):
         with translation.override(language):
             lookup |= {_normal_header(str(label)): key for key, label in COLUMN_LABELS.items()}
@@ -213,13 +269,15 @@ class _Table:
     ignored_columns: list[str]
 
 
-def read_table(*, filename: str, content: bytes) -> _Table:
-    """The file's data rows as (row number, {column: text}); blank rows skipped."""
+def read_table(*, filename: str, content: bytes, custom: list[FieldDefinition] | None = None) -> _Table:
+    """The file's data rows as (row number, {column: text}); blank rows skipped. `custom`: the customer
+    template's fields, whose columns are read too."""
     extension = file_extension(filename)
     if len(content) > MAX_BYTES:
         raise invalid("file", _("The file is larger than %(size)d MB.") % {"size": MAX_BYTES // (1024 * 1024)})
     lines = _xlsx_rows(content) if extension == "xlsx" else _csv_rows(content)
-    lookup = _header_lookup()
+    lookup = _header_lookup(custom or [])
+    known = set(lookup.values())
     header = next(lines, None)
     keys = [lookup.get(_normal_header(text)) for text in header or []]
     if "name" not in keys:
@@ -229,8 +287,8 @@ def read_table(*, filename: str, content: bytes) -> _Table:
     for number, values in enumerate(lines, start=2):
         if not any(values):
             continue
-        if number == 2 and all(v in COLUMNS for v in values if v):
-            keys = [v or None for v in values]  # the template's hidden row of keys
+        if number == 2 and all(v in known or v.startswith(CUSTOM_PREFIX) for v in values if v):
+            keys = [v if v in known else None for v in values]  # the template's hidden row of keys
             continue
         if len(rows) >= MAX_ROWS:
             raise invalid("file", _("The file has more than %(count)d rows; split it.") % {"count": MAX_ROWS})
@@ -257,9 +315,13 @@ class _Context:
         self.language = translation.get_language() or "zh-hans"
         self.levels = _choice_lookup(CustomerLevel)
         self.sources = _choice_lookup(CustomerSource)
+        self.version = customer_template(org=actor.org).current_version
+        self.custom = custom_fields(self.version)
         self.stages: dict[str, int] = {}
         self.stage_labels: dict[int, str] = {}
-        for stage in services.stages_ensure(org_id=actor.org_id):
+        stages = services.stages_ensure(org_id=actor.org_id)
+        self.default_stage_id = stages[0].pk
+        for stage in stages:
             for name in (stage.name, stage.name_en):
                 if name:
                     self.stages.setdefault(_normal_header(name), stage.pk)
@@ -277,6 +339,34 @@ class _Context:
             self.by_phone.setdefault(normalise_phone(e.phone), []).append(e)
             self.by_name.setdefault(e.name.strip().lower(), []).append(e)
         self.may_give_to: dict[int, bool] = {}
+        self._colleagues: dict[str, list[Employee]] | None = None
+
+    def collaborator(self, text: str) -> tuple[Employee | None, str]:
+        """The active employee of the organization the text names (number, phone or name), as
+        `customer_create` allows any active colleague to collaborate; or an error message."""
+        if self._colleagues is None:  # loaded on the first collaborator only: one query
+            self._colleagues = {}
+            for e in (
+                Employee.objects.filter(org_id=self.actor.org_id)
+                .active()
+                .only("pk", "name", "phone", "employee_number")
+            ):
+                for key in {
+                    e.employee_number.lower() if e.employee_number else "",
+                    normalise_phone(e.phone),
+                    e.name.strip().lower(),
+                }:
+                    if key:
+                        self._colleagues.setdefault(key, []).append(e)
+        key = text.strip().lower()
+        found = self._colleagues.get(key) or self._colleagues.get(normalise_phone(text) or "-") or []
+        if not found:
+            return None, _("No active employee has this employee number, phone or name: “%(name)s”.") % {"name": text}
+        if len(found) > 1:
+            return None, _("Several employees are called “%(name)s”; use the employee number or phone.") % {
+                "name": text
+            }
+        return found[0], ""
 
     def owner(self, text: str) -> tuple[Employee | None, str]:
         """The visible employee the text names (number, phone or name), or an error message."""
@@ -300,6 +390,36 @@ class _Context:
 
 def _allowed(lookup: dict[str, str]) -> str:
     return ", ".join(sorted(set(lookup.values())))
+
+
+def _custom_choices(definition: FieldDefinition) -> dict[str, str]:
+    """A choice field's values and labels (either language) -> the value."""
+    lookup: dict[str, str] = {}
+    for choice in definition.choices:
+        for text in (choice.label_en, choice.label, choice.value):
+            if text:
+                lookup[_normal_header(text)] = choice.value
+    return lookup
+
+
+def _custom_raw(definition: FieldDefinition, text: str) -> Any:
+    """A cell's text as the value the template's validator expects (which then checks it)."""
+    kind = definition.type
+    if kind == FieldType.SINGLE_CHOICE:
+        return _custom_choices(definition).get(_normal_header(text), text)
+    if kind == FieldType.MULTI_CHOICE:
+        lookup = _custom_choices(definition)
+        return [lookup.get(_normal_header(part), part.strip()) for part in LIST_SEPARATORS.split(text) if part.strip()]
+    if kind in (FieldType.DATE, FieldType.MONTH) and text.endswith("T00:00:00"):
+        text = text.removesuffix("T00:00:00")  # an Excel date cell
+        return text[:7] if kind == FieldType.MONTH and text.endswith("-01") else text
+    if kind == FieldType.ADDRESS:
+        parts = [part.strip() for part in text.split("/")]
+        return dict(zip(ADDRESS_PARTS, parts, strict=True)) if len(parts) == len(ADDRESS_PARTS) else {"detail": text}
+    if kind == FieldType.LOCATION:
+        numbers = [part for part in re.split(r"[,，\s]+", text) if part]
+        return {"latitude": numbers[0], "longitude": numbers[1]} if len(numbers) == 2 else text
+    return text
 
 
 def _check_row(context: _Context, row: ImportRow, cells: dict[str, str]) -> None:
@@ -334,6 +454,24 @@ def _check_row(context: _Context, row: ImportRow, cells: dict[str, str]) -> None
             for message in messages:
                 row.fail(SERVICE_FIELD_COLUMNS.get(name, name), str(message))
         clean = {}
+    if context.version is not None:
+        raw = {d.key: _custom_raw(d, cells[custom_column(d)]) for d in context.custom if cells.get(custom_column(d))}
+        try:
+            row.custom_values = validate_values(actor=context.actor, version=context.version, values=raw)
+        except ServiceError as e:
+            for key, messages in e.fields.items():
+                for message in messages:
+                    row.fail(f"{CUSTOM_PREFIX}{key}", str(message))
+    collaborator_ids: set[int] = set()
+    for name in LIST_SEPARATORS.split(cells.get("collaborators", "")):
+        if name.strip():
+            colleague, message = context.collaborator(name.strip())
+            if colleague is None:
+                row.fail("collaborators", message)
+            else:
+                collaborator_ids.add(colleague.pk)
+    if collaborator_ids:
+        clean["collaborator_ids"] = sorted(collaborator_ids)
     stage = cells.get("stage", "")
     if stage:
         stage_id = context.stages.get(_normal_header(stage))
@@ -427,17 +565,23 @@ def _check_duplicates(actor: Employee, report: ImportReport, cells: dict[int, di
 
 
 def import_dry_run(*, actor: Employee, filename: str, content: bytes) -> ImportReport:
-    """Check every row of the file and report; writes nothing (beyond the default stages on first use)."""
-    table = read_table(filename=filename, content=content)
+    """Check every row of the file and report; writes nothing (beyond the default stages and the empty
+    customer template on first use). Its queries do not grow with the file's rows."""
+    context = _Context(actor)
+    table = read_table(filename=filename, content=content, custom=context.custom)
+    labels = {key: str(label) for key, label in COLUMN_LABELS.items()}
+    labels |= {custom_column(d): d.display_label(context.language) for d in context.custom}
     report = ImportReport(
         sha256=hashlib.sha256(content).hexdigest(),
         extension=file_extension(filename),
         rows=[],
         ignored_columns=table.ignored_columns,
+        column_labels=labels,
+        version=context.version,
+        default_stage_id=context.default_stage_id,
     )
     if not table.rows:
         raise invalid("file", _("The file has no customer rows."))
-    context = _Context(actor)
     for number, cells in table.rows:
         row = ImportRow(number=number)
         _check_row(context, row, cells)
@@ -446,39 +590,81 @@ def import_dry_run(*, actor: Employee, filename: str, content: bytes) -> ImportR
     return report
 
 
-@transaction.atomic
-def import_commit(*, actor: Employee, filename: str, content: bytes, include_duplicates: bool = False) -> ImportResult:
-    """Create the file's customers (and their primary contacts), all or nothing. Duplicates are skipped
-    unless `include_duplicates`; a same credit code or an already imported row is always skipped."""
-    report = import_dry_run(actor=actor, filename=filename, content=content)
-    if report.error_count:
+class ImportRefused(ServiceError):
+    """The commit's refusal of a file with broken rows; carries the dry run's report."""
+
+    def __init__(self, report: ImportReport) -> None:
         message = ngettext(
             "%(count)d row has errors; nothing was imported.",
             "%(count)d rows have errors; nothing was imported.",
             report.error_count,
         ) % {"count": report.error_count}
-        raise ServiceError(ErrorCode.INVALID, message, {"file": [message]})
-    created = skipped = 0
+        super().__init__(ErrorCode.INVALID, message, {"file": [message]})
+        self.report = report
+
+
+def import_commit(*, actor: Employee, filename: str, content: bytes, include_duplicates: bool = False) -> ImportResult:
+    """Create the file's customers (with their collaborators, primary contacts and timeline), all or
+    nothing. Duplicates are skipped unless `include_duplicates`; a same credit code or an already imported
+    row is always skipped. Should a concurrent commit insert the same rows first, the file is checked
+    again, so those rows count as already imported."""
+    try:
+        return _bulk_commit(actor, filename, content, include_duplicates)
+    except IntegrityError:
+        logger.info("customer import: a concurrent commit won a row; checking the file again")
+    try:
+        return _bulk_commit(actor, filename, content, include_duplicates)
+    except IntegrityError:
+        message = _("Another import of the same customers ran at the same time; try again.")
+        raise ServiceError(ErrorCode.CONFLICT, message, {"file": [message]}) from None
+
+
+@transaction.atomic
+def _bulk_commit(actor: Employee, filename: str, content: bytes, include_duplicates: bool) -> ImportResult:
+    """The dry run's checks in bulk, then bulk inserts of what `customer_create` (and `contact_create` for
+    the first contact) would write row by row; the query count grows with the batches only."""
+    report = import_dry_run(actor=actor, filename=filename, content=content)
+    if report.error_count:
+        raise ImportRefused(report)
+    drafts: list[services.CustomerDraft] = []
+    contacts: list[Contact] = []
+    skipped = 0
     for row in report.rows:
         if row.status == RowStatus.DUPLICATE and (row.blocking_duplicate or not include_duplicates):
             skipped += 1
             continue
         client_id = row_client_id(report.sha256, row.number)
-        customer, was_created = services.customer_create(
-            actor=actor, client_id=client_id, allow_duplicates=True, **row.customer_fields
-        )  # the report decided about duplicates already: skipped above unless the user chose to include them
-        if not was_created:
-            skipped += 1
-            continue
-        created += 1
+        draft = services.customer_draft(
+            actor=actor,
+            client_id=client_id,
+            clean=row.customer_fields,
+            custom=row.custom_values,
+            version=report.version,
+            default_stage_id=report.default_stage_id,
+        )
+        drafts.append(draft)
         if row.contact_fields:
-            services.contact_create(
-                actor=actor,
-                customer_id=customer.pk,
-                client_id=uuid.uuid5(CLIENT_ID_NAMESPACE, f"{client_id}:contact"),
-                **row.contact_fields,
-            )
-    return ImportResult(created=created, skipped_duplicates=skipped, rows=len(report.rows))
+            contact_id = uuid.uuid5(CLIENT_ID_NAMESPACE, f"{client_id}:contact")
+            contact = Contact(org_id=actor.org_id, customer=draft.customer, client_id=contact_id, is_primary=True)
+            for name, value in row.contact_fields.items():
+                setattr(contact, name, value)
+            contacts.append(contact)
+    Customer.objects.bulk_create([d.customer for d in drafts], batch_size=BATCH_SIZE)
+    collaborators = Customer.collaborators.through
+    collaborator_links = [
+        collaborators(customer_id=d.customer.pk, employee_id=employee_id)
+        for d in drafts
+        for employee_id in d.collaborator_ids
+    ]
+    collaborators.objects.bulk_create(collaborator_links, batch_size=BATCH_SIZE)
+    Contact.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
+    events = [d.created_event for d in drafts]
+    events += [services.contact_added_event(actor=actor, customer=c.customer, contact=c) for c in contacts]
+    CustomerEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+    result = ImportResult(created=len(drafts), skipped_duplicates=skipped, rows=len(report.rows))
+    changes = {"sha256": report.sha256, "rows": result.rows, "created": result.created, "skipped": skipped}
+    audit(actor=actor, org=actor.org, action="customers.import", obj=actor.org, changes=changes)
+    return result
 
 
 # --- The template ------------------------------------------------------------------------------------
@@ -487,17 +673,20 @@ def import_commit(*, actor: Employee, filename: str, content: bytes, include_dup
 def import_template(*, actor: Employee) -> bytes:
     """An .xlsx with the columns (labels in the user's language, keys in a hidden second row) and a sheet
     of the allowed values."""
+    language = translation.get_language() or "zh-hans"
+    version = customer_template(org=actor.org).current_version
+    custom = custom_fields(version)
+    columns = [d for d in custom if importable(d)]
     workbook = Workbook()
     sheet = workbook.worksheets[0]
     sheet.title = _("Customers")
-    sheet.append([str(COLUMN_LABELS[c]) for c in COLUMNS])
-    sheet.append(list(COLUMNS))
+    sheet.append([str(COLUMN_LABELS[c]) for c in COLUMNS] + [_custom_header(d, language) for d in columns])
+    sheet.append([*COLUMNS, *(custom_column(d) for d in columns)])
     sheet.row_dimensions[2].hidden = True
     sheet.freeze_panes = "A3"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         sheet.column_dimensions[cell.column_letter].width = 18
-    language = translation.get_language() or "zh-hans"
     notes = workbook.create_sheet(_("Allowed values"))
     notes.append([_("Column"), _("Allowed values")])
     for cell in notes[1]:
@@ -516,10 +705,204 @@ def import_template(*, actor: Employee) -> bytes:
         (COLUMN_LABELS["latitude"], _("WGS-84 decimal degrees; give both latitude and longitude, or neither.")),
         (COLUMN_LABELS["tags"], _("Separate tags with commas.")),
         (COLUMN_LABELS["owner"], _("Employee number, phone or name of an active employee; empty: you.")),
+        (COLUMN_LABELS["collaborators"], _(
+            "Employee numbers, phones or names of active employees, separated by commas."
+        )),
         (COLUMN_LABELS["contact_name"], _("Fill the contact columns to add the customer's primary contact.")),
     ]  # fmt: skip
+    explained += [(_custom_header(d, language), _custom_note(d, language)) for d in columns]
+    explained += [
+        (
+            d.display_label(language),
+            _("Not importable (photos, files, references and sub-tables are entered on the customer's page)."),
+        )
+        for d in custom
+        if not importable(d)
+    ]
     for label, text in explained:
         notes.append([str(label), str(text)])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _custom_header(definition: FieldDefinition, language: str) -> str:
+    label = definition.display_label(language)
+    return f"{label}*" if definition.required else label
+
+
+def _custom_note(definition: FieldDefinition, language: str) -> str:
+    """What a custom field's cell may hold, for the template's sheet of allowed values."""
+    kind = definition.type
+    if kind in (FieldType.SINGLE_CHOICE, FieldType.MULTI_CHOICE):
+        text = " / ".join(c.display(language) for c in definition.choices)
+        if kind == FieldType.MULTI_CHOICE:
+            text += " " + _("(several: separate them with commas)")
+    elif kind == FieldType.YES_NO:
+        text = f"{_('Yes')} / {_('No')}"
+    elif kind in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY):
+        text = _("A whole number.") if kind == FieldType.INTEGER else _("A number.")
+        low, high = definition.option("min"), definition.option("max")
+        if low is not None or high is not None:
+            text += " " + _("From %(min)s to %(max)s.") % {
+                "min": "" if low is None else low,
+                "max": "" if high is None else high,
+            }
+    elif kind == FieldType.DATE:
+        text = _("A date (YYYY-MM-DD).")
+    elif kind == FieldType.DATETIME:
+        text = _("A date and time (YYYY-MM-DD HH:MM), in the organization's time zone.")
+    elif kind == FieldType.MONTH:
+        text = _("A month (YYYY-MM).")
+    elif kind == FieldType.ADDRESS:
+        text = _("Province / city / district / detail, separated by slashes; or just the address.")
+    elif kind == FieldType.LOCATION:
+        text = _("Latitude, longitude (WGS-84 decimal degrees).")
+    else:
+        text = ""
+    if definition.required:
+        text = f"{_('Required.')} {text}"
+    if definition.help_text:
+        text = f"{text} {definition.help_text}"
+    return text.strip() or "-"
+
+
+# --- Import jobs: the commit as a background task ------------------------------------------------------
+
+MAX_JOB_ROW_ERRORS = 500  # a failed job keeps this many rows' errors to show
+STALE_FILE_AGE = timedelta(hours=24)
+
+
+def import_job_submit(
+    *, actor: Employee, client_id: uuid.UUID, filename: str, content: bytes, include_duplicates: bool = False
+) -> tuple[CustomerImportJob, bool]:
+    """Queue the commit of a file: store it, record the job, enqueue the task. Returns (job, created); a
+    replay of the same `client_id` returns the first job and queues nothing."""
+    existing = CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+    if existing is not None:
+        if existing.created_by_id != actor.pk:
+            raise not_found()
+        return existing, False
+    extension = file_extension(filename)
+    if not content:
+        raise invalid("file", _("The file is empty."))
+    if len(content) > MAX_BYTES:
+        raise invalid("file", _("The file is larger than %(size)d MB.") % {"size": MAX_BYTES // (1024 * 1024)})
+    path = default_storage.save(f"imports/{actor.org_id}/job-{client_id}.{extension}", ContentFile(content))
+    try:
+        with transaction.atomic():
+            job = CustomerImportJob.objects.create(
+                org_id=actor.org_id,
+                client_id=client_id,
+                created_by=actor,
+                filename=filename[-200:],
+                sha256=hashlib.sha256(content).hexdigest(),
+                file_path=path,
+                include_duplicates=include_duplicates,
+            )
+    except IntegrityError:  # the same client_id submitted concurrently: the first job wins
+        default_storage.delete(path)
+        winner = CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+        if winner is None:
+            raise
+        return winner, False
+    from .tasks import run_customer_import_job
+
+    run_customer_import_job.enqueue(job_id=job.pk)
+    job.refresh_from_db()  # an immediate backend has run it already
+    return job, True
+
+
+def _row_errors(report: ImportReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "number": row.number,
+            "column": column,
+            "label": report.column_labels.get(column, column),
+            "messages": messages,
+        }
+        for row in report.rows
+        for column, messages in row.errors.items()
+    ][:MAX_JOB_ROW_ERRORS]
+
+
+def all_orgs_run_import_job(*, job_id: int) -> str:
+    """The task's body: commit a queued job's file as its submitter, record the outcome, delete the file.
+    A job already started (a task delivered twice) is left alone. Returns the job's status."""
+    now = timezone.now()
+    claimed = CustomerImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
+        status=ImportJobStatus.RUNNING, started_at=now, updated_at=now
+    )
+    job = (
+        CustomerImportJob.objects.select_related("created_by__org", "created_by__department").filter(pk=job_id).first()
+    )
+    if job is None or not claimed:
+        return job.status if job is not None else ""
+    actor = job.created_by
+    with translation.override(actor.language):
+        try:
+            with default_storage.open(job.file_path, "rb") as stored:
+                content = stored.read()
+            result = import_commit(
+                actor=actor, filename=job.filename, content=content, include_duplicates=job.include_duplicates
+            )
+        except FileNotFoundError:
+            job.status, job.error = ImportJobStatus.FAILED, _("The uploaded file is gone; upload it again.")
+        except ImportRefused as refusal:
+            job.status, job.error = ImportJobStatus.FAILED, str(refusal.message)
+            job.rows, job.row_errors = len(refusal.report.rows), _row_errors(refusal.report)
+        except ServiceError as refusal:
+            message = " ".join(str(m) for m in refusal.fields.get("file", [])) or str(refusal.message)
+            job.status, job.error = ImportJobStatus.FAILED, message
+        except Exception:
+            logger.exception("customer import job %s failed", job.pk)
+            job.status, job.error = ImportJobStatus.FAILED, _("The import failed unexpectedly; nothing was imported.")
+        else:
+            job.status = ImportJobStatus.DONE
+            job.rows, job.created_count, job.skipped_count = result.rows, result.created, result.skipped_duplicates
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status", "error", "rows", "row_errors", "created_count", "skipped_count", "finished_at", "updated_at",
+        ]
+    )  # fmt: skip
+    default_storage.delete(job.file_path)
+    return job.status
+
+
+def import_jobs_visible(*, actor: Employee) -> QuerySet[CustomerImportJob]:
+    """The import jobs the actor may see: their own; the whole organization's for those who see it all."""
+    if not actor.is_active:
+        return CustomerImportJob.objects.none()
+    jobs = CustomerImportJob.objects.filter(org_id=actor.org_id).select_related("created_by")
+    return jobs if visibility_for(actor).sees_whole_org else jobs.filter(created_by_id=actor.pk)
+
+
+def import_job_get(*, actor: Employee, job_id: int) -> CustomerImportJob:
+    job = import_jobs_visible(actor=actor).filter(pk=job_id).first()
+    if job is None:
+        raise not_found()
+    return job
+
+
+def all_orgs_cleanup_import_files(*, older_than: timedelta = STALE_FILE_AGE) -> int:
+    """Delete uploaded files that no job waits for (dry runs never committed) once older than `older_than`.
+    Returns how many were deleted."""
+    cutoff = timezone.now() - older_than
+    waiting = set(
+        CustomerImportJob.objects.filter(status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING]).values_list(
+            "file_path", flat=True
+        )
+    )
+    try:
+        folders, _files = default_storage.listdir("imports")
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for folder in folders:
+        for name in default_storage.listdir(f"imports/{folder}")[1]:
+            path = f"imports/{folder}/{name}"
+            if path not in waiting and default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                deleted += 1
+    return deleted

@@ -178,19 +178,35 @@ class ImportReportOut(Schema):
     ignored_columns: list[str]
 
 
-class ImportResultOut(Schema):
-    created: int
-    skipped_duplicates: int
+class ImportJobRowErrorOut(Schema):
+    number: int = Field(description="The row's number in the spreadsheet.")
+    column: str = Field(description="The column's key (custom fields: custom.<key>).")
+    label: str = Field(description="The column's label in the submitter's language.")
+    messages: list[str]
 
 
-class ImportRefusedOut(Schema):
-    """The error format ({code, message, fields}); when rows have errors, with the dry run's report (nothing is
-    imported while a row has errors)."""
+class ImportJobOut(Schema):
+    """An import job: the commit of a file, run in the background. Poll it until done or failed."""
 
-    code: str
-    message: str
-    fields: dict[str, list[str]]
-    report: ImportReportOut | None = None
+    id: int
+    client_id: UUID
+    filename: str
+    status: str = Field(description="queued, running, done or failed (customers.models.ImportJobStatus).")
+    include_duplicates: bool
+    created_by: EmployeeRef
+    rows: int
+    created_count: int
+    skipped_count: int
+    error: str = Field(description="Why the job failed, in the submitter's language; nothing was imported.")
+    row_errors: list[ImportJobRowErrorOut] = Field(description="The broken rows' errors (the first 500).")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ImportJobPage(Schema):
+    items: list[ImportJobOut]
+    next_cursor: str | None
 
 
 class MaskedMatchOut(Schema):

@@ -1,6 +1,7 @@
 """Writes for customers and contacts: one transaction each, history on the customer's timeline."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -229,24 +230,63 @@ def customer_create(
     check_duplicates(
         org_id=actor.org_id, name=clean["name"], phone=clean.get("phone", ""), allow_duplicates=allow_duplicates
     )
-    if version is not None:
-        clean |= {"custom_values": custom or {}, "template_version": version}
-    collaborator_ids = clean.pop("collaborator_ids", [])
-    if clean.get("stage_id") is None:
-        clean["stage_id"] = stages_ensure(org_id=actor.org_id)[0].pk
+    draft = customer_draft(actor=actor, client_id=client_id, clean=clean, custom=custom, version=version)
+    customer = draft.customer
     try:
         with transaction.atomic():
-            customer = Customer.objects.create(org_id=actor.org_id, client_id=client_id, created_by=actor, **clean)
+            customer.save(force_insert=True)
     except IntegrityError:
         winner = Customer.objects.filter(org_id=actor.org_id, client_id=client_id).first()
         if winner is not None:
             return winner, False
         raise ServiceError(ErrorCode.DUPLICATE, _("A customer with this credit code already exists.")) from None
-    customer.collaborators.set(collaborator_ids)
+    customer.collaborators.set(draft.collaborator_ids)
+    draft.created_event.save()
+    return customer, True
+
+
+@dataclass
+class CustomerDraft:
+    """What `customer_create` writes for one customer, unsaved: the row, its collaborators, its CREATED event.
+    The import's bulk commit writes the same drafts with bulk inserts."""
+
+    customer: Customer
+    collaborator_ids: list[int]
+    created_event: CustomerEvent
+
+
+def customer_draft(
+    *,
+    actor: Employee,
+    client_id: uuid.UUID,
+    clean: dict[str, Any],
+    custom: dict[str, Any] | None,
+    version: FormTemplateVersion | None,
+    default_stage_id: int | None = None,
+) -> CustomerDraft:
+    """The new customer for fields already validated (`_clean_with_custom`, or the import's bulk checks):
+    the custom values with their template version, the first stage unless one is given, the timeline's
+    CREATED event with every initial value. Writes nothing, except the default stages on first use."""
+    clean = dict(clean)
+    if version is not None:
+        clean |= {"custom_values": custom or {}, "template_version": version}
+    collaborator_ids = clean.pop("collaborator_ids", [])
+    if clean.get("stage_id") is None:
+        clean["stage_id"] = default_stage_id or stages_ensure(org_id=actor.org_id)[0].pk
+    customer = Customer(org_id=actor.org_id, client_id=client_id, created_by=actor, **clean)
     initial = {k: [None, _plain(v)] for k, v in clean.items() if v not in ("", None, [], {})}
     initial.pop("template_version", None)
-    _event(customer, actor, CustomerEventKind.CREATED, initial)
-    return customer, True
+    event = CustomerEvent(org_id=actor.org_id, customer=customer, actor=actor, kind=CustomerEventKind.CREATED)
+    event.changes = initial
+    return CustomerDraft(customer=customer, collaborator_ids=collaborator_ids, created_event=event)
+
+
+def contact_added_event(*, actor: Employee, customer: Customer, contact: Contact) -> CustomerEvent:
+    """The timeline's entry for a new contact, unsaved."""
+    return CustomerEvent(
+        org_id=customer.org_id, customer=customer, actor=actor, kind=CustomerEventKind.CONTACT_ADDED,
+        changes={"contact": [None, contact.name]}, summary=contact.name,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -340,7 +380,7 @@ def contact_create(*, actor: Employee, customer_id: int, client_id: uuid.UUID, *
     elif not has_primary:
         clean["is_primary"] = True  # the first contact is the primary one
     contact = Contact.objects.create(org_id=actor.org_id, customer=customer, client_id=client_id, **clean)
-    _event(customer, actor, CustomerEventKind.CONTACT_ADDED, {"contact": [None, contact.name]}, summary=contact.name)
+    contact_added_event(actor=actor, customer=customer, contact=contact).save()
     Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
     return contact, True
 

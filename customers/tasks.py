@@ -18,3 +18,11 @@ def enrich_customer_task(customer_id: int, provider: str) -> str:
 
     result = all_orgs_run_provider(customer_id=customer_id, provider=provider)
     return result.status if result is not None else ""
+
+
+@task
+def run_customer_import_job(job_id: int) -> str:
+    """Commit an import job's file (all or nothing) and record the outcome; returns the job's status."""
+    from .imports import all_orgs_run_import_job
+
+    return all_orgs_run_import_job(job_id=job_id)

@@ -2,27 +2,33 @@
 
 Between the dry run and the commit the uploaded file is kept in the default storage under
 `imports/<org id>/<sha256>.<ext>`; the commit form carries only the SHA-256 and the extension, and the
-path always includes the actor's organization, so nobody commits another organization's file.
+path always includes the actor's organization, so nobody commits another organization's file. The commit
+submits an import job (the form's `client_id` makes a double click one job) and shows the job's page,
+which polls until the background task has run. Files never committed are deleted by `cleanup_imports`.
 """
 
 import re
+import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
+from core.pagination import keyset_page
 from org.decorators import employee_required
 from org.models import Employee
 from org.permissions import may_export_customers
 
 from . import exports, imports, selectors
+from .models import ImportJobStatus
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+JOBS_PER_PAGE = 50
 
 
 def _actor(request: HttpRequest) -> Employee:
@@ -34,7 +40,7 @@ def _stored_path(actor: Employee, sha256: str, extension: str) -> str:
 
 
 def _report_context(report: imports.ImportReport) -> dict[str, object]:
-    labels = {key: str(label) for key, label in imports.COLUMN_LABELS.items()}
+    labels = report.column_labels
     rows = [
         {
             "number": row.number,
@@ -45,7 +51,7 @@ def _report_context(report: imports.ImportReport) -> dict[str, object]:
         }
         for row in report.rows
     ]
-    return {"report": report, "report_rows": rows}
+    return {"report": report, "report_rows": rows, "client_id": uuid.uuid4()}
 
 
 @employee_required()
@@ -77,10 +83,15 @@ def customer_import(request: HttpRequest) -> HttpResponse:
 @require_POST
 @employee_required()
 def customer_import_commit(request: HttpRequest) -> HttpResponse:
+    """Submit the checked file as an import job, then show the job's page."""
     actor = _actor(request)
     sha256 = request.POST.get("sha256", "")
     extension = request.POST.get("extension", "")
-    if not SHA256.match(sha256) or extension not in imports.EXTENSIONS:
+    try:
+        client_id = uuid.UUID(request.POST.get("client_id", ""))
+    except ValueError:
+        client_id = None
+    if not SHA256.match(sha256) or extension not in imports.EXTENSIONS or client_id is None:
         return render(request, "customers/import.html", {"error": _("Upload the file again.")}, status=400)
     path = _stored_path(actor, sha256, extension)
     if not default_storage.exists(path):
@@ -88,8 +99,9 @@ def customer_import_commit(request: HttpRequest) -> HttpResponse:
     with default_storage.open(path, "rb") as stored:
         content = stored.read()
     try:
-        result = imports.import_commit(
+        job, _created = imports.import_job_submit(
             actor=actor,
+            client_id=client_id,
             filename=f"import.{extension}",
             content=content,
             include_duplicates=request.POST.get("include_duplicates") == "on",
@@ -97,8 +109,30 @@ def customer_import_commit(request: HttpRequest) -> HttpResponse:
     except ServiceError as e:
         message = " ".join(str(m) for m in e.fields.get("file", [])) or str(e.message)
         return render(request, "customers/import.html", {"error": message}, status=400)
-    default_storage.delete(path)
-    return render(request, "customers/import.html", {"result": result})
+    default_storage.delete(path)  # the job keeps its own copy until it has run
+    return redirect("customer_import_job", job_id=job.pk)
+
+
+@employee_required()
+def customer_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """An import job's page; while it waits or runs, htmx polls its status partial."""
+    job = imports.import_job_get(actor=_actor(request), job_id=job_id)
+    context = {"job": job, "finished": job.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)}
+    if request.headers.get("HX-Request"):
+        return render(request, "customers/import_job.html#status", context)
+    return render(request, "customers/import_job.html", context)
+
+
+@employee_required()
+def customer_import_jobs(request: HttpRequest) -> HttpResponse:
+    """My imports: the newest import jobs the employee may see (their own; everyone's for an admin)."""
+    page = keyset_page(
+        imports.import_jobs_visible(actor=_actor(request)),
+        ordering=("-created_at", "-id"),
+        cursor=request.GET.get("cursor") or None,
+        limit=JOBS_PER_PAGE,
+    )
+    return render(request, "customers/import_jobs.html", {"page": page})
 
 
 @employee_required()

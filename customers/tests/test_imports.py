@@ -5,13 +5,30 @@ import io
 import uuid
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from core.errors import ServiceError
 from customers import credit_code, imports, services
 from customers.imports import RowStatus
-from customers.models import Contact, Customer, CustomerSource
+from customers.models import (
+    Contact,
+    Customer,
+    CustomerEvent,
+    CustomerImportJob,
+    CustomerSource,
+    ImportJobStatus,
+)
+from customers.tasks import run_customer_import_job
+from formtemplates.selectors import customer_template
+from formtemplates.services import template_publish
+from org.models import AuditEntry
 
 HEADER = ["name", "credit_code", "level", "stage", "phone", "owner", "tags", "contact_name", "contact_mobile"]
 
@@ -258,15 +275,28 @@ def test_a_manager_checks_a_file_in_the_browser_fixes_it_and_commits_it(cast):
     page = client.post("/customers/import/", {"file": _upload(csv_file(GOOD_ROWS))}).content.decode()
     assert 'data-status="error"' not in page
     sha256 = page.split('name="sha256" value="')[1].split('"')[0]
-    response = client.post("/customers/import/commit/", {"sha256": sha256, "extension": "csv"})
+    client_id = page.split('name="client_id" value="')[1].split('"')[0]
+    form = {"sha256": sha256, "extension": "csv", "client_id": client_id}
+    response = client.post("/customers/import/commit/", form, follow=True)
     assert 'data-testid="import-result"' in response.content.decode()
+    assert 'data-status="done"' in response.content.decode()
     assert Customer.objects.filter(owner=cast.manager).count() == 2
+    job = CustomerImportJob.objects.get()
+    assert response.redirect_chain[-1][0] == f"/customers/import/jobs/{job.pk}/"
+    assert not default_storage.exists(job.file_path)  # the job's copy is gone once it has run
+    assert not default_storage.exists(f"imports/{cast.org.pk}/{sha256}.csv")  # and so is the dry run's
+    jobs = client.get("/customers/import/jobs/").content.decode()
+    assert f'data-testid="import-job-{job.pk}"' in jobs
+    assert client.get(f"/customers/import/jobs/{job.pk}/", HTTP_HX_REQUEST="true").status_code == 200
+    assert cast.client_for(cast.rep).get(f"/customers/import/jobs/{job.pk}/").status_code == 404
+    assert cast.client_for(cast.outsider).get(f"/customers/import/jobs/{job.pk}/").status_code == 404
 
 
 def test_nobody_commits_a_file_stored_for_another_organization(cast):
     page = cast.client_for(cast.outsider).post("/customers/import/", {"file": _upload(csv_file(GOOD_ROWS))})
     sha256 = page.content.decode().split('name="sha256" value="')[1].split('"')[0]
-    response = cast.client_for(cast.manager).post("/customers/import/commit/", {"sha256": sha256, "extension": "csv"})
+    form = {"sha256": sha256, "extension": "csv", "client_id": str(uuid.uuid4())}
+    response = cast.client_for(cast.manager).post("/customers/import/commit/", form)
     assert response.status_code == 400
     assert not Customer.objects.filter(org=cast.org).exists()
     response = cast.client_for(cast.manager).post("/customers/import/commit/", {"sha256": "../x", "extension": "csv"})
@@ -277,3 +307,264 @@ def _upload(content: bytes, name: str = "customers.csv"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+# --- The bulk commit ------------------------------------------------------------------------------------
+
+CUSTOM_FIELDS = [
+    {"key": "annual_purchase", "type": "decimal", "label": "年采购额", "label_en": "Annual purchase",
+     "required": True, "options": {"unit": "万元", "decimals": 1}},
+    {"key": "channel", "type": "single_choice", "label": "渠道", "label_en": "Channel",
+     "options": {"choices": [{"value": "direct", "label": "直销", "label_en": "Direct"},
+                             {"value": "dealer", "label": "经销", "label_en": "Dealer"}]}},
+    {"key": "products", "type": "multi_choice", "label": "产品", "label_en": "Products",
+     "options": {"choices": [{"value": "pump", "label": "泵"}, {"value": "valve", "label": "阀"}]}},
+    {"key": "founded", "type": "date", "label": "成立日期", "label_en": "Founded"},
+    {"key": "listed", "type": "yes_no", "label": "上市", "label_en": "Listed"},
+    {"key": "site", "type": "address", "label": "工厂地址", "label_en": "Plant address"},
+    {"key": "licence", "type": "photo", "label": "营业执照", "label_en": "Licence"},
+]  # fmt: skip
+
+
+@pytest.fixture
+def custom_template(cast):
+    template = customer_template(org=cast.org)
+    template_publish(actor=cast.admin, template_id=template.pk, fields=CUSTOM_FIELDS)
+    template.refresh_from_db()
+    return template
+
+
+CUSTOM_HEADER = [*HEADER, "collaborators", "custom.annual_purchase", "Channel", "产品", "custom.founded", "上市",
+                 "custom.site"]  # fmt: skip
+CUSTOM_ROWS = [
+    [*GOOD_ROWS[0], "ria, Rex", "120.5", "直销", "泵、阀", "2008-05-01", "是", "上海市/上海市/浦东新区/张江路 1 号"],
+    [*GOOD_ROWS[1], "", "80", "dealer", "", "", "no", "苏州工业园区"],
+]
+
+
+def _shape(customer: Customer) -> dict:
+    """What a customer is, without what differs by construction (ids, client ids, times)."""
+    skip = {"id", "client_id", "created_at", "updated_at"}
+    fields = {f.attname: getattr(customer, f.attname) for f in Customer._meta.concrete_fields if f.name not in skip}
+    contacts = [(c.name, c.title, c.mobile, c.email, c.is_primary, c.org_id) for c in customer.contacts.order_by("id")]
+    events = [
+        (e.kind, e.actor_id, e.changes, e.summary, e.org_id)
+        for e in CustomerEvent.objects.filter(customer=customer).order_by("id")
+    ]
+    return fields | {
+        "collaborators": sorted(customer.collaborators.values_list("pk", flat=True)), "contacts": contacts,
+        "events": events,
+    }  # fmt: skip
+
+
+def test_the_bulk_commit_writes_exactly_what_customer_create_writes_row_by_row(cast, custom_template):
+    result = imports.import_commit(actor=cast.manager, filename="c.csv", content=csv_file(CUSTOM_ROWS, CUSTOM_HEADER))
+    assert result.created == 2
+    imported = {c.name: c for c in Customer.objects.all()}
+    stages = {s.name: s.pk for s in services.stages_ensure(org_id=cast.org.pk)}
+    by_hand = [
+        dict(name="上海精工机械有限公司", credit_code=code(1), level="A", stage_id=stages["潜在客户"], source="import",
+             phone="021-55550001", tags=["重点", "华东"], owner_id=cast.manager.pk,
+             collaborator_ids=[cast.rep.pk, cast.rep2.pk],
+             custom_values={"annual_purchase": "120.5", "channel": "direct", "products": ["pump", "valve"],
+                            "founded": "2008-05-01", "listed": True,
+                            "site": {"province": "上海市", "city": "上海市", "district": "浦东新区", "detail": "张江路 1 号"}}),
+        dict(name="苏州新材料科技有限公司", credit_code=code(2), level="B", stage_id=stages["意向客户"], source="import",
+             phone="0512-55550002", owner_id=cast.manager.pk,
+             custom_values={"annual_purchase": "80", "channel": "dealer", "listed": False,
+                            "site": {"detail": "苏州工业园区"}}),
+    ]  # fmt: skip
+    Customer.objects.filter(pk__in=[c.pk for c in imported.values()]).update(credit_code="")  # free the codes
+    for c in imported.values():
+        c.refresh_from_db()
+    contacts = {"上海精工机械有限公司": {"name": "张伟", "mobile": "13900000001"}}
+    for fields in by_hand:
+        twin, _ = services.customer_create(
+            actor=cast.manager, client_id=uuid.uuid4(), allow_duplicates=True, **{**fields, "credit_code": ""}
+        )
+        if fields["name"] in contacts:
+            services.contact_create(
+                actor=cast.manager, customer_id=twin.pk, client_id=uuid.uuid4(), **contacts[fields["name"]]
+            )
+        twin.refresh_from_db()
+        expected, got = _shape(twin), _shape(imported[fields["name"]])
+        for changes in (expected["events"][0][2], got["events"][0][2]):
+            changes.pop("credit_code", None)  # freed above, for the twin's sake
+        assert got == expected
+    assert imported["上海精工机械有限公司"].custom_values["annual_purchase"] == "120.5"
+    assert imported["上海精工机械有限公司"].template_version == custom_template.current_version
+    entry = AuditEntry.objects.get(action="customers.import")
+    assert (entry.actor, entry.changes["created"], entry.changes["rows"]) == (cast.manager, 2, 2)
+
+
+def test_custom_fields_are_checked_in_the_dry_run_on_their_column(cast, custom_template):
+    rows = [
+        [*GOOD_ROWS[0], "", "", "直销", "", "", "", ""],  # the required purchase is missing
+        [*GOOD_ROWS[1], "nobody", "many", "online", "泵, 铁", "2008-13-01", "maybe", ""],
+    ]
+    with translation.override("en"):
+        report = dry_run(cast.manager, csv_file(rows, CUSTOM_HEADER))
+        assert report.column_labels["custom.channel"] == "Channel"
+    assert sorted(report.rows[0].errors) == ["custom.annual_purchase"]
+    assert sorted(report.rows[1].errors) == [
+        "collaborators", "custom.annual_purchase", "custom.channel", "custom.founded", "custom.listed",
+        "custom.products",
+    ]  # fmt: skip
+    assert "online" in report.rows[1].errors["custom.channel"][0]
+    with pytest.raises(ServiceError):
+        imports.import_commit(actor=cast.manager, filename="c.csv", content=csv_file(rows, CUSTOM_HEADER))
+    assert not Customer.objects.exists()
+    assert not CustomerEvent.objects.exists()
+
+
+def test_the_template_has_the_custom_fields_and_explains_them(cast, custom_template):
+    for language, channel in (("zh-hans", "渠道"), ("en", "Channel")):
+        with translation.override(language):
+            workbook = load_workbook(io.BytesIO(imports.import_template(actor=cast.manager)))
+        header = [c.value for c in workbook.worksheets[0][1]]
+        keys = [c.value for c in workbook.worksheets[0][2]]
+        assert keys[len(imports.COLUMNS) :] == [
+            "custom.annual_purchase", "custom.channel", "custom.products", "custom.founded", "custom.listed",
+            "custom.site",
+        ]  # fmt: skip
+        assert channel in header
+        assert header[len(imports.COLUMNS)] in ("年采购额*", "Annual purchase*")  # required
+        notes = {row[0].value: row[1].value for row in workbook.worksheets[1].iter_rows(min_row=2)}
+        assert "custom.licence" not in keys
+        assert notes[channel] == ("直销 / 经销" if language == "zh-hans" else "Direct / Dealer")
+        assert ("营业执照" if language == "zh-hans" else "Licence") in notes  # left out, and said so
+
+
+def test_a_failing_row_at_the_end_writes_nothing_at_all(cast):
+    rows = [[f"公司{i}", "", "", "", "", "", "", f"联系人{i}", ""] for i in range(30)]
+    rows.append(["坏行", "", "", "", "", "ghost", "", "", ""])
+    with pytest.raises(ServiceError):
+        imports.import_commit(actor=cast.manager, filename="c.csv", content=csv_file(rows))
+    assert not Customer.objects.exists()
+    assert not Contact.objects.exists()
+    assert not CustomerEvent.objects.exists()
+
+
+def test_a_concurrent_commit_of_the_same_rows_makes_them_count_as_already_imported(cast):
+    content = csv_file(GOOD_ROWS)
+    sha = imports.hashlib.sha256(content).hexdigest()
+    services.customer_create(
+        actor=cast.manager, client_id=imports.row_client_id(sha, 3), name="先到的", allow_duplicates=True
+    )  # as if another commit had written row 3 since this one's check
+    real_dry_run = imports.import_dry_run
+    calls = []
+
+    def stale_dry_run(**kwargs):
+        report = real_dry_run(**kwargs)
+        if not calls:  # the first check did not see it
+            for row in report.rows:
+                row.duplicates, row.blocking_duplicate = [], False
+        calls.append(1)
+        return report
+
+    imports.import_dry_run = stale_dry_run
+    try:
+        result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
+    finally:
+        imports.import_dry_run = real_dry_run
+    assert (result.created, result.skipped_duplicates, len(calls)) == (1, 1, 2)
+
+
+def _rows(n: int, first: int = 0) -> bytes:
+    header = [*HEADER, "collaborators", "custom.annual_purchase", "custom.channel"]
+    rows = [
+        [f"批量公司{first + i}", code(first + i), "B", "意向客户", f"0571-{first + i:08d}", "Rex", "华东", f"联系人{i}", "",
+         "Ria", str(i), "直销"]
+        for i in range(n)
+    ]  # fmt: skip
+    return csv_file(rows, header)
+
+
+def test_the_commit_runs_the_same_queries_for_10_and_200_rows(cast, custom_template):
+    services.stages_ensure(org_id=cast.org.pk)  # the default stages are created on first use
+    counts = []
+    for n, first in ((10, 0), (200, 1000)):
+        with CaptureQueriesContext(connection) as queries:
+            result = imports.import_commit(actor=cast.manager, filename="c.csv", content=_rows(n, first))
+        assert result.created == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert Contact.objects.count() == 210
+    assert CustomerEvent.objects.count() == 420  # created + contact added
+
+
+# --- Import jobs ----------------------------------------------------------------------------------------
+
+DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+def test_a_job_waits_queued_until_its_task_runs_then_records_its_outcome_and_deletes_the_file(cast):
+    with override_settings(TASKS=DUMMY_TASKS):
+        job, created = imports.import_job_submit(
+            actor=cast.manager, client_id=uuid.uuid4(), filename="customers.csv", content=csv_file(GOOD_ROWS)
+        )
+    assert created
+    assert (job.status, job.started_at, job.finished_at) == (ImportJobStatus.QUEUED, None, None)
+    assert default_storage.exists(job.file_path)
+    assert not Customer.objects.exists()
+
+    assert run_customer_import_job.call(job_id=job.pk) == ImportJobStatus.DONE
+    job.refresh_from_db()
+    assert (job.status, job.rows, job.created_count, job.skipped_count) == (ImportJobStatus.DONE, 2, 2, 0)
+    assert job.started_at <= job.finished_at
+    assert not default_storage.exists(job.file_path)
+    assert Customer.objects.filter(owner=cast.manager).count() == 2
+    assert run_customer_import_job.call(job_id=job.pk) == ImportJobStatus.DONE  # delivered twice: nothing more
+    assert Customer.objects.count() == 2
+
+
+def test_submitting_the_same_client_id_twice_makes_one_job(cast):
+    client_id = uuid.uuid4()
+    first, created = imports.import_job_submit(
+        actor=cast.manager, client_id=client_id, filename="c.csv", content=csv_file(GOOD_ROWS)
+    )
+    again, created_again = imports.import_job_submit(
+        actor=cast.manager, client_id=client_id, filename="c.csv", content=csv_file(GOOD_ROWS)
+    )
+    assert (created, created_again, again.pk) == (True, False, first.pk)
+    assert CustomerImportJob.objects.count() == 1
+    assert Customer.objects.count() == 2
+
+
+def test_a_job_with_a_broken_row_fails_with_the_rows_errors_in_the_submitters_language(cast):
+    cast.manager.language = "en"
+    cast.manager.save(update_fields=["language"])
+    rows = [*GOOD_ROWS, ["坏行", "", "Z", "", "", "", "", "", ""]]
+    job, _ = imports.import_job_submit(
+        actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(rows)
+    )
+    assert job.status == ImportJobStatus.FAILED
+    assert job.error == "1 row has errors; nothing was imported."
+    assert job.row_errors == [
+        {"number": 4, "column": "level", "label": "Level", "messages": [job.row_errors[0]["messages"][0]]}
+    ]
+    assert "Unknown level" in job.row_errors[0]["messages"][0]
+    assert not default_storage.exists(job.file_path)
+    assert not Customer.objects.exists()
+
+
+def test_cleanup_deletes_old_uncommitted_files_but_not_a_waiting_jobs(cast):
+    old = default_storage.save(f"imports/{cast.org.pk}/{'a' * 64}.csv", ContentFile(b"name\nx"))
+    fresh = default_storage.save(f"imports/{cast.org.pk}/{'b' * 64}.csv", ContentFile(b"name\nx"))
+    with override_settings(TASKS=DUMMY_TASKS):
+        job, _ = imports.import_job_submit(
+            actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(GOOD_ROWS)
+        )
+    past = imports.timezone.now().timestamp() - 25 * 3600
+    for path in (old, job.file_path):
+        import os
+
+        os.utime(default_storage.path(path), (past, past))
+    out = io.StringIO()
+    call_command("cleanup_imports", stdout=out)
+    assert "1" in out.getvalue()
+    assert not default_storage.exists(old)
+    assert default_storage.exists(fresh)
+    assert default_storage.exists(job.file_path)  # queued: its worker will need it
+    default_storage.delete(fresh)
+    default_storage.delete(job.file_path)

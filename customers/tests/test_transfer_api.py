@@ -57,8 +57,9 @@ def dry_run(client: Client, content: bytes, name: str = "customers.xlsx"):
 
 
 def commit(client: Client, content: bytes, key: uuid.UUID | None = None, **form: str):
-    data = {"file": upload(content), **form}
-    return client.post("/api/v1/customers/imports", data, HTTP_IDEMPOTENCY_KEY=str(key or uuid.uuid4()))
+    """Submit an import job (the test settings' task backend runs it at once)."""
+    data = {"file": upload(content), "client_id": str(key or uuid.uuid4()), **form}
+    return client.post("/api/v1/customers/imports", data)
 
 
 def test_the_template_downloads_in_the_users_language_and_imports_once_filled_in(cast):
@@ -114,40 +115,70 @@ def test_a_missing_or_unreadable_file_is_a_field_error(cast):
         assert response.status_code == 400, name
         assert response.json()["code"] == "invalid"
         assert "file" in response.json()["fields"]
-    assert commit(client, b"not a workbook").status_code == 400
+    job = commit(client, b"not a workbook").json()  # the job reads the file: it fails, saying why
+    assert (job["status"], job["row_errors"]) == ("failed", [])
+    assert "Excel" in job["error"] or "xlsx" in job["error"]
 
 
-def test_committing_a_file_with_a_broken_row_is_refused_with_the_report_and_writes_nothing(cast):
-    response = commit(api(cast.manager), xlsx(BROKEN))
-    assert response.status_code == 400
-    body = response.json()
-    assert body["code"] == "invalid"
-    assert body["message"]
-    assert "file" in body["fields"]
-    assert "rows.4.credit_code" in body["fields"]
-    assert body["report"]["totals"]["errors"] == 1
+def test_a_job_for_a_file_with_a_broken_row_fails_with_the_rows_errors_and_writes_nothing(cast):
+    client = api(cast.manager)
+    response = commit(client, xlsx(BROKEN))
+    assert response.status_code == 202
+    job = response.json()
+    assert job["status"] == "failed"
+    assert job["error"]
+    assert [(e["number"], e["column"]) for e in job["row_errors"]] == [(4, "credit_code")]
+    assert job["row_errors"][0]["label"] == "统一社会信用代码"
+    assert client.get(f"/api/v1/customers/imports/{job['id']}").json() == job
     assert not Customer.objects.exists()
 
 
-def test_committing_a_good_file_creates_its_customers_and_a_replay_creates_nothing_new(cast):
+def test_a_job_imports_a_good_file_once_and_a_replay_returns_the_same_job(cast):
     client = api(cast.manager)
     key = uuid.uuid4()
     first = commit(client, xlsx(GOOD), key)
-    assert first.status_code == 201
-    assert first.json() == {"created": 2, "skipped_duplicates": 0}
-    assert commit(client, xlsx(GOOD), key).json() == first.json()  # the same request, replayed
-    again = commit(client, xlsx(GOOD), import_duplicates="true")  # the same file, a new request
-    assert again.status_code == 201
-    assert again.json() == {"created": 0, "skipped_duplicates": 2}
+    assert first.status_code == 202
+    job = first.json()
+    assert (job["status"], job["rows"], job["created_count"], job["skipped_count"]) == ("done", 2, 0 + 2, 0)
+    assert job["created_by"]["name"] == "Mia"
+    assert job["started_at"] and job["finished_at"]
+    assert commit(client, xlsx(GOOD), key).json() == job  # the same request, replayed: the same job
+    again = commit(client, xlsx(GOOD), include_duplicates="true").json()  # the same file, a new job
+    assert (again["status"], again["created_count"], again["skipped_count"]) == ("done", 0, 2)
     assert sorted(Customer.objects.values_list("name", flat=True)) == ["上海精工机械有限公司", "苏州新材料科技有限公司"]
     assert set(Customer.objects.values_list("owner__name", flat=True)) == {"Mia"}
+
+
+def test_the_job_list_is_paged_and_holds_own_jobs_and_for_an_admin_the_organizations(cast):
+    for actor in (cast.manager, cast.manager, cast.manager, cast.rep):
+        commit(api(actor), xlsx(GOOD))
+    first = api(cast.manager).get("/api/v1/customers/imports?limit=2").json()
+    assert len(first["items"]) == 2
+    rest = api(cast.manager).get(f"/api/v1/customers/imports?limit=2&cursor={first['next_cursor']}").json()
+    assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+    assert {j["created_by"]["name"] for j in first["items"] + rest["items"]} == {"Mia"}
+    assert len(api(cast.admin).get("/api/v1/customers/imports").json()["items"]) == 4
+    rex_job = api(cast.rep).get("/api/v1/customers/imports").json()["items"][0]["id"]
+    assert api(cast.manager).get(f"/api/v1/customers/imports/{rex_job}").status_code == 404  # not hers
+    assert api(cast.outsider).get(f"/api/v1/customers/imports/{rex_job}").status_code == 404
+    assert api(cast.admin).get(f"/api/v1/customers/imports/{rex_job}").status_code == 200
+
+
+def test_submitting_without_a_file_or_client_id_is_a_field_error(cast):
+    client = api(cast.manager)
+    assert client.post("/api/v1/customers/imports", {"client_id": str(uuid.uuid4())}).status_code in (400, 422)
+    response = client.post("/api/v1/customers/imports", {"file": upload(xlsx(GOOD))})
+    assert response.status_code in (400, 422)
+    response = client.post("/api/v1/customers/imports", {"file": upload(b"x", "c.txt"), "client_id": str(uuid.uuid4())})
+    assert response.status_code == 400
+    assert "file" in response.json()["fields"]
 
 
 def test_the_import_paths_are_not_taken_for_a_customer_id(cast):
     client = api(cast.admin)
     assert client.get("/api/v1/customers/import-template").status_code == 200
     assert client.get("/api/v1/customers/export").status_code == 200
-    assert client.get("/api/v1/customers/imports").status_code == 405  # POST only
+    assert client.get("/api/v1/customers/imports").status_code == 200  # the job list
     assert client.get("/api/v1/customers/12345").status_code == 404
 
 

@@ -6,11 +6,14 @@ each message on its field, and its `values` are then the clean, storable values.
 are the validator's, so the browser, the API and imports get the same messages.
 """
 
+import re
 import uuid
 from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -83,6 +86,89 @@ class LocationField(forms.MultiValueField):
         return {"latitude": data_list[0], "longitude": data_list[1], "accuracy": data_list[2] or None}
 
 
+class SubTableWidget(forms.Widget):
+    """A sub-table as a table of inputs named `<name>-<row>-<column>`, one row per stored row.
+
+    Each cell's input is the widget a top-level field of the column's type gets. Rows are added and
+    removed in the browser (static/js/subtable.js); the posted rows come back in index order, gaps
+    closed, so the validator's `<key>.<row>.<column>` errors name the rows as rendered again.
+    """
+
+    template_name = "formtemplates/_subtable.html"
+
+    def __init__(self, definition: FieldDefinition, actor: Employee | None, language: str) -> None:
+        super().__init__()
+        self.definition = definition
+        self.columns = [c for c in definition.columns if not c.retired]
+        self.retired = [c for c in definition.columns if c.retired]
+        self.cells = {c.key: _form_field(c, actor, language) for c in self.columns}
+        self.language = language
+        self.cell_errors: dict[tuple[int, str], list[str]] = {}
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[dict[str, Any]]:
+        pattern = re.compile(rf"^{re.escape(name)}-(\d{{1,4}})-([a-z][a-z0-9_]*)$")
+        rows: dict[int, dict[str, Any]] = {}
+        for posted in data:
+            match = pattern.match(posted)
+            if match:
+                rows.setdefault(int(match.group(1)), {})[match.group(2)] = data.get(posted)
+        return [rows[i] for i in sorted(rows)]
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return not any(str(k).startswith(f"{name}-") for k in data)
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        rows = [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+        blank = max(int(self.definition.option("min_rows") or 0), 1) if not rows else 0
+        rendered = [self._row(name, str(i), row) for i, row in enumerate([*rows, *([{}] * blank)])]
+        context = {
+            "name": name,
+            "definition": self.definition,
+            "headers": [(c, self.cells[c.key]) for c in self.columns],
+            "rows": rendered,
+            "template_row": self._row(name, "__row__", {}),
+            "max_rows": self.definition.option("max_rows"),
+        }
+        return render_to_string(self.template_name, context)
+
+    def _row(self, name: str, index: str, row: dict[str, Any]) -> dict[str, Any]:
+        cells = []
+        for c in self.columns:
+            field = self.cells[c.key]
+            input_name = f"{name}-{index}-{c.key}"
+            widget = field.widget
+            css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
+            errors = self.cell_errors.get((int(index), c.key), []) if index.isdigit() else []
+            attrs = {
+                "class": css + (" is-invalid" if errors else ""),
+                "id": f"id_{input_name}",
+                "aria-label": c.display_label(self.language),
+            }
+            value = row.get(c.key)
+            html = widget.render(
+                input_name, None if value is None else _initial(c, value), attrs={**widget.attrs, **attrs}
+            )
+            cells.append({"column": c, "label": c.display_label(self.language), "html": html, "errors": errors})
+        # A retired column's old values travel along unseen, so re-saving keeps them.
+        hidden = [
+            (f"{name}-{index}-{c.key}", _initial(c, row[c.key]))
+            for c in self.retired
+            if row.get(c.key) not in (None, "")
+        ]
+        number = int(index) + 1 if index.isdigit() else ""
+        return {"index": index, "number": number, "cells": cells, "hidden": hidden}
+
+
+class SubTableField(forms.Field):
+    """The posted rows as they are (lists of raw cells); the validator checks every cell."""
+
+    def __init__(self, *, definition: FieldDefinition, actor: Employee | None, language: str, **kwargs: Any) -> None:
+        super().__init__(widget=SubTableWidget(definition, actor, language), **kwargs)
+
+    def clean(self, value: Any) -> Any:
+        return value or None
+
+
 def _form_field(d: FieldDefinition, actor: Employee | None, language: str) -> forms.Field:
     """The Django form field for one definition; every one is optional here, the validator says what is required."""
     common: dict[str, Any] = {"label": d.display_label(language), "help_text": d.help_text, "required": False}
@@ -119,6 +205,8 @@ def _form_field(d: FieldDefinition, actor: Employee | None, language: str) -> fo
         return forms.CharField(widget=forms.EmailInput(), **common)
     if t == FieldType.URL:
         return forms.CharField(widget=forms.URLInput(), **common)
+    if t == FieldType.SUBTABLE:
+        return SubTableField(definition=d, actor=actor, language=language, **common)
     if t == FieldType.ADDRESS:
         return AddressField(**common)
     if t == FieldType.LOCATION:
@@ -174,6 +262,8 @@ class TemplateValuesForm(StyledForm):
             self.definition_of[d.key] = d
         self.style_fields()
         for d in self.definition_of.values():
+            if d.type == FieldType.SUBTABLE:
+                self.fields[d.key].widget.attrs.pop("class", None)
             if d.type in (FieldType.MULTI_CHOICE,):
                 self.fields[d.key].widget.attrs["class"] = "form-check-input"
 
@@ -202,10 +292,30 @@ class TemplateValuesForm(StyledForm):
                 previous=self.previous,
             )
         except ServiceError as e:
-            add_service_error(
-                self, ServiceError(e.code, e.message, {k: v for k, v in e.fields.items() if k not in self.errors})
-            )
+            fields = {k: v for k, v in e.fields.items() if k not in self.errors}
+            add_service_error(self, ServiceError(e.code, e.message, self._place_cell_errors(fields)))
         return cleaned
+
+    def _place_cell_errors(self, fields: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        """A sub-table's `<key>.<row>.<column>` messages go to their cells; the field gets a pointer to them."""
+        rest: dict[str, list[Any]] = {}
+        for name, messages in fields.items():
+            key, _dot, path = name.partition(".")
+            widget = self.fields[key].widget if key in self.fields else None
+            if not path or not isinstance(widget, SubTableWidget):
+                rest.setdefault(name, []).extend(messages)
+                continue
+            row, _dot, column = path.partition(".")
+            if row.isdigit() and column:
+                widget.cell_errors.setdefault((int(row), column), []).extend(str(m) for m in messages)
+                if not widget.columns or column not in widget.cells:
+                    rest.setdefault(key, []).extend(messages)  # no cell to show it in
+                marker = _("Please correct the marked cells.")
+                if marker not in rest.get(key, []):
+                    rest.setdefault(key, []).insert(0, marker)
+            else:
+                rest.setdefault(key, []).extend(messages)
+        return rest
 
     def _upload(self, d: FieldDefinition, files: list[UploadedFile]) -> list[int]:
         if self.actor is None:
@@ -222,7 +332,7 @@ class TemplateValuesForm(StyledForm):
 
 def _initial(d: FieldDefinition, value: Any) -> Any:
     if d.type == FieldType.YES_NO:
-        return "true" if value else "false"
+        return value if isinstance(value, str) else "true" if value else "false"  # a posted str comes back as is
     if d.type in (FieldType.DATETIME,) and isinstance(value, str):
         return value[:16]
     return value

@@ -503,8 +503,12 @@ def _clean_subtable(d: FieldDefinition, raw: Any, ctx: _Context, recheck: bool) 
             label = c.display_label(language)
             if c.retired:
                 if not _empty(value):
-                    if value in old_values[c.key]:
-                        clean_row[c.key] = value
+                    try:  # the form posts a stored value back as text ("true"); compare it cleaned
+                        kept = _clean(c, value, ctx, recheck=False)
+                    except FieldInvalid:
+                        kept = value
+                    if kept in old_values[c.key]:
+                        clean_row[c.key] = kept
                     else:
                         cell_error(i, c.key, label, _("This column is retired; it keeps its old values only."))
                 continue

@@ -9,6 +9,7 @@ from django.utils import translation
 from core.errors import ServiceError
 from formtemplates import references
 from formtemplates.fields import FieldType, parse_definitions
+from formtemplates.forms import TemplateValuesForm
 from formtemplates.services import template_publish
 from formtemplates.validation import display_values, validate_values
 
@@ -301,3 +302,58 @@ def test_retiring_a_column_keeps_its_old_values_displayed_and_stored(cast):
     new = validate_values(actor=cast.rep, version=v2, values={"stock": [{"sku": "雪碧"}]})
     [new_row] = display_values(version=v2, values=new, language="en")
     assert new_row.table is not None and "On promotion" not in new_row.table.columns
+
+
+# --- The web form ---------------------------------------------------------------------------------------
+
+
+def test_the_form_reads_posted_rows_in_index_order_and_cleans_them_through_the_validator(cast, version):
+    data = {
+        "custom-stock-5-sku": "可乐",
+        "custom-stock-5-promo": "false",
+        "custom-stock-0-sku": "矿泉水",
+        "custom-stock-0-quantity": "12",
+        "custom-stock-0-promo": "true",
+        "custom-stock-2-sku": "",  # a blank row: dropped
+        "custom-stock-2-promo": "",
+    }
+    form = TemplateValuesForm(data, version=version, actor=cast.rep, prefix="custom")
+    assert form.is_valid(), form.errors
+    assert form.values == {"stock": [{"sku": "矿泉水", "quantity": 12, "promo": True}, {"sku": "可乐", "promo": False}]}
+
+
+def test_a_bad_cell_is_shown_in_its_cell_with_the_posted_values_kept(cast, version):
+    data = {"stock-0-sku": "矿泉水", "stock-0-quantity": "12", "stock-1-sku": "可乐", "stock-1-quantity": "三"}
+    with translation.override("en"):
+        form = TemplateValuesForm(data, version=version, actor=cast.rep)
+        assert not form.is_valid()
+        assert form.errors["stock"] == ["Please correct the marked cells."]
+        html = str(form["stock"])
+    assert 'name="stock-1-quantity"' in html
+    assert "Row 2, Quantity: Enter a number." in html
+    assert html.count("is-invalid") == 1
+    assert 'value="三"' in html and 'value="矿泉水"' in html  # what was posted comes back
+
+
+def test_a_new_form_offers_blank_rows_and_a_template_row_for_the_add_button(cast):
+    version = version_of(make_template(cast, [subtable(min_rows=2)]))
+    html = str(TemplateValuesForm(version=version, actor=cast.rep)["stock"])
+    assert 'name="stock-0-sku"' in html and 'name="stock-1-sku"' in html and 'name="stock-2-sku"' not in html
+    assert 'name="stock-__row__-sku"' in html  # inside the <template> the add button clones
+    assert "js/subtable.js" in html
+
+
+def test_an_edit_form_shows_stored_rows_and_carries_a_retired_columns_values_along(cast):
+    template = make_template(cast, [subtable()])
+    old = validate_values(
+        actor=cast.rep, version=version_of(template), values={"stock": [{"sku": "矿泉水", "promo": True}]}
+    )
+    retired = subtable(columns=[*COLUMNS[:-1], {**COLUMNS[-1], "retired": True}])
+    v2 = template_publish(actor=cast.admin, template_id=template.pk, fields=[retired])
+    html = str(TemplateValuesForm(version=v2, actor=cast.rep, previous=old)["stock"])
+    assert 'type="hidden" name="stock-0-promo" value="true"' in html
+    assert 'name="stock-0-promo" class' not in html  # not shown as an input
+    posted = {"stock-0-sku": "矿泉水", "stock-0-promo": "true", "stock-1-sku": "雪碧"}
+    form = TemplateValuesForm(posted, version=v2, actor=cast.rep, previous=old)
+    assert form.is_valid(), form.errors
+    assert form.values == {"stock": [{"sku": "矿泉水", "promo": True}, {"sku": "雪碧"}]}

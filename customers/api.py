@@ -22,9 +22,9 @@ from .schemas import (
     ContactIn,
     ContactOut,
     CustomerCreateIn,
-    CustomerIn,
     CustomerOut,
     CustomerPage,
+    CustomerUpdateIn,
     EventPage,
     HandoverIn,
     HandoverOut,
@@ -106,7 +106,7 @@ def customer_create(
 
 
 @router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
-def customer_update(request: HttpRequest, customer_id: int, payload: CustomerIn) -> dict[str, Any]:
+def customer_update(request: HttpRequest, customer_id: int, payload: CustomerUpdateIn) -> dict[str, Any]:
     actor = actor_of(request)
     services.customer_update(actor=actor, customer_id=customer_id, **payload.dict(exclude_unset=True))
     return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))

@@ -83,6 +83,12 @@ class CustomerCreateIn(CustomerIn):
     )
 
 
+class CustomerUpdateIn(CustomerIn):
+    allow_duplicates: bool = Field(
+        False, description="Save a new name or phone even though the organization's rules warn of a possible duplicate."
+    )
+
+
 class ContactOut(Schema):
     id: int
     client_id: UUID

@@ -1,8 +1,12 @@
 """Reads of customers: always through the actor's visibility (their owners' reach, or as a collaborator)."""
 
+import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import FloatField, Func, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Upper
 
 from core.errors import not_found
 from org.models import Employee, Role
@@ -55,7 +59,7 @@ def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) ->
     f = filters or CustomerFilters()
     qs = visible_customers(actor=actor, include_archived=f.include_archived).select_related("owner", "stage")
     if f.search:
-        qs = qs.filter(Q(name__icontains=f.search) | Q(short_name__icontains=f.search) | Q(phone__startswith=f.search))
+        qs = customer_name_search(qs, f.search)
     if f.owner_id:
         qs = qs.filter(owner_id=f.owner_id)
     if f.level:
@@ -63,6 +67,82 @@ def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) ->
     if f.stage_id:
         qs = qs.filter(stage_id=f.stage_id)
     return qs
+
+
+# --- Name search --------------------------------------------------------------------------------------
+# Served by customers/migrations/0008_customer_name_search.py: GIN trigram indexes on UPPER(name) and
+# UPPER(short_name) on PostgreSQL, the FTS5 trigram table below on SQLite. A text shorter than a trigram
+# cannot use either; it is a LIKE, bounded by the caller's order and LIMIT (see the migration).
+
+NAME_FTS = "customers_customer_name_fts"
+TRIGRAM = 3
+PHONE_LIKE = re.compile(r"\+?[\d][\d\s-]*")
+
+
+def fts_phrase(text: str) -> str:
+    """`text` as one FTS5 phrase: with the trigram tokenizer, a case-insensitive substring match."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def customer_name_search(qs: QuerySet[Customer], text: str, *, phone: bool = True) -> QuerySet[Customer]:
+    """The customers of `qs` whose name or short name contains `text` (ignoring case), or, when `text`
+    looks like a phone number and `phone`, whose phone starts with it. The one search of the customer
+    list (web and API), the map, the pools and the masked existence check."""
+    text = text.strip()
+    if not text:
+        return qs
+    condition = customer_name_condition(text, using=qs.db)
+    if phone and PHONE_LIKE.fullmatch(text):
+        condition |= Q(phone__startswith=text)
+    return qs.filter(condition)
+
+
+def customer_name_condition(text: str, *, using: str = DEFAULT_DB_ALIAS) -> Q:
+    """Name or short name contains `text`, ignoring case: customer_name_search's condition, to combine."""
+    if connections[using].vendor == "sqlite" and len(text) >= TRIGRAM:
+        # Identifiers are constants, the text a parameter (also below).
+        match = RawSQL(f"SELECT rowid FROM {NAME_FTS} WHERE {NAME_FTS} MATCH %s", (fts_phrase(text),))  # noqa: S608, S611
+        return Q(pk__in=match)
+    # PostgreSQL: UPPER(name) LIKE UPPER('%text%'), which the trigram indexes serve from three characters on.
+    return Q(name__icontains=text) | Q(short_name__icontains=text)
+
+
+def customer_name_candidates(
+    *,
+    org_id: int,
+    grams: list[str],
+    like: str,
+    limit: int,
+    include_archived: bool = False,
+    exclude_id: int | None = None,
+) -> QuerySet[Customer]:
+    """Up to `limit` customers of the organization (visible or not: callers show no details) whose name
+    shares one of the trigrams `grams`, best first (SQLite: FTS5's bm25 rank; PostgreSQL: pg_trgm's
+    similarity to `like`), for the caller's finer comparison. Without trigrams (one or two characters),
+    the names containing `like`, bounded by `limit`."""
+    qs = Customer.objects.filter(org_id=org_id)
+    extra, params = ("" if include_archived else " AND c.archived_at IS NULL"), [org_id]
+    if not include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+        extra += " AND c.id <> %s"
+        params.append(exclude_id)
+    if not grams:
+        return qs.filter(name__icontains=like).order_by("name", "id")[:limit]
+    if connections[qs.db].vendor == "sqlite":  # the subquery has every condition: the outer reads by rowid
+        query = "name : (" + " OR ".join(fts_phrase(g) for g in grams) + ")"
+        ranked = RawSQL(  # noqa: S611
+            f"SELECT {NAME_FTS}.rowid FROM {NAME_FTS} JOIN {Customer._meta.db_table} c ON c.id = {NAME_FTS}.rowid"  # noqa: S608
+            f" WHERE {NAME_FTS} MATCH %s AND c.org_id = %s{extra} ORDER BY {NAME_FTS}.rank LIMIT %s",
+            (query, *params, limit),
+        )
+        return Customer.objects.filter(pk__in=ranked)
+    condition = Q()
+    for gram in grams:
+        condition |= Q(name__icontains=gram)
+    score = Func(Upper("name"), Value(like.upper()), function="similarity", output_field=FloatField())
+    return qs.filter(condition).annotate(name_score=score).order_by("-name_score", "id")[:limit]
 
 
 def customer_get(*, actor: Employee, customer_id: int, for_update: bool = False) -> Customer:
@@ -95,7 +175,7 @@ def pool_customer_list(*, actor: Employee, pool_id: int, search: str = "") -> Qu
         raise not_found()
     qs = Customer.objects.filter(org_id=actor.org_id, pool=pool, owner__isnull=True, archived_at__isnull=True)
     if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(short_name__icontains=search))
+        qs = customer_name_search(qs, search, phone=False)
     return qs.select_related("owner", "stage")
 
 

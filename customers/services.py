@@ -291,9 +291,15 @@ def contact_added_event(*, actor: Employee, customer: Customer, contact: Contact
 
 @transaction.atomic
 def customer_update(
-    *, actor: Employee, customer_id: int, custom_values: dict[str, Any] | None = None, **fields: Any
+    *,
+    actor: Employee,
+    customer_id: int,
+    custom_values: dict[str, Any] | None = None,
+    allow_duplicates: bool = False,
+    **fields: Any,
 ) -> Customer:
-    """Change fixed fields and custom fields; each change goes to the timeline as old -> new."""
+    """Change fixed fields and custom fields; each change goes to the timeline as old -> new. A new name or
+    phone goes through the organization's duplicate rules, as on create."""
     customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
     if customer.owner is not None and not can_change_owned_by(actor=actor, owner=customer.owner):
         raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
@@ -301,6 +307,13 @@ def customer_update(
         raise invalid("owner_id", _("A customer always has an owner."))
     clean, custom, version = _clean_with_custom(actor, fields, custom_values, customer=customer)
     _check_duplicate_credit_code(actor, clean.get("credit_code", ""), exclude_id=customer.pk)
+    new_name = clean["name"] if clean.get("name", customer.name) != customer.name else ""
+    new_phone = clean["phone"] if clean.get("phone", customer.phone) != customer.phone else ""
+    if new_name or new_phone:
+        check_duplicates(
+            org_id=actor.org_id, name=new_name, phone=new_phone, allow_duplicates=allow_duplicates,
+            exclude_id=customer.pk,
+        )  # fmt: skip
     collaborator_ids = clean.pop("collaborator_ids", None)
     changes: dict[str, list[Any]] = {}
     for field, new in clean.items():

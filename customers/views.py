@@ -114,7 +114,11 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     if request.method == "POST" and all([form.is_valid(), custom.is_valid()]):
         try:
             services.customer_update(
-                actor=actor, customer_id=customer.pk, custom_values=custom.values, **_customer_form_values(form)
+                actor=actor,
+                customer_id=customer.pk,
+                custom_values=custom.values,
+                allow_duplicates=form.cleaned_data["allow_duplicates"],
+                **_customer_form_values(form),
             )
         except ServiceError as e:
             add_service_error(form, e)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "org",
     "formtemplates",
     "customers",
+    "notifications",
     "activities",
 ]
 

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("org.urls")),
     path("", include("customers.urls")),
     path("", include("formtemplates.urls")),
+    path("", include("notifications.urls")),
     path("", include("activities.urls")),
 ]

@@ -21,6 +21,8 @@ from customers import services as customer_services
 from customers.models import Contact, Customer
 from formtemplates import services as formtemplate_services
 from formtemplates.models import FormTemplate, FormTemplateVersion
+from notifications import services as notification_services
+from notifications.models import Notification
 from org import services
 from org.models import ApiToken, Department, Employee
 
@@ -87,6 +89,18 @@ def _foreign_records(cast: Cast) -> Targets:
     return Targets([file_daily(cast.outsider).pk], [file_daily(cast.other_branch_rep).pk])
 
 
+def _foreign_notifications(cast: Cast) -> Targets:
+    """A notification is its recipient's alone: not even an admin of the same organization opens Ben's."""
+
+    def notification(recipient: Employee) -> int:
+        notification_services.notify(
+            recipient=recipient, kind="customers.assigned", params={"actor": recipient.name, "customer": "对手公司"}
+        )
+        return Notification.objects.filter(recipient=recipient).latest("id").pk
+
+    return Targets([notification(cast.outsider)], [notification(cast.other_branch_rep)])
+
+
 # parameter name -> the rows to try (a plain list means: rows of the other organization)
 PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "employee_id": lambda cast: Targets([cast.outsider.pk], [cast.other_branch_rep.pk]),
@@ -96,6 +110,7 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "contact_id": _foreign_contacts,
     "pool_id": _foreign_pools,
     "template_id": _foreign_templates,
+    "notification_id": _foreign_notifications,
     "record_id": _foreign_records,
     "number": lambda cast: Targets([1]),  # a template's version number: always after template_id
 }
@@ -147,6 +162,7 @@ def snapshot(cast: Cast) -> dict[str, Any]:
         "tokens": list(ApiToken.objects.values()),
         "customers": list(Customer.objects.values()),
         "contacts": list(Contact.objects.values()),
+        "notifications": list(Notification.objects.values()),
         "form_templates": list(FormTemplate.objects.exclude(org=cast.org).values()),
         "form_template_versions": list(FormTemplateVersion.objects.exclude(org=cast.org).values()),
     }

@@ -47,3 +47,27 @@ def file_daily(author: Employee, **extra: Any) -> WorkRecord:
         **extra,
     )
     return record
+
+
+def many_records(author: Employee, on: Customer, n: int) -> None:
+    """n records by `author` about `on` (calls and visits alternating), written in bulk."""
+    from django.utils import timezone
+
+    from formtemplates.models import Purpose
+
+    call, visit = template(author, Purpose.CALL), template(author, Purpose.VISIT)
+    now = timezone.now()
+    WorkRecord.objects.bulk_create(
+        WorkRecord(
+            org_id=author.org_id,
+            client_id=uuid.uuid4(),
+            template=t,
+            template_version=t.current_version,
+            author=author,
+            customer=on,
+            values=CALL_VALUES if t == call else {**VISIT_VALUES, "competitor_price": "12.50"},
+            captured_at=now,
+            received_at=now,
+        )
+        for t in (call if i % 2 else visit for i in range(n))
+    )

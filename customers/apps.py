@@ -10,8 +10,10 @@ class CustomersConfig(AppConfig):
         from formtemplates import references
 
         from .handover import register as register_handover
+        from .notices import register as register_notices
         from .references import contact_labels, contact_visible, customer_labels, customer_visible
 
         register_handover()
+        register_notices()
         references.register("customer", customer_visible, customer_labels)
         references.register("contact", contact_visible, contact_labels)

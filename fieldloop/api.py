@@ -127,12 +127,14 @@ def register_routers() -> None:
     from activities.api import router as activities_router
     from customers.api import router as customers_router
     from formtemplates.api import router as formtemplates_router
+    from notifications.api import router as notifications_router
     from org.api import router as org_router
 
     api.add_router("/", org_router)
     api.add_router("/", customers_router)
     api.add_router("/", formtemplates_router)
     api.add_router("/", activities_router)
+    api.add_router("/", notifications_router)
 
 
 register_routers()

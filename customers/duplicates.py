@@ -6,6 +6,7 @@ is taken before calling it, without showing details the rep may not see.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,19 +22,142 @@ from org.services import audit
 
 from . import credit_code
 from .models import Contact, Customer, CustomerEvent, CustomerEventKind, CustomerSettings, DuplicateAction
-from .selectors import customer_get
+from .selectors import customer_get, customer_name_candidates, customer_name_condition
 
-COMPANY_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "co.,ltd.", "co.,ltd", "ltd.", "ltd")
 MASKED_RESULTS = 10
+NAME_SIMILARITY = 0.7  # bigram Dice of two names' cores from which they count as the same company
+NAME_CANDIDATES = 100  # names read from the index per check, best first
+
+# Legal forms, removed from the end (repeatedly: "集团股份有限公司"); after NFKC and case folding.
+LEGAL_FORMS = re.compile(
+    r"(?:股份有限公司|有限责任公司|有限公司|股份公司|集团公司|总公司|公司|集团|控股"
+    r"|co\.?\s*,?\s*ltd\.?|company\s+limited|limited|ltd\.?|inc\.?|incorporated|corp\.?|corporation"
+    r"|company|co\.?|llc|plc|gmbh|group|holdings?)$"
+)
+# A branch (分公司, 办事处, ...) is a customer of its own: names match only with the same branch.
+BRANCH = re.compile(r"(?:分公司|分厂|分店|分行|支行|办事处|营业部|分部|分中心|branch(?:office)?)$")
+PROVINCES = (
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 "
+    "云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门"
+)
+CITIES = (
+    "广州 深圳 珠海 佛山 东莞 中山 惠州 杭州 宁波 温州 嘉兴 绍兴 金华 台州 湖州 南京 苏州 无锡 常州 南通 扬州 徐州 "
+    "镇江 昆山 合肥 芜湖 福州 厦门 泉州 南昌 济南 青岛 烟台 潍坊 淄博 威海 郑州 洛阳 武汉 宜昌 襄阳 长沙 株洲 "
+    "成都 绵阳 贵阳 昆明 西安 兰州 西宁 银川 乌鲁木齐 拉萨 南宁 柳州 桂林 海口 三亚 石家庄 唐山 保定 廊坊 太原 "
+    "大同 沈阳 大连 长春 吉林 哈尔滨 大庆 呼和浩特 包头"
+)
+REGION = "|".join(sorted(set((PROVINCES + " " + CITIES).split()), key=len, reverse=True))
+REGION_SUFFIX = r"(?:省|市|自治区|特别行政区|壮族自治区|回族自治区|维吾尔自治区)?"
+LEADING_REGION = re.compile(rf"^({REGION}){REGION_SUFFIX}")
+TRAILING_REGION = re.compile(rf"({REGION}){REGION_SUFFIX}$")
+BRACKETED = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
+
+
+@dataclass(frozen=True)
+class NameKey:
+    """A company name taken apart for matching: where it says it is, its trade name and business (the
+    core), and the branch it names, each without spaces, punctuation, case or width."""
+
+    regions: tuple[str, ...]  # 江苏省苏州市… gives (江苏, 苏州)
+    core: str
+    branch: str
+
+
+def _bare(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _strip_legal_forms(text: str) -> str:
+    while True:
+        text = re.sub(r"[\s,.·&-]+$", "", text)
+        stripped = LEGAL_FORMS.sub("", text)
+        if stripped == text or not _bare(stripped):
+            return text
+        text = stripped
+
+
+def name_key(name: str) -> NameKey:
+    """上海华东机械有限公司, 华东机械(上海)有限公司 (full-width brackets too) and 上海市华东机械 all give
+    ((上海,), 华东机械, ""); 上海华东机械有限公司北京分公司 gives ((上海,), 华东机械, 北京分公司)."""
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", name).casefold()).strip()
+    text = text.replace("【", "[").replace("】", "]")
+    branch = ""
+    marker = BRANCH.search(text.replace(" ", ""))
+    if marker is not None:
+        head = text.replace(" ", "")[: marker.start()]
+        parts = re.split(r"(?:股份有限公司|有限责任公司|有限公司)", head)
+        place = ""
+        if len(parts) > 1 and _bare(parts[-1]):  # 华东机械有限公司北京分公司
+            place, head = parts[-1], head[: -len(parts[-1])]
+        elif (found := TRAILING_REGION.search(head)) and len(_bare(head[: found.start()])) >= 2:  # 华东机械北京分公司
+            place, head = found.group(0), head[: found.start()]
+        place = _bare(place)
+        region_only = LEADING_REGION.fullmatch(place)
+        branch = (region_only.group(1) if region_only else place) + marker.group()
+        text = head
+    regions: list[str] = []
+    for bracket in BRACKETED.finditer(text):
+        inner = _bare(bracket.group(1))
+        place_match = LEADING_REGION.fullmatch(inner) if inner else None
+        if place_match or (inner and LEGAL_FORMS.fullmatch(inner)):  # (上海), (集团)
+            regions += [place_match.group(1)] if place_match else []
+            text = text.replace(bracket.group(0), " ")
+    text = _strip_legal_forms(text.strip())
+    for _round in range(2):  # 江苏省苏州市…
+        place_match = LEADING_REGION.match(text)
+        if place_match is None or len(_bare(text[place_match.end() :])) < 2:
+            break
+        regions.append(place_match.group(1))
+        text = text[place_match.end() :]
+    return NameKey(regions=tuple(dict.fromkeys(regions)), core=_bare(_strip_legal_forms(text)), branch=branch)
 
 
 def normalise_name(name: str) -> str:
-    """A company name for duplicate matching: no spaces, half-width brackets, lower-case, no legal suffix."""
-    text = re.sub(r"\s+", "", name).replace("（", "(").replace("）", ")").lower()
-    for suffix in COMPANY_SUFFIXES:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            return text[: -len(suffix)]
-    return text
+    """A company name for exact duplicate matching (the import's): region, core and branch in a fixed
+    order, so 上海华东机械有限公司 and 华东机械(上海)有限公司 are the same; full-width, case, spaces,
+    punctuation and the legal form do not count."""
+    key = name_key(name)
+    return "".join(key.regions) + key.core + key.branch
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} if len(text) > 1 else {text}
+
+
+def name_similarity(a: NameKey, b: NameKey) -> float:
+    """0..1: the bigram Dice coefficient of the cores; 0 for different branches, different numbers, or
+    names that both state regions and no common one (北京华东机械 is not 上海华东机械)."""
+    if a.branch != b.branch or not a.core or not b.core:
+        return 0.0
+    if a.regions and b.regions and not set(a.regions) & set(b.regions):
+        return 0.0
+    if re.findall(r"\d+", a.core) != re.findall(r"\d+", b.core):  # 客户1 and 客户10, 第3分厂 and 第4分厂
+        return 0.0
+    if a.core == b.core:
+        return 1.0
+    x, y = _bigrams(a.core), _bigrams(b.core)
+    return 2 * len(x & y) / (len(x) + len(y))
+
+
+def trigrams(text: str) -> list[str]:
+    grams = dict.fromkeys(text[i : i + 3] for i in range(len(text) - 2))
+    return list(grams)[:24]
+
+
+def similar_names(
+    *, org_id: int, name: str, exclude_id: int | None = None, include_archived: bool = False
+) -> list[Customer]:
+    """The organization's customers whose names look like `name`, most alike first. Candidates come
+    from the name index (customers.selectors.customer_name_candidates), then are scored here."""
+    key = name_key(name)
+    if not key.core:
+        return []
+    candidates = customer_name_candidates(
+        org_id=org_id, grams=trigrams(key.core), like=key.core, limit=NAME_CANDIDATES,
+        include_archived=include_archived, exclude_id=exclude_id,
+    )  # fmt: skip
+    scored = [(name_similarity(key, name_key(c.name)), c) for c in candidates.select_related("owner__department")]
+    return [c for score, c in sorted(scored, key=lambda sc: (-sc[0], sc[1].name)) if score >= NAME_SIMILARITY]
 
 
 def normalise_phone(phone: str) -> str:
@@ -51,25 +175,26 @@ class MaskedMatch:
 
 
 def all_orgs_masked_existence_check(*, actor: Employee, query: str) -> list[MaskedMatch]:
-    """Customers of the actor's organization matching a name, credit code or phone, masked.
+    """Customers of the actor's organization whose name contains the text, with the same credit code or
+    phone, then those with a similar name (华东机械(上海) finds 上海华东机械有限公司), masked.
 
     Deliberately not scoped by visibility (hence the loud name): it shows no more than the MaskedMatch."""
     text = query.strip()
     if len(text) < 2:
         raise invalid("q", _("Type at least two characters."))
-    condition = Q(name__icontains=normalise_name(text) or text)
+    base = Customer.objects.filter(org_id=actor.org_id)
+    condition = customer_name_condition(text)
     code = credit_code.normalise(text)
     if len(code) == 18:
         condition |= Q(credit_code=code)
     phone = normalise_phone(text)
     if len(phone) >= 7:
         condition |= Q(phone__contains=phone[-8:])
-    rows = (
-        Customer.objects.filter(org_id=actor.org_id)
-        .filter(condition)
-        .select_related("owner__department")
-        .order_by("name", "id")[:MASKED_RESULTS]
-    )
+    rows = list(base.filter(condition).select_related("owner__department").order_by("name", "id")[:MASKED_RESULTS])
+    if len(rows) < MASKED_RESULTS:
+        found = {c.pk for c in rows}
+        similar = similar_names(org_id=actor.org_id, name=text, include_archived=True)
+        rows += [c for c in similar if c.pk not in found][: MASKED_RESULTS - len(rows)]
     return [
         MaskedMatch(
             name=c.name,
@@ -90,17 +215,17 @@ def duplicate_settings(*, org_id: int) -> CustomerSettings:
 def possible_duplicates(
     *, org_id: int, name: str = "", phone: str = "", exclude_id: int | None = None
 ) -> tuple[list[Customer], list[Customer]]:
-    """Customers of the organization with the same normalised name, and with the same phone."""
+    """Customers of the organization with a similar name (name_similarity, from the name index), and with
+    the same phone."""
     same_name: list[Customer] = []
     same_phone: list[Customer] = []
-    base = Customer.objects.filter(org_id=org_id, archived_at__isnull=True).select_related("owner__department")
-    if exclude_id is not None:
-        base = base.exclude(pk=exclude_id)
-    key = normalise_name(name) if name else ""
-    if key:
-        same_name = [c for c in base.filter(name__icontains=key)[:50] if normalise_name(c.name) == key]
+    if name:
+        same_name = similar_names(org_id=org_id, name=name, exclude_id=exclude_id)
     digits = normalise_phone(phone) if phone else ""
     if len(digits) >= 7:
+        base = Customer.objects.filter(org_id=org_id, archived_at__isnull=True).select_related("owner__department")
+        if exclude_id is not None:
+            base = base.exclude(pk=exclude_id)
         same_phone = [c for c in base.filter(phone__contains=digits[-7:])[:50] if normalise_phone(c.phone) == digits]
     return same_name, same_phone
 

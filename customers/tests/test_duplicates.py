@@ -118,3 +118,133 @@ def test_an_admin_sets_the_duplicate_rules_and_others_may_not(cast):
     button = 'data-testid="duplicate-rules"'
     assert button not in cast.client_for(cast.manager).get("/customers/check/").content.decode()
     assert button in cast.client_for(cast.admin).get("/customers/check/").content.decode()
+
+
+# --- Name similarity --------------------------------------------------------------------------------
+
+
+def test_names_are_taken_apart_into_region_core_and_branch():
+    from customers.duplicates import NameKey, name_key
+
+    same = NameKey(regions=("上海",), core="华东机械", branch="")
+    for name in (
+        "上海华东机械有限公司",
+        "华东机械（上海）有限公司",
+        "上海市华东机械股份有限公司",
+        " 上海 华东机械 (集团) ",
+    ):
+        assert name_key(name) == same, name
+    assert name_key("ＡＣＭＥ Co., Ltd.") == name_key("Acme Inc.") == NameKey(regions=(), core="acme", branch="")
+    assert name_key("江苏省苏州市精工机械有限公司").regions == ("江苏", "苏州")
+    assert name_key("上海华东机械有限公司北京分公司").branch == "北京分公司"
+    assert name_key("华东机械北京市分公司") == NameKey(regions=(), core="华东机械", branch="北京分公司")
+    assert name_key("上海市").core == "上海市"  # a region alone stays the name
+
+
+def test_similar_names_match_and_different_companies_do_not():
+    from customers.duplicates import NAME_SIMILARITY, name_key, name_similarity
+
+    def alike(a: str, b: str) -> bool:
+        return name_similarity(name_key(a), name_key(b)) >= NAME_SIMILARITY
+
+    assert alike("上海华东机械有限公司", "华东机械（上海）有限公司")
+    assert alike("上海华东机械有限公司", "华东机械有限公司")  # one states no region
+    assert alike("华东机械有限公司", "华东机械制造有限公司")
+    assert alike("苏州精工机械", "江苏省苏州市精工机械有限公司")
+    assert alike("ACME Trading Co., Ltd.", "Acme Trading Inc.")
+    assert not alike("上海华东机械有限公司", "北京华东机械有限公司")  # two places, two companies
+    assert not alike("上海华东机械有限公司", "上海华东机械有限公司北京分公司")  # a branch is a customer of its own
+    assert not alike("华东机械北京分公司", "华东机械天津分公司")
+    assert not alike("华东机械有限公司", "华南机械有限公司")
+    assert not alike("精工机械", "精工电子")
+    assert not alike("宏达有限公司", "宏达科技有限公司")
+    assert not alike("客户1", "客户10") and not alike("华东机械3厂", "华东机械4厂")
+
+
+def test_a_similar_name_is_caught_on_create_and_a_different_company_is_not(cast):
+    import pytest
+
+    from core.errors import ServiceError
+
+    services.customer_create(actor=cast.other_branch_rep, client_id=uuid.uuid4(), name="上海华东机械有限公司")
+    for similar in ("华东机械（上海）有限公司", "华东机械制造有限公司", "上海市华东机械"):
+        with pytest.raises(ServiceError) as e:
+            services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name=similar)
+        assert e.value.code == "duplicate" and "上海华东机械有限公司" in str(e.value.fields["name"][0]), similar
+        assert "北京分公司" in str(e.value.fields["name"][0])  # the owner's department, no details
+    for different in (
+        "北京华东机械有限公司",
+        "上海华东机械有限公司北京分公司",
+        "华南机械有限公司",
+        "上海精工电子有限公司",
+    ):
+        services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name=different)
+
+
+def test_renaming_or_a_new_phone_goes_through_the_rules_like_a_create(cast):
+    import pytest
+
+    from core.errors import ServiceError
+    from customers.duplicates import duplicate_settings
+
+    services.customer_create(actor=cast.rep2, client_id=uuid.uuid4(), name="上海华东机械有限公司", phone="13900001111")
+    mine, _ = services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="甲公司", phone="021-66660001")
+    with pytest.raises(ServiceError) as e:
+        services.customer_update(actor=cast.rep, customer_id=mine.pk, name="华东机械（上海）有限公司")
+    assert e.value.code == "duplicate" and list(e.value.fields) == ["name"]
+    with pytest.raises(ServiceError) as e:
+        services.customer_update(actor=cast.rep, customer_id=mine.pk, phone="+86 139 0000 1111")
+    assert list(e.value.fields) == ["phone"]
+    mine.refresh_from_db()
+    assert (mine.name, mine.phone) == ("甲公司", "021-66660001")  # nothing written
+    services.customer_update(
+        actor=cast.rep, customer_id=mine.pk, name="华东机械（上海）有限公司", allow_duplicates=True
+    )
+    services.customer_update(actor=cast.rep, customer_id=mine.pk, level="A")  # the name did not change: no check
+    rules = duplicate_settings(org_id=cast.org.pk)
+    rules.duplicate_phone = "block"
+    rules.save()
+    with pytest.raises(ServiceError):
+        services.customer_update(actor=cast.rep, customer_id=mine.pk, phone="13900001111", allow_duplicates=True)
+    rules.duplicate_phone = "off"
+    rules.save()
+    services.customer_update(actor=cast.rep, customer_id=mine.pk, phone="13900001111")
+
+
+def test_the_edit_form_and_the_api_offer_saving_anyway(cast):
+    from customers.models import Customer
+
+    services.customer_create(actor=cast.rep2, client_id=uuid.uuid4(), name="上海华东机械有限公司")
+    mine, _ = services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="甲公司")
+    data = {"name": "华东机械（上海）有限公司", "level": "C", "stage_id": mine.stage_id, "source": "other",
+            "owner_id": cast.rep.pk}  # fmt: skip
+    client = cast.client_for(cast.rep)
+    page = client.post(f"/customers/{mine.pk}/edit/", data).content.decode()
+    assert 'data-testid="allow-duplicates"' in page and 'data-testid="error-name"' in page
+    assert client.post(f"/customers/{mine.pk}/edit/", data | {"allow_duplicates": "on"}).status_code == 302
+    assert Customer.objects.get(pk=mine.pk).name == "华东机械（上海）有限公司"
+    api = Client()
+    api.defaults["HTTP_AUTHORIZATION"] = "Bearer " + org_services.api_token_create(actor=cast.rep, name="t").secret
+    url = f"/api/v1/customers/{mine.pk}"
+    refused = api.patch(url, {"name": "上海市华东机械"}, content_type="application/json")
+    assert refused.status_code == 409 and "name" in refused.json()["fields"]
+    saved = api.patch(url, {"name": "上海市华东机械", "allow_duplicates": True}, content_type="application/json")
+    assert saved.status_code == 200 and saved.json()["name"] == "上海市华东机械"
+
+
+def test_the_masked_search_finds_similar_names_and_still_shows_only_the_masked_details(cast):
+    services.customer_create(
+        actor=cast.other_branch_rep, client_id=uuid.uuid4(), name="上海华东机械有限公司", phone="13912345678",
+        credit_code="91350100M000100Y43",
+    )  # fmt: skip
+    services.customer_create(actor=cast.other_branch_rep, client_id=uuid.uuid4(), name="北京华东机械有限公司")
+    [match] = all_orgs_masked_existence_check(actor=cast.rep, query="华东机械（上海）")
+    assert (match.name, match.owner_department, match.in_pool, match.mine) == (
+        "上海华东机械有限公司", "北京分公司", False, False
+    )  # fmt: skip
+    assert {m.name for m in all_orgs_masked_existence_check(actor=cast.rep, query="华东机械")} == {
+        "上海华东机械有限公司", "北京华东机械有限公司"
+    }  # fmt: skip
+    page = cast.client_for(cast.rep).get("/customers/check/?q=华东机械（上海）").content.decode()
+    results = page.split('data-testid="existence-results"')[1]
+    assert "上海华东机械有限公司" in results and "13912345678" not in page and "91350100M000100Y43" not in page

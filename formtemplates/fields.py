@@ -432,6 +432,11 @@ def _parse_subtable(raw: dict[str, Any], where: str, errors: _Errors) -> dict[st
     return options
 
 
+def column_types_available() -> list[FieldType]:
+    """The column types a designer offers now (a product column only once products are installed)."""
+    return [t for t in SUBTABLE_COLUMN_TYPES if t != FieldType.PRODUCT_REF or _products_available()]
+
+
 def _products_available() -> bool:
     from . import references
 

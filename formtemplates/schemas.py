@@ -16,7 +16,17 @@ class FieldDefinitionIn(Schema):
     `fields.<position>.<attribute>`). Options by type: text/textarea max_length; integer/decimal/money
     min, max; decimal unit, decimals; single_choice/multi_choice choices [{value, label, label_en}];
     location nearby_metres; photo max_count, camera_only, max_size_mb; file max_count, max_size_mb;
-    employee_ref scope (subtree | org)."""
+    employee_ref scope (subtree | org); subtable columns (a list of column definitions: key, type, label,
+    label_en, required, retired, options; column types text, integer, decimal, money, date, single_choice,
+    yes_no, and product_ref once products are installed; no nested sub-tables), min_rows, max_rows (1-200,
+    default 50). Column errors are keyed `fields.<position>.options.columns.<column position>.<attribute>`.
+
+    A sub-table's value is a list of row objects keyed by column key, e.g. `[{"sku": "A", "quantity": 3}]`;
+    each cell is checked like a field of its column's type; rows whose cells are all empty are dropped.
+    Its errors are keyed `<field key>.<row>.<column key>` (rows counted from 0 as sent, e.g.
+    `stock.2.quantity`), `<field key>.<row>` for a row that is not an object, and `<field key>` for the row
+    count; messages name the row from 1, e.g. "Row 3, Quantity: Enter a whole number."
+    """
 
     key: str = Field(max_length=50)
     type: str = Field(max_length=20)

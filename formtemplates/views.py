@@ -16,7 +16,14 @@ from org.models import Employee
 
 from . import selectors, services
 from .designer import apply_action, choices_to_text, row_errors, rows_from_post
-from .fields import FIELD_TYPE_LABELS, OPTION_DEFAULTS, EmployeeScope, FieldType, parse_definitions
+from .fields import (
+    FIELD_TYPE_LABELS,
+    OPTION_DEFAULTS,
+    EmployeeScope,
+    FieldType,
+    column_types_available,
+    parse_definitions,
+)
 from .forms import TemplateCreateForm, TemplateValuesForm
 from .models import FormTemplate
 from .services import MANAGE_TEMPLATES
@@ -83,7 +90,9 @@ def template_designer(request: HttpRequest, template_id: int) -> HttpResponse:
 
 
 def _designer_context(template: FormTemplate, rows: list[dict[str, Any]], errors: dict[str, Any]) -> dict[str, Any]:
-    published = {d.key for d in template.current_version.definitions} if template.current_version else set()
+    definitions = template.current_version.definitions if template.current_version else []
+    published = {d.key for d in definitions}
+    published_columns = {d.key: {c.key for c in d.columns} for d in definitions if d.type == FieldType.SUBTABLE}
     per_row, general = row_errors(errors, len(rows))
     editor_rows = []
     for i, row in enumerate(rows):
@@ -103,6 +112,7 @@ def _designer_context(template: FormTemplate, rows: list[dict[str, Any]], errors
                 "errors": per_row[i],
                 "first": i == 0,
                 "last": i == len(rows) - 1,
+                "columns": _column_editors(options.get("columns"), published_columns.get(row.get("key"), set())),
             }
         )
     return {
@@ -111,9 +121,35 @@ def _designer_context(template: FormTemplate, rows: list[dict[str, Any]], errors
         "row_count": len(rows),
         "general_errors": general,
         "field_types": [(t.value, FIELD_TYPE_LABELS[t]) for t in FieldType],
+        "column_types": [(t.value, FIELD_TYPE_LABELS[t]) for t in column_types_available()],
         "scopes": [s.value for s in EmployeeScope],
         "versions": template.versions.select_related("created_by").order_by("-number"),
     }
+
+
+def _column_editors(columns: Any, published: set[str]) -> list[dict[str, Any]]:
+    """The editing state of a sub-table's columns, as `_designer_context` gives the fields'."""
+    columns = columns if isinstance(columns, list) else []
+    editors = []
+    for j, column in enumerate(columns):
+        options = column.get("options") or {}
+        try:
+            known = set(OPTION_DEFAULTS.get(FieldType(str(column.get("type"))), {}))
+        except ValueError:
+            known = set()
+        editors.append(
+            {
+                "index": j,
+                "column": column,
+                "opts": {k: v for k, v in options.items() if k != "choices"},
+                "choices_text": choices_to_text(options.get("choices") or []),
+                "known": known,
+                "published": column.get("key") in published,
+                "first": j == 0,
+                "last": j == len(columns) - 1,
+            }
+        )
+    return editors
 
 
 @require_POST

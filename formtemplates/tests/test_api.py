@@ -119,3 +119,46 @@ def test_an_upload_that_is_not_a_photo_is_refused_in_the_error_format(cast):
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert "not a photo" in response.json()["fields"]["file"][0]
+
+
+STOCK = {
+    "key": "stock",
+    "type": "subtable",
+    "label": "库存",
+    "label_en": "Stock",
+    "options": {
+        "max_rows": 10,
+        "columns": [
+            {"key": "sku", "type": "text", "label": "品名", "label_en": "Item", "required": True},
+            {"key": "quantity", "type": "integer", "label": "数量", "label_en": "Quantity", "options": {"min": 0}},
+        ],
+    },
+}
+
+
+def test_a_subtable_is_published_read_back_and_its_bad_cells_answered_with_placeable_keys(cast):
+    from formtemplates.selectors import customer_template
+
+    template = customer_template(org=cast.org)
+    admin = api(cast.admin)
+    response = post(admin, f"/api/v1/form-templates/{template.pk}/versions", {"fields": [STOCK]})
+    assert response.status_code == 201, response.json()
+    [field] = admin.get(f"/api/v1/form-templates/{template.pk}").json()["current_version"]["fields"]
+    assert field["type"] == "subtable"
+    assert [c["key"] for c in field["options"]["columns"]] == ["sku", "quantity"]
+    nested = {**STOCK, "options": {"columns": [{"key": "inner", "type": "subtable", "label": "嵌套"}]}}
+    refused = post(admin, f"/api/v1/form-templates/{template.pk}/versions", {"fields": [nested]})
+    assert refused.status_code == 400
+    assert "fields.0.options.columns.0.type" in refused.json()["fields"]
+
+    rep = api(cast.rep, language="en")
+    rows = [{"sku": "矿泉水", "quantity": 12}, {"sku": "可乐", "quantity": "2.5"}]
+    bad = post(rep, "/api/v1/customers", {"name": "甲公司", "custom_values": {"stock": rows}})
+    assert bad.status_code == 400
+    assert bad.json()["fields"] == {"custom_values.stock.1.quantity": ["Row 2, Quantity: Enter a whole number."]}
+    rows[1]["quantity"] = "3"
+    good = post(rep, "/api/v1/customers", {"name": "甲公司", "custom_values": {"stock": rows}})
+    assert good.status_code == 201, good.json()
+    assert good.json()["custom_values"] == {
+        "stock": [{"sku": "矿泉水", "quantity": 12}, {"sku": "可乐", "quantity": 3}]
+    }

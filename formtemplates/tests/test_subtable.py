@@ -357,3 +357,78 @@ def test_an_edit_form_shows_stored_rows_and_carries_a_retired_columns_values_alo
     form = TemplateValuesForm(posted, version=v2, actor=cast.rep, previous=old)
     assert form.is_valid(), form.errors
     assert form.values == {"stock": [{"sku": "矿泉水", "promo": True}, {"sku": "雪碧"}]}
+
+
+# --- The designer ---------------------------------------------------------------------------------------
+
+
+def designer_post(fields: list[dict[str, Any]], **extra: str) -> dict[str, str]:
+    """The designer's inputs for fields whose columns are given as a list under "columns"."""
+    data = {"rows": str(len(fields)), **extra}
+    for i, field in enumerate(fields):
+        for attr, value in field.items():
+            if attr != "columns":
+                data[f"f-{i}-{attr}"] = value
+        columns = field.get("columns", [])
+        data[f"f-{i}-cols"] = str(len(columns))
+        for j, column in enumerate(columns):
+            for attr, value in column.items():
+                data[f"f-{i}-c-{j}-{attr}"] = value
+    return data
+
+
+DESIGNED = {
+    "key": "stock",
+    "type": "subtable",
+    "label": "库存",
+    "opt-max_rows": "20",
+    "columns": [
+        {"key": "sku", "type": "text", "label": "品名", "label_en": "Item", "required": "on"},
+        {"key": "quantity", "type": "integer", "label": "数量", "label_en": "Quantity", "opt-min": "0"},
+        {"key": "grade", "type": "single_choice", "label": "等级", "opt-choices": "a|甲级|Grade A"},
+    ],
+}
+
+
+def test_the_designer_adds_moves_and_removes_columns(cast):
+    template = make_template(cast, [])
+    client = cast.client_for(cast.admin)
+    url = f"/form-templates/{template.pk}/"
+    body = client.post(url, designer_post([], action="add", new_type="subtable"), HTTP_HX_REQUEST="true")
+    assert body.content.decode().count('data-testid="designer-column"') == 1
+    body = client.post(url, designer_post([DESIGNED], action="coladd-0"), HTTP_HX_REQUEST="true").content.decode()
+    assert body.count('data-testid="designer-column"') == 4
+    assert 'value="col_4"' in body
+    body = client.post(url, designer_post([DESIGNED], action="colup-0-2"), HTTP_HX_REQUEST="true").content.decode()
+    assert body.index('value="grade"') < body.index('value="quantity"')
+    body = client.post(url, designer_post([DESIGNED], action="colremove-0-0"), HTTP_HX_REQUEST="true").content.decode()
+    assert 'value="sku"' not in body and body.count('data-testid="designer-column"') == 2
+
+
+def test_the_designer_publishes_a_subtable_and_previews_it_as_a_table(cast):
+    template = make_template(cast, [])
+    client = cast.client_for(cast.admin)
+    preview = client.post(f"/form-templates/{template.pk}/preview/", designer_post([DESIGNED])).content.decode()
+    assert 'data-testid="subtable-stock"' in preview
+    assert 'name="preview-stock-0-quantity"' in preview and 'min="0"' in preview
+    response = client.post(f"/form-templates/{template.pk}/", designer_post([DESIGNED], action="publish"))
+    assert response.status_code == 302
+    [field] = version_of(template).definitions
+    assert field.option("max_rows") == 20
+    assert [(c.key, c.required) for c in field.columns] == [("sku", True), ("quantity", False), ("grade", False)]
+    assert field.columns[2].choices[0].display("en") == "Grade A"
+    page = client.get(f"/form-templates/{template.pk}/").content.decode()
+    assert (
+        'name="f-0-c-0-key" value="sku" class="form-control form-control-sm" data-testid="column-key" readonly' in page
+    )
+
+
+def test_a_bad_column_in_the_designer_is_reported_on_its_field(cast):
+    template = make_template(cast, [])
+    client = cast.client_for(cast.admin)
+    bad = {**DESIGNED, "columns": [*DESIGNED["columns"], {"key": "sku", "type": "text", "label": ""}]}
+    with translation.override("en"):
+        response = client.post(f"/form-templates/{template.pk}/", designer_post([bad], action="publish"))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert body.count('data-testid="row-error"') == 2  # the repeated key and the missing label

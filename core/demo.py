@@ -211,6 +211,7 @@ def build_org(ctx: DemoContext) -> None:
 DEMO_STEPS: list[str] = [
     "core.demo.build_org",
     "customers.demo.build_customers",
+    "activities.demo.build_work_records",
 ]
 
 

@@ -1,0 +1,149 @@
+"""Demo work records for the demo company: months of visit reports, calls, competitor sightings and daily
+reports by its reps, about their own customers, with some managers' comments. Bulk inserts, deterministic
+per seed."""
+
+import uuid
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.demo import DemoContext
+from customers.models import Contact, Customer
+from formtemplates.models import FormTemplate, Purpose
+from org.models import Role
+
+from .builtin import builtin_templates_ensure
+from .models import WorkRecord, WorkRecordComment
+
+COUNTS = {"small": 3_000, "medium": 30_000, "large": 300_000}
+DAYS = 120  # four months back from today
+PURPOSE_WEIGHTS = {Purpose.VISIT: 40, Purpose.CALL: 30, Purpose.COMPETITOR: 10, Purpose.DAILY_REPORT: 20}
+
+OUTCOMES = [
+    "客户对新款设备感兴趣，要求下周提供报价。",
+    "库存充足，本月暂不补货，下月初再联系。",
+    "采购经理出差，与店长沟通了促销方案。",
+    "客户反馈上批货物包装破损，已登记并安排售后。",
+    "签订了季度供货意向，等待总部审批。",
+    "竞品降价明显，客户希望我们给出更优惠的账期。",
+]
+NEXT_STEPS = ["下周二送样品", "发送报价单", "约采购经理面谈", "安排技术人员上门调试", "跟进回款", ""]
+COMPETITORS = ["三一重工", "徐工机械", "中联重科", "柳工", "山河智能", "博世", "牧田"]
+PRODUCTS = ["电动工具套装", "液压泵", "轴承组件", "数控刀具", "焊接设备", "空压机"]
+PROMOTIONS = ["买十送一", "满5万返现3%", "老客户九五折", "以旧换新", ""]
+CALL_NOTES = ["确认了交货时间", "客户询问发票事宜", "提醒客户付款", "介绍新品功能", "约定下次拜访时间", ""]
+DONE = ["拜访客户4家，电话沟通6个。", "完成两份报价，跟进一笔回款。", "参加区域例会，整理客户资料。"]
+PROBLEMS = ["客户反馈交期偏长，已与仓库协调加急。", "竞品低价冲击，申请了特价审批。", "", ""]
+PLANS = ["拜访重点客户3家，跟进报价。", "整理本周拜访记录，准备周报。", "陪同经理拜访大客户。"]
+COMMENTS = ["很好，继续跟进。", "报价注意毛利。", "这个客户要重点关注。", "下次拜访带上技术同事。", "收到。"]
+
+
+def _values(purpose: str, rng: Any) -> dict[str, Any]:
+    if purpose == Purpose.VISIT:
+        values = {
+            "purpose": rng.choice(["routine", "routine", "development", "service", "collection"]),
+            "outcome": rng.choice(OUTCOMES),
+        }
+        if step := rng.choice(NEXT_STEPS):
+            values["next_step"] = step
+        if rng.random() < 0.3:
+            values["competitor"] = rng.choice(COMPETITORS)
+            values["competitor_price"] = f"{rng.randint(200, 20000)}.00"
+        return values
+    if purpose == Purpose.CALL:
+        values = {
+            "direction": rng.choice(["outbound", "outbound", "inbound"]),
+            "duration_minutes": rng.randint(1, 30),
+            "result": rng.choice(["interested", "follow_up", "follow_up", "not_interested", "no_answer"]),
+        }
+        if note := rng.choice(CALL_NOTES):
+            values["notes"] = note
+        return values
+    if purpose == Purpose.COMPETITOR:
+        values = {
+            "competitor": rng.choice(COMPETITORS),
+            "product": rng.choice(PRODUCTS),
+            "price": f"{rng.randint(100, 50000)}.00",
+        }
+        if promotion := rng.choice(PROMOTIONS):
+            values["promotion"] = promotion
+        return values
+    values = {"done_today": rng.choice(DONE), "plan_tomorrow": rng.choice(PLANS)}
+    if problem := rng.choice(PROBLEMS):
+        values["problems"] = problem
+    return values
+
+
+def build_work_records(ctx: DemoContext) -> None:
+    if ctx.org is None:
+        raise ValueError("build_org runs first")
+    rng, org = ctx.rng, ctx.org
+    reps = [e for e in ctx.employees if e.role == Role.REP]
+    builtin_templates_ensure(org_id=org.pk)
+    templates = {
+        t.purpose: t for t in FormTemplate.objects.filter(org=org, purpose__in=list(PURPOSE_WEIGHTS), is_active=True)
+    }
+    customers_of: dict[int, list[int]] = defaultdict(list)
+    for pk, owner_id in Customer.objects.filter(org=org, owner__isnull=False).values_list("pk", "owner_id"):
+        customers_of[owner_id].append(pk)
+    primary_contact = dict(Contact.objects.filter(org=org, is_primary=True).values_list("customer_id", "pk"))
+    zone = ZoneInfo(org.time_zone)
+    purposes = list(PURPOSE_WEIGHTS)
+    weights = list(PURPOSE_WEIGHTS.values())
+    count = COUNTS[ctx.size_name]
+    ctx.counts["work records"] = count
+    batch = 5_000
+    comments = 0
+    for start in range(0, count, batch):
+        records = []
+        for _ in range(min(batch, count - start)):
+            rep = rng.choice(reps)
+            purpose = rng.choices(purposes, weights)[0]
+            owned = customers_of.get(rep.pk)
+            if purpose in (Purpose.VISIT, Purpose.CALL) and not owned:
+                purpose = Purpose.DAILY_REPORT
+            day = ctx.today - timedelta(days=rng.randint(0, DAYS))
+            hour = 18 if purpose == Purpose.DAILY_REPORT else rng.randint(9, 17)
+            captured = datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)), tzinfo=zone)
+            captured = min(captured, ctx.now - timedelta(minutes=rng.randint(1, 600)))
+            offline = rng.random() < 0.05  # sent later, when the phone had signal again
+            received = captured + (
+                timedelta(hours=rng.randint(1, 20)) if offline else timedelta(seconds=rng.randint(1, 9))
+            )
+            customer_id = None
+            if purpose != Purpose.DAILY_REPORT and owned and (purpose != Purpose.COMPETITOR or rng.random() < 0.6):
+                customer_id = rng.choice(owned)
+            contact_id = primary_contact.get(customer_id) if purpose == Purpose.CALL and customer_id else None
+            template = templates[purpose]
+            records.append(
+                WorkRecord(
+                    org=org,
+                    client_id=uuid.UUID(int=rng.getrandbits(128)),
+                    template=template,
+                    template_version_id=template.current_version_id,
+                    author=rep,
+                    customer_id=customer_id,
+                    contact_id=contact_id,
+                    values=_values(purpose, rng),
+                    captured_at=captured,
+                    received_at=min(received, ctx.now),
+                    comment_count=1 if rng.random() < 0.1 else 0,
+                )
+            )
+        WorkRecord.objects.bulk_create(records, batch_size=1_000)
+        saved = WorkRecord.objects.filter(org=org).select_related("author").order_by("-id")[: len(records)]
+        new_comments = [
+            WorkRecordComment(
+                org=org,
+                client_id=uuid.UUID(int=rng.getrandbits(128)),
+                record_id=r.pk,
+                author_id=r.author.manager_id or r.author_id,
+                body=rng.choice(COMMENTS),
+            )
+            for r in saved
+            if r.comment_count == 1
+        ]
+        WorkRecordComment.objects.bulk_create(new_comments, batch_size=2_000)
+        comments += len(new_comments)
+    ctx.counts["work record comments"] = comments

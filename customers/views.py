@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ErrorCode, ServiceError
 from core.forms import add_service_error
+from core.offline import offline_capable
 from core.pagination import keyset_page
 from formtemplates.forms import TemplateValuesForm
 from formtemplates.selectors import customer_template
@@ -79,6 +80,7 @@ def _customer_form_values(form: CustomerForm) -> dict[str, Any]:
 @employee_required()
 def customer_create(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
+@offline_capable
     services.stages_ensure(org_id=actor.org_id)
     initial = {"owner_id": actor.pk, "client_id": uuid.uuid4()}
     form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)

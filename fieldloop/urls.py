@@ -13,6 +13,7 @@ urlpatterns = [
     path("signup/", org_auth_views.signup, name="signup"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("", include("core.urls")),
     path("", include("org.urls")),
     path("", include("customers.urls")),
     path("", include("formtemplates.urls")),

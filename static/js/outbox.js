@@ -1,0 +1,220 @@
+/* The outbox: forms marked `data-outbox` keep working without a signal.
+ *
+ * A submission is tried at once over the network; when the network fails (no signal, a timeout) it is
+ * stored on the device in IndexedDB (its fields, photos as Blobs, the time it was captured, who
+ * captured it) and sent again when the signal returns: on the `online` event, on every page load and
+ * every 30 s while something waits. Every such form carries a client_id, so however many times a
+ * submission reaches the server it is stored once. An item is only ever sent for the employee who
+ * captured it. Elements marked `data-outbox-count` show how many submissions wait; an element marked
+ * `data-outbox-list` lists them (the outbox page).
+ */
+(() => {
+  "use strict";
+  const DB_NAME = "fieldloop-outbox";
+  const STORE = "items";
+  const RETRY_MS = 30000;
+  const TIMEOUT_MS = 20000;
+  const employeeId = document.body.dataset.employeeId || "";
+  const text = { ...(document.getElementById("outbox-text")?.dataset || {}) };
+  let sending = false;
+
+  function uuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  function database() {
+    return new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "id" });
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+
+  async function transact(mode, work) {
+    const db = await database();
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(STORE, mode);
+      const result = work(tx.objectStore(STORE));
+      tx.oncomplete = () => { db.close(); resolve(result && "result" in result ? result.result : undefined); };
+      tx.onerror = () => { db.close(); reject(tx.error); };
+    });
+  }
+
+  const allItems = () => transact("readonly", (s) => s.getAll());
+  const putItem = (item) => transact("readwrite", (s) => s.put(item));
+  const deleteItem = (id) => transact("readwrite", (s) => s.delete(id));
+  const mine = (items) => items.filter((i) => i.employeeId === employeeId);
+
+  function csrfToken() {
+    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function bodyOf(item) {
+    const body = new FormData();
+    const token = csrfToken();
+    for (const [name, value, filename] of item.entries) {
+      if (name === "csrfmiddlewaretoken" && token) body.append(name, token); // the session's current token
+      else if (value instanceof Blob) body.append(name, value, filename || "upload");
+      else body.append(name, value);
+    }
+    return body;
+  }
+
+  function refusal(html) {
+    const page = new DOMParser().parseFromString(html, "text/html");
+    const found = [...page.querySelectorAll(".invalid-feedback, .alert-danger")].map((e) => e.textContent.trim());
+    return found.filter(Boolean).join(" ") || text.refused || "Refused";
+  }
+
+  /* One attempt: "sent" (stored, the response redirected), "refused" (the server answered with the form
+   * and its errors), or "waiting" (no answer, a server error, or signed out: try again later). */
+  async function attempt(item) {
+    let response;
+    try {
+      response = await fetch(item.url, {
+        method: "POST",
+        body: bodyOf(item),
+        credentials: "same-origin",
+        headers: { "X-Fieldloop-Outbox": "1" },
+        signal: AbortSignal.timeout ? AbortSignal.timeout(TIMEOUT_MS) : undefined,
+      });
+    } catch {
+      return { state: "waiting", error: text.noSignal || "" };
+    }
+    const signedOut = response.redirected && new URL(response.url).pathname === document.body.dataset.loginUrl;
+    if (signedOut) return { state: "waiting", error: text.signIn || "" };
+    if (response.ok && response.redirected) return { state: "sent", url: response.url };
+    if (response.ok) return { state: "refused", error: refusal(await response.text()) };
+    if (response.status === 403) return { state: "waiting", error: text.signIn || "" };
+    return { state: "waiting", error: `HTTP ${response.status}` };
+  }
+
+  async function flush() {
+    if (sending || !employeeId) return;
+    sending = true;
+    try {
+      const items = mine(await allItems()).filter((i) => i.state === "waiting");
+      items.sort((a, b) => a.capturedAt.localeCompare(b.capturedAt));
+      for (const item of items) {
+        const result = await attempt(item);
+        if (result.state === "sent") await deleteItem(item.id);
+        else await putItem({ ...item, state: result.state, error: result.error, attempts: (item.attempts || 0) + 1 });
+        if (result.state === "waiting") break; // still no signal: keep the order, try again later
+      }
+    } finally {
+      sending = false;
+      await render();
+    }
+  }
+
+  function entriesOf(form, submitter) {
+    const data = submitter ? new FormData(form, submitter) : new FormData(form);
+    return [...data.entries()].map(([name, value]) => (value instanceof File ? [name, value, value.name] : [name, value]));
+  }
+
+  function stamp(form) {
+    const captured = form.querySelector('input[name="captured_at"]');
+    const now = new Date().toISOString();
+    if (captured) captured.value = now;
+    return now;
+  }
+
+  async function keep(form, submitter, capturedAt) {
+    const clientId = form.querySelector('input[name="client_id"]')?.value || uuid();
+    await putItem({
+      id: clientId,
+      url: form.action || location.href,
+      entries: entriesOf(form, submitter),
+      label: form.dataset.outbox || document.title,
+      capturedAt,
+      employeeId,
+      state: "waiting",
+      attempts: 0,
+      error: "",
+    });
+    form.reset();
+    const next = form.querySelector('input[name="client_id"]');
+    if (next) next.value = uuid(); // the next submission is a new one
+    const notice = form.querySelector("[data-outbox-notice]");
+    if (notice) notice.hidden = false;
+    await render();
+  }
+
+  async function submit(event) {
+    const form = event.target.closest("form[data-outbox]");
+    if (!form || form.dataset.outboxNative === "1") return;
+    event.preventDefault();
+    const submitter = event.submitter;
+    const capturedAt = stamp(form);
+    if (!navigator.onLine) return keep(form, submitter, capturedAt);
+    const item = { url: form.action || location.href, entries: entriesOf(form, submitter) };
+    form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+    const result = await attempt(item);
+    form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = false; });
+    if (result.state === "sent") location.assign(result.url);
+    else if (result.state === "refused") {
+      form.dataset.outboxNative = "1"; // let the server show the errors on the form itself
+      form.requestSubmit(submitter);
+    } else await keep(form, submitter, capturedAt);
+  }
+
+  async function render() {
+    let items = [];
+    try { items = mine(await allItems()); } catch { return; }
+    document.querySelectorAll("[data-outbox-count]").forEach((badge) => {
+      badge.hidden = items.length === 0;
+      const number = badge.querySelector("[data-outbox-number]") || badge;
+      number.textContent = String(items.length);
+    });
+    const list = document.querySelector("[data-outbox-list]");
+    if (!list) return;
+    const template = document.getElementById("outbox-item");
+    list.replaceChildren();
+    document.querySelectorAll("[data-outbox-empty]").forEach((e) => { e.hidden = items.length > 0; });
+    for (const item of items.sort((a, b) => a.capturedAt.localeCompare(b.capturedAt))) {
+      const row = template.content.firstElementChild.cloneNode(true);
+      row.dataset.id = item.id;
+      row.querySelector("[data-label]").textContent = item.label;
+      row.querySelector("[data-captured]").textContent = new Date(item.capturedAt).toLocaleString();
+      row.querySelector("[data-state]").textContent = item.state === "refused" ? text.refused : text.waiting;
+      row.querySelector("[data-state]").classList.add(item.state === "refused" ? "bg-danger-lt" : "bg-warning-lt");
+      row.querySelector("[data-error]").textContent = item.error || "";
+      row.querySelector("[data-discard]").addEventListener("click", async () => {
+        if (confirm(text.confirmDiscard)) { await deleteItem(item.id); await render(); }
+      });
+      list.append(row);
+    }
+  }
+
+  async function retryRefusedAndFlush() {
+    for (const item of mine(await allItems())) if (item.state === "refused") await putItem({ ...item, state: "waiting" });
+    await flush();
+  }
+
+  document.addEventListener("submit", submit);
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-outbox-send]")) retryRefusedAndFlush();
+  });
+  window.addEventListener("online", flush);
+  setInterval(flush, RETRY_MS);
+  window.fieldloopOutbox = { flush, items: async () => mine(await allItems()) };
+  if ("serviceWorker" in navigator && document.body.dataset.serviceWorker) {
+    navigator.serviceWorker.register(document.body.dataset.serviceWorker, { scope: "/" }).catch(() => {});
+  }
+  const outboxUrl = document.body.dataset.outboxUrl;
+  if (window.caches && outboxUrl && navigator.onLine) {
+    // keep the outbox page itself on the device, so what waits can be seen without a signal
+    caches.open("fieldloop-pages").then((c) => c.match(outboxUrl).then((hit) => hit || c.add(outboxUrl))).catch(() => {});
+  }
+  document.querySelectorAll("form[data-logout]").forEach((form) => {
+    form.addEventListener("submit", () => { if (window.caches) caches.delete("fieldloop-pages"); });
+  });
+  render().then(flush);
+})();

@@ -1,0 +1,60 @@
+/* The service worker: pages a rep needs without a signal open from the device.
+ *
+ * Static files: served from the cache at once and refreshed behind (stale-while-revalidate).
+ * Pages: always from the network first; a page the server marks `X-Fieldloop-Offline: 1` (a form the
+ * outbox can keep) is cached, and served from the cache when the network fails. Other pages are
+ * never stored on the device. Signing out deletes the page cache.
+ */
+const STATIC_CACHE = "fieldloop-static-v1";
+const PAGE_CACHE = "fieldloop-pages";
+const NETWORK_TIMEOUT_MS = 8000;
+
+self.addEventListener("install", () => self.skipWaiting());
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(
+        keys.filter((k) => k.startsWith("fieldloop-static-") && k !== STATIC_CACHE).map((k) => caches.delete(k)),
+      ))
+      .then(() => self.clients.claim()),
+  );
+});
+
+async function staleWhileRevalidate(request) {
+  const cache = await caches.open(STATIC_CACHE);
+  const cached = await cache.match(request);
+  const fresh = fetch(request).then((response) => {
+    if (response.ok) cache.put(request, response.clone());
+    return response;
+  });
+  return cached || fresh;
+}
+
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), ms);
+    promise.then((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+async function networkFirst(request) {
+  const cache = await caches.open(PAGE_CACHE);
+  try {
+    const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
+    if (response.ok && response.headers.get("X-Fieldloop-Offline") === "1") cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    const cached = await cache.match(request, { ignoreVary: true });
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/static/")) event.respondWith(staleWhileRevalidate(request));
+  else if (request.mode === "navigate") event.respondWith(networkFirst(request));
+});

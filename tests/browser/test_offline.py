@@ -1,0 +1,103 @@
+"""Working without a signal: a rep's form is kept on the phone and sent, exactly once, when the signal
+returns; the form itself opens from the phone's cache while offline."""
+
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Route, expect
+from pytest_django.live_server_helper import LiveServer
+
+from conftest import Cast
+from customers.models import Customer
+
+from .conftest import PHONE, NewPage, login
+
+pytestmark = pytest.mark.browser
+NAMES = ["杭州湖滨五金店", "宁波港口物流公司"]
+
+
+def controlled_by_service_worker(page: Page) -> None:
+    page.evaluate("navigator.serviceWorker.ready")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()  # a new worker controls the pages loaded after it activated
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+
+
+def add_customer(page: Page, name: str) -> None:
+    page.fill("#id_name", name)
+    page.locator(".page-body form button[type=submit]").click()
+
+
+def test_a_customer_added_without_signal_is_sent_once_when_the_signal_returns(
+    live_server: LiveServer, live_cast: Cast, new_page: NewPage
+) -> None:
+    phone = new_page(**PHONE)
+    login(phone, live_server, "rex", live_cast.password)
+    phone.goto(f"{live_server.url}/customers/new/")
+    controlled_by_service_worker(phone)
+
+    phone.context.set_offline(True)
+    phone.reload()  # the form opens from the phone's cache
+    expect(phone.locator("#id_name")).to_be_visible()
+    with pytest.raises(PlaywrightError):
+        phone.goto(f"{live_server.url}/customers/")  # a page not kept on the device: really offline
+    phone.wait_for_url("chrome-error://**")
+    phone.goto(f"{live_server.url}/customers/new/")
+    before = datetime.now(UTC)
+    add_customer(phone, "杭州湖滨五金店")
+    expect(phone.get_by_test_id("outbox-notice")).to_be_visible()
+    add_customer(phone, "宁波港口物流公司")
+    expect(phone.get_by_test_id("outbox-count")).to_contain_text("2")
+    assert not Customer.objects.filter(name__in=NAMES).exists()
+
+    phone.goto(f"{live_server.url}/outbox/")
+    expect(phone.get_by_test_id("outbox-item")).to_have_count(2)
+
+    phone.context.set_offline(False)
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(phone.get_by_test_id("outbox-empty")).to_be_visible()
+    expect(phone.get_by_test_id("outbox-count")).to_be_hidden()
+    stored = Customer.objects.filter(name__in=NAMES)
+    assert sorted(stored.values_list("name", flat=True)) == sorted(NAMES)
+    assert all(c.owner_id == live_cast.rep.pk and c.created_at >= before for c in stored)
+
+
+def test_a_submission_whose_answer_was_lost_is_sent_again_and_stored_once(
+    live_server: LiveServer, live_cast: Cast, new_page: NewPage
+) -> None:
+    phone = new_page(**PHONE)
+    login(phone, live_server, "rex", live_cast.password)
+    phone.goto(f"{live_server.url}/customers/new/")
+    lost: list[str] = []
+
+    def reach_the_server_then_lose_the_answer(route: Route) -> None:
+        if route.request.method == "POST" and not lost:
+            route.fetch()  # the server stores it...
+            lost.append(route.request.url)
+            route.abort("internetdisconnected")  # ...but the phone never hears back
+        else:
+            route.continue_()
+
+    phone.context.route("**/customers/new/", reach_the_server_then_lose_the_answer)
+    add_customer(phone, "回音丢失的客户")
+    expect(phone.get_by_test_id("outbox-count")).to_contain_text("1")
+    assert lost and Customer.objects.filter(name="回音丢失的客户").count() == 1
+
+    phone.evaluate("window.fieldloopOutbox.flush()")
+    expect(phone.get_by_test_id("outbox-count")).to_be_hidden()
+    assert Customer.objects.filter(name="回音丢失的客户").count() == 1
+
+
+def test_a_refused_form_shows_its_errors_in_place_and_keeps_nothing(
+    live_server: LiveServer, live_cast: Cast, new_page: NewPage
+) -> None:
+    phone = new_page(**{**PHONE, "locale": "en-US"})
+    login(phone, live_server, "rex", live_cast.password)
+    phone.goto(f"{live_server.url}/customers/new/")
+    phone.fill("#id_credit_code", "91350100M000100Y44")  # wrong check digit
+    add_customer(phone, "校验码错误的客户")
+
+    expect(phone.get_by_test_id("error-credit_code")).to_be_visible()
+    assert phone.evaluate("window.fieldloopOutbox.items()") == []
+    assert not Customer.objects.filter(name="校验码错误的客户").exists()

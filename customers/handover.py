@@ -21,6 +21,7 @@ from org.permissions import Permission, has_permission
 from org.selectors import can_see_employee
 from org.services import employee_mark_left
 
+from . import notices
 from .models import Customer, CustomerEvent, CustomerEventKind
 
 
@@ -92,6 +93,7 @@ def customer_handover(
         )  # fmt: skip
     Customer.objects.bulk_update(customers, ["owner", "claimed_at", "protected_until", "updated_at"])
     CustomerEvent.objects.bulk_create(events)
+    notices.customers_handed_over(actor=actor, leaver=leaver, moved=moved)
     Customer.collaborators.through.objects.filter(employee=leaver, customer__org_id=actor.org_id).delete()
     if mark_left:
         employee_mark_left(actor=actor, employee_id=leaver.pk)

@@ -18,6 +18,7 @@ from org.permissions import Permission, has_permission
 from org.selectors import can_change_owned_by, can_see_employee
 from org.services import audit, require_permission
 
+from . import notices
 from .models import Customer, CustomerEvent, CustomerEventKind, CustomerPool, CustomerStage, PoolMembership
 from .selectors import customer_get, is_pool_member
 
@@ -222,6 +223,7 @@ def customer_assign(*, actor: Employee, customer_id: int, owner_id: int, now: da
         CustomerEventKind.ASSIGNED,
         {"owner_id": [old_owner_id, owner.pk], "protected_until": [None, _iso(customer.protected_until)]},
     )
+    notices.customer_assigned(customer, actor=actor)
     return customer
 
 
@@ -267,5 +269,6 @@ def all_orgs_recycle_expired_customers(*, now: datetime | None = None) -> int:
             customer.owner, customer.protected_until, customer.claimed_at = None, None, None
             customer.save()
             _event(customer, None, CustomerEventKind.RECYCLED, {"owner_id": [old_owner_id, None]})
+            notices.customer_recycled(customer, previous_owner_id=old_owner_id)
             returned += 1
     return returned

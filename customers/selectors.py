@@ -1,12 +1,15 @@
 """Reads of customers: always through the actor's visibility (their owners' reach, or as a collaborator)."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import FloatField, Func, Q, QuerySet, Value
+from django.db.models import Exists, FloatField, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
+from django.utils import timezone
 
 from core.errors import not_found
 from org.models import Employee, Role
@@ -40,10 +43,11 @@ class CustomerFilters:
     level: str = ""
     stage_id: int | None = None
     include_archived: bool = False
+    expiring: bool = False  # protection ends within the pool's warning window (notify_days_before)
 
 
 def customer_filters_from_query(query: dict[str, str]) -> CustomerFilters:
-    """The customer list's filters from a query string (q, owner, level, stage); junk is ignored."""
+    """The customer list's filters from a query string (q, owner, level, stage, expiring=1); junk is ignored."""
     from .models import CustomerLevel
 
     level = query.get("level", "")
@@ -52,6 +56,7 @@ def customer_filters_from_query(query: dict[str, str]) -> CustomerFilters:
         owner_id=int(query["owner"]) if query.get("owner", "").isdigit() else None,
         level=level if level in CustomerLevel.values else "",
         stage_id=int(query["stage"]) if query.get("stage", "").isdigit() else None,
+        expiring=query.get("expiring") == "1",
     )
 
 
@@ -66,7 +71,28 @@ def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) ->
         qs = qs.filter(level=f.level)
     if f.stage_id:
         qs = qs.filter(stage_id=f.stage_id)
+    if f.expiring:
+        qs = qs.filter(protection_ending(windows=warning_windows(org_id=actor.org_id), now=timezone.now()))
     return qs
+
+
+def warning_windows(*, org_id: int) -> list[tuple[int, int]]:
+    """[(pool id, notify_days_before)] of the organization's pools that warn owners."""
+    pools = CustomerPool.objects.filter(org_id=org_id, notify_days_before__gt=0)
+    return list(pools.values_list("pk", "notify_days_before"))
+
+
+def protection_ending(*, windows: Iterable[tuple[int, int]], now: datetime) -> Q:
+    """Owned customers whose protection ends between `now` and their pool's warning window (`windows`:
+    pool id and days ahead), unless the pool keeps their stage: the ones the nightly job warns about.
+    A Python-side bound per pool, because SQLite cannot multiply a duration by a column."""
+    window = Q(pk__in=[])
+    for pool_id, days in windows:
+        window |= Q(pool_id=pool_id, protected_until__lte=now + timedelta(days=days))
+    kept = CustomerPool.keep_stages.through.objects.filter(
+        customerpool_id=OuterRef("pool_id"), customerstage_id=OuterRef("stage_id")
+    )
+    return Q(~Exists(kept), owner__isnull=False, archived_at__isnull=True, protected_until__gte=now) & window
 
 
 # --- Name search --------------------------------------------------------------------------------------

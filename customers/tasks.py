@@ -2,13 +2,17 @@
 
 from django.tasks import task
 
-from . import pools
+from . import expiry, pools
 
 
 @task
 def recycle_expired_customers() -> int:
-    """Nightly: customers whose protection expired go back to their pool. Returns how many went back."""
-    return pools.all_orgs_recycle_expired_customers()
+    """Nightly: customers whose protection expired go back to their pool (their previous owners are told),
+    then owners whose customers' protection ends within the pool's warning days get the day's digest.
+    Returns how many went back."""
+    returned = pools.all_orgs_recycle_expired_customers()
+    expiry.all_orgs_warn_protection_ending()
+    return returned
 
 
 @task

@@ -5,12 +5,15 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.errors import ErrorCode, ServiceError
-from customers import pools, services
+from customers import expiry, handover, notices, pools, services
 from customers.models import Customer, CustomerEvent
-from customers.selectors import visible_customers
+from customers.selectors import customer_filters_from_query, visible_customers
+from customers.tasks import recycle_expired_customers
+from notifications.kinds import render_message
+from notifications.models import Notification
 
 
 @pytest.fixture
@@ -184,3 +187,116 @@ def test_the_pool_api_lists_claims_releases_and_assigns(cast, pool):
         f"/api/v1/customers/{customer.pk}/assign", {"owner_id": cast.rep.pk}, content_type="application/json"
     )
     assert refused.status_code == 403
+
+
+# --- Notifications: the warning before protection ends, assignment, handover, recycling -----------------
+
+
+def owned_in_pool(cast, pool, owner, name, ends_in, stage=None):
+    """A customer of `owner` in `pool` whose protection ends `ends_in` from now."""
+    customer, _ = services.customer_create(
+        actor=cast.admin, client_id=uuid.uuid4(), name=name, owner_id=owner.pk, allow_duplicates=True
+    )
+    Customer.objects.filter(pk=customer.pk).update(
+        pool=pool, protected_until=timezone.now() + ends_in, stage=stage or customer.stage
+    )
+    return customer
+
+
+def inbox(employee, kind):
+    return list(Notification.objects.filter(recipient=employee, kind=kind).order_by("id"))
+
+
+def test_the_nightly_warning_reaches_each_owner_once_about_the_customers_returning_soon(cast, pool):
+    won = services.stages_ensure(org_id=cast.org.pk)[2]
+    pools.pool_update(actor=cast.admin, pool_id=pool.pk, notify_days_before=3, keep_stage_ids=[won.pk])
+    soon = [owned_in_pool(cast, pool, cast.rep, f"将到期{i}", timedelta(days=i, hours=1)) for i in (1, 2)]
+    owned_in_pool(cast, pool, cast.rep, "还早", timedelta(days=10))
+    owned_in_pool(cast, pool, cast.rep, "已赢单", timedelta(days=1), stage=won)
+    owned_in_pool(cast, pool, cast.rep, "已过期", -timedelta(hours=1))
+    owned_in_pool(cast, pool, cast.rep2, "Ria 的将到期", timedelta(days=2))
+    services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="无公海", allow_duplicates=True)
+
+    assert expiry.all_orgs_warn_protection_ending() == 2
+    expiry.all_orgs_warn_protection_ending()  # the job runs again the same day: nothing new
+
+    [rex_warning] = inbox(cast.rep, notices.PROTECTION_ENDING)
+    [ria_warning] = inbox(cast.rep2, notices.PROTECTION_ENDING)
+    assert rex_warning.params == {"count": 2, "days": 3}
+    assert ria_warning.params == {"count": 1, "days": 2}
+    assert not Notification.objects.exclude(recipient__in=[cast.rep, cast.rep2]).exists()
+    with translation.override("en"):
+        assert render_message(rex_warning.kind, rex_warning.params) == (
+            "2 customers return to the public pool within 3 days unless you follow them up."
+        )
+    with translation.override("zh-hans"):
+        assert render_message(ria_warning.kind, ria_warning.params) == "1 个客户将在 2 天内退回公海，请及时跟进。"
+    # the link opens the list filtered to exactly those customers
+    assert rex_warning.link == f"/customers/?expiring=1&owner={cast.rep.pk}"
+    body = cast.client_for(cast.rep).get(rex_warning.link).content.decode()
+    shown = {c.name for c in Customer.objects.all() if f">{c.name}</a>" in body}
+    assert shown == {c.name for c in soon}
+
+
+def test_the_next_day_brings_a_new_warning(cast, pool):
+    owned_in_pool(cast, pool, cast.rep, "将到期", timedelta(days=2))
+    expiry.all_orgs_warn_protection_ending()
+    expiry.all_orgs_warn_protection_ending(now=timezone.now() + timedelta(days=1))
+    assert [n.params["days"] for n in inbox(cast.rep, notices.PROTECTION_ENDING)] == [2, 1]
+
+
+def test_a_pool_that_warns_zero_days_before_sends_no_warning(cast, pool):
+    pools.pool_update(actor=cast.admin, pool_id=pool.pk, notify_days_before=0)
+    owned_in_pool(cast, pool, cast.rep, "将到期", timedelta(hours=5))
+    assert expiry.all_orgs_warn_protection_ending() == 0
+    assert not Notification.objects.exists()
+
+
+def test_the_nightly_task_returns_expired_customers_tells_their_owners_and_warns_once(cast, pool):
+    expired = owned_in_pool(cast, pool, cast.rep, "已过期", -timedelta(hours=1))
+    owned_in_pool(cast, pool, cast.rep, "将到期", timedelta(days=1))
+    assert recycle_expired_customers.call() == 1
+    assert recycle_expired_customers.call() == 0
+    [recycled] = inbox(cast.rep, notices.RECYCLED)
+    assert recycled.params == {"customer": "已过期"}
+    assert recycled.link == f"/customers/{expired.pk}/"
+    assert [n.params["count"] for n in inbox(cast.rep, notices.PROTECTION_ENDING)] == [1]
+
+
+def test_the_expiring_filter_is_parsed_once_for_the_list_export_and_map(cast, pool):
+    assert customer_filters_from_query({"expiring": "1"}).expiring
+    assert not customer_filters_from_query({"expiring": "yes"}).expiring
+    owned_in_pool(cast, pool, cast.rep, "将到期", timedelta(days=1))
+    owned_in_pool(cast, pool, cast.rep, "还早", timedelta(days=20))
+    manager = cast.client_for(cast.manager)
+    page = manager.get("/customers/?expiring=1").content.decode()
+    assert "将到期" in page and "还早" not in page
+    assert 'name="expiring" value="1" checked' in page
+    assert "还早" in manager.get("/customers/").content.decode()
+    export = cast.client_for(cast.admin).get("/customers/export/?expiring=1&format=csv")
+    assert export.status_code == 200
+    text = b"".join(export.streaming_content).decode("utf-8-sig") if export.streaming else export.content.decode()
+    assert "将到期" in text and "还早" not in text
+
+
+def test_the_new_owner_hears_of_an_assignment_but_not_of_their_own(cast, pool):
+    customer = pooled(cast, pool, "分配的客户")
+    pools.customer_assign(actor=cast.manager, customer_id=customer.pk, owner_id=cast.rep2.pk)
+    [assigned] = inbox(cast.rep2, notices.ASSIGNED)
+    assert assigned.params == {"actor": "Mia", "customer": "分配的客户"}
+    assert assigned.link == f"/customers/{customer.pk}/"
+    pools.customer_assign(actor=cast.manager, customer_id=customer.pk, owner_id=cast.manager.pk)
+    assert not inbox(cast.manager, notices.ASSIGNED)
+
+
+def test_successors_hear_how_many_customers_were_handed_over_to_them(cast, pool):
+    for i in range(3):
+        owned_in_pool(cast, pool, cast.rep, f"交接{i}", timedelta(days=20))
+    result = handover.customer_handover(
+        actor=cast.manager, from_employee_id=cast.rep.pk, successor_ids=[cast.rep2.pk, cast.manager.pk]
+    )
+    assert result.moved[cast.rep2.pk] == 1  # the split goes by employee id: Mia was hired first
+    [handed] = inbox(cast.rep2, notices.HANDED_OVER)
+    assert handed.params == {"actor": "Mia", "from": "Rex", "count": 1}
+    assert handed.link == f"/customers/?owner={cast.rep2.pk}"
+    assert not inbox(cast.manager, notices.HANDED_OVER)  # she did it herself

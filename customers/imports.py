@@ -694,7 +694,7 @@ def import_template(*, actor: Employee) -> bytes:
     notes.column_dimensions["A"].width = 24
     notes.column_dimensions["B"].width = 80
     stages = services.stages_ensure(org_id=actor.org_id)
-    explained = [
+    explained: list[tuple[str | Promise, str]] = [
         (COLUMN_LABELS["name"], _("Required.")),
         (COLUMN_LABELS["credit_code"], _(
             "18 characters with a valid check digit; a customer with the same code is skipped."

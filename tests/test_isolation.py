@@ -89,6 +89,17 @@ def _foreign_records(cast: Cast) -> Targets:
     return Targets([file_daily(cast.outsider).pk], [file_daily(cast.other_branch_rep).pk])
 
 
+def _foreign_import_jobs(cast: Cast) -> Targets:
+    """An import job is its submitter's (an admin sees the organization's): Otto's and Ben's."""
+    from customers.imports import import_job_submit
+
+    def job(owner: Employee) -> int:
+        content = f"name\n{owner.name} 导入的客户 {uuid.uuid4().hex[:6]}\n".encode()
+        return import_job_submit(actor=owner, client_id=uuid.uuid4(), filename="c.csv", content=content)[0].pk
+
+    return Targets([job(cast.outsider)], [job(cast.other_branch_rep)])
+
+
 def _foreign_notifications(cast: Cast) -> Targets:
     """A notification is its recipient's alone: not even an admin of the same organization opens Ben's."""
 
@@ -112,6 +123,7 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "template_id": _foreign_templates,
     "notification_id": _foreign_notifications,
     "record_id": _foreign_records,
+    "job_id": _foreign_import_jobs,
     "number": lambda cast: Targets([1]),  # a template's version number: always after template_id
 }
 

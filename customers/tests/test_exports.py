@@ -7,12 +7,16 @@ import uuid
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from openpyxl import load_workbook
 
 from core.errors import ServiceError
 from customers import exports, imports, services
 from customers.imports import RowStatus
+from customers.models import Customer
 from customers.selectors import CustomerFilters
+from formtemplates.selectors import customer_template
+from formtemplates.services import template_publish
 from org import services as org_services
 from org.models import AuditEntry
 
@@ -110,3 +114,56 @@ def test_an_exported_file_imports_again_and_every_row_is_a_duplicate(cast):
     report = imports.import_dry_run(actor=cast.admin, filename=export.filename, content=content)
     assert [r.status for r in report.rows] == [RowStatus.DUPLICATE, RowStatus.DUPLICATE]
     assert not any(r.errors for r in report.rows)
+
+
+CUSTOM_FIELDS = [
+    {"key": "annual_purchase", "type": "decimal", "label": "年采购额", "label_en": "Annual purchase",
+     "options": {"unit": "万元", "decimals": 1}},
+    {"key": "channel", "type": "single_choice", "label": "渠道", "label_en": "Channel",
+     "options": {"choices": [{"value": "direct", "label": "直销", "label_en": "Direct"},
+                             {"value": "dealer", "label": "经销", "label_en": "Dealer"}]}},
+    {"key": "products", "type": "multi_choice", "label": "产品", "label_en": "Products",
+     "options": {"choices": [{"value": "pump", "label": "泵", "label_en": "Pump"},
+                             {"value": "valve", "label": "阀", "label_en": "Valve"}]}},
+    {"key": "founded", "type": "date", "label": "成立日期", "label_en": "Founded"},
+    {"key": "visited", "type": "datetime", "label": "首次拜访", "label_en": "First visit"},
+    {"key": "listed", "type": "yes_no", "label": "上市", "label_en": "Listed"},
+    {"key": "site", "type": "address", "label": "工厂地址", "label_en": "Plant address"},
+    {"key": "spot", "type": "location", "label": "工厂位置", "label_en": "Plant location"},
+    {"key": "licence", "type": "photo", "label": "营业执照", "label_en": "Licence"},
+]  # fmt: skip
+CUSTOM_VALUES = {
+    "annual_purchase": "120.5", "channel": "dealer", "products": ["pump", "valve"], "founded": "2008-05-01",
+    "visited": "2024-03-01T10:30:00+08:00", "listed": True,
+    "site": {"province": "上海市", "city": "上海市", "district": "浦东新区", "detail": "张江路 1 号"},
+    "spot": {"latitude": 31.2, "longitude": 121.6},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "file_format"), [("zh-hans", "xlsx"), ("en", "csv")])
+def test_custom_fields_are_exported_as_columns_and_import_again_to_the_same_values(cast, language, file_format):
+    template = customer_template(org=cast.org)
+    template_publish(actor=cast.admin, template_id=template.pk, fields=CUSTOM_FIELDS)
+    original = create(
+        cast.rep, name="上海精工机械有限公司", custom_values=CUSTOM_VALUES, collaborator_ids=[cast.rep2.pk]
+    )
+    with translation.override(language):
+        export = exports.customers_export(actor=cast.admin, filters=CustomerFilters(), file_format=file_format)
+    content = export.file.read()
+    if file_format == "csv":
+        header, row = csv_rows(exports.ExportFile(io.BytesIO(content), "", "", 1))
+    else:
+        sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+        header, row = ([str(c.value or "") for c in r] for r in sheet.iter_rows(max_row=2))
+    cells = dict(zip(header, row, strict=True))
+    channel, licence = ("渠道", "营业执照") if language == "zh-hans" else ("Channel", "Licence")
+    assert cells[channel] == ("经销" if language == "zh-hans" else "Dealer")
+    assert licence not in header  # photos are not exported
+    Customer.objects.filter(pk=original.pk).update(credit_code="", name="改名了")  # so the row is no duplicate
+    with translation.override(language):
+        report = imports.import_dry_run(actor=cast.admin, filename=export.filename, content=content)
+    [imported] = report.rows
+    assert not imported.errors, imported.errors
+    assert imported.custom_values == {**CUSTOM_VALUES, "visited": "2024-03-01T02:30:00+00:00",
+                                      "spot": {"latitude": 31.2, "longitude": 121.6, "accuracy": None}}  # fmt: skip
+    assert imported.customer_fields["collaborator_ids"] == [cast.rep2.pk]

@@ -368,9 +368,10 @@ def test_the_bulk_commit_writes_exactly_what_customer_create_writes_row_by_row(c
              collaborator_ids=[cast.rep.pk, cast.rep2.pk],
              custom_values={"annual_purchase": "120.5", "channel": "direct", "products": ["pump", "valve"],
                             "founded": "2008-05-01", "listed": True,
-                            "site": {"province": "上海市", "city": "上海市", "district": "浦东新区", "detail": "张江路 1 号"}}),
-        dict(name="苏州新材料科技有限公司", credit_code=code(2), level="B", stage_id=stages["意向客户"], source="import",
-             phone="0512-55550002", owner_id=cast.manager.pk,
+                            "site": {"province": "上海市", "city": "上海市", "district": "浦东新区",
+                                     "detail": "张江路 1 号"}}),
+        dict(name="苏州新材料科技有限公司", credit_code=code(2), level="B", stage_id=stages["意向客户"],
+             source="import", phone="0512-55550002", owner_id=cast.manager.pk,
              custom_values={"annual_purchase": "80", "channel": "dealer", "listed": False,
                             "site": {"detail": "苏州工业园区"}}),
     ]  # fmt: skip
@@ -473,8 +474,8 @@ def test_a_concurrent_commit_of_the_same_rows_makes_them_count_as_already_import
 def _rows(n: int, first: int = 0) -> bytes:
     header = [*HEADER, "collaborators", "custom.annual_purchase", "custom.channel"]
     rows = [
-        [f"批量公司{first + i}", code(first + i), "B", "意向客户", f"0571-{first + i:08d}", "Rex", "华东", f"联系人{i}", "",
-         "Ria", str(i), "直销"]
+        [f"批量公司{first + i}", code(first + i), "B", "意向客户", f"0571-{first + i:08d}", "Rex", "华东",
+         f"联系人{i}", "", "Ria", str(i), "直销"]
         for i in range(n)
     ]  # fmt: skip
     return csv_file(rows, header)

@@ -43,6 +43,20 @@ VISIT_FIELDS = [
     _field("next_step", FieldType.TEXTAREA, "下一步计划", "Next step"),
     _field("next_visit_on", FieldType.DATE, "下次拜访日期", "Next visit on"),
     _field("storefront_photo", FieldType.PHOTO, "门头照片", "Storefront photo", options={"max_count": 3}),
+    _field(
+        "stock",
+        FieldType.SUBTABLE,
+        "库存与需求",
+        "Stock and demand",
+        options={
+            "columns": [
+                _field("sku", FieldType.TEXT, "产品/SKU", "Product / SKU", required=True, options={"max_length": 60}),
+                _field("stock", FieldType.INTEGER, "库存数量", "In stock", options={"min": 0}),
+                _field("demand", FieldType.INTEGER, "需求数量", "Demand", options={"min": 0}),
+            ],
+            "max_rows": 50,
+        },
+    ),
     _field("competitor", FieldType.TEXT, "竞品品牌", "Competitor brand"),
     _field("competitor_price", FieldType.MONEY, "竞品价格", "Competitor price", options={"min": "0"}),
 ]
@@ -96,7 +110,7 @@ BUILTIN_TEMPLATES: list[tuple[str, str, str, str, list[dict[str, Any]]]] = [
         Purpose.VISIT,
         "客户拜访",
         "Customer visit",
-        "拜访客户后填写：目的、结果、下一步、门头照片、竞品价格。",
+        "拜访客户后填写：目的、结果、下一步、门头照片、库存与需求、竞品价格。",
         VISIT_FIELDS,
     ),
     (Purpose.COMPETITOR, "竞品信息", "Competitor information", "在市场上看到的竞品、价格与促销。", COMPETITOR_FIELDS),

@@ -47,6 +47,11 @@ def _values(purpose: str, rng: Any) -> dict[str, Any]:
         }
         if step := rng.choice(NEXT_STEPS):
             values["next_step"] = step
+        if rng.random() < 0.5:
+            values["stock"] = [
+                {"sku": sku, "stock": rng.randint(0, 200), "demand": rng.randint(0, 100)}
+                for sku in rng.sample(PRODUCTS, rng.randint(1, 3))
+            ]
         if rng.random() < 0.3:
             values["competitor"] = rng.choice(COMPETITORS)
             values["competitor_price"] = f"{rng.randint(200, 20000)}.00"

@@ -26,14 +26,15 @@ class RecordForm(StyledForm):
     def __init__(self, *args: Any, actor: Employee, customer: Customer | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if customer is not None:
-            customers = [(customer.pk, customer.name)]
+            self.fields["customer_id"].initial = customer.pk
+            self.fields["customer_id"].widget.choices = [(customer.pk, customer.name)]  # type: ignore[attr-defined]
             contacts = Contact.objects.filter(customer=customer, archived_at__isnull=True).values_list("pk", "name")
             self.fields["contact_id"].widget.choices = [("", "—"), *contacts]  # type: ignore[attr-defined]
         else:
             recent = visible_customers(actor=actor).order_by("-updated_at", "-id")[:CUSTOMER_CHOICES_LIMIT]
             customers = list(recent.values_list("pk", "name"))
+            self.fields["customer_id"].widget.choices = [("", "—"), *customers]  # type: ignore[attr-defined]
             del self.fields["contact_id"]
-        self.fields["customer_id"].widget.choices = [("", "—"), *customers]  # type: ignore[attr-defined]
 
 
 def add_record_error(record_form: forms.Form, values_form: forms.Form, error: ServiceError) -> None:

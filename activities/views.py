@@ -22,7 +22,7 @@ from formtemplates.validation import display_values
 from org.decorators import employee_required
 from org.models import Employee
 from org.permissions import Permission
-from org.selectors import department_list, visible_employees
+from org.selectors import can_change_owned_by, department_list, visible_employees
 
 from . import selectors, services
 from .builtin import activity_settings, builtin_templates_ensure
@@ -141,6 +141,7 @@ def _detail_context(actor: Employee, record: WorkRecord) -> dict[str, object]:
         "revisions": list(selectors.revision_list(record=record)),
         "comment_form": CommentForm(initial={"client_id": uuid.uuid4()}),
         "can_edit": services.can_edit(actor=actor, record=record),
+        "can_archive": can_change_owned_by(actor=actor, owner=record.author),
     }
 
 

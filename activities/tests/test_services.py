@@ -238,3 +238,28 @@ def test_a_visit_keeps_money_as_text(cast):
         values=VISIT_VALUES,
     )
     assert record.values["competitor_price"] == "12.50"
+
+
+def test_a_visit_carries_a_stock_table_and_a_bad_cell_is_refused_where_it_is(cast):
+    shop = customer(cast.rep)
+    visit = template(cast.rep, Purpose.VISIT)
+    stock = [{"sku": "液压泵", "stock": 12, "demand": 30}, {"sku": "轴承", "stock": "many"}]
+    with pytest.raises(ServiceError) as e:
+        services.record_create(
+            actor=cast.rep,
+            client_id=uuid.uuid4(),
+            template_id=visit.pk,
+            customer_id=shop.pk,
+            values={**VISIT_VALUES, "stock": stock},
+        )
+    assert "values.stock.1.stock" in e.value.fields
+    assert not WorkRecord.objects.exists()
+    stock[1]["stock"] = 3
+    record, _ = services.record_create(
+        actor=cast.rep,
+        client_id=uuid.uuid4(),
+        template_id=visit.pk,
+        customer_id=shop.pk,
+        values={**VISIT_VALUES, "stock": stock},
+    )
+    assert record.values["stock"][1] == {"sku": "轴承", "stock": 3}

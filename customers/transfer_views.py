@@ -39,6 +39,12 @@ def _stored_path(actor: Employee, sha256: str, extension: str) -> str:
     return f"imports/{actor.org_id}/{sha256}.{extension}"
 
 
+def _filename(name: str, extension: str) -> str:
+    """The name the user's file had (shown in My imports), if it still fits its type; else a plain one."""
+    name = name.strip()[-200:]
+    return name if name.lower().endswith(f".{extension}") else f"import.{extension}"
+
+
 def _report_context(report: imports.ImportReport) -> dict[str, object]:
     labels = report.column_labels
     rows = [
@@ -75,7 +81,7 @@ def customer_import(request: HttpRequest) -> HttpResponse:
                 path = _stored_path(actor, report.sha256, report.extension)
                 if not default_storage.exists(path):
                     default_storage.save(path, ContentFile(content))
-                context |= _report_context(report)
+                context |= _report_context(report) | {"filename": upload.name or ""}
     status = 400 if "error" in context else 200
     return render(request, "customers/import.html", context, status=status)
 
@@ -102,7 +108,7 @@ def customer_import_commit(request: HttpRequest) -> HttpResponse:
         job, _created = imports.import_job_submit(
             actor=actor,
             client_id=client_id,
-            filename=f"import.{extension}",
+            filename=_filename(request.POST.get("filename", ""), extension),
             content=content,
             include_duplicates=request.POST.get("include_duplicates") == "on",
         )

@@ -276,12 +276,14 @@ def test_a_manager_checks_a_file_in_the_browser_fixes_it_and_commits_it(cast):
     assert 'data-status="error"' not in page
     sha256 = page.split('name="sha256" value="')[1].split('"')[0]
     client_id = page.split('name="client_id" value="')[1].split('"')[0]
-    form = {"sha256": sha256, "extension": "csv", "client_id": client_id}
+    filename = page.split('name="filename" value="')[1].split('"')[0]
+    form = {"sha256": sha256, "extension": "csv", "client_id": client_id, "filename": filename}
     response = client.post("/customers/import/commit/", form, follow=True)
     assert 'data-testid="import-result"' in response.content.decode()
     assert 'data-status="done"' in response.content.decode()
     assert Customer.objects.filter(owner=cast.manager).count() == 2
     job = CustomerImportJob.objects.get()
+    assert job.filename == "customers.csv"  # as the user named it
     assert response.redirect_chain[-1][0] == f"/customers/import/jobs/{job.pk}/"
     assert not default_storage.exists(job.file_path)  # the job's copy is gone once it has run
     assert not default_storage.exists(f"imports/{cast.org.pk}/{sha256}.csv")  # and so is the dry run's

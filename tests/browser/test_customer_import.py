@@ -3,15 +3,18 @@
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 from openpyxl import Workbook
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
 from customers import credit_code, imports
-from customers.models import Customer
+from customers.models import Customer, CustomerImportJob
+from customers.tasks import run_customer_import_job
+from org.models import Employee
 
-from .conftest import login
+from .conftest import ARTIFACTS, login
 
 pytestmark = pytest.mark.browser
 
@@ -61,3 +64,42 @@ def test_manager_fixes_a_broken_row_and_imports_her_customers(
     expect(table).to_contain_text("宁波港联物流有限公司")
     expect(table).to_contain_text("温州瓯江电气有限公司")
     assert Customer.objects.get(credit_code=GOOD_CODE).owner == live_cast.manager
+
+
+def test_the_job_page_waits_for_the_background_import_then_links_to_the_customers(
+    page: Page, live_server: LiveServer, live_cast: Cast, tmp_path: Path
+) -> None:
+    """With a real worker the commit runs later: the job page shows it queued, polls, and shows the outcome."""
+    login(page, live_server, "mia", live_cast.password)
+    page.goto(f"{live_server.url}/customers/import/")
+    page.set_input_files("[data-testid=import-file]", str(workbook(tmp_path / "good.xlsx", GOOD_CODE)))
+    page.click("[data-testid=import-check]")
+    expect(page.locator("[data-testid=import-row-3]")).to_have_attribute("data-status", "ok")
+    with override_settings(TASKS={"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}):
+        page.click("[data-testid=import-commit]")
+        job_card = page.locator("[data-testid=import-job]")
+        expect(job_card).to_have_attribute("data-status", "queued")
+    job = CustomerImportJob.objects.get()
+    page.wait_for_url(f"{live_server.url}/customers/import/jobs/{job.pk}/")
+    expect(page.locator("[data-testid=import-job-status]")).to_contain_text("排队中")
+    page.screenshot(path=str(ARTIFACTS / "customer-import-job-queued-zh.png"), full_page=True)
+    assert not Customer.objects.exists()
+
+    run_customer_import_job.call(job_id=job.pk)  # the worker picks the job up
+    expect(job_card).to_have_attribute("data-status", "done", timeout=10_000)  # the page polled by itself
+    expect(page.locator("[data-testid=import-result]")).to_contain_text("2")
+    page.screenshot(path=str(ARTIFACTS / "customer-import-job-done-zh.png"), full_page=True)
+
+    page.click("[data-testid=my-imports]")
+    expect(page.locator(f"[data-testid=import-job-{job.pk}]")).to_contain_text("已完成")
+    page.click(f"[data-testid=import-job-{job.pk}] a")
+    page.click("[data-testid=to-customer-list]")
+    page.wait_for_url(f"{live_server.url}/customers/")
+    expect(page.locator("[data-testid=customer-table]")).to_contain_text("温州瓯江电气有限公司")
+
+    Employee.objects.filter(pk=live_cast.manager.pk).update(language="en")
+    page.goto(f"{live_server.url}/customers/import/jobs/{job.pk}/")
+    expect(page.locator("[data-testid=import-job-status]")).to_contain_text("Done")
+    page.screenshot(path=str(ARTIFACTS / "customer-import-job-done-en.png"), full_page=True)
+    page.goto(f"{live_server.url}/customers/import/jobs/")
+    page.screenshot(path=str(ARTIFACTS / "customer-import-jobs-en.png"), full_page=True)

@@ -31,8 +31,8 @@ NAME_CANDIDATES = 100  # names read from the index per check, best first
 # Legal forms, removed from the end (repeatedly: "集团股份有限公司"); after NFKC and case folding.
 LEGAL_FORMS = re.compile(
     r"(?:股份有限公司|有限责任公司|有限公司|股份公司|集团公司|总公司|公司|集团|控股"
-    r"|co\.?\s*,?\s*ltd\.?|company\s+limited|limited|ltd\.?|inc\.?|incorporated|corp\.?|corporation"
-    r"|company|co\.?|llc|plc|gmbh|group|holdings?)$"
+    r"|(?<![a-z0-9])(?:co\.?\s*,?\s*ltd\.?|company\s+limited|limited|ltd\.?|inc\.?|incorporated|corp\.?"
+    r"|corporation|company|co\.?|llc|plc|gmbh|group|holdings?))$"
 )
 # A branch (分公司, 办事处, ...) is a customer of its own: names match only with the same branch.
 BRANCH = re.compile(r"(?:分公司|分厂|分店|分行|支行|办事处|营业部|分部|分中心|branch(?:office)?)$")

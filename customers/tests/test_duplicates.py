@@ -139,6 +139,7 @@ def test_names_are_taken_apart_into_region_core_and_branch():
     assert name_key("上海华东机械有限公司北京分公司").branch == "北京分公司"
     assert name_key("华东机械北京市分公司") == NameKey(regions=(), core="华东机械", branch="北京分公司")
     assert name_key("上海市").core == "上海市"  # a region alone stays the name
+    assert name_key("Costco Inc.").core == "costco" and name_key("Zinc Co., Ltd.").core == "zinc"  # whole words
 
 
 def test_similar_names_match_and_different_companies_do_not():

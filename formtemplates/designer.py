@@ -11,6 +11,7 @@ or publishes.
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from .fields import OPTION_DEFAULTS, FieldType
 
@@ -185,6 +186,9 @@ def row_errors(fields: dict[str, list[Any]], count: int) -> tuple[list[list[str]
     for name, messages in fields.items():
         parts = name.split(".")
         if len(parts) >= 2 and parts[0] == "fields" and parts[1].isdigit() and int(parts[1]) < count:
+            if parts[2:4] == ["options", "columns"] and len(parts) > 4 and parts[4].isdigit():
+                n = int(parts[4]) + 1  # a sub-table column's message says which column
+                messages = [_("Column %(n)d: %(message)s") % {"n": n, "message": m} for m in messages]
             per_row[int(parts[1])].extend(str(m) for m in messages)
         else:
             general.extend(str(m) for m in messages)

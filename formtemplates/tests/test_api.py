@@ -1,6 +1,7 @@
 """The form template API: read, create idempotently, publish, upload; errors as {code, message, fields}."""
 
 import uuid
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -152,7 +153,7 @@ def test_a_subtable_is_published_read_back_and_its_bad_cells_answered_with_place
     assert "fields.0.options.columns.0.type" in refused.json()["fields"]
 
     rep = api(cast.rep, language="en")
-    rows = [{"sku": "矿泉水", "quantity": 12}, {"sku": "可乐", "quantity": "2.5"}]
+    rows: list[dict[str, Any]] = [{"sku": "矿泉水", "quantity": 12}, {"sku": "可乐", "quantity": "2.5"}]
     bad = post(rep, "/api/v1/customers", {"name": "甲公司", "custom_values": {"stock": rows}})
     assert bad.status_code == 400
     assert bad.json()["fields"] == {"custom_values.stock.1.quantity": ["Row 2, Quantity: Enter a whole number."]}

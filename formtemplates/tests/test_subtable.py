@@ -12,6 +12,7 @@ from formtemplates.fields import FieldType, parse_definitions
 from formtemplates.forms import TemplateValuesForm
 from formtemplates.services import template_publish
 from formtemplates.validation import display_values, validate_values
+from org.services import employee_set_language
 
 from .conftest import make_template, version_of
 
@@ -426,9 +427,10 @@ def test_the_designer_publishes_a_subtable_and_previews_it_as_a_table(cast):
 def test_a_bad_column_in_the_designer_is_reported_on_its_field(cast):
     template = make_template(cast, [])
     client = cast.client_for(cast.admin)
+    employee_set_language(actor=cast.admin, language="en")
     bad = {**DESIGNED, "columns": [*DESIGNED["columns"], {"key": "sku", "type": "text", "label": ""}]}
-    with translation.override("en"):
-        response = client.post(f"/form-templates/{template.pk}/", designer_post([bad], action="publish"))
+    response = client.post(f"/form-templates/{template.pk}/", designer_post([bad], action="publish"))
     body = response.content.decode()
     assert response.status_code == 400
     assert body.count('data-testid="row-error"') == 2  # the repeated key and the missing label
+    assert "Column 4: Another column already uses the key “sku”." in body

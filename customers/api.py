@@ -13,7 +13,7 @@ from ninja import Header, Query, Router, Status
 from core.pagination import keyset_page
 from org.api import ERRORS, actor_of
 
-from . import duplicates, handover, pools, selectors, services
+from . import duplicates, handover, pools, selectors, services, stages
 from .duplicates import all_orgs_masked_existence_check
 from .handover import HandoverResult
 from .models import Contact, Customer, CustomerEvent
@@ -65,9 +65,9 @@ def event_out(e: CustomerEvent) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("/customer-stages", response={200: list[StageOut], **ERRORS}, summary="Lifecycle stages")
-def stage_list(request: HttpRequest) -> list[Any]:
-    return services.stages_ensure(org_id=actor_of(request).org_id)
+@router.get("/customer-stages", response={200: list[StageOut], **ERRORS}, summary="Lifecycle stages, in order")
+def stage_list(request: HttpRequest, include_inactive: bool = False) -> list[Any]:
+    return stages.stage_list(actor=actor_of(request), include_inactive=include_inactive)
 
 
 @router.get("/customers", response={200: CustomerPage, **ERRORS}, summary="Visible customers, cursor-paged")
@@ -419,3 +419,95 @@ def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn) -> 
     actor = actor_of(request)
     duplicates.customer_merge(actor=actor, keep_id=customer_id, merge_id=payload.merge_id)
     return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
+
+
+# --- Lifecycle stages (customers/stages.py) and bulk assign / transfer / release (customers/pools.py) -----
+
+from .schemas import BulkAssignIn, BulkOut, BulkReleaseIn, BulkTransferIn, StageIn, StageUpdateIn  # noqa: E402
+
+
+@router.post("/customer-stages", response={201: StageOut, **ERRORS}, summary="Add a lifecycle stage (administrators)")
+def stage_create(request: HttpRequest, payload: StageIn, idempotency_key: uuid.UUID = IdempotencyKey) -> Status[Any]:
+    actor = actor_of(request)
+
+    def create() -> tuple[int, Any]:
+        stage = stages.stage_create(actor=actor, **payload.dict())
+        return 201, StageOut.model_validate(stage).model_dump()
+
+    result = run_idempotent(actor=actor, key=idempotency_key, operation="customers.stage_create", create=create)
+    return Status(result.status_code, result.body)
+
+
+@router.patch(
+    "/customer-stages/{stage_id}",
+    response={200: StageOut, **ERRORS},
+    summary="Rename, mark won, deactivate or reactivate, or move a lifecycle stage (administrators)",
+)
+def stage_update(request: HttpRequest, stage_id: int, payload: StageUpdateIn) -> Any:
+    return stages.stage_update(actor=actor_of(request), stage_id=stage_id, **payload.dict(exclude_unset=True))
+
+
+@router.delete(
+    "/customer-stages/{stage_id}",
+    response={204: None, **ERRORS},
+    summary="Delete an unused lifecycle stage (one in use can only be deactivated)",
+)
+def stage_delete(request: HttpRequest, stage_id: int) -> Status[None]:
+    stages.stage_delete(actor=actor_of(request), stage_id=stage_id)
+    return Status(204, None)
+
+
+def _bulk(request: HttpRequest, key: uuid.UUID, operation: str, move: Any) -> Status[Any]:
+    actor = actor_of(request)
+
+    def create() -> tuple[int, Any]:
+        result = move(actor)
+        return 200, {"moved": result.moved, "unchanged": result.unchanged}
+
+    result = run_idempotent(actor=actor, key=key, operation=operation, create=create)
+    return Status(result.status_code, result.body)
+
+
+BULK = "All or nothing: if any customer cannot move, none does and `fields.customer_ids` says which and why. "
+BULK += "A replay with the same Idempotency-Key returns the first answer and moves nothing."
+
+
+@router.post(
+    "/customers/bulk/assign", response={200: BulkOut, **ERRORS}, summary="Assign customers to one employee",
+    description="Customers of a pool (its administrators) or of people whose customers you may change. "
+    "Protection restarts for each. " + BULK,
+)  # fmt: skip
+def customers_bulk_assign(
+    request: HttpRequest, payload: BulkAssignIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    return _bulk(request, idempotency_key, "customers.bulk_assign", lambda actor: pools.customers_bulk_assign(
+        actor=actor, customer_ids=payload.customer_ids, owner_id=payload.owner_id))  # fmt: skip
+
+
+@router.post(
+    "/customers/bulk/transfer", response={200: BulkOut, **ERRORS},
+    summary="Transfer owned customers to another employee",
+    description="Managers within the people they see, administrators anywhere. Protection restarts for each. "
+    + BULK,
+)  # fmt: skip
+def customers_bulk_transfer(
+    request: HttpRequest, payload: BulkTransferIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    return _bulk(request, idempotency_key, "customers.bulk_transfer", lambda actor: pools.customers_bulk_transfer(
+        actor=actor, customer_ids=payload.customer_ids, to_employee_id=payload.to_employee_id))  # fmt: skip
+
+
+@router.post(
+    "/customers/bulk/release", response={200: BulkOut, **ERRORS}, summary="Release customers to their pool",
+    description="Protection is cleared and the previous owner's re-claim cool-down starts. " + BULK,
+)  # fmt: skip
+def customers_bulk_release(
+    request: HttpRequest, payload: BulkReleaseIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    return _bulk(request, idempotency_key, "customers.bulk_release", lambda actor: pools.customers_bulk_release(
+        actor=actor, customer_ids=payload.customer_ids, pool_id=payload.pool_id))  # fmt: skip
+
+
+# "/customers/{customer_id}/assign" and ".../release" take any segment as the id: move them behind the bulk paths.
+for _path in ("/customers/{customer_id}/assign", "/customers/{customer_id}/release"):
+    router.path_operations[_path] = router.path_operations.pop(_path)

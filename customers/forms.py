@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -38,7 +39,9 @@ class CustomerForm(StyledForm):
 
     def __init__(self, *args: Any, actor: Employee, language: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        stages = CustomerStage.objects.filter(org_id=actor.org_id, is_active=True)
+        # active stages, and the customer's own even if it has been deactivated since
+        current = Q(pk=self.initial["stage_id"]) if self.initial.get("stage_id") else Q(pk__in=[])
+        stages = CustomerStage.objects.filter(Q(is_active=True) | current, org_id=actor.org_id)
         self.fields["stage_id"].choices = [(s.pk, s.label(language)) for s in stages]  # type: ignore[attr-defined]
         people = visible_employees(actor=actor).active().order_by("name").values_list("pk", "name")
         self.fields["owner_id"].choices = list(people)  # type: ignore[attr-defined]
@@ -143,3 +146,33 @@ class HandoverForm(StyledForm):
 class DuplicateRulesForm(StyledForm):
     duplicate_name = forms.ChoiceField(label=_("Same company name"), choices=DuplicateAction.choices)
     duplicate_phone = forms.ChoiceField(label=_("Same phone"), choices=DuplicateAction.choices)
+
+
+class BulkActionForm(StyledForm):
+    """A bulk action on chosen customers: what, to whom, which customers (`customer_ids`, from the rows'
+    checkboxes), and on the confirmation the request's `client_id`, so a double submit moves nothing twice."""
+
+    ACTIONS = (("assign", _("Assign")), ("transfer", _("Transfer")), ("release", _("Release to the pool")))
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    owner_id = forms.TypedChoiceField(label=_("New owner"), coerce=int, required=False, empty_value=None)
+    client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, receivers: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner_id"].choices = [("", _("Choose an employee")), *receivers]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        raw = self.data.getlist("customer_ids") if hasattr(self.data, "getlist") else []
+        data["customer_ids"] = [int(v) for v in raw if str(v).isdigit()]
+        if not data["customer_ids"]:
+            self.add_error(None, _("Choose at least one customer."))
+        if data.get("action") in ("assign", "transfer") and not data.get("owner_id"):
+            self.add_error("owner_id", _("Choose who receives them."))
+        return data
+
+
+class StageForm(StyledForm):
+    name = forms.CharField(label=_("Name (Chinese)"), max_length=40)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=40, required=False)
+    is_won = forms.BooleanField(label=_("Counts as won"), required=False)

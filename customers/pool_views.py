@@ -1,10 +1,13 @@
 """HTML pages of the public pools (公海): browse and claim, set up pools, release and assign."""
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,12 +16,13 @@ from core.errors import ServiceError
 from core.forms import add_service_error
 from core.pagination import keyset_page
 from org.decorators import employee_required
+from org.idempotency import run_idempotent
 from org.models import Employee
 from org.permissions import Permission, has_permission
-from org.selectors import employee_get
+from org.selectors import employee_get, visible_employees
 
 from . import handover, pools, selectors
-from .forms import AssignForm, HandoverForm, PoolForm, ReleaseForm
+from .forms import AssignForm, BulkActionForm, HandoverForm, PoolForm, ReleaseForm
 from .models import CustomerPool, PoolMembership
 from .services import stages_ensure
 
@@ -47,6 +51,8 @@ def pool_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "search": search,
         "can_manage": has_permission(actor, Permission.MANAGE_CUSTOMER_POOLS),
+        "can_manage_stages": has_permission(actor, Permission.MANAGE_ORGANIZATION),
+        "bulk": _pool_bulk_bar(actor, chosen),
     }
     if request.headers.get("HX-Request") == "true" and request.GET.get("cursor"):
         return render(request, "customers/pool_list.html#rows", context)
@@ -167,3 +173,102 @@ def customer_handover(request: HttpRequest, employee_id: int) -> HttpResponse:
             return redirect("employee_detail", employee_id=leaver.pk)
     context = {"form": form, "leaver": leaver, "customer_count": handover.owned_customers(leaver)}
     return render(request, "customers/handover.html", context)
+
+
+# --- Bulk assign / transfer / release (the customer list's and the pool page's action bar) ----------------
+
+
+def bulk_receivers(actor: Employee) -> list[tuple[int, str]]:
+    """Whom the actor may give customers to: active employees within reach, for those who may assign."""
+    if not has_permission(actor, Permission.ASSIGN_CUSTOMERS):
+        return []
+    return list(visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"))
+
+
+def bulk_bar(actor: Employee, *, actions: tuple[str, ...] = ("assign", "transfer", "release")) -> dict[str, Any]:
+    """The action bar's context: the actions this actor may start here and the people to pick from."""
+    receivers = bulk_receivers(actor)
+    offered = [(value, label) for value, label in BulkActionForm.ACTIONS if value in actions]
+    if not receivers:
+        offered = [(value, label) for value, label in offered if value == "release"]
+    return {"actions": offered, "receivers": receivers}
+
+
+def _bulk_run(actor: Employee, action: str, data: dict[str, Any]) -> dict[str, Any]:
+    ids = data["customer_ids"]
+    if action == "assign":
+        result = pools.customers_bulk_assign(actor=actor, customer_ids=ids, owner_id=data["owner_id"])
+    elif action == "transfer":
+        result = pools.customers_bulk_transfer(actor=actor, customer_ids=ids, to_employee_id=data["owner_id"])
+    else:
+        result = pools.customers_bulk_release(actor=actor, customer_ids=ids)
+    return {"moved": result.moved, "unchanged": result.unchanged}
+
+
+def _bulk_done_message(action: str, body: dict[str, Any], receiver: str) -> str:
+    n = len(body["moved"])
+    if action == "assign":
+        text = _("%(n)d customers assigned to %(name)s.") % {"n": n, "name": receiver}
+    elif action == "transfer":
+        text = _("%(n)d customers transferred to %(name)s.") % {"n": n, "name": receiver}
+    else:
+        text = _("%(n)d customers released to the pool.") % {"n": n}
+    if body["unchanged"]:
+        text += " " + _("%(n)d were already there.") % {"n": len(body["unchanged"])}
+    return text
+
+
+@require_POST
+@employee_required()
+def customer_bulk(request: HttpRequest) -> HttpResponse:
+    """First POST (from the action bar): the confirmation page listing the chosen customers. Second POST
+    (confirm=1, with a client_id): the move, all or nothing, applied once; then back with the result."""
+    actor = _actor(request)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("customer_list")
+    receivers = bulk_receivers(actor)
+    form = BulkActionForm(request.POST, receivers=receivers)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    action = data["action"]
+    receiver = dict(receivers).get(data["owner_id"] or 0, "")
+    status = 200
+    error: ServiceError | None = None
+    if request.POST.get("confirm") == "1" and data["client_id"]:
+        try:
+            result = run_idempotent(
+                actor=actor, key=data["client_id"], operation=f"customers.bulk_{action}",
+                create=lambda: (200, _bulk_run(actor, action, data)),
+            )  # fmt: skip
+        except ServiceError as e:
+            error, status = e, 400
+        else:
+            messages.success(request, _bulk_done_message(action, result.body, receiver))
+            return redirect(back)
+    ids = data["customer_ids"][: pools.BULK_LIMIT + 1]
+    chosen = selectors.visible_customers(actor=actor).filter(pk__in=ids).select_related("owner", "pool")
+    context = {
+        "action": action,
+        "action_label": dict(BulkActionForm.ACTIONS)[action],
+        "receiver": receiver,
+        "owner_id": data["owner_id"],
+        "customers": chosen.order_by("name", "pk"),
+        "customer_ids": data["customer_ids"],
+        "client_id": uuid.uuid4(),
+        "next": back,
+        "error": error,
+    }
+    return render(request, "customers/bulk_confirm.html", context, status=status)
+
+
+def _pool_bulk_bar(actor: Employee, pool: CustomerPool | None) -> dict[str, Any] | None:
+    """On the pool page, its administrators (and those who manage pools) assign customers in bulk."""
+    if pool is None or not has_permission(actor, Permission.ASSIGN_CUSTOMERS):
+        return None
+    pool_admin = PoolMembership.objects.filter(pool=pool, employee=actor, is_pool_admin=True)
+    if not has_permission(actor, Permission.MANAGE_CUSTOMER_POOLS) and not pool_admin.exists():
+        return None
+    return bulk_bar(actor, actions=("assign",))

@@ -16,6 +16,8 @@ class StageOut(Schema):
     name: str
     name_en: str
     is_won: bool
+    position: int
+    is_active: bool = Field(..., description="A deactivated stage stays on its customers but is no new choice.")
 
 
 class CustomerOut(Schema):
@@ -247,3 +249,43 @@ class RegistryImportOut(Schema):
 
 class MergeIn(Schema):
     merge_id: int = Field(description="The duplicate to merge into this customer; it is archived afterwards.")
+
+
+# --- Lifecycle stages and bulk operations --------------------------------------------------------------
+
+
+class StageIn(Schema):
+    name: str = Field(..., max_length=40, description="The Chinese name, unique in the organization.")
+    name_en: str = Field("", max_length=40)
+    is_won: bool = False
+
+
+class StageUpdateIn(Schema):
+    """Only the fields sent change. A stage in use cannot be deleted: set `is_active` to false instead."""
+
+    name: str | None = Field(None, max_length=40)
+    name_en: str | None = Field(None, max_length=40)
+    is_won: bool | None = None
+    is_active: bool | None = None
+    position: int | None = Field(None, ge=0, description="Move the stage to this 0-based place in the order.")
+
+
+class BulkCustomersIn(Schema):
+    customer_ids: list[int] = Field(..., description="At most 500; all move or none does.")
+
+
+class BulkAssignIn(BulkCustomersIn):
+    owner_id: int
+
+
+class BulkTransferIn(BulkCustomersIn):
+    to_employee_id: int
+
+
+class BulkReleaseIn(BulkCustomersIn):
+    pool_id: int | None = Field(None, description="Send them all to this pool instead of each one's own pool.")
+
+
+class BulkOut(Schema):
+    moved: list[int] = Field(..., description="The customers that changed hands, each with a timeline event.")
+    unchanged: list[int] = Field(..., description="Already where they were sent.")

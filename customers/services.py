@@ -115,7 +115,11 @@ def _clean(actor: Employee, values: dict[str, Any], *, creating: bool) -> dict[s
         clean["source"] = values["source"]
     if "stage_id" in values:
         stage_id = values["stage_id"]
-        if stage_id is not None and not CustomerStage.objects.filter(org_id=actor.org_id, pk=stage_id).exists():
+        # a deactivated stage stays on the customers that have it, but is no new choice
+        if (
+            stage_id is not None
+            and not CustomerStage.objects.filter(org_id=actor.org_id, pk=stage_id, is_active=True).exists()
+        ):
             fail("stage_id", _("Choose a stage of your organization."))
         clean["stage_id"] = stage_id
     for field, limit in (("latitude", 90), ("longitude", 180)):
@@ -305,6 +309,8 @@ def customer_update(
         raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
     if "owner_id" in fields and fields["owner_id"] is None:
         raise invalid("owner_id", _("A customer always has an owner."))
+    if "stage_id" in fields and fields["stage_id"] == customer.stage_id:
+        del fields["stage_id"]  # unchanged: it may have been deactivated since
     clean, custom, version = _clean_with_custom(actor, fields, custom_values, customer=customer)
     _check_duplicate_credit_code(actor, clean.get("credit_code", ""), exclude_id=customer.pk)
     new_name = clean["name"] if clean.get("name", customer.name) != customer.name else ""

@@ -28,7 +28,7 @@ from .duplicates import all_orgs_masked_existence_check, possible_duplicates
 from .enrichment_views import enrichment_context
 from .forms import ContactForm, CustomerForm, DuplicateRulesForm
 from .models import Customer, CustomerLevel
-from .pool_views import release_and_assign_forms
+from .pool_views import bulk_bar, release_and_assign_forms
 from .timeline import EVENTS as TIMELINE_EVENTS
 from .timeline import customer_timeline_page, timeline_actions
 
@@ -64,6 +64,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "stages": services.stages_ensure(org_id=actor.org_id),
         "owners": visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"),
         "language": get_language(),
+        "bulk": bulk_bar(actor),
+        "can_manage_stages": has_permission(actor, Permission.MANAGE_ORGANIZATION),
     }
     if _is_htmx(request) and get.get("cursor"):
         return render(request, "customers/customer_list.html#rows", context)
@@ -78,9 +80,9 @@ def _customer_form_values(form: CustomerForm) -> dict[str, Any]:
 
 
 @employee_required()
+@offline_capable
 def customer_create(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-@offline_capable
     services.stages_ensure(org_id=actor.org_id)
     initial = {"owner_id": actor.pk, "client_id": uuid.uuid4()}
     form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)

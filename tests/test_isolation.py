@@ -100,6 +100,11 @@ def _foreign_import_jobs(cast: Cast) -> Targets:
     return Targets([job(cast.outsider)], [job(cast.other_branch_rep)])
 
 
+def _foreign_stages(cast: Cast) -> Targets:
+    """Stages are the organization's configuration: only another organization's are out of reach."""
+    return Targets([customer_services.stages_ensure(org_id=cast.other_org.pk)[0].pk])
+
+
 def _foreign_notifications(cast: Cast) -> Targets:
     """A notification is its recipient's alone: not even an admin of the same organization opens Ben's."""
 
@@ -122,8 +127,9 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "pool_id": _foreign_pools,
     "template_id": _foreign_templates,
     "notification_id": _foreign_notifications,
-    "record_id": _foreign_records,
+    "stage_id": _foreign_stages,
     "job_id": _foreign_import_jobs,
+    "record_id": _foreign_records,
     "number": lambda cast: Targets([1]),  # a template's version number: always after template_id
 }
 

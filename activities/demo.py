@@ -87,8 +87,13 @@ def build_work_records(ctx: DemoContext) -> None:
     reps = [e for e in ctx.employees if e.role == Role.REP]
     builtin_templates_ensure(org_id=org.pk)
     templates = {
-        t.purpose: t for t in FormTemplate.objects.filter(org=org, purpose__in=list(PURPOSE_WEIGHTS), is_active=True)
+        t.purpose: t
+        for t in FormTemplate.objects.filter(org=org, purpose__in=list(PURPOSE_WEIGHTS), is_active=True).select_related(
+            "current_version"
+        )
     }
+    if any(t.current_version is None for t in templates.values()):
+        raise ValueError("a built-in template has no version")
     customers_of: dict[int, list[int]] = defaultdict(list)
     for pk, owner_id in Customer.objects.filter(org=org, owner__isnull=False).values_list("pk", "owner_id"):
         customers_of[owner_id].append(pk)
@@ -126,7 +131,7 @@ def build_work_records(ctx: DemoContext) -> None:
                     org=org,
                     client_id=uuid.UUID(int=rng.getrandbits(128)),
                     template=template,
-                    template_version_id=template.current_version_id,
+                    template_version=template.current_version,
                     author=rep,
                     customer_id=customer_id,
                     contact_id=contact_id,

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -243,7 +244,7 @@ def test_a_visit_keeps_money_as_text(cast):
 def test_a_visit_carries_a_stock_table_and_a_bad_cell_is_refused_where_it_is(cast):
     shop = customer(cast.rep)
     visit = template(cast.rep, Purpose.VISIT)
-    stock = [{"sku": "液压泵", "stock": 12, "demand": 30}, {"sku": "轴承", "stock": "many"}]
+    stock: list[dict[str, Any]] = [{"sku": "液压泵", "stock": 12, "demand": 30}, {"sku": "轴承", "stock": "many"}]
     with pytest.raises(ServiceError) as e:
         services.record_create(
             actor=cast.rep,

@@ -36,3 +36,11 @@ def decorate_cards(records: list[WorkRecord], language: str | None = None) -> li
         extra.photo_count = photo_count(record)
         extra.template_name = record.template.display_name(language)
     return records
+
+
+def value_text(record: WorkRecord, key: str, value: Any, language: str) -> str:
+    """One stored value as its field displays it (a revision's old or new value)."""
+    if value is None:
+        return ""
+    rows = display_values(version=record.template_version, values={key: value}, language=language)
+    return next((row.text for row in rows if row.key == key), str(value))

@@ -21,12 +21,12 @@ from formtemplates.selectors import template_get, template_list
 from formtemplates.validation import display_values
 from org.decorators import employee_required
 from org.models import Employee
-from org.permissions import Permission
+from org.permissions import Permission, has_permission
 from org.selectors import can_change_owned_by, department_list, visible_employees
 
 from . import selectors, services
 from .builtin import activity_settings, builtin_templates_ensure
-from .display import decorate_cards
+from .display import decorate_cards, value_text
 from .forms import ActivitySettingsForm, CommentForm, RecordForm, add_record_error
 from .models import WorkRecord
 
@@ -61,6 +61,7 @@ def record_feed(request: HttpRequest) -> HttpResponse:
     if _is_htmx(request) and get.get("cursor"):
         return render(request, "activities/record_feed.html#cards", context)
     context |= {
+        "can_manage": has_permission(actor, Permission.MANAGE_ORGANIZATION),
         "employees": visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"),
         "departments": department_list(actor=actor).values_list("pk", "name", "depth"),
         "templates": [(t.pk, t.display_name(get_language())) for t in record_templates(actor)],
@@ -138,11 +139,26 @@ def _detail_context(actor: Employee, record: WorkRecord) -> dict[str, object]:
         "template_name": record.template.display_name(language),
         "rows": display_values(version=record.template_version, values=record.values, language=language),
         "comments": list(selectors.comment_list(record=record)),
-        "revisions": list(selectors.revision_list(record=record)),
+        "revisions": _revision_rows(record, language),
         "comment_form": CommentForm(initial={"client_id": uuid.uuid4()}),
         "can_edit": services.can_edit(actor=actor, record=record),
         "can_archive": can_change_owned_by(actor=actor, owner=record.author),
     }
+
+
+def _revision_rows(record: WorkRecord, language: str) -> list[tuple[object, list[tuple[str, object, object]]]]:
+    """Each revision with its changes as (field label, old, new), newest first."""
+    labels = {d.key: d.display_label(language) for d in record.template_version.definitions}
+    return [
+        (
+            rev,
+            [
+                (labels.get(key, key), value_text(record, key, old, language), value_text(record, key, new, language))
+                for key, (old, new) in rev.changes.items()
+            ],
+        )
+        for rev in selectors.revision_list(record=record)
+    ]
 
 
 @employee_required()

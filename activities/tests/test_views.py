@@ -142,12 +142,14 @@ def test_the_author_edits_within_the_window_with_history(cast):
     assert record.values["direction"] == "inbound"
     page = client.get(f"/work/{record.pk}/").content.decode()
     assert 'data-testid="revisions"' in page
+    assert "呼叫方向: 呼出 → 呼入" in page  # the field's label and its values as displayed
     assert 'data-testid="edit-record"' not in cast.client_for(cast.manager).get(f"/work/{record.pk}/").content.decode()
     assert cast.client_for(cast.manager).post(f"/work/{record.pk}/edit/", data).status_code == 302  # refused
 
 
 def test_only_an_admin_sets_the_edit_window(cast):
     assert cast.client_for(cast.manager).get("/work/settings/").status_code == 403
+    assert 'data-testid="activity-settings"' in cast.client_for(cast.admin).get("/work/").content.decode()
     response = cast.client_for(cast.admin).post("/work/settings/", {"edit_window_hours": "6"})
     assert response.status_code == 302
     assert ActivitySettings.objects.get(org=cast.org).edit_window_hours == 6

@@ -404,6 +404,7 @@ def _parse_subtable(raw: dict[str, Any], where: str, errors: _Errors) -> dict[st
     for j, item in enumerate(columns):
         at = f"{where}.columns.{j}"
         column_type = item.get("type") if isinstance(item, dict) else None
+        column_type = column_type if isinstance(column_type, str) else None  # _parse_one names a bad one
         if column_type == FieldType.SUBTABLE:
             errors.add(f"{at}.type", _("A sub-table cannot hold another sub-table."))
             continue

@@ -475,7 +475,8 @@ def _clean_subtable(d: FieldDefinition, raw: Any, ctx: _Context, recheck: bool) 
         raise FieldInvalid(_("Send the table as a list of rows, each an object keyed by column."))
     columns = d.columns
     by_key = {c.key: c for c in columns}
-    previous_rows = [r for r in (ctx.previous.get(d.key) or []) if isinstance(r, dict)]
+    stored = ctx.previous.get(d.key)
+    previous_rows = [r for r in stored if isinstance(r, dict)] if isinstance(stored, list) else []
     old_values = {c.key: [r[c.key] for r in previous_rows if c.key in r] for c in columns}
     language = _language()
     errors: dict[str, list[str]] = {}
@@ -717,12 +718,8 @@ def _display_text(
             return value
     if t in (FieldType.SINGLE_CHOICE, FieldType.MULTI_CHOICE):
         labels = {c.value: c.display(language) for c in d.choices}
-        chosen = value if isinstance(value, list) else [value]
-        return (
-            "、".join(labels.get(v, str(v)) for v in chosen)
-            if language != "en"
-            else ", ".join(labels.get(v, str(v)) for v in chosen)
-        )
+        chosen = [str(v) for v in (value if isinstance(value, list) else [value])]
+        return ("、" if language != "en" else ", ").join(labels.get(v, v) for v in chosen)
     if t == FieldType.YES_NO:
         return _("Yes") if value else _("No")
     if t == FieldType.ADDRESS and isinstance(value, dict):

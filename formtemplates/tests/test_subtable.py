@@ -109,6 +109,8 @@ def test_max_rows_defaults_to_50_and_is_bounded_at_200():
         ([{"key": "pics", "type": "photo", "label": "照片"}], "fields.0.options.columns.0.type", "cannot be of type"),
         ([{"key": "where", "type": "location", "label": "位置"}], "fields.0.options.columns.0.type", "Location"),
         ([{"key": "x", "type": "nonsense", "label": "X"}], "fields.0.options.columns.0.type", "Unknown field type"),
+        ([{"key": "x", "type": ["text"], "label": "X"}], "fields.0.options.columns.0.type", "Unknown field type"),
+        (["x"], "fields.0.options.columns.0", "must be an object"),
         ([{"key": "Bad Key", "type": "text", "label": "X"}], "fields.0.options.columns.0.key", "lowercase"),
         ([{"key": "x", "type": "text", "label": ""}], "fields.0.options.columns.0.label", "label"),
         ([{"key": "x", "type": "single_choice", "label": "X"}], "fields.0.options.columns.0.options.choices", "choice"),

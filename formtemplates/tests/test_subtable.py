@@ -4,6 +4,7 @@ its display (a table and one line for a spreadsheet cell), and versions that ret
 from typing import Any
 
 import pytest
+from django.template.loader import render_to_string
 from django.utils import translation
 
 from core.errors import ServiceError
@@ -436,3 +437,11 @@ def test_a_bad_column_in_the_designer_is_reported_on_its_field(cast):
     assert response.status_code == 400
     assert body.count('data-testid="row-error"') == 2  # the repeated key and the missing label
     assert "Column 4: Another column already uses the key “sku”." in body
+
+
+def test_the_display_partial_renders_a_subtable_as_a_table(cast, version):
+    values = validate_values(actor=cast.rep, version=version, values={"stock": [{"sku": "矿泉水", "quantity": 12}]})
+    [row] = display_values(version=version, values=values, language="en")
+    html = render_to_string("formtemplates/_display_value.html", {"row": row})
+    assert 'data-testid="display-table-stock"' in html
+    assert "<th>Quantity</th>" in html and "<td>12</td>" in html

@@ -31,6 +31,8 @@ class Options:
     warmup: int
     explain: bool
     sqlite_stats: bool  # ANALYZE SQLite too (the app never does; see README)
+    quick: bool = False
+    rows_given: bool = False  # --rows was given: a benchmark with its own default size (activities) takes it
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ErrorCode, ServiceError, invalid, not_found
+from customers import pools
 from customers.models import Contact, Customer
 from customers.selectors import visible_customers
 from formtemplates.models import FormTemplate, Purpose
@@ -28,6 +29,7 @@ from org.services import audit, require_permission
 from .builtin import activity_settings
 from .models import ActivitySettings, WorkRecord, WorkRecordComment, WorkRecordRevision
 from .selectors import record_get
+from .visits import visit_record_check
 
 # How far a client's capture time may be from the server's clock: a phone's clock runs a little fast,
 # and an offline phone sends what it captured days ago.
@@ -100,6 +102,7 @@ def record_create(
     contact_id: int | None = None,
     captured_at: datetime | None = None,
     device_position: Any = None,
+    visit_id: int | None = None,
 ) -> tuple[WorkRecord, bool]:
     """File a work record; returns (record, created). A replayed `client_id` returns the first record."""
     if not actor.is_active:
@@ -109,6 +112,17 @@ def record_create(
         return existing, False
     now = timezone.now()
     errors: dict[str, list[Any]] = {}
+    visit = None
+    if visit_id is not None:
+        try:
+            visit = visit_record_check(actor=actor, visit_id=visit_id)
+        except ServiceError as e:
+            errors |= e.fields
+        else:
+            if customer_id is None and contact_id is None:
+                customer_id = visit.customer_id
+            elif visit.customer_id is not None and customer_id not in (None, visit.customer_id):
+                errors["customer_id"] = [_("This visit is at another customer.")]
     template = None
     try:
         template = _template_for_records(actor, template_id)
@@ -147,7 +161,10 @@ def record_create(
                 values=clean,
                 captured_at=captured_at,
                 received_at=now,
+                visit=visit,
             )
+            if customer is not None:
+                pools.customer_followed_up(customer_id=customer.pk, by=actor, at=captured_at)
     except IntegrityError:  # the same client_id sent concurrently: the first one won
         winner = WorkRecord.objects.filter(org_id=actor.org_id, client_id=client_id).first()
         if winner is None:

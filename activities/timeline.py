@@ -7,6 +7,7 @@ from customers.models import Customer
 from customers.timeline import Bound, TimelineItem, register_timeline_source
 from org.models import Employee
 
+from .api import record_out
 from .display import decorate_cards
 from .selectors import customer_records
 
@@ -32,4 +33,4 @@ def _actions(actor: Employee, customer: Customer) -> list[tuple[str, str]]:
 
 
 def register() -> None:
-    register_timeline_source(SOURCE, rank=RANK, fetch=_records, actions=_actions)
+    register_timeline_source(SOURCE, rank=RANK, fetch=_records, serialize=record_out, actions=_actions)

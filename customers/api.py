@@ -16,7 +16,7 @@ from org.api import ERRORS, actor_of
 from . import duplicates, handover, pools, selectors, services, stages
 from .duplicates import all_orgs_masked_existence_check
 from .handover import HandoverResult
-from .models import Contact, Customer, CustomerEvent
+from .models import Contact, Customer
 from .schemas import (
     AssignIn,
     ContactIn,
@@ -25,7 +25,6 @@ from .schemas import (
     CustomerOut,
     CustomerPage,
     CustomerUpdateIn,
-    EventPage,
     HandoverIn,
     HandoverOut,
     MaskedMatchOut,
@@ -33,7 +32,9 @@ from .schemas import (
     PoolOut,
     ReleaseIn,
     StageOut,
+    TimelinePage,
 )
+from .timeline import customer_timeline_page, timeline_item_data
 
 router = Router(tags=["customers"])
 IdempotencyKey = Header(..., alias="Idempotency-Key", description="A UUID the client generates once per record.")
@@ -56,13 +57,6 @@ def customer_out(c: Customer) -> dict[str, Any]:
 
 def contact_out(c: Contact) -> dict[str, Any]:
     return {f: getattr(c, f) for f in ContactOut.model_fields}
-
-
-def event_out(e: CustomerEvent) -> dict[str, Any]:
-    return {
-        "id": e.pk, "kind": e.kind, "actor": ref(e.actor), "changes": e.changes, "summary": e.summary,
-        "created_at": e.created_at,
-    }  # fmt: skip
 
 
 @router.get("/customer-stages", response={200: list[StageOut], **ERRORS}, summary="Lifecycle stages, in order")
@@ -119,18 +113,22 @@ def customer_archive(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
 
 
-@router.get("/customers/{customer_id}/timeline", response={200: EventPage, **ERRORS}, summary="Timeline, newest first")
+@router.get(
+    "/customers/{customer_id}/timeline",
+    response={200: TimelinePage, **ERRORS},
+    summary="Timeline, newest first",
+)
 def customer_timeline(
     request: HttpRequest,
     customer_id: int,
     cursor: str | None = None,
     limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200),
 ) -> dict[str, Any]:
+    """The customer's own changes merged with the work records (and what other apps add) about it."""
     actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
-    events = selectors.customer_timeline(actor=actor, customer=customer)
-    page = keyset_page(events, ordering=("-created_at", "-id"), cursor=cursor, limit=limit)
-    return {"items": [event_out(e) for e in page.items], "next_cursor": page.next_cursor}
+    page = customer_timeline_page(actor=actor, customer=customer, cursor=cursor, limit=limit)
+    return {"items": [timeline_item_data(item) for item in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get("/customers/{customer_id}/contacts", response={200: list[ContactOut], **ERRORS})

@@ -262,6 +262,13 @@ def customer_protection_extend(
     return customer
 
 
+def customer_followed_up(*, customer_id: int, by: Employee, at: datetime) -> None:
+    """A work record or visit about the customer: it is a qualifying follow-up, extending the owner's
+    protection, when its author owns the customer (someone else's note keeps nobody's claim alive)."""
+    if Customer.objects.filter(pk=customer_id, owner_id=by.pk, protected_until__isnull=False).exists():
+        customer_protection_extend(customer_id=customer_id, followed_up_at=at, actor=by)
+
+
 def all_orgs_recycle_expired_customers(*, now: datetime | None = None) -> int:
     """The nightly job: customers whose protection has expired go back to their pool (unless their
     stage is kept), each in its own transaction, each logged. Returns how many went back."""

@@ -127,8 +127,19 @@ class EventOut(Schema):
     created_at: datetime
 
 
-class EventPage(Schema):
-    items: list[EventOut]
+class TimelineItemOut(Schema):
+    source: str = Field(
+        description="Where the item comes from: `events` (the customer's own changes, `data` is an event: "
+        "id, kind, actor, changes as {field: [old, new]}, summary, created_at) or `work_records` (`data` is a "
+        "work record as GET /work-records/{record_id} returns it); more sources may be added."
+    )
+    id: int
+    at: datetime
+    data: dict[str, Any]
+
+
+class TimelinePage(Schema):
+    items: list[TimelineItemOut]
     next_cursor: str | None
 
 

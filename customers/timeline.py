@@ -56,20 +56,31 @@ Fetch = Callable[[Employee, Customer, Bound | None, int], list[TimelineItem]]
 # (actor, customer) -> links the timeline offers, as (label, URL), e.g. "New work record"
 Actions = Callable[[Employee, Customer], list[tuple[str, str]]]
 
+# an item's object -> what the API shows of it (the source's own output schema, JSON-ready)
+Serialize = Callable[[Any], dict[str, Any]]
+
 
 @dataclass(frozen=True)
 class TimelineSource:
     rank: int
     fetch: Fetch
+    serialize: Serialize
     actions: Actions | None = None
 
 
 _SOURCES: dict[str, TimelineSource] = {}
 
 
-def register_timeline_source(name: str, *, rank: int, fetch: Fetch, actions: Actions | None = None) -> None:
+def register_timeline_source(
+    name: str, *, rank: int, fetch: Fetch, serialize: Serialize, actions: Actions | None = None
+) -> None:
     """Register (or replace) a source; `rank` orders sources' items that share a time (unique per source)."""
-    _SOURCES[name] = TimelineSource(rank=rank, fetch=fetch, actions=actions)
+    _SOURCES[name] = TimelineSource(rank=rank, fetch=fetch, serialize=serialize, actions=actions)
+
+
+def timeline_item_data(item: TimelineItem) -> dict[str, Any]:
+    """The API's view of one timeline item: which source, its id and time, and the source's own data."""
+    return {"source": item.source, "id": item.pk, "at": item.at, "data": _SOURCES[item.source].serialize(item.obj)}
 
 
 def timeline_actions(*, actor: Employee, customer: Customer) -> list[tuple[str, str]]:
@@ -124,4 +135,12 @@ def _events(actor: Employee, customer: Customer, bound: Bound | None, limit: int
     ]
 
 
-register_timeline_source(EVENTS, rank=EVENTS_RANK, fetch=_events)
+def event_data(e: CustomerEvent) -> dict[str, Any]:
+    actor = {"id": e.actor.pk, "name": e.actor.name} if e.actor else None
+    return {
+        "id": e.pk, "kind": e.kind, "actor": actor, "changes": e.changes, "summary": e.summary,
+        "created_at": e.created_at,
+    }  # fmt: skip
+
+
+register_timeline_source(EVENTS, rank=EVENTS_RANK, fetch=_events, serialize=event_data)

@@ -127,3 +127,22 @@ def test_the_manager_comments_and_the_rep_replies(cast):
     assert api(cast.rep).get(f"/api/v1/work-records/{record.pk}").json()["comment_count"] == 2
     assert post(api(cast.rep2), url, {"body": "?"}).status_code == 404
     assert WorkRecordComment.objects.count() == 2
+
+
+def test_the_customers_timeline_merges_its_records_with_its_events_in_constant_queries(cast):
+    shop = customer(cast.rep)
+    call = file_call(cast.rep, shop)
+    client = api(cast.manager)
+
+    items = client.get(f"/api/v1/customers/{shop.pk}/timeline").json()["items"]
+    assert [(i["source"], i["id"]) for i in items] == [("work_records", call.pk), ("events", items[1]["id"])]
+    assert items[0]["data"]["template"]["purpose"] == Purpose.CALL
+    assert items[0]["data"]["author"]["name"] == "Rex"
+    assert items[1]["data"]["kind"] == "created"
+
+    with CaptureQueriesContext(connection) as small:
+        assert len(client.get(f"/api/v1/customers/{shop.pk}/timeline?limit=2").json()["items"]) == 2
+    many_records(cast.rep, shop, 50)
+    with CaptureQueriesContext(connection) as large:
+        assert len(client.get(f"/api/v1/customers/{shop.pk}/timeline?limit=50").json()["items"]) == 50
+    assert len(large) == len(small)

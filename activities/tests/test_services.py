@@ -11,7 +11,8 @@ from activities import services
 from activities.builtin import BUILTIN_TEMPLATES, builtin_templates_ensure
 from activities.models import WorkRecord, WorkRecordComment, WorkRecordRevision
 from core.errors import ErrorCode, ServiceError
-from customers.models import Contact
+from customers import pools
+from customers.models import Contact, Customer, CustomerEventKind
 from formtemplates.models import FormTemplate, Purpose
 from formtemplates.services import template_archive
 
@@ -264,3 +265,32 @@ def test_a_visit_carries_a_stock_table_and_a_bad_cell_is_refused_where_it_is(cas
         values={**VISIT_VALUES, "stock": stock},
     )
     assert record.values["stock"][1] == {"sku": "轴承", "stock": 3}
+
+
+def _claimed(cast, days_ago: int):
+    """A customer rex claimed from a pool (30 days' protection, +7 per follow-up, at most 60) days_ago."""
+    pool = pools.pool_create(actor=cast.admin, name=f"公海 {uuid.uuid4().hex[:4]}", extension_days=7)
+    pools.pool_set_members(actor=cast.admin, pool_id=pool.pk, member_ids=[cast.rep.pk])
+    on = customer(cast.admin)
+    Customer.objects.filter(pk=on.pk).update(pool=pool)
+    pools.customer_release(actor=cast.admin, customer_id=on.pk)
+    claimed_at = timezone.now() - timedelta(days=days_ago)
+    return pools.customer_claim(actor=cast.rep, customer_id=on.pk, now=claimed_at)
+
+
+def test_the_owners_record_is_a_follow_up_that_extends_the_protection(cast):
+    on = _claimed(cast, days_ago=28)  # protected for 2 more days
+    record = file_call(cast.rep, on)
+
+    on.refresh_from_db()
+    assert on.protected_until == record.captured_at + timedelta(days=7)
+    assert on.events.filter(kind=CustomerEventKind.PROTECTION_EXTENDED).count() == 1
+
+
+def test_someone_elses_record_keeps_nobodys_claim_alive(cast):
+    on = _claimed(cast, days_ago=28)
+    before = on.protected_until
+    file_call(cast.manager, on)
+
+    on.refresh_from_db()
+    assert on.protected_until == before

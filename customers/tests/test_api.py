@@ -69,8 +69,9 @@ def test_updates_and_contacts_show_on_the_timeline_newest_first(cast):
     assert contact.status_code == 201
     assert contact.json()["is_primary"]
     timeline = client.get(f"/api/v1/customers/{customer['id']}/timeline").json()["items"]
-    assert [e["kind"] for e in timeline] == ["contact_added", "updated", "created"]
-    assert timeline[1]["changes"] == {"level": ["C", "A"]}
+    assert {e["source"] for e in timeline} == {"events"}
+    assert [e["data"]["kind"] for e in timeline] == ["contact_added", "updated", "created"]
+    assert timeline[1]["data"]["changes"] == {"level": ["C", "A"]}
 
 
 def test_a_rep_gets_not_found_for_another_branchs_customer(cast):

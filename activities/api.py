@@ -50,6 +50,7 @@ def record_out(r: WorkRecord, *, editable: bool = False) -> dict[str, Any]:
         "edited_at": r.edited_at,
         "archived_at": r.archived_at,
         "comment_count": r.comment_count,
+        "visit_id": r.visit_id,
         "editable": editable,
         "created_at": r.created_at,
         "updated_at": r.updated_at,
@@ -102,6 +103,7 @@ def record_create(
         customer_id=payload.customer_id,
         contact_id=payload.contact_id,
         captured_at=payload.captured_at,
+        visit_id=payload.visit_id,
         device_position=payload.device_position.dict() if payload.device_position else None,
     )
     record = selectors.record_get(actor=actor, record_id=record.pk)
@@ -143,3 +145,8 @@ def comment_create(
         parent_id=payload.parent_id,
     )
     return Status(201 if created else 200, comment_out(comment))
+
+
+from .visit_api import router as visit_router  # noqa: E402
+
+router.add_router("/", visit_router)

@@ -8,5 +8,7 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from .timeline import register
+        from .visits import register_notices
 
         register()
+        register_notices()

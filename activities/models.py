@@ -1,8 +1,12 @@
 """Work records (a submission of a form template: a visit report, a call, competitor information, a daily
 report, ...), their edit history and comments, and each organization's settings for them.
 
-A record may later belong to a visit (check-in/out); the visit will point at its records, or a nullable
-`visit` column joins here, without changing what a record is.
+A record may belong to a visit (its steps: the visit type's templates filled during the visit).
+
+Visits (外勤): an administrator combines templates into visit types with rules (who they apply to, how far
+from the customer a check-in may be, photo, customer, minimum duration, check-out, who is copied); a rep
+checks in with the phone's position and checks out, and the visit is classified effective or not, with
+the reasons. See activities/visits.py.
 """
 
 from django.db import models
@@ -12,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from core.models import OrgScopedModel
 
 DEFAULT_EDIT_WINDOW_HOURS = 24
+DEFAULT_FIX_MAX_AGE_SECONDS = 120
+DEFAULT_POOR_ACCURACY_M = 100
 
 
 class WorkRecord(OrgScopedModel):
@@ -47,6 +53,15 @@ class WorkRecord(OrgScopedModel):
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     comment_count = models.PositiveIntegerField(_("comments"), default=0)
+    visit = models.ForeignKey(
+        "activities.Visit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="records",
+        verbose_name=_("visit"),
+        help_text=_("The visit this record is a step of."),
+    )
 
     class Meta:
         ordering = ["-captured_at", "-id"]
@@ -118,6 +133,16 @@ class ActivitySettings(OrgScopedModel):
         _("author edit window (hours)"), default=DEFAULT_EDIT_WINDOW_HOURS
     )
     builtin_templates_installed = models.BooleanField(default=False)
+    fix_max_age_seconds = models.PositiveIntegerField(
+        _("oldest position accepted at check-in (seconds)"),
+        default=DEFAULT_FIX_MAX_AGE_SECONDS,
+        help_text=_("A position read longer than this before the check-in was captured must be read again."),
+    )
+    poor_accuracy_m = models.PositiveIntegerField(
+        _("poor accuracy (metres)"),
+        default=DEFAULT_POOR_ACCURACY_M,
+        help_text=_("A position less accurate than this is flagged."),
+    )
 
     class Meta:
         ordering = ["org"]
@@ -130,3 +155,168 @@ class ActivitySettings(OrgScopedModel):
 
     def __str__(self) -> str:
         return f"{self.org_id}: {self.edit_window_hours} h"
+
+
+class DistanceMode(models.TextChoices):
+    SOFT = "soft", _("Allow and flag")
+    HARD = "hard", _("Refuse")
+
+
+class VisitType(OrgScopedModel):
+    """外勤类型: the steps of a visit (templates, in order) and the rules a visit of this type follows."""
+
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=60, blank=True, default="")
+    is_active = models.BooleanField(_("active"), default=True)
+    departments = models.ManyToManyField(
+        "org.Department",
+        blank=True,
+        related_name="+",
+        verbose_name=_("departments"),
+        help_text=_("Applies to these departments and their sub-departments; none: every department."),
+    )
+    roles = models.JSONField(_("roles"), default=list, blank=True, help_text=_("Applies to these roles; none: all."))
+    max_distance_m = models.PositiveIntegerField(
+        _("allowed check-in distance (metres)"),
+        null=True,
+        blank=True,
+        help_text=_("From the customer's location; empty: not checked."),
+    )
+    distance_mode = models.CharField(
+        _("when farther"), max_length=4, choices=DistanceMode.choices, default=DistanceMode.SOFT
+    )
+    photo_required = models.BooleanField(_("photo required"), default=False)
+    customer_required = models.BooleanField(_("customer required"), default=True)
+    min_duration_minutes = models.PositiveSmallIntegerField(
+        _("minimum duration of an effective visit (minutes)"), default=0
+    )
+    check_out_required = models.BooleanField(_("check-out required"), default=True)
+    copied = models.ManyToManyField(
+        "org.Employee",
+        blank=True,
+        related_name="+",
+        verbose_name=_("copied"),
+        help_text=_("Notified when a visit of this type closes."),
+    )
+    templates = models.ManyToManyField(
+        "formtemplates.FormTemplate", through="VisitTypeStep", related_name="+", verbose_name=_("steps")
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("visit type")
+        verbose_name_plural = _("visit types")
+        constraints = [
+            models.UniqueConstraint(fields=["org", "name"], name="visittype_unique_name_per_org"),
+            models.CheckConstraint(
+                condition=Q(distance_mode__in=["soft", "hard"]), name="visittype_distance_mode_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def display_name(self, language: str | None) -> str:
+        return self.name_en if language and language.startswith("en") and self.name_en else self.name
+
+
+class VisitTypeStep(OrgScopedModel):
+    """One step of a visit type: a template to fill during the visit, in order, required or not."""
+
+    visit_type = models.ForeignKey(VisitType, on_delete=models.CASCADE, related_name="steps")
+    template = models.ForeignKey(
+        "formtemplates.FormTemplate", on_delete=models.PROTECT, related_name="+", verbose_name=_("form template")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["visit_type", "position", "id"]
+        verbose_name = _("visit step")
+        verbose_name_plural = _("visit steps")
+        constraints = [
+            models.UniqueConstraint(fields=["visit_type", "template"], name="visittypestep_unique_template"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit_type_id}.{self.position}: {self.template_id}"
+
+
+class VisitStatus(models.TextChoices):
+    OPEN = "open", _("Checked in")
+    CLOSED = "closed", _("Closed")
+
+
+class Visit(OrgScopedModel):
+    """One visit: check-in (the phone's position fix, when it was captured and received), check-out, and
+    the classification. Positions are WGS-84; a fix's time is the device's."""
+
+    client_id = models.UUIDField(_("client id"), help_text=_("Generated by the client; a replay creates nothing."))
+    visit_type = models.ForeignKey(VisitType, on_delete=models.PROTECT, related_name="+", verbose_name=_("visit type"))
+    employee = models.ForeignKey(
+        "org.Employee", on_delete=models.PROTECT, related_name="visits", verbose_name=_("employee")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    status = models.CharField(_("status"), max_length=6, choices=VisitStatus.choices, default=VisitStatus.OPEN)
+    # check-in
+    check_in_latitude = models.DecimalField(_("check-in latitude"), max_digits=9, decimal_places=6)
+    check_in_longitude = models.DecimalField(_("check-in longitude"), max_digits=9, decimal_places=6)
+    check_in_accuracy_m = models.FloatField(_("check-in accuracy (m)"))
+    check_in_fix_at = models.DateTimeField(_("check-in position read at"))
+    check_in_mocked = models.BooleanField(_("check-in position mocked"), default=False)
+    check_in_distance_m = models.FloatField(_("check-in distance (m)"), null=True, blank=True)
+    check_in_signals = models.JSONField(_("check-in signals"), default=list, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), help_text=_("When the phone captured the check-in."))
+    check_in_received_at = models.DateTimeField(_("check-in received at"))
+    check_in_late = models.BooleanField(_("sent late (offline)"), default=False)
+    # check-out
+    check_out_client_id = models.UUIDField(null=True, blank=True)
+    check_out_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    check_out_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    check_out_accuracy_m = models.FloatField(null=True, blank=True)
+    check_out_fix_at = models.DateTimeField(null=True, blank=True)
+    check_out_mocked = models.BooleanField(default=False)
+    check_out_distance_m = models.FloatField(_("check-out distance (m)"), null=True, blank=True)
+    check_out_signals = models.JSONField(default=list, blank=True)
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    check_out_received_at = models.DateTimeField(null=True, blank=True)
+    check_out_late = models.BooleanField(default=False)
+    closed_automatically = models.BooleanField(_("closed without check-out"), default=False)
+    # classification
+    duration_s = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
+    effective = models.BooleanField(_("effective"), null=True, blank=True)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    located_customer = models.BooleanField(
+        _("set the customer's location"), default=False, help_text=_("The customer had no location; this visit set it.")
+    )
+
+    class Meta:
+        ordering = ["-checked_in_at", "-id"]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        indexes = [
+            models.Index(fields=["employee", "checked_in_at", "id"], name="visit_employee_time"),
+            models.Index(fields=["customer", "checked_in_at", "id"], name="visit_customer_time"),
+            models.Index(fields=["org", "checked_in_at", "id"], name="visit_org_time"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "client_id"], name="visit_unique_client_id_per_org"),
+            models.UniqueConstraint(
+                fields=["employee"], condition=Q(status="open"), name="visit_one_open_per_employee"
+            ),
+            models.CheckConstraint(condition=Q(status__in=["open", "closed"]), name="visit_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} @ {self.checked_in_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == VisitStatus.OPEN

@@ -36,6 +36,7 @@ class WorkRecordOut(Schema):
     edited_at: datetime | None
     archived_at: datetime | None
     comment_count: int
+    visit_id: int | None = Field(description="The visit this record is a step of.")
     editable: bool = Field(description="Whether the caller may still edit it (the author, within the edit window).")
     created_at: datetime
     updated_at: datetime
@@ -60,6 +61,7 @@ class WorkRecordIn(Schema):
         None, description="When the device captured the record (ISO 8601 with offset); default: now."
     )
     device_position: PositionIn | None = Field(None, description="Where the device was (for 'nearby' fields).")
+    visit_id: int | None = Field(None, description="One of the author's visits this record is a step of.")
 
 
 class WorkRecordPatchIn(Schema):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, visit_views
 
 urlpatterns = [
     path("work/", views.record_feed, name="record_feed"),
@@ -11,4 +11,12 @@ urlpatterns = [
     path("work/<int:record_id>/edit/", views.record_edit, name="record_edit"),
     path("work/<int:record_id>/comments/", views.record_comment, name="record_comment"),
     path("work/<int:record_id>/archive/", views.record_archive, name="record_archive"),
+    path("visits/", visit_views.visit_list, name="visit_list"),
+    path("visits/start/", visit_views.visit_start, name="visit_start"),
+    path("visits/types/", visit_views.visit_type_list, name="visit_type_list"),
+    path("visits/types/new/", visit_views.visit_type_edit, name="visit_type_new"),
+    path("visits/types/<int:visit_type_id>/", visit_views.visit_type_edit, name="visit_type_edit"),
+    path("visits/<int:visit_id>/", visit_views.visit_detail, name="visit_detail"),
+    path("visits/<int:visit_id>/check-out/", visit_views.visit_check_out, name="visit_check_out"),
+    path("visits/<int:visit_id>/locate-customer/", visit_views.visit_locate_customer, name="visit_locate_customer"),
 ]

@@ -100,6 +100,8 @@ def record_create(request: HttpRequest, template_id: int) -> HttpResponse:
     actor = _actor(request)
     template = template_get(actor=actor, template_id=template_id)
     customer = _customer_from_query(request, actor)
+    raw_visit = request.GET.get("visit", "")
+    visit_id = int(raw_visit) if raw_visit.isdigit() and len(raw_visit) < 19 else None
     post = request.POST if request.method == "POST" else None
     form = RecordForm(post, actor=actor, customer=customer, initial={"client_id": uuid.uuid4()})
     values_form = TemplateValuesForm(
@@ -115,11 +117,14 @@ def record_create(request: HttpRequest, template_id: int) -> HttpResponse:
                 values=values_form.values,
                 customer_id=data.get("customer_id") or (customer.pk if customer else None),
                 contact_id=data.get("contact_id"),
+                visit_id=visit_id,
             )
         except ServiceError as e:
             add_record_error(form, values_form, e)
         else:
             messages.success(request, _("Record saved."))
+            if record.visit_id is not None:
+                return redirect("visit_detail", visit_id=record.visit_id)
             return redirect("record_detail", record_id=record.pk)
     context = {
         "form": form,

@@ -149,6 +149,9 @@ class Customer(OrgScopedModel):
     )
     created_by = models.ForeignKey("org.Employee", on_delete=models.PROTECT, related_name="+")
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    last_visited_at = models.DateTimeField(
+        _("last visited at"), null=True, blank=True, help_text=_("Kept by the visit check-in.")
+    )
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -158,6 +161,8 @@ class Customer(OrgScopedModel):
             models.Index(fields=["org", "owner", "updated_at", "id"], name="customer_owner_recent"),
             models.Index(fields=["org", "updated_at", "id"], name="customer_org_recent"),
             models.Index(fields=["org", "name"], name="customer_org_name"),
+            models.Index(fields=["org", "last_visited_at"], name="customer_org_last_visit"),
+            models.Index(fields=["org", "latitude", "longitude"], name="customer_org_position"),
             models.Index(
                 fields=["pool", "updated_at", "id"], name="customer_pool_recent", condition=Q(owner__isnull=True)
             ),

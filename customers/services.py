@@ -2,13 +2,14 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,9 @@ from formtemplates.models import FormTemplateVersion
 from formtemplates.selectors import customer_template
 from formtemplates.validation import validate_values
 from org.models import Employee
+from org.permissions import Permission
 from org.selectors import can_change_owned_by, can_see_employee
+from org.services import audit, require_permission
 
 from . import credit_code
 from .duplicates import check_duplicates
@@ -354,6 +357,46 @@ def customer_archive(*, actor: Employee, customer_id: int) -> Customer:
         customer.archived_at = timezone.now()
         customer.save(update_fields=["archived_at", "updated_at"])
         _event(customer, actor, CustomerEventKind.ARCHIVED, {"archived": [False, True]})
+    return customer
+
+
+# --- Coordinates and visits (kept by activities' check-in) -------------------------------------------------
+
+
+def customer_visited(*, customer_id: int, at: datetime) -> None:
+    """Move the customer's `last_visited_at` rollup forward to `at` (never back: a late offline check-in
+    of an older visit leaves a newer one in place). Runs in the caller's transaction."""
+    Customer.objects.filter(pk=customer_id).filter(Q(last_visited_at__isnull=True) | Q(last_visited_at__lt=at)).update(
+        last_visited_at=at
+    )
+
+
+def customer_locate_from_visit(*, actor: Employee, customer_id: int, latitude: Decimal, longitude: Decimal) -> bool:
+    """A customer without a location gets the position of its first visit's check-in (the caller has
+    checked the actor may see the customer). Returns whether it was set; one timeline event when it was."""
+    updated = Customer.objects.filter(pk=customer_id, latitude__isnull=True, longitude__isnull=True).update(
+        latitude=latitude, longitude=longitude, updated_at=timezone.now()
+    )
+    if updated:
+        customer = Customer.objects.get(pk=customer_id)
+        changes = {"latitude": [None, str(latitude)], "longitude": [None, str(longitude)]}
+        _event(customer, actor, CustomerEventKind.UPDATED, changes, summary=_("Location set by the first visit"))
+    return bool(updated)
+
+
+@transaction.atomic
+def customer_set_location(*, actor: Employee, customer_id: int, latitude: Decimal, longitude: Decimal) -> Customer:
+    """An administrator re-sets a customer's location (e.g. to a visit's check-in position); logged on the
+    timeline and in the audit log."""
+    require_permission(actor, Permission.MANAGE_ORGANIZATION)
+    customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
+    old = [_plain(customer.latitude), _plain(customer.longitude)]
+    if old != [str(latitude), str(longitude)]:
+        changes = {"latitude": [old[0], str(latitude)], "longitude": [old[1], str(longitude)]}
+        customer.latitude, customer.longitude = latitude, longitude
+        customer.save(update_fields=["latitude", "longitude", "updated_at"])
+        _event(customer, actor, CustomerEventKind.UPDATED, changes, summary=_("Location re-set"))
+        audit(actor=actor, org=actor.org, action="customer.set_location", obj=customer, changes=changes)
     return customer
 
 

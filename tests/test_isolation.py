@@ -89,6 +89,32 @@ def _foreign_records(cast: Cast) -> Targets:
     return Targets([file_daily(cast.outsider).pk], [file_daily(cast.other_branch_rep).pk])
 
 
+def _foreign_visit_types(cast: Cast) -> Targets:
+    """Visit types are the organization's configuration: only another organization's are out of reach."""
+    from activities.visits import visit_type_create
+
+    return Targets([visit_type_create(actor=cast.outsider, name=f"对手类型 {uuid.uuid4().hex[:4]}").pk])
+
+
+def _foreign_visits(cast: Cast) -> Targets:
+    """A visit is its employee's: Otto's and Ben's (each at a customer of theirs)."""
+    from django.utils import timezone
+
+    from activities.visits import Position, visit_check_in, visit_type_create
+
+    def visit(employee: Employee) -> int:
+        vt = visit_type_create(actor=cast.outsider if employee == cast.outsider else cast.admin,
+                               name=f"巡店 {uuid.uuid4().hex[:6]}")  # fmt: skip
+        customer = customer_services.customer_create(
+            actor=employee, client_id=uuid.uuid4(), name=f"{employee.name} 的门店 {uuid.uuid4().hex[:6]}"
+        )[0]
+        position = Position(31.23, 121.47, 10, timezone.now())
+        return visit_check_in(actor=employee, client_id=uuid.uuid4(), visit_type_id=vt.pk, customer_id=customer.pk,
+                              position=position)[0].pk  # fmt: skip
+
+    return Targets([visit(cast.outsider)], [visit(cast.other_branch_rep)])
+
+
 def _foreign_import_jobs(cast: Cast) -> Targets:
     """An import job is its submitter's (an admin sees the organization's): Otto's and Ben's."""
     from customers.imports import import_job_submit
@@ -130,6 +156,8 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "stage_id": _foreign_stages,
     "job_id": _foreign_import_jobs,
     "record_id": _foreign_records,
+    "visit_type_id": _foreign_visit_types,
+    "visit_id": _foreign_visits,
     "number": lambda cast: Targets([1]),  # a template's version number: always after template_id
 }
 

@@ -10,13 +10,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from notifications.kinds import register_kind
-from notifications.services import Notice, notify, notify_many
+from notifications.services import Notice, notify_many
 from org.models import Employee
 
 from .models import Customer
 
 PROTECTION_ENDING = "customers.protection_ending"
 ASSIGNED = "customers.assigned"
+ASSIGNED_MANY = "customers.assigned_many"
+ASSIGNED_ONE_BY_ONE = 3  # more customers at once make one digest notice
 HANDED_OVER = "customers.handed_over"
 RECYCLED = "customers.recycled"
 
@@ -37,6 +39,17 @@ def _assigned(p: Mapping[str, Any]) -> str:
     return _("%(actor)s assigned the customer %(customer)s to you.") % p
 
 
+def _assigned_many(p: Mapping[str, Any]) -> str:
+    return (
+        ngettext(
+            "%(actor)s assigned %(count)d customer to you.",
+            "%(actor)s assigned %(count)d customers to you.",
+            p["count"],
+        )
+        % p
+    )
+
+
 def _handed_over(p: Mapping[str, Any]) -> str:
     return (
         ngettext(
@@ -55,6 +68,7 @@ def _recycled(p: Mapping[str, Any]) -> str:
 def register() -> None:
     register_kind(PROTECTION_ENDING, message=_protection_ending, icon="ti-hourglass-low")
     register_kind(ASSIGNED, message=_assigned, icon="ti-user-plus")
+    register_kind(ASSIGNED_MANY, message=_assigned_many, icon="ti-user-plus")
     register_kind(HANDED_OVER, message=_handed_over, icon="ti-arrows-exchange")
     register_kind(RECYCLED, message=_recycled, icon="ti-lifebuoy")
 
@@ -76,13 +90,33 @@ def protection_ending_notice(*, org_id: int, owner_id: int, count: int, days: in
     )
 
 
-def customer_assigned(customer: Customer, *, actor: Employee) -> None:
-    """Tell the new owner, unless they assigned it to themselves."""
-    if customer.owner is not None and customer.owner.pk != actor.pk:
-        link = reverse("customer_detail", kwargs={"customer_id": customer.pk})
-        notify(
-            recipient=customer.owner, kind=ASSIGNED, params={"actor": actor.name, "customer": customer.name}, link=link
-        )
+def customers_assigned(customers: list[Customer], *, owner: Employee, actor: Employee) -> None:
+    """Tell the new owner what they received (one notice per customer, up to a few; then one digest),
+    unless they assigned it to themselves."""
+    if not customers or owner.pk == actor.pk:
+        return
+    if len(customers) <= ASSIGNED_ONE_BY_ONE:
+        notices = [
+            Notice(
+                org_id=actor.org_id,
+                recipient_id=owner.pk,
+                kind=ASSIGNED,
+                params={"actor": actor.name, "customer": c.name},
+                link=reverse("customer_detail", kwargs={"customer_id": c.pk}),
+            )
+            for c in customers
+        ]
+    else:
+        notices = [
+            Notice(
+                org_id=actor.org_id,
+                recipient_id=owner.pk,
+                kind=ASSIGNED_MANY,
+                params={"actor": actor.name, "count": len(customers)},
+                link=f"{reverse('customer_list')}?owner={owner.pk}",
+            )
+        ]
+    notify_many(notices)
 
 
 def customers_handed_over(*, actor: Employee, leaver: Employee, moved: Mapping[int, int]) -> None:

@@ -204,19 +204,19 @@ def _release(customer: Customer, now: datetime) -> dict[str, Any]:
 
 @transaction.atomic
 def customer_assign(*, actor: Employee, customer_id: int, owner_id: int, now: datetime | None = None) -> Customer:
-    """Give a customer (owned or in a pool) to an employee; protection restarts deliberately."""
-    now = now or timezone.now()
-    if not has_permission(actor, Permission.ASSIGN_CUSTOMERS):
-        raise ServiceError(ErrorCode.FORBIDDEN, _("You do not have permission to do this."))
-    customer = Customer.objects.select_for_update().filter(org_id=actor.org_id, pk=customer_id).first()
-    if customer is None or (customer.owner is not None and not can_see_employee(actor=actor, employee=customer.owner)):
-        raise not_found()
-    owner = _assignee(actor, owner_id)
-    changes = _hand_to(customer, owner, now)
-    customer.save()
-    _event(customer, actor, CustomerEventKind.ASSIGNED, changes)
-    notices.customer_assigned(customer, actor=actor)
-    return customer
+    """Give one customer (owned or in a pool) to an employee: `customers_bulk_assign`'s rules for one
+    customer (rights, pool administrators, holding cap, protection restarting), its reason as the error."""
+    try:
+        customers_bulk_assign(actor=actor, customer_ids=[customer_id], owner_id=owner_id, now=now)
+    except ServiceError as e:
+        problems = e.fields.pop("customer_ids", None)
+        if problems == [_("#%(id)s: not found.") % {"id": customer_id}]:
+            raise not_found() from e
+        if problems:
+            reason = str(problems[0]).split(": ", 1)[-1]
+            raise ServiceError(e.code, reason, {"owner_id": [reason]}) from e
+        raise
+    return Customer.objects.select_related("owner", "pool").get(pk=customer_id)
 
 
 def _assignee(actor: Employee, employee_id: int, field: str = "owner_id") -> Employee:
@@ -431,6 +431,7 @@ def customers_bulk_assign(
     selection.check_holding_cap(owner, incoming)
     selection.raise_problems()
     _write(actor, CustomerEventKind.ASSIGNED, [(c, _hand_to(c, owner, now), "") for c in incoming])
+    notices.customers_assigned(incoming, owner=owner, actor=actor)
     result.moved = [c.pk for c in incoming]
     return result
 

@@ -54,6 +54,7 @@ def test_the_owner_releases_and_a_manager_assigns_from_the_customer_page(cast):
     client.post(f"/customers/{customer.pk}/release/", {"pool_id": pool.pk})
     customer.refresh_from_db()
     assert customer.owner is None
+    pools.pool_set_members(actor=cast.admin, pool_id=pool.pk, member_ids=[cast.rep.pk], admin_ids=[cast.manager.pk])
     cast.client_for(cast.manager).post(f"/customers/{customer.pk}/assign/", {"owner_id": cast.rep2.pk})
     customer.refresh_from_db()
     assert customer.owner == cast.rep2

@@ -109,15 +109,53 @@ def test_expired_customers_return_to_the_pool_unless_their_stage_is_kept(cast, p
     assert CustomerEvent.objects.filter(customer=a, kind="recycled").exists()
 
 
-def test_a_manager_assigns_a_pool_customer_and_protection_restarts(cast, pool):
+def make_pool_admin(cast, pool, employee):
+    members = [cast.rep.pk, cast.rep2.pk]
+    pools.pool_set_members(actor=cast.admin, pool_id=pool.pk, member_ids=members, admin_ids=[employee.pk])
+
+
+def test_a_pool_administrator_assigns_a_pool_customer_and_protection_restarts(cast, pool):
     customer = pooled(cast, pool)
+    with pytest.raises(ServiceError) as refused:
+        pools.customer_assign(actor=cast.manager, customer_id=customer.pk, owner_id=cast.rep2.pk)
+    assert refused.value.code == "not_found"  # not a member of its pool: she does not see it
+    pools.pool_set_members(actor=cast.admin, pool_id=pool.pk, member_ids=[cast.manager.pk])
+    with pytest.raises(ServiceError) as refused:
+        pools.customer_assign(actor=cast.manager, customer_id=customer.pk, owner_id=cast.rep2.pk)
+    assert refused.value.fields == {"owner_id": [refused.value.message]}  # a member, not its administrator
+    make_pool_admin(cast, pool, cast.manager)
+
     assigned = pools.customer_assign(actor=cast.manager, customer_id=customer.pk, owner_id=cast.rep2.pk)
+
     assert assigned.owner == cast.rep2
     assert assigned.protected_until is not None
     with pytest.raises(ServiceError):
         pools.customer_assign(actor=cast.rep, customer_id=customer.pk, owner_id=cast.rep.pk)
     with pytest.raises(ServiceError):
         pools.customer_assign(actor=cast.manager, customer_id=customer.pk, owner_id=cast.other_branch_rep.pk)
+
+
+def test_a_single_assignment_respects_the_holding_cap_like_a_bulk_one(cast, pool):
+    make_pool_admin(cast, pool, cast.manager)
+    for i in range(5):  # the fixture's cap
+        pools.customer_assign(actor=cast.manager, customer_id=pooled(cast, pool, f"满额{i}").pk, owner_id=cast.rep2.pk)
+    one_more = pooled(cast, pool, "超额")
+
+    with pytest.raises(ServiceError) as refused:
+        pools.customer_assign(actor=cast.manager, customer_id=one_more.pk, owner_id=cast.rep2.pk)
+
+    assert "5" in refused.value.message
+    assert Customer.objects.get(pk=one_more.pk).owner is None
+
+
+def test_assigning_another_organizations_customer_is_not_found(cast, pool):
+    make_pool_admin(cast, pool, cast.manager)
+    foreign, _ = services.customer_create(actor=cast.outsider, client_id=uuid.uuid4(), name="别家客户")
+
+    with pytest.raises(ServiceError) as refused:
+        pools.customer_assign(actor=cast.manager, customer_id=foreign.pk, owner_id=cast.rep2.pk)
+
+    assert refused.value.code == "not_found"
 
 
 def test_pool_rules_are_validated(cast, pool):
@@ -179,6 +217,7 @@ def test_the_pool_api_lists_claims_releases_and_assigns(cast, pool):
     assert taken.status_code == 409 and taken.json()["code"] == "conflict"
     released = rep.post(f"/api/v1/customers/{customer.pk}/release", {}, content_type="application/json")
     assert released.json()["owner"] is None
+    make_pool_admin(cast, pool, cast.manager)
     assigned = api(cast.manager).post(
         f"/api/v1/customers/{customer.pk}/assign", {"owner_id": cast.rep2.pk}, content_type="application/json"
     )
@@ -280,6 +319,7 @@ def test_the_expiring_filter_is_parsed_once_for_the_list_export_and_map(cast, po
 
 
 def test_the_new_owner_hears_of_an_assignment_but_not_of_their_own(cast, pool):
+    make_pool_admin(cast, pool, cast.manager)
     customer = pooled(cast, pool, "分配的客户")
     pools.customer_assign(actor=cast.manager, customer_id=customer.pk, owner_id=cast.rep2.pk)
     [assigned] = inbox(cast.rep2, notices.ASSIGNED)

@@ -6,7 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0008_customer_name_search"),
-        ("formtemplates", "0002_attachment_thumbnail_original_size"),
         ("org", "0003_organization_export_roles"),
     ]
 

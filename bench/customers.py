@@ -159,7 +159,7 @@ def large_count(rows: int) -> Iterator[None]:
 def run(options: Options, database: Database) -> None:
     start = time.perf_counter()
     with large_count(options.rows):
-        company = build_demo_company(size="large", seed=1)
+        company = build_demo_company(size="large", seed=1, until="customers.demo.build_customers")
     generate_seconds = time.perf_counter() - start
     assert company.org is not None
     org_id = company.org.pk

@@ -15,6 +15,8 @@ from django.db.models import QuerySet
 from core.errors import not_found
 from customers.models import Customer
 from customers.selectors import visible_customers
+from formtemplates.models import Attachment
+from formtemplates.selectors import held_attachment
 from org.models import Department, Employee
 from org.selectors import scope_to_visible
 
@@ -106,6 +108,12 @@ def record_get(*, actor: Employee, record_id: int) -> WorkRecord:
     ):
         raise not_found()
     return record
+
+
+def record_attachment(*, actor: Employee, record_id: int, attachment_id: int) -> Attachment:
+    """A photo or file of a record the actor may see, or not found (also when the record does not hold it)."""
+    record = record_get(actor=actor, record_id=record_id)
+    return held_attachment(version=record.template_version, values=record.values, attachment_id=attachment_id)
 
 
 def customer_records(*, actor: Employee, customer: Customer) -> QuerySet[WorkRecord]:

@@ -11,6 +11,13 @@ urlpatterns = [
     path("work/<int:record_id>/edit/", views.record_edit, name="record_edit"),
     path("work/<int:record_id>/comments/", views.record_comment, name="record_comment"),
     path("work/<int:record_id>/archive/", views.record_archive, name="record_archive"),
+    path("work/<int:record_id>/attachments/<int:attachment_id>/", views.record_attachment, name="record_attachment"),
+    path(
+        "work/<int:record_id>/attachments/<int:attachment_id>/thumbnail/",
+        views.record_attachment,
+        {"thumbnail": True},
+        name="record_attachment_thumbnail",
+    ),
     path("visits/", visit_views.visit_list, name="visit_list"),
     path("visits/start/", visit_views.visit_start, name="visit_start"),
     path("visits/types/", visit_views.visit_type_list, name="visit_type_list"),

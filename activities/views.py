@@ -4,8 +4,9 @@ Each view parses, calls one selector or service, renders; an htmx request gets t
 import uuid
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from customers.selectors import customer_get
 from formtemplates.forms import TemplateValuesForm
 from formtemplates.models import FormTemplate, Purpose
 from formtemplates.selectors import template_get, template_list
+from formtemplates.serving import attachment_response
 from formtemplates.validation import display_values
 from org.decorators import employee_required
 from org.models import Employee
@@ -173,6 +175,15 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
     return render(request, "activities/record_detail.html", _detail_context(actor, record))
 
 
+@employee_required()
+def record_attachment(
+    request: HttpRequest, record_id: int, attachment_id: int, thumbnail: bool = False
+) -> HttpResponseBase:
+    """A record's photo (or its thumbnail) or file, for a viewer who may see the record; else not found."""
+    attachment = selectors.record_attachment(actor=_actor(request), record_id=record_id, attachment_id=attachment_id)
+    return attachment_response(attachment, thumbnail=thumbnail)
+
+
 @require_POST
 @employee_required()
 def record_comment(request: HttpRequest, record_id: int) -> HttpResponse:
@@ -218,6 +229,9 @@ def record_edit(request: HttpRequest, record_id: int) -> HttpResponse:
         actor=actor,
         previous=record.values,
         prefix="v",
+        attachment_url=lambda pk, thumbnail: reverse(
+            "record_attachment_thumbnail" if thumbnail else "record_attachment", args=[record.pk, pk]
+        ),
     )
     form = RecordForm(None, actor=actor, customer=record.customer)
     if post is not None and values_form.is_valid():

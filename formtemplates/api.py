@@ -62,6 +62,7 @@ def attachment_out(a: Attachment) -> dict[str, Any]:
         "original_name": a.original_name,
         "content_type": a.content_type,
         "size": a.size,
+        "original_size": a.original_size or a.size,
         "sha256": a.sha256,
         "created_at": a.created_at,
     }
@@ -142,6 +143,15 @@ def attachment_upload(
     kind: Form[AttachmentKind],
     file: File[UploadedFile],
     idempotency_key: uuid.UUID = IdempotencyKey,
+    latitude: Form[float | None] = None,
+    longitude: Form[float | None] = None,
+    accuracy: float | None = Form(None, description="Of the position, in metres; required with coordinates."),
+    address: str = Form("", max_length=200, description="Where the photo was taken; drawn on it."),
 ) -> Status[Any]:
-    attachment = services.attachment_upload(actor=actor_of(request), client_id=idempotency_key, upload=file, kind=kind)
+    """A photo is stored re-encoded as JPEG, without its metadata (EXIF, GPS), with a watermark of the
+    employee, the time and the position or address sent with it ("no position" when none), and a thumbnail."""
+    position = services.PhotoPosition(latitude, longitude, accuracy, address)
+    attachment = services.attachment_upload(
+        actor=actor_of(request), client_id=idempotency_key, upload=file, kind=kind, position=position
+    )
     return Status(201, attachment_out(attachment))

@@ -8,6 +8,7 @@ are the validator's, so the browser, the API and imports get the same messages.
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -17,8 +18,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from core.errors import ServiceError
+from core.errors import ErrorCode, ServiceError
 from core.forms import StyledForm, add_service_error
+from core.geo import position_errors
 from org.models import Employee
 from org.selectors import visible_employees
 
@@ -38,6 +40,31 @@ class MultipleFileField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class PhotoInput(MultipleFileInput):
+    """A photo field's input: the photos already stored (thumbnails linking to the full photo, on an edit
+    page), the file input (the camera only when the field says so), thumbnails of the photos chosen, and
+    hidden `<name>-latitude/longitude/accuracy` inputs that static/js/photo_input.js fills from the
+    browser's position when photos are chosen, to be drawn on them (left empty: "no position")."""
+
+    wrapper_template_name = "formtemplates/_photo_input.html"  # around the input Django renders
+    POSITION_PARTS = ("latitude", "longitude", "accuracy")
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, camera_only: bool = False) -> None:
+        super().__init__(attrs)
+        self.camera_only = camera_only
+        self.stored: list[tuple[int, str, str]] = []  # (id, thumbnail URL, photo URL)
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        context = {
+            "name": name,
+            "input": super().render(name, None, attrs, renderer),
+            "camera_only": self.camera_only,
+            "stored": self.stored,
+            "positions": [(f"{name}-{part}", part) for part in self.POSITION_PARTS],
+        }
+        return render_to_string(self.wrapper_template_name, context)
 
 
 class AddressWidget(forms.MultiWidget):
@@ -211,13 +238,14 @@ def _form_field(d: FieldDefinition, actor: Employee | None, language: str) -> fo
         return AddressField(**common)
     if t == FieldType.LOCATION:
         return LocationField(**common)
-    if t in (FieldType.PHOTO, FieldType.FILE):
-        file_attrs: dict[str, Any] = {"class": "form-control"}
-        if t == FieldType.PHOTO:
-            file_attrs["accept"] = "image/*"
-            if d.option("camera_only"):
-                file_attrs["capture"] = "environment"
-        return MultipleFileField(widget=MultipleFileInput(attrs=file_attrs), **common)
+    if t == FieldType.PHOTO:
+        camera_only = bool(d.option("camera_only"))
+        photo_attrs: dict[str, Any] = {"class": "form-control", "accept": "image/*"}
+        if camera_only:
+            photo_attrs["capture"] = "environment"  # phones open the camera, not the gallery
+        return MultipleFileField(widget=PhotoInput(attrs=photo_attrs, camera_only=camera_only), **common)
+    if t == FieldType.FILE:
+        return MultipleFileField(widget=MultipleFileInput(attrs={"class": "form-control"}), **common)
     if t == FieldType.EMPLOYEE_REF and actor is not None:
         people = visible_employees(actor=actor).active().order_by("name", "id").values_list("pk", "name")
         return forms.ChoiceField(choices=[("", "—"), *((str(pk), name) for pk, name in people)], **common)
@@ -241,7 +269,9 @@ class TemplateValuesForm(StyledForm):
         device_position: Any = None,
         definitions: list[FieldDefinition] | None = None,
         prefix: str | None = None,
+        attachment_url: Callable[[int, bool], str] | None = None,
     ) -> None:
+        """`attachment_url(id, thumbnail)`: where a stored photo of `previous` is shown (an edit page)."""
         self.version = version
         self.actor = actor
         self.previous = previous or {}
@@ -264,6 +294,11 @@ class TemplateValuesForm(StyledForm):
         for d in self.definition_of.values():
             if d.type == FieldType.SUBTABLE:
                 self.fields[d.key].widget.attrs.pop("class", None)
+            widget = self.fields[d.key].widget
+            if isinstance(widget, PhotoInput) and attachment_url is not None:
+                stored = self.previous.get(d.key)
+                ids = [i for i in stored if isinstance(i, int)] if isinstance(stored, list) else []
+                widget.stored = [(i, attachment_url(i, True), attachment_url(i, False)) for i in ids]
             if d.type in (FieldType.MULTI_CHOICE,):
                 self.fields[d.key].widget.attrs["class"] = "form-check-input"
 
@@ -322,12 +357,31 @@ class TemplateValuesForm(StyledForm):
             return []
         kind = AttachmentKind.PHOTO if d.type == FieldType.PHOTO else AttachmentKind.FILE
         ids = []
-        for f in files:
-            try:
-                ids.append(services.attachment_upload(actor=self.actor, client_id=uuid.uuid4(), upload=f, kind=kind).pk)
-            except ServiceError as e:
-                self.add_error(d.key, str(e.fields.get("file", [e.message])[0]))
+        try:
+            position = self._photo_position(d) if kind == AttachmentKind.PHOTO and files else None
+            for f in files:
+                attachment = services.attachment_upload(
+                    actor=self.actor, client_id=uuid.uuid4(), upload=f, kind=kind, position=position
+                )
+                ids.append(attachment.pk)
+        except ServiceError as e:  # a refused photo or position: its message on the field
+            self.add_error(d.key, str(next(iter(e.fields.values()), [e.message])[0]))
         return ids
+
+    def _photo_position(self, d: FieldDefinition) -> services.PhotoPosition | None:
+        """The position the browser put beside the photos (PhotoInput's hidden inputs), or the device's."""
+        name = self.add_prefix(d.key)
+        sent = [(self.data.get(f"{name}-{part}") or "").strip() for part in PhotoInput.POSITION_PARTS]
+        if any(sent):
+            errors = position_errors(*sent)
+            if errors:
+                raise ServiceError(ErrorCode.INVALID, next(iter(errors.values())), {d.key: list(errors.values())})
+            latitude, longitude, accuracy = (float(text) for text in sent)
+            return services.PhotoPosition(latitude, longitude, accuracy)
+        device = self.device_position
+        if isinstance(device, dict) and device.get("latitude") is not None:
+            return services.PhotoPosition(device.get("latitude"), device.get("longitude"), device.get("accuracy"))
+        return None
 
 
 def _initial(d: FieldDefinition, value: Any) -> Any:

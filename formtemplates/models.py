@@ -117,11 +117,15 @@ class Attachment(OrgScopedModel):
     uploaded_by = models.ForeignKey(
         "org.Employee", on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
+    # A photo's file is the re-encoded, watermarked JPEG (never the bytes the client sent), its thumbnail
+    # beside it; a file is stored as sent and has no thumbnail.
     file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=255)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=attachment_upload_to, max_length=255, blank=True)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(_("size"), help_text=_("Bytes stored."))
+    original_size = models.PositiveBigIntegerField(_("original size"), default=0, help_text=_("Bytes uploaded."))
+    sha256 = models.CharField(max_length=64, help_text=_("Of the uploaded bytes: a replay is recognised by it."))
     kind = models.CharField(_("kind"), max_length=8, choices=AttachmentKind.choices)
     client_id = models.UUIDField(_("client id"))
 

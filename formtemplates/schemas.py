@@ -90,6 +90,7 @@ class AttachmentOut(Schema):
     kind: AttachmentKind
     original_name: str
     content_type: str
-    size: int
-    sha256: str
+    size: int = Field(description="Bytes stored: for a photo, the re-encoded JPEG.")
+    original_size: int = Field(description="Bytes uploaded.")
+    sha256: str = Field(description="SHA-256 of the uploaded bytes; a replay with other bytes is refused.")
     created_at: datetime

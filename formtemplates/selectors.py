@@ -1,12 +1,17 @@
 """Reads of form templates: every employee of the organization may read its templates."""
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from core.errors import not_found
 from org.models import Employee, Organization
 
+from .fields import FieldType
 from .models import Attachment, FormTemplate, FormTemplateVersion, Purpose
+
+ATTACHMENT_TYPES = (FieldType.PHOTO, FieldType.FILE)
 
 
 def template_list(
@@ -54,6 +59,29 @@ def version_get(*, actor: Employee, template_id: int, number: int) -> FormTempla
 
 def attachment_get(*, actor: Employee, attachment_id: int) -> Attachment:
     attachment = Attachment.objects.filter(org_id=actor.org_id, pk=attachment_id).first() if actor.is_active else None
+    if attachment is None:
+        raise not_found()
+    return attachment
+
+
+def held_attachment_ids(
+    *, version: FormTemplateVersion, values: dict[str, Any], types: tuple[FieldType, ...] = ATTACHMENT_TYPES
+) -> list[int]:
+    """The attachment ids that stored `values` hold in their photo (and file) fields, in field order."""
+    ids: list[int] = []
+    for d in version.definitions:
+        value = values.get(d.key)
+        if d.type in types and isinstance(value, list):
+            ids.extend(i for i in value if isinstance(i, int) and not isinstance(i, bool))
+    return ids
+
+
+def held_attachment(*, version: FormTemplateVersion, values: dict[str, Any], attachment_id: int) -> Attachment:
+    """An attachment that `values` hold (the caller has checked the actor may see them), or not found:
+    an attachment is reached only through what holds it, never by its id alone."""
+    if attachment_id not in held_attachment_ids(version=version, values=values):
+        raise not_found()
+    attachment = Attachment.objects.filter(org_id=version.org_id, pk=attachment_id).first()
     if attachment is None:
         raise not_found()
     return attachment

@@ -2,16 +2,21 @@
 
 import hashlib
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.conf import settings
+from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.timezone import now
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from core.errors import ErrorCode, ServiceError, invalid, not_found
+from core.geo import position_errors
+from core.photos import process_photo
 from org.models import Employee
 from org.permissions import Permission
 from org.services import audit, require_permission
@@ -22,8 +27,6 @@ from .models import Attachment, AttachmentKind, FormTemplate, FormTemplateVersio
 # Who may design templates: the organization's administrators.
 MANAGE_TEMPLATES = Permission.MANAGE_ORGANIZATION
 
-# Pillow formats a photo may have, and their content types.
-PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
 # Hard caps at upload; each photo/file field checks its own (smaller) limit when a record is saved.
 MAX_UPLOAD_MB = {AttachmentKind.PHOTO: 20, AttachmentKind.FILE: 100}
 
@@ -208,20 +211,44 @@ def template_archive(*, actor: Employee, template_id: int) -> FormTemplate:
 # --- Attachments ------------------------------------------------------------------------------
 
 
-def _sniff_photo(upload: UploadedFile) -> str:
-    """The content type of a photo Pillow recognises and we accept, or a refusal."""
-    upload.seek(0)
-    try:
-        with Image.open(upload) as image:
-            image_format = image.format or ""
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        raise invalid("file", _("This file is not a photo (JPEG, PNG or WebP).")) from e
-    finally:
-        upload.seek(0)
-    if image_format not in PHOTO_FORMATS:
-        raise invalid("file", _("Photos must be JPEG, PNG or WebP (this is %(format)s).") % {"format": image_format})
-    return PHOTO_FORMATS[image_format]
+@dataclass(frozen=True)
+class PhotoPosition:
+    """Where a photo was taken, as the client sent it with the upload: coordinates with their accuracy,
+    and/or an address (both optional)."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+    accuracy: float | None = None
+    address: str = ""
+
+
+def _check_position(position: PhotoPosition | None) -> PhotoPosition | None:
+    """The position when usable; field errors when coordinates are half sent or out of range."""
+    if position is None:
+        return None
+    address = (position.address or "").strip()[:200]
+    sent = [v for v in (position.latitude, position.longitude, position.accuracy) if v is not None]
+    if sent:
+        errors = position_errors(position.latitude, position.longitude, position.accuracy)
+        if errors:
+            raise ServiceError(ErrorCode.INVALID, next(iter(errors.values())), {k: [v] for k, v in errors.items()})
+    if not sent and not address:
+        return None
+    return PhotoPosition(position.latitude, position.longitude, position.accuracy, address)
+
+
+def photo_watermark(*, actor: Employee, taken_at: datetime, position: PhotoPosition | None) -> list[str]:
+    """The lines drawn on a photo: who (and for which company), when in the organization's time zone, where."""
+    org = actor.org
+    local = taken_at.astimezone(ZoneInfo(org.time_zone))
+    lines = [f"{actor.name} · {org.name}", f"{local:%Y-%m-%d %H:%M} {org.time_zone}"]
+    if position is not None and position.address:
+        lines.append(position.address)
+    if position is not None and position.latitude is not None:
+        lines.append(f"{position.latitude:.6f}, {position.longitude:.6f} ±{round(position.accuracy or 0)} m")
+    if position is None:
+        lines.append(_("no position"))
+    return lines
 
 
 def _sha256(upload: UploadedFile) -> str:
@@ -233,11 +260,21 @@ def _sha256(upload: UploadedFile) -> str:
     return digest.hexdigest()
 
 
-def attachment_upload(*, actor: Employee, client_id: uuid.UUID, upload: UploadedFile, kind: str) -> Attachment:
-    """Store a photo or file once per client_id: a retried upload returns the first one.
+def attachment_upload(
+    *,
+    actor: Employee,
+    client_id: uuid.UUID,
+    upload: UploadedFile,
+    kind: str,
+    position: PhotoPosition | None = None,
+) -> Attachment:
+    """Store a photo or file once per client_id: a retried upload (same bytes) returns the first one.
 
-    A photo must be an image Pillow reads, of an accepted format; the size cap here is the hard
-    one, each field checks its own limit when the record is saved.
+    A photo is checked and re-encoded by core.photos: what is stored is a fresh JPEG without the
+    original's metadata, watermarked with the employee, the time and `position` (or "no position"),
+    and a thumbnail beside it; `sha256` stays the digest of the bytes sent, so a replay is recognised.
+    The size cap here is the hard one, each field checks its own limit when the record is saved.
+    A refused upload leaves nothing behind, neither a row nor a file.
     """
     if not actor.is_active:
         raise not_found()
@@ -247,28 +284,36 @@ def attachment_upload(*, actor: Employee, client_id: uuid.UUID, upload: Uploaded
     digest = _sha256(upload)
     if existing is not None:
         return _replayed(existing, digest)
-    size = upload.size or 0
-    if size == 0:
+    original_size = upload.size or 0
+    if original_size == 0:
         raise invalid("file", _("The file is empty."))
     limit = MAX_UPLOAD_MB[AttachmentKind(kind)]
-    if size > limit * 1024 * 1024:
+    if original_size > limit * 1024 * 1024:
         raise invalid("file", _("The file is larger than %(n)d MB.") % {"n": limit})
-    if kind == AttachmentKind.PHOTO:
-        content_type = _sniff_photo(upload)
-    else:
-        content_type = (upload.content_type or "application/octet-stream")[:100]
     attachment = Attachment(
         org_id=actor.org_id,
         uploaded_by=actor,
         original_name=(upload.name or "upload")[-255:],
-        content_type=content_type,
-        size=size,
+        original_size=original_size,
         sha256=digest,
         kind=kind,
         client_id=client_id,
     )
-    attachment.file.save(upload.name or "upload", upload, save=False)
+    if kind == AttachmentKind.PHOTO:
+        where = _check_position(position)
+        upload.seek(0)
+        photo = process_photo(upload.read(), watermark=photo_watermark(actor=actor, taken_at=now(), position=where))
+        stored: File = ContentFile(photo.jpeg, name="photo.jpg")
+        attachment.content_type = "image/jpeg"
+        attachment.size = len(photo.jpeg)
+    else:
+        stored = upload
+        attachment.content_type = (upload.content_type or "application/octet-stream")[:100]
+        attachment.size = original_size
     try:
+        attachment.file.save(stored.name or "upload", stored, save=False)
+        if kind == AttachmentKind.PHOTO:
+            attachment.thumbnail.save("thumbnail.jpg", ContentFile(photo.thumbnail), save=False)
         with transaction.atomic():
             attachment.save()
             audit(
@@ -276,15 +321,25 @@ def attachment_upload(*, actor: Employee, client_id: uuid.UUID, upload: Uploaded
                 org=actor.org,
                 action="attachment.upload",
                 obj=attachment,
-                changes={"name": [None, attachment.original_name], "size": [None, size]},
+                changes={"name": [None, attachment.original_name], "size": [None, attachment.size]},
             )
     except IntegrityError:
-        attachment.file.delete(save=False)
+        _delete_files(attachment)
         winner = Attachment.objects.filter(org_id=actor.org_id, client_id=client_id).first()
         if winner is None:
             raise
         return _replayed(winner, digest)
+    except BaseException:
+        _delete_files(attachment)
+        raise
     return attachment
+
+
+def _delete_files(attachment: Attachment) -> None:
+    """The stored files of an attachment whose row was not written: no orphan is left in storage."""
+    for stored in (attachment.file, attachment.thumbnail):
+        if stored:
+            stored.delete(save=False)
 
 
 def _replayed(existing: Attachment, digest: str) -> Attachment:
@@ -295,7 +350,3 @@ def _replayed(existing: Attachment, digest: str) -> Attachment:
             {"client_id": [_("Generate a new UUID for each new file.")]},
         )
     return existing
-
-
-def attachment_storage_name(attachment: Attachment) -> str:
-    return f"{settings.MEDIA_URL}{attachment.file.name}"

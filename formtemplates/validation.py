@@ -436,7 +436,7 @@ def _clean_attachments(d: FieldDefinition, raw: Any, ctx: _Context, recheck: boo
                 if kind == AttachmentKind.PHOTO
                 else _("“%(name)s” was uploaded as a photo, not a file.") % {"name": attachment.original_name}
             )
-        if attachment.size > max_bytes:
+        if (attachment.original_size or attachment.size) > max_bytes:  # what the user sent, not the re-encoded photo
             raise FieldInvalid(
                 _("“%(name)s” is larger than %(n)d MB.")
                 % {"name": attachment.original_name, "n": d.option("max_size_mb")}

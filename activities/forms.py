@@ -20,6 +20,8 @@ class RecordForm(StyledForm):
     """What a record is about: the customer (and contact). The template's own fields are a TemplateValuesForm."""
 
     client_id = forms.UUIDField(widget=forms.HiddenInput)
+    # When the phone captured the record (filled by static/js/outbox.js; a record kept offline is sent later).
+    captured_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
     customer_id = forms.IntegerField(label=_("Customer"), required=False, widget=forms.Select)
     contact_id = forms.IntegerField(label=_("Contact"), required=False, widget=forms.Select)
 

@@ -11,11 +11,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from core.errors import not_found
 from customers.models import Customer
 from customers.selectors import visible_customers
-from formtemplates.models import Attachment
+from formtemplates.models import Attachment, FormTemplate
 from formtemplates.selectors import held_attachment
 from org.models import Department, Employee
 from org.selectors import scope_to_visible
@@ -132,3 +133,36 @@ def comment_list(*, record: WorkRecord) -> QuerySet[WorkRecordComment]:
 
 def revision_list(*, record: WorkRecord) -> QuerySet[WorkRecordRevision]:
     return WorkRecordRevision.objects.filter(record=record).select_related("editor")
+
+
+def purpose_template(*, actor: Employee, purpose: str) -> FormTemplate | None:
+    """The organization's active template of a purpose (the built-in one, unless an admin added another:
+    then the oldest), for the phone's one-tap shortcuts."""
+    return (
+        FormTemplate.objects.filter(org_id=actor.org_id, purpose=purpose, is_active=True)
+        .exclude(current_version__isnull=True)
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
+def records_today(*, actor: Employee) -> QuerySet[WorkRecord]:
+    """The actor's own (not archived) records captured today, in the organization's time zone, newest first."""
+    zone = ZoneInfo(actor.org.time_zone)
+    today = timezone.now().astimezone(zone).date()
+    return (
+        WorkRecord.objects.filter(
+            org_id=actor.org_id,
+            author=actor,
+            archived_at__isnull=True,
+            captured_at__gte=_day_start(today, zone),
+            captured_at__lt=_day_start(today + timedelta(days=1), zone),
+        )
+        .select_related("template", "customer")
+        .order_by("-captured_at", "-id")
+    )
+
+
+def daily_report_today(*, actor: Employee, template: FormTemplate) -> WorkRecord | None:
+    """The actor's own (not archived) record of `template` captured today, in the organization's time zone."""
+    return records_today(actor=actor).filter(template=template).first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, visit_views
+from . import phone_views, views, visit_views
 
 urlpatterns = [
     path("work/", views.record_feed, name="record_feed"),
@@ -26,4 +26,7 @@ urlpatterns = [
     path("visits/<int:visit_id>/", visit_views.visit_detail, name="visit_detail"),
     path("visits/<int:visit_id>/check-out/", visit_views.visit_check_out, name="visit_check_out"),
     path("visits/<int:visit_id>/locate-customer/", visit_views.visit_locate_customer, name="visit_locate_customer"),
+    path("today/", phone_views.phone_today, name="phone_today"),
+    path("today/call/<int:customer_id>/", phone_views.phone_call, name="phone_call"),
+    path("today/daily-report/", phone_views.phone_daily_report, name="phone_daily_report"),
 ]

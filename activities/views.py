@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
 from core.forms import add_service_error
+from core.offline import offline_capable
 from core.pagination import keyset_page
 from customers.models import Customer
 from customers.selectors import customer_get
@@ -98,6 +99,7 @@ def record_new(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required()
+@offline_capable
 def record_create(request: HttpRequest, template_id: int) -> HttpResponse:
     actor = _actor(request)
     template = template_get(actor=actor, template_id=template_id)
@@ -119,6 +121,7 @@ def record_create(request: HttpRequest, template_id: int) -> HttpResponse:
                 values=values_form.values,
                 customer_id=data.get("customer_id") or (customer.pk if customer else None),
                 contact_id=data.get("contact_id"),
+                captured_at=data.get("captured_at"),
                 visit_id=visit_id,
             )
         except ServiceError as e:

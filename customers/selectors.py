@@ -1,17 +1,19 @@
 """Reads of customers: always through the actor's visibility (their owners' reach, or as a collaborator)."""
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Exists, FloatField, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, ExpressionWrapper, FloatField, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Upper
+from django.db.models.functions import Cast, Upper
 from django.utils import timezone
 
 from core.errors import not_found
+from core.geo import haversine_m
 from org.models import Employee, Role
 from org.selectors import visibility_for
 
@@ -215,3 +217,61 @@ def pools_of(*, actor: Employee) -> QuerySet[CustomerPool]:
     if actor.role != Role.ADMIN:
         pools = pools.filter(memberships__employee=actor)
     return pools
+
+
+# --- Nearby ---------------------------------------------------------------------------------------------
+
+NEARBY_LIMIT = 20
+NEARBY_RADIUS_M = 30_000  # the bounding box's half side: a rep's day does not reach further
+METRES_PER_DEGREE = 111_320.0
+
+
+@dataclass(frozen=True)
+class NearbyCustomer:
+    customer: Customer
+    distance_m: float | None  # None when listed without a position
+
+
+def customers_nearby(
+    *,
+    actor: Employee,
+    latitude: float | None,
+    longitude: float | None,
+    radius_m: float = NEARBY_RADIUS_M,
+    limit: int = NEARBY_LIMIT,
+) -> list[NearbyCustomer]:
+    """The actor's visible customers nearest to a position, nearest first, at most `limit` within a box of
+    `radius_m` around it (one query: the box is a range on latitude/longitude that the (org, latitude,
+    longitude) index serves; the database orders the box by a flat-earth distance, which ranks like the
+    great-circle one at this scale, and each of the `limit` gets its haversine distance here).
+    Without a position: the customers the actor owns, most recently active first."""
+    qs = visible_customers(actor=actor).select_related("stage")
+    if latitude is None or longitude is None:
+        own = qs.filter(owner_id=actor.pk).order_by("-updated_at", "-id")[:limit]
+        return [NearbyCustomer(customer=c, distance_m=None) for c in own]
+    d_lat = radius_m / METRES_PER_DEGREE
+    shrink = max(math.cos(math.radians(latitude)), 0.01)  # a degree of longitude is shorter away from the equator
+    d_lon = min(d_lat / shrink, 180.0)
+    lat = Cast("latitude", FloatField())
+    lon = Cast("longitude", FloatField())
+    flat = (lat - Value(latitude)) * (lat - Value(latitude)) + (lon - Value(longitude)) * (
+        lon - Value(longitude)
+    ) * Value(shrink * shrink)
+    boxed = qs.filter(
+        latitude__isnull=False,
+        longitude__isnull=False,
+        latitude__gte=round(latitude - d_lat, 6),
+        latitude__lte=round(latitude + d_lat, 6),
+        longitude__gte=round(longitude - d_lon, 6),
+        longitude__lte=round(longitude + d_lon, 6),
+    )
+    nearest = boxed.annotate(flat_distance=ExpressionWrapper(flat, output_field=FloatField())).order_by(
+        "flat_distance", "id"
+    )[:limit]
+    found = [
+        NearbyCustomer(customer=c, distance_m=haversine_m(latitude, longitude, float(c.latitude), float(c.longitude)))
+        for c in nearest
+        if c.latitude is not None and c.longitude is not None
+    ]
+    found.sort(key=lambda n: (n.distance_m or 0.0, n.customer.pk))
+    return found

@@ -12,6 +12,7 @@ from .permissions import Permission, has_permission
 # (url name, label, icon, permission needed or None, shown in the phone's bottom bar)
 NAVIGATION: list[tuple[str, Any, str, Permission | None, bool]] = [
     ("home", _("Home"), "ti-home", None, True),
+    ("phone_today", _("Today"), "ti-map-pin", None, True),
     ("customer_list", _("Customers"), "ti-building-store", None, True),
     ("pool_list", _("Public pool"), "ti-lifebuoy", None, False),
     ("record_feed", _("Team work"), "ti-notes", None, True),

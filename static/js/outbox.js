@@ -198,6 +198,9 @@
     await flush();
   }
 
+  // A form opened from the phone's cache carries the client_id it was cached with: give every opening its
+  // own, or two records captured from two openings would be taken for one.
+  document.querySelectorAll("form[data-outbox] input[name='client_id']").forEach((input) => { input.value = uuid(); });
   document.addEventListener("submit", submit);
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-outbox-send]")) retryRefusedAndFlush();

@@ -157,3 +157,145 @@ def build_work_records(ctx: DemoContext) -> None:
         WorkRecordComment.objects.bulk_create(new_comments, batch_size=2_000)
         comments += len(new_comments)
     ctx.counts["work record comments"] = comments
+
+
+# --- Visits -------------------------------------------------------------------------------------------------
+
+PHOTO_FIELDS = [{"key": "storefront", "type": "photo", "label": "门头照片", "label_en": "Storefront photo",
+                 "required": True, "options": {"max_count": 3, "camera_only": True}}]  # fmt: skip
+STOCK_FIELDS = [
+    {"key": "stock", "type": "subtable", "label": "库存盘点", "label_en": "Stock count", "required": True,
+     "options": {"columns": [
+         {"key": "sku", "type": "text", "label": "产品/SKU", "label_en": "Product / SKU", "required": True},
+         {"key": "stock", "type": "integer", "label": "库存数量", "label_en": "In stock", "options": {"min": 0}},
+     ], "max_rows": 50}},
+]  # fmt: skip
+PAYMENT_FIELDS = [
+    {"key": "amount", "type": "money", "label": "收款金额", "label_en": "Amount collected", "required": True,
+     "options": {"min": "0"}},
+    {"key": "note", "type": "textarea", "label": "收款说明", "label_en": "Payment note"},
+]  # fmt: skip
+METRES_PER_DEGREE = 111_195.0
+
+
+def _visit_templates(org_id: int) -> dict[str, FormTemplate]:
+    from formtemplates.services import template_install
+
+    kinds = [
+        ("门头照片", "Storefront photo", PHOTO_FIELDS),
+        ("库存盘点", "Stock count", STOCK_FIELDS),
+        ("收款记录", "Payment note", PAYMENT_FIELDS),
+    ]
+    found = {
+        name: template_install(
+            org_id=org_id, purpose=Purpose.CUSTOM, name=name, name_en=en, description="", fields=fields
+        )
+        for name, en, fields in kinds
+    }
+    found["客户拜访"] = FormTemplate.objects.get(org_id=org_id, purpose=Purpose.VISIT, is_active=True)
+    return found
+
+
+def _offset(lat: float, lon: float, metres: float, rng: Any) -> tuple[float, float]:
+    import math
+
+    angle = rng.random() * 2 * math.pi
+    d_lat = metres * math.cos(angle) / METRES_PER_DEGREE
+    d_lon = metres * math.sin(angle) / (METRES_PER_DEGREE * math.cos(math.radians(lat)))
+    return round(lat + d_lat, 6), round(lon + d_lon, 6)
+
+
+def build_visits(ctx: DemoContext) -> None:
+    """Visit types (例行拜访: storefront photo, stock count, visit report; 收款拜访: payment note) and a
+    visit around each demo visit report (its check-in before it, check-out after), most near the customer,
+    some far (soft rule: flagged), some too short; plus collection visits. Bulk inserts; each customer's
+    `last_visited_at` rollup is then set in one UPDATE."""
+    from decimal import Decimal
+
+    from django.db.models import OuterRef, Subquery
+
+    from core.geo import haversine_m
+
+    from .models import DistanceMode, Visit, VisitStatus, VisitType, VisitTypeStep
+    from .visits import Reason
+
+    if ctx.org is None:
+        raise ValueError("build_org runs first")
+    rng, org = ctx.rng, ctx.org
+    t = _visit_templates(org.pk)
+    routine = VisitType.objects.create(
+        org=org, name="例行拜访", name_en="Routine visit", max_distance_m=300, distance_mode=DistanceMode.SOFT,
+        min_duration_minutes=10,
+    )  # fmt: skip
+    collection = VisitType.objects.create(
+        org=org, name="收款拜访", name_en="Collection visit", max_distance_m=500, distance_mode=DistanceMode.HARD,
+        min_duration_minutes=5,
+    )  # fmt: skip
+    VisitTypeStep.objects.bulk_create(
+        [
+            VisitTypeStep(org=org, visit_type=routine, template=t["门头照片"], position=0, required=False),
+            VisitTypeStep(org=org, visit_type=routine, template=t["库存盘点"], position=1, required=False),
+            VisitTypeStep(org=org, visit_type=routine, template=t["客户拜访"], position=2, required=True),
+            VisitTypeStep(org=org, visit_type=collection, template=t["收款记录"], position=0, required=True),
+        ]
+    )
+    located = {
+        pk: (float(lat), float(lon))
+        for pk, lat, lon in Customer.objects.filter(org=org, latitude__isnull=False).values_list(
+            "pk", "latitude", "longitude"
+        )
+    }
+    reports = list(
+        WorkRecord.objects.filter(org=org, template=t["客户拜访"], customer__isnull=False)
+        .order_by("id")
+        .only("pk", "author_id", "customer_id", "captured_at")
+    )
+    home = (31.2304, 121.4737)
+    visits: list[Visit] = []
+    for i, report in enumerate(reports + reports[: len(reports) // 12]):
+        collecting = i >= len(reports)
+        short = rng.random() < 0.1
+        far = rng.random() < 0.06
+        captured = report.captured_at
+        check_in = captured - timedelta(minutes=rng.randint(2, 8) if short else rng.randint(12, 70))
+        check_out = captured + timedelta(minutes=rng.randint(0, 2) if short else rng.randint(1, 15))
+        if collecting:
+            check_in, check_out = check_in + timedelta(hours=2), check_out + timedelta(hours=2)
+        at = located.get(report.customer_id or 0)
+        lat, lon = _offset(*(at or home), rng.uniform(800, 3000) if far else abs(rng.gauss(0, 35)), rng)
+        distance = round(haversine_m(lat, lon, *at), 1) if at else None
+        accuracy = round(rng.uniform(5, 40) if rng.random() < 0.95 else rng.uniform(120, 400), 1)
+        vt = collection if collecting else routine
+        reasons = []
+        if (check_out - check_in) < timedelta(minutes=vt.min_duration_minutes):
+            reasons.append(Reason.TOO_SHORT)
+        if distance is not None and vt.max_distance_m is not None and distance > vt.max_distance_m:
+            reasons.append(Reason.TOO_FAR)
+        if collecting:
+            reasons.append(Reason.STEPS_MISSING)  # the demo files no payment notes
+        out_lat, out_lon = _offset(lat, lon, abs(rng.gauss(0, 15)), rng)
+        visits.append(
+            Visit(
+                org=org, client_id=uuid.UUID(int=rng.getrandbits(128)), visit_type=vt, employee_id=report.author_id,
+                customer_id=report.customer_id, status=VisitStatus.CLOSED,
+                check_in_latitude=Decimal(str(lat)), check_in_longitude=Decimal(str(lon)), check_in_accuracy_m=accuracy,
+                check_in_fix_at=check_in - timedelta(seconds=rng.randint(1, 20)), check_in_distance_m=distance,
+                check_in_signals=["poor_accuracy"] if accuracy > 100 else [], checked_in_at=check_in,
+                check_in_received_at=check_in + timedelta(seconds=rng.randint(1, 5)),
+                check_out_client_id=uuid.UUID(int=rng.getrandbits(128)),
+                check_out_latitude=Decimal(str(out_lat)), check_out_longitude=Decimal(str(out_lon)),
+                check_out_accuracy_m=round(rng.uniform(5, 40), 1),
+                check_out_fix_at=check_out - timedelta(seconds=rng.randint(1, 20)),
+                check_out_distance_m=round(haversine_m(out_lat, out_lon, *at), 1) if at else None,
+                checked_out_at=check_out, check_out_received_at=check_out + timedelta(seconds=rng.randint(1, 5)),
+                duration_s=int((check_out - check_in).total_seconds()), effective=not reasons, reasons=reasons,
+            )
+        )  # fmt: skip
+    Visit.objects.bulk_create(visits, batch_size=1_000)
+    saved = dict(Visit.objects.filter(org=org, visit_type=routine).order_by("id").values_list("client_id", "pk"))
+    for report, visit in zip(reports, visits, strict=False):
+        report.visit_id = saved[visit.client_id]
+    WorkRecord.objects.bulk_update(reports, ["visit"], batch_size=1_000)
+    last = Visit.objects.filter(customer=OuterRef("pk")).order_by("-checked_in_at").values("checked_in_at")[:1]
+    Customer.objects.filter(org=org).update(last_visited_at=Subquery(last))
+    ctx.counts["visits"] = len(visits)

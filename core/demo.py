@@ -212,6 +212,7 @@ DEMO_STEPS: list[str] = [
     "core.demo.build_org",
     "customers.demo.build_customers",
     "activities.demo.build_work_records",
+    "activities.demo.build_visits",
 ]
 
 

@@ -1,11 +1,10 @@
 """The customer map: the visible, located customers on a Leaflet map, filtered like the customer list.
 
-"Not visited for N days" waits for visits; until then the map filters on customers not followed up
-(`updated_at`) for N days.
+"Not visited for N days" (`stale_days`) reads the customers' `last_visited_at` rollup that visit check-ins
+keep; a customer never visited counts as not visited.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +30,7 @@ MAX_STALE_DAYS = 3650
 @dataclass(frozen=True)
 class MapFilters:
     customers: CustomerFilters
-    stale_days: int | None = None  # not followed up (updated) for this many days
+    stale_days: int | None = None  # not visited for this many days (never visited included)
 
 
 def _actor(request: HttpRequest) -> Employee:
@@ -51,7 +50,7 @@ def customer_map_points(*, actor: Employee, filters: MapFilters) -> QuerySet[Cus
         latitude__isnull=False, longitude__isnull=False
     )
     if filters.stale_days:
-        qs = qs.filter(updated_at__lt=timezone.now() - timedelta(days=filters.stale_days))
+        qs = qs.filter(selectors.not_visited_since(filters.stale_days, now=timezone.now()))
     return (
         qs.select_related(None)
         .order_by("id")

@@ -46,6 +46,7 @@ class CustomerFilters:
     stage_id: int | None = None
     include_archived: bool = False
     expiring: bool = False  # protection ends within the pool's warning window (notify_days_before)
+    not_visited_days: int | None = None  # no visit for this many days (never visited counts)
 
 
 def customer_filters_from_query(query: dict[str, str]) -> CustomerFilters:
@@ -59,7 +60,21 @@ def customer_filters_from_query(query: dict[str, str]) -> CustomerFilters:
         level=level if level in CustomerLevel.values else "",
         stage_id=int(query["stage"]) if query.get("stage", "").isdigit() else None,
         expiring=query.get("expiring") == "1",
+        not_visited_days=_days(query.get("not_visited", "")),
     )
+
+
+MAX_NOT_VISITED_DAYS = 3650
+
+
+def _days(raw: str) -> int | None:
+    return min(int(raw), MAX_NOT_VISITED_DAYS) if raw.isdigit() and 0 < int(raw) < 10**6 else None
+
+
+def not_visited_since(days: int, *, now: datetime) -> Q:
+    """Customers without a visit in the last `days` days (never visited included), on the
+    `last_visited_at` rollup that visits keep (indexed with the organization)."""
+    return Q(last_visited_at__isnull=True) | Q(last_visited_at__lt=now - timedelta(days=days))
 
 
 def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) -> QuerySet[Customer]:
@@ -75,6 +90,8 @@ def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) ->
         qs = qs.filter(stage_id=f.stage_id)
     if f.expiring:
         qs = qs.filter(protection_ending(windows=warning_windows(org_id=actor.org_id), now=timezone.now()))
+    if f.not_visited_days:
+        qs = qs.filter(not_visited_since(f.not_visited_days, now=timezone.now()))
     return qs
 
 

@@ -362,3 +362,20 @@ def test_the_api_manages_visit_types_for_admins(cast):
     rep_patch = api(cast.rep).patch(f"/api/v1/visit-types/{vt_id}", {"name": "x"}, content_type="application/json")
     assert rep_patch.status_code == 403
     assert [t["name"] for t in api(cast.rep).get("/api/v1/visit-types").json()] == ["收款拜访"]
+
+
+def test_the_small_demo_company_has_visits_near_and_far_short_and_effective(db):
+    from core.demo import build_demo_company
+
+    ctx = build_demo_company(size="small", seed=5)
+    assert Visit.objects.count() == ctx.counts["visits"] > 500
+    assert set(Visit.objects.values_list("visit_type__name", flat=True)) == {"例行拜访", "收款拜访"}
+    effective = Visit.objects.filter(effective=True).count()
+    assert 0.5 * ctx.counts["visits"] < effective < ctx.counts["visits"]
+    assert any(Reason.TOO_FAR in r for r in Visit.objects.values_list("reasons", flat=True))
+    far = [v for v in Visit.objects.exclude(check_in_distance_m=None).values_list("check_in_distance_m", flat=True)]
+    assert min(far) < 100 and max(far) > 800
+    assert Visit.objects.filter(duration_s__lt=600).exists()
+    assert Customer.objects.exclude(last_visited_at=None).count() > 100
+    assert visits.classify(visit=Visit.objects.filter(visit_type__name="例行拜访", effective=True).first(),
+                           records=[]) == [Reason.STEPS_MISSING]  # fmt: skip

@@ -8,7 +8,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers import map_views, services
-from customers.models import Customer
 
 
 def create(actor, name, *, located=True, **fields):
@@ -64,14 +63,20 @@ def test_the_points_honour_the_list_filters(cast):
     assert len(points(client, "?level=bogus&owner=x&stage=y&stale_days=-3")) == 2
 
 
-def test_not_followed_up_for_n_days_filters_on_the_last_update(cast):
-    stale = create(cast.rep, "很久没跟进")
-    create(cast.rep, "刚跟进过")
-    Customer.objects.filter(pk=stale.pk).update(updated_at=timezone.now() - timedelta(days=40))
+def test_not_visited_for_n_days_filters_on_the_last_visit_and_never_visited_counts(cast):
+    long_ago = create(cast.rep, "很久没拜访")
+    recent = create(cast.rep, "刚拜访过")
+    never = create(cast.rep, "从未拜访")
+    now = timezone.now()
+    services.customer_visited(customer_id=long_ago.pk, at=now - timedelta(days=40))
+    services.customer_visited(customer_id=recent.pk, at=now - timedelta(days=2))
+    services.customer_visited(customer_id=recent.pk, at=now - timedelta(days=50))  # a late, older visit: no effect
     client = cast.client_for(cast.rep)
 
-    assert names(points(client, "?stale_days=30")) == ["很久没跟进"]
-    assert points(client, "?stale_days=60") == []
+    assert sorted(names(points(client, "?stale_days=30"))) == sorted(["很久没拜访", never.name])
+    assert names(points(client, "?stale_days=60")) == [never.name]
+    listed = client.get("/customers/?not_visited=30").content.decode()
+    assert "很久没拜访" in listed and "刚拜访过" not in listed
 
 
 def test_the_points_are_one_query_however_many_customers(cast):

@@ -1,0 +1,24 @@
+// A visit's small map: the customer's stored location and the check-in (and check-out) positions, with a
+// line between the customer and the check-in. Tiles only when the deployment configures a tile URL;
+// without one the points still show on a plain background.
+document.addEventListener("DOMContentLoaded", () => {
+  const el = document.getElementById("visit-map");
+  if (!el || typeof L === "undefined") return;
+  const point = (value) => (value ? value.split(",").map(parseFloat) : null);
+  const map = L.map(el, { zoomControl: true, attributionControl: false });
+  if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
+  const layers = [];
+  const add = (at, color, label) => {
+    if (!at) return;
+    layers.push(L.circleMarker(at, { radius: 8, color, fillOpacity: 0.7 }).addTo(map).bindTooltip(label));
+  };
+  const customer = point(el.dataset.customer);
+  const checkIn = point(el.dataset.checkIn);
+  add(customer, "#d63939", el.dataset.customerLabel);
+  add(checkIn, "#066fd1", el.dataset.checkInLabel);
+  add(point(el.dataset.checkOut), "#2fb344", el.dataset.checkOutLabel);
+  if (customer && checkIn) L.polyline([customer, checkIn], { color: "#667382", dashArray: "4 4", weight: 2 }).addTo(map);
+  const bounds = L.featureGroup(layers).getBounds();
+  if (layers.length > 1) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 18 });
+  else map.setView(bounds.getCenter(), 16);
+});

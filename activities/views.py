@@ -109,7 +109,12 @@ def record_create(request: HttpRequest, template_id: int) -> HttpResponse:
     post = request.POST if request.method == "POST" else None
     form = RecordForm(post, actor=actor, customer=customer, initial={"client_id": uuid.uuid4()})
     values_form = TemplateValuesForm(
-        post, request.FILES if post else None, version=template.current_version, actor=actor, prefix="v"
+        post,
+        request.FILES if post else None,
+        version=template.current_version,
+        actor=actor,
+        prefix="v",
+        upload_namespace=post.get("client_id") if post else None,  # a replayed form stores its photos once
     )
     if post is not None and form.is_valid() and values_form.is_valid():
         data = form.cleaned_data

@@ -270,13 +270,20 @@ class TemplateValuesForm(StyledForm):
         definitions: list[FieldDefinition] | None = None,
         prefix: str | None = None,
         attachment_url: Callable[[int, bool], str] | None = None,
+        upload_namespace: str | uuid.UUID | None = None,
     ) -> None:
-        """`attachment_url(id, thumbnail)`: where a stored photo of `previous` is shown (an edit page)."""
+        """`attachment_url(id, thumbnail)`: where a stored photo of `previous` is shown (an edit page).
+        `upload_namespace`: the record's client_id; a file sent again with it (a retried or replayed form)
+        is the attachment stored the first time, not a new one."""
         self.version = version
         self.actor = actor
         self.previous = previous or {}
         self.device_position = device_position
         self.definitions = definitions if definitions is not None else (version.definitions if version else [])
+        try:
+            self.upload_namespace = uuid.UUID(str(upload_namespace)) if upload_namespace else None
+        except ValueError:
+            self.upload_namespace = None  # the record form refuses it on its own field
         self.values: dict[str, Any] = {}
         super().__init__(data, files, prefix=prefix)
         language = get_language() or "zh-hans"
@@ -361,12 +368,19 @@ class TemplateValuesForm(StyledForm):
             position = self._photo_position(d) if kind == AttachmentKind.PHOTO and files else None
             for f in files:
                 attachment = services.attachment_upload(
-                    actor=self.actor, client_id=uuid.uuid4(), upload=f, kind=kind, position=position
+                    actor=self.actor, client_id=self._client_id(d, f), upload=f, kind=kind, position=position
                 )
                 ids.append(attachment.pk)
         except ServiceError as e:  # a refused photo or position: its message on the field
             self.add_error(d.key, str(next(iter(e.fields.values()), [e.message])[0]))
         return ids
+
+    def _client_id(self, d: FieldDefinition, upload: UploadedFile) -> uuid.UUID:
+        """Derived from the record's client_id, the field and the file's content, so that sending the same
+        form again stores nothing new, and a different file is a different attachment; else a new one."""
+        if self.upload_namespace is None:
+            return uuid.uuid4()
+        return uuid.uuid5(self.upload_namespace, f"{d.key}:{services.upload_sha256(upload)}")
 
     def _photo_position(self, d: FieldDefinition) -> services.PhotoPosition | None:
         """The position the browser put beside the photos (PhotoInput's hidden inputs), or the device's."""

@@ -251,7 +251,7 @@ def photo_watermark(*, actor: Employee, taken_at: datetime, position: PhotoPosit
     return lines
 
 
-def _sha256(upload: UploadedFile) -> str:
+def upload_sha256(upload: UploadedFile) -> str:
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
@@ -281,9 +281,9 @@ def attachment_upload(
     if kind not in AttachmentKind.values:
         raise invalid("kind", _("Choose one of the allowed values."))
     existing = Attachment.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-    digest = _sha256(upload)
+    digest = upload_sha256(upload)
     if existing is not None:
-        return _replayed(existing, digest)
+        return _replayed(existing, digest, actor)
     original_size = upload.size or 0
     if original_size == 0:
         raise invalid("file", _("The file is empty."))
@@ -328,7 +328,7 @@ def attachment_upload(
         winner = Attachment.objects.filter(org_id=actor.org_id, client_id=client_id).first()
         if winner is None:
             raise
-        return _replayed(winner, digest)
+        return _replayed(winner, digest, actor)
     except BaseException:
         _delete_files(attachment)
         raise
@@ -342,8 +342,9 @@ def _delete_files(attachment: Attachment) -> None:
             stored.delete(save=False)
 
 
-def _replayed(existing: Attachment, digest: str) -> Attachment:
-    if existing.sha256 != digest:
+def _replayed(existing: Attachment, digest: str, actor: Employee) -> Attachment:
+    """The first upload, for its own uploader sending the same bytes again; any other reuse is refused."""
+    if existing.sha256 != digest or existing.uploaded_by_id != actor.pk:
         raise ServiceError(
             ErrorCode.IDEMPOTENCY_MISMATCH,
             _("This client id was already used for a different file."),

@@ -160,6 +160,15 @@ def test_a_replayed_upload_returns_the_first_attachment_and_stores_nothing_more(
     assert stored_files(media_root) == files
 
 
+def test_another_employee_cannot_take_over_an_upload_by_its_client_id(cast):
+    original = photo_bytes()
+    client_id = uuid.uuid4()
+    send(cast.rep, original, client_id=client_id)
+    with pytest.raises(ServiceError) as e:
+        send(cast.rep2, original, client_id=client_id)
+    assert e.value.code == "idempotency_mismatch"
+
+
 # --- Refused uploads leave nothing ----------------------------------------------------------------
 
 
@@ -303,6 +312,20 @@ def test_a_photo_sent_with_a_record_form_is_stored_watermarked_with_the_browsers
     line_height = int(max(14, stored.width // 36) * 1.35)
     padding = max(14, stored.width // 36) // 2
     assert abs(stored.height - band_top(stored) - (padding * 2 + line_height * 3)) <= 3  # who, when, where
+
+
+def test_a_record_form_sent_twice_stores_its_photo_once(cast, media_root):
+    shop = customer(cast.rep)
+    client = cast.client_for(cast.rep)
+    data = visit_post(shop, photo_bytes())
+    first = client.post(visit_url(cast, shop), data)
+    data["v-storefront_photo"].seek(0)
+    again = client.post(visit_url(cast, shop), data)  # the offline outbox may send it more than once
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert WorkRecord.objects.count() == 1
+    assert Attachment.objects.count() == 1
+    assert len(stored_files(media_root)) == 2
 
 
 def test_a_record_form_with_a_file_that_is_not_a_photo_says_so_on_the_field_and_stores_nothing(cast, media_root):

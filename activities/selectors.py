@@ -6,6 +6,7 @@
 - A customer's records: every record about a customer the caller has already shown to be visible.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -166,3 +167,12 @@ def records_today(*, actor: Employee) -> QuerySet[WorkRecord]:
 def daily_report_today(*, actor: Employee, template: FormTemplate) -> WorkRecord | None:
     """The actor's own (not archived) record of `template` captured today, in the organization's time zone."""
     return records_today(actor=actor).filter(template=template).first()
+
+
+def record_of_client(*, actor: Employee, client_id: object) -> WorkRecord | None:
+    """The record the actor already filed with this client_id (a replayed submission), if any."""
+    try:
+        key = uuid.UUID(str(client_id))
+    except ValueError:
+        return None
+    return WorkRecord.objects.filter(org_id=actor.org_id, author=actor, client_id=key).first()

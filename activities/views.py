@@ -116,6 +116,9 @@ def record_create(request: HttpRequest, template_id: int) -> HttpResponse:
         prefix="v",
         upload_namespace=post.get("client_id") if post else None,  # a replayed form stores its photos once
     )
+    replayed = selectors.record_of_client(actor=actor, client_id=form["client_id"].value()) if post else None
+    if replayed is not None:  # sent again by the outbox: the first one stands, and its photos are not stored twice
+        return redirect("record_detail", record_id=replayed.pk)
     if post is not None and form.is_valid() and values_form.is_valid():
         data = form.cleaned_data
         try:

@@ -2,20 +2,23 @@
 weight), a call in two taps, today's daily report once a day, and a record's own capture time from the phone."""
 
 import gzip
+import io
 import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from PIL import Image
 
 from activities.models import ActivitySettings, WorkRecord
 from customers import services as customer_services
 from customers.models import Customer
 from customers.selectors import customers_nearby
-from formtemplates.models import Purpose
+from formtemplates.models import Attachment, Purpose
 
 from .helpers import customer, file_daily, template
 
@@ -297,3 +300,24 @@ def test_a_capture_time_in_the_future_is_refused_on_the_form(cast):
     assert response.status_code == 200
     assert 'data-testid="error-captured_at"' in response.content.decode()
     assert not WorkRecord.objects.exists()
+
+
+def test_a_record_with_a_photo_sent_twice_is_stored_once_with_one_photo(cast):
+    competitor = template(cast.rep, Purpose.COMPETITOR)
+    client = cast.client_for(cast.rep)
+    client_id = str(uuid.uuid4())
+
+    def send() -> str:
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, "PNG")
+        photo = SimpleUploadedFile("shop.png", buffer.getvalue(), content_type="image/png")
+        data = {"client_id": client_id, "v-competitor": "三一重工", "v-product": "挖掘机", "v-photos": photo}
+        response = client.post(f"/work/new/{competitor.pk}/", data)
+        assert response.status_code == 302
+        return response["Location"]
+
+    first, again = send(), send()  # the outbox sends again when the first answer was lost
+    record = WorkRecord.objects.get()
+    assert first == again == f"/work/{record.pk}/"
+    assert len(record.values["photos"]) == 1
+    assert Attachment.objects.count() == 1

@@ -75,6 +75,7 @@ def test_a_rep_sees_the_nearest_customers_and_logs_a_call_in_two_taps(
     phone.get_by_test_id("result-follow_up").click()  # tap 2
     phone.wait_for_url(f"{live_server.url}/today/")
     expect(phone.get_by_test_id("filed-record")).to_contain_text(f"{CALL_LOG[language]}南京路精工机械")
+    phone.screenshot(path=str(ARTIFACTS / f"phone-today-after-call-{language}.png"), full_page=True)
     record = WorkRecord.objects.get()
     assert (record.customer_id, record.author_id) == (near.pk, live_cast.rep.pk)
     assert record.values["result"] == "follow_up" and record.values["direction"] == "outbound"

@@ -161,16 +161,18 @@ def build_work_records(ctx: DemoContext) -> None:
 
 # --- Visits -------------------------------------------------------------------------------------------------
 
-PHOTO_FIELDS = [{"key": "storefront", "type": "photo", "label": "门头照片", "label_en": "Storefront photo",
-                 "required": True, "options": {"max_count": 3, "camera_only": True}}]  # fmt: skip
-STOCK_FIELDS = [
+PHOTO_FIELDS: list[dict[str, Any]] = [
+    {"key": "storefront", "type": "photo", "label": "门头照片", "label_en": "Storefront photo", "required": True,
+     "options": {"max_count": 3, "camera_only": True}},
+]  # fmt: skip
+STOCK_FIELDS: list[dict[str, Any]] = [
     {"key": "stock", "type": "subtable", "label": "库存盘点", "label_en": "Stock count", "required": True,
      "options": {"columns": [
          {"key": "sku", "type": "text", "label": "产品/SKU", "label_en": "Product / SKU", "required": True},
          {"key": "stock", "type": "integer", "label": "库存数量", "label_en": "In stock", "options": {"min": 0}},
      ], "max_rows": 50}},
 ]  # fmt: skip
-PAYMENT_FIELDS = [
+PAYMENT_FIELDS: list[dict[str, Any]] = [
     {"key": "amount", "type": "money", "label": "收款金额", "label_en": "Amount collected", "required": True,
      "options": {"min": "0"}},
     {"key": "note", "type": "textarea", "label": "收款说明", "label_en": "Payment note"},
@@ -181,7 +183,7 @@ METRES_PER_DEGREE = 111_195.0
 def _visit_templates(org_id: int) -> dict[str, FormTemplate]:
     from formtemplates.services import template_install
 
-    kinds = [
+    kinds: list[tuple[str, str, list[dict[str, Any]]]] = [
         ("门头照片", "Storefront photo", PHOTO_FIELDS),
         ("库存盘点", "Stock count", STOCK_FIELDS),
         ("收款记录", "Payment note", PAYMENT_FIELDS),
@@ -241,9 +243,10 @@ def build_visits(ctx: DemoContext) -> None:
     )
     located = {
         pk: (float(lat), float(lon))
-        for pk, lat, lon in Customer.objects.filter(org=org, latitude__isnull=False).values_list(
-            "pk", "latitude", "longitude"
-        )
+        for pk, lat, lon in Customer.objects.filter(
+            org=org, latitude__isnull=False, longitude__isnull=False
+        ).values_list("pk", "latitude", "longitude")
+        if lat is not None and lon is not None
     }
     reports = list(
         WorkRecord.objects.filter(org=org, template=t["客户拜访"], customer__isnull=False)

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from core.errors import ErrorCode, ServiceError, invalid, not_found
 from core.geo import Fix, FixSignal, fix_signals, position_errors
+from customers import pools
 from customers import services as customer_services
 from customers.models import Customer
 from customers.selectors import visible_customers
@@ -467,6 +468,7 @@ def visit_check_in(
             )
             if customer is not None:
                 customer_services.customer_visited(customer_id=customer.pk, at=captured_at)
+                pools.customer_followed_up(customer_id=customer.pk, by=actor, at=captured_at)
                 if distance is None:
                     visit.located_customer = customer_services.customer_locate_from_visit(
                         actor=actor, customer_id=customer.pk, latitude=visit.check_in_latitude,
@@ -613,7 +615,7 @@ def _has_photo(record: WorkRecord) -> bool:
     return any(d.type == FieldType.PHOTO and record.values.get(d.key) for d in record.template_version.definitions)
 
 
-def visits_close_abandoned(*, now: datetime | None = None, older_than: timedelta = ABANDONED_AFTER) -> int:
+def all_orgs_close_abandoned_visits(*, now: datetime | None = None, older_than: timedelta = ABANDONED_AFTER) -> int:
     """Close the open visits checked in longer ago than `older_than` (the nightly run): no check-out, so
     no duration; classified like any visit. Returns how many were closed."""
     now = now or timezone.now()

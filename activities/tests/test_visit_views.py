@@ -2,6 +2,7 @@
 expects), the visit page, the visits list with constant queries, the administrators' visit types."""
 
 import uuid
+from datetime import timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,7 +28,7 @@ def test_a_rep_checks_in_on_the_page_and_errors_come_back_on_the_form(cast):
     assert page.status_code == 200 and page["X-Fieldloop-Offline"] == "1"
     refused = client.post("/visits/start/", {**position(latitude=""), "visit_type_id": vt.pk, "customer_id": shop.pk})
     assert refused.status_code == 200 and 'data-testid="position-error"' in refused.content.decode()
-    old = (timezone.now() - timezone.timedelta(minutes=5)).isoformat()
+    old = (timezone.now() - timedelta(minutes=5)).isoformat()
     stale = client.post("/visits/start/", {**position(fix_at=old), "visit_type_id": vt.pk, "customer_id": shop.pk})
     assert 'data-stale="1"' in stale.content.decode()
     done = client.post("/visits/start/", {**position(), "visit_type_id": vt.pk, "customer_id": shop.pk})

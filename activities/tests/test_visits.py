@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from activities import services, visits
 from activities.models import DistanceMode, Visit, VisitStatus
@@ -240,7 +240,10 @@ def test_a_short_visit_without_the_required_photo_and_steps_is_not_effective(cas
     closed = check_out(cast.rep, visit)
     assert closed.effective is False
     assert set(closed.reasons) == {Reason.TOO_SHORT, Reason.PHOTO_MISSING, Reason.STEPS_MISSING}
-    assert visits.reason_label(Reason.TOO_SHORT) == "Shorter than the minimum duration"
+    with translation.override("en"):
+        assert visits.reason_label(Reason.TOO_SHORT) == "Shorter than the minimum duration"
+    with translation.override("zh-hans"):
+        assert visits.reason_label(Reason.TOO_SHORT) == "时长不足"
 
 
 def test_a_visit_with_its_steps_long_enough_and_near_is_effective_and_the_copied_hear_of_it(cast):
@@ -274,7 +277,7 @@ def test_the_nightly_run_closes_an_abandoned_visit_without_check_out(cast):
     vt, shop = routine(cast.admin), located_customer(cast.rep)
     start = timezone.now() - timedelta(hours=20)
     visit = check_in(cast.rep, vt, shop, near(at=start), captured_at=start)
-    assert visits.visits_close_abandoned() == 1
+    assert visits.all_orgs_close_abandoned_visits() == 1
     visit.refresh_from_db()
     assert visit.status == VisitStatus.CLOSED and visit.closed_automatically
     assert Reason.NO_CHECK_OUT in visit.reasons and visit.effective is False
@@ -373,9 +376,35 @@ def test_the_small_demo_company_has_visits_near_and_far_short_and_effective(db):
     effective = Visit.objects.filter(effective=True).count()
     assert 0.5 * ctx.counts["visits"] < effective < ctx.counts["visits"]
     assert any(Reason.TOO_FAR in r for r in Visit.objects.values_list("reasons", flat=True))
-    far = [v for v in Visit.objects.exclude(check_in_distance_m=None).values_list("check_in_distance_m", flat=True)]
+    far = [d for d in Visit.objects.values_list("check_in_distance_m", flat=True) if d is not None]
     assert min(far) < 100 and max(far) > 800
     assert Visit.objects.filter(duration_s__lt=600).exists()
     assert Customer.objects.exclude(last_visited_at=None).count() > 100
-    assert visits.classify(visit=Visit.objects.filter(visit_type__name="例行拜访", effective=True).first(),
-                           records=[]) == [Reason.STEPS_MISSING]  # fmt: skip
+    effective_one = Visit.objects.filter(visit_type__name="例行拜访", effective=True).select_related("visit_type")[0]
+    assert visits.classify(visit=effective_one, records=[]) == [Reason.STEPS_MISSING]  # its report is a step
+
+
+def test_a_check_in_by_the_owner_extends_the_customers_pool_protection(cast):
+    from customers import pools
+
+    vt, shop = routine(cast.admin), located_customer(cast.rep)
+    pool = pools.pool_create(actor=cast.admin, name="华东公海", extension_days=7)
+    Customer.objects.filter(pk=shop.pk).update(
+        pool=pool, protected_until=timezone.now() + timedelta(days=2), claimed_at=timezone.now()
+    )
+    check_in(cast.rep, vt, shop)
+    shop.refresh_from_db()
+    assert shop.protected_until is not None and shop.protected_until > timezone.now() + timedelta(days=6)
+
+
+def test_the_close_visits_command_closes_abandoned_visits(cast):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    vt, shop = routine(cast.admin), located_customer(cast.rep)
+    start = timezone.now() - timedelta(hours=3)
+    check_in(cast.rep, vt, shop, near(at=start), captured_at=start)
+    out = StringIO()
+    call_command("close_visits", "--hours", "2", stdout=out)
+    assert "1 open visits closed" in out.getvalue()

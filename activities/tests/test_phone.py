@@ -321,3 +321,28 @@ def test_a_record_with_a_photo_sent_twice_is_stored_once_with_one_photo(cast):
     assert first == again == f"/work/{record.pk}/"
     assert len(record.values["photos"]) == 1
     assert Attachment.objects.count() == 1
+
+
+def explain(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(("EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ") + sql)
+        return "\n".join(str(row[-1]) for row in cursor.fetchall())
+
+
+def test_the_nearby_box_reads_the_position_index(cast):
+    """3,000 customers across eastern China, with statistics as production has them (PostgreSQL: ANALYZE)."""
+    Customer.objects.bulk_create(
+        Customer(org=cast.org, client_id=uuid.uuid4(), name=f"客户{n}", owner=cast.rep, created_by=cast.rep,
+                 latitude=Decimal(f"{20 + (n * 7919 % 2500) / 100:.6f}"),
+                 longitude=Decimal(f"{100 + (n * 104729 % 2500) / 100:.6f}"))
+        for n in range(3000)
+    )  # fmt: skip
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE customers_customer")
+    for actor in (cast.admin, cast.rep):
+        with CaptureQueriesContext(connection) as queries:
+            found = customers_nearby(actor=actor, latitude=HERE[0], longitude=HERE[1])
+        assert all((n.distance_m or 0) < 45_000 for n in found)
+        text = explain(queries.captured_queries[-1]["sql"])
+        assert "customer_org_position" in text, text

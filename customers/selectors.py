@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from core.errors import not_found
 from core.geo import haversine_m
+from formtemplates.models import Attachment
+from formtemplates.selectors import held_attachment
 from org.models import Employee, Role
 from org.selectors import visibility_for
 
@@ -202,6 +204,16 @@ def customer_get(*, actor: Employee, customer_id: int, for_update: bool = False)
     if customer is None:
         raise not_found()
     return customer
+
+
+def customer_attachment(*, actor: Employee, customer_id: int, attachment_id: int) -> Attachment:
+    """A photo or file among a visible customer's custom fields, or not found (also when it holds no such id)."""
+    customer = customer_get(actor=actor, customer_id=customer_id)
+    if customer.template_version is None:
+        raise not_found()
+    return held_attachment(
+        version=customer.template_version, values=customer.custom_values, attachment_id=attachment_id
+    )
 
 
 def contact_list(*, actor: Employee, customer: Customer) -> QuerySet[Contact]:

@@ -25,6 +25,17 @@ urlpatterns = [
     path("customers/import/template/", transfer_views.customer_import_template, name="customer_import_template"),
     path("customers/export/", transfer_views.customer_export, name="customer_export"),
     path("customers/<int:customer_id>/", views.customer_detail, name="customer_detail"),
+    path(
+        "customers/<int:customer_id>/attachments/<int:attachment_id>/",
+        views.customer_attachment,
+        name="customer_attachment",
+    ),
+    path(
+        "customers/<int:customer_id>/attachments/<int:attachment_id>/thumbnail/",
+        views.customer_attachment,
+        {"thumbnail": True},
+        name="customer_attachment_thumbnail",
+    ),
     path("customers/<int:customer_id>/edit/", views.customer_edit, name="customer_edit"),
     path("customers/<int:customer_id>/archive/", views.customer_archive, name="customer_archive"),
     path("customers/<int:customer_id>/merge/", views.customer_merge, name="customer_merge"),

@@ -5,8 +5,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +18,7 @@ from core.offline import offline_capable
 from core.pagination import keyset_page
 from formtemplates.forms import TemplateValuesForm
 from formtemplates.selectors import customer_template
+from formtemplates.serving import attachment_response
 from formtemplates.validation import display_values
 from org.decorators import employee_required
 from org.models import Employee
@@ -114,7 +116,7 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     initial = {name: getattr(customer, name) for name in CustomerForm.base_fields if hasattr(customer, name)}
     initial["tags"] = ", ".join(customer.tags)
     form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
-    custom = _custom_form(request, actor, previous=customer.custom_values)
+    custom = _custom_form(request, actor, customer)
     if request.method == "POST" and all([form.is_valid(), custom.is_valid()]):
         try:
             services.customer_update(
@@ -133,12 +135,37 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     return render(request, "customers/customer_form.html", context)
 
 
-def _custom_form(request: HttpRequest, actor: Employee, previous: dict[str, Any] | None = None) -> TemplateValuesForm:
-    """The organization's customer template as a form: its fields, prefilled with the stored values."""
+def _custom_form(request: HttpRequest, actor: Employee, customer: Customer | None = None) -> TemplateValuesForm:
+    """The organization's customer template as a form: its fields, prefilled with `customer`'s stored values."""
     version = customer_template(org=actor.org).current_version
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
-    return TemplateValuesForm(data, files, version=version, actor=actor, previous=previous, prefix="custom")
+    return TemplateValuesForm(
+        data,
+        files,
+        version=version,
+        actor=actor,
+        previous=customer.custom_values if customer else None,
+        prefix="custom",
+        attachment_url=(
+            lambda pk, thumbnail: reverse(
+                "customer_attachment_thumbnail" if thumbnail else "customer_attachment", args=[customer.pk, pk]
+            )
+        )
+        if customer
+        else None,
+    )
+
+
+@employee_required()
+def customer_attachment(
+    request: HttpRequest, customer_id: int, attachment_id: int, thumbnail: bool = False
+) -> HttpResponseBase:
+    """A photo (or its thumbnail) or file of a customer's custom fields, for a viewer who may see the customer."""
+    attachment = selectors.customer_attachment(
+        actor=_actor(request), customer_id=customer_id, attachment_id=attachment_id
+    )
+    return attachment_response(attachment, thumbnail=thumbnail)
 
 
 @employee_required()

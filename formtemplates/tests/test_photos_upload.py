@@ -392,3 +392,36 @@ def test_a_photo_is_reached_only_through_a_record_that_holds_it(cast):
     client = cast.client_for(cast.rep)
     assert client.get(f"/work/{record.pk}/attachments/{other.pk}/").status_code == 404
     assert client.get(f"/media/{other.file.name}").status_code == 404  # MEDIA_URL is not served
+
+
+# --- A customer's photo fields ---------------------------------------------------------------------------
+
+
+def customer_with_photo(cast) -> tuple[int, Attachment]:
+    from customers import services as customer_services
+    from formtemplates.selectors import customer_template
+    from formtemplates.services import template_publish
+
+    template = customer_template(org=cast.org)
+    template_publish(actor=cast.admin, template_id=template.pk, fields=[{**PHOTO_FIELD, "key": "storefront"}])
+    photo = send(cast.rep, photo_bytes())
+    shop, _created = customer_services.customer_create(
+        actor=cast.rep, client_id=uuid.uuid4(), name="杭州湖滨五金店", custom_values={"storefront": [photo.pk]}
+    )
+    return shop.pk, photo
+
+
+def test_a_customers_photo_shows_as_a_thumbnail_for_whoever_sees_the_customer_only(cast):
+    shop_id, photo = customer_with_photo(cast)
+    full = f"/customers/{shop_id}/attachments/{photo.pk}/"
+    manager = cast.client_for(cast.manager)
+    html = manager.get(f"/customers/{shop_id}/").content.decode()
+    assert f'href="{full}"' in html
+    assert f'src="{full}thumbnail/"' in html
+    assert manager.get(f"{full}thumbnail/").status_code == 200
+    edit = cast.client_for(cast.rep).get(f"/customers/{shop_id}/edit/").content.decode()
+    assert f'data-testid="stored-photo-{photo.pk}"' in edit
+    for who in (cast.rep2, cast.other_branch_rep, cast.outsider):
+        assert cast.client_for(who).get(full).status_code == 404
+    other = send(cast.rep, photo_bytes(size=(640, 480)))
+    assert cast.client_for(cast.rep).get(f"/customers/{shop_id}/attachments/{other.pk}/").status_code == 404

@@ -125,3 +125,18 @@ def test_a_competitor_record_filed_without_signal_is_stored_once_with_its_captur
     assert record.author_id == live_cast.rep.pk
     assert record.received_at > record.captured_at
     assert len(record.values.get("photos", [])) == 1
+
+
+def test_without_a_position_today_lists_the_reps_own_customers(
+    live_server: LiveServer, live_cast: Cast, new_page: NewPage
+) -> None:
+    employee_set_language(actor=live_cast.rep, language="en")
+    placed(live_cast.rep, "南京路精工机械", 150)
+    placed(live_cast.rep2, "同事的客户", 50)
+    phone = new_page(**{**PHONE, "locale": "en-US"})  # location access not granted
+    login(phone, live_server, "rex", live_cast.password)
+    phone.goto(f"{live_server.url}/today/")
+    expect(phone.get_by_test_id("nearby-title")).to_have_text("No position: your customers by recent activity.")
+    expect(phone.get_by_test_id("nearby-customer")).to_have_count(1)
+    expect(phone.get_by_test_id("nearby-customer")).to_contain_text("南京路精工机械")
+    expect(phone.get_by_test_id("distance")).to_have_count(0)

@@ -113,6 +113,8 @@ def build_customers(ctx: DemoContext) -> None:
                     created_by=creator,
                 )
             )
+        for customer in customers:
+            customer.refresh_match_keys()  # bulk_create bypasses save()
         Customer.objects.bulk_create(customers, batch_size=1_000)
         saved = list(Customer.objects.filter(org=ctx.org).order_by("-id")[: len(customers)])
         contacts, events = [], []

@@ -48,8 +48,8 @@ from org.selectors import can_change_owned_by, visibility_for, visible_employees
 from org.services import audit
 
 from . import credit_code, services
-from .duplicates import normalise_name, normalise_phone
 from .models import Contact, Customer, CustomerEvent, CustomerImportJob, CustomerLevel, CustomerSource, ImportJobStatus
+from .names import NAME_KEY_LENGTH, PHONE_KEY_LENGTH, normalise_name, normalise_phone
 
 logger = logging.getLogger(__name__)
 
@@ -516,39 +516,64 @@ def row_client_id(sha256: str, number: int) -> uuid.UUID:
     return uuid.uuid5(CLIENT_ID_NAMESPACE, f"{sha256}:{number}")
 
 
+LOOKUP_CHUNK = 500  # values per IN (...) list when matching a file's rows against existing customers
+
+
+def _existing_matches(actor: Employee, column: str, values: set[Any]) -> Iterator[tuple[Any, ...]]:
+    """(client_id, name, credit_code, name_key, phone_key, owner's department) of the organization's
+    customers whose `column` is one of `values`: index lookups, a query per LOOKUP_CHUNK values."""
+    ordered = sorted(values, key=str)
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        chunk = ordered[start : start + LOOKUP_CHUNK]
+        yield from Customer.objects.filter(org_id=actor.org_id, **{f"{column}__in": chunk}).values_list(
+            "client_id", "name", "credit_code", "name_key", "phone_key", "owner__department__name"
+        )
+
+
 def _check_duplicates(actor: Employee, report: ImportReport, cells: dict[int, dict[str, str]]) -> None:
     """Warn about rows matching an existing customer of the organization (visible or not: only its name
-    and its owner's department are told) or an earlier row, by credit code, normalised name or phone."""
+    and its owner's department are told) or an earlier row, by credit code, normalised name or phone.
+    Existing customers are found through their stored match keys (indexed), never by reading them all."""
+    keys: dict[int, tuple[str, str, str]] = {}
+    for row in report.rows:
+        row_cells = cells[row.number]
+        keys[row.number] = (
+            credit_code.normalise(row_cells.get("credit_code", "")),
+            normalise_name(row_cells.get("name", ""))[:NAME_KEY_LENGTH],
+            normalise_phone(row_cells.get("phone", ""))[:PHONE_KEY_LENGTH],
+        )
+    client_ids = {row_client_id(report.sha256, row.number) for row in report.rows}
+    wanted = {
+        "client_id": client_ids,
+        "credit_code": {k[0] for k in keys.values() if k[0]},
+        "name_key": {k[1] for k in keys.values() if k[1]},
+        "phone_key": {k[2] for k in keys.values() if k[2]},
+    }
     by_code: dict[str, str] = {}
     by_name: dict[str, str] = {}
     by_phone: dict[str, str] = {}
-    client_ids = {row_client_id(report.sha256, row.number) for row in report.rows}
     imported: set[uuid.UUID] = set()
-    existing = Customer.objects.filter(org_id=actor.org_id).values_list(
-        "client_id", "name", "credit_code", "phone", "owner__department__name"
-    )
-    for client_id, name, code, phone, department in existing.iterator(chunk_size=5000):
-        if department:
-            where = _("“%(name)s”, owned in %(department)s") % {"name": name, "department": department}
-        else:
-            where = _("“%(name)s”, in a public pool") % {"name": name}
-        if client_id in client_ids:
-            imported.add(client_id)
-        if code:
-            by_code.setdefault(code, where)
-        by_name.setdefault(normalise_name(name), where)
-        if phone:
-            by_phone.setdefault(normalise_phone(phone), where)
+    for column, values in wanted.items():
+        for client_id, name, code, name_key, phone_key, department in _existing_matches(actor, column, values):
+            if department:
+                where = _("“%(name)s”, owned in %(department)s") % {"name": name, "department": department}
+            else:
+                where = _("“%(name)s”, in a public pool") % {"name": name}
+            if client_id in client_ids:
+                imported.add(client_id)
+            if code:
+                by_code.setdefault(code, where)
+            if name_key:
+                by_name.setdefault(name_key, where)
+            if phone_key:
+                by_phone.setdefault(phone_key, where)
     for row in report.rows:
-        row_cells = cells[row.number]
         if row_client_id(report.sha256, row.number) in imported:
             row.duplicates.append(_("Already imported from this file."))
             row.blocking_duplicate = True
             continue
         here = _("row %(number)d of this file") % {"number": row.number}
-        code = credit_code.normalise(row_cells.get("credit_code", ""))
-        name = normalise_name(row_cells.get("name", ""))
-        phone = normalise_phone(row_cells.get("phone", ""))
+        code, name, phone = keys[row.number]
         if code and code in by_code:
             row.duplicates.append(_("Same credit code as %(where)s: never imported twice.") % {"where": by_code[code]})
             row.blocking_duplicate = True

@@ -1,10 +1,14 @@
 """Customers, their contacts, lifecycle stages and their history."""
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import OrgScopedModel
+
+from .names import NAME_KEY_LENGTH, PHONE_KEY_LENGTH, normalise_name, normalise_phone
 
 
 class CustomerLevel(models.TextChoices):
@@ -149,6 +153,14 @@ class Customer(OrgScopedModel):
     )
     created_by = models.ForeignKey("org.Employee", on_delete=models.PROTECT, related_name="+")
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    name_key = models.CharField(
+        max_length=NAME_KEY_LENGTH, blank=True, default="", editable=False,
+        help_text="The name normalised for duplicate matching (customers.names.normalise_name).",
+    )  # fmt: skip
+    phone_key = models.CharField(
+        max_length=PHONE_KEY_LENGTH, blank=True, default="", editable=False,
+        help_text="The phone's digits for duplicate matching (customers.names.normalise_phone).",
+    )  # fmt: skip
     last_visited_at = models.DateTimeField(
         _("last visited at"), null=True, blank=True, help_text=_("Kept by the visit check-in.")
     )
@@ -162,6 +174,8 @@ class Customer(OrgScopedModel):
             models.Index(fields=["org", "updated_at", "id"], name="customer_org_recent"),
             models.Index(fields=["org", "name"], name="customer_org_name"),
             models.Index(fields=["org", "last_visited_at"], name="customer_org_last_visit"),
+            models.Index(fields=["org", "name_key"], name="customer_org_name_key"),
+            models.Index(fields=["org", "phone_key"], name="customer_org_phone_key", condition=~Q(phone_key="")),
             models.Index(fields=["org", "latitude", "longitude"], name="customer_org_position"),
             models.Index(
                 fields=["pool", "updated_at", "id"], name="customer_pool_recent", condition=Q(owner__isnull=True)
@@ -186,6 +200,18 @@ class Customer(OrgScopedModel):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    def refresh_match_keys(self) -> None:
+        """Derive name_key and phone_key from name and phone; bulk writers call it, save() does."""
+        self.name_key = normalise_name(self.name)[:NAME_KEY_LENGTH]
+        self.phone_key = normalise_phone(self.phone)[:PHONE_KEY_LENGTH]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_match_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "phone"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "name_key", "phone_key"}
+        super().save(*args, **kwargs)
 
 
 class Contact(OrgScopedModel):

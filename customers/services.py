@@ -281,6 +281,7 @@ def customer_draft(
     if clean.get("stage_id") is None:
         clean["stage_id"] = default_stage_id or stages_ensure(org_id=actor.org_id)[0].pk
     customer = Customer(org_id=actor.org_id, client_id=client_id, created_by=actor, **clean)
+    customer.refresh_match_keys()  # the import writes drafts with bulk_create, which bypasses save()
     initial = {k: [None, _plain(v)] for k, v in clean.items() if v not in ("", None, [], {})}
     initial.pop("template_version", None)
     event = CustomerEvent(org_id=actor.org_id, customer=customer, actor=actor, kind=CustomerEventKind.CREATED)

@@ -6,6 +6,7 @@ from django.test import Client
 
 from customers import services
 from customers.duplicates import all_orgs_masked_existence_check, normalise_name
+from customers.models import Customer
 from org import services as org_services
 
 
@@ -249,3 +250,15 @@ def test_the_masked_search_finds_similar_names_and_still_shows_only_the_masked_d
     page = cast.client_for(cast.rep).get("/customers/check/?q=华东机械（上海）").content.decode()
     results = page.split('data-testid="existence-results"')[1]
     assert "上海华东机械有限公司" in results and "13912345678" not in page and "91350100M000100Y43" not in page
+
+
+def test_the_stored_match_keys_follow_the_name_and_phone(cast):
+    customer, _ = services.customer_create(
+        actor=cast.rep, client_id=uuid.uuid4(), name="华东机械（上海）有限公司", phone="+86 138-0013-8000"
+    )
+    assert (customer.name_key, customer.phone_key) == ("上海华东机械", "13800138000")
+
+    services.customer_update(actor=cast.rep, customer_id=customer.pk, name="宁波港口物流", phone="0574-8765 4321")
+
+    stored = Customer.objects.values_list("name_key", "phone_key").get(pk=customer.pk)
+    assert stored == ("宁波港口物流", "057487654321")

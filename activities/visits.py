@@ -532,7 +532,7 @@ def visit_check_out(
         raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."))
     fix = _fix(position, position.fix_at)
     with transaction.atomic():
-        visit = Visit.objects.select_for_update().select_related(*VISIT_RELATED).get(pk=visit.pk)
+        visit = Visit.objects.select_for_update(of=("self",)).select_related(*VISIT_RELATED).get(pk=visit.pk)
         if visit.check_out_client_id == client_id:
             return visit, False
         if not visit.is_open:
@@ -624,7 +624,7 @@ def all_orgs_close_abandoned_visits(*, now: datetime | None = None, older_than: 
         "pk", flat=True
     ):
         with transaction.atomic():
-            visit = Visit.objects.select_for_update().select_related(*VISIT_RELATED).get(pk=pk)
+            visit = Visit.objects.select_for_update(of=("self",)).select_related(*VISIT_RELATED).get(pk=pk)
             if not visit.is_open:
                 continue
             visit.closed_automatically = True

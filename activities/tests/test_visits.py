@@ -408,3 +408,14 @@ def test_the_close_visits_command_closes_abandoned_visits(cast):
     out = StringIO()
     call_command("close_visits", "--hours", "2", stdout=out)
     assert "1 open visits closed" in out.getvalue()
+
+
+def test_a_step_filed_through_the_api_belongs_to_the_visit_and_another_reps_visit_is_refused(cast):
+    vt, shop = routine(cast.admin), located_customer(cast.rep)
+    visit = check_in(cast.rep, vt, shop)
+    body = {"template_id": template(cast.rep, Purpose.VISIT).pk, "values": VISIT_VALUES, "visit_id": visit.pk}
+    created = post(api(cast.rep), "/api/v1/work-records", body)
+    assert created.status_code == 201, created.content
+    assert created.json()["visit_id"] == visit.pk and created.json()["customer"]["id"] == shop.pk
+    refused = post(api(cast.rep2), "/api/v1/work-records", body)
+    assert refused.status_code == 400 and "visit_id" in refused.json()["fields"]

@@ -87,3 +87,33 @@ def test_a_check_in_too_far_from_the_customer_is_refused_with_the_distance(
     expect(phone.get_by_test_id("form-error")).to_contain_text("200")
     assert not Visit.objects.exists()
     assert uuid.UUID(phone.locator("input[name=client_id]").input_value())
+
+
+STALE_THEN_FRESH = """
+(() => {
+  const real = { latitude: 31.2305, longitude: 121.4737, accuracy: 10 };
+  navigator.geolocation.getCurrentPosition = (ok) => {
+    const calls = Number(sessionStorage.getItem("geoCalls") || "0") + 1;
+    sessionStorage.setItem("geoCalls", String(calls));
+    const age = calls === 1 ? 10 * 60 * 1000 : 0; // the first fix is ten minutes old
+    setTimeout(() => ok({ coords: real, timestamp: Date.now() - age }), 10);
+  };
+})();
+"""
+
+
+def test_a_stale_position_is_read_again_by_the_page_once_and_the_check_in_goes_through(
+    live_server: LiveServer, live_cast: Cast, new_page: NewPage
+) -> None:
+    visits.visit_type_create(actor=live_cast.admin, name="例行拜访", max_distance_m=300)
+    shop = customer(live_cast.rep, "无锡五金店")
+    Customer.objects.filter(pk=shop.pk).update(latitude=SHOP[0], longitude=SHOP[1])
+    phone = new_page(**PHONE)
+    phone.add_init_script(STALE_THEN_FRESH)
+    login(phone, live_server, "rex", live_cast.password)
+    phone.goto(f"{live_server.url}/visits/start/?customer={shop.pk}")
+    phone.get_by_test_id("check-in").click()
+    expect(phone.get_by_test_id("visit-status")).to_be_visible()
+    assert phone.evaluate("sessionStorage.getItem('geoCalls')") == "2"
+    visit = Visit.objects.get()
+    assert visit.customer_id == shop.pk and visit.check_in_signals == []

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from activities.models import WorkRecord
@@ -38,9 +38,12 @@ def storefront_jpeg() -> bytes:
     return out.getvalue()
 
 
-def loaded(page: Page, selector: str) -> bool:
-    """The image has arrived and decoded (a refused or broken URL has no natural width)."""
-    return bool(page.eval_on_selector(selector, "img => img.complete && img.naturalWidth > 0"))
+def wait_loaded(page: Page, selector: str) -> None:
+    """Wait until the image has arrived and decoded (a refused or broken URL never gets a natural width)."""
+    page.wait_for_function(
+        "s => { const img = document.querySelector(s); return img && img.complete && img.naturalWidth > 0 }",
+        arg=selector,
+    )
 
 
 def fill_visit_with_photo(phone: Page, live_server: LiveServer, cast: Cast, shop_id: int) -> None:
@@ -48,12 +51,11 @@ def fill_visit_with_photo(phone: Page, live_server: LiveServer, cast: Cast, shop
     phone.goto(f"{live_server.url}/work/new/{visit.pk}/?customer={shop_id}")
     phone.select_option("#id_v-purpose", "routine")
     phone.fill("#id_v-outcome", "门头已更新，客户下月补货")
-    phone.set_input_files(
-        "#id_v-storefront_photo", files=[{"name": "门头.jpg", "mimeType": "image/jpeg", "buffer": storefront_jpeg()}]
-    )
+    photo: FilePayload = {"name": "门头.jpg", "mimeType": "image/jpeg", "buffer": storefront_jpeg()}
+    phone.set_input_files("#id_v-storefront_photo", files=[photo])
     preview = phone.get_by_test_id("photo-preview-v-storefront_photo").locator("img")
     expect(preview).to_have_count(1)
-    assert loaded(phone, "[data-testid='photo-preview-v-storefront_photo'] img")
+    wait_loaded(phone, "[data-testid='photo-preview-v-storefront_photo'] img")
     expect(phone.locator("input[name='v-storefront_photo-accuracy']")).to_have_value("12")
 
 
@@ -73,13 +75,13 @@ def test_a_rep_sends_a_storefront_photo_and_his_manager_sees_its_thumbnail(
     assert attachment.original_name == "门头.jpg" and attachment.thumbnail
     thumbnail = f"[data-testid='photo-{photo_id}'] img"
     expect(phone.locator(thumbnail)).to_be_visible()
-    assert loaded(phone, thumbnail)
+    wait_loaded(phone, thumbnail)
 
     page = new_page()
     login(page, live_server, "mia", live_cast.password)
     page.goto(f"{live_server.url}/work/")
     expect(page.get_by_test_id(f"record-{record.pk}").locator(thumbnail)).to_be_visible()
-    assert loaded(page, f"[data-testid='record-{record.pk}'] {thumbnail}")
+    wait_loaded(page, f"[data-testid='record-{record.pk}'] {thumbnail}")
     page.goto(f"{live_server.url}/customers/{shop.pk}/")
     page.locator("a[href='#tab-work']").click()
     expect(page.get_by_test_id(f"timeline-record-{record.pk}").locator(thumbnail)).to_be_visible()

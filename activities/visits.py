@@ -707,11 +707,25 @@ def visit_list(*, actor: Employee, filters: VisitFilters | None = None) -> Query
 
 
 def visit_get(*, actor: Employee, visit_id: int) -> Visit:
-    """A visit of an employee the actor sees, or not found."""
+    """A visit the actor may see (by its employee, or by its customer, as for work records), or not found."""
     visit = visit_list(actor=actor).filter(pk=visit_id).first()
+    if visit is None and actor.is_active:
+        visit = (
+            Visit.objects.filter(org_id=actor.org_id, pk=visit_id)
+            .filter(customer__in=visible_customers(actor=actor, include_archived=True))
+            .select_related(*VISIT_RELATED)
+            .first()
+        )
     if visit is None:
         raise not_found()
     return visit
+
+
+def customer_visits(*, actor: Employee, customer: Customer) -> QuerySet[Visit]:
+    """Every visit to `customer`, which the caller has checked the actor may see."""
+    if customer.org_id != actor.org_id or not actor.is_active:
+        return Visit.objects.none()
+    return Visit.objects.filter(org_id=actor.org_id, customer=customer).select_related(*VISIT_RELATED)
 
 
 def open_visit_of(*, actor: Employee) -> Visit | None:

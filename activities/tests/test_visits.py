@@ -419,3 +419,17 @@ def test_a_step_filed_through_the_api_belongs_to_the_visit_and_another_reps_visi
     assert created.json()["visit_id"] == visit.pk and created.json()["customer"]["id"] == shop.pk
     refused = post(api(cast.rep2), "/api/v1/work-records", body)
     assert refused.status_code == 400 and "visit_id" in refused.json()["fields"]
+
+
+def test_a_visit_shows_on_its_customers_timeline_in_the_page_and_the_api(cast):
+    vt, shop = routine(cast.admin), located_customer(cast.rep)
+    visit = check_out(cast.rep, check_in(cast.rep, vt, shop))
+
+    items = api(cast.manager).get(f"/api/v1/customers/{shop.pk}/timeline").json()["items"]
+    assert (items[0]["source"], items[0]["id"]) == ("visits", visit.pk)
+    assert items[0]["data"]["employee"]["name"] == "Rex"
+    assert items[0]["data"]["check_in"] is not None
+
+    page = cast.client_for(cast.manager).get(f"/customers/{shop.pk}/").content.decode()
+    assert f'data-testid="timeline-visit-{visit.pk}"' in page
+    assert f"/visits/{visit.pk}/" in page

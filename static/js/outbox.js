@@ -116,7 +116,9 @@
 
   function entriesOf(form, submitter) {
     const data = submitter ? new FormData(form, submitter) : new FormData(form);
-    return [...data.entries()].map(([name, value]) => (value instanceof File ? [name, value, value.name] : [name, value]));
+    return [...data.entries()]
+      .filter(([, value]) => !(value instanceof File && value.size === 0 && !value.name)) // a file input left empty
+      .map(([name, value]) => (value instanceof File ? [name, value, value.name] : [name, value]));
   }
 
   function stamp(form) {

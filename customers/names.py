@@ -107,5 +107,3 @@ def normalise_name(name: str) -> str:
 def normalise_phone(phone: str) -> str:
     digits = re.sub(r"\D", "", phone)
     return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
-
-

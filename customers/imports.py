@@ -543,7 +543,7 @@ def _check_duplicates(actor: Employee, report: ImportReport, cells: dict[int, di
             normalise_phone(row_cells.get("phone", ""))[:PHONE_KEY_LENGTH],
         )
     client_ids = {row_client_id(report.sha256, row.number) for row in report.rows}
-    wanted = {
+    wanted: dict[str, set[Any]] = {
         "client_id": client_ids,
         "credit_code": {k[0] for k in keys.values() if k[0]},
         "name_key": {k[1] for k in keys.values() if k[1]},

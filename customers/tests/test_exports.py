@@ -3,6 +3,7 @@
 import csv
 import io
 import uuid
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -116,7 +117,7 @@ def test_an_exported_file_imports_again_and_every_row_is_a_duplicate(cast):
     assert not any(r.errors for r in report.rows)
 
 
-CUSTOM_FIELDS = [
+CUSTOM_FIELDS: list[dict[str, Any]] = [
     {"key": "annual_purchase", "type": "decimal", "label": "年采购额", "label_en": "Annual purchase",
      "options": {"unit": "万元", "decimals": 1}},
     {"key": "channel", "type": "single_choice", "label": "渠道", "label_en": "Channel",

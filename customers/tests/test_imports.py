@@ -3,6 +3,7 @@
 import csv
 import io
 import uuid
+from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
@@ -313,7 +314,7 @@ def _upload(content: bytes, name: str = "customers.csv"):
 
 # --- The bulk commit ------------------------------------------------------------------------------------
 
-CUSTOM_FIELDS = [
+CUSTOM_FIELDS: list[dict[str, Any]] = [
     {"key": "annual_purchase", "type": "decimal", "label": "年采购额", "label_en": "Annual purchase",
      "required": True, "options": {"unit": "万元", "decimals": 1}},
     {"key": "channel", "type": "single_choice", "label": "渠道", "label_en": "Channel",
@@ -455,7 +456,7 @@ def test_a_concurrent_commit_of_the_same_rows_makes_them_count_as_already_import
         actor=cast.manager, client_id=imports.row_client_id(sha, 3), name="先到的", allow_duplicates=True
     )  # as if another commit had written row 3 since this one's check
     real_dry_run = imports.import_dry_run
-    calls = []
+    calls: list[int] = []
 
     def stale_dry_run(**kwargs):
         report = real_dry_run(**kwargs)
@@ -514,6 +515,7 @@ def test_a_job_waits_queued_until_its_task_runs_then_records_its_outcome_and_del
     assert run_customer_import_job.call(job_id=job.pk) == ImportJobStatus.DONE
     job.refresh_from_db()
     assert (job.status, job.rows, job.created_count, job.skipped_count) == (ImportJobStatus.DONE, 2, 2, 0)
+    assert job.started_at is not None and job.finished_at is not None
     assert job.started_at <= job.finished_at
     assert not default_storage.exists(job.file_path)
     assert Customer.objects.filter(owner=cast.manager).count() == 2

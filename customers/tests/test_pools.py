@@ -144,7 +144,7 @@ def test_a_single_assignment_respects_the_holding_cap_like_a_bulk_one(cast, pool
     with pytest.raises(ServiceError) as refused:
         pools.customer_assign(actor=cast.manager, customer_id=one_more.pk, owner_id=cast.rep2.pk)
 
-    assert "5" in refused.value.message
+    assert "5" in str(refused.value.message)
     assert Customer.objects.get(pk=one_more.pk).owner is None
 
 

@@ -71,6 +71,7 @@ def test_reorder_by_position_and_by_the_whole_order(cast):
 def test_a_stage_in_use_is_only_deactivated_and_the_last_active_one_stays(cast):
     customer, _ = services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="上海精工机械有限公司")
     used = customer.stage
+    assert used is not None
     with pytest.raises(ServiceError) as e:
         stages.stage_delete(actor=cast.admin, stage_id=used.pk)
     assert e.value.code == ErrorCode.CONFLICT
@@ -95,6 +96,7 @@ def test_a_stage_in_use_is_only_deactivated_and_the_last_active_one_stays(cast):
 def test_a_deactivated_stage_stays_on_its_customers_but_is_no_new_choice(cast):
     customer, _ = services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="上海精工机械有限公司")
     old = customer.stage
+    assert old is not None
     stages.stage_update(actor=cast.admin, stage_id=old.pk, is_active=False)
     client = cast.client_for(cast.rep)
     assert old.name in client.get(f"/customers/{customer.pk}/").content.decode()

@@ -108,6 +108,7 @@ def record_create(request: HttpRequest, template_id: int) -> HttpResponse:
     visit_id = int(raw_visit) if raw_visit.isdigit() and len(raw_visit) < 19 else None
     post = request.POST if request.method == "POST" else None
     form = RecordForm(post, actor=actor, customer=customer, initial={"client_id": uuid.uuid4()})
+    taken_at = form.cleaned_data.get("captured_at") if post is not None and form.is_valid() else None
     values_form = TemplateValuesForm(
         post,
         request.FILES if post else None,
@@ -115,6 +116,7 @@ def record_create(request: HttpRequest, template_id: int) -> HttpResponse:
         actor=actor,
         prefix="v",
         upload_namespace=post.get("client_id") if post else None,  # a replayed form stores its photos once
+        taken_at=taken_at,  # a record kept offline: its photos show when they were taken
     )
     replayed = selectors.record_of_client(actor=actor, client_id=form["client_id"].value()) if post else None
     if replayed is not None:  # sent again by the outbox: the first one stands, and its photos are not stored twice

@@ -9,6 +9,7 @@ are the validator's, so the browser, the API and imports get the same messages.
 import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -271,10 +272,13 @@ class TemplateValuesForm(StyledForm):
         prefix: str | None = None,
         attachment_url: Callable[[int, bool], str] | None = None,
         upload_namespace: str | uuid.UUID | None = None,
+        taken_at: datetime | None = None,
     ) -> None:
         """`attachment_url(id, thumbnail)`: where a stored photo of `previous` is shown (an edit page).
         `upload_namespace`: the record's client_id; a file sent again with it (a retried or replayed form)
-        is the attachment stored the first time, not a new one."""
+        is the attachment stored the first time, not a new one. `taken_at`: the record's capture time, for
+        its photos' watermark."""
+        self.taken_at = taken_at
         self.version = version
         self.actor = actor
         self.previous = previous or {}
@@ -368,8 +372,9 @@ class TemplateValuesForm(StyledForm):
             position = self._photo_position(d) if kind == AttachmentKind.PHOTO and files else None
             for f in files:
                 attachment = services.attachment_upload(
-                    actor=self.actor, client_id=self._client_id(d, f), upload=f, kind=kind, position=position
-                )
+                    actor=self.actor, client_id=self._client_id(d, f), upload=f, kind=kind, position=position,
+                    taken_at=self.taken_at,
+                )  # fmt: skip
                 ids.append(attachment.pk)
         except ServiceError as e:  # a refused photo or position: its message on the field
             self.add_error(d.key, str(next(iter(e.fields.values()), [e.message])[0]))

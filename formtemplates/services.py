@@ -267,8 +267,10 @@ def attachment_upload(
     upload: UploadedFile,
     kind: str,
     position: PhotoPosition | None = None,
+    taken_at: datetime | None = None,
 ) -> Attachment:
     """Store a photo or file once per client_id: a retried upload (same bytes) returns the first one.
+    `taken_at`: when the phone captured it (a record kept offline arrives later), else now.
 
     A photo is checked and re-encoded by core.photos: what is stored is a fresh JPEG without the
     original's metadata, watermarked with the employee, the time and `position` (or "no position"),
@@ -302,7 +304,8 @@ def attachment_upload(
     if kind == AttachmentKind.PHOTO:
         where = _check_position(position)
         upload.seek(0)
-        photo = process_photo(upload.read(), watermark=photo_watermark(actor=actor, taken_at=now(), position=where))
+        watermark = photo_watermark(actor=actor, taken_at=taken_at or now(), position=where)
+        photo = process_photo(upload.read(), watermark=watermark)
         stored: File = ContentFile(photo.jpeg, name="photo.jpg")
         attachment.content_type = "image/jpeg"
         attachment.size = len(photo.jpeg)

@@ -435,3 +435,19 @@ def test_a_customers_photo_shows_as_a_thumbnail_for_whoever_sees_the_customer_on
         assert cast.client_for(who).get(full).status_code == 404
     other = send(cast.rep, photo_bytes(size=(640, 480)))
     assert cast.client_for(cast.rep).get(f"/customers/{shop_id}/attachments/{other.pk}/").status_code == 404
+
+
+def test_the_watermark_shows_when_the_photo_was_taken_not_when_it_arrived(cast):
+    def stored(taken_at):
+        upload = SimpleUploadedFile("shop.jpg", photo_bytes(), content_type="image/jpeg")
+        attachment = services.attachment_upload(
+            actor=cast.rep, client_id=uuid.uuid4(), upload=upload, kind="photo", taken_at=taken_at
+        )
+        return opened(attachment.file).convert("RGB")
+
+    morning = datetime(2026, 11, 28, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai, sent hours later
+    first, again, later = stored(morning), stored(morning), stored(datetime(2026, 11, 28, 5, 0, tzinfo=UTC))
+
+    assert ImageChops.difference(first, again).getbbox() is None  # the same moment draws the same mark
+    changed = ImageChops.difference(first, later).getbbox()
+    assert changed is not None and changed[1] > first.height * 0.7  # only the watermark band differs

@@ -42,7 +42,9 @@ async function networkFirst(request) {
   const cache = await caches.open(PAGE_CACHE);
   try {
     const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
-    if (response.ok && response.headers.get("X-Fieldloop-Offline") === "1") cache.put(request, response.clone());
+    if (response.ok && response.headers.get("X-Fieldloop-Offline") === "1") {
+      await cache.put(request, response.clone()); // kept before the page shows: the signal may go right after
+    }
     return response;
   } catch (error) {
     const cached = await cache.match(request, { ignoreVary: true });

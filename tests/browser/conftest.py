@@ -122,3 +122,12 @@ def login(page: Page, live_server: LiveServer, username: str, password: str) -> 
     page.fill("#id_password", password)
     page.click("form[action='/login/'] button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
+
+
+def kept_on_the_device(page: Page) -> None:
+    """Wait until a service worker controls the page and has kept the page in its cache (it opens offline)."""
+    page.evaluate("navigator.serviceWorker.ready")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()  # a new worker controls the pages loaded after it activated
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+    page.wait_for_function("caches.open('fieldloop-pages').then((cache) => cache.match(location.href)).then(Boolean)")

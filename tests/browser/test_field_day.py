@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from PIL import Image
-from playwright.sync_api import FilePayload, Page, expect
+from playwright.sync_api import FilePayload, expect
 from pytest_django.live_server_helper import LiveServer
 
 from activities import visits
@@ -21,7 +21,7 @@ from customers.models import Customer
 from formtemplates.models import FormTemplate, Purpose
 from org.services import employee_set_language
 
-from .conftest import ARTIFACTS, PHONE, NewPage, login
+from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login
 
 pytestmark = pytest.mark.browser
 
@@ -37,13 +37,6 @@ def storefront() -> FilePayload:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (30, 120, 200)).save(buffer, "JPEG")
     return {"name": "storefront.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
-
-
-def controlled_by_service_worker(page: Page) -> None:
-    page.evaluate("navigator.serviceWorker.ready")
-    if not page.evaluate("!!navigator.serviceWorker.controller"):
-        page.reload()
-    assert page.evaluate("!!navigator.serviceWorker.controller")
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -68,7 +61,7 @@ def test_a_field_day_comes_back_to_the_manager_exactly_once_and_verified(
     # the competitor form is opened once with a signal, so the phone keeps it for later
     competitor_form = f"{live_server.url}/work/new/{competitor.pk}/?customer={shop.pk}"
     phone.goto(competitor_form)
-    controlled_by_service_worker(phone)
+    kept_on_the_device(phone)
 
     # check in at the customer and fill the visit: a storefront photo and two rows of stock
     phone.goto(f"{live_server.url}/visits/start/?customer={shop.pk}")

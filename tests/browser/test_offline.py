@@ -11,17 +11,10 @@ from pytest_django.live_server_helper import LiveServer
 from conftest import Cast
 from customers.models import Customer
 
-from .conftest import PHONE, NewPage, login
+from .conftest import PHONE, NewPage, kept_on_the_device, login
 
 pytestmark = pytest.mark.browser
 NAMES = ["杭州湖滨五金店", "宁波港口物流公司"]
-
-
-def controlled_by_service_worker(page: Page) -> None:
-    page.evaluate("navigator.serviceWorker.ready")
-    if not page.evaluate("!!navigator.serviceWorker.controller"):
-        page.reload()  # a new worker controls the pages loaded after it activated
-    assert page.evaluate("!!navigator.serviceWorker.controller")
 
 
 def add_customer(page: Page, name: str) -> None:
@@ -35,7 +28,7 @@ def test_a_customer_added_without_signal_is_sent_once_when_the_signal_returns(
     phone = new_page(**PHONE)
     login(phone, live_server, "rex", live_cast.password)
     phone.goto(f"{live_server.url}/customers/new/")
-    controlled_by_service_worker(phone)
+    kept_on_the_device(phone)
 
     phone.context.set_offline(True)
     phone.reload()  # the form opens from the phone's cache

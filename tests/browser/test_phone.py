@@ -19,7 +19,7 @@ from customers.models import Customer
 from formtemplates.models import FormTemplate, Purpose
 from org.services import employee_set_language
 
-from .conftest import ARTIFACTS, PHONE, NewPage, login
+from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login
 
 pytestmark = pytest.mark.browser
 HERE = {"latitude": 31.2304, "longitude": 121.4737, "accuracy": 25}
@@ -97,10 +97,7 @@ def test_a_competitor_record_filed_without_signal_is_stored_once_with_its_captur
     login(phone, live_server, "rex", live_cast.password)
     url = f"{live_server.url}/work/new/{competitor.pk}/"
     phone.goto(url)
-    phone.evaluate("navigator.serviceWorker.ready")
-    if not phone.evaluate("!!navigator.serviceWorker.controller"):
-        phone.reload()
-    assert phone.evaluate("!!navigator.serviceWorker.controller")
+    kept_on_the_device(phone)
 
     phone.context.set_offline(True)
     phone.reload()  # the form opens from the phone's cache

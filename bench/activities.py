@@ -55,6 +55,7 @@ from .harness import (
     analyze,
     executed_sql,
     explain,
+    handwritten,
     measure,
     print_query_counts,
     print_table,
@@ -598,12 +599,6 @@ def timeline_page(actor: Actor, customer_id: int, cursor: str | None) -> list[tu
     customer = customer_get(actor=employee, customer_id=customer_id)
     page = customer_timeline_page(actor=employee, customer=customer, cursor=cursor, limit=FEED_PAGE)
     return [(i.source, i.pk) for i in page.items]
-
-
-def handwritten(sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or None)
-        return cursor.fetchall()
 
 
 def ids(rows: list[tuple[Any, ...]]) -> list[Any]:

@@ -43,6 +43,7 @@ from .harness import (
     analyze,
     executed_sql,
     explain,
+    handwritten,
     measure,
     print_query_counts,
     print_table,
@@ -307,12 +308,6 @@ def scoped_page(actor: Actor, filters: CustomerFilters, cursor: str | None) -> l
 
 def scoped_masked(actor: Actor, query: str) -> list[tuple[str, str | None]]:
     return [(m.name, m.owner_department) for m in all_orgs_masked_existence_check(actor=fresh(actor), query=query)]
-
-
-def handwritten(sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or None)
-        return cursor.fetchall()
 
 
 def page_ids(rows: list[tuple[Any, ...]]) -> list[Any]:

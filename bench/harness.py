@@ -213,3 +213,12 @@ def print_query_counts(vendor: str, actor_header: str, requests: Sequence[tuple[
     summary = ", ".join(f"{path}: {'/'.join(map(str, sorted(c)))}" for path, c in counts_by_path.items())
     print(f"\nqueries per request constant across page sizes and actors: {'yes' if constant else 'NO'} ({summary})")
     return constant
+
+
+def handwritten(sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows of a hand-written query: the baseline a benchmark compares the app's path with."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or None)
+        return cursor.fetchall()

@@ -463,14 +463,15 @@ def import_file(actor: Employee, first: int, count: int) -> bytes:
 
 
 def raw_insert(actor: Employee, content: bytes) -> tuple[int, float]:
-    """The file's rows inserted by one executemany in one transaction (timed), then deleted again."""
+    """The file's rows inserted by one executemany in one transaction (timed), then deleted again. The match
+    keys (name_key, phone_key) are derived before the clock starts: the baseline is the database's insert only."""
     table = read_table(filename="bench.xlsx", content=content)
     stages = {s.name: s.pk for s in CustomerStage.objects.filter(org_id=actor.org_id)}
     now = timezone.now()
     fields = [concrete(name) for name in (
         "org", "client_id", "name", "short_name", "credit_code", "industry", "level", "stage", "source", "phone",
         "website", "province", "city", "district", "address", "latitude", "longitude", "tags", "owner",
-        "custom_values", "created_by", "created_at", "updated_at",
+        "custom_values", "created_by", "created_at", "updated_at", "name_key", "phone_key",
     )]  # fmt: skip
     params = []
     for _, cells in table.rows:
@@ -481,6 +482,9 @@ def raw_insert(actor: Employee, content: bytes) -> tuple[int, float]:
             "latitude": cells["latitude"], "longitude": cells["longitude"], "tags": [cells["tags"]],
             "owner": actor.pk, "custom_values": {}, "created_by": actor.pk, "created_at": now, "updated_at": now,
         }  # fmt: skip
+        keyed = Customer(name=values["name"], phone=values["phone"])
+        keyed.refresh_match_keys()
+        values |= {"name_key": keyed.name_key, "phone_key": keyed.phone_key}
         params.append(tuple(f.get_db_prep_save(f.to_python(values[f.name]), connection) for f in fields))
     columns = ", ".join(str(f.column) for f in fields)
     sql = f"INSERT INTO {CUSTOMER} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"

@@ -106,7 +106,9 @@ def record_create(
         visit_id=payload.visit_id,
         device_position=payload.device_position.dict() if payload.device_position else None,
     )
-    record = selectors.record_get(actor=actor, record_id=record.pk)
+    if not created:  # a replay: the first record, answered only to whoever may see it
+        record = selectors.record_get(actor=actor, record_id=record.pk)
+    # a new record is answered from the instance the service saved (its related rows attached), not read again
     return Status(201 if created else 200, record_out(record, editable=services.can_edit(actor=actor, record=record)))
 
 

@@ -103,7 +103,11 @@ def record_get(*, actor: Employee, record_id: int) -> WorkRecord:
     )
     if record is None:
         raise not_found()
-    by_author = scope_to_visible(WorkRecord.objects.filter(pk=record.pk), actor=actor, owner_field="author").exists()
+    # one's own record needs no check: every data scope includes the actor (and the row is of the actor's org)
+    by_author = (
+        record.author_id == actor.pk
+        or scope_to_visible(WorkRecord.objects.filter(pk=record.pk), actor=actor, owner_field="author").exists()
+    )
     if not by_author and not (
         record.customer_id is not None
         and visible_customers(actor=actor, include_archived=True).filter(pk=record.customer_id).exists()

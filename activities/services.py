@@ -7,7 +7,7 @@ organization's edit window, and every edit leaves a revision (who, when, old -> 
 """
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -42,6 +42,7 @@ MAX_EDIT_WINDOW_HOURS = 720
 
 
 def _check_captured_at(captured_at: datetime | None, now: datetime) -> datetime:
+    """The capture time, in UTC (as it reads back from the database)."""
     if captured_at is None:
         return now
     if timezone.is_naive(captured_at):
@@ -50,7 +51,7 @@ def _check_captured_at(captured_at: datetime | None, now: datetime) -> datetime:
         raise invalid("captured_at", _("The capture time is in the future; check the device's clock."))
     if captured_at < now - CAPTURE_MAX_AGE:
         raise invalid("captured_at", _("The capture time is more than %(n)d days ago.") % {"n": CAPTURE_MAX_AGE.days})
-    return captured_at
+    return captured_at.astimezone(UTC)
 
 
 def _template_for_records(actor: Employee, template_id: int) -> FormTemplate:
@@ -104,7 +105,10 @@ def record_create(
     device_position: Any = None,
     visit_id: int | None = None,
 ) -> tuple[WorkRecord, bool]:
-    """File a work record; returns (record, created). A replayed `client_id` returns the first record."""
+    """File a work record; returns (record, created). A replayed `client_id` returns the first record.
+
+    A new record comes back with its template, version, author, customer and contact attached (the instances
+    the checks loaded), so an answer built from it needs no further query."""
     if not actor.is_active:
         raise not_found()
     existing = WorkRecord.objects.filter(org_id=actor.org_id, client_id=client_id).first()
@@ -163,7 +167,9 @@ def record_create(
                 received_at=now,
                 visit=visit,
             )
-            if customer is not None:
+            # pools extends only the protection of a customer its author owns: the row just read says when that
+            # cannot be, which spares the call its query
+            if customer is not None and customer.owner_id == actor.pk and customer.protected_until is not None:
                 pools.customer_followed_up(customer_id=customer.pk, by=actor, at=captured_at)
     except IntegrityError:  # the same client_id sent concurrently: the first one won
         winner = WorkRecord.objects.filter(org_id=actor.org_id, client_id=client_id).first()

@@ -796,6 +796,8 @@ def _custom_note(definition: FieldDefinition, language: str) -> str:
 
 MAX_JOB_ROW_ERRORS = 500  # a failed job keeps this many rows' errors to show
 STALE_FILE_AGE = timedelta(hours=24)
+# A job RUNNING longer than this lost its worker (a commit of the largest file takes a few minutes).
+STALE_RUN_AGE = timedelta(minutes=30)
 
 
 def import_job_submit(
@@ -904,10 +906,61 @@ def import_jobs_visible(*, actor: Employee) -> QuerySet[CustomerImportJob]:
 
 
 def import_job_get(*, actor: Employee, job_id: int) -> CustomerImportJob:
+    """The job, recovered first when its worker died (opening its page is enough to restart it)."""
     job = import_jobs_visible(actor=actor).filter(pk=job_id).first()
     if job is None:
         raise not_found()
+    if _stale(job, timezone.now() - STALE_RUN_AGE):
+        _recover(job)
+        job.refresh_from_db()
     return job
+
+
+def _stale(job: CustomerImportJob, cutoff: datetime) -> bool:
+    return job.status == ImportJobStatus.RUNNING and job.started_at is not None and job.started_at < cutoff
+
+
+def _recover(job: CustomerImportJob) -> str:
+    """A job whose worker died while it ran: run it again once, or fail it with a message for its submitter
+    if it already ran again. Re-running writes nothing twice: the commit is one transaction, so the dead
+    run either stored every row or none, and rows already stored are found by their row client_id and
+    skipped. Returns the job's new status ("" when another process recovered it first)."""
+    with translation.override(job.created_by.language):
+        if job.error:  # it was restarted once already and died again: do not retry forever
+            error = _("The import stopped twice before finishing; check the file and import it again.")
+            status = ImportJobStatus.FAILED
+        else:
+            error = _("The import stopped before finishing (the server restarted); it was started again.")
+            status = ImportJobStatus.QUEUED
+    now = timezone.now()
+    changes: dict[str, Any] = {"status": status, "error": str(error), "updated_at": now}
+    if status == ImportJobStatus.FAILED:
+        changes["finished_at"] = now
+    recovered = CustomerImportJob.objects.filter(
+        pk=job.pk, status=ImportJobStatus.RUNNING, started_at=job.started_at
+    ).update(**changes)
+    if not recovered:
+        return ""
+    logger.warning("customer import job %s: its worker died; %s", job.pk, status)
+    if status == ImportJobStatus.FAILED:
+        default_storage.delete(job.file_path)
+        return status
+    from .tasks import run_customer_import_job
+
+    run_customer_import_job.enqueue(job_id=job.pk)
+    return status
+
+
+def all_orgs_recover_import_jobs(*, older_than: timedelta = STALE_RUN_AGE) -> dict[str, int]:
+    """Every job left RUNNING for longer than `older_than` (its worker died) is queued again, or failed if
+    it died once already. Returns how many of each."""
+    cutoff = timezone.now() - older_than
+    counts = {ImportJobStatus.QUEUED.value: 0, ImportJobStatus.FAILED.value: 0}
+    stale = CustomerImportJob.objects.filter(status=ImportJobStatus.RUNNING, started_at__lt=cutoff)
+    for job in stale.select_related("created_by").order_by("pk"):
+        if status := _recover(job):
+            counts[status] += 1
+    return counts
 
 
 def all_orgs_cleanup_import_files(*, older_than: timedelta = STALE_FILE_AGE) -> int:

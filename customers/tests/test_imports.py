@@ -573,3 +573,68 @@ def test_cleanup_deletes_old_uncommitted_files_but_not_a_waiting_jobs(cast):
     assert default_storage.exists(job.file_path)  # queued: its worker will need it
     default_storage.delete(fresh)
     default_storage.delete(job.file_path)
+
+
+def _left_running(cast: Any, *, minutes_ago: int, rows: list[list[str]] = GOOD_ROWS) -> CustomerImportJob:
+    """A job whose worker claimed it `minutes_ago` and then died (the task's first step, and nothing more)."""
+    with override_settings(TASKS=DUMMY_TASKS):
+        job, _ = imports.import_job_submit(
+            actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(rows)
+        )
+    started = imports.timezone.now() - imports.timedelta(minutes=minutes_ago)
+    CustomerImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING, started_at=started)
+    job.refresh_from_db()
+    return job
+
+
+def test_cleanup_queues_a_job_left_running_by_a_dead_worker_again_and_it_imports_once(cast):
+    stuck = _left_running(cast, minutes_ago=45)
+    busy = _left_running(cast, minutes_ago=5, rows=[["另一家公司", "", "A", "", "", "", "", "", ""]])
+    out = io.StringIO()
+    call_command("cleanup_imports", stdout=out)
+    assert "Queued 1 stuck import job(s) again; failed 0" in out.getvalue()
+
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.created_count, stuck.skipped_count) == (ImportJobStatus.DONE, 2, 0)
+    assert "started again" in stuck.error or "重新开始" in stuck.error
+    assert Customer.objects.count() == 2
+    assert not default_storage.exists(stuck.file_path)
+    busy.refresh_from_db()
+    assert busy.status == ImportJobStatus.RUNNING  # still within its time: its worker may be alive
+    default_storage.delete(busy.file_path)
+
+
+def test_a_job_whose_worker_died_after_the_commit_runs_again_without_writing_twice(cast):
+    job = _left_running(cast, minutes_ago=45)
+    with default_storage.open(job.file_path, "rb") as stored:
+        imports.import_commit(actor=cast.manager, filename="c.csv", content=stored.read())  # committed, then died
+    assert Customer.objects.count() == 2
+
+    assert imports.all_orgs_recover_import_jobs() == {"queued": 1, "failed": 0}
+    job.refresh_from_db()
+    assert (job.status, job.rows, job.created_count, job.skipped_count) == (ImportJobStatus.DONE, 2, 0, 2)
+    assert Customer.objects.count() == 2
+    assert Contact.objects.count() == 1  # the first row's contact, once
+
+
+def test_opening_a_stuck_jobs_page_restarts_it(cast):
+    job = _left_running(cast, minutes_ago=45)
+    page = cast.client_for(cast.manager).get(f"/customers/import/jobs/{job.pk}/").content.decode()
+    assert 'data-status="done"' in page
+    assert Customer.objects.count() == 2
+
+
+def test_a_job_that_died_twice_fails_with_a_message_in_the_submitters_language(cast):
+    cast.manager.language = "en"
+    cast.manager.save(update_fields=["language"])
+    job = _left_running(cast, minutes_ago=45)
+    CustomerImportJob.objects.filter(pk=job.pk).update(error="restarted once")
+
+    page = cast.client_for(cast.manager).get(f"/customers/import/jobs/{job.pk}/").content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.FAILED and job.finished_at is not None
+    assert job.error == "The import stopped twice before finishing; check the file and import it again."
+    assert job.error in page and 'data-status="failed"' in page
+    assert not default_storage.exists(job.file_path)
+    assert not Customer.objects.exists()
+    assert imports.all_orgs_recover_import_jobs() == {"queued": 0, "failed": 0}  # nothing left to recover

@@ -178,6 +178,21 @@ PAYMENT_FIELDS: list[dict[str, Any]] = [
     {"key": "note", "type": "textarea", "label": "收款说明", "label_en": "Payment note"},
 ]  # fmt: skip
 METRES_PER_DEGREE = 111_195.0
+PAYMENT_NOTE_SHARE = 0.85  # collection visits whose payment note was filed; the rest miss their required step
+PAYMENT_NOTES = [
+    "收到货款转账凭证",
+    "现金收款，已开收据",
+    "承兑汇票一张，到期日下月底",
+    "部分回款，余款约定月底付清",
+    "",
+]
+
+
+def _payment_values(rng: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {"amount": f"{rng.randint(5, 800) * 100}.00"}
+    if note := rng.choice(PAYMENT_NOTES):
+        values["note"] = note
+    return values
 
 
 def _visit_templates(org_id: int) -> dict[str, FormTemplate]:
@@ -209,9 +224,10 @@ def _offset(lat: float, lon: float, metres: float, rng: Any) -> tuple[float, flo
 
 def build_visits(ctx: DemoContext) -> None:
     """Visit types (例行拜访: storefront photo, stock count, visit report; 收款拜访: payment note) and a
-    visit around each demo visit report (its check-in before it, check-out after), most near the customer,
-    some far (soft rule: flagged), some too short; plus collection visits. Bulk inserts; each customer's
-    `last_visited_at` rollup is then set in one UPDATE."""
+        visit around each demo visit report (its check-in before it, check-out after), most near the customer,
+        some far (soft rule: flagged), some too short; plus collection visits, most with their payment note filed
+    (the rest miss that required step). Bulk inserts; each customer's
+        `last_visited_at` rollup is then set in one UPDATE."""
     from decimal import Decimal
 
     from django.db.models import OuterRef, Subquery
@@ -255,6 +271,7 @@ def build_visits(ctx: DemoContext) -> None:
     )
     home = (31.2304, 121.4737)
     visits: list[Visit] = []
+    payments: list[tuple[int, datetime]] = []  # (index in visits, captured_at) of the payment notes to file
     for i, report in enumerate(reports + reports[: len(reports) // 12]):
         collecting = i >= len(reports)
         short = rng.random() < 0.1
@@ -274,8 +291,10 @@ def build_visits(ctx: DemoContext) -> None:
             reasons.append(Reason.TOO_SHORT)
         if distance is not None and vt.max_distance_m is not None and distance > vt.max_distance_m:
             reasons.append(Reason.TOO_FAR)
-        if collecting:
-            reasons.append(Reason.STEPS_MISSING)  # the demo files no payment notes
+        if collecting and rng.random() < PAYMENT_NOTE_SHARE:
+            payments.append((len(visits), captured + timedelta(hours=2)))  # filed during the visit
+        elif collecting:
+            reasons.append(Reason.STEPS_MISSING)  # forgotten: the visit is not effective
         out_lat, out_lon = _offset(lat, lon, abs(rng.gauss(0, 15)), rng)
         visits.append(
             Visit(
@@ -299,6 +318,27 @@ def build_visits(ctx: DemoContext) -> None:
     for report, visit in zip(reports, visits, strict=False):
         report.visit_id = saved[visit.client_id]
     WorkRecord.objects.bulk_update(reports, ["visit"], batch_size=1_000)
+    collected = dict(Visit.objects.filter(org=org, visit_type=collection).values_list("client_id", "pk"))
+    note = t["收款记录"]
+    WorkRecord.objects.bulk_create(
+        [
+            WorkRecord(
+                org=org,
+                client_id=uuid.UUID(int=rng.getrandbits(128)),
+                template=note,
+                template_version=note.current_version,
+                author_id=visits[i].employee_id,
+                customer_id=visits[i].customer_id,
+                visit_id=collected[visits[i].client_id],
+                values=_payment_values(rng),
+                captured_at=captured,
+                received_at=min(captured + timedelta(seconds=rng.randint(1, 9)), ctx.now),
+            )
+            for i, captured in payments
+        ],
+        batch_size=1_000,
+    )
     last = Visit.objects.filter(customer=OuterRef("pk")).order_by("-checked_in_at").values("checked_in_at")[:1]
     Customer.objects.filter(org=org).update(last_visited_at=Subquery(last))
     ctx.counts["visits"] = len(visits)
+    ctx.counts["payment notes"] = len(payments)

@@ -14,7 +14,17 @@ def test_the_small_demo_company_has_months_of_valid_work_records(db):
     started = time.monotonic()
     ctx = build_demo_company(size="small", seed=11)
     assert time.monotonic() - started < 120
-    records = list(WorkRecord.objects.select_related("template", "template_version", "author"))
+    records = list(
+        WorkRecord.objects.filter(
+            visit__visit_type__name="收款拜访"
+        ).select_related("template", "template_version", "author")  # the collection visits' payment notes
+    )
+    assert len(records) == ctx.counts["payment notes"] > 0
+    for record in records[:: max(1, len(records) // 20)]:
+        assert validate_values(actor=record.author, version=record.template_version, values=record.values)
+    records = list(
+        WorkRecord.objects.exclude(template__name="收款记录").select_related("template", "template_version", "author")
+    )
     assert len(records) == COUNTS["small"] == ctx.counts["work records"]
     kinds = Counter(r.template.purpose for r in records)
     assert set(kinds) == {"visit", "call", "competitor", "daily_report"}

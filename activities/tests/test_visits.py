@@ -382,6 +382,12 @@ def test_the_small_demo_company_has_visits_near_and_far_short_and_effective(db):
     assert Customer.objects.exclude(last_visited_at=None).count() > 100
     effective_one = Visit.objects.filter(visit_type__name="例行拜访", effective=True).select_related("visit_type")[0]
     assert visits.classify(visit=effective_one, records=[]) == [Reason.STEPS_MISSING]  # its report is a step
+    collecting = list(Visit.objects.filter(visit_type__name="收款拜访").select_related("visit_type"))
+    missing = [v for v in collecting if Reason.STEPS_MISSING in v.reasons]
+    assert 0 < len(missing) < 0.3 * len(collecting)  # most filed their payment note, some forgot
+    for visit in collecting[:: max(1, len(collecting) // 30)]:  # the stored reasons agree with the rules
+        found = visits.classify(visit=visit, records=visits.visit_step_records(visit=visit))
+        assert (Reason.STEPS_MISSING in found) == (Reason.STEPS_MISSING in visit.reasons)
 
 
 def test_a_check_in_by_the_owner_extends_the_customers_pool_protection(cast):

@@ -7,8 +7,10 @@ from core.forms import StyledForm
 from org.models import Role
 
 from .models import DistanceMode
+from .visits import MAX_STEPS
 
-STEP_ROWS = 6
+STEP_ROWS = MAX_STEPS  # at most this many step rows; the page shows the steps there are and one empty row
+NEW_ROW = "__i__"  # the index in the names of the page's template row, replaced by the next one when added
 
 
 class PositionForm(StyledForm):
@@ -61,25 +63,48 @@ class VisitTypeForm(StyledForm):
         **kwargs: object,
     ):
         super().__init__(*args, **kwargs)
-        for i in range(STEP_ROWS):
-            self.fields[f"step_{i}"] = forms.TypedChoiceField(
-                label=_("Step %(n)d") % {"n": i + 1}, coerce=int, required=False, empty_value=None,
-                choices=[("", "—"), *templates],
-            )  # fmt: skip
-            self.fields[f"step_{i}_optional"] = forms.BooleanField(label=_("optional"), required=False)
+        self.max_steps = STEP_ROWS
+        self.step_count = self._step_count()
+        for i in range(self.step_count):
+            self.fields[f"step_{i}"], self.fields[f"step_{i}_optional"] = self._step_fields(templates, i + 1)
+        self._new_row = self._step_fields(templates, None)
         self.style_fields()
         self.fields["department_ids"].choices = departments  # type: ignore[attr-defined]
         self.fields["copied_ids"].choices = employees  # type: ignore[attr-defined]
         for name in ("department_ids", "roles", "copied_ids"):
             self.fields[name].widget.attrs.update({"class": "form-select", "size": "6"})
 
+    @staticmethod
+    def _step_fields(templates: list[tuple[int, str]], number: int | None) -> tuple[forms.Field, forms.Field]:
+        step = forms.TypedChoiceField(
+            label=_("Step %(n)d") % {"n": number} if number else _("Step"), coerce=int, required=False,
+            empty_value=None, choices=[("", "—"), *templates],
+        )  # fmt: skip
+        step.widget.attrs["class"] = "form-select"
+        optional = forms.BooleanField(label=_("optional"), required=False)
+        optional.widget.attrs["class"] = "form-check-input"
+        return step, optional
+
+    def _step_count(self) -> int:
+        """Rows to read: those posted (the page adds rows); unposted, the type's steps and one empty row."""
+        if self.is_bound:
+            posted = [int(k[5:]) for k in self.data if k.startswith("step_") and k[5:].isdigit()]
+            return min(max(posted, default=0) + 1, STEP_ROWS)
+        filled = [k for k in self.initial if k.startswith("step_") and k[5:].isdigit()]
+        return min(len(filled) + 1, STEP_ROWS)
+
     def step_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"step_{i}"], self[f"step_{i}_optional"]) for i in range(STEP_ROWS)]
+        return [(self[f"step_{i}"], self[f"step_{i}_optional"]) for i in range(self.step_count)]
+
+    def new_step_row(self) -> tuple[forms.BoundField, forms.BoundField]:
+        """The template row the page clones to add a step (its names carry NEW_ROW for the index)."""
+        step, optional = self._new_row
+        return step.get_bound_field(self, f"step_{NEW_ROW}"), optional.get_bound_field(self, f"step_{NEW_ROW}_optional")
 
     def values(self) -> dict[str, object]:
         data = dict(self.cleaned_data)
         steps = []
-        for i in range(STEP_ROWS):
+        for i in range(self.step_count):
             template_id, optional = data.pop(f"step_{i}", None), data.pop(f"step_{i}_optional", False)
             if template_id is not None:
                 steps.append({"template_id": template_id, "required": not optional})

@@ -87,3 +87,24 @@ def test_an_admin_sets_up_a_visit_type_on_the_page_and_a_manager_may_not(cast):
         300, "hard", [report.pk])  # fmt: skip
     assert "例行拜访" in client.get("/visits/types/").content.decode()
     assert cast.client_for(cast.manager).get("/visits/types/").status_code == 403
+
+
+def test_the_visit_type_page_shows_its_steps_and_one_empty_row_and_reads_rows_added_on_the_page(cast):
+    report, call = template(cast.admin, Purpose.VISIT), template(cast.admin, Purpose.CALL)
+    client = cast.client_for(cast.admin)
+    new = client.get("/visits/types/new/").content.decode()
+    assert new.count('data-testid="step-row"') == 2  # one empty row, and the add-step template's
+    assert 'name="step_0"' in new and 'name="step_1"' not in new and 'name="step___i__"' in new
+
+    response = client.post("/visits/types/new/", {
+        "name": "收款拜访", "step_0": "", "step_3": call.pk, "step_3_optional": "on", "step_7": report.pk,
+        "distance_mode": "soft", "min_duration_minutes": "0",
+    })  # fmt: skip
+    assert response.status_code == 302  # rows added on the page (3, 7) and a row left empty (0)
+    vt = VisitType.objects.get()
+    assert list(vt.steps.order_by("position").values_list("template_id", "required")) == [
+        (call.pk, False), (report.pk, True)]  # fmt: skip
+
+    edit = client.get(f"/visits/types/{vt.pk}/").content.decode()
+    assert edit.count('data-testid="step-row"') == 4  # two steps, one empty row, the template's
+    assert 'name="step_2"' in edit and 'name="step_3"' not in edit

@@ -7,6 +7,10 @@
  * submission reaches the server it is stored once. An item is only ever sent for the employee who
  * captured it. Elements marked `data-outbox-count` show how many submissions wait; an element marked
  * `data-outbox-list` lists them (the outbox page).
+ *
+ * The server's answer to a sent form carries its messages (Django messages, rendered once): they are read
+ * from that answer and shown, so none is lost. A form sent at once shows them on the page it opens next;
+ * a kept item sent later shows a toast "Sent: <what>" (or "Not accepted: <what>") on whatever page is open.
  */
 (() => {
   "use strict";
@@ -16,6 +20,8 @@
   const TIMEOUT_MS = 20000;
   const employeeId = document.body.dataset.employeeId || "";
   const text = { ...(document.getElementById("outbox-text")?.dataset || {}) };
+  const FLASH = "fieldloop-outbox-flash";
+  const TOAST_MS = 8000;
   let sending = false;
 
   function uuid() {
@@ -67,6 +73,75 @@
     return body;
   }
 
+  /* The messages a page rendered (base.html marks them data-message), as [{level, text}]. */
+  function messagesOf(html) {
+    const page = new DOMParser().parseFromString(html, "text/html");
+    return [...page.querySelectorAll("[data-message]")]
+      .map((e) => ({ level: e.dataset.message || "info", text: e.textContent.trim() }))
+      .filter((m) => m.text);
+  }
+
+  const level = (tag) => (tag === "error" ? "danger" : tag || "info");
+  const format = (pattern, what) => (pattern || "%(what)s").replace("%(what)s", what);
+
+  /* Show messages where the server would have: at the top of the page's content. */
+  function showMessages(messages) {
+    const where = document.querySelector(".page-body > .container-xl");
+    if (!where) return;
+    for (const message of [...messages].reverse()) {
+      const alert = document.createElement("div");
+      alert.className = `alert alert-${level(message.level)} alert-dismissible`;
+      alert.setAttribute("role", "alert");
+      alert.dataset.message = message.level;
+      alert.textContent = message.text;
+      where.prepend(alert);
+    }
+  }
+
+  function toasts() {
+    let box = document.querySelector("[data-outbox-toasts]");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "toast-container position-fixed top-0 end-0 p-3";
+      box.dataset.outboxToasts = "";
+      box.dataset.testid = "outbox-toasts";
+      document.body.append(box);
+    }
+    return box;
+  }
+
+  /* A toast on the open page: `title` ("Sent: …"), the server's messages or an error below it. */
+  function toast(title, lines, ok) {
+    const item = document.createElement("div");
+    item.className = "toast show";
+    item.setAttribute("role", ok ? "status" : "alert");
+    item.setAttribute("aria-live", ok ? "polite" : "assertive");
+    item.dataset.testid = "outbox-toast";
+    const header = document.createElement("div");
+    header.className = "toast-header";
+    const icon = document.createElement("i");
+    icon.className = `ti ${ok ? "ti-cloud-check text-success" : "ti-alert-triangle text-danger"} me-2`;
+    const strong = document.createElement("strong");
+    strong.className = "me-auto";
+    strong.textContent = title;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close";
+    close.setAttribute("aria-label", text.close || "Close");
+    close.addEventListener("click", () => item.remove());
+    header.append(icon, strong, close);
+    item.append(header);
+    const body = lines.filter(Boolean).join(" ");
+    if (body) {
+      const content = document.createElement("div");
+      content.className = "toast-body";
+      content.textContent = body;
+      item.append(content);
+    }
+    toasts().append(item);
+    if (ok) setTimeout(() => item.remove(), TOAST_MS);
+  }
+
   function refusal(html) {
     const page = new DOMParser().parseFromString(html, "text/html");
     const found = [...page.querySelectorAll(".invalid-feedback, .alert-danger")].map((e) => e.textContent.trim());
@@ -90,7 +165,11 @@
     }
     const signedOut = response.redirected && new URL(response.url).pathname === document.body.dataset.loginUrl;
     if (signedOut) return { state: "waiting", error: text.signIn || "" };
-    if (response.ok && response.redirected) return { state: "sent", url: response.url };
+    if (response.ok && response.redirected) {
+      let messages = [];
+      try { messages = messagesOf(await response.text()); } catch { /* sent all the same */ }
+      return { state: "sent", url: response.url, messages };
+    }
     if (response.ok) return { state: "refused", error: refusal(await response.text()) };
     if (response.status === 403) return { state: "waiting", error: text.signIn || "" };
     return { state: "waiting", error: `HTTP ${response.status}` };
@@ -104,8 +183,13 @@
       items.sort((a, b) => a.capturedAt.localeCompare(b.capturedAt));
       for (const item of items) {
         const result = await attempt(item);
-        if (result.state === "sent") await deleteItem(item.id);
-        else await putItem({ ...item, state: result.state, error: result.error, attempts: (item.attempts || 0) + 1 });
+        if (result.state === "sent") {
+          await deleteItem(item.id);
+          toast(format(text.sent, item.label), result.messages.map((m) => m.text), true);
+        } else {
+          await putItem({ ...item, state: result.state, error: result.error, attempts: (item.attempts || 0) + 1 });
+          if (result.state === "refused") toast(format(text.notAccepted, item.label), [result.error], false);
+        }
         if (result.state === "waiting") break; // still no signal: keep the order, try again later
       }
     } finally {
@@ -160,7 +244,11 @@
     form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
     const result = await attempt(item);
     form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = false; });
-    if (result.state === "sent") location.assign(result.url);
+    if (result.state === "sent") {
+      // the answer rendered the messages (and used them up): the next page shows them
+      try { sessionStorage.setItem(FLASH, JSON.stringify(result.messages)); } catch { /* storage refused */ }
+      location.assign(result.url);
+    }
     else if (result.state === "refused") {
       form.dataset.outboxNative = "1"; // let the server show the errors on the form itself
       form.requestSubmit(submitter);
@@ -221,5 +309,10 @@
   document.querySelectorAll("form[data-logout]").forEach((form) => {
     form.addEventListener("submit", () => { if (window.caches) caches.delete("fieldloop-pages"); });
   });
+  try {
+    const flashed = JSON.parse(sessionStorage.getItem(FLASH) || "[]");
+    sessionStorage.removeItem(FLASH);
+    showMessages(flashed);
+  } catch { /* nothing to show */ }
   render().then(flush);
 })();

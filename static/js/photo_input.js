@@ -32,6 +32,21 @@
     }, function () {}, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
 
+  // A form reset (the outbox resets a form it kept on the phone) empties the file inputs without a change
+  // event: clear their thumbnails and the position taken for them too. The reset event comes before the
+  // reset itself, hence the next tick.
+  document.addEventListener("reset", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    setTimeout(function () {
+      form.querySelectorAll("[data-photo-input]").forEach(function (root) {
+        var box = root.querySelector("[data-photo-preview]");
+        if (box) preview({ files: [] }, box);
+        root.querySelectorAll("[data-photo-position]").forEach(function (hidden) { hidden.value = ""; });
+      });
+    }, 0);
+  });
+
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!(input instanceof HTMLInputElement) || input.type !== "file") return;

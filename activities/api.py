@@ -8,14 +8,15 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Query, Router, Status
 
 from core.pagination import keyset_page
 from formtemplates.api import template_out
 from formtemplates.models import Purpose
-from formtemplates.schemas import TemplateOut
+from formtemplates.schemas import ATTACHMENT_DOWNLOAD, TemplateOut
 from formtemplates.selectors import template_list
+from formtemplates.serving import attachment_links, attachment_response
 from org.api import ERRORS, IdempotencyKey, actor_of
 
 from . import selectors, services
@@ -45,6 +46,9 @@ def record_out(r: WorkRecord, *, editable: bool = False) -> dict[str, Any]:
         "customer": {"id": r.customer.pk, "name": r.customer.name} if r.customer else None,
         "contact": {"id": r.contact.pk, "name": r.contact.name} if r.contact else None,
         "values": r.values,
+        "attachments": attachment_links(
+            version=r.template_version, values=r.values, url_name="api:work_record_attachment", holder_id=r.pk
+        ),
         "captured_at": r.captured_at,
         "received_at": r.received_at,
         "edited_at": r.edited_at,
@@ -117,6 +121,23 @@ def record_detail(request: HttpRequest, record_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     record = selectors.record_get(actor=actor, record_id=record_id)
     return record_out(record, editable=services.can_edit(actor=actor, record=record))
+
+
+@router.get(
+    "/work-records/{record_id}/attachments/{attachment_id}",
+    response={**ERRORS},
+    openapi_extra={"responses": ATTACHMENT_DOWNLOAD},
+    url_name="work_record_attachment",
+    summary="A photo or file the record holds (its `attachments` give the URLs)",
+)
+def record_attachment(
+    request: HttpRequest, record_id: int, attachment_id: int, thumbnail: bool = False
+) -> FileResponse:
+    """Whoever may see the record (as on its page) gets a photo or file its values hold; `thumbnail=true` gives a
+    photo's thumbnail. Anything else, including an attachment of another record, is not found (404)."""
+    actor = actor_of(request)
+    attachment = selectors.record_attachment(actor=actor, record_id=record_id, attachment_id=attachment_id)
+    return attachment_response(attachment, thumbnail=thumbnail)
 
 
 @router.patch("/work-records/{record_id}", response={200: WorkRecordOut, **ERRORS}, summary="Edit (author, in window)")

@@ -7,6 +7,7 @@ from uuid import UUID
 from ninja import Field, Schema
 
 from formtemplates.models import Purpose
+from formtemplates.schemas import AttachmentLink
 from org.schemas import EmployeeRef
 
 
@@ -30,7 +31,8 @@ class WorkRecordOut(Schema):
     author: EmployeeRef
     customer: NamedRef | None
     contact: NamedRef | None
-    values: dict[str, Any]
+    values: dict[str, Any] = Field(description="By field key; a photo/file field holds a list of attachment ids.")
+    attachments: list[AttachmentLink] = Field(description="The photos and files the values hold, with their URLs.")
     captured_at: datetime = Field(description="When the client captured the record (as it sent it).")
     received_at: datetime = Field(description="When the server received the record.")
     edited_at: datetime | None

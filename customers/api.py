@@ -7,10 +7,12 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Header, Query, Router, Status
 
 from core.pagination import keyset_page
+from formtemplates.schemas import ATTACHMENT_DOWNLOAD
+from formtemplates.serving import attachment_links, attachment_response
 from org.api import ERRORS, actor_of
 
 from . import duplicates, handover, pools, selectors, services, stages
@@ -44,14 +46,21 @@ def ref(employee: Any) -> dict[str, Any] | None:
     return {"id": employee.pk, "name": employee.name} if employee else None
 
 
+CUSTOMER_OUT_BUILT = {"stage", "owner", "collaborator_ids", "attachments"}
+
+
 def customer_out(c: Customer) -> dict[str, Any]:
+    """A list passes customers with `template_version` prefetched (one query for the page)."""
     return {
-        **{f: getattr(c, f) for f in CustomerOut.model_fields if f not in {"stage", "owner", "collaborator_ids"}},
+        **{f: getattr(c, f) for f in CustomerOut.model_fields if f not in CUSTOMER_OUT_BUILT},
         "latitude": float(c.latitude) if c.latitude is not None else None,
         "longitude": float(c.longitude) if c.longitude is not None else None,
         "stage": c.stage,
         "owner": ref(c.owner),
         "collaborator_ids": [e.pk for e in c.collaborators.all()],
+        "attachments": attachment_links(
+            version=c.template_version, values=c.custom_values, url_name="api:customer_attachment", holder_id=c.pk
+        ),
     }
 
 
@@ -78,7 +87,9 @@ def customer_list(
     filters = selectors.CustomerFilters(
         search=search.strip(), owner_id=owner_id, level=level, stage_id=stage_id, include_archived=include_archived
     )
-    qs = selectors.customer_list(actor=actor_of(request), filters=filters).prefetch_related("collaborators")
+    qs = selectors.customer_list(actor=actor_of(request), filters=filters).prefetch_related(
+        "collaborators", "template_version"
+    )
     page = keyset_page(qs, ordering=("-updated_at", "-id"), cursor=cursor, limit=limit)
     return {"items": [customer_out(c) for c in page.items], "next_cursor": page.next_cursor}
 
@@ -104,6 +115,23 @@ def customer_update(request: HttpRequest, customer_id: int, payload: CustomerUpd
     actor = actor_of(request)
     services.customer_update(actor=actor, customer_id=customer_id, **payload.dict(exclude_unset=True))
     return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
+
+
+@router.get(
+    "/customers/{customer_id}/attachments/{attachment_id}",
+    response={**ERRORS},
+    openapi_extra={"responses": ATTACHMENT_DOWNLOAD},
+    url_name="customer_attachment",
+    summary="A photo or file the customer's custom fields hold (its `attachments` give the URLs)",
+)
+def customer_attachment(
+    request: HttpRequest, customer_id: int, attachment_id: int, thumbnail: bool = False
+) -> FileResponse:
+    """Whoever may see the customer (as on its page) gets a photo or file its custom fields hold; `thumbnail=true`
+    gives a photo's thumbnail. Anything else, including another customer's attachment, is not found (404)."""
+    actor = actor_of(request)
+    attachment = selectors.customer_attachment(actor=actor, customer_id=customer_id, attachment_id=attachment_id)
+    return attachment_response(attachment, thumbnail=thumbnail)
 
 
 @router.post("/customers/{customer_id}/archive", response={200: CustomerOut, **ERRORS})
@@ -178,7 +206,10 @@ def pool_customers(
     actor = actor_of(request)
     qs = selectors.pool_customer_list(actor=actor, pool_id=pool_id, search=search.strip())
     page = keyset_page(
-        qs.prefetch_related("collaborators"), ordering=("-updated_at", "-id"), cursor=cursor, limit=limit
+        qs.prefetch_related("collaborators", "template_version"),
+        ordering=("-updated_at", "-id"),
+        cursor=cursor,
+        limit=limit,
     )
     return {"items": [customer_out(c) for c in page.items], "next_cursor": page.next_cursor}
 

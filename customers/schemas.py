@@ -6,6 +6,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from formtemplates.schemas import AttachmentLink
 from org.schemas import EmployeeRef
 
 from .models import CustomerLevel, CustomerSource
@@ -41,7 +42,10 @@ class CustomerOut(Schema):
     tags: list[str]
     owner: EmployeeRef | None
     collaborator_ids: list[int]
-    custom_values: dict[str, Any]
+    custom_values: dict[str, Any] = Field(
+        description="The customer template's fields, by key; a photo/file field holds a list of attachment ids."
+    )
+    attachments: list[AttachmentLink] = Field(description="The photos and files the custom fields hold, with URLs.")
     template_version_id: int | None
     archived_at: datetime | None
     created_at: datetime

@@ -149,7 +149,10 @@ def attachment_upload(
     address: str = Form("", max_length=200, description="Where the photo was taken; drawn on it."),
 ) -> Status[Any]:
     """A photo is stored re-encoded as JPEG, without its metadata (EXIF, GPS), with a watermark of the
-    employee, the time and the position or address sent with it ("no position" when none), and a thumbnail."""
+    employee, the time and the position or address sent with it ("no position" when none), and a thumbnail.
+    Name its id in a photo/file field of a record or customer within 24 hours: an upload that nothing holds
+    by then is deleted (`manage.py cleanup_attachments`). Once held, it is fetched through what holds it
+    (the record's or customer's `attachments` give the URLs)."""
     position = services.PhotoPosition(latitude, longitude, accuracy, address)
     attachment = services.attachment_upload(
         actor=actor_of(request), client_id=idempotency_key, upload=file, kind=kind, position=position

@@ -128,6 +128,12 @@ class Attachment(OrgScopedModel):
     sha256 = models.CharField(max_length=64, help_text=_("Of the uploaded bytes: a replay is recognised by it."))
     kind = models.CharField(_("kind"), max_length=8, choices=AttachmentKind.choices)
     client_id = models.UUIDField(_("client id"))
+    # Set once, when values that hold the attachment pass validation to be saved on a record or customer
+    # (validation.validate_values), and never cleared: a claimed attachment is kept for good (a record
+    # revision may still hold it), an unclaimed one a day old is an orphan `attachments_cleanup` deletes.
+    claimed_at = models.DateTimeField(
+        _("first held at"), null=True, blank=True, help_text=_("When a saved record or customer first held it.")
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -135,6 +141,9 @@ class Attachment(OrgScopedModel):
         verbose_name_plural = _("attachments")
         constraints = [
             models.UniqueConstraint(fields=["org", "client_id"], name="attachment_unique_client_id_per_org"),
+        ]
+        indexes = [  # the cleanup's candidates: unclaimed, oldest first (a small partial index)
+            models.Index(fields=["created_at"], condition=Q(claimed_at__isnull=True), name="attachment_unclaimed"),
         ]
 
     def __str__(self) -> str:

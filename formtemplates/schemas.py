@@ -94,3 +94,25 @@ class AttachmentOut(Schema):
     original_size: int = Field(description="Bytes uploaded.")
     sha256: str = Field(description="SHA-256 of the uploaded bytes; a replay with other bytes is refused.")
     created_at: datetime
+
+
+class AttachmentLink(Schema):
+    """A photo or file that a record's or customer's values hold, and where to fetch it."""
+
+    id: int
+    field: str = Field(description="The key of the photo/file field that holds it.")
+    kind: AttachmentKind
+    url: str = Field(description="GET it (same authentication): the photo inline, or the file as a download.")
+    thumbnail_url: str | None = Field(description="A photo's thumbnail (a JPEG a few hundred pixels wide).")
+
+
+# The OpenAPI description of an attachment download (the body is the stored file, not JSON).
+ATTACHMENT_DOWNLOAD = {
+    200: {
+        "description": "The photo (image/jpeg, inline) or the file (application/octet-stream, as a download)",
+        "content": {
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from core.errors import not_found
 from org.models import Employee, Organization
 
-from .fields import FieldType
+from .fields import FieldDefinition, FieldType
 from .models import Attachment, FormTemplate, FormTemplateVersion, Purpose
 
 ATTACHMENT_TYPES = (FieldType.PHOTO, FieldType.FILE)
@@ -68,12 +68,20 @@ def held_attachment_ids(
     *, version: FormTemplateVersion, values: dict[str, Any], types: tuple[FieldType, ...] = ATTACHMENT_TYPES
 ) -> list[int]:
     """The attachment ids that stored `values` hold in their photo (and file) fields, in field order."""
-    ids: list[int] = []
-    for d in version.definitions:
-        value = values.get(d.key)
-        if d.type in types and isinstance(value, list):
-            ids.extend(i for i in value if isinstance(i, int) and not isinstance(i, bool))
-    return ids
+    return [i for d, i in held_attachments_by_field(version=version, values=values) if d.type in types]
+
+
+def held_attachments_by_field(
+    *, version: FormTemplateVersion, values: dict[str, Any]
+) -> list[tuple[FieldDefinition, int]]:
+    """(field, attachment id) for each attachment that stored `values` hold, in field order."""
+    return [
+        (d, i)
+        for d in version.definitions
+        if d.type in ATTACHMENT_TYPES and isinstance(values.get(d.key), list)
+        for i in values[d.key]
+        if isinstance(i, int) and not isinstance(i, bool)
+    ]
 
 
 def held_attachment(*, version: FormTemplateVersion, values: dict[str, Any], attachment_id: int) -> Attachment:

@@ -1,13 +1,17 @@
 """Writes for form templates and attachments: keyword-only, actor first, one transaction, history in AuditEntry."""
 
 import hashlib
+import logging
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -23,6 +27,8 @@ from org.services import audit, require_permission
 
 from .fields import FieldDefinition, FieldType, parse_definitions
 from .models import Attachment, AttachmentKind, FormTemplate, FormTemplateVersion, Purpose
+
+logger = logging.getLogger(__name__)
 
 # Who may design templates: the organization's administrators.
 MANAGE_TEMPLATES = Permission.MANAGE_ORGANIZATION
@@ -354,3 +360,71 @@ def _replayed(existing: Attachment, digest: str, actor: Employee) -> Attachment:
             {"client_id": [_("Generate a new UUID for each new file.")]},
         )
     return existing
+
+
+# --- Claims and orphans -----------------------------------------------------------------------
+#
+# An attachment is uploaded first and held afterwards, by the values of a work record or a customer
+# (a list of attachment ids in a photo/file field; a record revision keeps the ids its record held).
+# What holds it is JSON, which neither database searches by an id alone, so instead of looking for
+# holders the attachment carries the answer: `claimed_at` is set (once, never cleared) when values
+# holding it pass validation to be saved (`attachments_claim`, called by validation.validate_values).
+# An attachment still unclaimed a day after its upload was never saved anywhere: a record form that
+# failed validation, or an API client that uploaded and never filed. `attachments_cleanup` deletes it.
+#
+# The two meet on the attachment's row, never on a guess:
+# - the claim is one UPDATE … WHERE claimed_at IS NULL, in the saving transaction when the caller has one;
+# - the cleanup picks its rows with SELECT … FOR UPDATE and deletes them in the same transaction.
+# PostgreSQL: a claim waits for the cleanup's row lock and then finds no row (the save is refused as for
+# an unknown attachment); the cleanup waits for a claim's row lock and then re-reads the row, which no
+# longer matches (it is kept); a claim rolled back with its save leaves the row unclaimed again. SQLite
+# takes the database's write lock at BEGIN (transaction_mode IMMEDIATE), so the two never interleave.
+# A claim that outlives a save failing later (the web form validates before the record is filed) only
+# keeps a photo that is not needed; a claimed attachment is never deleted.
+
+ORPHAN_AGE = timedelta(hours=24)
+CLEANUP_BATCH = 200
+
+
+def attachments_claim(*, org_id: int, ids: Collection[int]) -> set[int]:
+    """Mark these attachments as held by values being saved. Returns the ids no longer there (deleted as
+    orphans since they were read): the caller refuses the save for them."""
+    ids = set(ids)
+    if not ids:
+        return set()
+    Attachment.objects.filter(org_id=org_id, pk__in=ids, claimed_at__isnull=True).update(claimed_at=now())
+    return ids - set(Attachment.objects.filter(org_id=org_id, pk__in=ids).values_list("pk", flat=True))
+
+
+def all_orgs_attachments_cleanup(*, older_than: timedelta = ORPHAN_AGE) -> int:
+    """Delete every attachment, of any organization, uploaded more than `older_than` ago and never claimed,
+    with its files (the files once the rows' deletion is committed). Returns how many were deleted.
+    Batches of CLEANUP_BATCH rows, one short transaction each."""
+    cutoff = now() - older_than
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Attachment.objects.select_for_update()
+                .filter(claimed_at__isnull=True, created_at__lt=cutoff)
+                .order_by("created_at", "pk")
+                .only("pk", "file", "thumbnail")[:CLEANUP_BATCH]
+            )
+            if not batch:
+                break
+            count, _by_model = Attachment.objects.filter(pk__in=[a.pk for a in batch], claimed_at__isnull=True).delete()
+            deleted += count
+            files = [stored.name for a in batch for stored in (a.file, a.thumbnail) if stored.name]
+            transaction.on_commit(partial(_delete_stored_files, files))
+        if len(batch) < CLEANUP_BATCH:
+            break
+    logger.info("attachments cleanup: deleted %d unclaimed attachment(s) older than %s", deleted, older_than)
+    return deleted
+
+
+def _delete_stored_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:  # the row is gone already; a file left behind harms nobody
+            logger.warning("attachments cleanup: could not delete %s", name, exc_info=True)

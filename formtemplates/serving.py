@@ -1,4 +1,5 @@
-"""Sending a stored attachment to a viewer the caller has already checked may see what holds it.
+"""Sending a stored attachment to a viewer the caller has already checked may see what holds it, and the
+API links to it through what holds it.
 
 There is no public URL of an attachment: MEDIA_URL is not routed, and an attachment is reached only
 through what holds it (a work record, a customer), whose view checks visibility first and then calls
@@ -6,9 +7,14 @@ through what holds it (a work record, a customer), whose view checks visibility 
 name and a neutral type, so an uploaded HTML or SVG file never runs in the site's origin.
 """
 
-from django.http import FileResponse, Http404
+from typing import Any
 
-from .models import Attachment, AttachmentKind
+from django.http import FileResponse, Http404
+from django.urls import reverse
+
+from .fields import FieldType
+from .models import Attachment, AttachmentKind, FormTemplateVersion
+from .selectors import held_attachments_by_field
 
 
 def attachment_response(attachment: Attachment, *, thumbnail: bool = False) -> FileResponse:
@@ -29,3 +35,27 @@ def attachment_response(attachment: Attachment, *, thumbnail: bool = False) -> F
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def attachment_links(
+    *, version: FormTemplateVersion | None, values: dict[str, Any], url_name: str, holder_id: int
+) -> list[dict[str, Any]]:
+    """Where a client fetches each attachment that a record's or customer's `values` hold: the API route
+    `url_name` (e.g. "api:work_record_attachment") with the holder's id and the attachment's id. Built from
+    the values and their template version alone, without a query."""
+    if version is None:
+        return []
+    links = []
+    for d, attachment_id in held_attachments_by_field(version=version, values=values):
+        url = reverse(url_name, args=[holder_id, attachment_id])
+        photo = d.type == FieldType.PHOTO
+        links.append(
+            {
+                "id": attachment_id,
+                "field": d.key,
+                "kind": AttachmentKind.PHOTO if photo else AttachmentKind.FILE,
+                "url": url,
+                "thumbnail_url": f"{url}?thumbnail=true" if photo else None,
+            }
+        )
+    return links

@@ -159,7 +159,7 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "visit_type_id": _foreign_visit_types,
     "visit_id": _foreign_visits,
     "number": lambda cast: Targets([1]),  # a template's version number: always after template_id
-    "attachment_id": lambda cast: Targets([1]),  # always after record_id, whose visibility decides
+    "attachment_id": lambda cast: Targets([1]),  # always after record_id or customer_id, whose visibility decides
 }
 
 

@@ -75,14 +75,14 @@ def _customer_and_contact(
         contact = (
             Contact.objects.filter(org_id=actor.org_id, pk=contact_id, archived_at__isnull=True)
             .filter(customer__in=visible_customers(actor=actor).values("pk"))
+            .select_related("customer")
             .first()
         )
         if contact is None:
             raise invalid("contact_id", _("Not found, or not visible to you."))
-        if customer_id is None:
-            customer_id = contact.customer_id
-        elif contact.customer_id != customer_id:
+        if customer_id is not None and contact.customer_id != customer_id:
             raise invalid("contact_id", _("This contact belongs to another customer."))
+        return contact.customer, contact  # the contact was found among the visible customers' own
     if customer_id is None:
         if required:
             raise invalid("customer_id", _("Choose the customer this record is about."))

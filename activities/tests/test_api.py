@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from activities.models import WorkRecord, WorkRecordComment
+from customers import services as customer_services
 from formtemplates.models import Purpose
 from org import services as org_services
 
@@ -84,6 +85,14 @@ def test_filing_a_visit_report_costs_the_same_few_queries_however_long_its_table
     assert first.json() == replay.json()  # the answer from the saved instance is the one a read gives
     assert first.json()["values"]["stock"] == rows
     assert api(cast.rep).get(f"/api/v1/work-records/{first.json()['id']}").json() == first.json()
+    # with a contact: 4 is the contact with its customer, found among the customers the author sees
+    contact, _ = customer_services.contact_create(
+        actor=cast.rep, customer_id=shop.pk, client_id=uuid.uuid4(), name="王经理"
+    )
+    with django_assert_num_queries(8):
+        response = post(client, "/api/v1/work-records", {**data, "customer_id": None, "contact_id": contact.pk})
+    assert response.status_code == 201
+    assert (response.json()["customer"]["id"], response.json()["contact"]["name"]) == (shop.pk, "王经理")
 
 
 def test_someone_else_replaying_a_client_id_gets_the_record_only_if_they_may_see_it(cast):

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 from PIL import Image
-from playwright.sync_api import FilePayload, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import FilePayload, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from activities import visits
@@ -37,6 +38,18 @@ def storefront() -> FilePayload:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (30, 120, 200)).save(buffer, "JPEG")
     return {"name": "storefront.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
+
+
+def open_offline(page: Page, url: str) -> None:
+    """Open a page without a signal; if it does not open, say what the service worker had kept."""
+    try:
+        page.goto(url)
+    except PlaywrightError as error:
+        kept = [
+            worker.evaluate("caches.open('fieldloop-pages').then((c) => c.keys()).then((k) => k.map((r) => r.url))")
+            for worker in page.context.service_workers
+        ]
+        raise AssertionError(f"{url} did not open offline; the service workers kept {kept}") from error
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -84,9 +97,10 @@ def test_a_field_day_comes_back_to_the_manager_exactly_once_and_verified(
     expect(phone.get_by_test_id("step-done")).to_be_visible()
     visit_page = phone.url
 
-    # the signal goes: the competitor record waits on the phone
+    # the signal goes (once the visit page has finished loading): the competitor record waits on the phone
+    phone.wait_for_load_state("networkidle")
     phone.context.set_offline(True)
-    phone.goto(competitor_form)
+    open_offline(phone, competitor_form)
     phone.fill("#id_v-competitor", "三一重工")
     phone.fill("#id_v-product", "SY75C 挖掘机")
     phone.fill("#id_v-price", "268000")

@@ -614,7 +614,7 @@ def feed_cases(actors: list[Actor], org_id: int) -> list[Case]:
     for actor in actors:
         sql = FEED_SQL.format(keyset="")
         cases.append(Case(actor.label, "feed: first page", partial(feed_page, actor, None), sql,
-                          (org_id, actor.path + "%", FEED_PAGE + 1), ids, (RECORD,)))  # fmt: skip
+                          (org_id, actor.path + "%", FEED_PAGE + 1), ids, (RECORD, VERSION)))  # fmt: skip
         cursor: str | None = None
         last: WorkRecord | None = None
         for _ in range(DEEP_PAGE_FOLLOWS):
@@ -625,7 +625,7 @@ def feed_cases(actors: list[Actor], org_id: int) -> list[Case]:
         at = connection.ops.adapt_datetimefield_value(last.captured_at)
         cases.append(Case(actor.label, f"feed: page {DEEP_PAGE_FOLLOWS + 1}", partial(feed_page, actor, cursor),
                           FEED_SQL.format(keyset=FEED_KEYSET),
-                          (org_id, actor.path + "%", at, last.pk, FEED_PAGE + 1), ids, (RECORD,)))  # fmt: skip
+                          (org_id, actor.path + "%", at, last.pk, FEED_PAGE + 1), ids, (RECORD, VERSION)))  # fmt: skip
     return cases
 
 
@@ -636,7 +636,7 @@ def timeline_cases(actors: list[Actor], org_id: int, busy: Customer) -> list[Cas
     sql = TIMELINE_SQL.format(events_after="", records_after="")
     n = FEED_PAGE + 1
     cases.append(Case(actor.label, "timeline: first page", partial(timeline_page, actor, busy.pk, None), sql,
-                      (*base, n, *base, n, n), pairs, (RECORD, EVENT)))  # fmt: skip
+                      (*base, n, *base, n, n), pairs, (RECORD, EVENT, VERSION)))  # fmt: skip
     cursor: str | None = None
     employee = fresh(actor)
     for _ in range(DEEP_PAGE_FOLLOWS):
@@ -654,7 +654,7 @@ def timeline_cases(actors: list[Actor], org_id: int, busy: Customer) -> list[Cas
                       partial(timeline_page, actor, busy.pk, cursor),
                       TIMELINE_SQL.format(events_after=events_after, records_after=records_after),
                       (*base, *events_params, n, *base, *records_params, n, n), pairs,
-                      (RECORD, EVENT)))  # fmt: skip
+                      (RECORD, EVENT, VERSION)))  # fmt: skip
     return cases
 
 
@@ -778,7 +778,8 @@ def report(
     print(
         f"   median ms of {options.repeat} runs after {options.warmup} warm-ups, {FEED_PAGE} rows a page; scoped = "
         "load the actor + activities.selectors.record_feed + keyset_page + cards (feed), or customer_get + "
-        "customers.timeline.customer_timeline_page (timeline); scoped_sql = its record/event SQL, run raw\n"
+        "customers.timeline.customer_timeline_page (timeline); scoped_sql = its record/event/template-version SQL, "
+        "run raw\n"
     )
     print_table(
         ("database", "actor", "visible_rows", "operation", "scoped_ms", "handwritten_ms", "ratio", "scoped_sql_ms",

@@ -482,7 +482,7 @@ def raw_insert(actor: Employee, content: bytes) -> tuple[int, float]:
             "latitude": cells["latitude"], "longitude": cells["longitude"], "tags": [cells["tags"]],
             "owner": actor.pk, "custom_values": {}, "created_by": actor.pk, "created_at": now, "updated_at": now,
         }  # fmt: skip
-        keyed = Customer(name=values["name"], phone=values["phone"])
+        keyed = Customer(name=str(values["name"]), phone=str(values["phone"]))
         keyed.refresh_match_keys()
         values |= {"name_key": keyed.name_key, "phone_key": keyed.phone_key}
         params.append(tuple(f.get_db_prep_save(f.to_python(values[f.name]), connection) for f in fields))

@@ -23,6 +23,7 @@ def offline_capable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.offline_capable = True  # type: ignore[attr-defined]  # base.html tells outbox.js
         response = view(request, *args, **kwargs)
         if request.method == "GET" and response.status_code == 200:
             response[OFFLINE_HEADER] = "1"

@@ -301,10 +301,15 @@
   if ("serviceWorker" in navigator && document.body.dataset.serviceWorker) {
     navigator.serviceWorker.register(document.body.dataset.serviceWorker, { scope: "/" }).catch(() => {});
   }
-  const outboxUrl = document.body.dataset.outboxUrl;
-  if (window.caches && outboxUrl && navigator.onLine) {
-    // keep the outbox page itself on the device, so what waits can be seen without a signal
-    caches.open("fieldloop-pages").then((c) => c.match(outboxUrl).then((hit) => hit || c.add(outboxUrl))).catch(() => {});
+  // Ask the service worker to keep the outbox page (what waits can be seen without a signal) and this page
+  // when the server marked it offline-capable: the worker keeps the pages it serves, but a page that loaded
+  // before the worker took control (the first one after signing in) did not go through it.
+  if ("serviceWorker" in navigator && document.body.dataset.serviceWorker && navigator.onLine) {
+    const urls = [document.body.dataset.outboxUrl];
+    if ("offlineCapable" in document.body.dataset) urls.push(location.href.split("#")[0]);
+    navigator.serviceWorker.ready.then((registration) => {
+      registration.active?.postMessage({ type: "keep", urls: urls.filter(Boolean) });
+    }).catch(() => {});
   }
   document.querySelectorAll("form[data-logout]").forEach((form) => {
     form.addEventListener("submit", () => { if (window.caches) caches.delete("fieldloop-pages"); });

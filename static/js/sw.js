@@ -4,6 +4,10 @@
  * Pages: always from the network first; a page the server marks `X-Fieldloop-Offline: 1` (a form the
  * outbox can keep) is cached, and served from the cache when the network fails. Other pages are
  * never stored on the device. Signing out deletes the page cache.
+ *
+ * Only this worker writes to the caches: a page that wants a page kept (the outbox page, or itself when
+ * it loaded before the worker took control) posts {type: "keep", urls} and the worker fetches what is
+ * missing. (A page creating the cache while the worker writes to it could lose the worker's entries.)
  */
 const STATIC_CACHE = "fieldloop-static-v1";
 const PAGE_CACHE = "fieldloop-pages";
@@ -52,6 +56,25 @@ async function networkFirst(request) {
     throw error;
   }
 }
+
+/* Fetch and keep each same-origin URL not kept yet, if the server marks it offline-capable. */
+async function keep(urls) {
+  const cache = await caches.open(PAGE_CACHE);
+  for (const url of urls) {
+    if (new URL(url, self.location.origin).origin !== self.location.origin || await cache.match(url)) continue;
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (response.ok && !response.redirected && response.headers.get("X-Fieldloop-Offline") === "1") {
+        await cache.put(url, response);
+      }
+    } catch { /* no signal: the next page load asks again */ }
+  }
+}
+
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  if (data.type === "keep" && Array.isArray(data.urls)) event.waitUntil(keep(data.urls.filter(Boolean)));
+});
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;

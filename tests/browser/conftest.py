@@ -125,9 +125,12 @@ def login(page: Page, live_server: LiveServer, username: str, password: str) -> 
 
 
 def kept_on_the_device(page: Page) -> None:
-    """Wait until a service worker controls the page and has kept the page in its cache (it opens offline)."""
+    """Wait until the service worker has kept the page in its cache (it opens offline). Read with
+    caches.match, which never creates the cache (only the worker writes to it)."""
     page.evaluate("navigator.serviceWorker.ready")
-    if not page.evaluate("!!navigator.serviceWorker.controller"):
-        page.reload()  # a new worker controls the pages loaded after it activated
-    assert page.evaluate("!!navigator.serviceWorker.controller")
-    page.wait_for_function("caches.open('fieldloop-pages').then((cache) => cache.match(location.href)).then(Boolean)")
+    kept = "caches.match(location.href, {cacheName: 'fieldloop-pages'}).then(Boolean)"
+    for _ in range(TIMEOUT_MS // 100):  # evaluate awaits the promise
+        if page.evaluate(kept):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{page.url} was not kept on the device")

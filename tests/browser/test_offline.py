@@ -94,3 +94,21 @@ def test_a_refused_form_shows_its_errors_in_place_and_keeps_nothing(
     expect(phone.get_by_test_id("error-credit_code")).to_be_visible()
     assert phone.evaluate("window.fieldloopOutbox.items()") == []
     assert not Customer.objects.filter(name="校验码错误的客户").exists()
+
+
+def test_the_first_form_opened_after_signing_in_is_kept_on_the_device(
+    live_server: LiveServer, live_cast: Cast, new_page: NewPage
+) -> None:
+    """The first pages after signing in may load before the service worker takes control, so the worker
+    never sees them: an offline-capable page asks the worker to keep it; a list of customers is never kept."""
+    phone = new_page(**PHONE)
+    login(phone, live_server, "rex", live_cast.password)
+    phone.goto(f"{live_server.url}/customers/new/")
+    kept_on_the_device(phone)
+    phone.goto(f"{live_server.url}/customers/")
+    phone.evaluate("navigator.serviceWorker.ready")
+    assert phone.evaluate("caches.match(location.href, {cacheName: 'fieldloop-pages'}).then(Boolean)") is False
+
+    phone.context.set_offline(True)
+    phone.goto(f"{live_server.url}/customers/new/")
+    expect(phone.locator("#id_name")).to_be_visible()

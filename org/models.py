@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import OrgScopedModel, TimeStampedModel
 
@@ -146,7 +147,7 @@ class Department(OrgScopedModel):
 
 
 class EmployeeStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("employee status", "Active")
     LEFT = "left", _("Left")
 
 

@@ -51,7 +51,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 @employee_required()
 def customer_list(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    services.stages_ensure(org_id=actor.org_id)
+    stages = services.stages_ensure(org_id=actor.org_id)
     get = request.GET
     filters = selectors.customer_filters_from_query(get.dict())
     qs = selectors.customer_list(actor=actor, filters=filters)
@@ -63,7 +63,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "query": query.urlencode(),
         "levels": CustomerLevel.choices,
-        "stages": services.stages_ensure(org_id=actor.org_id),
+        "stages": stages,
         "owners": visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"),
         "language": get_language(),
         "bulk": bulk_bar(actor),

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from org.models import Department, Employee, Organization, Role
-from org.tests.factories import TEST_PASSWORD, DepartmentFactory, EmployeeFactory, OrganizationFactory
+from fieldloop.org.models import Department, Employee, Organization, Role
+from fieldloop.org.tests.factories import TEST_PASSWORD, DepartmentFactory, EmployeeFactory, OrganizationFactory
 
 
 @dataclass

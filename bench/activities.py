@@ -1,7 +1,7 @@
 """Work records: creation through the API over real HTTP (1, 4 and 16 concurrent clients) against a raw
 INSERT, a replay race, and the 下属工作 feed and a customer's timeline against hand-written SQL.
 
-Data: the large demo company (core.demo, seed 1; 1,932 employees) with a reduced customer count, and
+Data: the large demo company (fieldloop.demo, seed 1; 1,932 employees) with a reduced customer count, and
 `records` work records (2,000,000 by default; 100,000 with --quick) inserted raw (executemany on SQLite,
 COPY on PostgreSQL), spread over the reps, their customers and a year; one busy customer gets many of them.
 Actors: the director (the whole sales centre) and a branch manager (depth 3, her branch's teams).
@@ -32,19 +32,19 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-import activities.demo
-from activities.builtin import builtin_templates_ensure
-from activities.display import decorate_cards
-from activities.models import WorkRecord
-from activities.selectors import FEED_ORDERING, record_feed
-from core.demo import build_demo_company
-from core.pagination import keyset_page
-from customers.models import Customer, CustomerEvent
-from customers.selectors import customer_get
-from customers.timeline import customer_timeline_page
-from formtemplates.models import FormTemplate, FormTemplateVersion, Purpose
-from org.models import DataScope, Department, Employee, Role
-from org.services import api_token_create
+import fieldloop.demo.activities
+from fieldloop.activities.builtin import builtin_templates_ensure
+from fieldloop.activities.display import decorate_cards
+from fieldloop.activities.models import WorkRecord
+from fieldloop.activities.selectors import FEED_ORDERING, record_feed
+from fieldloop.core.pagination import keyset_page
+from fieldloop.customers.models import Customer, CustomerEvent
+from fieldloop.customers.selectors import customer_get
+from fieldloop.customers.timeline import customer_timeline_page
+from fieldloop.demo.company import build_demo_company
+from fieldloop.formtemplates.models import FormTemplate, FormTemplateVersion, Purpose
+from fieldloop.org.models import DataScope, Department, Employee, Role
+from fieldloop.org.services import api_token_create
 
 from .customers import large_count
 from .harness import (
@@ -188,7 +188,7 @@ def run(options: Options, database: Database) -> None:
     records = options.rows if options.rows_given else (QUICK_RECORDS if options.quick else RECORDS)
     start = time.perf_counter()
     with large_count(QUICK_CUSTOMERS if options.quick else CUSTOMERS):
-        company = build_demo_company(size="large", seed=1, until="customers.demo.build_customers")
+        company = build_demo_company(size="large", seed=1, until="customers")
     assert company.org is not None
     org_id = company.org.pk
     builtin_templates_ensure(org_id=org_id)
@@ -267,7 +267,7 @@ def busy_customer(org_id: int) -> Customer:
 
 
 def record_values(rng: random.Random, purpose: str) -> dict[str, Any]:
-    return activities.demo._values(purpose, rng)  # the demo's own values, so cards render as in the demo
+    return fieldloop.demo.activities._values(purpose, rng)  # the demo's own values, so cards render as in the demo
 
 
 def insert_records(org_id: int, count: int, busy_id: int) -> float:
@@ -463,10 +463,10 @@ def visit_payload(rng: random.Random, customer_id: int, template_id: int) -> dic
         "captured_at": (timezone.now() - timedelta(minutes=rng.randrange(600))).isoformat(),
         "values": {
             "purpose": rng.choice(["routine", "development", "service"]),
-            "outcome": rng.choice(activities.demo.OUTCOMES),
-            "next_step": rng.choice(activities.demo.NEXT_STEPS[:-1]),
+            "outcome": rng.choice(fieldloop.demo.activities.OUTCOMES),
+            "next_step": rng.choice(fieldloop.demo.activities.NEXT_STEPS[:-1]),
             "stock": rows,
-            "competitor": rng.choice(activities.demo.COMPETITORS),
+            "competitor": rng.choice(fieldloop.demo.activities.COMPETITORS),
         },
     }
 

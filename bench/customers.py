@@ -1,7 +1,7 @@
 """Customers: the list page, name search and the masked duplicate search against hand-written SQL,
 queries per request, and the import's rows per second against a raw bulk insert.
 
-Data: the large demo company (core.demo, seed 1) with `rows` customers (customers.demo's "large"
+Data: the large demo company (fieldloop.demo, seed 1) with `rows` customers (fieldloop.demo.customers's "large"
 count, set from the options for this run only). Two actors: the director (sees the sales centre's
 customers, a department tree) and the first rep (sees her own customers, those she collaborates on
 and the public pool's).
@@ -25,16 +25,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
-import customers.demo
-from core.demo import build_demo_company
-from core.pagination import keyset_page
-from customers import credit_code
-from customers.duplicates import all_orgs_masked_existence_check
-from customers.imports import COLUMNS, import_commit, import_dry_run, import_template, read_table
-from customers.models import Customer, CustomerLevel, CustomerSource, CustomerStage, PoolMembership
-from customers.selectors import CustomerFilters, customer_list
-from org.models import DataScope, Department, Employee, Role
-from org.selectors import visibility_for
+import fieldloop.demo.customers
+from fieldloop.core.pagination import keyset_page
+from fieldloop.customers import credit_code
+from fieldloop.customers.duplicates import all_orgs_masked_existence_check
+from fieldloop.customers.imports import COLUMNS, import_commit, import_dry_run, import_template, read_table
+from fieldloop.customers.models import Customer, CustomerLevel, CustomerSource, CustomerStage, PoolMembership
+from fieldloop.customers.selectors import CustomerFilters, customer_list
+from fieldloop.demo.company import build_demo_company
+from fieldloop.org.models import DataScope, Department, Employee, Role
+from fieldloop.org.selectors import visibility_for
 
 from .harness import (
     Database,
@@ -148,19 +148,19 @@ class ImportFigures:
 
 @contextmanager
 def large_count(rows: int) -> Iterator[None]:
-    """customers.demo's "large" size set to `rows` customers for this run only."""
-    saved = customers.demo.COUNTS["large"]
-    customers.demo.COUNTS["large"] = rows
+    """fieldloop.demo.customers's "large" size set to `rows` customers for this run only."""
+    saved = fieldloop.demo.customers.COUNTS["large"]
+    fieldloop.demo.customers.COUNTS["large"] = rows
     try:
         yield
     finally:
-        customers.demo.COUNTS["large"] = saved
+        fieldloop.demo.customers.COUNTS["large"] = saved
 
 
 def run(options: Options, database: Database) -> None:
     start = time.perf_counter()
     with large_count(options.rows):
-        company = build_demo_company(size="large", seed=1, until="customers.demo.build_customers")
+        company = build_demo_company(size="large", seed=1, until="customers")
     generate_seconds = time.perf_counter() - start
     assert company.org is not None
     org_id = company.org.pk
@@ -426,8 +426,8 @@ def count_request_queries(actors: list[Actor]) -> list[tuple[str, str, int]]:
 
 def import_values(n: int, rng: random.Random, stages: list[str]) -> dict[str, str]:
     """One valid spreadsheet row (owner empty), unlike any demo customer: no duplicate warnings."""
-    province, city, lat, lon, districts = rng.choice(customers.demo.CITIES)
-    industry = rng.choice(customers.demo.INDUSTRIES)
+    province, city, lat, lon, districts = rng.choice(fieldloop.demo.customers.CITIES)
+    industry = rng.choice(fieldloop.demo.customers.INDUSTRIES)
     first17 = f"92{n:06d}" + "".join(rng.choice(credit_code.ALPHABET) for _ in range(9))
     return {
         "name": f"{city}导入{n:05d}号{industry[:2]}有限公司",
@@ -444,7 +444,7 @@ def import_values(n: int, rng: random.Random, stages: list[str]) -> dict[str, st
         "address": f"{rng.choice(districts)}工业路{n % 900 + 1}号",
         "latitude": f"{lat + rng.gauss(0, 0.05):.6f}",
         "longitude": f"{lon + rng.gauss(0, 0.05):.6f}",
-        "tags": rng.choice(customers.demo.TAGS),
+        "tags": rng.choice(fieldloop.demo.customers.TAGS),
     }
 
 

@@ -1,6 +1,6 @@
 """Visibility: what `scope_to_visible` costs against one hand-written query, and queries per request.
 
-Data: the large demo company (core.demo, seed 1) and `rows` audit entries spread over its
+Data: the large demo company (fieldloop.demo, seed 1) and `rows` audit entries spread over its
 employees and 90 days. Two actors: the director (sees the whole sales centre) and a branch
 manager at department depth 3 (sees her branch and its teams).
 """
@@ -19,10 +19,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.demo import build_demo_company
-from core.pagination import keyset_page
-from org.models import AuditEntry, DataScope, Department, Employee, Role
-from org.selectors import scope_to_visible
+from fieldloop.core.pagination import keyset_page
+from fieldloop.demo.company import build_demo_company
+from fieldloop.org.models import AuditEntry, DataScope, Department, Employee, Role
+from fieldloop.org.selectors import scope_to_visible
 
 from .harness import (
     Database,
@@ -93,7 +93,7 @@ class Row:
 
 
 def run(options: Options, database: Database) -> None:
-    company = build_demo_company(size="large", seed=1, until="core.demo.build_org")
+    company = build_demo_company(size="large", seed=1, until="org")
     assert company.org is not None
     org_id = company.org.pk
     insert_seconds = insert_audit_entries(org_id, [e.pk for e in company.employees], rows=options.rows)

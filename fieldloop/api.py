@@ -11,9 +11,9 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from core.errors import ErrorCode, ServiceError
-from org.models import Employee
-from org.services import api_token_authenticate
+from fieldloop.core.errors import ErrorCode, ServiceError
+from fieldloop.org.models import Employee
+from fieldloop.org.services import api_token_authenticate
 
 
 def _activate_employee_context(request: HttpRequest, employee: Employee) -> None:
@@ -124,11 +124,11 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def register_routers() -> None:
-    from activities.api import router as activities_router
-    from customers.api import router as customers_router
-    from formtemplates.api import router as formtemplates_router
-    from notifications.api import router as notifications_router
-    from org.api import router as org_router
+    from fieldloop.activities.api import router as activities_router
+    from fieldloop.customers.api import router as customers_router
+    from fieldloop.formtemplates.api import router as formtemplates_router
+    from fieldloop.notifications.api import router as notifications_router
+    from fieldloop.org.api import router as org_router
 
     api.add_router("/", org_router)
     api.add_router("/", customers_router)

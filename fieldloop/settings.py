@@ -40,12 +40,13 @@ INSTALLED_APPS = [
     "axes",
     "ninja",
     "django_tasks_db",
-    "core",
-    "org",
-    "formtemplates",
-    "customers",
-    "notifications",
-    "activities",
+    "fieldloop.core",
+    "fieldloop.org",
+    "fieldloop.formtemplates",
+    "fieldloop.customers",
+    "fieldloop.notifications",
+    "fieldloop.activities",
+    "fieldloop.demo",
 ]
 
 MIDDLEWARE = [
@@ -56,11 +57,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "org.middleware.EmployeeContextMiddleware",
+    "fieldloop.org.middleware.EmployeeContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "core.middleware.ServiceErrorMiddleware",
+    "fieldloop.core.middleware.ServiceErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -79,7 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "org.context_processors.navigation",
+                "fieldloop.org.context_processors.navigation",
             ],
         },
     },
@@ -134,7 +135,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "org.auth_views.lockout_response"
+AXES_LOCKOUT_CALLABLE = "fieldloop.org.auth_views.lockout_response"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
@@ -190,7 +191,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "core.staticfiles.VendorTolerantStaticFilesStorage"
+            "fieldloop.core.staticfiles.VendorTolerantStaticFilesStorage"
             if env_bool("FIELDLOOP_MANIFEST_STATIC", False)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )

@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from org import auth_views as org_auth_views
-from org import views as org_views
+from fieldloop.org import auth_views as org_auth_views
+from fieldloop.org import views as org_views
 
 from .api import api
 
@@ -13,10 +13,10 @@ urlpatterns = [
     path("signup/", org_auth_views.signup, name="signup"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
-    path("", include("core.urls")),
-    path("", include("org.urls")),
-    path("", include("customers.urls")),
-    path("", include("formtemplates.urls")),
-    path("", include("notifications.urls")),
-    path("", include("activities.urls")),
+    path("", include("fieldloop.core.urls")),
+    path("", include("fieldloop.org.urls")),
+    path("", include("fieldloop.customers.urls")),
+    path("", include("fieldloop.formtemplates.urls")),
+    path("", include("fieldloop.notifications.urls")),
+    path("", include("fieldloop.activities.urls")),
 ]

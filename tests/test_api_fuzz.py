@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from conftest import build_cast
+from fieldloop.org import services
 from fieldloop.wsgi import application
-from org import services
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 

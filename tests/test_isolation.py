@@ -16,15 +16,15 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from conftest import Cast
-from customers import pools
-from customers import services as customer_services
-from customers.models import Contact, Customer
-from formtemplates import services as formtemplate_services
-from formtemplates.models import FormTemplate, FormTemplateVersion
-from notifications import services as notification_services
-from notifications.models import Notification
-from org import services
-from org.models import ApiToken, Department, Employee
+from fieldloop.customers import pools
+from fieldloop.customers import services as customer_services
+from fieldloop.customers.models import Contact, Customer
+from fieldloop.formtemplates import services as formtemplate_services
+from fieldloop.formtemplates.models import FormTemplate, FormTemplateVersion
+from fieldloop.notifications import services as notification_services
+from fieldloop.notifications.models import Notification
+from fieldloop.org import services
+from fieldloop.org.models import ApiToken, Department, Employee
 
 # Routes that hold no organization data.
 PUBLIC = {"login/", "logout/", "signup/", "i18n/setlang/", "api/v1/docs", "api/v1/openapi.json"}
@@ -84,14 +84,14 @@ def _foreign_pools(cast: Cast) -> Targets:
 
 
 def _foreign_records(cast: Cast) -> Targets:
-    from activities.tests.helpers import file_daily
+    from fieldloop.activities.tests.helpers import file_daily
 
     return Targets([file_daily(cast.outsider).pk], [file_daily(cast.other_branch_rep).pk])
 
 
 def _foreign_visit_types(cast: Cast) -> Targets:
     """Visit types are the organization's configuration: only another organization's are out of reach."""
-    from activities.visits import visit_type_create
+    from fieldloop.activities.visits import visit_type_create
 
     return Targets([visit_type_create(actor=cast.outsider, name=f"对手类型 {uuid.uuid4().hex[:4]}").pk])
 
@@ -100,7 +100,7 @@ def _foreign_visits(cast: Cast) -> Targets:
     """A visit is its employee's: Otto's and Ben's (each at a customer of theirs)."""
     from django.utils import timezone
 
-    from activities.visits import Position, visit_check_in, visit_type_create
+    from fieldloop.activities.visits import Position, visit_check_in, visit_type_create
 
     def visit(employee: Employee) -> int:
         vt = visit_type_create(actor=cast.outsider if employee == cast.outsider else cast.admin,
@@ -117,7 +117,7 @@ def _foreign_visits(cast: Cast) -> Targets:
 
 def _foreign_import_jobs(cast: Cast) -> Targets:
     """An import job is its submitter's (an admin sees the organization's): Otto's and Ben's."""
-    from customers.imports import import_job_submit
+    from fieldloop.customers.imports import import_job_submit
 
     def job(owner: Employee) -> int:
         content = f"name\n{owner.name} 导入的客户 {uuid.uuid4().hex[:6]}\n".encode()

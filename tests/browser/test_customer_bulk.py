@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
-from customers import pools, services
-from customers.models import Customer, CustomerEvent
+from fieldloop.customers import pools, services
+from fieldloop.customers.models import Customer, CustomerEvent
 
 from .conftest import ARTIFACTS, NewPage, login
 

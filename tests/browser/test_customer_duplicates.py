@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
-from customers import services
-from customers.models import Customer
-from org.services import employee_set_language
+from fieldloop.customers import services
+from fieldloop.customers.models import Customer
+from fieldloop.org.services import employee_set_language
 
 from .conftest import ARTIFACTS, NewPage, login
 

@@ -9,10 +9,10 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
-from customers import credit_code, imports
-from customers.models import Customer, CustomerImportJob
-from customers.tasks import run_customer_import_job
-from org.models import Employee
+from fieldloop.customers import credit_code, imports
+from fieldloop.customers.models import Customer, CustomerImportJob
+from fieldloop.customers.tasks import run_customer_import_job
+from fieldloop.org.models import Employee
 
 from .conftest import ARTIFACTS, login
 

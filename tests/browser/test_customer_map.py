@@ -8,8 +8,8 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
-from customers import services
-from org.models import Employee
+from fieldloop.customers import services
+from fieldloop.org.models import Employee
 
 from .conftest import ARTIFACTS, PHONE, NewPage, login
 

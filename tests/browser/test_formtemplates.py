@@ -8,11 +8,11 @@ from playwright.sync_api import Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
-from customers.models import Customer
-from formtemplates.models import FormTemplate
-from formtemplates.selectors import customer_template
-from formtemplates.services import template_create, template_publish
-from org.services import employee_set_language
+from fieldloop.customers.models import Customer
+from fieldloop.formtemplates.models import FormTemplate
+from fieldloop.formtemplates.selectors import customer_template
+from fieldloop.formtemplates.services import template_create, template_publish
+from fieldloop.org.services import employee_set_language
 
 from .conftest import ARTIFACTS, PHONE, NewPage, login
 

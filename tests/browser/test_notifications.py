@@ -9,10 +9,10 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
-from customers import pools, services
-from customers.models import Customer
-from customers.tasks import recycle_expired_customers
-from org import services as org_services
+from fieldloop.customers import pools, services
+from fieldloop.customers.models import Customer
+from fieldloop.customers.tasks import recycle_expired_customers
+from fieldloop.org import services as org_services
 
 from .conftest import ARTIFACTS, login
 

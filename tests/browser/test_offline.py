@@ -9,7 +9,7 @@ from playwright.sync_api import Page, Route, expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
-from customers.models import Customer
+from fieldloop.customers.models import Customer
 
 from .conftest import PHONE, NewPage, kept_on_the_device, login
 

@@ -9,12 +9,12 @@ from PIL import Image
 from playwright.sync_api import FilePayload, expect
 from pytest_django.live_server_helper import LiveServer
 
-from activities.builtin import builtin_templates_ensure
-from activities.models import WorkRecord
 from conftest import Cast
-from customers.models import Customer
-from formtemplates.models import FormTemplate, Purpose
-from org.services import employee_set_language
+from fieldloop.activities.builtin import builtin_templates_ensure
+from fieldloop.activities.models import WorkRecord
+from fieldloop.customers.models import Customer
+from fieldloop.formtemplates.models import FormTemplate, Purpose
+from fieldloop.org.services import employee_set_language
 
 from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login
 

@@ -11,11 +11,11 @@ from PIL import Image
 from playwright.sync_api import FilePayload, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from activities.models import WorkRecord
-from activities.tests.helpers import customer, template
 from conftest import Cast
-from formtemplates.models import Attachment, Purpose
-from org.services import employee_set_language
+from fieldloop.activities.models import WorkRecord
+from fieldloop.activities.tests.helpers import customer, template
+from fieldloop.formtemplates.models import Attachment, Purpose
+from fieldloop.org.services import employee_set_language
 
 from .conftest import ARTIFACTS, PHONE, NewPage, login
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
-from org.models import Employee
+from fieldloop.org.models import Employee
 
 from .conftest import ARTIFACTS, PHONE, NewPage, login
 

@@ -5,11 +5,11 @@ import pytest
 from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
-from activities.models import VisitType
-from activities.tests.helpers import template
 from conftest import Cast
-from formtemplates.models import Purpose
-from org.services import employee_set_language
+from fieldloop.activities.models import VisitType
+from fieldloop.activities.tests.helpers import template
+from fieldloop.formtemplates.models import Purpose
+from fieldloop.org.services import employee_set_language
 
 from .conftest import ARTIFACTS, NewPage, login
 

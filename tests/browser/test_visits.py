@@ -9,13 +9,13 @@ import pytest
 from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
-from activities import visits
-from activities.models import Visit, WorkRecord
-from activities.tests.helpers import customer, template
 from conftest import Cast
-from customers.models import Customer
-from formtemplates.models import Purpose
-from org.services import employee_set_language
+from fieldloop.activities import visits
+from fieldloop.activities.models import Visit, WorkRecord
+from fieldloop.activities.tests.helpers import customer, template
+from fieldloop.customers.models import Customer
+from fieldloop.formtemplates.models import Purpose
+from fieldloop.org.services import employee_set_language
 
 from .conftest import ARTIFACTS, PHONE, NewPage, login
 

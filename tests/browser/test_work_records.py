@@ -8,10 +8,10 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from activities.models import WorkRecord, WorkRecordComment
-from activities.tests.helpers import customer, file_call, file_daily
 from conftest import Cast
-from org.services import employee_set_language
+from fieldloop.activities.models import WorkRecord, WorkRecordComment
+from fieldloop.activities.tests.helpers import customer, file_call, file_daily
+from fieldloop.org.services import employee_set_language
 
 from .conftest import ARTIFACTS, PHONE, NewPage, login
 
@@ -67,7 +67,7 @@ def test_screenshots_of_the_feed_and_a_record(
     shop = customer(live_cast.rep, "上海精工机械有限公司")
     record = file_call(live_cast.rep, shop)
     file_daily(live_cast.rep2)
-    from activities import services
+    from fieldloop.activities import services
 
     services.comment_create(
         actor=live_cast.manager, record_id=record.pk, client_id=uuid.uuid4(), body="很好，继续跟进。"

@@ -1,0 +1,20 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from fieldloop.activities.visits import ABANDONED_AFTER, all_orgs_close_abandoned_visits
+
+
+class Command(BaseCommand):
+    help = "Close visits left open (no check-out) for too long, classified without check-out (run nightly)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--hours", type=float, default=ABANDONED_AFTER.total_seconds() / 3600, help="Open longer than this."
+        )
+
+    def handle(self, *args: Any, hours: float, **options: Any) -> None:
+        from datetime import timedelta
+
+        closed = all_orgs_close_abandoned_visits(older_than=timedelta(hours=hours))
+        self.stdout.write(f"{closed} open visits closed.")

@@ -1,0 +1,200 @@
+"""The rep's phone pages: Today (the customers nearby, sorted by distance), a call logged in two taps, and
+today's daily report in one. Each view parses, calls selectors or one service, renders; they stay light for a
+mid-range phone on a slow connection (no maps or charts, the list swapped in as an htmx-style partial).
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from fieldloop.core.errors import ServiceError
+from fieldloop.core.geo import position_errors
+from fieldloop.core.offline import offline_capable
+from fieldloop.customers.models import Customer
+from fieldloop.customers.selectors import contact_list, customer_get, customers_nearby
+from fieldloop.formtemplates.forms import TemplateValuesForm
+from fieldloop.formtemplates.models import Purpose
+from fieldloop.org.decorators import employee_required
+from fieldloop.org.models import Employee
+
+from . import selectors, services
+from .builtin import builtin_templates_ensure
+from .forms import RecordForm, add_record_error
+
+# The call log's fields the phone form lays out itself; any other field an administrator adds follows them.
+CALL_KEYS = ("direction", "duration_minutes", "result", "notes")
+FILED_SHOWN = 3  # today's latest records on Today: the rep sees at once that a call went in
+
+
+def _actor(request: HttpRequest) -> Employee:
+    return request.employee  # type: ignore[attr-defined,no-any-return]
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@dataclass(frozen=True)
+class Position:
+    latitude: float
+    longitude: float
+    accuracy_m: float
+
+
+def _position(query: QueryDict) -> Position | None:
+    """The phone's position from `lat`, `lon`, `acc` (metres); None when missing or not a usable fix."""
+    lat, lon, acc = query.get("lat"), query.get("lon"), query.get("acc")
+    if position_errors(lat, lon, acc):
+        return None
+    return Position(float(lat or 0), float(lon or 0), float(acc or 0))
+
+
+def distance_text(metres: float | None) -> str:
+    if metres is None:
+        return ""
+    if metres < 1000:
+        return _("%(n)d m") % {"n": round(metres)}
+    return _("%(n).1f km") % {"n": metres / 1000}
+
+
+def visit_start_url() -> str | None:
+    """The visit flow's start page (built beside this one), or None while it does not exist."""
+    try:
+        return reverse("visit_start")
+    except NoReverseMatch:
+        return None
+
+
+@dataclass(frozen=True)
+class TodayRow:
+    customer: Customer
+    distance: str
+    navigate: str  # a geo: link the phone's map app opens, or ""
+    last_visited_at: datetime | None
+
+
+def _rows(actor: Employee, position: Position | None) -> list[TodayRow]:
+    nearby = customers_nearby(
+        actor=actor,
+        latitude=position.latitude if position else None,
+        longitude=position.longitude if position else None,
+    )
+    rows = []
+    for n in nearby:
+        c = n.customer
+        navigate = ""
+        if c.latitude is not None and c.longitude is not None:
+            navigate = f"geo:{c.latitude},{c.longitude}?q={c.latitude},{c.longitude}"
+        rows.append(TodayRow(c, distance_text(n.distance_m), navigate, getattr(c, "last_visited_at", None)))
+    return rows
+
+
+@employee_required()
+def phone_today(request: HttpRequest) -> HttpResponse:
+    """Today (今日): the customers nearby with big buttons, and today's daily report. The page comes first
+    with the rep's own customers; static/js/phone_today.js reads the position and swaps in the nearby list."""
+    actor = _actor(request)
+    position = _position(request.GET)
+    context: dict[str, object] = {
+        "rows": _rows(actor, position),
+        "position": position,
+        "visit_start": visit_start_url(),
+    }
+    if _is_htmx(request):
+        return render(request, "activities/phone/today.html#nearby", context)
+    builtin_templates_ensure(org_id=actor.org_id)
+    report_template = selectors.purpose_template(actor=actor, purpose=Purpose.DAILY_REPORT)
+    report = selectors.daily_report_today(actor=actor, template=report_template) if report_template else None
+    filed = list(selectors.records_today(actor=actor)[:FILED_SHOWN])
+    language = get_language()
+    context |= {
+        "report": report,
+        "filed": [(r, r.template.display_name(language)) for r in filed],
+    }
+    return render(request, "activities/phone/today.html", context)
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+@employee_required()
+@offline_capable
+def phone_call(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Log a call with a customer: the customer, its primary contact, the direction and the time are filled;
+    each result is a submit button, so a call takes two taps (this page's link, then the result)."""
+    actor = _actor(request)
+    customer = customer_get(actor=actor, customer_id=customer_id)
+    builtin_templates_ensure(org_id=actor.org_id)
+    template = selectors.purpose_template(actor=actor, purpose=Purpose.CALL)
+    if template is None or template.current_version is None:
+        messages.error(request, _("The call log template is archived; choose another form."))
+        return redirect(f"{reverse('record_new')}?customer={customer.pk}")
+    primary = contact_list(actor=actor, customer=customer).filter(is_primary=True).values_list("pk", flat=True)
+    post = request.POST if request.method == "POST" else None
+    initial = {"client_id": uuid.uuid4(), "contact_id": primary.first()}
+    form = RecordForm(post, actor=actor, customer=customer, initial=initial)
+    values_form = TemplateValuesForm(post, None, version=template.current_version, actor=actor, prefix="v")
+    back = _next_url(request, reverse("customer_detail", args=[customer.pk]))
+    if post is not None and form.is_valid() and values_form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_create(
+                actor=actor,
+                client_id=data["client_id"],
+                template_id=template.pk,
+                values=values_form.values,
+                customer_id=customer.pk,
+                contact_id=data.get("contact_id"),
+                captured_at=data.get("captured_at"),
+            )
+        except ServiceError as e:
+            add_record_error(form, values_form, e)
+        else:
+            messages.success(request, _("Call logged."))
+            return redirect(back)
+    fields = {key: values_form[key] for key in CALL_KEYS if key in values_form.fields}
+    result = values_form.definition_of.get("result")
+    language = get_language()
+    context = {
+        "form": form,
+        "values_form": values_form,
+        "fields": fields,
+        "results": [(c.value, c.display(language)) for c in result.choices] if result else [],
+        "others": [(f, d) for f, d in values_form.rows() if d.key not in CALL_KEYS],
+        "customer": customer,
+        "template_name": template.display_name(language),
+        "now": timezone.now(),
+        "next": back,
+    }
+    return render(request, "activities/phone/call.html", context)
+
+
+@employee_required()
+def phone_daily_report(request: HttpRequest) -> HttpResponse:
+    """One tap to today's daily report: a new one, or today's for edit while its edit window lasts."""
+    actor = _actor(request)
+    builtin_templates_ensure(org_id=actor.org_id)
+    template = selectors.purpose_template(actor=actor, purpose=Purpose.DAILY_REPORT)
+    if template is None:
+        messages.error(request, _("The daily report template is archived; choose another form."))
+        return redirect("record_new")
+    record = selectors.daily_report_today(actor=actor, template=template)
+    if record is None:
+        return redirect("record_create", template_id=template.pk)
+    if services.can_edit(actor=actor, record=record):
+        return redirect("record_edit", record_id=record.pk)
+    messages.info(request, _("Today's report is filed and can no longer be edited."))
+    return redirect("record_detail", record_id=record.pk)

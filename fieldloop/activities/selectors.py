@@ -1,0 +1,208 @@
+"""Reads of work records, always through the actor's visibility.
+
+- The feed (下属工作): records whose author the actor may see (org.selectors' reach), newest capture first.
+- A record: visible when its author is, or when its customer is (a customer's timeline shows every record
+  about it, so whoever sees the customer may open them); otherwise not found.
+- A customer's records: every record about a customer the caller has already shown to be visible.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from fieldloop.core.errors import not_found
+from fieldloop.customers.models import Customer
+from fieldloop.customers.selectors import visible_customers
+from fieldloop.formtemplates.models import Attachment, FormTemplate, FormTemplateVersion
+from fieldloop.formtemplates.selectors import held_attachment
+from fieldloop.org.models import Department, Employee
+from fieldloop.org.selectors import scope_to_visible
+
+from .models import WorkRecord, WorkRecordComment, WorkRecordRevision
+
+FEED_ORDERING = ("-captured_at", "-id")
+RECORD_RELATED = ("author", "template", "customer", "contact")
+# What a list (the feed, a customer's timeline: cards and the API's items) shows of a record's related rows; the
+# rest of those rows (a customer has 34 columns) is left unread. Reading another of their fields would cost a query
+# per row: the list tests, which compare query counts of short and long pages, catch that.
+LISTED_RELATED_FIELDS = (
+    "author__name",
+    "template__purpose",
+    "template__name",
+    "template__name_en",
+    "customer__name",
+    "contact__name",
+)
+
+
+def _page_versions() -> Prefetch:
+    """A page's records share a few template versions: each distinct one is read once for the page, in one query
+    (with its org: money fields show its currency), and shared by its records, which then parse its fields once;
+    joined instead, its fields JSON would come with every row."""
+    return Prefetch("template_version", queryset=FormTemplateVersion.objects.select_related("org"))
+
+
+def _listed(qs: QuerySet[WorkRecord]) -> QuerySet[WorkRecord]:
+    """`qs` as lists read it: the record, what it shows of its related rows, and its page's template versions."""
+    record_fields = [f.name for f in WorkRecord._meta.concrete_fields]
+    return (
+        qs.select_related(*RECORD_RELATED)
+        .only(*record_fields, *LISTED_RELATED_FIELDS)
+        .prefetch_related(_page_versions())
+    )
+
+
+@dataclass(frozen=True)
+class FeedFilters:
+    employee_id: int | None = None
+    department_id: int | None = None
+    template_id: int | None = None
+    customer_id: int | None = None
+    date_from: date | None = None  # days of the organization's time zone, both ends included
+    date_to: date | None = None
+    include_archived: bool = False
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 19 else None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def feed_filters_from_query(query: dict[str, str]) -> FeedFilters:
+    """The feed's filters from a query string (employee, department, template, customer, from, to); junk is
+    ignored."""
+    return FeedFilters(
+        employee_id=_int(query.get("employee")),
+        department_id=_int(query.get("department")),
+        template_id=_int(query.get("template")),
+        customer_id=_int(query.get("customer")),
+        date_from=_date(query.get("from")),
+        date_to=_date(query.get("to")),
+    )
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def record_feed(*, actor: Employee, filters: FeedFilters | None = None) -> QuerySet[WorkRecord]:
+    """The records of the employees the actor sees, filtered; keyset-page it on FEED_ORDERING."""
+    f = filters or FeedFilters()
+    qs = scope_to_visible(WorkRecord.objects.all(), actor=actor, owner_field="author")
+    if not f.include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    if f.employee_id is not None:
+        qs = qs.filter(author_id=f.employee_id)
+    if f.department_id is not None:
+        path = Department.objects.filter(org_id=actor.org_id, pk=f.department_id).values_list("path", flat=True).first()
+        if path is None:
+            return qs.none()
+        qs = qs.filter(author__department__path__startswith=path)
+    if f.template_id is not None:
+        qs = qs.filter(template_id=f.template_id)
+    if f.customer_id is not None:
+        qs = qs.filter(customer_id=f.customer_id)
+    zone = ZoneInfo(actor.org.time_zone)
+    if f.date_from is not None:
+        qs = qs.filter(captured_at__gte=_day_start(f.date_from, zone))
+    if f.date_to is not None:
+        qs = qs.filter(captured_at__lt=_day_start(f.date_to + timedelta(days=1), zone))
+    return _listed(qs)
+
+
+def record_get(*, actor: Employee, record_id: int) -> WorkRecord:
+    """A record the actor may see (by its author, or by its customer), or not found."""
+    if not actor.is_active:
+        raise not_found()
+    record = (
+        WorkRecord.objects.filter(org_id=actor.org_id, pk=record_id)
+        .select_related(*RECORD_RELATED, "template_version__org", "author__department")
+        .first()
+    )
+    if record is None:
+        raise not_found()
+    # one's own record needs no check: every data scope includes the actor (and the row is of the actor's org)
+    by_author = (
+        record.author_id == actor.pk
+        or scope_to_visible(WorkRecord.objects.filter(pk=record.pk), actor=actor, owner_field="author").exists()
+    )
+    if not by_author and not (
+        record.customer_id is not None
+        and visible_customers(actor=actor, include_archived=True).filter(pk=record.customer_id).exists()
+    ):
+        raise not_found()
+    return record
+
+
+def record_attachment(*, actor: Employee, record_id: int, attachment_id: int) -> Attachment:
+    """A photo or file of a record the actor may see, or not found (also when the record does not hold it)."""
+    record = record_get(actor=actor, record_id=record_id)
+    return held_attachment(version=record.template_version, values=record.values, attachment_id=attachment_id)
+
+
+def customer_records(*, actor: Employee, customer: Customer) -> QuerySet[WorkRecord]:
+    """Every (not archived) record about `customer`, which the caller has checked the actor may see."""
+    if customer.org_id != actor.org_id or not actor.is_active:
+        return WorkRecord.objects.none()
+    return _listed(WorkRecord.objects.filter(org_id=actor.org_id, customer=customer, archived_at__isnull=True))
+
+
+def comment_list(*, record: WorkRecord) -> QuerySet[WorkRecordComment]:
+    """A (visible) record's comments and replies, oldest first."""
+    return WorkRecordComment.objects.filter(record=record).select_related("author", "parent__author")
+
+
+def revision_list(*, record: WorkRecord) -> QuerySet[WorkRecordRevision]:
+    return WorkRecordRevision.objects.filter(record=record).select_related("editor")
+
+
+def purpose_template(*, actor: Employee, purpose: str) -> FormTemplate | None:
+    """The organization's active template of a purpose (the built-in one, unless an admin added another:
+    then the oldest), for the phone's one-tap shortcuts."""
+    return (
+        FormTemplate.objects.filter(org_id=actor.org_id, purpose=purpose, is_active=True)
+        .exclude(current_version__isnull=True)
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
+def records_today(*, actor: Employee) -> QuerySet[WorkRecord]:
+    """The actor's own (not archived) records captured today, in the organization's time zone, newest first."""
+    zone = ZoneInfo(actor.org.time_zone)
+    today = timezone.now().astimezone(zone).date()
+    return (
+        WorkRecord.objects.filter(
+            org_id=actor.org_id,
+            author=actor,
+            archived_at__isnull=True,
+            captured_at__gte=_day_start(today, zone),
+            captured_at__lt=_day_start(today + timedelta(days=1), zone),
+        )
+        .select_related("template", "customer")
+        .order_by("-captured_at", "-id")
+    )
+
+
+def daily_report_today(*, actor: Employee, template: FormTemplate) -> WorkRecord | None:
+    """The actor's own (not archived) record of `template` captured today, in the organization's time zone."""
+    return records_today(actor=actor).filter(template=template).first()
+
+
+def record_of_client(*, actor: Employee, client_id: object) -> WorkRecord | None:
+    """The record the actor already filed with this client_id (a replayed submission), if any."""
+    try:
+        key = uuid.UUID(str(client_id))
+    except ValueError:
+        return None
+    return WorkRecord.objects.filter(org_id=actor.org_id, author=actor, client_id=key).first()

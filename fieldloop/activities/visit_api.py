@@ -1,0 +1,172 @@
+"""/api/v1/visit-types and /api/v1/visits: thin shells over activities.visits.
+
+A check-in's `Idempotency-Key` is the visit's `client_id`, a check-out's is stored with the check-out: a
+replay returns the first result (200) and writes nothing.
+"""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from ninja import Query, Router, Status
+
+from fieldloop.core.pagination import keyset_page
+from fieldloop.org.api import ERRORS, IdempotencyKey, actor_of
+from fieldloop.org.idempotency import run_idempotent
+
+from . import visits
+from .models import Visit, VisitType
+from .visit_schemas import (
+    CheckInIn,
+    CheckOutIn,
+    VisitFiltersIn,
+    VisitOut,
+    VisitPage,
+    VisitTypeIn,
+    VisitTypeOut,
+    VisitTypePatchIn,
+)
+
+router = Router(tags=["visits"])
+
+
+def visit_type_out(vt: VisitType) -> dict[str, Any]:
+    return {
+        "id": vt.pk, "name": vt.name, "name_en": vt.name_en, "is_active": vt.is_active,
+        "steps": [
+            {"template_id": s.template_id, "name": s.template.name, "name_en": s.template.name_en,
+             "position": s.position, "required": s.required}
+            for s in vt.steps.all()
+        ],
+        "department_ids": sorted(d.pk for d in vt.departments.all()), "roles": vt.roles,
+        "max_distance_m": vt.max_distance_m, "distance_mode": vt.distance_mode, "photo_required": vt.photo_required,
+        "customer_required": vt.customer_required, "min_duration_minutes": vt.min_duration_minutes,
+        "check_out_required": vt.check_out_required, "copied_ids": sorted(e.pk for e in vt.copied.all()),
+    }  # fmt: skip
+
+
+def _fix_out(v: Visit, side: str) -> dict[str, Any] | None:
+    at = getattr(v, f"check_{side}_fix_at")
+    if at is None:
+        return None
+    return {
+        "latitude": float(getattr(v, f"check_{side}_latitude")),
+        "longitude": float(getattr(v, f"check_{side}_longitude")),
+        "accuracy": getattr(v, f"check_{side}_accuracy_m"),
+        "fix_at": at,
+        "mocked": getattr(v, f"check_{side}_mocked"),
+        "distance_m": getattr(v, f"check_{side}_distance_m"),
+        "signals": getattr(v, f"check_{side}_signals"),
+        "captured_at": v.checked_in_at if side == "in" else v.checked_out_at,
+        "received_at": getattr(v, f"check_{side}_received_at"),
+        "late": getattr(v, f"check_{side}_late"),
+    }
+
+
+def visit_out(v: Visit) -> dict[str, Any]:
+    language = get_language()
+    return {
+        "id": v.pk, "client_id": v.client_id,
+        "visit_type": {"id": v.visit_type.pk, "name": v.visit_type.display_name(language)},
+        "employee": {"id": v.employee.pk, "name": v.employee.name},
+        "customer": {"id": v.customer.pk, "name": v.customer.name} if v.customer else None,
+        "status": v.status, "check_in": _fix_out(v, "in"), "check_out": _fix_out(v, "out"),
+        "closed_automatically": v.closed_automatically, "duration_s": v.duration_s, "effective": v.effective,
+        "reasons": [{"code": c, "label": visits.reason_label(c)} for c in v.reasons],
+        "located_customer": v.located_customer, "created_at": v.created_at, "updated_at": v.updated_at,
+    }  # fmt: skip
+
+
+def _position(payload: CheckInIn | CheckOutIn) -> visits.Position:
+    return visits.Position(
+        latitude=payload.latitude,
+        longitude=payload.longitude,
+        accuracy=payload.accuracy,
+        fix_at=payload.fix_at,
+        mocked=payload.mocked,
+    )
+
+
+@router.get("/visit-types", response={200: list[VisitTypeOut], **ERRORS}, summary="Visit types")
+def visit_type_list(request: HttpRequest, include_inactive: bool = False) -> list[dict[str, Any]]:
+    actor = actor_of(request)
+    return [visit_type_out(vt) for vt in visits.visit_type_list(actor=actor, include_inactive=include_inactive)]
+
+
+@router.post(
+    "/visit-types", response={200: VisitTypeOut, 201: VisitTypeOut, **ERRORS}, summary="Create a visit type (admin)"
+)
+def visit_type_create(
+    request: HttpRequest, payload: VisitTypeIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    actor = actor_of(request)
+    values = payload.dict()
+    values["steps"] = [s.dict() for s in payload.steps]
+
+    def create() -> tuple[int, Any]:
+        return 201, visit_type_out(visits.visit_type_create(actor=actor, **values))
+
+    result = run_idempotent(actor=actor, key=idempotency_key, operation="visit_type.create", create=create)
+    return Status(200 if result.replayed else result.status_code, result.body)
+
+
+@router.patch("/visit-types/{visit_type_id}", response={200: VisitTypeOut, **ERRORS}, summary="Change (admin)")
+def visit_type_update(request: HttpRequest, visit_type_id: int, payload: VisitTypePatchIn) -> dict[str, Any]:
+    values = payload.dict(exclude_unset=True)
+    if payload.steps is not None:
+        values["steps"] = [s.dict() for s in payload.steps]
+    vt = visits.visit_type_update(actor=actor_of(request), visit_type_id=visit_type_id, **values)
+    return visit_type_out(vt)
+
+
+@router.get("/visits", response={200: VisitPage, **ERRORS}, summary="Visible employees' visits")
+def visit_list(
+    request: HttpRequest,
+    filters: Query[VisitFiltersIn],
+    cursor: str | None = None,
+    limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200),
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    f = filters.dict()
+    f["status"] = f["status"] or ""
+    qs = visits.visit_list(actor=actor, filters=visits.VisitFilters(**f))
+    page = keyset_page(qs, ordering=visits.VISIT_ORDERING, cursor=cursor, limit=limit)
+    return {"items": [visit_out(v) for v in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post("/visits", response={200: VisitOut, 201: VisitOut, **ERRORS}, summary="Check in (starts a visit)")
+def visit_check_in(
+    request: HttpRequest, payload: CheckInIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    actor = actor_of(request)
+    visit, created = visits.visit_check_in(
+        actor=actor,
+        client_id=idempotency_key,
+        visit_type_id=payload.visit_type_id,
+        customer_id=payload.customer_id,
+        position=_position(payload),
+        captured_at=payload.captured_at,
+    )
+    return Status(201 if created else 200, visit_out(visits.visit_get(actor=actor, visit_id=visit.pk)))
+
+
+@router.get("/visits/{visit_id}", response={200: VisitOut, **ERRORS})
+def visit_detail(request: HttpRequest, visit_id: int) -> dict[str, Any]:
+    return visit_out(visits.visit_get(actor=actor_of(request), visit_id=visit_id))
+
+
+@router.post("/visits/{visit_id}/check-out", response={200: VisitOut, **ERRORS}, summary="Check out (closes it)")
+def visit_check_out(
+    request: HttpRequest, visit_id: int, payload: CheckOutIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    visits.visit_check_out(
+        actor=actor,
+        client_id=idempotency_key,
+        visit_id=visit_id,
+        position=_position(payload),
+        captured_at=payload.captured_at,
+    )
+    return visit_out(visits.visit_get(actor=actor, visit_id=visit_id))

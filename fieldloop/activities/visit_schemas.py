@@ -1,0 +1,143 @@
+"""API schemas for visit types and visits (check-in / check-out)."""
+
+from datetime import date, datetime
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from fieldloop.org.schemas import EmployeeRef
+
+from .models import DistanceMode, VisitStatus
+from .schemas import NamedRef
+
+
+class VisitStepIn(Schema):
+    template_id: int
+    required: bool = True
+
+
+class VisitStepOut(Schema):
+    template_id: int
+    name: str
+    name_en: str
+    position: int
+    required: bool
+
+
+class VisitTypeOut(Schema):
+    id: int
+    name: str
+    name_en: str
+    is_active: bool
+    steps: list[VisitStepOut]
+    department_ids: list[int] = Field(description="Applies to these departments and their subtrees; empty: all.")
+    roles: list[str] = Field(description="Applies to these roles; empty: all.")
+    max_distance_m: int | None = Field(description="Allowed check-in distance from the customer; null: unchecked.")
+    distance_mode: DistanceMode = Field(description="soft: allowed and flagged; hard: refused.")
+    photo_required: bool
+    customer_required: bool
+    min_duration_minutes: int = Field(description="Minimum duration of an effective visit.")
+    check_out_required: bool
+    copied_ids: list[int] = Field(description="Employees notified when a visit of this type closes.")
+
+
+class VisitTypeIn(Schema):
+    name: str = Field(max_length=60)
+    name_en: str = Field("", max_length=60)
+    is_active: bool = True
+    steps: list[VisitStepIn] = Field(default_factory=list)
+    department_ids: list[int] = Field(default_factory=list)
+    roles: list[str] = Field(default_factory=list)
+    max_distance_m: int | None = None
+    distance_mode: DistanceMode = DistanceMode.SOFT
+    photo_required: bool = False
+    customer_required: bool = True
+    min_duration_minutes: int = 0
+    check_out_required: bool = True
+    copied_ids: list[int] = Field(default_factory=list)
+
+
+class VisitTypePatchIn(Schema):
+    name: str | None = Field(None, max_length=60)
+    name_en: str | None = Field(None, max_length=60)
+    is_active: bool | None = None
+    steps: list[VisitStepIn] | None = None
+    department_ids: list[int] | None = None
+    roles: list[str] | None = None
+    max_distance_m: int | None = None
+    distance_mode: DistanceMode | None = None
+    photo_required: bool | None = None
+    customer_required: bool | None = None
+    min_duration_minutes: int | None = None
+    check_out_required: bool | None = None
+    copied_ids: list[int] | None = None
+
+
+class PositionFixIn(Schema):
+    latitude: float | None = Field(None, description="WGS-84 degrees.")
+    longitude: float | None = Field(None, description="WGS-84 degrees.")
+    accuracy: float | None = Field(None, description="Accuracy radius in metres, as the device reports it.")
+    fix_at: datetime | None = Field(None, description="When the device read the position (ISO 8601 with offset).")
+    mocked: bool = Field(False, description="The device says the position is mocked.")
+    captured_at: datetime | None = Field(
+        None, description="When the phone captured the check-in/out (ISO 8601 with offset); default: now."
+    )
+
+
+class CheckInIn(PositionFixIn):
+    visit_type_id: int
+    customer_id: int | None = None
+
+
+class CheckOutIn(PositionFixIn):
+    pass
+
+
+class FixOut(Schema):
+    latitude: float
+    longitude: float
+    accuracy: float
+    fix_at: datetime
+    mocked: bool
+    distance_m: float | None = Field(description="From the customer's location, when it has one.")
+    signals: list[str] = Field(description="stale, poor_accuracy, repeated, too_fast, mocked.")
+    captured_at: datetime
+    received_at: datetime
+    late: bool = Field(description="Captured offline and received later.")
+
+
+class ReasonOut(Schema):
+    code: str
+    label: str
+
+
+class VisitOut(Schema):
+    id: int
+    client_id: UUID
+    visit_type: NamedRef
+    employee: EmployeeRef
+    customer: NamedRef | None
+    status: VisitStatus
+    check_in: FixOut
+    check_out: FixOut | None
+    closed_automatically: bool
+    duration_s: int | None
+    effective: bool | None = Field(description="null while the visit is open.")
+    reasons: list[ReasonOut] = Field(description="Why it is not effective, in the caller's language.")
+    located_customer: bool = Field(description="The customer had no location; this check-in set it.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class VisitPage(Schema):
+    items: list[VisitOut]
+    next_cursor: str | None
+
+
+class VisitFiltersIn(Schema):
+    employee_id: int | None = None
+    customer_id: int | None = None
+    date_from: date | None = Field(None, description="First day (the organization's time zone).")
+    date_to: date | None = Field(None, description="Last day, included.")
+    effective: bool | None = None
+    status: VisitStatus | None = None

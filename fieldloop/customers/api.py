@@ -1,0 +1,542 @@
+"""/api/v1/ endpoints for customers, contacts, stages and timelines: thin shells over services and selectors.
+
+A create's `Idempotency-Key` is the new row's `client_id`: a replay returns the first row and writes nothing.
+"""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest
+from ninja import Header, Query, Router, Status
+
+from fieldloop.core.pagination import keyset_page
+from fieldloop.formtemplates.schemas import ATTACHMENT_DOWNLOAD
+from fieldloop.formtemplates.serving import attachment_links, attachment_response
+from fieldloop.org.api import ERRORS, actor_of
+
+from . import duplicates, handover, pools, selectors, services, stages
+from .duplicates import all_orgs_masked_existence_check
+from .handover import HandoverResult
+from .models import Contact, Customer
+from .schemas import (
+    AssignIn,
+    ContactIn,
+    ContactOut,
+    CustomerCreateIn,
+    CustomerOut,
+    CustomerPage,
+    CustomerUpdateIn,
+    HandoverIn,
+    HandoverOut,
+    MaskedMatchOut,
+    MergeIn,
+    PoolOut,
+    ReleaseIn,
+    StageOut,
+    TimelinePage,
+)
+from .timeline import customer_timeline_page, timeline_item_data
+
+router = Router(tags=["customers"])
+IdempotencyKey = Header(..., alias="Idempotency-Key", description="A UUID the client generates once per record.")
+
+
+def ref(employee: Any) -> dict[str, Any] | None:
+    return {"id": employee.pk, "name": employee.name} if employee else None
+
+
+CUSTOMER_OUT_BUILT = {"stage", "owner", "collaborator_ids", "attachments"}
+
+
+def customer_out(c: Customer) -> dict[str, Any]:
+    """A list passes customers with `template_version` prefetched (one query for the page)."""
+    return {
+        **{f: getattr(c, f) for f in CustomerOut.model_fields if f not in CUSTOMER_OUT_BUILT},
+        "latitude": float(c.latitude) if c.latitude is not None else None,
+        "longitude": float(c.longitude) if c.longitude is not None else None,
+        "stage": c.stage,
+        "owner": ref(c.owner),
+        "collaborator_ids": [e.pk for e in c.collaborators.all()],
+        "attachments": attachment_links(
+            version=c.template_version, values=c.custom_values, url_name="api:customer_attachment", holder_id=c.pk
+        ),
+    }
+
+
+def contact_out(c: Contact) -> dict[str, Any]:
+    return {f: getattr(c, f) for f in ContactOut.model_fields}
+
+
+@router.get("/customer-stages", response={200: list[StageOut], **ERRORS}, summary="Lifecycle stages, in order")
+def stage_list(request: HttpRequest, include_inactive: bool = False) -> list[Any]:
+    return stages.stage_list(actor=actor_of(request), include_inactive=include_inactive)
+
+
+@router.get("/customers", response={200: CustomerPage, **ERRORS}, summary="Visible customers, cursor-paged")
+def customer_list(
+    request: HttpRequest,
+    search: str = Query("", max_length=80),
+    owner_id: int | None = None,
+    level: str = Query("", max_length=1),
+    stage_id: int | None = None,
+    include_archived: bool = False,
+    cursor: str | None = None,
+    limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200),
+) -> dict[str, Any]:
+    filters = selectors.CustomerFilters(
+        search=search.strip(), owner_id=owner_id, level=level, stage_id=stage_id, include_archived=include_archived
+    )
+    qs = selectors.customer_list(actor=actor_of(request), filters=filters).prefetch_related(
+        "collaborators", "template_version"
+    )
+    page = keyset_page(qs, ordering=("-updated_at", "-id"), cursor=cursor, limit=limit)
+    return {"items": [customer_out(c) for c in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+def customer_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    return customer_out(selectors.customer_get(actor=actor_of(request), customer_id=customer_id))
+
+
+@router.post("/customers", response={201: CustomerOut, **ERRORS})
+def customer_create(
+    request: HttpRequest, payload: CustomerCreateIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    actor = actor_of(request)
+    customer, _ = services.customer_create(
+        actor=actor, client_id=idempotency_key, **payload.dict(exclude_unset=True, exclude_none=True)
+    )
+    return Status(201, customer_out(selectors.customer_get(actor=actor, customer_id=customer.pk)))
+
+
+@router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+def customer_update(request: HttpRequest, customer_id: int, payload: CustomerUpdateIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.customer_update(actor=actor, customer_id=customer_id, **payload.dict(exclude_unset=True))
+    return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
+
+
+@router.get(
+    "/customers/{customer_id}/attachments/{attachment_id}",
+    response={**ERRORS},
+    openapi_extra={"responses": ATTACHMENT_DOWNLOAD},
+    url_name="customer_attachment",
+    summary="A photo or file the customer's custom fields hold (its `attachments` give the URLs)",
+)
+def customer_attachment(
+    request: HttpRequest, customer_id: int, attachment_id: int, thumbnail: bool = False
+) -> FileResponse:
+    """Whoever may see the customer (as on its page) gets a photo or file its custom fields hold; `thumbnail=true`
+    gives a photo's thumbnail. Anything else, including another customer's attachment, is not found (404)."""
+    actor = actor_of(request)
+    attachment = selectors.customer_attachment(actor=actor, customer_id=customer_id, attachment_id=attachment_id)
+    return attachment_response(attachment, thumbnail=thumbnail)
+
+
+@router.post("/customers/{customer_id}/archive", response={200: CustomerOut, **ERRORS})
+def customer_archive(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.customer_archive(actor=actor, customer_id=customer_id)
+    return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
+
+
+@router.get(
+    "/customers/{customer_id}/timeline",
+    response={200: TimelinePage, **ERRORS},
+    summary="Timeline, newest first",
+)
+def customer_timeline(
+    request: HttpRequest,
+    customer_id: int,
+    cursor: str | None = None,
+    limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200),
+) -> dict[str, Any]:
+    """The customer's own changes merged with the work records (and what other apps add) about it."""
+    actor = actor_of(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    page = customer_timeline_page(actor=actor, customer=customer, cursor=cursor, limit=limit)
+    return {"items": [timeline_item_data(item) for item in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/customers/{customer_id}/contacts", response={200: list[ContactOut], **ERRORS})
+def contact_list(request: HttpRequest, customer_id: int) -> list[dict[str, Any]]:
+    actor = actor_of(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    return [contact_out(c) for c in selectors.contact_list(actor=actor, customer=customer)]
+
+
+@router.post("/customers/{customer_id}/contacts", response={201: ContactOut, **ERRORS})
+def contact_create(
+    request: HttpRequest, customer_id: int, payload: ContactIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    contact, _ = services.contact_create(
+        actor=actor_of(request),
+        customer_id=customer_id,
+        client_id=idempotency_key,
+        **payload.dict(exclude_unset=True, exclude_none=True),
+    )
+    return Status(201, contact_out(contact))
+
+
+@router.patch("/contacts/{contact_id}", response={200: ContactOut, **ERRORS})
+def contact_update(request: HttpRequest, contact_id: int, payload: ContactIn) -> dict[str, Any]:
+    contact = services.contact_update(
+        actor=actor_of(request), contact_id=contact_id, **payload.dict(exclude_unset=True)
+    )
+    return contact_out(contact)
+
+
+# --- Pools (公海) -------------------------------------------------------------------
+
+
+@router.get("/customer-pools", response={200: list[PoolOut], **ERRORS}, summary="The pools I may claim from")
+def pool_list(request: HttpRequest) -> list[Any]:
+    return list(selectors.pools_of(actor=actor_of(request)))
+
+
+@router.get("/customer-pools/{pool_id}/customers", response={200: CustomerPage, **ERRORS})
+def pool_customers(
+    request: HttpRequest,
+    pool_id: int,
+    search: str = Query("", max_length=80),
+    cursor: str | None = None,
+    limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200),
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    qs = selectors.pool_customer_list(actor=actor, pool_id=pool_id, search=search.strip())
+    page = keyset_page(
+        qs.prefetch_related("collaborators", "template_version"),
+        ordering=("-updated_at", "-id"),
+        cursor=cursor,
+        limit=limit,
+    )
+    return {"items": [customer_out(c) for c in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post("/customers/{customer_id}/claim", response={200: CustomerOut, **ERRORS}, summary="Claim from the pool")
+def customer_claim(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    actor = actor_of(request)
+    pools.customer_claim(actor=actor, customer_id=customer_id)
+    return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
+
+
+@router.post("/customers/{customer_id}/release", response={200: CustomerOut, **ERRORS}, summary="Release to a pool")
+def customer_release(request: HttpRequest, customer_id: int, payload: ReleaseIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    customer = pools.customer_release(actor=actor, customer_id=customer_id, pool_id=payload.pool_id)
+    return customer_out(Customer.objects.select_related("owner", "stage").get(pk=customer.pk))
+
+
+@router.post("/customers/{customer_id}/assign", response={200: CustomerOut, **ERRORS}, summary="Assign to an employee")
+def customer_assign(request: HttpRequest, customer_id: int, payload: AssignIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    pools.customer_assign(actor=actor, customer_id=customer_id, owner_id=payload.owner_id)
+    return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
+
+
+@router.post(
+    "/employees/{employee_id}/customer-handover",
+    response={200: HandoverOut, **ERRORS},
+    summary="Hand an employee's customers over to successors",
+)
+def customer_handover(request: HttpRequest, employee_id: int, payload: HandoverIn) -> HandoverResult:
+    return handover.customer_handover(
+        actor=actor_of(request), from_employee_id=employee_id, successor_ids=payload.successor_ids,
+        mark_left=payload.mark_left,
+    )  # fmt: skip
+
+
+# --- Import and export: thin shells over customers/imports.py and customers/exports.py -------------------
+# (Imported here, not at the top, so this section appends to the module without touching its header.)
+
+from django.http import FileResponse, HttpResponse  # noqa: E402
+from ninja import File, Form  # noqa: E402
+from ninja.files import UploadedFile  # noqa: E402
+
+from fieldloop.org.idempotency import run_idempotent  # noqa: E402
+
+from . import exports, imports  # noqa: E402
+from .models import CustomerImportJob  # noqa: E402
+from .schemas import ImportJobOut, ImportJobPage, ImportReportOut  # noqa: E402
+
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+XLSX_FILE = {imports.XLSX_CONTENT_TYPE: BINARY}
+CSV_FILE = {"text/csv": BINARY}
+ExportFormatQuery = Query("xlsx", alias="format", description="xlsx or csv")
+
+
+def import_report_out(report: imports.ImportReport) -> dict[str, Any]:
+    totals = {
+        "rows": len(report.rows), "ok": report.ok_count, "errors": report.error_count,
+        "duplicates": report.duplicate_count,
+    }  # fmt: skip
+    rows = [
+        {"number": r.number, "status": str(r.status), "errors": r.errors, "duplicates": r.duplicates}
+        for r in report.rows
+    ]
+    return {"totals": totals, "rows": rows, "ignored_columns": report.ignored_columns}
+
+
+def _upload(file: UploadedFile) -> tuple[str, bytes]:
+    """The upload's name and content; one byte over the limit is enough for imports to refuse it."""
+    return file.name or "", file.read(imports.MAX_BYTES + 1)
+
+
+@router.get(
+    "/customers/import-template",
+    response={**ERRORS},
+    openapi_extra={"responses": {200: {"description": "The import template (.xlsx)", "content": XLSX_FILE}}},
+    summary="The import template (.xlsx), labels in the user's language",
+)
+def customer_import_template(request: HttpRequest) -> HttpResponse:
+    content = imports.import_template(actor=actor_of(request))
+    response = HttpResponse(content, content_type=imports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="customers-template.xlsx"'
+    return response
+
+
+@router.post(
+    "/customers/imports/dry-run",
+    response={200: ImportReportOut, **ERRORS},
+    summary="Check an .xlsx or CSV file row by row; writes nothing",
+)
+def customer_import_dry_run(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
+    filename, content = _upload(file)
+    return import_report_out(imports.import_dry_run(actor=actor_of(request), filename=filename, content=content))
+
+
+def import_job_out(job: CustomerImportJob) -> dict[str, Any]:
+    return {
+        **{f: getattr(job, f) for f in ImportJobOut.model_fields if f != "created_by"},
+        "created_by": ref(job.created_by),
+    }
+
+
+@router.post(
+    "/customers/imports",
+    response={202: ImportJobOut, **ERRORS},
+    summary="Import an .xlsx or CSV file as a background job, all or nothing; poll the job for its outcome",
+    description="A replay of the same `client_id` returns the first job. The job checks the file again "
+    "(as the dry run does) and imports nothing while a row has errors; committing the same file again "
+    "creates nothing new.",
+)
+def customer_import_submit(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    client_id: Form[uuid.UUID],
+    include_duplicates: Form[bool] = False,
+) -> Status[Any]:
+    filename, content = _upload(file)
+    job, _created = imports.import_job_submit(
+        actor=actor_of(request), client_id=client_id, filename=filename, content=content,
+        include_duplicates=include_duplicates,
+    )  # fmt: skip
+    return Status(202, import_job_out(job))
+
+
+@router.get(
+    "/customers/imports",
+    response={200: ImportJobPage, **ERRORS},
+    summary="Import jobs, newest first, cursor-paged: your own; an administrator sees the organization's",
+)
+def customer_import_list(
+    request: HttpRequest, cursor: str | None = None, limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200)
+) -> dict[str, Any]:
+    jobs = imports.import_jobs_visible(actor=actor_of(request))
+    page = keyset_page(jobs, ordering=("-created_at", "-id"), cursor=cursor, limit=limit)
+    return {"items": [import_job_out(j) for j in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/customers/imports/{job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import job's status")
+def customer_import_get(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    return import_job_out(imports.import_job_get(actor=actor_of(request), job_id=job_id))
+
+
+@router.get(
+    "/customers/export",
+    response={**ERRORS},
+    openapi_extra={
+        "responses": {200: {"description": "The visible customers, filtered", "content": XLSX_FILE | CSV_FILE}}
+    },
+    summary="Export the visible customers (.xlsx or CSV), with the list's filters",
+)
+def customer_export(
+    request: HttpRequest,
+    file_format: exports.ExportFormat = ExportFormatQuery,
+    search: str = Query("", max_length=80),
+    owner_id: int | None = None,
+    level: str = Query("", max_length=1),
+    stage_id: int | None = None,
+) -> FileResponse:
+    filters = selectors.CustomerFilters(search=search.strip(), owner_id=owner_id, level=level, stage_id=stage_id)
+    export = exports.customers_export(actor=actor_of(request), filters=filters, file_format=file_format)
+    return FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=export.content_type)
+
+
+@router.get(
+    "/customer-existence",
+    response={200: list[MaskedMatchOut], **ERRORS},
+    summary="Does this company exist? (masked: name, owner's department, pool status)",
+)
+def customer_existence(request: HttpRequest, q: str = Query(..., max_length=80)) -> list[Any]:
+    return list(all_orgs_masked_existence_check(actor=actor_of(request), query=q))
+
+
+# Ninja gives "/customers/{customer_id}" no int converter, so its URL pattern takes any segment, and it was
+# registered first: move it behind the fixed paths above (export, import-template, imports) so they resolve.
+router.path_operations["/customers/{customer_id}"] = router.path_operations.pop("/customers/{customer_id}")
+
+
+# --- Enrichment (更多资讯): thin shells over customers/enrichment.py ----------------------------------------
+
+from . import enrichment  # noqa: E402
+from .models import EnrichmentResult  # noqa: E402
+from .schemas import EnrichmentOut, RegistryImportOut  # noqa: E402
+
+
+def enrichment_out(r: EnrichmentResult) -> dict[str, Any]:
+    return {
+        "id": r.pk, "provider": r.provider, "status": r.status, "data": r.data, "error": r.error, "source": r.source,
+        "requested_at": r.created_at, "fetched_at": r.fetched_at,
+    }  # fmt: skip
+
+
+@router.post(
+    "/customers/{customer_id}/enrichment",
+    response={202: list[EnrichmentOut], **ERRORS},
+    summary="Refresh what the providers (website, business registry) know about a customer, in the background",
+)
+def customer_enrich(request: HttpRequest, customer_id: int) -> Status[Any]:
+    pending = enrichment.enrich_customer(actor=actor_of(request), customer_id=customer_id)
+    return Status(202, [enrichment_out(r) for r in pending])
+
+
+@router.get(
+    "/customers/{customer_id}/enrichment",
+    response={200: list[EnrichmentOut], **ERRORS},
+    summary="The newest result of each enrichment provider for a customer",
+)
+def customer_enrichment(request: HttpRequest, customer_id: int) -> list[dict[str, Any]]:
+    actor = actor_of(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    panels = enrichment.enrichment_latest(actor=actor, customer=customer)
+    return [enrichment_out(p.result) for p in panels if p.result is not None]
+
+
+@router.post(
+    "/customer-registry/imports",
+    response={201: RegistryImportOut, **ERRORS},
+    summary="Import a business-registry file (.xlsx or CSV; administrators), all or nothing",
+)
+def registry_import(
+    request: HttpRequest, file: File[UploadedFile], idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    actor = actor_of(request)
+    filename, content = _upload(file)
+
+    def create() -> tuple[int, Any]:
+        result = enrichment.registry_import(actor=actor, filename=filename, content=content)
+        return 201, {"created": result.created, "replaced": result.replaced, "rows": len(result.rows)}
+
+    result = run_idempotent(actor=actor, key=idempotency_key, operation="customers.registry_import", create=create)
+    return Status(result.status_code, result.body)
+
+
+@router.post("/customers/{customer_id}/merge", response={200: CustomerOut, **ERRORS}, summary="Merge a duplicate in")
+def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    duplicates.customer_merge(actor=actor, keep_id=customer_id, merge_id=payload.merge_id)
+    return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
+
+
+# --- Lifecycle stages (customers/stages.py) and bulk assign / transfer / release (customers/pools.py) -----
+
+from .schemas import BulkAssignIn, BulkOut, BulkReleaseIn, BulkTransferIn, StageIn, StageUpdateIn  # noqa: E402
+
+
+@router.post("/customer-stages", response={201: StageOut, **ERRORS}, summary="Add a lifecycle stage (administrators)")
+def stage_create(request: HttpRequest, payload: StageIn, idempotency_key: uuid.UUID = IdempotencyKey) -> Status[Any]:
+    actor = actor_of(request)
+
+    def create() -> tuple[int, Any]:
+        stage = stages.stage_create(actor=actor, **payload.dict())
+        return 201, StageOut.model_validate(stage).model_dump()
+
+    result = run_idempotent(actor=actor, key=idempotency_key, operation="customers.stage_create", create=create)
+    return Status(result.status_code, result.body)
+
+
+@router.patch(
+    "/customer-stages/{stage_id}",
+    response={200: StageOut, **ERRORS},
+    summary="Rename, mark won, deactivate or reactivate, or move a lifecycle stage (administrators)",
+)
+def stage_update(request: HttpRequest, stage_id: int, payload: StageUpdateIn) -> Any:
+    return stages.stage_update(actor=actor_of(request), stage_id=stage_id, **payload.dict(exclude_unset=True))
+
+
+@router.delete(
+    "/customer-stages/{stage_id}",
+    response={204: None, **ERRORS},
+    summary="Delete an unused lifecycle stage (one in use can only be deactivated)",
+)
+def stage_delete(request: HttpRequest, stage_id: int) -> Status[None]:
+    stages.stage_delete(actor=actor_of(request), stage_id=stage_id)
+    return Status(204, None)
+
+
+def _bulk(request: HttpRequest, key: uuid.UUID, operation: str, move: Any) -> Status[Any]:
+    actor = actor_of(request)
+
+    def create() -> tuple[int, Any]:
+        result = move(actor)
+        return 200, {"moved": result.moved, "unchanged": result.unchanged}
+
+    result = run_idempotent(actor=actor, key=key, operation=operation, create=create)
+    return Status(result.status_code, result.body)
+
+
+BULK = "All or nothing: if any customer cannot move, none does and `fields.customer_ids` says which and why. "
+BULK += "A replay with the same Idempotency-Key returns the first answer and moves nothing."
+
+
+@router.post(
+    "/customers/bulk/assign", response={200: BulkOut, **ERRORS}, summary="Assign customers to one employee",
+    description="Customers of a pool (its administrators) or of people whose customers you may change. "
+    "Protection restarts for each. " + BULK,
+)  # fmt: skip
+def customers_bulk_assign(
+    request: HttpRequest, payload: BulkAssignIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    return _bulk(request, idempotency_key, "customers.bulk_assign", lambda actor: pools.customers_bulk_assign(
+        actor=actor, customer_ids=payload.customer_ids, owner_id=payload.owner_id))  # fmt: skip
+
+
+@router.post(
+    "/customers/bulk/transfer", response={200: BulkOut, **ERRORS},
+    summary="Transfer owned customers to another employee",
+    description="Managers within the people they see, administrators anywhere. Protection restarts for each. "
+    + BULK,
+)  # fmt: skip
+def customers_bulk_transfer(
+    request: HttpRequest, payload: BulkTransferIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    return _bulk(request, idempotency_key, "customers.bulk_transfer", lambda actor: pools.customers_bulk_transfer(
+        actor=actor, customer_ids=payload.customer_ids, to_employee_id=payload.to_employee_id))  # fmt: skip
+
+
+@router.post(
+    "/customers/bulk/release", response={200: BulkOut, **ERRORS}, summary="Release customers to their pool",
+    description="Protection is cleared and the previous owner's re-claim cool-down starts. " + BULK,
+)  # fmt: skip
+def customers_bulk_release(
+    request: HttpRequest, payload: BulkReleaseIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    return _bulk(request, idempotency_key, "customers.bulk_release", lambda actor: pools.customers_bulk_release(
+        actor=actor, customer_ids=payload.customer_ids, pool_id=payload.pool_id))  # fmt: skip
+
+
+# "/customers/{customer_id}/assign" and ".../release" take any segment as the id: move them behind the bulk paths.
+for _path in ("/customers/{customer_id}/assign", "/customers/{customer_id}/release"):
+    router.path_operations[_path] = router.path_operations.pop(_path)

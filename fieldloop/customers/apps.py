@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomersConfig(AppConfig):
+    name = "fieldloop.customers"
+    label = "customers"
+    verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from fieldloop.formtemplates import references
+
+        from .handover import register as register_handover
+        from .notices import register as register_notices
+        from .references import contact_labels, contact_visible, customer_labels, customer_visible
+
+        register_handover()
+        register_notices()
+        references.register("customer", customer_visible, customer_labels)
+        references.register("contact", contact_visible, contact_labels)

@@ -1,0 +1,250 @@
+"""Duplicate detection (查重): normalised names and phones, and the masked "does this company exist?" search.
+
+The masked search looks across the whole organization, whoever owns the customer, and answers only
+the name, the owner's department and whether it waits in a pool: enough for a rep to know a prospect
+is taken before calling it, without showing details the rep may not see.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldloop.core.errors import ErrorCode, ServiceError, invalid
+from fieldloop.org.models import Employee
+from fieldloop.org.permissions import Permission, has_permission
+from fieldloop.org.services import audit
+
+from . import credit_code
+from .models import Contact, Customer, CustomerEvent, CustomerEventKind, CustomerSettings, DuplicateAction
+from .names import NameKey, name_key, normalise_name, normalise_phone  # noqa: F401 - re-exported
+from .selectors import customer_get, customer_name_candidates, customer_name_condition
+
+MASKED_RESULTS = 10
+NAME_SIMILARITY = 0.7  # bigram Dice of two names' cores from which they count as the same company
+NAME_CANDIDATES = 100  # names read from the index per check, best first
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} if len(text) > 1 else {text}
+
+
+def name_similarity(a: NameKey, b: NameKey) -> float:
+    """0..1: the bigram Dice coefficient of the cores; 0 for different branches, different numbers, or
+    names that both state regions and no common one (北京华东机械 is not 上海华东机械)."""
+    if a.branch != b.branch or not a.core or not b.core:
+        return 0.0
+    if a.regions and b.regions and not set(a.regions) & set(b.regions):
+        return 0.0
+    if re.findall(r"\d+", a.core) != re.findall(r"\d+", b.core):  # 客户1 and 客户10, 第3分厂 and 第4分厂
+        return 0.0
+    if a.core == b.core:
+        return 1.0
+    x, y = _bigrams(a.core), _bigrams(b.core)
+    return 2 * len(x & y) / (len(x) + len(y))
+
+
+def trigrams(text: str) -> list[str]:
+    grams = dict.fromkeys(text[i : i + 3] for i in range(len(text) - 2))
+    return list(grams)[:24]
+
+
+def similar_names(
+    *, org_id: int, name: str, exclude_id: int | None = None, include_archived: bool = False
+) -> list[Customer]:
+    """The organization's customers whose names look like `name`, most alike first. Candidates come
+    from the name index (customers.selectors.customer_name_candidates), then are scored here."""
+    key = name_key(name)
+    if not key.core:
+        return []
+    candidates = customer_name_candidates(
+        org_id=org_id, grams=trigrams(key.core), like=key.core, limit=NAME_CANDIDATES,
+        include_archived=include_archived, exclude_id=exclude_id,
+    )  # fmt: skip
+    scored = [(name_similarity(key, name_key(c.name)), c) for c in candidates.select_related("owner__department")]
+    return [c for score, c in sorted(scored, key=lambda sc: (-sc[0], sc[1].name)) if score >= NAME_SIMILARITY]
+
+
+@dataclass(frozen=True)
+class MaskedMatch:
+    name: str
+    owner_department: str | None  # None: waiting in a pool
+    in_pool: bool
+    mine: bool
+    archived: bool
+
+
+def all_orgs_masked_existence_check(*, actor: Employee, query: str) -> list[MaskedMatch]:
+    """Customers of the actor's organization whose name contains the text, with the same credit code or
+    phone, then those with a similar name (华东机械(上海) finds 上海华东机械有限公司), masked.
+
+    Deliberately not scoped by visibility (hence the loud name): it shows no more than the MaskedMatch."""
+    text = query.strip()
+    if len(text) < 2:
+        raise invalid("q", _("Type at least two characters."))
+    base = Customer.objects.filter(org_id=actor.org_id)
+    condition = customer_name_condition(text)
+    code = credit_code.normalise(text)
+    if len(code) == 18:
+        condition |= Q(credit_code=code)
+    phone = normalise_phone(text)
+    if len(phone) >= 7:
+        condition |= Q(phone__contains=phone[-8:])
+    rows = list(base.filter(condition).select_related("owner__department").order_by("name", "id")[:MASKED_RESULTS])
+    if len(rows) < MASKED_RESULTS:
+        found = {c.pk for c in rows}
+        similar = similar_names(org_id=actor.org_id, name=text, include_archived=True)
+        rows += [c for c in similar if c.pk not in found][: MASKED_RESULTS - len(rows)]
+    return [
+        MaskedMatch(
+            name=c.name,
+            owner_department=c.owner.department.name if c.owner else None,
+            in_pool=c.owner is None,
+            mine=c.owner_id == actor.pk,
+            archived=c.archived_at is not None,
+        )
+        for c in rows
+    ]
+
+
+def duplicate_settings(*, org_id: int) -> CustomerSettings:
+    settings, _created = CustomerSettings.objects.get_or_create(org_id=org_id)
+    return settings
+
+
+def possible_duplicates(
+    *, org_id: int, name: str = "", phone: str = "", exclude_id: int | None = None
+) -> tuple[list[Customer], list[Customer]]:
+    """Customers of the organization with a similar name (name_similarity, from the name index), and with
+    the same phone."""
+    same_name: list[Customer] = []
+    same_phone: list[Customer] = []
+    if name:
+        same_name = similar_names(org_id=org_id, name=name, exclude_id=exclude_id)
+    digits = normalise_phone(phone) if phone else ""
+    if len(digits) >= 7:
+        base = Customer.objects.filter(org_id=org_id, archived_at__isnull=True).select_related("owner__department")
+        if exclude_id is not None:
+            base = base.exclude(pk=exclude_id)
+        same_phone = list(base.filter(phone_key=digits).order_by("name", "id")[:50])
+    return same_name, same_phone
+
+
+def describe(customer: Customer) -> str:
+    """A duplicate named without details: the name and the owner's department (or the pool)."""
+    where = customer.owner.department.name if customer.owner else _("the public pool")
+    return _("“%(name)s” (%(where)s)") % {"name": customer.name, "where": where}
+
+
+def check_duplicates(
+    *, org_id: int, name: str, phone: str, allow_duplicates: bool, exclude_id: int | None = None
+) -> None:
+    """Apply the organization's duplicate rules: a blocking match always refuses; a warning refuses
+    until the user says the customer is different (`allow_duplicates`)."""
+    rules = duplicate_settings(org_id=org_id)
+    name_action, phone_action = rules.duplicate_name, rules.duplicate_phone
+    if allow_duplicates:  # warnings are waived: only blocking rules still need a look
+        name_action = name_action if name_action == DuplicateAction.BLOCK else DuplicateAction.OFF
+        phone_action = phone_action if phone_action == DuplicateAction.BLOCK else DuplicateAction.OFF
+    if name_action == DuplicateAction.OFF and phone_action == DuplicateAction.OFF:
+        return
+    same_name, same_phone = possible_duplicates(
+        org_id=org_id,
+        name=name if name_action != DuplicateAction.OFF else "",
+        phone=phone if phone_action != DuplicateAction.OFF else "",
+        exclude_id=exclude_id,
+    )
+    fields: dict[str, list[Any]] = {}
+    blocking = False
+    for field, matches, action in (
+        ("name", same_name, rules.duplicate_name),
+        ("phone", same_phone, rules.duplicate_phone),
+    ):
+        if not matches or action == DuplicateAction.OFF:
+            continue
+        if action == DuplicateAction.BLOCK:
+            blocking = True
+        elif allow_duplicates:
+            continue
+        fields[field] = [_("Already a customer: %(which)s.") % {"which": ", ".join(describe(c) for c in matches[:3])}]
+    if fields:
+        message = (
+            _("This looks like a customer you already have.")
+            if not blocking
+            else _("A customer with the same details already exists.")
+        )
+        raise ServiceError(ErrorCode.DUPLICATE, message, fields)
+
+
+MERGE_FILLED_FIELDS = ("short_name", "industry", "phone", "website", "province", "city", "district", "address")
+
+
+@transaction.atomic
+def customer_merge(*, actor: Employee, keep_id: int, merge_id: int) -> Customer:
+    """Merge a duplicate into the customer kept: its contacts, timeline, collaborators and the details the
+    kept one lacks move over; the duplicate is archived and both timelines record the merge."""
+    if keep_id == merge_id:
+        raise invalid("merge_id", _("Choose a different customer to merge."))
+    if not has_permission(actor, Permission.ASSIGN_CUSTOMERS):
+        raise ServiceError(ErrorCode.FORBIDDEN, _("You do not have permission to do this."))
+    first, second = sorted((keep_id, merge_id))  # lock in a fixed order
+    customer_get(actor=actor, customer_id=first, for_update=True)
+    customer_get(actor=actor, customer_id=second, for_update=True)
+    keep = Customer.objects.get(pk=keep_id)
+    gone = Customer.objects.get(pk=merge_id)
+    if gone.archived_at is not None:
+        raise invalid("merge_id", _("This customer is archived already."))
+    changes: dict[str, list[Any]] = {}
+    for field in MERGE_FILLED_FIELDS:
+        if not getattr(keep, field) and getattr(gone, field):
+            changes[field] = [getattr(keep, field), getattr(gone, field)]
+            setattr(keep, field, getattr(gone, field))
+    if keep.latitude is None and gone.latitude is not None:
+        keep.latitude, keep.longitude = gone.latitude, gone.longitude
+    code = gone.credit_code
+    keep.tags = sorted(set(keep.tags) | set(gone.tags))
+    keep.custom_values = {**(gone.custom_values or {}), **(keep.custom_values or {})}
+    gone.archived_at = timezone.now()
+    gone.credit_code = ""
+    gone.save(update_fields=["archived_at", "credit_code", "updated_at"])
+    if not keep.credit_code and code:
+        changes["credit_code"] = ["", code]
+        keep.credit_code = code
+    keep.save()
+    has_primary = Contact.objects.filter(customer=keep, is_primary=True, archived_at__isnull=True).exists()
+    moved = Contact.objects.filter(customer=gone)
+    if has_primary:
+        moved.update(is_primary=False)
+    moved.update(customer=keep)
+    CustomerEvent.objects.filter(customer=gone).update(customer=keep)
+    keep.collaborators.add(*gone.collaborators.all())
+    summary = _("%(gone)s merged into %(keep)s") % {"gone": gone.name, "keep": keep.name}
+    for customer in (keep, gone):
+        CustomerEvent.objects.create(
+            org_id=actor.org_id, customer=customer, actor=actor, kind=CustomerEventKind.MERGED,
+            changes=changes | {"merged_id": [merge_id, keep_id]}, summary=summary,
+        )  # fmt: skip
+    return keep
+
+
+@transaction.atomic
+def duplicate_rules_update(*, actor: Employee, duplicate_name: str, duplicate_phone: str) -> CustomerSettings:
+    if not has_permission(actor, Permission.MANAGE_ORGANIZATION):
+        raise ServiceError(ErrorCode.FORBIDDEN, _("You do not have permission to do this."))
+    for field, value in (("duplicate_name", duplicate_name), ("duplicate_phone", duplicate_phone)):
+        if value not in DuplicateAction.values:
+            raise invalid(field, _("Choose one of the allowed values."))
+    rules = duplicate_settings(org_id=actor.org_id)
+    changes = {
+        f: [getattr(rules, f), v]
+        for f, v in (("duplicate_name", duplicate_name), ("duplicate_phone", duplicate_phone))
+        if getattr(rules, f) != v
+    }
+    rules.duplicate_name, rules.duplicate_phone = duplicate_name, duplicate_phone
+    rules.save()
+    audit(actor=actor, org=actor.org, action="customers.duplicate_rules", obj=rules, changes=changes)
+    return rules

@@ -1,0 +1,986 @@
+"""Import of customers from Excel (.xlsx) or CSV: a template, a dry run that reports every row, and an
+all-or-nothing bulk commit, run as a background job (`CustomerImportJob`).
+
+The file's first row names the columns: a template's translated labels (either language), or the column
+keys themselves. The template also carries the keys in a hidden second row, so a template filled in under
+any language imports. Besides the fixed columns, every importable field of the organization's customer
+template is a column (key `custom.<field key>`); photos, files, references, sub-tables and "nearby"
+locations are not importable.
+
+Rows are validated in bulk: the organization's stages, the employees, the customer template and the
+existing customers are each loaded once; field checks go through `customers.services.customer_validate`
+and `formtemplates.validation.validate_values`. The commit builds each customer with
+`services.customer_draft` (what `customer_create` writes) and writes customers, collaborators, primary
+contacts and timeline events with bulk inserts, in one transaction. A row's `client_id` derives from the
+file's SHA-256 and the row number: committing the same file again creates nothing.
+"""
+
+import csv
+import hashlib
+import io
+import logging
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+
+from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
+from fieldloop.formtemplates.fields import FieldDefinition, FieldType
+from fieldloop.formtemplates.models import FormTemplateVersion
+from fieldloop.formtemplates.selectors import customer_template
+from fieldloop.formtemplates.validation import validate_values
+from fieldloop.org.models import Employee
+from fieldloop.org.selectors import can_change_owned_by, visibility_for, visible_employees
+from fieldloop.org.services import audit
+
+from . import credit_code, services
+from .models import Contact, Customer, CustomerEvent, CustomerImportJob, CustomerLevel, CustomerSource, ImportJobStatus
+from .names import NAME_KEY_LENGTH, PHONE_KEY_LENGTH, normalise_name, normalise_phone
+
+logger = logging.getLogger(__name__)
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 10_000
+EXTENSIONS = ("xlsx", "csv")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CLIENT_ID_NAMESPACE = uuid.UUID("6f1c2b1e-7d0a-4b8e-9a51-3c2f0e6d9b47")
+
+CUSTOMER_COLUMNS = (
+    "name", "short_name", "credit_code", "industry", "level", "stage", "source", "phone", "website",
+    "province", "city", "district", "address", "latitude", "longitude", "tags", "owner", "collaborators",
+)  # fmt: skip
+CONTACT_COLUMNS = {
+    "contact_name": "name",
+    "contact_title": "title",
+    "contact_mobile": "mobile",
+    "contact_email": "email",
+}
+COLUMNS = (*CUSTOMER_COLUMNS, *CONTACT_COLUMNS)
+TEXT_COLUMNS = (
+    "name", "short_name", "credit_code", "industry", "phone", "website", "province", "city", "district", "address",
+)  # fmt: skip
+
+COLUMN_LABELS: dict[str, Promise] = {
+    "name": pgettext_lazy("company", "Name"),
+    "short_name": gettext_lazy("Short name"),
+    "credit_code": gettext_lazy("Unified social credit code"),
+    "industry": gettext_lazy("Industry"),
+    "level": gettext_lazy("Level"),
+    "stage": gettext_lazy("Stage"),
+    "source": gettext_lazy("Source"),
+    "phone": pgettext_lazy("company", "Phone"),
+    "website": gettext_lazy("Website"),
+    "province": gettext_lazy("Province"),
+    "city": gettext_lazy("City"),
+    "district": gettext_lazy("District"),
+    "address": gettext_lazy("Address"),
+    "latitude": gettext_lazy("Latitude"),
+    "longitude": gettext_lazy("Longitude"),
+    "tags": gettext_lazy("Tags"),
+    "owner": gettext_lazy("Owner"),
+    "collaborators": gettext_lazy("Collaborators"),
+    "contact_name": gettext_lazy("Contact name"),
+    "contact_title": gettext_lazy("Contact title"),
+    "contact_mobile": gettext_lazy("Contact mobile"),
+    "contact_email": gettext_lazy("Contact email"),
+}
+# A service's field name -> the import column it came from.
+SERVICE_FIELD_COLUMNS = {"stage_id": "stage", "owner_id": "owner", "collaborator_ids": "collaborators"}
+LIST_SEPARATORS = re.compile(r"[,，、;；]")
+BATCH_SIZE = 500  # rows per INSERT of the bulk commit
+
+# Custom fields of the customer template that a spreadsheet cell can hold. Photos and files need an upload,
+# references an id the user does not know, sub-tables a table: they are left out of imports.
+CUSTOM_PREFIX = "custom."
+IMPORTABLE_TYPES = frozenset({
+    FieldType.TEXT, FieldType.TEXTAREA, FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY, FieldType.DATE,
+    FieldType.DATETIME, FieldType.MONTH, FieldType.SINGLE_CHOICE, FieldType.MULTI_CHOICE, FieldType.YES_NO,
+    FieldType.PHONE, FieldType.EMAIL, FieldType.URL, FieldType.ADDRESS, FieldType.LOCATION,
+})  # fmt: skip
+ADDRESS_PARTS = ("province", "city", "district", "detail")
+
+
+def importable(definition: FieldDefinition) -> bool:
+    """May a spreadsheet cell hold this custom field? (A "nearby" location must be taken on site.)"""
+    if definition.retired or definition.type not in IMPORTABLE_TYPES:
+        return False
+    return not (definition.type == FieldType.LOCATION and definition.option("nearby_metres"))
+
+
+def custom_fields(version: FormTemplateVersion | None) -> list[FieldDefinition]:
+    """The current (not retired) fields of the customer template, in order; importable or not."""
+    return [d for d in (version.definitions if version else []) if not d.retired]
+
+
+def custom_column(definition: FieldDefinition) -> str:
+    return f"{CUSTOM_PREFIX}{definition.key}"
+
+
+class RowStatus(StrEnum):
+    OK = "ok"
+    ERROR = "error"
+    DUPLICATE = "duplicate"
+
+
+@dataclass
+class ImportRow:
+    """One data row of the file: the values it will store, its field errors, its duplicate warnings."""
+
+    number: int  # the row's number in the spreadsheet, as the user sees it
+    values: dict[str, str] = field(default_factory=dict)  # by column, as they will be stored
+    errors: dict[str, list[str]] = field(default_factory=dict)  # by column
+    duplicates: list[str] = field(default_factory=list)
+    blocking_duplicate: bool = False  # same credit code, or already imported: never imported again
+    customer_fields: dict[str, Any] = field(default_factory=dict, repr=False)
+    custom_values: dict[str, Any] = field(default_factory=dict, repr=False)
+    contact_fields: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def status(self) -> RowStatus:
+        if self.errors:
+            return RowStatus.ERROR
+        return RowStatus.DUPLICATE if self.duplicates else RowStatus.OK
+
+    def fail(self, column: str, message: str) -> None:
+        self.errors.setdefault(column, []).append(message)
+
+
+@dataclass
+class ImportReport:
+    sha256: str
+    extension: str
+    rows: list[ImportRow]
+    ignored_columns: list[str] = field(default_factory=list)
+    column_labels: dict[str, str] = field(default_factory=dict)  # every column's label, custom ones too
+    version: FormTemplateVersion | None = field(default=None, repr=False)
+    default_stage_id: int | None = None
+
+    def count(self, status: RowStatus) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def error_count(self) -> int:
+        return self.count(RowStatus.ERROR)
+
+    @property
+    def duplicate_count(self) -> int:
+        return self.count(RowStatus.DUPLICATE)
+
+    @property
+    def ok_count(self) -> int:
+        return self.count(RowStatus.OK)
+
+
+@dataclass
+class ImportResult:
+    created: int
+    skipped_duplicates: int
+    rows: int
+
+
+# --- Reading the file -------------------------------------------------------------------------------
+
+
+def file_extension(filename: str) -> str:
+    """The file's type from its name, or a clear error."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in EXTENSIONS:
+        raise invalid("file", _("Upload an Excel (.xlsx) or CSV (.csv) file."))
+    return extension
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a phone number typed as a number
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a broken file
+        raise invalid("file", _("This is not a readable Excel (.xlsx) file.")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        for values in sheet.iter_rows(values_only=True):
+            yield [_cell_text(v) for v in values]
+    except Exception:  # a sheet may break while it is read, too
+        raise invalid("file", _("This is not a readable Excel (.xlsx) file.")) from None
+    finally:
+        workbook.close()
+
+
+def _csv_rows(content: bytes) -> Iterator[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise invalid("file", _("Save the CSV file as UTF-8 (or GB18030) text."))
+    try:
+        for values in csv.reader(io.StringIO(text, newline="")):
+            yield [v.strip() for v in values]
+    except csv.Error:
+        raise invalid("file", _("This is not a readable CSV file.")) from None
+
+
+def _normal_header(text: str) -> str:
+    return re.sub(r"\s+", "", text).rstrip("*＊").lower()
+
+
+def _header_lookup(custom: list[FieldDefinition]) -> dict[str, str]:
+    """A column's key, or its label in any language, -> the key. A fixed column's label wins over a
+    custom field's."""
+    lookup: dict[str, str] = {}
+    for d in custom:
+        if importable(d):
+            lookup |= {_normal_header(text): custom_column(d) for text in (d.label_en, d.label) if text}
+            lookup[custom_column(d)] = custom_column(d)
+    lookup |= {key: key for key in COLUMNS}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            lookup |= {_normal_header(str(label)): key for key, label in COLUMN_LABELS.items()}
+    return lookup
+
+
+@dataclass
+class _Table:
+    rows: list[tuple[int, dict[str, str]]]
+    ignored_columns: list[str]
+
+
+def read_table(*, filename: str, content: bytes, custom: list[FieldDefinition] | None = None) -> _Table:
+    """The file's data rows as (row number, {column: text}); blank rows skipped. `custom`: the customer
+    template's fields, whose columns are read too."""
+    extension = file_extension(filename)
+    if len(content) > MAX_BYTES:
+        raise invalid("file", _("The file is larger than %(size)d MB.") % {"size": MAX_BYTES // (1024 * 1024)})
+    lines = _xlsx_rows(content) if extension == "xlsx" else _csv_rows(content)
+    lookup = _header_lookup(custom or [])
+    known = set(lookup.values())
+    header = next(lines, None)
+    keys = [lookup.get(_normal_header(text)) for text in header or []]
+    if "name" not in keys:
+        raise invalid("file", _("The first row must name the columns, as in the template; no name column found."))
+    ignored = [text for text, key in zip(header or [], keys, strict=True) if key is None and text]
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, values in enumerate(lines, start=2):
+        if not any(values):
+            continue
+        if number == 2 and all(v in known or v.startswith(CUSTOM_PREFIX) for v in values if v):
+            keys = [v if v in known else None for v in values]  # the template's hidden row of keys
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise invalid("file", _("The file has more than %(count)d rows; split it.") % {"count": MAX_ROWS})
+        rows.append((number, {key: value for key, value in zip(keys, values, strict=False) if key and value}))
+    return _Table(rows=rows, ignored_columns=ignored)
+
+
+# --- Validating the rows in bulk ---------------------------------------------------------------------
+
+
+def _choice_lookup(choices: type[CustomerLevel] | type[CustomerSource]) -> dict[str, str]:
+    lookup = {str(value).lower(): str(value) for value in choices.values}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            lookup |= {_normal_header(str(label)): str(value) for value, label in choices.choices}
+    return lookup
+
+
+class _Context:
+    """What every row is checked against, loaded once per file."""
+
+    def __init__(self, actor: Employee) -> None:
+        self.actor = actor
+        self.language = translation.get_language() or "zh-hans"
+        self.levels = _choice_lookup(CustomerLevel)
+        self.sources = _choice_lookup(CustomerSource)
+        self.version = customer_template(org=actor.org).current_version
+        self.custom = custom_fields(self.version)
+        self.stages: dict[str, int] = {}
+        self.stage_labels: dict[int, str] = {}
+        stages = services.stages_ensure(org_id=actor.org_id)
+        self.default_stage_id = stages[0].pk
+        for stage in stages:
+            for name in (stage.name, stage.name_en):
+                if name:
+                    self.stages.setdefault(_normal_header(name), stage.pk)
+            self.stage_labels[stage.pk] = stage.label(self.language)
+        self.by_number: dict[str, list[Employee]] = {}
+        self.by_phone: dict[str, list[Employee]] = {}
+        self.by_name: dict[str, list[Employee]] = {}
+        for e in (
+            visible_employees(actor=actor)
+            .select_related("department")
+            .only("pk", "name", "phone", "employee_number", "status", "org_id", "department__path")
+        ):
+            if e.employee_number:
+                self.by_number.setdefault(e.employee_number.lower(), []).append(e)
+            self.by_phone.setdefault(normalise_phone(e.phone), []).append(e)
+            self.by_name.setdefault(e.name.strip().lower(), []).append(e)
+        self.may_give_to: dict[int, bool] = {}
+        self._colleagues: dict[str, list[Employee]] | None = None
+
+    def collaborator(self, text: str) -> tuple[Employee | None, str]:
+        """The active employee of the organization the text names (number, phone or name), as
+        `customer_create` allows any active colleague to collaborate; or an error message."""
+        if self._colleagues is None:  # loaded on the first collaborator only: one query
+            self._colleagues = {}
+            for e in (
+                Employee.objects.filter(org_id=self.actor.org_id)
+                .active()
+                .only("pk", "name", "phone", "employee_number")
+            ):
+                for key in {
+                    e.employee_number.lower() if e.employee_number else "",
+                    normalise_phone(e.phone),
+                    e.name.strip().lower(),
+                }:
+                    if key:
+                        self._colleagues.setdefault(key, []).append(e)
+        key = text.strip().lower()
+        found = self._colleagues.get(key) or self._colleagues.get(normalise_phone(text) or "-") or []
+        if not found:
+            return None, _("No active employee has this employee number, phone or name: “%(name)s”.") % {"name": text}
+        if len(found) > 1:
+            return None, _("Several employees are called “%(name)s”; use the employee number or phone.") % {
+                "name": text
+            }
+        return found[0], ""
+
+    def owner(self, text: str) -> tuple[Employee | None, str]:
+        """The visible employee the text names (number, phone or name), or an error message."""
+        key = text.strip().lower()
+        found = self.by_number.get(key) or self.by_phone.get(normalise_phone(text) or "-") or self.by_name.get(key)
+        if not found:
+            return None, _("No employee you can see has this employee number, phone or name.")
+        if len(found) > 1:
+            return None, _("Several employees are called “%(name)s”; use the employee number or phone.") % {
+                "name": text
+            }
+        employee = found[0]
+        if not employee.is_active:
+            return None, _("%(name)s has left the organization.") % {"name": employee.name}
+        if employee.pk not in self.may_give_to:
+            self.may_give_to[employee.pk] = can_change_owned_by(actor=self.actor, owner=employee)
+        if not self.may_give_to[employee.pk]:
+            return None, _("You may not give customers to this employee.")
+        return employee, ""
+
+
+def _allowed(lookup: dict[str, str]) -> str:
+    return ", ".join(sorted(set(lookup.values())))
+
+
+def _custom_choices(definition: FieldDefinition) -> dict[str, str]:
+    """A choice field's values and labels (either language) -> the value."""
+    lookup: dict[str, str] = {}
+    for choice in definition.choices:
+        for text in (choice.label_en, choice.label, choice.value):
+            if text:
+                lookup[_normal_header(text)] = choice.value
+    return lookup
+
+
+def _custom_raw(definition: FieldDefinition, text: str) -> Any:
+    """A cell's text as the value the template's validator expects (which then checks it)."""
+    kind = definition.type
+    if kind == FieldType.SINGLE_CHOICE:
+        return _custom_choices(definition).get(_normal_header(text), text)
+    if kind == FieldType.MULTI_CHOICE:
+        lookup = _custom_choices(definition)
+        return [lookup.get(_normal_header(part), part.strip()) for part in LIST_SEPARATORS.split(text) if part.strip()]
+    if kind in (FieldType.DATE, FieldType.MONTH) and text.endswith("T00:00:00"):
+        text = text.removesuffix("T00:00:00")  # an Excel date cell
+        return text[:7] if kind == FieldType.MONTH and text.endswith("-01") else text
+    if kind == FieldType.ADDRESS:
+        parts = [part.strip() for part in text.split("/")]
+        return dict(zip(ADDRESS_PARTS, parts, strict=True)) if len(parts) == len(ADDRESS_PARTS) else {"detail": text}
+    if kind == FieldType.LOCATION:
+        numbers = [part for part in re.split(r"[,，\s]+", text) if part]
+        return {"latitude": numbers[0], "longitude": numbers[1]} if len(numbers) == 2 else text
+    return text
+
+
+def _check_row(context: _Context, row: ImportRow, cells: dict[str, str]) -> None:
+    """Turn one row's cells into the service's fields, collecting every field error."""
+    values: dict[str, Any] = {column: cells.get(column, "") for column in TEXT_COLUMNS}
+    level = cells.get("level", "")
+    if level:
+        if _normal_header(level) in context.levels:
+            values["level"] = context.levels[_normal_header(level)]
+        else:
+            row.fail("level", _("Unknown level “%(value)s”: use one of %(allowed)s.") % {
+                "value": level, "allowed": _allowed(context.levels)
+            })  # fmt: skip
+    source = cells.get("source", "")
+    values["source"] = CustomerSource.IMPORT
+    if source:
+        if _normal_header(source) in context.sources:
+            values["source"] = context.sources[_normal_header(source)]
+        else:
+            row.fail("source", _("Unknown source “%(value)s”: use one of %(allowed)s.") % {
+                "value": source, "allowed": _allowed(context.sources)
+            })  # fmt: skip
+    if cells.get("latitude") or cells.get("longitude"):
+        values["latitude"] = cells.get("latitude", "")
+        values["longitude"] = cells.get("longitude", "")
+    if cells.get("tags"):
+        values["tags"] = [t.strip() for t in re.split(r"[,，、;；]", cells["tags"]) if t.strip()]
+    try:
+        clean = services.customer_validate(actor=context.actor, values=values)
+    except ServiceError as e:
+        for name, messages in e.fields.items():
+            for message in messages:
+                row.fail(SERVICE_FIELD_COLUMNS.get(name, name), str(message))
+        clean = {}
+    if context.version is not None:
+        raw = {d.key: _custom_raw(d, cells[custom_column(d)]) for d in context.custom if cells.get(custom_column(d))}
+        try:
+            row.custom_values = validate_values(actor=context.actor, version=context.version, values=raw)
+        except ServiceError as e:
+            for key, messages in e.fields.items():
+                for message in messages:
+                    row.fail(f"{CUSTOM_PREFIX}{key}", str(message))
+    collaborator_ids: set[int] = set()
+    for name in LIST_SEPARATORS.split(cells.get("collaborators", "")):
+        if name.strip():
+            colleague, message = context.collaborator(name.strip())
+            if colleague is None:
+                row.fail("collaborators", message)
+            else:
+                collaborator_ids.add(colleague.pk)
+    if collaborator_ids:
+        clean["collaborator_ids"] = sorted(collaborator_ids)
+    stage = cells.get("stage", "")
+    if stage:
+        stage_id = context.stages.get(_normal_header(stage))
+        if stage_id is None:
+            names = ", ".join(context.stage_labels.values())
+            row.fail(
+                "stage", _("Unknown stage “%(value)s”: use one of %(allowed)s.") % {"value": stage, "allowed": names}
+            )
+        clean["stage_id"] = stage_id
+    owner_text = cells.get("owner", "")
+    owner: Employee | None = context.actor
+    if owner_text:
+        owner, message = context.owner(owner_text)
+        if owner is None:
+            row.fail("owner", message)
+    clean["owner_id"] = owner.pk if owner else None
+    contact = {field_name: cells.get(column, "") for column, field_name in CONTACT_COLUMNS.items()}
+    if any(contact.values()):
+        try:
+            row.contact_fields = services.contact_validate(values=contact)
+        except ServiceError as e:
+            for name, messages in e.fields.items():
+                row.errors.setdefault(f"contact_{name}", []).extend(str(m) for m in messages)
+    if row.errors:
+        return
+    row.customer_fields = clean
+    row.values = {
+        **{column: str(clean.get(column) or "") for column in TEXT_COLUMNS},
+        "level": clean.get("level", CustomerLevel.C),
+        "stage": context.stage_labels.get(clean.get("stage_id") or 0, ""),
+        "source": clean.get("source", ""),
+        "latitude": str(clean.get("latitude") or ""),
+        "longitude": str(clean.get("longitude") or ""),
+        "tags": ", ".join(clean.get("tags", [])),
+        "owner": owner.name if owner else "",
+        **{column: str(row.contact_fields.get(f, "")) for column, f in CONTACT_COLUMNS.items()},
+    }
+
+
+def row_client_id(sha256: str, number: int) -> uuid.UUID:
+    """The customer's client_id for a row of a file: the same file's same row always gives the same id."""
+    return uuid.uuid5(CLIENT_ID_NAMESPACE, f"{sha256}:{number}")
+
+
+LOOKUP_CHUNK = 500  # values per IN (...) list when matching a file's rows against existing customers
+
+
+def _existing_matches(actor: Employee, column: str, values: set[Any]) -> Iterator[tuple[Any, ...]]:
+    """(client_id, name, credit_code, name_key, phone_key, owner's department) of the organization's
+    customers whose `column` is one of `values`: index lookups, a query per LOOKUP_CHUNK values."""
+    ordered = sorted(values, key=str)
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        chunk = ordered[start : start + LOOKUP_CHUNK]
+        yield from Customer.objects.filter(org_id=actor.org_id, **{f"{column}__in": chunk}).values_list(
+            "client_id", "name", "credit_code", "name_key", "phone_key", "owner__department__name"
+        )
+
+
+def _check_duplicates(actor: Employee, report: ImportReport, cells: dict[int, dict[str, str]]) -> None:
+    """Warn about rows matching an existing customer of the organization (visible or not: only its name
+    and its owner's department are told) or an earlier row, by credit code, normalised name or phone.
+    Existing customers are found through their stored match keys (indexed), never by reading them all."""
+    keys: dict[int, tuple[str, str, str]] = {}
+    for row in report.rows:
+        row_cells = cells[row.number]
+        keys[row.number] = (
+            credit_code.normalise(row_cells.get("credit_code", "")),
+            normalise_name(row_cells.get("name", ""))[:NAME_KEY_LENGTH],
+            normalise_phone(row_cells.get("phone", ""))[:PHONE_KEY_LENGTH],
+        )
+    client_ids = {row_client_id(report.sha256, row.number) for row in report.rows}
+    wanted: dict[str, set[Any]] = {
+        "client_id": client_ids,
+        "credit_code": {k[0] for k in keys.values() if k[0]},
+        "name_key": {k[1] for k in keys.values() if k[1]},
+        "phone_key": {k[2] for k in keys.values() if k[2]},
+    }
+    by_code: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    by_phone: dict[str, str] = {}
+    imported: set[uuid.UUID] = set()
+    for column, values in wanted.items():
+        for client_id, name, code, name_key, phone_key, department in _existing_matches(actor, column, values):
+            if department:
+                where = _("“%(name)s”, owned in %(department)s") % {"name": name, "department": department}
+            else:
+                where = _("“%(name)s”, in a public pool") % {"name": name}
+            if client_id in client_ids:
+                imported.add(client_id)
+            if code:
+                by_code.setdefault(code, where)
+            if name_key:
+                by_name.setdefault(name_key, where)
+            if phone_key:
+                by_phone.setdefault(phone_key, where)
+    for row in report.rows:
+        if row_client_id(report.sha256, row.number) in imported:
+            row.duplicates.append(_("Already imported from this file."))
+            row.blocking_duplicate = True
+            continue
+        here = _("row %(number)d of this file") % {"number": row.number}
+        code, name, phone = keys[row.number]
+        if code and code in by_code:
+            row.duplicates.append(_("Same credit code as %(where)s: never imported twice.") % {"where": by_code[code]})
+            row.blocking_duplicate = True
+        if name and name in by_name:
+            row.duplicates.append(_("Same name as %(where)s.") % {"where": by_name[name]})
+        if phone and phone in by_phone:
+            row.duplicates.append(_("Same phone as %(where)s.") % {"where": by_phone[phone]})
+        if code:
+            by_code.setdefault(code, here)
+        if name:
+            by_name.setdefault(name, here)
+        if phone:
+            by_phone.setdefault(phone, here)
+
+
+def import_dry_run(*, actor: Employee, filename: str, content: bytes) -> ImportReport:
+    """Check every row of the file and report; writes nothing (beyond the default stages and the empty
+    customer template on first use). Its queries do not grow with the file's rows."""
+    context = _Context(actor)
+    table = read_table(filename=filename, content=content, custom=context.custom)
+    labels = {key: str(label) for key, label in COLUMN_LABELS.items()}
+    labels |= {custom_column(d): d.display_label(context.language) for d in context.custom}
+    report = ImportReport(
+        sha256=hashlib.sha256(content).hexdigest(),
+        extension=file_extension(filename),
+        rows=[],
+        ignored_columns=table.ignored_columns,
+        column_labels=labels,
+        version=context.version,
+        default_stage_id=context.default_stage_id,
+    )
+    if not table.rows:
+        raise invalid("file", _("The file has no customer rows."))
+    for number, cells in table.rows:
+        row = ImportRow(number=number)
+        _check_row(context, row, cells)
+        report.rows.append(row)
+    _check_duplicates(actor, report, dict(table.rows))
+    return report
+
+
+class ImportRefused(ServiceError):
+    """The commit's refusal of a file with broken rows; carries the dry run's report."""
+
+    def __init__(self, report: ImportReport) -> None:
+        message = ngettext(
+            "%(count)d row has errors; nothing was imported.",
+            "%(count)d rows have errors; nothing was imported.",
+            report.error_count,
+        ) % {"count": report.error_count}
+        super().__init__(ErrorCode.INVALID, message, {"file": [message]})
+        self.report = report
+
+
+def import_commit(*, actor: Employee, filename: str, content: bytes, include_duplicates: bool = False) -> ImportResult:
+    """Create the file's customers (with their collaborators, primary contacts and timeline), all or
+    nothing. Duplicates are skipped unless `include_duplicates`; a same credit code or an already imported
+    row is always skipped. Should a concurrent commit insert the same rows first, the file is checked
+    again, so those rows count as already imported."""
+    try:
+        return _bulk_commit(actor, filename, content, include_duplicates)
+    except IntegrityError:
+        logger.info("customer import: a concurrent commit won a row; checking the file again")
+    try:
+        return _bulk_commit(actor, filename, content, include_duplicates)
+    except IntegrityError:
+        message = _("Another import of the same customers ran at the same time; try again.")
+        raise ServiceError(ErrorCode.CONFLICT, message, {"file": [message]}) from None
+
+
+@transaction.atomic
+def _bulk_commit(actor: Employee, filename: str, content: bytes, include_duplicates: bool) -> ImportResult:
+    """The dry run's checks in bulk, then bulk inserts of what `customer_create` (and `contact_create` for
+    the first contact) would write row by row; the query count grows with the batches only."""
+    report = import_dry_run(actor=actor, filename=filename, content=content)
+    if report.error_count:
+        raise ImportRefused(report)
+    drafts: list[services.CustomerDraft] = []
+    contacts: list[Contact] = []
+    skipped = 0
+    for row in report.rows:
+        if row.status == RowStatus.DUPLICATE and (row.blocking_duplicate or not include_duplicates):
+            skipped += 1
+            continue
+        client_id = row_client_id(report.sha256, row.number)
+        draft = services.customer_draft(
+            actor=actor,
+            client_id=client_id,
+            clean=row.customer_fields,
+            custom=row.custom_values,
+            version=report.version,
+            default_stage_id=report.default_stage_id,
+        )
+        drafts.append(draft)
+        if row.contact_fields:
+            contact_id = uuid.uuid5(CLIENT_ID_NAMESPACE, f"{client_id}:contact")
+            contact = Contact(org_id=actor.org_id, customer=draft.customer, client_id=contact_id, is_primary=True)
+            for name, value in row.contact_fields.items():
+                setattr(contact, name, value)
+            contacts.append(contact)
+    Customer.objects.bulk_create([d.customer for d in drafts], batch_size=BATCH_SIZE)
+    collaborators = Customer.collaborators.through
+    collaborator_links = [
+        collaborators(customer_id=d.customer.pk, employee_id=employee_id)
+        for d in drafts
+        for employee_id in d.collaborator_ids
+    ]
+    collaborators.objects.bulk_create(collaborator_links, batch_size=BATCH_SIZE)
+    Contact.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
+    events = [d.created_event for d in drafts]
+    events += [services.contact_added_event(actor=actor, customer=c.customer, contact=c) for c in contacts]
+    CustomerEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+    result = ImportResult(created=len(drafts), skipped_duplicates=skipped, rows=len(report.rows))
+    changes = {"sha256": report.sha256, "rows": result.rows, "created": result.created, "skipped": skipped}
+    audit(actor=actor, org=actor.org, action="customers.import", obj=actor.org, changes=changes)
+    return result
+
+
+# --- The template ------------------------------------------------------------------------------------
+
+
+def import_template(*, actor: Employee) -> bytes:
+    """An .xlsx with the columns (labels in the user's language, keys in a hidden second row) and a sheet
+    of the allowed values."""
+    language = translation.get_language() or "zh-hans"
+    version = customer_template(org=actor.org).current_version
+    custom = custom_fields(version)
+    columns = [d for d in custom if importable(d)]
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.title = _("Customers")
+    sheet.append([str(COLUMN_LABELS[c]) for c in COLUMNS] + [_custom_header(d, language) for d in columns])
+    sheet.append([*COLUMNS, *(custom_column(d) for d in columns)])
+    sheet.row_dimensions[2].hidden = True
+    sheet.freeze_panes = "A3"
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        sheet.column_dimensions[cell.column_letter].width = 18
+    notes = workbook.create_sheet(_("Allowed values"))
+    notes.append([_("Column"), _("Allowed values")])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    notes.column_dimensions["A"].width = 24
+    notes.column_dimensions["B"].width = 80
+    stages = services.stages_ensure(org_id=actor.org_id)
+    explained: list[tuple[str | Promise, str]] = [
+        (COLUMN_LABELS["name"], _("Required.")),
+        (COLUMN_LABELS["credit_code"], _(
+            "18 characters with a valid check digit; a customer with the same code is skipped."
+        )),
+        (COLUMN_LABELS["level"], " / ".join(f"{v} ({label})" for v, label in CustomerLevel.choices)),
+        (COLUMN_LABELS["stage"], " / ".join(s.label(language) for s in stages) + " " + _("(empty: the first stage)")),
+        (COLUMN_LABELS["source"], " / ".join(f"{v} ({label})" for v, label in CustomerSource.choices)),
+        (COLUMN_LABELS["latitude"], _("WGS-84 decimal degrees; give both latitude and longitude, or neither.")),
+        (COLUMN_LABELS["tags"], _("Separate tags with commas.")),
+        (COLUMN_LABELS["owner"], _("Employee number, phone or name of an active employee; empty: you.")),
+        (COLUMN_LABELS["collaborators"], _(
+            "Employee numbers, phones or names of active employees, separated by commas."
+        )),
+        (COLUMN_LABELS["contact_name"], _("Fill the contact columns to add the customer's primary contact.")),
+    ]  # fmt: skip
+    explained += [(_custom_header(d, language), _custom_note(d, language)) for d in columns]
+    explained += [
+        (
+            d.display_label(language),
+            _("Not importable (photos, files, references and sub-tables are entered on the customer's page)."),
+        )
+        for d in custom
+        if not importable(d)
+    ]
+    for label, text in explained:
+        notes.append([str(label), str(text)])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _custom_header(definition: FieldDefinition, language: str) -> str:
+    label = definition.display_label(language)
+    return f"{label}*" if definition.required else label
+
+
+def _custom_note(definition: FieldDefinition, language: str) -> str:
+    """What a custom field's cell may hold, for the template's sheet of allowed values."""
+    kind = definition.type
+    if kind in (FieldType.SINGLE_CHOICE, FieldType.MULTI_CHOICE):
+        text = " / ".join(c.display(language) for c in definition.choices)
+        if kind == FieldType.MULTI_CHOICE:
+            text += " " + _("(several: separate them with commas)")
+    elif kind == FieldType.YES_NO:
+        text = f"{_('Yes')} / {_('No')}"
+    elif kind in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY):
+        text = _("A whole number.") if kind == FieldType.INTEGER else _("A number.")
+        low, high = definition.option("min"), definition.option("max")
+        if low is not None or high is not None:
+            text += " " + _("From %(min)s to %(max)s.") % {
+                "min": "" if low is None else low,
+                "max": "" if high is None else high,
+            }
+    elif kind == FieldType.DATE:
+        text = _("A date (YYYY-MM-DD).")
+    elif kind == FieldType.DATETIME:
+        text = _("A date and time (YYYY-MM-DD HH:MM), in the organization's time zone.")
+    elif kind == FieldType.MONTH:
+        text = _("A month (YYYY-MM).")
+    elif kind == FieldType.ADDRESS:
+        text = _("Province / city / district / detail, separated by slashes; or just the address.")
+    elif kind == FieldType.LOCATION:
+        text = _("Latitude, longitude (WGS-84 decimal degrees).")
+    else:
+        text = ""
+    if definition.required:
+        text = f"{_('Required.')} {text}"
+    if definition.help_text:
+        text = f"{text} {definition.help_text}"
+    return text.strip() or "-"
+
+
+# --- Import jobs: the commit as a background task ------------------------------------------------------
+
+MAX_JOB_ROW_ERRORS = 500  # a failed job keeps this many rows' errors to show
+STALE_FILE_AGE = timedelta(hours=24)
+# A job RUNNING longer than this lost its worker (a commit of the largest file takes a few minutes).
+STALE_RUN_AGE = timedelta(minutes=30)
+
+
+def import_job_submit(
+    *, actor: Employee, client_id: uuid.UUID, filename: str, content: bytes, include_duplicates: bool = False
+) -> tuple[CustomerImportJob, bool]:
+    """Queue the commit of a file: store it, record the job, enqueue the task. Returns (job, created); a
+    replay of the same `client_id` returns the first job and queues nothing."""
+    existing = CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+    if existing is not None:
+        if existing.created_by_id != actor.pk:
+            raise not_found()
+        return existing, False
+    extension = file_extension(filename)
+    if not content:
+        raise invalid("file", _("The file is empty."))
+    if len(content) > MAX_BYTES:
+        raise invalid("file", _("The file is larger than %(size)d MB.") % {"size": MAX_BYTES // (1024 * 1024)})
+    path = default_storage.save(f"imports/{actor.org_id}/job-{client_id}.{extension}", ContentFile(content))
+    try:
+        with transaction.atomic():
+            job = CustomerImportJob.objects.create(
+                org_id=actor.org_id,
+                client_id=client_id,
+                created_by=actor,
+                filename=filename[-200:],
+                sha256=hashlib.sha256(content).hexdigest(),
+                file_path=path,
+                include_duplicates=include_duplicates,
+            )
+    except IntegrityError:  # the same client_id submitted concurrently: the first job wins
+        default_storage.delete(path)
+        winner = CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+        if winner is None:
+            raise
+        return winner, False
+    from .tasks import run_customer_import_job
+
+    run_customer_import_job.enqueue(job_id=job.pk)
+    job.refresh_from_db()  # an immediate backend has run it already
+    return job, True
+
+
+def _row_errors(report: ImportReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "number": row.number,
+            "column": column,
+            "label": report.column_labels.get(column, column),
+            "messages": messages,
+        }
+        for row in report.rows
+        for column, messages in row.errors.items()
+    ][:MAX_JOB_ROW_ERRORS]
+
+
+def all_orgs_run_import_job(*, job_id: int) -> str:
+    """The task's body: commit a queued job's file as its submitter, record the outcome, delete the file.
+    A job already started (a task delivered twice) is left alone. Returns the job's status."""
+    now = timezone.now()
+    claimed = CustomerImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
+        status=ImportJobStatus.RUNNING, started_at=now, updated_at=now
+    )
+    job = (
+        CustomerImportJob.objects.select_related("created_by__org", "created_by__department").filter(pk=job_id).first()
+    )
+    if job is None or not claimed:
+        return job.status if job is not None else ""
+    actor = job.created_by
+    with translation.override(actor.language):
+        try:
+            with default_storage.open(job.file_path, "rb") as stored:
+                content = stored.read()
+            result = import_commit(
+                actor=actor, filename=job.filename, content=content, include_duplicates=job.include_duplicates
+            )
+        except FileNotFoundError:
+            job.status, job.error = ImportJobStatus.FAILED, _("The uploaded file is gone; upload it again.")
+        except ImportRefused as refusal:
+            job.status, job.error = ImportJobStatus.FAILED, str(refusal.message)
+            job.rows, job.row_errors = len(refusal.report.rows), _row_errors(refusal.report)
+        except ServiceError as refusal:
+            message = " ".join(str(m) for m in refusal.fields.get("file", [])) or str(refusal.message)
+            job.status, job.error = ImportJobStatus.FAILED, message
+        except Exception:
+            logger.exception("customer import job %s failed", job.pk)
+            job.status, job.error = ImportJobStatus.FAILED, _("The import failed unexpectedly; nothing was imported.")
+        else:
+            job.status = ImportJobStatus.DONE
+            job.rows, job.created_count, job.skipped_count = result.rows, result.created, result.skipped_duplicates
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status", "error", "rows", "row_errors", "created_count", "skipped_count", "finished_at", "updated_at",
+        ]
+    )  # fmt: skip
+    default_storage.delete(job.file_path)
+    return job.status
+
+
+def import_jobs_visible(*, actor: Employee) -> QuerySet[CustomerImportJob]:
+    """The import jobs the actor may see: their own; the whole organization's for those who see it all."""
+    if not actor.is_active:
+        return CustomerImportJob.objects.none()
+    jobs = CustomerImportJob.objects.filter(org_id=actor.org_id).select_related("created_by")
+    return jobs if visibility_for(actor).sees_whole_org else jobs.filter(created_by_id=actor.pk)
+
+
+def import_job_get(*, actor: Employee, job_id: int) -> CustomerImportJob:
+    """The job, recovered first when its worker died (opening its page is enough to restart it)."""
+    job = import_jobs_visible(actor=actor).filter(pk=job_id).first()
+    if job is None:
+        raise not_found()
+    if _stale(job, timezone.now() - STALE_RUN_AGE):
+        _recover(job)
+        job.refresh_from_db()
+    return job
+
+
+def _stale(job: CustomerImportJob, cutoff: datetime) -> bool:
+    return job.status == ImportJobStatus.RUNNING and job.started_at is not None and job.started_at < cutoff
+
+
+def _recover(job: CustomerImportJob) -> str:
+    """A job whose worker died while it ran: run it again once, or fail it with a message for its submitter
+    if it already ran again. Re-running writes nothing twice: the commit is one transaction, so the dead
+    run either stored every row or none, and rows already stored are found by their row client_id and
+    skipped. Returns the job's new status ("" when another process recovered it first)."""
+    with translation.override(job.created_by.language):
+        if job.error:  # it was restarted once already and died again: do not retry forever
+            error = _("The import stopped twice before finishing; check the file and import it again.")
+            status = ImportJobStatus.FAILED
+        else:
+            error = _("The import stopped before finishing (the server restarted); it was started again.")
+            status = ImportJobStatus.QUEUED
+    now = timezone.now()
+    changes: dict[str, Any] = {"status": status, "error": str(error), "updated_at": now}
+    if status == ImportJobStatus.FAILED:
+        changes["finished_at"] = now
+    recovered = CustomerImportJob.objects.filter(
+        pk=job.pk, status=ImportJobStatus.RUNNING, started_at=job.started_at
+    ).update(**changes)
+    if not recovered:
+        return ""
+    logger.warning("customer import job %s: its worker died; %s", job.pk, status)
+    if status == ImportJobStatus.FAILED:
+        default_storage.delete(job.file_path)
+        return status
+    from .tasks import run_customer_import_job
+
+    run_customer_import_job.enqueue(job_id=job.pk)
+    return status
+
+
+def all_orgs_recover_import_jobs(*, older_than: timedelta = STALE_RUN_AGE) -> dict[str, int]:
+    """Every job left RUNNING for longer than `older_than` (its worker died) is queued again, or failed if
+    it died once already. Returns how many of each."""
+    cutoff = timezone.now() - older_than
+    counts = {ImportJobStatus.QUEUED.value: 0, ImportJobStatus.FAILED.value: 0}
+    stale = CustomerImportJob.objects.filter(status=ImportJobStatus.RUNNING, started_at__lt=cutoff)
+    for job in stale.select_related("created_by").order_by("pk"):
+        if status := _recover(job):
+            counts[status] += 1
+    return counts
+
+
+def all_orgs_cleanup_import_files(*, older_than: timedelta = STALE_FILE_AGE) -> int:
+    """Delete uploaded files that no job waits for (dry runs never committed) once older than `older_than`.
+    Returns how many were deleted."""
+    cutoff = timezone.now() - older_than
+    waiting = set(
+        CustomerImportJob.objects.filter(status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING]).values_list(
+            "file_path", flat=True
+        )
+    )
+    try:
+        folders, _files = default_storage.listdir("imports")
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for folder in folders:
+        for name in default_storage.listdir(f"imports/{folder}")[1]:
+            path = f"imports/{folder}/{name}"
+            if path not in waiting and default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                deleted += 1
+    return deleted

@@ -1,0 +1,274 @@
+"""HTML pages of the public pools (公海): browse and claim, set up pools, release and assign."""
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fieldloop.core.errors import ServiceError
+from fieldloop.core.forms import add_service_error
+from fieldloop.core.pagination import keyset_page
+from fieldloop.org.decorators import employee_required
+from fieldloop.org.idempotency import run_idempotent
+from fieldloop.org.models import Employee
+from fieldloop.org.permissions import Permission, has_permission
+from fieldloop.org.selectors import employee_get, visible_employees
+
+from . import handover, pools, selectors
+from .forms import AssignForm, BulkActionForm, HandoverForm, PoolForm, ReleaseForm
+from .models import CustomerPool, PoolMembership
+from .services import stages_ensure
+
+RULES = ("name", "description", "protection_days", "extension_days", "max_protection_days", "notify_days_before",
+         "daily_claim_limit", "holding_cap", "reclaim_cooldown_days", "keep_stage_ids")  # fmt: skip
+
+
+def _actor(request: HttpRequest) -> Employee:
+    return request.employee  # type: ignore[attr-defined,no-any-return]
+
+
+@employee_required()
+def pool_list(request: HttpRequest) -> HttpResponse:
+    """The pools the user belongs to, with the customers waiting in the chosen one."""
+    actor = _actor(request)
+    my_pools = list(selectors.pools_of(actor=actor))
+    chosen = next((p for p in my_pools if str(p.pk) == request.GET.get("pool")), my_pools[0] if my_pools else None)
+    page = None
+    search = request.GET.get("q", "").strip()[:80]
+    if chosen is not None:
+        qs = selectors.pool_customer_list(actor=actor, pool_id=chosen.pk, search=search)
+        page = keyset_page(qs, ordering=("-updated_at", "-id"), cursor=request.GET.get("cursor") or None, limit=50)
+    context = {
+        "pools": my_pools,
+        "chosen": chosen,
+        "page": page,
+        "search": search,
+        "can_manage": has_permission(actor, Permission.MANAGE_CUSTOMER_POOLS),
+        "can_manage_stages": has_permission(actor, Permission.MANAGE_ORGANIZATION),
+        "bulk": _pool_bulk_bar(actor, chosen),
+    }
+    if request.headers.get("HX-Request") == "true" and request.GET.get("cursor"):
+        return render(request, "customers/pool_list.html#rows", context)
+    return render(request, "customers/pool_list.html", context)
+
+
+@require_POST
+@employee_required()
+def customer_claim(request: HttpRequest, customer_id: int) -> HttpResponse:
+    try:
+        customer = pools.customer_claim(actor=_actor(request), customer_id=customer_id)
+    except ServiceError as e:
+        messages.error(request, str(e.message))
+        return redirect(request.POST.get("next") or "pool_list")
+    messages.success(request, _("“%(name)s” is yours now.") % {"name": customer.name})
+    return redirect("customer_detail", customer_id=customer.pk)
+
+
+@require_POST
+@employee_required()
+def customer_release(request: HttpRequest, customer_id: int) -> HttpResponse:
+    actor = _actor(request)
+    form = ReleaseForm(request.POST, actor=actor)
+    try:
+        if not form.is_valid():
+            raise ServiceError(*_form_error(form))
+        pools.customer_release(actor=actor, customer_id=customer_id, pool_id=form.cleaned_data["pool_id"])
+    except ServiceError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("The customer went back to the pool."))
+    return redirect("customer_detail", customer_id=customer_id)
+
+
+@require_POST
+@employee_required(Permission.ASSIGN_CUSTOMERS)
+def customer_assign(request: HttpRequest, customer_id: int) -> HttpResponse:
+    actor = _actor(request)
+    form = AssignForm(request.POST, actor=actor)
+    try:
+        if not form.is_valid():
+            raise ServiceError(*_form_error(form))
+        pools.customer_assign(actor=actor, customer_id=customer_id, owner_id=form.cleaned_data["owner_id"])
+    except ServiceError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("The customer has a new owner."))
+    return redirect("customer_detail", customer_id=customer_id)
+
+
+def _form_error(form: Any) -> tuple[Any, str]:
+    from fieldloop.core.errors import ErrorCode
+
+    return ErrorCode.INVALID, " ".join(str(m) for errors in form.errors.values() for m in errors)
+
+
+@employee_required(Permission.MANAGE_CUSTOMER_POOLS)
+def pool_edit(request: HttpRequest, pool_id: int | None = None) -> HttpResponse:
+    actor = _actor(request)
+    stages_ensure(org_id=actor.org_id)
+    pool = CustomerPool.objects.filter(org_id=actor.org_id, pk=pool_id).first() if pool_id else None
+    if pool_id and pool is None:
+        return render(request, "404.html", status=404)
+    initial: dict[str, Any] = {f: getattr(pool or CustomerPool(), f) for f in RULES if f != "keep_stage_ids"}
+    if pool is not None:
+        memberships = PoolMembership.objects.filter(pool=pool)
+        initial |= {
+            "keep_stage_ids": list(pool.keep_stages.values_list("pk", flat=True)),
+            "member_ids": [m.employee_id for m in memberships],
+            "admin_ids": [m.employee_id for m in memberships if m.is_pool_admin],
+        }
+    form = PoolForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        rules = {f: data[f] for f in RULES}
+        try:
+            if pool is None:
+                pool = pools.pool_create(actor=actor, **rules)
+            else:
+                pools.pool_update(actor=actor, pool_id=pool.pk, **rules)
+            pools.pool_set_members(
+                actor=actor, pool_id=pool.pk, member_ids=data["member_ids"], admin_ids=data["admin_ids"]
+            )
+        except ServiceError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, _("Pool “%(name)s” saved.") % {"name": pool.name})
+            return redirect(f"/customers/pools/?pool={pool.pk}")
+    title = pool.name if pool else _("New pool")
+    return render(request, "customers/pool_form.html", {"form": form, "title": title, "pool": pool})
+
+
+def release_and_assign_forms(actor: Employee, customer: Any) -> dict[str, Any]:
+    """The pool actions a customer page offers this user."""
+    return {
+        "release_form": ReleaseForm(actor=actor, initial={"pool_id": customer.pool_id}) if customer.owner_id else None,
+        "assign_form": AssignForm(actor=actor) if has_permission(actor, Permission.ASSIGN_CUSTOMERS) else None,
+    }
+
+
+@employee_required(Permission.ASSIGN_CUSTOMERS)
+def customer_handover(request: HttpRequest, employee_id: int) -> HttpResponse:
+    """The handover wizard: whose customers, to whom, and whether the person then leaves."""
+    actor = _actor(request)
+    leaver = employee_get(actor=actor, employee_id=employee_id)
+    form = HandoverForm(request.POST or None, actor=actor, leaver=leaver)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = handover.customer_handover(
+                actor=actor, from_employee_id=leaver.pk, successor_ids=form.cleaned_data["successor_ids"],
+                mark_left=form.cleaned_data.get("mark_left", False),
+            )  # fmt: skip
+        except ServiceError as e:
+            add_service_error(form, e)
+        else:
+            count = sum(result.moved.values())
+            messages.success(request, _("%(count)d customers handed over.") % {"count": count})
+            return redirect("employee_detail", employee_id=leaver.pk)
+    context = {"form": form, "leaver": leaver, "customer_count": handover.owned_customers(leaver)}
+    return render(request, "customers/handover.html", context)
+
+
+# --- Bulk assign / transfer / release (the customer list's and the pool page's action bar) ----------------
+
+
+def bulk_receivers(actor: Employee) -> list[tuple[int, str]]:
+    """Whom the actor may give customers to: active employees within reach, for those who may assign."""
+    if not has_permission(actor, Permission.ASSIGN_CUSTOMERS):
+        return []
+    return list(visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"))
+
+
+def bulk_bar(actor: Employee, *, actions: tuple[str, ...] = ("assign", "transfer", "release")) -> dict[str, Any]:
+    """The action bar's context: the actions this actor may start here and the people to pick from."""
+    receivers = bulk_receivers(actor)
+    offered = [(value, label) for value, label in BulkActionForm.ACTIONS if value in actions]
+    if not receivers:
+        offered = [(value, label) for value, label in offered if value == "release"]
+    return {"actions": offered, "receivers": receivers}
+
+
+def _bulk_run(actor: Employee, action: str, data: dict[str, Any]) -> dict[str, Any]:
+    ids = data["customer_ids"]
+    if action == "assign":
+        result = pools.customers_bulk_assign(actor=actor, customer_ids=ids, owner_id=data["owner_id"])
+    elif action == "transfer":
+        result = pools.customers_bulk_transfer(actor=actor, customer_ids=ids, to_employee_id=data["owner_id"])
+    else:
+        result = pools.customers_bulk_release(actor=actor, customer_ids=ids)
+    return {"moved": result.moved, "unchanged": result.unchanged}
+
+
+def _bulk_done_message(action: str, body: dict[str, Any], receiver: str) -> str:
+    n = len(body["moved"])
+    if action == "assign":
+        text = _("%(n)d customers assigned to %(name)s.") % {"n": n, "name": receiver}
+    elif action == "transfer":
+        text = _("%(n)d customers transferred to %(name)s.") % {"n": n, "name": receiver}
+    else:
+        text = _("%(n)d customers released to the pool.") % {"n": n}
+    if body["unchanged"]:
+        text += " " + _("%(n)d were already there.") % {"n": len(body["unchanged"])}
+    return text
+
+
+@require_POST
+@employee_required()
+def customer_bulk(request: HttpRequest) -> HttpResponse:
+    """First POST (from the action bar): the confirmation page listing the chosen customers. Second POST
+    (confirm=1, with a client_id): the move, all or nothing, applied once; then back with the result."""
+    actor = _actor(request)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("customer_list")
+    receivers = bulk_receivers(actor)
+    form = BulkActionForm(request.POST, receivers=receivers)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    action = data["action"]
+    receiver = dict(receivers).get(data["owner_id"] or 0, "")
+    status = 200
+    error: ServiceError | None = None
+    if request.POST.get("confirm") == "1" and data["client_id"]:
+        try:
+            result = run_idempotent(
+                actor=actor, key=data["client_id"], operation=f"customers.bulk_{action}",
+                create=lambda: (200, _bulk_run(actor, action, data)),
+            )  # fmt: skip
+        except ServiceError as e:
+            error, status = e, 400
+        else:
+            messages.success(request, _bulk_done_message(action, result.body, receiver))
+            return redirect(back)
+    ids = data["customer_ids"][: pools.BULK_LIMIT + 1]
+    chosen = selectors.visible_customers(actor=actor).filter(pk__in=ids).select_related("owner", "pool")
+    context = {
+        "action": action,
+        "action_label": dict(BulkActionForm.ACTIONS)[action],
+        "receiver": receiver,
+        "owner_id": data["owner_id"],
+        "customers": chosen.order_by("name", "pk"),
+        "customer_ids": data["customer_ids"],
+        "client_id": uuid.uuid4(),
+        "next": back,
+        "error": error,
+    }
+    return render(request, "customers/bulk_confirm.html", context, status=status)
+
+
+def _pool_bulk_bar(actor: Employee, pool: CustomerPool | None) -> dict[str, Any] | None:
+    """On the pool page, its administrators (and those who manage pools) assign customers in bulk."""
+    if pool is None or not has_permission(actor, Permission.ASSIGN_CUSTOMERS):
+        return None
+    pool_admin = PoolMembership.objects.filter(pool=pool, employee=actor, is_pool_admin=True)
+    if not has_permission(actor, Permission.MANAGE_CUSTOMER_POOLS) and not pool_admin.exists():
+        return None
+    return bulk_bar(actor, actions=("assign",))

@@ -1,0 +1,306 @@
+"""API schemas for customers and contacts."""
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from fieldloop.formtemplates.schemas import AttachmentLink
+from fieldloop.org.schemas import EmployeeRef
+
+from .models import CustomerLevel, CustomerSource
+
+
+class StageOut(Schema):
+    id: int
+    name: str
+    name_en: str
+    is_won: bool
+    position: int
+    is_active: bool = Field(..., description="A deactivated stage stays on its customers but is no new choice.")
+
+
+class CustomerOut(Schema):
+    id: int
+    client_id: UUID
+    name: str
+    short_name: str
+    credit_code: str
+    industry: str
+    level: CustomerLevel
+    stage: StageOut | None
+    source: CustomerSource
+    phone: str
+    website: str
+    province: str
+    city: str
+    district: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    tags: list[str]
+    owner: EmployeeRef | None
+    collaborator_ids: list[int]
+    custom_values: dict[str, Any] = Field(
+        description="The customer template's fields, by key; a photo/file field holds a list of attachment ids."
+    )
+    attachments: list[AttachmentLink] = Field(description="The photos and files the custom fields hold, with URLs.")
+    template_version_id: int | None
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    next_cursor: str | None
+
+
+class CustomerIn(Schema):
+    """Fixed fields of a customer; on update, only the fields sent are changed."""
+
+    name: str | None = Field(None, max_length=120)
+    short_name: str | None = Field(None, max_length=40)
+    credit_code: str | None = Field(None, max_length=30)
+    industry: str | None = Field(None, max_length=60)
+    level: CustomerLevel | None = None
+    stage_id: int | None = None
+    source: CustomerSource | None = None
+    phone: str | None = Field(None, max_length=32)
+    website: str | None = Field(None, max_length=200)
+    province: str | None = Field(None, max_length=20)
+    city: str | None = Field(None, max_length=20)
+    district: str | None = Field(None, max_length=20)
+    address: str | None = Field(None, max_length=200)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    tags: list[str] | None = None
+    owner_id: int | None = None
+    collaborator_ids: list[int] | None = None
+    custom_values: dict[str, Any] | None = Field(
+        None, description="Values of the organization's customer template, by field key."
+    )
+
+
+class CustomerCreateIn(CustomerIn):
+    allow_duplicates: bool = Field(
+        False, description="Save even though the organization's rules warn of a possible duplicate."
+    )
+
+
+class CustomerUpdateIn(CustomerIn):
+    allow_duplicates: bool = Field(
+        False, description="Save a new name or phone even though the organization's rules warn of a possible duplicate."
+    )
+
+
+class ContactOut(Schema):
+    id: int
+    client_id: UUID
+    customer_id: int
+    name: str
+    title: str
+    mobile: str
+    phone: str
+    email: str
+    wechat: str
+    birthday: date | None
+    notes: str
+    is_primary: bool
+
+
+class ContactIn(Schema):
+    name: str | None = Field(None, max_length=60)
+    title: str | None = Field(None, max_length=60)
+    mobile: str | None = Field(None, max_length=32)
+    phone: str | None = Field(None, max_length=32)
+    email: str | None = Field(None, max_length=254)
+    wechat: str | None = Field(None, max_length=60)
+    birthday: date | None = None
+    notes: str | None = Field(None, max_length=2000)
+    is_primary: bool | None = None
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    actor: EmployeeRef | None
+    changes: dict[str, list[object]]
+    summary: str
+    created_at: datetime
+
+
+class TimelineItemOut(Schema):
+    source: str = Field(
+        description="Where the item comes from: `events` (the customer's own changes, `data` is an event: "
+        "id, kind, actor, changes as {field: [old, new]}, summary, created_at) or `work_records` (`data` is a "
+        "work record as GET /work-records/{record_id} returns it); more sources may be added."
+    )
+    id: int
+    at: datetime
+    data: dict[str, Any]
+
+
+class TimelinePage(Schema):
+    items: list[TimelineItemOut]
+    next_cursor: str | None
+
+
+class PoolOut(Schema):
+    id: int
+    name: str
+    description: str
+    protection_days: int
+    extension_days: int
+    max_protection_days: int
+    notify_days_before: int
+    daily_claim_limit: int
+    holding_cap: int
+    reclaim_cooldown_days: int
+
+
+class ReleaseIn(Schema):
+    pool_id: int | None = None
+
+
+class AssignIn(Schema):
+    owner_id: int
+
+
+class HandoverIn(Schema):
+    successor_ids: list[int]
+    mark_left: bool = False
+
+
+class HandoverOut(Schema):
+    moved: dict[int, int]
+    left: bool
+
+
+# --- Import and export (the rules live in customers/imports.py and customers/exports.py) --------------
+
+
+class ImportRowOut(Schema):
+    number: int = Field(description="The row's number in the spreadsheet, as the user sees it.")
+    status: str = Field(description="ok, error or duplicate (customers.imports.RowStatus).")
+    errors: dict[str, list[str]] = Field(description="Messages by column key.")
+    duplicates: list[str]
+
+
+class ImportTotalsOut(Schema):
+    rows: int
+    ok: int
+    errors: int
+    duplicates: int
+
+
+class ImportReportOut(Schema):
+    totals: ImportTotalsOut
+    rows: list[ImportRowOut]
+    ignored_columns: list[str]
+
+
+class ImportJobRowErrorOut(Schema):
+    number: int = Field(description="The row's number in the spreadsheet.")
+    column: str = Field(description="The column's key (custom fields: custom.<key>).")
+    label: str = Field(description="The column's label in the submitter's language.")
+    messages: list[str]
+
+
+class ImportJobOut(Schema):
+    """An import job: the commit of a file, run in the background. Poll it until done or failed."""
+
+    id: int
+    client_id: UUID
+    filename: str
+    status: str = Field(description="queued, running, done or failed (customers.models.ImportJobStatus).")
+    include_duplicates: bool
+    created_by: EmployeeRef
+    rows: int
+    created_count: int
+    skipped_count: int
+    error: str = Field(description="Why the job failed, in the submitter's language; nothing was imported.")
+    row_errors: list[ImportJobRowErrorOut] = Field(description="The broken rows' errors (the first 500).")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ImportJobPage(Schema):
+    items: list[ImportJobOut]
+    next_cursor: str | None
+
+
+class MaskedMatchOut(Schema):
+    name: str
+    owner_department: str | None
+    in_pool: bool
+    mine: bool
+    archived: bool
+
+
+# --- Enrichment (更多资讯) ------------------------------------------------------------------------------
+
+
+class EnrichmentOut(Schema):
+    """One provider's result for a customer: found (ok), nothing found, failed (with the error), or pending."""
+
+    id: int
+    provider: str
+    status: str
+    data: dict[str, Any]
+    error: str
+    source: str
+    requested_at: datetime
+    fetched_at: datetime | None
+
+
+class RegistryImportOut(Schema):
+    created: int
+    replaced: int
+    rows: int
+
+
+class MergeIn(Schema):
+    merge_id: int = Field(description="The duplicate to merge into this customer; it is archived afterwards.")
+
+
+# --- Lifecycle stages and bulk operations --------------------------------------------------------------
+
+
+class StageIn(Schema):
+    name: str = Field(..., max_length=40, description="The Chinese name, unique in the organization.")
+    name_en: str = Field("", max_length=40)
+    is_won: bool = False
+
+
+class StageUpdateIn(Schema):
+    """Only the fields sent change. A stage in use cannot be deleted: set `is_active` to false instead."""
+
+    name: str | None = Field(None, max_length=40)
+    name_en: str | None = Field(None, max_length=40)
+    is_won: bool | None = None
+    is_active: bool | None = None
+    position: int | None = Field(None, ge=0, description="Move the stage to this 0-based place in the order.")
+
+
+class BulkCustomersIn(Schema):
+    customer_ids: list[int] = Field(..., description="At most 500; all move or none does.")
+
+
+class BulkAssignIn(BulkCustomersIn):
+    owner_id: int
+
+
+class BulkTransferIn(BulkCustomersIn):
+    to_employee_id: int
+
+
+class BulkReleaseIn(BulkCustomersIn):
+    pool_id: int | None = Field(None, description="Send them all to this pool instead of each one's own pool.")
+
+
+class BulkOut(Schema):
+    moved: list[int] = Field(..., description="The customers that changed hands, each with a timeline event.")
+    unchanged: list[int] = Field(..., description="Already where they were sent.")

@@ -1,0 +1,306 @@
+"""Reads of customers: always through the actor's visibility (their owners' reach, or as a collaborator)."""
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Exists, ExpressionWrapper, FloatField, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Upper
+from django.utils import timezone
+
+from fieldloop.core.errors import not_found
+from fieldloop.core.geo import haversine_m
+from fieldloop.formtemplates.models import Attachment
+from fieldloop.formtemplates.selectors import held_attachment
+from fieldloop.org.models import Employee, Role
+from fieldloop.org.selectors import visibility_for
+
+from .models import Contact, Customer, CustomerEvent, CustomerPool, PoolMembership
+
+
+def visible_customers(*, actor: Employee, include_archived: bool = False) -> QuerySet[Customer]:
+    """Customers whose owner the actor may see, those the actor collaborates on, and those waiting in
+    the pools the actor is a member of."""
+    if not actor.is_active:
+        return Customer.objects.none()
+    visibility = visibility_for(actor)
+    qs = Customer.objects.filter(org_id=actor.org_id)
+    if not visibility.sees_whole_org:
+        collaborating = Customer.collaborators.through.objects.filter(employee_id=actor.pk).values("customer_id")
+        my_pools = PoolMembership.objects.filter(employee_id=actor.pk).values("pool_id")
+        qs = qs.filter(
+            visibility.condition("owner__") | Q(pk__in=collaborating) | Q(owner__isnull=True, pool_id__in=my_pools)
+        )
+    if not include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    return qs
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    search: str = ""
+    owner_id: int | None = None
+    level: str = ""
+    stage_id: int | None = None
+    include_archived: bool = False
+    expiring: bool = False  # protection ends within the pool's warning window (notify_days_before)
+    not_visited_days: int | None = None  # no visit for this many days (never visited counts)
+
+
+def customer_filters_from_query(query: dict[str, str]) -> CustomerFilters:
+    """The customer list's filters from a query string (q, owner, level, stage, expiring=1); junk is ignored."""
+    from .models import CustomerLevel
+
+    level = query.get("level", "")
+    return CustomerFilters(
+        search=query.get("q", "").strip()[:80],
+        owner_id=int(query["owner"]) if query.get("owner", "").isdigit() else None,
+        level=level if level in CustomerLevel.values else "",
+        stage_id=int(query["stage"]) if query.get("stage", "").isdigit() else None,
+        expiring=query.get("expiring") == "1",
+        not_visited_days=_days(query.get("not_visited", "")),
+    )
+
+
+MAX_NOT_VISITED_DAYS = 3650
+
+
+def _days(raw: str) -> int | None:
+    return min(int(raw), MAX_NOT_VISITED_DAYS) if raw.isdigit() and 0 < int(raw) < 10**6 else None
+
+
+def not_visited_since(days: int, *, now: datetime) -> Q:
+    """Customers without a visit in the last `days` days (never visited included), on the
+    `last_visited_at` rollup that visits keep (indexed with the organization)."""
+    return Q(last_visited_at__isnull=True) | Q(last_visited_at__lt=now - timedelta(days=days))
+
+
+def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) -> QuerySet[Customer]:
+    f = filters or CustomerFilters()
+    qs = visible_customers(actor=actor, include_archived=f.include_archived).select_related("owner", "stage")
+    if f.search:
+        qs = customer_name_search(qs, f.search)
+    if f.owner_id:
+        qs = qs.filter(owner_id=f.owner_id)
+    if f.level:
+        qs = qs.filter(level=f.level)
+    if f.stage_id:
+        qs = qs.filter(stage_id=f.stage_id)
+    if f.expiring:
+        qs = qs.filter(protection_ending(windows=warning_windows(org_id=actor.org_id), now=timezone.now()))
+    if f.not_visited_days:
+        qs = qs.filter(not_visited_since(f.not_visited_days, now=timezone.now()))
+    return qs
+
+
+def warning_windows(*, org_id: int) -> list[tuple[int, int]]:
+    """[(pool id, notify_days_before)] of the organization's pools that warn owners."""
+    pools = CustomerPool.objects.filter(org_id=org_id, notify_days_before__gt=0)
+    return list(pools.values_list("pk", "notify_days_before"))
+
+
+def protection_ending(*, windows: Iterable[tuple[int, int]], now: datetime) -> Q:
+    """Owned customers whose protection ends between `now` and their pool's warning window (`windows`:
+    pool id and days ahead), unless the pool keeps their stage: the ones the nightly job warns about.
+    A Python-side bound per pool, because SQLite cannot multiply a duration by a column."""
+    window = Q(pk__in=[])
+    for pool_id, days in windows:
+        window |= Q(pool_id=pool_id, protected_until__lte=now + timedelta(days=days))
+    kept = CustomerPool.keep_stages.through.objects.filter(
+        customerpool_id=OuterRef("pool_id"), customerstage_id=OuterRef("stage_id")
+    )
+    return Q(~Exists(kept), owner__isnull=False, archived_at__isnull=True, protected_until__gte=now) & window
+
+
+# --- Name search --------------------------------------------------------------------------------------
+# Served by customers/migrations/0008_customer_name_search.py: GIN trigram indexes on UPPER(name) and
+# UPPER(short_name) on PostgreSQL, the FTS5 trigram table below on SQLite. A text shorter than a trigram
+# cannot use either; it is a LIKE, bounded by the caller's order and LIMIT (see the migration).
+
+NAME_FTS = "customers_customer_name_fts"
+TRIGRAM = 3
+PHONE_LIKE = re.compile(r"\+?[\d][\d\s-]*")
+
+
+def fts_phrase(text: str) -> str:
+    """`text` as one FTS5 phrase: with the trigram tokenizer, a case-insensitive substring match."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def customer_name_search(qs: QuerySet[Customer], text: str, *, phone: bool = True) -> QuerySet[Customer]:
+    """The customers of `qs` whose name or short name contains `text` (ignoring case), or, when `text`
+    looks like a phone number and `phone`, whose phone starts with it. The one search of the customer
+    list (web and API), the map, the pools and the masked existence check."""
+    text = text.strip()
+    if not text:
+        return qs
+    condition = customer_name_condition(text, using=qs.db)
+    if phone and PHONE_LIKE.fullmatch(text):
+        condition |= Q(phone__startswith=text)
+    return qs.filter(condition)
+
+
+def customer_name_condition(text: str, *, using: str = DEFAULT_DB_ALIAS) -> Q:
+    """Name or short name contains `text`, ignoring case: customer_name_search's condition, to combine."""
+    if connections[using].vendor == "sqlite" and len(text) >= TRIGRAM:
+        # Identifiers are constants, the text a parameter (also below).
+        match = RawSQL(f"SELECT rowid FROM {NAME_FTS} WHERE {NAME_FTS} MATCH %s", (fts_phrase(text),))  # noqa: S608, S611
+        return Q(pk__in=match)
+    # PostgreSQL: UPPER(name) LIKE UPPER('%text%'), which the trigram indexes serve from three characters on.
+    return Q(name__icontains=text) | Q(short_name__icontains=text)
+
+
+def customer_name_candidates(
+    *,
+    org_id: int,
+    grams: list[str],
+    like: str,
+    limit: int,
+    include_archived: bool = False,
+    exclude_id: int | None = None,
+) -> QuerySet[Customer]:
+    """Up to `limit` customers of the organization (visible or not: callers show no details) whose name
+    shares one of the trigrams `grams`, best first (SQLite: FTS5's bm25 rank; PostgreSQL: pg_trgm's
+    similarity to `like`), for the caller's finer comparison. Without trigrams (one or two characters),
+    the names containing `like`, bounded by `limit`."""
+    qs = Customer.objects.filter(org_id=org_id)
+    extra, params = ("" if include_archived else " AND c.archived_at IS NULL"), [org_id]
+    if not include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+        extra += " AND c.id <> %s"
+        params.append(exclude_id)
+    if not grams:
+        return qs.filter(name__icontains=like).order_by("name", "id")[:limit]
+    if connections[qs.db].vendor == "sqlite":  # the subquery has every condition: the outer reads by rowid
+        query = "name : (" + " OR ".join(fts_phrase(g) for g in grams) + ")"
+        ranked = RawSQL(  # noqa: S611
+            f"SELECT {NAME_FTS}.rowid FROM {NAME_FTS} JOIN {Customer._meta.db_table} c ON c.id = {NAME_FTS}.rowid"  # noqa: S608
+            f" WHERE {NAME_FTS} MATCH %s AND c.org_id = %s{extra} ORDER BY {NAME_FTS}.rank LIMIT %s",
+            (query, *params, limit),
+        )
+        return Customer.objects.filter(pk__in=ranked)
+    condition = Q()
+    for gram in grams:
+        condition |= Q(name__icontains=gram)
+    score = Func(Upper("name"), Value(like.upper()), function="similarity", output_field=FloatField())
+    return qs.filter(condition).annotate(name_score=score).order_by("-name_score", "id")[:limit]
+
+
+def customer_get(*, actor: Employee, customer_id: int, for_update: bool = False) -> Customer:
+    """A visible customer, or not found (the same answer for missing and forbidden)."""
+    qs = visible_customers(actor=actor, include_archived=True)
+    if for_update:
+        customer = qs.filter(pk=customer_id).first()
+        if customer is not None:
+            customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    else:
+        customer = qs.select_related("owner", "stage", "created_by").filter(pk=customer_id).first()
+    if customer is None:
+        raise not_found()
+    return customer
+
+
+def customer_attachment(*, actor: Employee, customer_id: int, attachment_id: int) -> Attachment:
+    """A photo or file among a visible customer's custom fields, or not found (also when it holds no such id)."""
+    customer = customer_get(actor=actor, customer_id=customer_id)
+    if customer.template_version is None:
+        raise not_found()
+    return held_attachment(
+        version=customer.template_version, values=customer.custom_values, attachment_id=attachment_id
+    )
+
+
+def contact_list(*, actor: Employee, customer: Customer) -> QuerySet[Contact]:
+    return Contact.objects.filter(org_id=actor.org_id, customer=customer, archived_at__isnull=True)
+
+
+def customer_timeline(*, actor: Employee, customer: Customer) -> QuerySet[CustomerEvent]:
+    """The customer's timeline, newest first (keyset-paged by the caller on ("-created_at", "-id"))."""
+    return CustomerEvent.objects.filter(org_id=actor.org_id, customer=customer).select_related("actor")
+
+
+def pool_customer_list(*, actor: Employee, pool_id: int, search: str = "") -> QuerySet[Customer]:
+    """Customers waiting in a pool the actor belongs to (an admin: any pool of the organization)."""
+    pool = pools_of(actor=actor).filter(pk=pool_id).first()
+    if pool is None:
+        raise not_found()
+    qs = Customer.objects.filter(org_id=actor.org_id, pool=pool, owner__isnull=True, archived_at__isnull=True)
+    if search:
+        qs = customer_name_search(qs, search, phone=False)
+    return qs.select_related("owner", "stage")
+
+
+def is_pool_member(*, actor: Employee, pool: CustomerPool) -> bool:
+    return actor.role == Role.ADMIN or PoolMembership.objects.filter(pool=pool, employee=actor).exists()
+
+
+def pools_of(*, actor: Employee) -> QuerySet[CustomerPool]:
+    """The pools the actor may claim from (an admin: every pool of the organization)."""
+    pools = CustomerPool.objects.filter(org_id=actor.org_id, archived_at__isnull=True)
+    if actor.role != Role.ADMIN:
+        pools = pools.filter(memberships__employee=actor)
+    return pools
+
+
+# --- Nearby ---------------------------------------------------------------------------------------------
+
+NEARBY_LIMIT = 20
+NEARBY_RADIUS_M = 30_000  # the bounding box's half side: a rep's day does not reach further
+METRES_PER_DEGREE = 111_320.0
+
+
+@dataclass(frozen=True)
+class NearbyCustomer:
+    customer: Customer
+    distance_m: float | None  # None when listed without a position
+
+
+def customers_nearby(
+    *,
+    actor: Employee,
+    latitude: float | None,
+    longitude: float | None,
+    radius_m: float = NEARBY_RADIUS_M,
+    limit: int = NEARBY_LIMIT,
+) -> list[NearbyCustomer]:
+    """The actor's visible customers nearest to a position, nearest first, at most `limit` within a box of
+    `radius_m` around it (one query: the box is a range on latitude/longitude that the (org, latitude,
+    longitude) index serves; the database orders the box by a flat-earth distance, which ranks like the
+    great-circle one at this scale, and each of the `limit` gets its haversine distance here).
+    Without a position: the customers the actor owns, most recently active first."""
+    qs = visible_customers(actor=actor).select_related("stage")
+    if latitude is None or longitude is None:
+        own = qs.filter(owner_id=actor.pk).order_by("-updated_at", "-id")[:limit]
+        return [NearbyCustomer(customer=c, distance_m=None) for c in own]
+    d_lat = radius_m / METRES_PER_DEGREE
+    shrink = max(math.cos(math.radians(latitude)), 0.01)  # a degree of longitude is shorter away from the equator
+    d_lon = min(d_lat / shrink, 180.0)
+    lat = Cast("latitude", FloatField())
+    lon = Cast("longitude", FloatField())
+    flat = (lat - Value(latitude)) * (lat - Value(latitude)) + (lon - Value(longitude)) * (
+        lon - Value(longitude)
+    ) * Value(shrink * shrink)
+    boxed = qs.filter(
+        latitude__isnull=False,
+        longitude__isnull=False,
+        latitude__gte=round(latitude - d_lat, 6),
+        latitude__lte=round(latitude + d_lat, 6),
+        longitude__gte=round(longitude - d_lon, 6),
+        longitude__lte=round(longitude + d_lon, 6),
+    )
+    nearest = boxed.annotate(flat_distance=ExpressionWrapper(flat, output_field=FloatField())).order_by(
+        "flat_distance", "id"
+    )[:limit]
+    found = [
+        NearbyCustomer(customer=c, distance_m=haversine_m(latitude, longitude, float(c.latitude), float(c.longitude)))
+        for c in nearest
+        if c.latitude is not None and c.longitude is not None
+    ]
+    found.sort(key=lambda n: (n.distance_m or 0.0, n.customer.pk))
+    return found

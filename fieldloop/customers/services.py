@@ -1,0 +1,480 @@
+"""Writes for customers and contacts: one transaction each, history on the customer's timeline."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
+from fieldloop.formtemplates.models import FormTemplateVersion
+from fieldloop.formtemplates.selectors import customer_template
+from fieldloop.formtemplates.validation import validate_values
+from fieldloop.org.models import Employee
+from fieldloop.org.permissions import Permission
+from fieldloop.org.selectors import can_change_owned_by, can_see_employee
+from fieldloop.org.services import audit, require_permission
+
+from . import credit_code
+from .duplicates import check_duplicates
+from .models import (
+    Contact,
+    Customer,
+    CustomerEvent,
+    CustomerEventKind,
+    CustomerLevel,
+    CustomerSource,
+    CustomerStage,
+)
+from .selectors import customer_get
+
+DEFAULT_STAGES = [
+    ("潜在客户", "Lead", False),
+    ("意向客户", "Prospect", False),
+    ("成交客户", "Won", True),
+    ("流失客户", "Lost", False),
+]
+
+TEXT_LIMITS = {"name": 120, "short_name": 40, "industry": 60, "phone": 32, "province": 20, "city": 20}
+TEXT_LIMITS |= {"district": 20, "address": 200, "website": 200}
+OTHER_FIELDS = ("credit_code", "level", "stage_id", "source", "latitude", "longitude", "tags", "owner_id")
+CUSTOMER_FIELDS = (*TEXT_LIMITS, *OTHER_FIELDS, "collaborator_ids")
+
+
+def stages_ensure(*, org_id: int) -> list[CustomerStage]:
+    """The organization's lifecycle stages, creating the default four on first use."""
+    stages = list(CustomerStage.objects.filter(org_id=org_id, is_active=True))
+    if not stages:
+        CustomerStage.objects.bulk_create(
+            [
+                CustomerStage(org_id=org_id, name=name, name_en=name_en, position=i, is_won=won)
+                for i, (name, name_en, won) in enumerate(DEFAULT_STAGES)
+            ],
+            ignore_conflicts=True,
+        )
+        stages = list(CustomerStage.objects.filter(org_id=org_id, is_active=True))
+    return stages
+
+
+def _valid_phone(value: str) -> bool:
+    digits = value.replace("-", "").replace(" ", "").lstrip("+")
+    return not value or (digits.isdigit() and 5 <= len(digits) <= 20)
+
+
+def _coordinate(value: Any, limit: int) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    number = Decimal(str(value))
+    if not number.is_finite() or abs(number) > limit:
+        raise InvalidOperation
+    return number.quantize(Decimal("0.000001"))
+
+
+def _clean(actor: Employee, values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Validate the fixed fields given, all at once; field errors in the user's language."""
+    unknown = set(values) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise invalid(sorted(unknown)[0], _("Unknown field."))
+    errors: dict[str, list[Any]] = {}
+    clean: dict[str, Any] = {}
+
+    def fail(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    for field, limit in TEXT_LIMITS.items():
+        if field in values:
+            text = str(values[field] or "").strip()
+            if len(text) > limit:
+                fail(field, _("Enter at most %(limit)d characters.") % {"limit": limit})
+            clean[field] = text
+    if (creating or "name" in values) and not clean.get("name"):
+        fail("name", _("This field is required."))
+    if clean.get("phone") and not _valid_phone(clean["phone"]):
+        fail("phone", _("Enter a valid phone number."))
+    if clean.get("website"):
+        try:
+            URLValidator(schemes=["http", "https"])(clean["website"])
+        except ValidationError:
+            fail("website", _("Enter a valid web address, starting with http:// or https://."))
+    if "credit_code" in values:
+        code = credit_code.normalise(str(values["credit_code"] or ""))
+        if code and not credit_code.is_valid(code):
+            fail("credit_code", _("This is not a valid unified social credit code (18 characters, check digit)."))
+        clean["credit_code"] = code
+    if "level" in values:
+        if values["level"] not in CustomerLevel.values:
+            fail("level", _("Choose one of the allowed values."))
+        clean["level"] = values["level"]
+    if "source" in values:
+        if values["source"] not in CustomerSource.values:
+            fail("source", _("Choose one of the allowed values."))
+        clean["source"] = values["source"]
+    if "stage_id" in values:
+        stage_id = values["stage_id"]
+        # a deactivated stage stays on the customers that have it, but is no new choice
+        if (
+            stage_id is not None
+            and not CustomerStage.objects.filter(org_id=actor.org_id, pk=stage_id, is_active=True).exists()
+        ):
+            fail("stage_id", _("Choose a stage of your organization."))
+        clean["stage_id"] = stage_id
+    for field, limit in (("latitude", 90), ("longitude", 180)):
+        if field in values:
+            try:
+                clean[field] = _coordinate(values[field], limit)
+            except (InvalidOperation, ValueError, TypeError):
+                fail(field, _("Enter a number between -%(limit)d and %(limit)d.") % {"limit": limit})
+    if ("latitude" in clean) != ("longitude" in clean) or (clean.get("latitude") is None) != (
+        clean.get("longitude") is None
+    ):
+        fail("latitude", _("Give both latitude and longitude, or neither."))
+    if "tags" in values:
+        tags = values["tags"] or []
+        if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t.strip()) <= 20 for t in tags):
+            fail("tags", _("Tags are short words of at most 20 characters."))
+        else:
+            clean["tags"] = sorted({t.strip() for t in tags})
+    if "owner_id" in values and values["owner_id"] is not None:
+        owner = Employee.objects.filter(org_id=actor.org_id, pk=values["owner_id"]).first()
+        if owner is None or not can_see_employee(actor=actor, employee=owner):
+            fail("owner_id", _("Choose an employee you can see."))
+        elif not owner.is_active:
+            fail("owner_id", _("%(name)s has left the organization.") % {"name": owner.name})
+        elif not can_change_owned_by(actor=actor, owner=owner):
+            fail("owner_id", _("You may not give customers to this employee."))
+        clean["owner_id"] = values["owner_id"]
+    if "collaborator_ids" in values:
+        ids = set(values["collaborator_ids"] or [])
+        found = Employee.objects.filter(org_id=actor.org_id, pk__in=ids).active().count()
+        if found != len(ids):
+            fail("collaborator_ids", _("Choose active employees of your organization."))
+        clean["collaborator_ids"] = sorted(ids)
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
+    return clean
+
+
+def _check_duplicate_credit_code(actor: Employee, code: str, exclude_id: int | None = None) -> None:
+    if not code:
+        return
+    # `~Q(credit_code="")` repeats the unique index's condition, so SQLite uses that partial index too.
+    others = Customer.objects.filter(org_id=actor.org_id, credit_code=code).exclude(credit_code="")
+    if exclude_id is not None:
+        others = others.exclude(pk=exclude_id)
+    if others.exists():
+        raise ServiceError(
+            ErrorCode.DUPLICATE,
+            _("A customer with this credit code already exists."),
+            {"credit_code": [_("A customer with this credit code already exists.")]},
+        )
+
+
+def _event(customer: Customer, actor: Employee, kind: str, changes: dict[str, Any], summary: str = "") -> None:
+    CustomerEvent.objects.create(
+        org_id=customer.org_id, customer=customer, actor=actor, kind=kind, changes=changes, summary=summary
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _clean_with_custom(
+    actor: Employee, fields: dict[str, Any], custom_values: dict[str, Any] | None, *, customer: Customer | None
+) -> tuple[dict[str, Any], dict[str, Any] | None, FormTemplateVersion | None]:
+    """Validate the fixed fields and the organization's customer template together: every error at once.
+    Custom fields' errors are keyed `custom_values.<key>`."""
+    errors: dict[str, list[Any]] = {}
+    clean: dict[str, Any] = {}
+    try:
+        clean = _clean(actor, fields, creating=customer is None)
+    except ServiceError as e:
+        errors |= e.fields or {"__all__": [e.message]}
+    version = None
+    custom: dict[str, Any] | None = None
+    if customer is None or custom_values is not None:
+        version = customer_template(org=actor.org).current_version
+        if version is not None:
+            previous = customer.custom_values if customer is not None else None
+            try:
+                custom = validate_values(actor=actor, version=version, values=custom_values or {}, previous=previous)
+            except ServiceError as e:
+                errors |= {f"custom_values.{key}": messages for key, messages in e.fields.items()}
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
+    return clean, custom, version
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    actor: Employee,
+    client_id: uuid.UUID,
+    custom_values: dict[str, Any] | None = None,
+    allow_duplicates: bool = False,
+    **fields: Any,
+) -> tuple[Customer, bool]:
+    """Create a customer (the actor owns it unless `owner_id` says otherwise), with the fixed fields and
+    the organization's customer template's fields. Returns (customer, created); a replay of the same
+    `client_id` returns the first customer and writes nothing."""
+    existing = Customer.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+    if existing is not None:
+        return existing, False
+    fields.setdefault("owner_id", actor.pk)
+    clean, custom, version = _clean_with_custom(actor, fields, custom_values, customer=None)
+    _check_duplicate_credit_code(actor, clean.get("credit_code", ""))
+    check_duplicates(
+        org_id=actor.org_id, name=clean["name"], phone=clean.get("phone", ""), allow_duplicates=allow_duplicates
+    )
+    draft = customer_draft(actor=actor, client_id=client_id, clean=clean, custom=custom, version=version)
+    customer = draft.customer
+    try:
+        with transaction.atomic():
+            customer.save(force_insert=True)
+    except IntegrityError:
+        winner = Customer.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+        if winner is not None:
+            return winner, False
+        raise ServiceError(ErrorCode.DUPLICATE, _("A customer with this credit code already exists.")) from None
+    customer.collaborators.set(draft.collaborator_ids)
+    draft.created_event.save()
+    return customer, True
+
+
+@dataclass
+class CustomerDraft:
+    """What `customer_create` writes for one customer, unsaved: the row, its collaborators, its CREATED event.
+    The import's bulk commit writes the same drafts with bulk inserts."""
+
+    customer: Customer
+    collaborator_ids: list[int]
+    created_event: CustomerEvent
+
+
+def customer_draft(
+    *,
+    actor: Employee,
+    client_id: uuid.UUID,
+    clean: dict[str, Any],
+    custom: dict[str, Any] | None,
+    version: FormTemplateVersion | None,
+    default_stage_id: int | None = None,
+) -> CustomerDraft:
+    """The new customer for fields already validated (`_clean_with_custom`, or the import's bulk checks):
+    the custom values with their template version, the first stage unless one is given, the timeline's
+    CREATED event with every initial value. Writes nothing, except the default stages on first use."""
+    clean = dict(clean)
+    if version is not None:
+        clean |= {"custom_values": custom or {}, "template_version": version}
+    collaborator_ids = clean.pop("collaborator_ids", [])
+    if clean.get("stage_id") is None:
+        clean["stage_id"] = default_stage_id or stages_ensure(org_id=actor.org_id)[0].pk
+    customer = Customer(org_id=actor.org_id, client_id=client_id, created_by=actor, **clean)
+    customer.refresh_match_keys()  # the import writes drafts with bulk_create, which bypasses save()
+    initial = {k: [None, _plain(v)] for k, v in clean.items() if v not in ("", None, [], {})}
+    initial.pop("template_version", None)
+    event = CustomerEvent(org_id=actor.org_id, customer=customer, actor=actor, kind=CustomerEventKind.CREATED)
+    event.changes = initial
+    return CustomerDraft(customer=customer, collaborator_ids=collaborator_ids, created_event=event)
+
+
+def contact_added_event(*, actor: Employee, customer: Customer, contact: Contact) -> CustomerEvent:
+    """The timeline's entry for a new contact, unsaved."""
+    return CustomerEvent(
+        org_id=customer.org_id, customer=customer, actor=actor, kind=CustomerEventKind.CONTACT_ADDED,
+        changes={"contact": [None, contact.name]}, summary=contact.name,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    actor: Employee,
+    customer_id: int,
+    custom_values: dict[str, Any] | None = None,
+    allow_duplicates: bool = False,
+    **fields: Any,
+) -> Customer:
+    """Change fixed fields and custom fields; each change goes to the timeline as old -> new. A new name or
+    phone goes through the organization's duplicate rules, as on create."""
+    customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
+    if customer.owner is not None and not can_change_owned_by(actor=actor, owner=customer.owner):
+        raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
+    if "owner_id" in fields and fields["owner_id"] is None:
+        raise invalid("owner_id", _("A customer always has an owner."))
+    if "stage_id" in fields and fields["stage_id"] == customer.stage_id:
+        del fields["stage_id"]  # unchanged: it may have been deactivated since
+    clean, custom, version = _clean_with_custom(actor, fields, custom_values, customer=customer)
+    _check_duplicate_credit_code(actor, clean.get("credit_code", ""), exclude_id=customer.pk)
+    new_name = clean["name"] if clean.get("name", customer.name) != customer.name else ""
+    new_phone = clean["phone"] if clean.get("phone", customer.phone) != customer.phone else ""
+    if new_name or new_phone:
+        check_duplicates(
+            org_id=actor.org_id, name=new_name, phone=new_phone, allow_duplicates=allow_duplicates,
+            exclude_id=customer.pk,
+        )  # fmt: skip
+    collaborator_ids = clean.pop("collaborator_ids", None)
+    changes: dict[str, list[Any]] = {}
+    for field, new in clean.items():
+        old = getattr(customer, field)
+        if old != new:
+            changes[field] = [_plain(old), _plain(new)]
+            setattr(customer, field, new)
+    if collaborator_ids is not None:
+        old_ids = sorted(customer.collaborators.values_list("pk", flat=True))
+        if old_ids != collaborator_ids:
+            changes["collaborator_ids"] = [old_ids, collaborator_ids]
+            customer.collaborators.set(collaborator_ids)
+    if custom is not None and version is not None:
+        old_custom = customer.custom_values or {}
+        for key in sorted(set(old_custom) | set(custom)):
+            if old_custom.get(key) != custom.get(key):
+                changes[f"custom_values.{key}"] = [old_custom.get(key), custom.get(key)]
+        customer.custom_values, customer.template_version = custom, version
+    if changes:
+        customer.save()
+        kind = CustomerEventKind.OWNER_CHANGED if set(changes) == {"owner_id"} else CustomerEventKind.UPDATED
+        _event(customer, actor, kind, changes)
+    return customer
+
+
+@transaction.atomic
+def customer_archive(*, actor: Employee, customer_id: int) -> Customer:
+    customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
+    if customer.owner and not can_change_owned_by(actor=actor, owner=customer.owner):
+        raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
+    if customer.archived_at is None:
+        customer.archived_at = timezone.now()
+        customer.save(update_fields=["archived_at", "updated_at"])
+        _event(customer, actor, CustomerEventKind.ARCHIVED, {"archived": [False, True]})
+    return customer
+
+
+# --- Coordinates and visits (kept by activities' check-in) -------------------------------------------------
+
+
+def customer_visited(*, customer_id: int, at: datetime) -> None:
+    """Move the customer's `last_visited_at` rollup forward to `at` (never back: a late offline check-in
+    of an older visit leaves a newer one in place). Runs in the caller's transaction."""
+    Customer.objects.filter(pk=customer_id).filter(Q(last_visited_at__isnull=True) | Q(last_visited_at__lt=at)).update(
+        last_visited_at=at
+    )
+
+
+def customer_locate_from_visit(*, actor: Employee, customer_id: int, latitude: Decimal, longitude: Decimal) -> bool:
+    """A customer without a location gets the position of its first visit's check-in (the caller has
+    checked the actor may see the customer). Returns whether it was set; one timeline event when it was."""
+    updated = Customer.objects.filter(pk=customer_id, latitude__isnull=True, longitude__isnull=True).update(
+        latitude=latitude, longitude=longitude, updated_at=timezone.now()
+    )
+    if updated:
+        customer = Customer.objects.get(pk=customer_id)
+        changes = {"latitude": [None, str(latitude)], "longitude": [None, str(longitude)]}
+        _event(customer, actor, CustomerEventKind.UPDATED, changes, summary=_("Location set by the first visit"))
+    return bool(updated)
+
+
+@transaction.atomic
+def customer_set_location(*, actor: Employee, customer_id: int, latitude: Decimal, longitude: Decimal) -> Customer:
+    """An administrator re-sets a customer's location (e.g. to a visit's check-in position); logged on the
+    timeline and in the audit log."""
+    require_permission(actor, Permission.MANAGE_ORGANIZATION)
+    customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
+    old = [_plain(customer.latitude), _plain(customer.longitude)]
+    if old != [str(latitude), str(longitude)]:
+        changes = {"latitude": [old[0], str(latitude)], "longitude": [old[1], str(longitude)]}
+        customer.latitude, customer.longitude = latitude, longitude
+        customer.save(update_fields=["latitude", "longitude", "updated_at"])
+        _event(customer, actor, CustomerEventKind.UPDATED, changes, summary=_("Location re-set"))
+        audit(actor=actor, org=actor.org, action="customer.set_location", obj=customer, changes=changes)
+    return customer
+
+
+CONTACT_FIELDS = ("name", "title", "mobile", "phone", "email", "wechat", "birthday", "notes", "is_primary")
+
+
+def _clean_contact(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    unknown = set(values) - set(CONTACT_FIELDS)
+    if unknown:
+        raise invalid(sorted(unknown)[0], _("Unknown field."))
+    errors: dict[str, list[Any]] = {}
+    clean = dict(values)
+    for field in ("name", "title", "mobile", "phone", "email", "wechat", "notes"):
+        if field in clean:
+            clean[field] = str(clean[field] or "").strip()
+    if (creating or "name" in clean) and not clean.get("name"):
+        errors["name"] = [_("This field is required.")]
+    for field in ("mobile", "phone"):
+        if clean.get(field) and not _valid_phone(clean[field]):
+            errors[field] = [_("Enter a valid phone number.")]
+    if clean.get("email"):
+        try:
+            EmailValidator()(clean["email"])
+        except ValidationError:
+            errors["email"] = [_("Enter a valid email address.")]
+    if clean.get("birthday") and not isinstance(clean["birthday"], date):
+        errors["birthday"] = [_("Enter a valid date.")]
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
+    return clean
+
+
+@transaction.atomic
+def contact_create(*, actor: Employee, customer_id: int, client_id: uuid.UUID, **fields: Any) -> tuple[Contact, bool]:
+    existing = Contact.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+    if existing is not None:
+        return existing, False
+    customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
+    clean = _clean_contact(fields, creating=True)
+    has_primary = customer.contacts.filter(is_primary=True, archived_at__isnull=True).exists()
+    if clean.get("is_primary") and has_primary:
+        customer.contacts.filter(is_primary=True).update(is_primary=False)
+    elif not has_primary:
+        clean["is_primary"] = True  # the first contact is the primary one
+    contact = Contact.objects.create(org_id=actor.org_id, customer=customer, client_id=client_id, **clean)
+    contact_added_event(actor=actor, customer=customer, contact=contact).save()
+    Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
+    return contact, True
+
+
+@transaction.atomic
+def contact_update(*, actor: Employee, contact_id: int, **fields: Any) -> Contact:
+    contact = Contact.objects.select_for_update().filter(org_id=actor.org_id, pk=contact_id).first()
+    if contact is None:
+        raise not_found()
+    customer = customer_get(actor=actor, customer_id=contact.customer_id, for_update=True)
+    clean = _clean_contact(fields, creating=False)
+    if clean.get("is_primary"):
+        customer.contacts.filter(is_primary=True).exclude(pk=contact.pk).update(is_primary=False)
+    changes = {}
+    for field, new in clean.items():
+        old = getattr(contact, field)
+        if old != new:
+            changes[field] = [_plain(old), _plain(new)]
+            setattr(contact, field, new)
+    if changes:
+        contact.save()
+        _event(customer, actor, CustomerEventKind.CONTACT_UPDATED, changes, summary=contact.name)
+    return contact
+
+
+def customer_validate(*, actor: Employee, values: dict[str, Any]) -> dict[str, Any]:
+    """The checks `customer_create` makes on its fields, without writing: clean values or a ServiceError
+    with field errors (used by the import dry run, so the rules live once)."""
+    return _clean(actor, values, creating=True)
+
+
+def contact_validate(*, values: dict[str, Any]) -> dict[str, Any]:
+    """The checks `contact_create` makes on its fields, without writing."""
+    return _clean_contact(values, creating=True)

@@ -1,0 +1,304 @@
+"""HTML pages of the customers app: parse, check access, call one service or selector, render."""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fieldloop.core.errors import ErrorCode, ServiceError
+from fieldloop.core.forms import add_service_error
+from fieldloop.core.offline import offline_capable
+from fieldloop.core.pagination import keyset_page
+from fieldloop.formtemplates.forms import TemplateValuesForm
+from fieldloop.formtemplates.selectors import customer_template
+from fieldloop.formtemplates.serving import attachment_response
+from fieldloop.formtemplates.validation import display_values
+from fieldloop.org.decorators import employee_required
+from fieldloop.org.models import Employee
+from fieldloop.org.permissions import Permission, has_permission
+from fieldloop.org.selectors import visible_employees
+
+from . import duplicates, selectors, services
+from .duplicates import all_orgs_masked_existence_check, possible_duplicates
+from .enrichment_views import enrichment_context
+from .forms import ContactForm, CustomerForm, DuplicateRulesForm
+from .models import Customer, CustomerLevel
+from .pool_views import bulk_bar, release_and_assign_forms
+from .timeline import EVENTS as TIMELINE_EVENTS
+from .timeline import customer_timeline_page, timeline_actions
+
+PAGE_SIZE = 50
+FIELD_LABELS = {f.name: f.verbose_name for f in Customer._meta.get_fields() if hasattr(f, "verbose_name")}
+FIELD_LABELS |= {f"{name}_id": label for name, label in list(FIELD_LABELS.items())}
+FIELD_LABELS["collaborator_ids"] = FIELD_LABELS.get("collaborators", "")
+
+
+def _actor(request: HttpRequest) -> Employee:
+    return request.employee  # type: ignore[attr-defined,no-any-return]
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@employee_required()
+def customer_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    stages = services.stages_ensure(org_id=actor.org_id)
+    get = request.GET
+    filters = selectors.customer_filters_from_query(get.dict())
+    qs = selectors.customer_list(actor=actor, filters=filters)
+    page = keyset_page(qs, ordering=("-updated_at", "-id"), cursor=get.get("cursor") or None, limit=PAGE_SIZE)
+    query = get.copy()
+    query.pop("cursor", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "levels": CustomerLevel.choices,
+        "stages": stages,
+        "owners": visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"),
+        "language": get_language(),
+        "bulk": bulk_bar(actor),
+        "can_manage_stages": has_permission(actor, Permission.MANAGE_ORGANIZATION),
+    }
+    if _is_htmx(request) and get.get("cursor"):
+        return render(request, "customers/customer_list.html#rows", context)
+    return render(request, "customers/customer_list.html", context)
+
+
+def _customer_form_values(form: CustomerForm) -> dict[str, Any]:
+    values = dict(form.cleaned_data)
+    values.pop("client_id", None)
+    values.pop("allow_duplicates", None)
+    return values
+
+
+@employee_required()
+@offline_capable
+def customer_create(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    services.stages_ensure(org_id=actor.org_id)
+    initial = {"owner_id": actor.pk, "client_id": uuid.uuid4()}
+    form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
+    custom = _custom_form(request, actor)
+    if request.method == "POST" and all([form.is_valid(), custom.is_valid()]):
+        client_id = form.cleaned_data["client_id"] or uuid.uuid4()
+        try:
+            customer, _created = services.customer_create(
+                actor=actor,
+                client_id=client_id,
+                custom_values=custom.values,
+                allow_duplicates=form.cleaned_data["allow_duplicates"],
+                **_customer_form_values(form),
+            )
+        except ServiceError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, _("Customer “%(name)s” saved.") % {"name": customer.name})
+            return redirect("customer_detail", customer_id=customer.pk)
+    return render(
+        request, "customers/customer_form.html", {"form": form, "custom_form": custom, "title": _("New customer")}
+    )
+
+
+@employee_required()
+def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+    actor = _actor(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    initial = {name: getattr(customer, name) for name in CustomerForm.base_fields if hasattr(customer, name)}
+    initial["tags"] = ", ".join(customer.tags)
+    form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
+    custom = _custom_form(request, actor, customer)
+    if request.method == "POST" and all([form.is_valid(), custom.is_valid()]):
+        try:
+            services.customer_update(
+                actor=actor,
+                customer_id=customer.pk,
+                custom_values=custom.values,
+                allow_duplicates=form.cleaned_data["allow_duplicates"],
+                **_customer_form_values(form),
+            )
+        except ServiceError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, _("Customer “%(name)s” saved.") % {"name": customer.name})
+            return redirect("customer_detail", customer_id=customer.pk)
+    context = {"form": form, "custom_form": custom, "title": customer.name, "customer": customer}
+    return render(request, "customers/customer_form.html", context)
+
+
+def _custom_form(request: HttpRequest, actor: Employee, customer: Customer | None = None) -> TemplateValuesForm:
+    """The organization's customer template as a form: its fields, prefilled with `customer`'s stored values."""
+    version = customer_template(org=actor.org).current_version
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    return TemplateValuesForm(
+        data,
+        files,
+        version=version,
+        actor=actor,
+        previous=customer.custom_values if customer else None,
+        prefix="custom",
+        attachment_url=(
+            lambda pk, thumbnail: reverse(
+                "customer_attachment_thumbnail" if thumbnail else "customer_attachment", args=[customer.pk, pk]
+            )
+        )
+        if customer
+        else None,
+    )
+
+
+@employee_required()
+def customer_attachment(
+    request: HttpRequest, customer_id: int, attachment_id: int, thumbnail: bool = False
+) -> HttpResponseBase:
+    """A photo (or its thumbnail) or file of a customer's custom fields, for a viewer who may see the customer."""
+    attachment = selectors.customer_attachment(
+        actor=_actor(request), customer_id=customer_id, attachment_id=attachment_id
+    )
+    return attachment_response(attachment, thumbnail=thumbnail)
+
+
+@employee_required()
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    actor = _actor(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    timeline = customer_timeline_page(actor=actor, customer=customer, cursor=request.GET.get("cursor"), limit=20)
+    for item in timeline.items:
+        if item.source == TIMELINE_EVENTS:
+            item.obj.change_rows = [
+                (FIELD_LABELS.get(field, field), *change) for field, change in item.obj.changes.items()
+            ]
+    context = {
+        "customer": customer,
+        "contacts": selectors.contact_list(actor=actor, customer=customer),
+        "collaborators": customer.collaborators.all(),
+        "timeline": timeline,
+        "timeline_actions": timeline_actions(actor=actor, customer=customer),
+        "contact_form": ContactForm(initial={"client_id": uuid.uuid4()}),
+        "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
+        **release_and_assign_forms(actor, customer),
+        "merge_candidates": _merge_candidates(actor, customer),
+        "custom_rows": display_values(
+            version=customer.template_version, values=customer.custom_values, language=get_language()
+        )
+        if customer.template_version
+        else [],
+        "language": get_language(),
+        "enrichment": enrichment_context(actor, customer),
+    }
+    if _is_htmx(request) and request.GET.get("cursor"):
+        return render(request, "customers/customer_detail.html#timeline", context)
+    return render(request, "customers/customer_detail.html", context)
+
+
+@require_POST
+@employee_required()
+def customer_archive(request: HttpRequest, customer_id: int) -> HttpResponse:
+    try:
+        customer = services.customer_archive(actor=_actor(request), customer_id=customer_id)
+    except ServiceError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("Customer “%(name)s” archived.") % {"name": customer.name})
+    return redirect("customer_detail", customer_id=customer_id)
+
+
+@require_POST
+@employee_required()
+def contact_create(request: HttpRequest, customer_id: int) -> HttpResponse:
+    actor = _actor(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        values = dict(form.cleaned_data)
+        client_id = values.pop("client_id")
+        try:
+            services.contact_create(actor=actor, customer_id=customer.pk, client_id=client_id, **values)
+        except ServiceError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, _("Contact added."))
+            return redirect("customer_detail", customer_id=customer.pk)
+    messages.error(request, _("The contact was not saved: %(errors)s") % {"errors": _errors_text(form)})
+    return redirect("customer_detail", customer_id=customer.pk)
+
+
+def _errors_text(form: ContactForm) -> str:
+    return "; ".join(
+        f"{form.fields[f].label if f in form.fields else ''} {' '.join(str(m) for m in e)}".strip()
+        for f, e in form.errors.items()
+    )
+
+
+@employee_required()
+def customer_existence(request: HttpRequest) -> HttpResponse:
+    """ "Does this company exist?": the masked search a rep runs before calling a prospect."""
+    query = request.GET.get("q", "").strip()[:80]
+    matches, error = [], ""
+    if query:
+        try:
+            matches = all_orgs_masked_existence_check(actor=_actor(request), query=query)
+        except ServiceError as e:
+            error = str(e.message)
+    context = {
+        "query": query,
+        "matches": matches,
+        "error": error,
+        "can_manage_rules": has_permission(_actor(request), Permission.MANAGE_ORGANIZATION),
+    }
+    if _is_htmx(request):
+        return render(request, "customers/existence.html#results", context)
+    return render(request, "customers/existence.html", context)
+
+
+def _merge_candidates(actor: Employee, customer: Customer) -> list[Customer]:
+    """Visible customers that look like this one, for a user who may merge them."""
+    if customer.is_archived or not has_permission(actor, Permission.ASSIGN_CUSTOMERS):
+        return []
+    same_name, same_phone = possible_duplicates(
+        org_id=actor.org_id, name=customer.name, phone=customer.phone, exclude_id=customer.pk
+    )
+    ids = {c.pk for c in same_name + same_phone}
+    return list(selectors.visible_customers(actor=actor).filter(pk__in=ids).order_by("name")[:10])
+
+
+@require_POST
+@employee_required(Permission.ASSIGN_CUSTOMERS)
+def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
+    merge_id = request.POST.get("merge_id", "")
+    try:
+        if not merge_id.isdigit():
+            raise ServiceError(ErrorCode.INVALID, _("Choose the customer to merge."))
+        keep = duplicates.customer_merge(actor=_actor(request), keep_id=customer_id, merge_id=int(merge_id))
+    except ServiceError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("Merged into “%(name)s”.") % {"name": keep.name})
+    return redirect("customer_detail", customer_id=customer_id)
+
+
+@employee_required(Permission.MANAGE_ORGANIZATION)
+def duplicate_rules(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    rules = duplicates.duplicate_settings(org_id=actor.org_id)
+    initial = {"duplicate_name": rules.duplicate_name, "duplicate_phone": rules.duplicate_phone}
+    form = DuplicateRulesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            duplicates.duplicate_rules_update(actor=actor, **form.cleaned_data)
+        except ServiceError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, _("Duplicate rules saved."))
+            return redirect("duplicate_rules")
+    return render(request, "customers/duplicate_rules.html", {"form": form})

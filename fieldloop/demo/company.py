@@ -1,0 +1,58 @@
+"""The one demo-data generator: the demo, the tests that need volume and the benchmarks all use it.
+
+`build_demo_company(size=..., seed=...)` builds a realistic company, deterministically for a seed:
+each domain's step (`DEMO_STEPS`, in order) adds its part, taking the shared `DemoContext`. This app
+sits above every other, so it names the steps directly; no app imports it.
+"""
+
+import random
+from collections.abc import Callable
+
+from django.db import transaction
+from faker import Faker
+
+from fieldloop.org.models import Employee, Organization, Role
+
+from . import activities, customers, org
+from .context import DEMO_ORG_NAME, SIZES, DemoContext, DemoLogin
+
+# Each domain's step by name, run in this order in one transaction.
+DEMO_STEPS: dict[str, Callable[[DemoContext], None]] = {
+    "org": org.build_org,
+    "customers": customers.build_customers,
+    "work_records": activities.build_work_records,
+    "visits": activities.build_visits,
+}
+
+
+def build_demo_company(*, size: str = "small", seed: int = 42, until: str | None = None) -> DemoContext:
+    """Build the demo company; `until` (a step's name) stops after that step, for a benchmark or test
+    that needs only the first domains."""
+    if until is not None and until not in DEMO_STEPS:
+        raise ValueError(f"unknown demo step {until!r}")
+    if size not in SIZES:
+        raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    faker = Faker("zh_CN")
+    faker.seed_instance(seed)
+    ctx = DemoContext(size_name=size, size=SIZES[size], rng=random.Random(seed), faker=faker)
+    with transaction.atomic():
+        for name, step in DEMO_STEPS.items():
+            step(ctx)
+            if name == until:
+                break
+    return ctx
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The logins of an existing demo company (first admin, director, manager and rep)."""
+    org = Organization.objects.filter(name=DEMO_ORG_NAME).order_by("id").first()
+    if org is None:
+        return []
+    logins = []
+    for role in (Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.REP):
+        e = Employee.objects.filter(org=org, role=role).select_related("user", "department").order_by("id").first()
+        if e is not None:
+            logins.append(
+                DemoLogin(role=str(role.label), username=e.user.username, name=e.name, department=e.department.name)
+            )
+    return logins

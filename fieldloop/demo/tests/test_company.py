@@ -1,0 +1,58 @@
+"""The demo generator: deterministic for a seed, the shape each size promises, usable logins."""
+
+import pytest
+from django.db import transaction
+
+from fieldloop.customers.models import Customer
+from fieldloop.demo.company import build_demo_company, demo_logins
+from fieldloop.demo.context import DEMO_PASSWORD
+from fieldloop.org.models import Department, Employee
+from fieldloop.org.selectors import visible_employees
+
+
+def shape(ctx):
+    return [(e.name, e.phone, e.department.name, e.role) for e in ctx.employees]
+
+
+def test_small_company_has_three_levels_and_about_thirty_people(db):
+    build_demo_company(size="small", seed=7)
+    assert 25 <= Employee.objects.count() <= 35
+    assert max(Department.objects.values_list("depth", flat=True)) == 2
+    assert all(d.manager_id for d in Department.objects.all())
+
+
+def build_and_roll_back(seed):
+    with transaction.atomic():
+        result = shape(build_demo_company(size="small", seed=seed))
+        transaction.set_rollback(True)
+    return result
+
+
+def test_the_same_seed_builds_the_same_company_and_another_seed_another(db):
+    first = build_and_roll_back(7)
+    assert build_and_roll_back(7) == first
+    assert build_and_roll_back(8) != first
+
+
+def test_demo_logins_sign_in_and_see_what_their_role_sees(db, client):
+    build_demo_company(size="small", seed=3)
+    logins = {login.username: login for login in demo_logins()}
+    assert set(logins) == {"admin", "director", "manager", "rep"}
+    response = client.post("/login/", {"username": "manager", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    manager = Employee.objects.get(user__username="manager")
+    seen = set(visible_employees(actor=manager).values_list("department_id", flat=True))
+    assert seen == {manager.department_id}
+
+
+def test_until_stops_after_the_named_step(db):
+    build_demo_company(size="small", seed=7, until="org")
+
+    assert Employee.objects.exists()
+    assert not Customer.objects.exists()
+
+
+def test_until_an_unknown_step_is_refused_before_anything_is_built(db):
+    with pytest.raises(ValueError, match="unknown demo step"):
+        build_demo_company(size="small", until="no_such_step")
+    assert not Employee.objects.exists()

@@ -1,0 +1,183 @@
+"""Orphan photos and files: an upload that no record or customer came to hold (a form that failed validation,
+an API client that never filed) is deleted with its files a day later; anything held, even only by a record's
+revision, stays; so does a fresh upload, whose record may still be on its way."""
+
+import logging
+import threading
+import uuid
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from fieldloop.activities import services as activity_services
+from fieldloop.activities.models import WorkRecord
+from fieldloop.activities.tests.helpers import VISIT_VALUES, customer, template
+from fieldloop.core.errors import ServiceError
+from fieldloop.customers import services as customer_services
+from fieldloop.formtemplates.models import Attachment, Purpose
+from fieldloop.formtemplates.selectors import customer_template
+from fieldloop.formtemplates.services import all_orgs_attachments_cleanup, attachments_claim, template_publish
+
+from .test_photos_upload import PHOTO_FIELD, photo_bytes, send, stored_files, visit_post, visit_url
+
+
+def age(*attachments: Attachment, hours: float = 25) -> None:
+    Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(
+        created_at=timezone.now() - timedelta(hours=hours)
+    )
+
+
+def file_visit(cast, *photos: Attachment) -> WorkRecord:
+    record, _created = activity_services.record_create(
+        actor=cast.rep,
+        client_id=uuid.uuid4(),
+        template_id=template(cast.rep, Purpose.VISIT).pk,
+        customer_id=customer(cast.rep).pk,
+        values={**VISIT_VALUES, "storefront_photo": [p.pk for p in photos]},
+    )
+    return record
+
+
+def files_of(attachment: Attachment) -> list[str]:
+    return [stored.name for stored in (attachment.file, attachment.thumbnail) if stored.name]
+
+
+def test_an_old_unused_upload_goes_with_its_files_and_what_records_and_customers_hold_stays(
+    cast, media_root: Path, django_capture_on_commit_callbacks
+):
+    unused, on_record, on_customer, replaced, fresh = (send(cast.rep, photo_bytes((600 + i, 400))) for i in range(5))
+    record = file_visit(cast, on_record, replaced)
+    activity_services.record_update(actor=cast.rep, record_id=record.pk, values={"storefront_photo": [on_record.pk]})
+    shop = customer_template(org=cast.org)
+    template_publish(actor=cast.admin, template_id=shop.pk, fields=[{**PHOTO_FIELD, "key": "storefront"}])
+    customer_services.customer_create(
+        actor=cast.rep, client_id=uuid.uuid4(), name="杭州湖滨五金店", custom_values={"storefront": [on_customer.pk]}
+    )
+    age(unused, on_record, on_customer, replaced)
+    kept = [on_record, on_customer, replaced, fresh]  # `replaced` is held by the record's revision only
+
+    with django_capture_on_commit_callbacks(execute=True):  # the files go once the rows' deletion is committed
+        assert all_orgs_attachments_cleanup() == 1
+
+    assert set(Attachment.objects.values_list("pk", flat=True)) == {a.pk for a in kept}
+    on_disk = {p.relative_to(media_root).as_posix() for p in stored_files(media_root)}
+    assert on_disk == {name for a in kept for name in files_of(a)}
+    assert not on_disk & set(files_of(unused))
+    assert all_orgs_attachments_cleanup() == 0
+
+
+def test_a_photo_of_a_record_form_that_failed_validation_is_deleted_a_day_later(cast):
+    shop = customer(cast.rep)
+    client = cast.client_for(cast.rep)
+    refused = client.post(visit_url(cast, shop), visit_post(shop, photo_bytes(), **{"v-purpose": ""}))
+    assert refused.status_code == 200  # the form again, with its errors
+    assert not WorkRecord.objects.exists()
+    orphan = Attachment.objects.get()
+    assert orphan.claimed_at is None
+    assert all_orgs_attachments_cleanup() == 0  # the rep may still correct the form today
+    age(orphan)
+    assert all_orgs_attachments_cleanup() == 1
+    assert not Attachment.objects.exists()
+
+
+def test_a_filed_form_claims_its_photo(cast):
+    shop = customer(cast.rep)
+    cast.client_for(cast.rep).post(visit_url(cast, shop), visit_post(shop, photo_bytes()))
+    photo = Attachment.objects.get()
+    assert photo.claimed_at is not None
+    age(photo, hours=24 * 30)
+    assert all_orgs_attachments_cleanup() == 0
+
+
+def test_a_record_naming_an_upload_the_cleanup_deleted_is_refused_on_its_field(cast):
+    photo = send(cast.rep, photo_bytes())
+    age(photo)
+    all_orgs_attachments_cleanup()
+    with pytest.raises(ServiceError) as refused:
+        file_visit(cast, photo)
+    assert list(refused.value.fields) == ["values.storefront_photo"]
+    assert not WorkRecord.objects.exists()
+
+
+def test_a_save_that_fails_after_validation_leaves_its_photo_unclaimed(cast):
+    """customer_create validates the custom fields (claiming the photo), then finds a customer of the same name:
+    the claim is rolled back with the rest, and the photo is an orphan like any other."""
+    shop = customer_template(org=cast.org)
+    template_publish(actor=cast.admin, template_id=shop.pk, fields=[{**PHOTO_FIELD, "key": "storefront"}])
+    customer_services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="杭州湖滨五金店")
+    photo = send(cast.rep, photo_bytes())
+    with pytest.raises(ServiceError) as refused:
+        customer_services.customer_create(
+            actor=cast.rep, client_id=uuid.uuid4(), name="杭州湖滨五金店", custom_values={"storefront": [photo.pk]}
+        )
+    assert refused.value.code == "duplicate"
+    photo.refresh_from_db()
+    assert photo.claimed_at is None
+
+
+def test_the_command_deletes_by_age_and_reports_the_count(cast, caplog):
+    old, younger = send(cast.rep, photo_bytes()), send(cast.rep, photo_bytes((640, 480)))
+    age(old, hours=7)
+    age(younger, hours=3)
+    out = StringIO()
+    call_command("cleanup_attachments", stdout=out)
+    assert out.getvalue() == "Deleted 0 unused attachment(s).\n"
+    with caplog.at_level(logging.INFO, logger="fieldloop.formtemplates.services"):
+        call_command("cleanup_attachments", "--hours", "6", stdout=out)
+    assert out.getvalue().endswith("Deleted 1 unused attachment(s).\n")
+    assert "deleted 1 unclaimed attachment(s)" in caplog.text
+    assert list(Attachment.objects.values_list("pk", flat=True)) == [younger.pk]
+
+
+def test_the_cleanup_works_in_batches(cast, monkeypatch):
+    monkeypatch.setattr("fieldloop.formtemplates.services.CLEANUP_BATCH", 2)
+    photos = [send(cast.rep, photo_bytes((600 + i, 400))) for i in range(5)]
+    age(*photos)
+    assert all_orgs_attachments_cleanup() == 5
+    assert not Attachment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("save_commits", [True, False], ids=["saved", "save-rolled-back"])
+def test_a_cleanup_during_a_save_waits_for_it_and_keeps_the_photo_it_claimed(cast, save_commits):
+    """A record being saved has claimed an old upload but not committed yet: the cleanup waits for that
+    transaction, then keeps the photo if the save committed, and deletes it if the save was rolled back."""
+    photo = send(cast.rep, photo_bytes())
+    age(photo)
+    claimed, finish = threading.Event(), threading.Event()
+    deleted: list[int] = []
+
+    def save() -> None:
+        try:
+            with transaction.atomic():
+                assert attachments_claim(org_id=cast.org.pk, ids=[photo.pk]) == set()
+                claimed.set()
+                finish.wait(10)
+                if not save_commits:
+                    transaction.set_rollback(True)
+        finally:
+            connection.close()
+
+    def cleanup() -> None:
+        try:
+            deleted.append(all_orgs_attachments_cleanup())
+        finally:
+            connection.close()
+
+    saving = threading.Thread(target=save)
+    saving.start()
+    assert claimed.wait(10)
+    cleaning = threading.Thread(target=cleanup)
+    cleaning.start()
+    cleaning.join(1.0)
+    assert cleaning.is_alive()  # held off by the save's uncommitted claim
+    finish.set()
+    saving.join(10)
+    cleaning.join(10)
+    assert deleted == [0 if save_commits else 1]
+    assert Attachment.objects.filter(pk=photo.pk).exists() is save_commits

@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class FormTemplatesConfig(AppConfig):
-    name = "formtemplates"
-    verbose_name = _("Form templates")

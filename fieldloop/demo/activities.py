@@ -14,7 +14,7 @@ from fieldloop.customers.models import Contact, Customer
 from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.org.models import Role
 
-from .company import DemoContext
+from .context import DemoContext
 
 COUNTS = {"small": 3_000, "medium": 30_000, "large": 300_000}
 DAYS = 120  # four months back from today

@@ -18,7 +18,7 @@ from fieldloop.customers.models import (
 from fieldloop.customers.services import stages_ensure
 from fieldloop.org.models import Role
 
-from .company import DemoContext
+from .context import DemoContext
 
 COUNTS = {"small": 2_000, "medium": 20_000, "large": 200_000}
 

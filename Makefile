@@ -71,7 +71,7 @@ bench: install
 	$(PY) -m bench $(BENCH_ARGS)
 
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete --add-location=file
 
 clean:
 	rm -rf $(VENV) node_modules var locale/.compiled

@@ -1,9 +1,10 @@
 """The JSON API at /api/v1/: authentication, the one error format, and every app's router."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import DataError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -46,7 +47,14 @@ class TokenAuth(HttpBearer):
         return employee
 
 
-api = NinjaAPI(
+class FieldloopAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        """`customers_api_customer_list`: the app and function, without the package (ids clients generate
+        code from stay as they were before the apps moved under `fieldloop`)."""
+        return super().get_openapi_operation_id(operation).removeprefix("fieldloop_")
+
+
+api = FieldloopAPI(
     title="Fieldloop API",
     version="1",
     description="Field sales CRM. Every create takes a client-generated UUID (`Idempotency-Key`) and is applied once.",
@@ -121,6 +129,31 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = ErrorCode.FORBIDDEN if exc.status_code == 403 else ErrorCode.INVALID
     message = _("CSRF check failed.") if exc.status_code == 403 else str(exc)
     return error_response(request, exc.status_code, {"code": code, "message": message, "fields": {}})
+
+
+def not_found_view(request: HttpRequest) -> HttpResponse:
+    """Any /api/v1/ path no route matches (an unknown route, or a non-numeric id): the error format."""
+    return on_not_found(request, Http404())
+
+
+class MethodNotAllowedMiddleware:
+    """ninja answers a method a route lacks with a plain-text 405; give it the error format (and keep Allow)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 405 and request.path.startswith("/api/") and "json" not in response["Content-Type"]:
+            body = {
+                "code": ErrorCode.METHOD_NOT_ALLOWED,
+                "message": _("This method is not allowed here."),
+                "fields": {},
+            }
+            allowed = response.get("Allow", "")
+            response = JsonResponse(body, status=405)
+            response["Allow"] = allowed
+        return response
 
 
 def register_routers() -> None:

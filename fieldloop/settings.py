@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "fieldloop.core.input_guard.InputGuardMiddleware",
+    "fieldloop.api.MethodNotAllowedMiddleware",
     "fieldloop.core.middleware.ServiceErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -19,6 +19,7 @@ class ErrorCode(StrEnum):
     LAST_ADMIN = "last_admin"
     DUPLICATE = "duplicate"
     IDEMPOTENCY_MISMATCH = "idempotency_mismatch"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
 
 
 STATUS_BY_CODE = {
@@ -34,6 +35,7 @@ STATUS_BY_CODE = {
     ErrorCode.LAST_ADMIN: 409,
     ErrorCode.DUPLICATE: 409,
     ErrorCode.IDEMPOTENCY_MISMATCH: 422,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
 }
 
 

@@ -7,8 +7,6 @@ query per source whatever its size. The cursor holds the last item's (time, sour
 returns its rows strictly after it, in the order (time desc, rank desc, id desc).
 """
 
-import base64
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import invalid
+from fieldloop.core.pagination import decode_cursor, encode_cursor
 from fieldloop.org.models import Employee
 
 from .models import Customer, CustomerEvent
@@ -93,17 +92,18 @@ class TimelinePage:
     next_cursor: str | None
 
 
+TIMELINE_CURSOR = "customer-timeline"
+
+
 def _encode(item: TimelineItem, rank: int) -> str:
-    raw = json.dumps([item.at.isoformat(), rank, item.pk], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor(TIMELINE_CURSOR, [item.at, rank, item.pk])
 
 
 def _decode(cursor: str) -> Bound:
-    try:
-        at, rank, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return Bound(at=datetime.fromisoformat(at), rank=int(rank), pk=int(pk))
-    except (ValueError, TypeError) as e:
-        raise invalid("cursor", _("This cursor is not valid; start again from the first page.")) from e
+    at, rank, pk = decode_cursor(TIMELINE_CURSOR, cursor, 3)
+    if not (isinstance(at, datetime) and isinstance(rank, int) and isinstance(pk, int)):
+        raise invalid("cursor", _("This cursor is not valid; start again from the first page."))
+    return Bound(at=at, rank=rank, pk=pk)
 
 
 def customer_timeline_page(*, actor: Employee, customer: Customer, cursor: str | None, limit: int) -> TimelinePage:

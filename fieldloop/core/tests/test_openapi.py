@@ -6,11 +6,12 @@ After an intended change, run `make openapi` and commit the new document.
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import translation
 
 from fieldloop.api import api
 
-COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+COMMITTED = Path(settings.BASE_DIR) / "docs" / "openapi.json"
 
 
 def generated() -> dict:

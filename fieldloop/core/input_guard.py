@@ -1,0 +1,92 @@
+"""Text no database stores: refused once, at the edge, before any view, form or query sees it.
+
+A NUL character (PostgreSQL refuses it in text; SQLite stores it and cuts strings at it elsewhere) and a
+lone UTF-16 surrogate (`"\\ud8ef"` in JSON: not encodable as UTF-8) are never meaningful in a CRM. Every
+query parameter, form field and JSON string of a request is checked here; a request carrying one gets a
+400 naming the field, in the user's language: the API's error format for /api/, an error page otherwise.
+"""
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from .errors import ErrorCode, ServiceError
+
+API_PREFIX = "/api/"
+
+
+def is_unsafe_text(value: str) -> bool:
+    """True for text with a NUL or a lone surrogate."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def unsafe_json_fields(data: Any, path: str = "") -> Iterator[str]:
+    """The dotted paths (`lines.0.note`) of every unsafe string, key or value, in parsed JSON."""
+    if isinstance(data, str):
+        if is_unsafe_text(data):
+            yield path or "__all__"
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            child = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and is_unsafe_text(key):
+                yield path or "__all__"
+            else:
+                yield from unsafe_json_fields(value, child)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from unsafe_json_fields(value, f"{path}.{i}" if path else str(i))
+
+
+def _unsafe_form_fields(request: HttpRequest) -> list[str]:
+    fields = [k for k, values in request.GET.lists() if is_unsafe_text(k) or any(map(is_unsafe_text, values))]
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        fields += [k for k, values in request.POST.lists() if is_unsafe_text(k) or any(map(is_unsafe_text, values))]
+        fields += [k for k, files in request.FILES.lists() if any(is_unsafe_text(f.name or "") for f in files)]
+    return fields
+
+
+def _json_problem(request: HttpRequest) -> ServiceError | None:
+    if request.content_type != "application/json" or not request.body:
+        return None
+    try:
+        data = json.loads(request.body)
+    except ValueError:  # includes UnicodeDecodeError
+        return ServiceError(ErrorCode.INVALID, _("The request body is not valid JSON."))
+    fields = sorted(set(unsafe_json_fields(data)))
+    return _refusal(fields) if fields else None
+
+
+def _refusal(fields: list[str]) -> ServiceError:
+    message = _("Remove the invisible control characters from this text.")
+    return ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), {f: [message] for f in fields})
+
+
+class InputGuardMiddleware:
+    """Refuses a request whose query, form fields, file names or JSON strings hold unsafe text."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        fields = _unsafe_form_fields(request)
+        problem = _refusal(sorted(set(fields))) if fields else None
+        if problem is None and request.path.startswith(API_PREFIX) and request.method in ("POST", "PUT", "PATCH"):
+            problem = _json_problem(request)
+        if problem is None:
+            return self.get_response(request)
+        if request.path.startswith(API_PREFIX):
+            return JsonResponse(problem.as_dict(), status=problem.status)
+        return render(request, "error.html", {"error": problem}, status=problem.status)

@@ -1,0 +1,148 @@
+"""Hostile and careless input, thrown at every route: a clear 4xx, never a 500, never a partial write.
+
+The walk reuses the isolation walk's enumeration of every page and API route, so a route added by a later
+app is covered without registering anything. A list route gets every hostile query parameter; the API's
+writes get JSON bodies carrying text no database stores.
+"""
+
+import base64
+import json
+import uuid
+
+import pytest
+
+from fieldloop.customers.models import Customer
+from fieldloop.customers.services import customer_create
+from fieldloop.org.models import Employee
+from tests.test_isolation import LIST_ROUTES
+
+
+def b64(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+# Cursors the server never issued: forged values of the wrong type, wrong shapes, garbage.
+FORGED_CURSORS = [
+    b64([{"t": 5}, 1]),
+    b64([{"t": "garbage"}, 1]),
+    b64([[1], [2]]),
+    b64([{"d": "abc"}, 1]),
+    b64(["2026-01-01T00:00:00", 1]),
+    "not-a-cursor",
+    "x" * 5000,
+]
+NUL = "a\x00b"
+HOSTILE_QUERIES = [{"cursor": c} for c in FORGED_CURSORS] + [
+    {"search": NUL},
+    {"q": NUL},
+    {"name": NUL},
+    {"limit": "1e999"},
+    {"limit": "-1"},
+    {"limit": str(2**70)},
+    {"not_visited": "abc"},
+]
+
+
+def assert_error_format(response) -> None:
+    body = response.json()
+    assert set(body) == {"code", "message", "fields"}, body
+    assert body["message"]
+
+
+@pytest.mark.parametrize("route", LIST_ROUTES)
+def test_every_list_answers_hostile_query_parameters_with_a_4xx_not_a_500(cast, route):
+    client = cast.client_for(cast.admin)
+    for params in HOSTILE_QUERIES:
+        response = client.get("/" + route, params)
+        assert response.status_code < 500, (route, params, response.status_code)
+        if route.startswith("api/") and response.status_code >= 400 and response.status_code != 405:
+            assert_error_format(response)
+
+
+@pytest.mark.parametrize("cursor", FORGED_CURSORS)
+@pytest.mark.parametrize("route", ["/api/v1/customers", "/api/v1/employees", "/api/v1/work-records", "/api/v1/visits"])
+def test_a_cursor_the_server_did_not_issue_is_a_400_on_the_cursor_field(cast, route, cursor):
+    response = cast.client_for(cast.admin).get(route, {"cursor": cursor})
+    assert response.status_code == 400
+    assert_error_format(response)
+    assert "cursor" in response.json()["fields"]
+
+
+def test_a_cursor_of_one_list_is_refused_by_another(cast):
+    for name in ("甲公司", "乙公司"):
+        customer_create(actor=cast.rep, client_id=uuid.uuid4(), name=name)
+    client = cast.client_for(cast.admin)
+    cursor = client.get("/api/v1/customers", {"limit": 1}).json()["next_cursor"]
+    assert cursor
+    assert client.get("/api/v1/customers", {"limit": 1, "cursor": cursor}).status_code == 200
+    response = client.get("/api/v1/notifications", {"cursor": cursor})
+    assert response.status_code == 400
+    assert "cursor" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("route", ["/customers/", "/work/", "/visits/", "/employees/"])
+def test_html_lists_answer_a_forged_cursor_with_an_error_page(cast, route):
+    response = cast.client_for(cast.admin).get(route, {"cursor": FORGED_CURSORS[0]})
+    assert response.status_code == 400
+    assert "text/html" in response["Content-Type"]
+
+
+def test_a_nul_in_a_search_is_refused_in_the_users_language(cast):
+    cast.rep.language = "zh-hans"
+    cast.rep.save(update_fields=["language"])
+    client = cast.client_for(cast.rep)
+    response = client.get("/api/v1/customers", {"search": NUL})
+    assert response.status_code == 400
+    assert response.json()["fields"]["search"] == ["请删除文本中不可见的控制字符。"]
+    page = client.get("/customers/", {"search": NUL})
+    assert page.status_code == 400
+    assert "请删除文本中不可见的控制字符。" in page.content.decode()
+
+
+def test_a_json_string_with_a_lone_surrogate_is_refused_and_nothing_is_written(cast):
+    client = cast.client_for(cast.admin)
+    body = '{"phone": "\\ud8ef\\udf10\\ud800", "name": "ok"}'  # the fuzz test's phone, and a lone high half
+    before = list(Employee.objects.filter(pk=cast.rep.pk).values())
+    response = client.patch(f"/api/v1/employees/{cast.rep.pk}", body, content_type="application/json")
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["phone"]
+    assert list(Employee.objects.filter(pk=cast.rep.pk).values()) == before
+
+
+def test_a_nul_inside_a_nested_json_value_names_its_path(cast):
+    client = cast.client_for(cast.rep)
+    count = Customer.objects.count()
+    body = json.dumps({"name": "正常公司", "custom_values": {"notes": NUL}})
+    response = client.post("/api/v1/customers", body, content_type="application/json",
+                           headers={"Idempotency-Key": "0f0e0d0c-0b0a-4908-8706-050403020100"})  # fmt: skip
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["custom_values.notes"]
+    assert Customer.objects.count() == count
+
+
+def test_a_body_that_is_not_json_gets_the_error_format(cast):
+    response = cast.client_for(cast.rep).post("/api/v1/customers", b"{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert_error_format(response)
+
+
+def test_a_nul_in_a_form_field_is_refused_without_writing(cast):
+    client = cast.client_for(cast.rep)
+    count = Customer.objects.count()
+    response = client.post("/customers/new/", {"name": NUL})
+    assert response.status_code == 400
+    assert Customer.objects.count() == count
+
+
+@pytest.mark.parametrize("url", ["/api/v1/", "/api/v1/no-such-route", "/api/v2/customers", "/api/v1/customers/1/nope"])
+def test_an_unknown_api_route_answers_in_the_error_format(cast, url):
+    response = cast.client_for(cast.rep).get(url)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_an_unsupported_method_answers_in_the_error_format_and_says_what_is_allowed(cast):
+    response = cast.client_for(cast.rep).delete("/api/v1/me")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert "GET" in response["Allow"]

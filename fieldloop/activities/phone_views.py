@@ -12,13 +12,13 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.geo import position_errors
 from fieldloop.core.offline import offline_capable
+from fieldloop.core.redirects import safe_next
 from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import contact_list, customer_get, customers_nearby
 from fieldloop.formtemplates.forms import TemplateValuesForm
@@ -123,13 +123,6 @@ def phone_today(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/phone/today.html", context)
 
 
-def _next_url(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
-
-
 @employee_required()
 @offline_capable
 def phone_call(request: HttpRequest, customer_id: int) -> HttpResponse:
@@ -147,7 +140,7 @@ def phone_call(request: HttpRequest, customer_id: int) -> HttpResponse:
     initial = {"client_id": uuid.uuid4(), "contact_id": primary.first()}
     form = RecordForm(post, actor=actor, customer=customer, initial=initial)
     values_form = TemplateValuesForm(post, None, version=template.current_version, actor=actor, prefix="v")
-    back = _next_url(request, reverse("customer_detail", args=[customer.pk]))
+    back = safe_next(request, reverse("customer_detail", args=[customer.pk]))
     if post is not None and form.is_valid() and values_form.is_valid():
         data = form.cleaned_data
         try:

@@ -8,8 +8,6 @@ file. Custom fields are written as the import reads them (choices by label, yes/
 separated by slashes); photos, files, references and sub-tables are not exported.
 """
 
-import csv
-import io
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -19,9 +17,9 @@ from zoneinfo import ZoneInfo
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from fieldloop.core.errors import ErrorCode, ServiceError
+from fieldloop.core.tabular import write_table
 from fieldloop.formtemplates.fields import FieldDefinition, FieldType
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.org.models import Employee
@@ -117,23 +115,8 @@ def customers_export(*, actor: Employee, filters: CustomerFilters, file_format: 
     zone = ZoneInfo(actor.org.time_zone)
     header = [str(COLUMN_LABELS[column]) for column in COLUMNS] + [d.display_label(language) for d in custom]
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 (the response closes it)
-    count = 0
-    if file_format == "xlsx":
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(_("Customers"))
-        sheet.append(header)
-        for customer in customers:
-            sheet.append(_row(customer, language, custom, zone))
-            count += 1
-        workbook.save(out)
-    else:
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-        writer = csv.writer(text)
-        writer.writerow(header)
-        for customer in customers:
-            writer.writerow(_row(customer, language, custom, zone))
-            count += 1
-        text.detach()
+    rows = (_row(customer, language, custom, zone) for customer in customers)
+    count = write_table(out, file_format=file_format, title=_("Customers"), header=header, rows=rows)
     out.seek(0)
     changes: dict[str, Any] = {"count": count, "format": file_format, "filters": asdict(filters)}
     audit(actor=actor, org=actor.org, action="customers.export", obj=actor.org, changes=changes)

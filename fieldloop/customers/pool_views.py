@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
 from fieldloop.core.pagination import keyset_page
+from fieldloop.core.redirects import safe_next
 from fieldloop.org.decorators import employee_required
 from fieldloop.org.idempotency import run_idempotent
 from fieldloop.org.models import Employee
@@ -66,7 +66,7 @@ def customer_claim(request: HttpRequest, customer_id: int) -> HttpResponse:
         customer = pools.customer_claim(actor=_actor(request), customer_id=customer_id)
     except ServiceError as e:
         messages.error(request, str(e.message))
-        return redirect(request.POST.get("next") or "pool_list")
+        return redirect(safe_next(request, "pool_list"))
     messages.success(request, _("“%(name)s” is yours now.") % {"name": customer.name})
     return redirect("customer_detail", customer_id=customer.pk)
 
@@ -224,9 +224,7 @@ def customer_bulk(request: HttpRequest) -> HttpResponse:
     """First POST (from the action bar): the confirmation page listing the chosen customers. Second POST
     (confirm=1, with a client_id): the move, all or nothing, applied once; then back with the result."""
     actor = _actor(request)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("customer_list")
+    back = safe_next(request, reverse("customer_list"))
     receivers = bulk_receivers(actor)
     form = BulkActionForm(request.POST, receivers=receivers)
     if not form.is_valid():

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
 from fieldloop.core.pagination import keyset_page
+from fieldloop.core.redirects import safe_next
 
 from . import selectors, services
 from .decorators import employee_required
@@ -327,10 +328,7 @@ def language_switch(request: HttpRequest) -> HttpResponse:
         return _render_profile(request, status=400, language_form=form)
     services.employee_set_language(actor=actor, language=form.cleaned_data["language"])
     translation.activate(actor.language)
-    next_url = request.POST.get("next") or "profile"
-    if not str(next_url).startswith("/") or str(next_url).startswith("//"):
-        next_url = "profile"
-    response = redirect(next_url)
+    response = redirect(safe_next(request, "profile"))
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, actor.language, samesite="Lax", max_age=365 * 86400)
     return response
 

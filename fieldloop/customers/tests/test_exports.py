@@ -168,3 +168,23 @@ def test_custom_fields_are_exported_as_columns_and_import_again_to_the_same_valu
     assert imported.custom_values == {**CUSTOM_VALUES, "visited": "2024-03-01T02:30:00+00:00",
                                       "spot": {"latitude": 31.2, "longitude": 121.6, "accuracy": None}}  # fmt: skip
     assert imported.customer_fields["collaborator_ids"] == [cast.rep2.pk]
+
+
+FORMULAS = ['=HYPERLINK("https://evil.example","点我")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)"]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_text_that_looks_like_a_formula_is_exported_as_text_never_a_live_formula(cast, file_format):
+    for i, name in enumerate(FORMULAS):
+        create(cast.rep, name=name, address=f"\t=1+{i}")
+    export = exports.customers_export(actor=cast.admin, filters=CustomerFilters(), file_format=file_format)
+    if file_format == "csv":
+        rows = csv_rows(export)[1:]
+        names = sorted(r[0] for r in rows)
+        assert names == sorted("'" + n for n in FORMULAS)
+        assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
+    else:
+        sheet = load_workbook(export.file).active
+        cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value is not None]
+        assert sorted(c.value for c in cells if c.column == 1) == sorted(FORMULAS)  # as entered, unchanged
+        assert all(c.data_type != "f" for c in cells)

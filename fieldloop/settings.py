@@ -155,7 +155,7 @@ SECURE_HSTS_SECONDS = 31536000 if env_bool("HTTPS", False) else 0
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF],  # no inline styles: injected markup cannot restyle a page
     "img-src": [CSP.SELF, "data:", "blob:", *os.environ.get("MAP_TILE_HOSTS", "").split()],
     "font-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],

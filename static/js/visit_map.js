@@ -2,6 +2,8 @@
 // line between the customer and the check-in. Tiles only when the deployment configures a tile URL;
 // without one the points still show on a plain background.
 document.addEventListener("DOMContentLoaded", () => {
+  // A tooltip gets an element holding the text, never a string Leaflet would parse as HTML.
+  const asText = (text) => Object.assign(document.createElement("span"), { textContent: text || "" });
   const el = document.getElementById("visit-map");
   if (!el || typeof L === "undefined") return;
   const point = (value) => (value ? value.split(",").map(parseFloat) : null);
@@ -10,7 +12,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const layers = [];
   const add = (at, color, label) => {
     if (!at) return;
-    layers.push(L.circleMarker(at, { radius: 8, color, fillOpacity: 0.7 }).addTo(map).bindTooltip(label));
+    layers.push(L.circleMarker(at, { radius: 8, color, fillOpacity: 0.7 }).addTo(map).bindTooltip(asText(label)));
   };
   const customer = point(el.dataset.customer);
   const checkIn = point(el.dataset.checkIn);

@@ -106,3 +106,20 @@ def test_phone_map_is_full_width_with_collapsed_filters(
     assert box is not None and box["width"] >= 385
     phone.screenshot(path=str(ARTIFACTS / "customer-map-phone.png"))
     assert errors == []
+
+
+def test_a_customer_named_like_markup_is_shown_as_text_on_its_map(
+    page: Page, live_server: LiveServer, live_cast: Cast
+) -> None:
+    hostile = '<img src=x id=injected onerror="document.title=1">恶意公司'
+    _create(live_cast.rep, hostile, "31.230400", "121.473700")
+    errors = _collect_console_errors(page)
+    login(page, live_server, "rex", live_cast.password)
+    page.goto(f"{live_server.url}/customers/")
+    page.get_by_text("恶意公司").first.click()
+    marker = page.locator("#customer-map path.leaflet-interactive")
+    marker.hover()
+    tooltip = page.locator("#customer-map .leaflet-tooltip")
+    expect(tooltip).to_have_text(hostile)  # the name, as text
+    expect(page.locator("#injected")).to_have_count(0)  # no element made from it
+    assert errors == []  # nothing refused by the CSP either (no inline styles left)

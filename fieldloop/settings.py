@@ -115,7 +115,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Auth and security ----------------------------------------------------------
 AUTH_USER_MODEL = "org.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "fieldloop.org.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -135,7 +135,11 @@ LOGOUT_REDIRECT_URL = "login"
 # Lockout (django-axes): an account, or an address, is locked after repeated failures.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # an account from one address (see org/lockout.py)
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "50"))  # one address, all accounts
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: use the socket's address).
+FIELDLOOP_TRUSTED_PROXIES = int(os.environ.get("FIELDLOOP_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "fieldloop.org.lockout.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "fieldloop.org.auth_views.lockout_response"
 AXES_VERBOSE = False

@@ -22,7 +22,7 @@ from fieldloop.org.services import audit
 from . import credit_code
 from .models import Contact, Customer, CustomerEvent, CustomerEventKind, CustomerSettings, DuplicateAction
 from .names import NameKey, name_key, normalise_name, normalise_phone  # noqa: F401 - re-exported
-from .selectors import customer_get, customer_name_candidates, customer_name_condition
+from .selectors import customer_for_change, customer_name_candidates, customer_name_condition
 
 MASKED_RESULTS = 10
 NAME_SIMILARITY = 0.7  # bigram Dice of two names' cores from which they count as the same company
@@ -192,10 +192,8 @@ def customer_merge(*, actor: Employee, keep_id: int, merge_id: int) -> Customer:
     if not has_permission(actor, Permission.ASSIGN_CUSTOMERS):
         raise ServiceError(ErrorCode.FORBIDDEN, _("You do not have permission to do this."))
     first, second = sorted((keep_id, merge_id))  # lock in a fixed order
-    customer_get(actor=actor, customer_id=first, for_update=True)
-    customer_get(actor=actor, customer_id=second, for_update=True)
-    keep = Customer.objects.get(pk=keep_id)
-    gone = Customer.objects.get(pk=merge_id)
+    locked = {pk: customer_for_change(actor=actor, customer_id=pk) for pk in (first, second)}
+    keep, gone = locked[keep_id], locked[merge_id]
     if gone.archived_at is not None:
         raise invalid("merge_id", _("This customer is archived already."))
     changes: dict[str, list[Any]] = {}

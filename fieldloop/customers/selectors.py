@@ -11,13 +11,14 @@ from django.db.models import Exists, ExpressionWrapper, FloatField, Func, OuterR
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Upper
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from fieldloop.core.errors import not_found
+from fieldloop.core.errors import ErrorCode, ServiceError, not_found
 from fieldloop.core.geo import haversine_m
 from fieldloop.formtemplates.models import Attachment
 from fieldloop.formtemplates.selectors import held_attachment
 from fieldloop.org.models import Employee, Role
-from fieldloop.org.selectors import visibility_for
+from fieldloop.org.selectors import can_change_owned_by, visibility_for
 
 from .models import Contact, Customer, CustomerEvent, CustomerPool, PoolMembership
 
@@ -203,6 +204,16 @@ def customer_get(*, actor: Employee, customer_id: int, for_update: bool = False)
         customer = qs.select_related("owner", "stage", "created_by").filter(pk=customer_id).first()
     if customer is None:
         raise not_found()
+    return customer
+
+
+def customer_for_change(*, actor: Employee, customer_id: int) -> Customer:
+    """A visible customer the actor may change, locked for the change: the one rule for edit, archive,
+    merge and contacts. Seeing a customer (as a collaborator, say) is not enough: its owner must be the
+    actor or someone the actor may change rows of; a pool customer is changed by whoever sees it."""
+    customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
+    if customer.owner_id is not None and not can_change_owned_by(actor=actor, owner=customer.owner):
+        raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
     return customer
 
 

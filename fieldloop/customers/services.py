@@ -33,7 +33,7 @@ from .models import (
     CustomerSource,
     CustomerStage,
 )
-from .selectors import customer_get
+from .selectors import customer_for_change, customer_get
 
 DEFAULT_STAGES = [
     ("潜在客户", "Lead", False),
@@ -308,9 +308,7 @@ def customer_update(
 ) -> Customer:
     """Change fixed fields and custom fields; each change goes to the timeline as old -> new. A new name or
     phone goes through the organization's duplicate rules, as on create."""
-    customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
-    if customer.owner is not None and not can_change_owned_by(actor=actor, owner=customer.owner):
-        raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
+    customer = customer_for_change(actor=actor, customer_id=customer_id)
     if "owner_id" in fields and fields["owner_id"] is None:
         raise invalid("owner_id", _("A customer always has an owner."))
     if "stage_id" in fields and fields["stage_id"] == customer.stage_id:
@@ -351,9 +349,7 @@ def customer_update(
 
 @transaction.atomic
 def customer_archive(*, actor: Employee, customer_id: int) -> Customer:
-    customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
-    if customer.owner and not can_change_owned_by(actor=actor, owner=customer.owner):
-        raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
+    customer = customer_for_change(actor=actor, customer_id=customer_id)
     if customer.archived_at is None:
         customer.archived_at = timezone.now()
         customer.save(update_fields=["archived_at", "updated_at"])
@@ -435,7 +431,7 @@ def contact_create(*, actor: Employee, customer_id: int, client_id: uuid.UUID, *
     existing = Contact.objects.filter(org_id=actor.org_id, client_id=client_id).first()
     if existing is not None:
         return existing, False
-    customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
+    customer = customer_for_change(actor=actor, customer_id=customer_id)
     clean = _clean_contact(fields, creating=True)
     has_primary = customer.contacts.filter(is_primary=True, archived_at__isnull=True).exists()
     if clean.get("is_primary") and has_primary:
@@ -453,7 +449,7 @@ def contact_update(*, actor: Employee, contact_id: int, **fields: Any) -> Contac
     contact = Contact.objects.select_for_update().filter(org_id=actor.org_id, pk=contact_id).first()
     if contact is None:
         raise not_found()
-    customer = customer_get(actor=actor, customer_id=contact.customer_id, for_update=True)
+    customer = customer_for_change(actor=actor, customer_id=contact.customer_id)
     clean = _clean_contact(fields, creating=False)
     if clean.get("is_primary"):
         customer.contacts.filter(is_primary=True).exclude(pk=contact.pk).update(is_primary=False)

@@ -2,8 +2,10 @@
 
 import uuid
 
+import pytest
 from django.test import Client
 
+from fieldloop.core.errors import ServiceError
 from fieldloop.customers import services
 from fieldloop.customers.duplicates import all_orgs_masked_existence_check, normalise_name
 from fieldloop.customers.models import Customer
@@ -262,3 +264,31 @@ def test_the_stored_match_keys_follow_the_name_and_phone(cast):
 
     stored = Customer.objects.values_list("name_key", "phone_key").get(pk=customer.pk)
     assert stored == ("宁波港口物流", "057487654321")
+
+
+def test_a_collaborator_who_may_not_change_a_customer_may_not_merge_it_away_either(cast):
+    """Ben's customer lists Mia as a collaborator: she sees it, may not edit or archive it (another branch),
+    so she may not merge it into one of her own (nor hers into it)."""
+    from fieldloop.customers.models import Contact, Customer
+
+    theirs = services.customer_create(actor=cast.other_branch_rep, client_id=uuid.uuid4(), name="北京华远机械有限公司",
+                                      collaborator_ids=[cast.manager.pk])[0]  # fmt: skip
+    services.contact_create(actor=cast.other_branch_rep, customer_id=theirs.pk, client_id=uuid.uuid4(), name="王经理")
+    mine = services.customer_create(actor=cast.manager, client_id=uuid.uuid4(), name="上海精工机械有限公司")[0]
+    client = cast.client_for(cast.manager)
+    assert client.get(f"/api/v1/customers/{theirs.pk}").status_code == 200  # she sees it
+    assert client.patch(f"/api/v1/customers/{theirs.pk}", {"phone": "13800000000"},
+                        content_type="application/json").status_code == 403  # fmt: skip
+    for keep, gone in ((mine, theirs), (theirs, mine)):
+        response = client.post(f"/api/v1/customers/{keep.pk}/merge", {"merge_id": gone.pk},
+                               content_type="application/json")  # fmt: skip
+        assert response.status_code == 403
+        assert response.json()["code"] == "forbidden"
+    theirs.refresh_from_db()
+    assert theirs.archived_at is None
+    assert Contact.objects.filter(customer=theirs).count() == 1
+    assert Customer.objects.get(pk=mine.pk).archived_at is None
+    # nor add or edit its contacts
+    with pytest.raises(ServiceError) as refused:
+        services.contact_create(actor=cast.manager, customer_id=theirs.pk, client_id=uuid.uuid4(), name="李四")
+    assert refused.value.code == "forbidden"

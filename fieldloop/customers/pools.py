@@ -132,12 +132,12 @@ def customer_claim(*, actor: Employee, customer_id: int, now: datetime | None = 
     if customer is None or customer.pool_id is None or customer.archived_at is not None:
         raise not_found()
     pool = CustomerPool.objects.get(pk=customer.pool_id)
-    if customer.owner_id is not None:
-        if customer.owner_id == actor.pk:
-            return customer
-        raise ServiceError(ErrorCode.CONFLICT, _("Someone else has just claimed this customer."))
+    if customer.owner_id == actor.pk:
+        return customer
     if not is_pool_member(actor=actor, pool=pool):
-        raise not_found()
+        raise not_found()  # before anything about its owner: a non-member learns nothing of the customer
+    if customer.owner_id is not None:
+        raise ServiceError(ErrorCode.CONFLICT, _("Someone else has just claimed this customer."))
     claimed_today = CustomerEvent.objects.filter(
         org_id=actor.org_id, actor=actor, kind=CustomerEventKind.CLAIMED, created_at__gte=_start_of_today(actor, now)
     ).count()

@@ -52,6 +52,18 @@ def test_someone_outside_the_pool_cannot_claim(cast, pool):
     assert e.value.code == ErrorCode.NOT_FOUND
 
 
+def test_claiming_a_taken_customer_of_a_pool_one_is_not_in_says_not_found_as_for_a_missing_one(cast, pool):
+    customer = pooled(cast, pool)
+    pools.customer_claim(actor=cast.rep, customer_id=customer.pk)  # Rex's now, still of the pool
+    for customer_id in (customer.pk, 999_999):
+        with pytest.raises(ServiceError) as e:
+            pools.customer_claim(actor=cast.other_branch_rep, customer_id=customer_id)
+        assert e.value.code == ErrorCode.NOT_FOUND
+    with pytest.raises(ServiceError) as e:  # a member learns it was taken
+        pools.customer_claim(actor=cast.rep2, customer_id=customer.pk)
+    assert e.value.code == ErrorCode.CONFLICT
+
+
 def test_the_daily_claim_limit_is_enforced(cast, pool):
     ids = [pooled(cast, pool, f"客户{i}").pk for i in range(3)]
     pools.customer_claim(actor=cast.rep, customer_id=ids[0])

@@ -161,7 +161,8 @@ def attachment_upload(
     (the record's or customer's `attachments` give the URLs)."""
     actor = actor_of(request)
     position = services.PhotoPosition(latitude, longitude, accuracy, address)
-    # the service itself refuses the key sent again by someone else or with other bytes
+    # the service answers the row alone and itself refuses the key sent again by someone else or with other bytes:
+    # create_once puts that refusal on the header
     attachment, _ = create_once(
         lambda: (
             services.attachment_upload(

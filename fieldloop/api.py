@@ -57,7 +57,8 @@ class FieldloopAPI(NinjaAPI):
 api = FieldloopAPI(
     title="Fieldloop API",
     version="1",
-    description="Field sales CRM. Every create takes a client-generated UUID (`Idempotency-Key`) and is applied once.",
+    description="Field sales CRM. Every create takes a client-generated UUID in the `Idempotency-Key` header and is "
+    "applied once: a replay returns the first answer, with its status, and writes nothing.",
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
 )

@@ -1,7 +1,7 @@
 """/api/v1/work-record-templates and /api/v1/work-records: thin shells over services and selectors.
 
-A create's `Idempotency-Key` is the new row's `client_id`: a replay returns the first record (200) and
-writes nothing.
+A create's `Idempotency-Key` is the new row's `client_id` (`org.idempotency.create_once`): a replay returns the
+first record with the same status and writes nothing.
 """
 
 import uuid
@@ -17,7 +17,8 @@ from fieldloop.formtemplates.models import Purpose
 from fieldloop.formtemplates.schemas import ATTACHMENT_DOWNLOAD, TemplateOut
 from fieldloop.formtemplates.selectors import template_list
 from fieldloop.formtemplates.serving import attachment_links, attachment_response
-from fieldloop.org.api import ERRORS, IdempotencyKey, actor_of
+from fieldloop.org.api import ERRORS, actor_of
+from fieldloop.org.idempotency import IdempotencyKey, create_once
 
 from . import selectors, services
 from .builtin import builtin_templates_ensure
@@ -94,26 +95,29 @@ def record_list(
     return {"items": items, "next_cursor": page.next_cursor}
 
 
-@router.post("/work-records", response={200: WorkRecordOut, 201: WorkRecordOut, **ERRORS}, summary="File a record")
+@router.post("/work-records", response={201: WorkRecordOut, **ERRORS}, summary="File a record")
 def record_create(
     request: HttpRequest, payload: WorkRecordIn, idempotency_key: uuid.UUID = IdempotencyKey
 ) -> Status[Any]:
     actor = actor_of(request)
-    record, created = services.record_create(
-        actor=actor,
-        client_id=idempotency_key,
-        template_id=payload.template_id,
-        values=payload.values,
-        customer_id=payload.customer_id,
-        contact_id=payload.contact_id,
-        captured_at=payload.captured_at,
-        visit_id=payload.visit_id,
-        device_position=payload.device_position.dict() if payload.device_position else None,
+    record, created = create_once(
+        lambda: services.record_create(
+            actor=actor,
+            client_id=idempotency_key,
+            template_id=payload.template_id,
+            values=payload.values,
+            customer_id=payload.customer_id,
+            contact_id=payload.contact_id,
+            captured_at=payload.captured_at,
+            visit_id=payload.visit_id,
+            device_position=payload.device_position.dict() if payload.device_position else None,
+        ),
+        same=lambda r: r.author_id == actor.pk,
     )
-    if not created:  # a replay: the first record, answered only to whoever may see it
+    if not created:  # a replay: the first record, read with what the answer shows
         record = selectors.record_get(actor=actor, record_id=record.pk)
     # a new record is answered from the instance the service saved (its related rows attached), not read again
-    return Status(201 if created else 200, record_out(record, editable=services.can_edit(actor=actor, record=record)))
+    return Status(201, record_out(record, editable=services.can_edit(actor=actor, record=record)))
 
 
 @router.get("/work-records/{record_id}", response={200: WorkRecordOut, **ERRORS})
@@ -154,20 +158,18 @@ def comment_list(request: HttpRequest, record_id: int) -> list[dict[str, Any]]:
     return [comment_out(c) for c in selectors.comment_list(record=record)]
 
 
-@router.post(
-    "/work-records/{record_id}/comments", response={200: CommentOut, 201: CommentOut, **ERRORS}, summary="Comment"
-)
+@router.post("/work-records/{record_id}/comments", response={201: CommentOut, **ERRORS}, summary="Comment")
 def comment_create(
     request: HttpRequest, record_id: int, payload: CommentIn, idempotency_key: uuid.UUID = IdempotencyKey
 ) -> Status[Any]:
-    comment, created = services.comment_create(
-        actor=actor_of(request),
-        record_id=record_id,
-        client_id=idempotency_key,
-        body=payload.body,
-        parent_id=payload.parent_id,
+    actor = actor_of(request)
+    comment, _ = create_once(
+        lambda: services.comment_create(
+            actor=actor, record_id=record_id, client_id=idempotency_key, body=payload.body, parent_id=payload.parent_id
+        ),
+        same=lambda c: c.author_id == actor.pk and c.record_id == record_id,
     )
-    return Status(201 if created else 200, comment_out(comment))
+    return Status(201, comment_out(comment))
 
 
 from .visit_api import router as visit_router  # noqa: E402

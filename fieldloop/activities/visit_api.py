@@ -1,7 +1,8 @@
 """/api/v1/visit-types and /api/v1/visits: thin shells over activities.visits.
 
-A check-in's `Idempotency-Key` is the visit's `client_id`, a check-out's is stored with the check-out: a
-replay returns the first result (200) and writes nothing.
+A check-in's `Idempotency-Key` is the visit's `client_id` (`org.idempotency.create_once`), a check-out's is stored
+with the check-out, a visit type's answer is kept by `run_idempotent`: a replay returns the first result with the
+same status and writes nothing.
 """
 
 import uuid
@@ -13,8 +14,8 @@ from django.utils.translation import get_language
 from ninja import Query, Router, Status
 
 from fieldloop.core.pagination import keyset_page
-from fieldloop.org.api import ERRORS, IdempotencyKey, actor_of
-from fieldloop.org.idempotency import run_idempotent
+from fieldloop.org.api import ERRORS, actor_of
+from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempotent
 
 from . import visits
 from .models import Visit, VisitType
@@ -95,9 +96,7 @@ def visit_type_list(request: HttpRequest, include_inactive: bool = False) -> lis
     return [visit_type_out(vt) for vt in visits.visit_type_list(actor=actor, include_inactive=include_inactive)]
 
 
-@router.post(
-    "/visit-types", response={200: VisitTypeOut, 201: VisitTypeOut, **ERRORS}, summary="Create a visit type (admin)"
-)
+@router.post("/visit-types", response={201: VisitTypeOut, **ERRORS}, summary="Create a visit type (admin)")
 def visit_type_create(
     request: HttpRequest, payload: VisitTypeIn, idempotency_key: uuid.UUID = IdempotencyKey
 ) -> Status[Any]:
@@ -109,7 +108,7 @@ def visit_type_create(
         return 201, visit_type_out(visits.visit_type_create(actor=actor, **values))
 
     result = run_idempotent(actor=actor, key=idempotency_key, operation="visit_type.create", create=create)
-    return Status(200 if result.replayed else result.status_code, result.body)
+    return Status(result.status_code, result.body)
 
 
 @router.patch("/visit-types/{visit_type_id}", response={200: VisitTypeOut, **ERRORS}, summary="Change (admin)")
@@ -136,20 +135,23 @@ def visit_list(
     return {"items": [visit_out(v) for v in page.items], "next_cursor": page.next_cursor}
 
 
-@router.post("/visits", response={200: VisitOut, 201: VisitOut, **ERRORS}, summary="Check in (starts a visit)")
+@router.post("/visits", response={201: VisitOut, **ERRORS}, summary="Check in (starts a visit)")
 def visit_check_in(
     request: HttpRequest, payload: CheckInIn, idempotency_key: uuid.UUID = IdempotencyKey
 ) -> Status[Any]:
     actor = actor_of(request)
-    visit, created = visits.visit_check_in(
-        actor=actor,
-        client_id=idempotency_key,
-        visit_type_id=payload.visit_type_id,
-        customer_id=payload.customer_id,
-        position=_position(payload),
-        captured_at=payload.captured_at,
+    visit, _ = create_once(
+        lambda: visits.visit_check_in(
+            actor=actor,
+            client_id=idempotency_key,
+            visit_type_id=payload.visit_type_id,
+            customer_id=payload.customer_id,
+            position=_position(payload),
+            captured_at=payload.captured_at,
+        ),
+        same=lambda v: v.employee_id == actor.pk,
     )
-    return Status(201 if created else 200, visit_out(visits.visit_get(actor=actor, visit_id=visit.pk)))
+    return Status(201, visit_out(visits.visit_get(actor=actor, visit_id=visit.pk)))
 
 
 @router.get("/visits/{visit_id}", response={200: VisitOut, **ERRORS})

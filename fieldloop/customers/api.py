@@ -1,6 +1,8 @@
 """/api/v1/ endpoints for customers, contacts, stages and timelines: thin shells over services and selectors.
 
-A create's `Idempotency-Key` is the new row's `client_id`: a replay returns the first row and writes nothing.
+A create's `Idempotency-Key` is the new row's `client_id` where the row has one (customers, contacts, import jobs:
+`org.idempotency.create_once`), else its first answer is kept by `run_idempotent`: a replay returns the first
+result with the same status and writes nothing.
 """
 
 import uuid
@@ -8,12 +10,13 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest
-from ninja import Header, Query, Router, Status
+from ninja import Query, Router, Status
 
 from fieldloop.core.pagination import keyset_page
 from fieldloop.formtemplates.schemas import ATTACHMENT_DOWNLOAD
 from fieldloop.formtemplates.serving import attachment_links, attachment_response
 from fieldloop.org.api import ERRORS, actor_of
+from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempotent
 
 from . import duplicates, handover, pools, selectors, services, stages
 from .duplicates import all_orgs_masked_existence_check
@@ -39,7 +42,6 @@ from .schemas import (
 from .timeline import customer_timeline_page, timeline_item_data
 
 router = Router(tags=["customers"])
-IdempotencyKey = Header(..., alias="Idempotency-Key", description="A UUID the client generates once per record.")
 
 
 def ref(employee: Any) -> dict[str, Any] | None:
@@ -104,8 +106,11 @@ def customer_create(
     request: HttpRequest, payload: CustomerCreateIn, idempotency_key: uuid.UUID = IdempotencyKey
 ) -> Status[Any]:
     actor = actor_of(request)
-    customer, _ = services.customer_create(
-        actor=actor, client_id=idempotency_key, **payload.dict(exclude_unset=True, exclude_none=True)
+    customer, _ = create_once(
+        lambda: services.customer_create(
+            actor=actor, client_id=idempotency_key, **payload.dict(exclude_unset=True, exclude_none=True)
+        ),
+        same=lambda c: c.created_by_id == actor.pk,
     )
     return Status(201, customer_out(selectors.customer_get(actor=actor, customer_id=customer.pk)))
 
@@ -170,11 +175,14 @@ def contact_list(request: HttpRequest, customer_id: int) -> list[dict[str, Any]]
 def contact_create(
     request: HttpRequest, customer_id: int, payload: ContactIn, idempotency_key: uuid.UUID = IdempotencyKey
 ) -> Status[Any]:
-    contact, _ = services.contact_create(
-        actor=actor_of(request),
-        customer_id=customer_id,
-        client_id=idempotency_key,
-        **payload.dict(exclude_unset=True, exclude_none=True),
+    contact, _ = create_once(
+        lambda: services.contact_create(
+            actor=actor_of(request),
+            customer_id=customer_id,
+            client_id=idempotency_key,
+            **payload.dict(exclude_unset=True, exclude_none=True),
+        ),
+        same=lambda c: c.customer_id == customer_id,
     )
     return Status(201, contact_out(contact))
 
@@ -254,8 +262,6 @@ from django.http import FileResponse, HttpResponse  # noqa: E402
 from ninja import File, Form  # noqa: E402
 from ninja.files import UploadedFile  # noqa: E402
 
-from fieldloop.org.idempotency import run_idempotent  # noqa: E402
-
 from . import exports, imports  # noqa: E402
 from .models import CustomerImportJob  # noqa: E402
 from .schemas import ImportJobOut, ImportJobPage, ImportReportOut  # noqa: E402
@@ -317,21 +323,28 @@ def import_job_out(job: CustomerImportJob) -> dict[str, Any]:
     "/customers/imports",
     response={202: ImportJobOut, **ERRORS},
     summary="Import an .xlsx or CSV file as a background job, all or nothing; poll the job for its outcome",
-    description="A replay of the same `client_id` returns the first job. The job checks the file again "
-    "(as the dry run does) and imports nothing while a row has errors; committing the same file again "
-    "creates nothing new.",
+    description="The Idempotency-Key becomes the job's `client_id`: a replay returns the first job. The job checks "
+    "the file again (as the dry run does) and imports nothing while a row has errors; committing the same file "
+    "again creates nothing new.",
 )
 def customer_import_submit(
     request: HttpRequest,
     file: File[UploadedFile],
-    client_id: Form[uuid.UUID],
+    idempotency_key: uuid.UUID = IdempotencyKey,
     include_duplicates: Form[bool] = False,
 ) -> Status[Any]:
+    actor = actor_of(request)
     filename, content = _upload(file)
-    job, _created = imports.import_job_submit(
-        actor=actor_of(request), client_id=client_id, filename=filename, content=content,
-        include_duplicates=include_duplicates,
-    )  # fmt: skip
+    job, _ = create_once(
+        lambda: imports.import_job_submit(
+            actor=actor,
+            client_id=idempotency_key,
+            filename=filename,
+            content=content,
+            include_duplicates=include_duplicates,
+        ),
+        same=lambda j: j.created_by_id == actor.pk,
+    )
     return Status(202, import_job_out(job))
 
 

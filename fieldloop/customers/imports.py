@@ -807,8 +807,8 @@ def import_job_submit(
     replay of the same `client_id` returns the first job and queues nothing."""
     existing = CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id).first()
     if existing is not None:
-        if existing.created_by_id != actor.pk:
-            raise not_found()
+        if existing.created_by_id != actor.pk:  # someone else's key: refused, as every create refuses it
+            raise invalid("client_id", _("This id was already used."), code=ErrorCode.IDEMPOTENCY_MISMATCH)
         return existing, False
     extension = file_extension(filename)
     if not content:

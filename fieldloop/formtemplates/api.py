@@ -1,4 +1,8 @@
-"""/api/v1/form-templates and /api/v1/attachments: thin shells over services and selectors."""
+"""/api/v1/form-templates and /api/v1/attachments: thin shells over services and selectors.
+
+An upload's `Idempotency-Key` is the attachment's `client_id`; a template's or version's first answer is kept by
+`run_idempotent`. A replay returns the first result with the same status and writes nothing.
+"""
 
 import json
 import uuid
@@ -9,8 +13,8 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from fieldloop.org.api import ERRORS, IdempotencyKey, actor_of
-from fieldloop.org.idempotency import run_idempotent
+from fieldloop.org.api import ERRORS, actor_of
+from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempotent
 
 from . import selectors, services
 from .models import Attachment, AttachmentKind, FormTemplate, FormTemplateVersion, Purpose
@@ -129,7 +133,9 @@ def template_publish(
         version = services.template_publish(actor=actor, template_id=template_id, fields=payload.dict()["fields"])
         return 201, _jsonable(version_out(version))
 
-    result = run_idempotent(actor=actor, key=idempotency_key, operation="formtemplate.publish", create=create)
+    result = run_idempotent(
+        actor=actor, key=idempotency_key, operation=f"formtemplate.publish:{template_id}", create=create
+    )
     return Status(result.status_code, result.body)
 
 
@@ -153,8 +159,17 @@ def attachment_upload(
     Name its id in a photo/file field of a record or customer within 24 hours: an upload that nothing holds
     by then is deleted (`manage.py cleanup_attachments`). Once held, it is fetched through what holds it
     (the record's or customer's `attachments` give the URLs)."""
+    actor = actor_of(request)
     position = services.PhotoPosition(latitude, longitude, accuracy, address)
-    attachment = services.attachment_upload(
-        actor=actor_of(request), client_id=idempotency_key, upload=file, kind=kind, position=position
+    # the service answers the row alone and itself refuses the key sent again by someone else or with other bytes:
+    # create_once puts that refusal on the header
+    attachment, _ = create_once(
+        lambda: (
+            services.attachment_upload(
+                actor=actor, client_id=idempotency_key, upload=file, kind=kind, position=position
+            ),
+            True,
+        ),
+        same=lambda a: True,
     )
     return Status(201, attachment_out(attachment))

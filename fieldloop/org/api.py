@@ -7,12 +7,12 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
-from ninja import Header, Query, Router, Status
+from ninja import Query, Router, Status
 
 from fieldloop.core.pagination import keyset_page
 
 from . import selectors, services
-from .idempotency import run_idempotent
+from .idempotency import IdempotencyKey, run_idempotent
 from .models import Department, Employee
 from .permissions import ROLE_PERMISSIONS, Role
 from .schemas import (
@@ -32,7 +32,6 @@ from .schemas import (
 
 router = Router(tags=["organization"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-IdempotencyKey = Header(..., alias="Idempotency-Key", description="A UUID the client generates once per record.")
 
 
 def actor_of(request: HttpRequest) -> Employee:

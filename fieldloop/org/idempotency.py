@@ -1,10 +1,18 @@
-"""The idempotency contract every create follows.
+"""The idempotency contract every create of the JSON API follows.
 
-A client sends a UUID it generated with each create (`Idempotency-Key` header or an
-`id`/`client_id` field). The first request runs the create and stores its response
-under that key in the same transaction; a replay returns the stored response and
-writes nothing. Two concurrent requests with one key: the database's unique
-constraint lets one win, the other then returns the winner's result.
+The client generates a UUID once per create and sends it in the `Idempotency-Key` header (`IdempotencyKey`
+declares it: a missing or malformed key is refused with a field error on `Idempotency-Key`). The first
+request creates; a replay of the same key returns the first result with the same status and writes nothing;
+the key sent by someone else, or for a different operation, is refused (422 `idempotency_mismatch`).
+
+Where the created row has a `client_id` column (customers, contacts, work records, comments, visits,
+attachments, import jobs), the key is stored as that `client_id` and the row's unique (org, client_id)
+constraint is what recognises a replay: `create_once` wraps the service. Any other create keeps its first
+response in an `IdempotencyRecord` under the key, in the create's transaction: `run_idempotent`. Either way,
+two concurrent requests with one key let the database's unique constraint choose the winner, and the other
+returns the winner's result.
+
+HTML forms keep their hidden `client_id` field (the offline outbox posts it) and call the services directly.
 """
 
 import uuid
@@ -14,10 +22,44 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from ninja import Header
 
 from fieldloop.core.errors import ErrorCode, ServiceError
 
 from .models import Employee, IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+
+# The one way a create endpoint reads the key: `idempotency_key: uuid.UUID = IdempotencyKey`. Ninja declares the
+# header (required) in the OpenAPI and refuses a missing or malformed one with the API's field error on it.
+IdempotencyKey: Any = Header(
+    ..., alias=HEADER, description="A UUID the client generates once per create; a replay returns the first result."
+)
+
+
+def mismatch() -> ServiceError:
+    """The key was first used by someone else or for a different operation."""
+    return ServiceError(
+        ErrorCode.IDEMPOTENCY_MISMATCH,
+        _("This idempotency key was already used for a different request."),
+        {HEADER: [_("Generate a new UUID for each new record.")]},
+    )
+
+
+def create_once[Row](create: Callable[[], tuple[Row, bool]], *, same: Callable[[Row], bool]) -> tuple[Row, bool]:
+    """A create whose row stores the key as its `client_id`: `create` is the service, which returns
+    (row, created) and, for a replayed key, the first row without writing. `same(row)` says whether that first
+    row answers this request (the same author, the same parent in the path); if not, the key is refused.
+    Returns what the service returned: (row, created)."""
+    try:
+        row, created = create()
+    except ServiceError as e:
+        if e.code == ErrorCode.IDEMPOTENCY_MISMATCH:  # a service's own check (a visit's employee, a file's bytes)
+            raise mismatch() from e
+        raise
+    if not created and not same(row):
+        raise mismatch()
+    return row, created
 
 
 @dataclass
@@ -33,7 +75,7 @@ def run_idempotent(
     """Run `create` once per (organization, key); `create` returns (status, JSON-ready body)."""
     existing = IdempotencyRecord.objects.filter(org_id=actor.org_id, key=key).first()
     if existing is not None:
-        return _replay(existing, operation)
+        return _replay(existing, actor, operation)
     try:
         with transaction.atomic():
             status_code, body = create()
@@ -49,15 +91,11 @@ def run_idempotent(
         winner = IdempotencyRecord.objects.filter(org_id=actor.org_id, key=key).first()
         if winner is None:
             raise
-        return _replay(winner, operation)
+        return _replay(winner, actor, operation)
     return IdempotentResult(status_code=status_code, body=body, replayed=False)
 
 
-def _replay(record: IdempotencyRecord, operation: str) -> IdempotentResult:
-    if record.operation != operation:
-        raise ServiceError(
-            ErrorCode.IDEMPOTENCY_MISMATCH,
-            _("This idempotency key was already used for a different request."),
-            {"idempotency_key": [_("Generate a new UUID for each new record.")]},
-        )
+def _replay(record: IdempotencyRecord, actor: Employee, operation: str) -> IdempotentResult:
+    if record.operation != operation or record.employee_id != actor.pk:
+        raise mismatch()
     return IdempotentResult(status_code=record.status_code, body=record.response, replayed=True)

@@ -357,7 +357,8 @@ def test_the_api_manages_visit_types_for_admins(cast):
             "distance_mode": "hard"}  # fmt: skip
     created = post(admin, "/api/v1/visit-types", body, key)
     assert created.status_code == 201, created.content
-    assert post(admin, "/api/v1/visit-types", body, key).status_code == 200
+    replay = post(admin, "/api/v1/visit-types", body, key)
+    assert (replay.status_code, replay.json()) == (201, created.json())
     vt_id = created.json()["id"]
     patched = admin.patch(f"/api/v1/visit-types/{vt_id}", {"min_duration_minutes": 5}, content_type="application/json")
     assert patched.status_code == 200 and patched.json()["min_duration_minutes"] == 5

@@ -20,6 +20,7 @@ from fieldloop.customers import pools
 from fieldloop.customers.models import Contact, Customer
 from fieldloop.customers.selectors import visible_customers
 from fieldloop.formtemplates.models import FormTemplate, Purpose
+from fieldloop.formtemplates.services import attachments_claim_held
 from fieldloop.formtemplates.validation import validate_values
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission
@@ -154,6 +155,9 @@ def record_create(
         raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
     try:
         with transaction.atomic():
+            attachments_claim_held(
+                org_id=actor.org_id, version=template.current_version, values=clean, field_prefix="values."
+            )
             record = WorkRecord.objects.create(
                 org_id=actor.org_id,
                 client_id=client_id,
@@ -217,6 +221,13 @@ def record_update(*, actor: Employee, record_id: int, values: dict[str, Any]) ->
         if record.values.get(key) != clean.get(key)
     }
     if changes:
+        attachments_claim_held(
+            org_id=actor.org_id,
+            version=record.template_version,
+            values=clean,
+            previous=record.values,
+            field_prefix="values.",
+        )
         WorkRecordRevision.objects.create(org_id=record.org_id, record=record, editor=actor, changes=changes)
         record.values = clean
         record.edited_at = timezone.now()

@@ -40,7 +40,6 @@ from fieldloop.org.models import Employee
 from . import references
 from .fields import REFERENCE_KINDS, EmployeeScope, FieldDefinition, FieldType
 from .models import Attachment, AttachmentKind, FormTemplateVersion
-from .services import attachments_claim
 
 ADDRESS_PARTS = ("province", "city", "district", "detail")
 PHONE_CHARS = re.compile(r"[\s\-()]")
@@ -117,6 +116,9 @@ def validate_values(
     rows whose cells are all empty are dropped (a phone form always offers a blank row), then
     its row limits apply; each cell goes through the same cleaner as a top-level field of its type.
     A retired column's cell is accepted only with a value that column held in the previous rows.
+
+    Writes nothing: the service that saves the values claims the attachments they hold
+    (`services.attachments_claim_held`) in its transaction, once every other check has passed.
     """
     errors: dict[str, list[str | Promise]] = {}
     if not isinstance(values, dict):
@@ -177,35 +179,11 @@ def validate_values(
             clean[key] = value  # a key of an older version: never dropped
     if errors:
         raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
-    _claim_attachments(actor, version.definitions, clean, ctx.attachments)
     return clean
 
 
-def _claim_attachments(
-    actor: Employee, definitions: list[FieldDefinition], clean: dict[str, Any], loaded: dict[int, Attachment]
-) -> None:
-    """Valid values are about to be saved: the attachments they hold newly are claimed, so the orphan cleanup
-    keeps them (services.attachments_claim explains how the two meet). One that the cleanup deleted since
-    it was read refuses the save, as an unknown attachment would."""
-    unclaimed: dict[int, str] = {}
-    for d in definitions:
-        if d.type in (FieldType.PHOTO, FieldType.FILE) and isinstance(clean.get(d.key), list):
-            for attachment_id in clean[d.key]:
-                attachment = loaded.get(attachment_id)
-                if attachment is not None and attachment.claimed_at is None:
-                    unclaimed[attachment_id] = d.key
-    gone = attachments_claim(org_id=actor.org_id, ids=unclaimed)
-    if gone:
-        errors: dict[str, list[str | Promise]] = {}
-        for attachment_id in sorted(gone):
-            errors.setdefault(unclaimed[attachment_id], []).append(
-                _("Attachment %(id)d was not found; upload it first.") % {"id": attachment_id}
-            )
-        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
-
-
 def check_default(definition: FieldDefinition) -> None:
-    """Used by fields.py: is the definition's default a valid value of the field?"""
+    """Used by definitions.parse_definitions: is the definition's default a valid value of the field?"""
     if _empty(definition.default):
         return
     try:

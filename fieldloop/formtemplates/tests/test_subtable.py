@@ -9,7 +9,8 @@ from django.utils import translation
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.formtemplates import references
-from fieldloop.formtemplates.fields import FieldType, parse_definitions
+from fieldloop.formtemplates.definitions import parse_definitions
+from fieldloop.formtemplates.fields import FieldType
 from fieldloop.formtemplates.forms import TemplateValuesForm
 from fieldloop.formtemplates.services import template_publish
 from fieldloop.formtemplates.validation import display_values, validate_values

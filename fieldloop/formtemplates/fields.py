@@ -76,6 +76,10 @@ REFERENCE_KINDS: dict[FieldType, str] = {
 }
 
 
+# The parts of an address value, in display order.
+ADDRESS_PARTS = ("province", "city", "district", "detail")
+
+
 class EmployeeScope(StrEnum):
     SUBTREE = "subtree"  # the actor's department subtree (and whoever else the actor sees)
     ORG = "org"  # anyone in the organization

@@ -29,8 +29,7 @@ from fieldloop.org.services import audit, require_permission
 
 from .builtin import activity_settings
 from .models import ActivitySettings, WorkRecord, WorkRecordComment, WorkRecordRevision
-from .selectors import record_get
-from .visits import visit_record_check
+from .selectors import record_get, visit_record_check
 
 # How far a client's capture time may be from the server's clock: a phone's clock runs a little fast,
 # and an offline phone sends what it captured days ago.

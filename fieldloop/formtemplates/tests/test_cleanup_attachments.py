@@ -13,7 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fieldloop.activities import services as activity_services
 from fieldloop.activities.models import WorkRecord
@@ -22,7 +22,12 @@ from fieldloop.core.errors import ServiceError
 from fieldloop.customers import services as customer_services
 from fieldloop.formtemplates.models import Attachment, Purpose
 from fieldloop.formtemplates.selectors import customer_template
-from fieldloop.formtemplates.services import all_orgs_attachments_cleanup, attachments_claim, template_publish
+from fieldloop.formtemplates.services import (
+    all_orgs_attachments_cleanup,
+    attachments_claim,
+    attachments_claim_held,
+    template_publish,
+)
 
 from .test_api import api, post
 from .test_photos_upload import PHOTO_FIELD, photo_bytes, send, stored_files, visit_post, visit_url
@@ -116,6 +121,21 @@ def test_a_record_naming_an_upload_the_cleanup_deleted_is_refused_on_its_field(c
         file_visit(cast, photo)
     assert list(refused.value.fields) == ["values.storefront_photo"]
     assert not WorkRecord.objects.exists()
+
+
+def test_a_claim_of_an_upload_the_cleanup_deleted_after_validation_refuses_the_save_on_its_field(cast):
+    """The cleanup may delete an old upload between a save's validation and its claim: the save is refused."""
+    kept, deleted = send(cast.rep, photo_bytes()), send(cast.rep, photo_bytes((640, 480)))
+    version = template(cast.rep, Purpose.VISIT).current_version
+    values = {**VISIT_VALUES, "storefront_photo": [kept.pk, deleted.pk]}
+    age(deleted)
+    all_orgs_attachments_cleanup()
+    with translation.override("en"), pytest.raises(ServiceError) as refused, transaction.atomic():
+        attachments_claim_held(org_id=cast.org.pk, version=version, values=values, field_prefix="values.")
+    assert refused.value.fields == {
+        "values.storefront_photo": [f"Attachment {deleted.pk} was not found; upload it first."]
+    }
+    assert not claimed(kept)  # rolled back with the refused save
 
 
 def test_a_save_that_fails_after_validation_leaves_its_photo_unclaimed(cast):

@@ -127,6 +127,7 @@ def test_a_claim_of_an_upload_the_cleanup_deleted_after_validation_refuses_the_s
     """The cleanup may delete an old upload between a save's validation and its claim: the save is refused."""
     kept, deleted = send(cast.rep, photo_bytes()), send(cast.rep, photo_bytes((640, 480)))
     version = template(cast.rep, Purpose.VISIT).current_version
+    assert version is not None
     values = {**VISIT_VALUES, "storefront_photo": [kept.pk, deleted.pk]}
     age(deleted)
     all_orgs_attachments_cleanup()

@@ -27,7 +27,7 @@ from PIL import Image
 
 from conftest import Cast
 from fieldloop.activities import services as activity_services
-from fieldloop.activities import visits
+from fieldloop.activities import visit_services, visits
 from fieldloop.activities.builtin import builtin_templates_ensure
 from fieldloop.activities.models import Visit, WorkRecord, WorkRecordComment
 from fieldloop.api import api
@@ -75,7 +75,7 @@ def a_fix() -> dict[str, Any]:
 
 def a_routine_visit_type(admin: Employee) -> Any:
     steps = [{"template_id": a_template(admin, Purpose.VISIT).pk}]
-    return visits.visit_type_create(actor=admin, name=f"例行拜访 {uuid.uuid4().hex[:4]}", steps=steps)
+    return visit_services.visit_type_create(actor=admin, name=f"例行拜访 {uuid.uuid4().hex[:4]}", steps=steps)
 
 
 def registry_credit_code(n: int) -> str:
@@ -194,7 +194,7 @@ def check_ins(cast: Cast) -> Callable[[], Request]:
 def check_outs(cast: Cast) -> Callable[[], Request]:
     vt = a_routine_visit_type(cast.admin)
     shop = a_customer(cast.rep, latitude=SHOP[0], longitude=SHOP[1])
-    visit, _ = visits.visit_check_in(
+    visit, _ = visit_services.visit_check_in(
         actor=cast.rep, client_id=uuid.uuid4(), visit_type_id=vt.pk, customer_id=shop.pk,
         position=visits.Position(latitude=SHOP[0], longitude=SHOP[1], accuracy=12, fix_at=timezone.now(),
                                  mocked=False),

@@ -91,7 +91,7 @@ def _foreign_records(cast: Cast) -> Targets:
 
 def _foreign_visit_types(cast: Cast) -> Targets:
     """Visit types are the organization's configuration: only another organization's are out of reach."""
-    from fieldloop.activities.visits import visit_type_create
+    from fieldloop.activities.visit_services import visit_type_create
 
     return Targets([visit_type_create(actor=cast.outsider, name=f"对手类型 {uuid.uuid4().hex[:4]}").pk])
 
@@ -100,7 +100,8 @@ def _foreign_visits(cast: Cast) -> Targets:
     """A visit is its employee's: Otto's and Ben's (each at a customer of theirs)."""
     from django.utils import timezone
 
-    from fieldloop.activities.visits import Position, visit_check_in, visit_type_create
+    from fieldloop.activities.visit_services import visit_check_in, visit_type_create
+    from fieldloop.activities.visits import Position
 
     def visit(employee: Employee) -> int:
         vt = visit_type_create(actor=cast.outsider if employee == cast.outsider else cast.admin,

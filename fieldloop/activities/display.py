@@ -6,9 +6,9 @@ from typing import Any
 
 from django.utils.translation import get_language
 
+from fieldloop.formtemplates.display import DisplayRow, display_values
 from fieldloop.formtemplates.fields import REFERENCE_KINDS, FieldType
 from fieldloop.formtemplates.selectors import held_attachment_ids
-from fieldloop.formtemplates.validation import DisplayRow, display_values
 
 from .models import WorkRecord
 

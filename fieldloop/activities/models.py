@@ -6,7 +6,8 @@ A record may belong to a visit (its steps: the visit type's templates filled dur
 Visits (外勤): an administrator combines templates into visit types with rules (who they apply to, how far
 from the customer a check-in may be, photo, customer, minimum duration, check-out, who is copied); a rep
 checks in with the phone's position and checks out, and the visit is classified effective or not, with
-the reasons. See activities/visits.py.
+the reasons. Its rules are in activities/visits.py, the writes in visit_services.py, the reads in
+selectors.py.
 """
 
 from django.db import models

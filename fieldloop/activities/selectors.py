@@ -4,6 +4,8 @@
 - A record: visible when its author is, or when its customer is (a customer's timeline shows every record
   about it, so whoever sees the customer may open them); otherwise not found.
 - A customer's records: every record about a customer the caller has already shown to be visible.
+- Visits: the visit types that apply to an employee, the visits of the employees the actor sees (newest
+  check-in first), a visit (visible by its employee or its customer, like a record), its steps.
 """
 
 import uuid
@@ -13,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from fieldloop.core.errors import not_found
+from fieldloop.core.errors import invalid, not_found
 from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import visible_customers
 from fieldloop.formtemplates.models import Attachment, FormTemplate, FormTemplateVersion
@@ -22,7 +25,8 @@ from fieldloop.formtemplates.selectors import held_attachment
 from fieldloop.org.models import Department, Employee
 from fieldloop.org.selectors import scope_to_visible
 
-from .models import WorkRecord, WorkRecordComment, WorkRecordRevision
+from .models import Visit, VisitStatus, VisitType, VisitTypeStep, WorkRecord, WorkRecordComment, WorkRecordRevision
+from .visits import applies_to
 
 FEED_ORDERING = ("-captured_at", "-id")
 RECORD_RELATED = ("author", "template", "customer", "contact")
@@ -206,3 +210,126 @@ def record_of_client(*, actor: Employee, client_id: object) -> WorkRecord | None
     except ValueError:
         return None
     return WorkRecord.objects.filter(org_id=actor.org_id, author=actor, client_id=key).first()
+
+
+# --- Visits ---------------------------------------------------------------------------------------------
+
+VISIT_ORDERING = ("-checked_in_at", "-id")
+VISIT_RELATED = ("employee", "customer", "visit_type")
+
+
+def visit_types_for(*, actor: Employee) -> list[VisitType]:
+    """The active visit types that apply to the actor (two queries)."""
+    types = list(
+        VisitType.objects.filter(org_id=actor.org_id, is_active=True).prefetch_related("departments").order_by("name")
+    )
+    return [t for t in types if applies_to(t, actor, [d.path for d in t.departments.all()])]
+
+
+def visit_type_list(*, actor: Employee, include_inactive: bool = False) -> QuerySet[VisitType]:
+    qs = VisitType.objects.filter(org_id=actor.org_id)
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    return qs.prefetch_related("departments", "copied", "steps__template").order_by("name", "id")
+
+
+def visit_type_get(*, actor: Employee, visit_type_id: int) -> VisitType:
+    vt = visit_type_list(actor=actor, include_inactive=True).filter(pk=visit_type_id).first()
+    if vt is None:
+        raise not_found()
+    return vt
+
+
+@dataclass(frozen=True)
+class VisitFilters:
+    employee_id: int | None = None
+    customer_id: int | None = None
+    date_from: date | None = None  # days of the organization's time zone, both ends included
+    date_to: date | None = None
+    effective: bool | None = None
+    status: str = ""
+
+
+def visit_filters_from_query(query: dict[str, str]) -> VisitFilters:
+    """The visit list's filters from a query string (employee, customer, from, to, effective=1/0); junk is
+    ignored."""
+    effective = {"1": True, "0": False}.get(query.get("effective", ""))
+    status = query.get("status", "")
+    return VisitFilters(
+        employee_id=_int(query.get("employee")),
+        customer_id=_int(query.get("customer")),
+        date_from=_date(query.get("from")),
+        date_to=_date(query.get("to")),
+        effective=effective,
+        status=status if status in VisitStatus.values else "",
+    )
+
+
+def visit_list(*, actor: Employee, filters: VisitFilters | None = None) -> QuerySet[Visit]:
+    """The visits of the employees the actor sees, newest check-in first; keyset-page on VISIT_ORDERING."""
+    f = filters or VisitFilters()
+    qs = scope_to_visible(Visit.objects.all(), actor=actor, owner_field="employee")
+    if f.employee_id is not None:
+        qs = qs.filter(employee_id=f.employee_id)
+    if f.customer_id is not None:
+        qs = qs.filter(customer_id=f.customer_id)
+    zone = ZoneInfo(actor.org.time_zone)
+    if f.date_from is not None:
+        qs = qs.filter(checked_in_at__gte=datetime.combine(f.date_from, time.min, tzinfo=zone))
+    if f.date_to is not None:
+        qs = qs.filter(checked_in_at__lt=datetime.combine(f.date_to + timedelta(days=1), time.min, tzinfo=zone))
+    if f.effective is not None:
+        qs = qs.filter(effective=f.effective)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    return qs.select_related(*VISIT_RELATED)
+
+
+def visit_get(*, actor: Employee, visit_id: int) -> Visit:
+    """A visit the actor may see (by its employee, or by its customer, as for work records), or not found."""
+    visit = visit_list(actor=actor).filter(pk=visit_id).first()
+    if visit is None and actor.is_active:
+        visit = (
+            Visit.objects.filter(org_id=actor.org_id, pk=visit_id)
+            .filter(customer__in=visible_customers(actor=actor, include_archived=True))
+            .select_related(*VISIT_RELATED)
+            .first()
+        )
+    if visit is None:
+        raise not_found()
+    return visit
+
+
+def customer_visits(*, actor: Employee, customer: Customer) -> QuerySet[Visit]:
+    """Every visit to `customer`, which the caller has checked the actor may see."""
+    if customer.org_id != actor.org_id or not actor.is_active:
+        return Visit.objects.none()
+    return Visit.objects.filter(org_id=actor.org_id, customer=customer).select_related(*VISIT_RELATED)
+
+
+def open_visit_of(*, actor: Employee) -> Visit | None:
+    """The actor's open visit (at most one), with its related rows."""
+    if not actor.is_active:
+        return None
+    return Visit.objects.filter(employee=actor, status=VisitStatus.OPEN).select_related(*VISIT_RELATED).first()
+
+
+def visit_steps(*, visit: Visit) -> list[tuple[VisitTypeStep, WorkRecord | None]]:
+    """The visit type's steps in order, each with the visit's latest record of its template (or None)."""
+    steps = list(VisitTypeStep.objects.filter(visit_type_id=visit.visit_type_id).select_related("template"))
+    latest: dict[int, WorkRecord] = {}
+    for r in WorkRecord.objects.filter(visit=visit, archived_at__isnull=True).order_by("captured_at", "id"):
+        latest[r.template_id] = r
+    return [(s, latest.get(s.template_id)) for s in steps]
+
+
+def visit_record_check(*, actor: Employee, visit_id: int) -> Visit:
+    """The visit a new record of the actor's belongs to: one of the actor's own visits."""
+    visit = Visit.objects.filter(org_id=actor.org_id, pk=visit_id, employee=actor).select_related("customer").first()
+    if visit is None:
+        raise invalid("visit_id", _("Choose one of your own visits."))
+    return visit
+
+
+def visit_step_records(*, visit: Visit) -> QuerySet[WorkRecord]:
+    return WorkRecord.objects.filter(visit=visit, archived_at__isnull=True).select_related("template_version")

@@ -20,6 +20,7 @@ from fieldloop.customers import pools
 from fieldloop.customers.models import Contact, Customer
 from fieldloop.customers.selectors import visible_customers
 from fieldloop.formtemplates.models import FormTemplate, Purpose
+from fieldloop.formtemplates.services import attachments_claim_held
 from fieldloop.formtemplates.validation import validate_values
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission
@@ -28,8 +29,7 @@ from fieldloop.org.services import audit, require_permission
 
 from .builtin import activity_settings
 from .models import ActivitySettings, WorkRecord, WorkRecordComment, WorkRecordRevision
-from .selectors import record_get
-from .visits import visit_record_check
+from .selectors import record_get, visit_record_check
 
 # How far a client's capture time may be from the server's clock: a phone's clock runs a little fast,
 # and an offline phone sends what it captured days ago.
@@ -154,6 +154,9 @@ def record_create(
         raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
     try:
         with transaction.atomic():
+            attachments_claim_held(
+                org_id=actor.org_id, version=template.current_version, values=clean, field_prefix="values."
+            )
             record = WorkRecord.objects.create(
                 org_id=actor.org_id,
                 client_id=client_id,
@@ -217,6 +220,13 @@ def record_update(*, actor: Employee, record_id: int, values: dict[str, Any]) ->
         if record.values.get(key) != clean.get(key)
     }
     if changes:
+        attachments_claim_held(
+            org_id=actor.org_id,
+            version=record.template_version,
+            values=clean,
+            previous=record.values,
+            field_prefix="values.",
+        )
         WorkRecordRevision.objects.create(org_id=record.org_id, record=record, editor=actor, changes=changes)
         record.values = clean
         record.edited_at = timezone.now()

@@ -10,9 +10,9 @@ from fieldloop.org.models import Employee
 
 from .api import record_out
 from .display import decorate_cards
-from .selectors import customer_records
+from .selectors import customer_records, customer_visits
 from .visit_api import visit_out
-from .visits import customer_visits, reasons_text
+from .visits import reasons_text
 
 SOURCE = "work_records"
 RANK = 10

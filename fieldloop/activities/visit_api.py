@@ -1,4 +1,4 @@
-"""/api/v1/visit-types and /api/v1/visits: thin shells over activities.visits.
+"""/api/v1/visit-types and /api/v1/visits: thin shells over activities.visit_services (writes) and selectors (reads).
 
 A check-in's `Idempotency-Key` is the visit's `client_id` (`org.idempotency.create_once`), a check-out's is stored
 with the check-out, a visit type's answer is kept by `run_idempotent`: a replay returns the first result with the
@@ -17,7 +17,7 @@ from fieldloop.core.pagination import keyset_page
 from fieldloop.org.api import ERRORS, actor_of
 from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempotent
 
-from . import visits
+from . import selectors, visit_services, visits
 from .models import Visit, VisitType
 from .visit_schemas import (
     CheckInIn,
@@ -93,7 +93,7 @@ def _position(payload: CheckInIn | CheckOutIn) -> visits.Position:
 @router.get("/visit-types", response={200: list[VisitTypeOut], **ERRORS}, summary="Visit types")
 def visit_type_list(request: HttpRequest, include_inactive: bool = False) -> list[dict[str, Any]]:
     actor = actor_of(request)
-    return [visit_type_out(vt) for vt in visits.visit_type_list(actor=actor, include_inactive=include_inactive)]
+    return [visit_type_out(vt) for vt in selectors.visit_type_list(actor=actor, include_inactive=include_inactive)]
 
 
 @router.post("/visit-types", response={201: VisitTypeOut, **ERRORS}, summary="Create a visit type (admin)")
@@ -105,7 +105,7 @@ def visit_type_create(
     values["steps"] = [s.dict() for s in payload.steps]
 
     def create() -> tuple[int, Any]:
-        return 201, visit_type_out(visits.visit_type_create(actor=actor, **values))
+        return 201, visit_type_out(visit_services.visit_type_create(actor=actor, **values))
 
     result = run_idempotent(actor=actor, key=idempotency_key, operation="visit_type.create", create=create)
     return Status(result.status_code, result.body)
@@ -116,7 +116,7 @@ def visit_type_update(request: HttpRequest, visit_type_id: int, payload: VisitTy
     values = payload.dict(exclude_unset=True)
     if payload.steps is not None:
         values["steps"] = [s.dict() for s in payload.steps]
-    vt = visits.visit_type_update(actor=actor_of(request), visit_type_id=visit_type_id, **values)
+    vt = visit_services.visit_type_update(actor=actor_of(request), visit_type_id=visit_type_id, **values)
     return visit_type_out(vt)
 
 
@@ -130,8 +130,8 @@ def visit_list(
     actor = actor_of(request)
     f = filters.dict()
     f["status"] = f["status"] or ""
-    qs = visits.visit_list(actor=actor, filters=visits.VisitFilters(**f))
-    page = keyset_page(qs, ordering=visits.VISIT_ORDERING, cursor=cursor, limit=limit)
+    qs = selectors.visit_list(actor=actor, filters=selectors.VisitFilters(**f))
+    page = keyset_page(qs, ordering=selectors.VISIT_ORDERING, cursor=cursor, limit=limit)
     return {"items": [visit_out(v) for v in page.items], "next_cursor": page.next_cursor}
 
 
@@ -141,7 +141,7 @@ def visit_check_in(
 ) -> Status[Any]:
     actor = actor_of(request)
     visit, _ = create_once(
-        lambda: visits.visit_check_in(
+        lambda: visit_services.visit_check_in(
             actor=actor,
             client_id=idempotency_key,
             visit_type_id=payload.visit_type_id,
@@ -151,12 +151,12 @@ def visit_check_in(
         ),
         same=lambda v: v.employee_id == actor.pk,
     )
-    return Status(201, visit_out(visits.visit_get(actor=actor, visit_id=visit.pk)))
+    return Status(201, visit_out(selectors.visit_get(actor=actor, visit_id=visit.pk)))
 
 
 @router.get("/visits/{visit_id}", response={200: VisitOut, **ERRORS})
 def visit_detail(request: HttpRequest, visit_id: int) -> dict[str, Any]:
-    return visit_out(visits.visit_get(actor=actor_of(request), visit_id=visit_id))
+    return visit_out(selectors.visit_get(actor=actor_of(request), visit_id=visit_id))
 
 
 @router.post("/visits/{visit_id}/check-out", response={200: VisitOut, **ERRORS}, summary="Check out (closes it)")
@@ -164,11 +164,11 @@ def visit_check_out(
     request: HttpRequest, visit_id: int, payload: CheckOutIn, idempotency_key: uuid.UUID = IdempotencyKey
 ) -> dict[str, Any]:
     actor = actor_of(request)
-    visits.visit_check_out(
+    visit_services.visit_check_out(
         actor=actor,
         client_id=idempotency_key,
         visit_id=visit_id,
         position=_position(payload),
         captured_at=payload.captured_at,
     )
-    return visit_out(visits.visit_get(actor=actor, visit_id=visit_id))
+    return visit_out(selectors.visit_get(actor=actor, visit_id=visit_id))

@@ -29,7 +29,7 @@ from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import department_list, visible_employees
 
-from . import visits
+from . import selectors, visit_services, visits
 from .models import Visit, VisitType
 from .visit_forms import STEP_ROWS, CheckInForm, PositionForm, VisitTypeForm
 
@@ -64,13 +64,13 @@ def _customer_choices(actor: Employee, selected: int | None) -> list[tuple[int, 
 def visit_start(request: HttpRequest) -> HttpResponse:
     """Choose the visit type and customer, and check in with the phone's position."""
     actor = _actor(request)
-    open_visit = visits.open_visit_of(actor=actor)
+    open_visit = selectors.open_visit_of(actor=actor)
     if request.method == "GET" and open_visit is not None:
         return redirect("visit_detail", visit_id=open_visit.pk)
     raw = request.GET.get("customer", "")
     customer_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
     language = get_language()
-    types = [(t.pk, t.display_name(language)) for t in visits.visit_types_for(actor=actor)]
+    types = [(t.pk, t.display_name(language)) for t in selectors.visit_types_for(actor=actor)]
     post = request.POST if request.method == "POST" else None
     selected = customer_id
     if post is not None and post.get("customer_id", "").isdigit():
@@ -84,7 +84,7 @@ def visit_start(request: HttpRequest) -> HttpResponse:
     if post is not None and form.is_valid():
         data = form.cleaned_data
         try:
-            visit, _created = visits.visit_check_in(
+            visit, _created = visit_services.visit_check_in(
                 actor=actor,
                 client_id=data["client_id"],
                 visit_type_id=data["visit_type_id"],
@@ -116,7 +116,7 @@ def _detail_context(actor: Employee, visit: Visit, checkout_form: PositionForm |
     return {
         "visit": visit,
         "type_name": visit.visit_type.display_name(language),
-        "steps": visits.visit_steps(visit=visit),
+        "steps": selectors.visit_steps(visit=visit),
         "reasons": [visits.reason_label(c) for c in visit.reasons],
         "check_in_signals": [visits.reason_label(c) for c in visit.check_in_signals],
         "check_out_signals": [visits.reason_label(c) for c in visit.check_out_signals],
@@ -132,7 +132,7 @@ def _detail_context(actor: Employee, visit: Visit, checkout_form: PositionForm |
 @employee_required()
 def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
     actor = _actor(request)
-    visit = visits.visit_get(actor=actor, visit_id=visit_id)
+    visit = selectors.visit_get(actor=actor, visit_id=visit_id)
     context = _detail_context(actor, visit)
     response = render(request, "activities/visit_detail.html", context)
     if context["own_open"]:
@@ -148,7 +148,7 @@ def visit_check_out(request: HttpRequest, visit_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            visits.visit_check_out(
+            visit_services.visit_check_out(
                 actor=actor,
                 client_id=data["client_id"],
                 visit_id=visit_id,
@@ -160,7 +160,7 @@ def visit_check_out(request: HttpRequest, visit_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Checked out."))
             return redirect("visit_detail", visit_id=visit_id)
-    visit = visits.visit_get(actor=actor, visit_id=visit_id)
+    visit = selectors.visit_get(actor=actor, visit_id=visit_id)
     return render(request, "activities/visit_detail.html", _detail_context(actor, visit, form))
 
 
@@ -168,9 +168,9 @@ def visit_check_out(request: HttpRequest, visit_id: int) -> HttpResponse:
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def visit_locate_customer(request: HttpRequest, visit_id: int) -> HttpResponse:
     """An administrator makes the visit's check-in position the customer's location."""
-    visit = visits.visit_get(actor=_actor(request), visit_id=visit_id)
+    visit = selectors.visit_get(actor=_actor(request), visit_id=visit_id)
     try:
-        visits.visit_locate_customer(actor=_actor(request), visit_id=visit.pk)
+        visit_services.visit_locate_customer(actor=_actor(request), visit_id=visit.pk)
     except ServiceError as e:
         messages.error(request, str(e.message))
     else:
@@ -183,9 +183,9 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     """The visits of the employees the viewer sees, newest first, with their classification."""
     actor = _actor(request)
     get = request.GET
-    filters = visits.visit_filters_from_query(get.dict())
-    qs = visits.visit_list(actor=actor, filters=filters)
-    page = keyset_page(qs, ordering=visits.VISIT_ORDERING, cursor=get.get("cursor") or None, limit=PAGE_SIZE)
+    filters = selectors.visit_filters_from_query(get.dict())
+    qs = selectors.visit_list(actor=actor, filters=filters)
+    page = keyset_page(qs, ordering=selectors.VISIT_ORDERING, cursor=get.get("cursor") or None, limit=PAGE_SIZE)
     language = get_language()
     rows = [(v, v.visit_type.display_name(language), [visits.reason_label(c) for c in v.reasons]) for v in page.items]
     query = get.copy()
@@ -196,7 +196,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "query": query.urlencode(),
         "employees": visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"),
-        "open_visit": visits.open_visit_of(actor=actor),
+        "open_visit": selectors.open_visit_of(actor=actor),
         "can_manage": has_permission(actor, Permission.MANAGE_ORGANIZATION),
     }
     return render(request, "activities/visit_list.html", context)
@@ -211,7 +211,7 @@ def visit_type_list(request: HttpRequest) -> HttpResponse:
     language = get_language()
     rows = [
         (vt, vt.display_name(language), [s.template.display_name(language) for s in vt.steps.all()])
-        for vt in visits.visit_type_list(actor=actor, include_inactive=True)
+        for vt in selectors.visit_type_list(actor=actor, include_inactive=True)
     ]
     return render(request, "activities/visit_types.html", {"rows": rows})
 
@@ -243,15 +243,15 @@ def _type_initial(vt: VisitType) -> dict[str, Any]:
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def visit_type_edit(request: HttpRequest, visit_type_id: int | None = None) -> HttpResponse:
     actor = _actor(request)
-    vt = visits.visit_type_get(actor=actor, visit_type_id=visit_type_id) if visit_type_id is not None else None
+    vt = selectors.visit_type_get(actor=actor, visit_type_id=visit_type_id) if visit_type_id is not None else None
     post = request.POST if request.method == "POST" else None
     form = _type_form(actor, post, initial=_type_initial(vt) if vt else {"distance_mode": "soft"})
     if post is not None and form.is_valid():
         try:
             if vt is None:
-                visits.visit_type_create(actor=actor, **form.values())
+                visit_services.visit_type_create(actor=actor, **form.values())
             else:
-                visits.visit_type_update(actor=actor, visit_type_id=vt.pk, **form.values())
+                visit_services.visit_type_update(actor=actor, visit_type_id=vt.pk, **form.values())
         except ServiceError as e:
             add_service_error(form, e)
         else:

@@ -1,64 +1,38 @@
-"""Visits (外勤): visit types with their rules, and the check-in / check-out of a visit.
+"""Visits (外勤): the rules a visit is judged by, shared by the writes (visit_services), the reads
+(selectors) and the pages.
 
-Writes are keyword-only, the acting employee first, one transaction each; a check-in is idempotent by the
-client's `client_id`, a check-out by its own (a replay returns the first result and writes nothing).
+- A visit type says where and how a visit counts: who it applies to (`applies_to`), how far from the
+  customer a check-in may be (hard refuses, soft accepts and marks the visit not effective), the minimum
+  duration, a required photo and required steps.
+- At check-out (or when the nightly run closes an abandoned visit) a visit is classified effective or not
+  (`classify`), with reason codes rendered in the reader's language (`reason_label`).
 
-- A check-in carries the phone's position fix (latitude, longitude, accuracy, when it was read, whether
-  the device says it is mocked) and when the phone captured the check-in. A fix read longer before the
-  capture than the organization allows is refused (the page reads it again); a check-in captured offline
-  and received late is accepted and marked late, never refused for lateness.
-- The distance to the customer is checked against the visit type's rule: hard refuses (saying how far),
-  soft accepts and the visit is classified not effective ("too far"). A customer without a location gets
-  the first check-in's position.
-- Anti-cheat signals (core.geo) are recorded beside each fix, against the employee's previous fixes.
-- At check-out (or when the nightly run closes an abandoned visit) the visit is classified effective or
-  not, with reason codes that are rendered in the reader's language (`reason_label`).
+Writes (visit types, check-in, check-out, the nightly close) are in `visit_services`; reads (visit types
+for an employee, the list, a visit, its steps) in `selectors`.
 """
 
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
-from fieldloop.core.geo import Fix, FixSignal, fix_signals, position_errors
-from fieldloop.customers import pools
-from fieldloop.customers import services as customer_services
-from fieldloop.customers.models import Customer
-from fieldloop.customers.selectors import visible_customers
+from fieldloop.core.geo import FixSignal
 from fieldloop.formtemplates.fields import FieldType
-from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.notifications.kinds import register_kind
-from fieldloop.notifications.services import Notice, notify_many
-from fieldloop.org.models import Department, Employee, Role
-from fieldloop.org.permissions import Permission
-from fieldloop.org.selectors import scope_to_visible
-from fieldloop.org.services import audit, require_permission
+from fieldloop.org.models import Employee
 
-from .builtin import activity_settings
-from .models import DistanceMode, Visit, VisitStatus, VisitType, VisitTypeStep, WorkRecord
+from .models import Visit, VisitType, VisitTypeStep, WorkRecord
 
-CAPTURE_FUTURE_SLACK = timedelta(minutes=10)
-CAPTURE_MAX_AGE = timedelta(days=90)
-PREVIOUS_FIXES = 3  # the employee's previous fixes compared with a new one
 ABANDONED_AFTER = timedelta(hours=12)  # an open visit older than this is closed by the nightly run
+# A visit type's limits.
 MAX_DISTANCE_M = 100_000
 MAX_MIN_DURATION = 24 * 60
 MAX_STEPS = 20
-VISIT_ORDERING = ("-checked_in_at", "-id")
-VISIT_RELATED = ("employee", "customer", "visit_type")
-VISIT_CLOSED = "activities.visit_closed"
+VISIT_CLOSED = "activities.visit_closed"  # the notification kind
 
 
 class Reason:
@@ -93,6 +67,10 @@ def reason_label(code: str) -> str:
     return str(label) if label is not None else code
 
 
+def reasons_text(codes: Iterable[str]) -> list[str]:
+    return [reason_label(c) for c in codes]
+
+
 # --- Visit types ------------------------------------------------------------------------------------------
 
 
@@ -106,186 +84,7 @@ def applies_to(visit_type: VisitType, employee: Employee, department_paths: Sequ
     return True
 
 
-def visit_types_for(*, actor: Employee) -> list[VisitType]:
-    """The active visit types that apply to the actor (two queries)."""
-    types = list(
-        VisitType.objects.filter(org_id=actor.org_id, is_active=True).prefetch_related("departments").order_by("name")
-    )
-    return [t for t in types if applies_to(t, actor, [d.path for d in t.departments.all()])]
-
-
-def visit_type_list(*, actor: Employee, include_inactive: bool = False) -> QuerySet[VisitType]:
-    qs = VisitType.objects.filter(org_id=actor.org_id)
-    if not include_inactive:
-        qs = qs.filter(is_active=True)
-    return qs.prefetch_related("departments", "copied", "steps__template").order_by("name", "id")
-
-
-def visit_type_get(*, actor: Employee, visit_type_id: int) -> VisitType:
-    vt = visit_type_list(actor=actor, include_inactive=True).filter(pk=visit_type_id).first()
-    if vt is None:
-        raise not_found()
-    return vt
-
-
-TYPE_FIELDS = (
-    "name", "name_en", "is_active", "roles", "max_distance_m", "distance_mode", "photo_required",
-    "customer_required", "min_duration_minutes", "check_out_required",
-)  # fmt: skip
-
-
-def _clean_type(actor: Employee, values: dict[str, Any], *, vt: VisitType | None) -> dict[str, Any]:
-    """Check a visit type's fields (all at once); keys absent from `values` are left as they are."""
-    errors: dict[str, list[Any]] = {}
-    clean: dict[str, Any] = {}
-
-    def fail(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
-
-    for key in ("name", "name_en"):
-        if key in values or (vt is None and key == "name"):
-            text = str(values.get(key) or "").strip()
-            if key == "name" and not text:
-                fail(key, _("This field is required."))
-            elif len(text) > 60:
-                fail(key, _("At most %(n)d characters.") % {"n": 60})
-            clean[key] = text
-    if clean.get("name"):
-        taken = VisitType.objects.filter(org_id=actor.org_id, name=clean["name"])
-        if vt is not None:
-            taken = taken.exclude(pk=vt.pk)
-        if taken.exists():
-            fail("name", _("A visit type with this name already exists."))
-    for key in ("is_active", "photo_required", "customer_required", "check_out_required"):
-        if key in values:
-            if not isinstance(values[key], bool):
-                fail(key, _("Expected true or false."))
-            clean[key] = values[key]
-    if "roles" in values:
-        roles = values["roles"] or []
-        if not isinstance(roles, list) or any(r not in Role.values for r in roles):
-            fail("roles", _("Choose among: %(roles)s.") % {"roles": ", ".join(Role.values)})
-        else:
-            clean["roles"] = sorted(set(roles))
-    if "max_distance_m" in values:
-        d = values["max_distance_m"]
-        if d is not None and (isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= MAX_DISTANCE_M):
-            fail("max_distance_m", _("Enter a whole number from 1 to %(max)d, or nothing.") % {"max": MAX_DISTANCE_M})
-        clean["max_distance_m"] = d
-    if "distance_mode" in values:
-        if values["distance_mode"] not in DistanceMode.values:
-            fail("distance_mode", _("Choose soft or hard."))
-        clean["distance_mode"] = values["distance_mode"]
-    if "min_duration_minutes" in values:
-        m = values["min_duration_minutes"]
-        if isinstance(m, bool) or not isinstance(m, int) or not 0 <= m <= MAX_MIN_DURATION:
-            fail("min_duration_minutes", _("Enter a whole number from 0 to %(max)d.") % {"max": MAX_MIN_DURATION})
-        clean["min_duration_minutes"] = m
-    if "department_ids" in values:
-        ids = values["department_ids"] or []
-        found = set(
-            Department.objects.filter(org_id=actor.org_id, pk__in=[i for i in ids if isinstance(i, int)]).values_list(
-                "pk", flat=True
-            )
-        )
-        if not isinstance(ids, list) or set(ids) != found:
-            fail("department_ids", _("Choose departments of your organization."))
-        clean["department_ids"] = sorted(found)
-    if "copied_ids" in values:
-        ids = values["copied_ids"] or []
-        found = set(
-            Employee.objects.filter(org_id=actor.org_id, pk__in=[i for i in ids if isinstance(i, int)]).values_list(
-                "pk", flat=True
-            )
-        )
-        if not isinstance(ids, list) or set(ids) != found:
-            fail("copied_ids", _("Choose employees of your organization."))
-        clean["copied_ids"] = sorted(found)
-    if "steps" in values:
-        clean["steps"] = _clean_steps(actor, values["steps"], fail)
-    if errors:
-        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
-    return clean
-
-
-def _clean_steps(actor: Employee, raw: Any, fail: Any) -> list[tuple[int, bool]]:
-    """[(template id, required)] from [{"template_id": .., "required": ..}], in order."""
-    if not isinstance(raw, list) or len(raw) > MAX_STEPS:
-        fail("steps", _("Give at most %(n)d steps.") % {"n": MAX_STEPS})
-        return []
-    ids = [s.get("template_id") for s in raw if isinstance(s, dict)]
-    usable = set(
-        FormTemplate.objects.filter(org_id=actor.org_id, is_active=True, pk__in=[i for i in ids if isinstance(i, int)])
-        .exclude(purpose=Purpose.CUSTOMER)
-        .values_list("pk", flat=True)
-    )
-    steps: list[tuple[int, bool]] = []
-    for i, step in enumerate(raw):
-        template_id = step.get("template_id") if isinstance(step, dict) else None
-        if template_id not in usable:
-            fail(f"steps.{i}.template_id", _("Choose one of the organization's active work record templates."))
-        elif any(template_id == t for t, _r in steps):
-            fail(f"steps.{i}.template_id", _("This template is already a step."))
-        else:
-            steps.append((template_id, bool(step.get("required", True))))
-    return steps
-
-
-def _apply_type(actor: Employee, vt: VisitType, clean: dict[str, Any], *, creating: bool) -> None:
-    changes = {k: [getattr(vt, k), v] for k, v in clean.items() if k in TYPE_FIELDS and getattr(vt, k) != v}
-    for key, value in clean.items():
-        if key in TYPE_FIELDS:
-            setattr(vt, key, value)
-    vt.save()
-    if "department_ids" in clean:
-        vt.departments.set(clean["department_ids"])
-        changes["department_ids"] = [None, clean["department_ids"]]
-    if "copied_ids" in clean:
-        vt.copied.set(clean["copied_ids"])
-        changes["copied_ids"] = [None, clean["copied_ids"]]
-    if "steps" in clean:
-        VisitTypeStep.objects.filter(visit_type=vt).delete()
-        VisitTypeStep.objects.bulk_create(
-            VisitTypeStep(org_id=vt.org_id, visit_type=vt, template_id=t, position=i, required=r)
-            for i, (t, r) in enumerate(clean["steps"])
-        )
-        changes["steps"] = [None, [[t, r] for t, r in clean["steps"]]]
-    if changes:
-        action = "visittype.create" if creating else "visittype.update"
-        audit(actor=actor, org=actor.org, action=action, obj=vt, changes=_plain(changes))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-@transaction.atomic
-def visit_type_create(*, actor: Employee, **values: Any) -> VisitType:
-    """An administrator creates a visit type: name, steps [{template_id, required}], rules."""
-    require_permission(actor, Permission.MANAGE_ORGANIZATION)
-    clean = _clean_type(actor, values, vt=None)
-    vt = VisitType(org_id=actor.org_id)
-    _apply_type(actor, vt, clean, creating=True)
-    return visit_type_get(actor=actor, visit_type_id=vt.pk)
-
-
-@transaction.atomic
-def visit_type_update(*, actor: Employee, visit_type_id: int, **values: Any) -> VisitType:
-    """An administrator changes a visit type; absent keys stay as they are. Visits already made keep their
-    classification."""
-    require_permission(actor, Permission.MANAGE_ORGANIZATION)
-    vt = visit_type_get(actor=actor, visit_type_id=visit_type_id)
-    vt = VisitType.objects.select_for_update().get(pk=vt.pk)
-    clean = _clean_type(actor, values, vt=vt)
-    _apply_type(actor, vt, clean, creating=False)
-    return visit_type_get(actor=actor, visit_type_id=vt.pk)
-
-
-# --- Check-in and check-out ----------------------------------------------------------------------------
+# --- Check-in, check-out and classification ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -297,295 +96,6 @@ class Position:
     accuracy: Any
     fix_at: datetime | None
     mocked: bool = False
-
-
-def _check_times(position: Position, captured_at: datetime | None, now: datetime, max_age_s: int) -> datetime:
-    """The capture time (now by default), after checking it and the fix's time; field errors otherwise."""
-    errors: dict[str, list[Any]] = {}
-    if captured_at is None:
-        captured_at = now
-    elif timezone.is_naive(captured_at):
-        errors["captured_at"] = [_("Send the capture time with its time zone (ISO 8601).")]
-    elif captured_at > now + CAPTURE_FUTURE_SLACK:
-        errors["captured_at"] = [_("The capture time is in the future; check the device's clock.")]
-    elif captured_at < now - CAPTURE_MAX_AGE:
-        errors["captured_at"] = [_("The capture time is more than %(n)d days ago.") % {"n": CAPTURE_MAX_AGE.days}]
-    fix_at = position.fix_at
-    if fix_at is None:
-        errors["fix_at"] = [_("The position has no time; read it again.")]
-    elif timezone.is_naive(fix_at):
-        errors["fix_at"] = [_("Send the position's time with its time zone (ISO 8601).")]
-    elif not errors and fix_at > captured_at + CAPTURE_FUTURE_SLACK:
-        errors["fix_at"] = [_("The position was read after the capture time; check the device's clock.")]
-    elif not errors and (captured_at - fix_at).total_seconds() > max_age_s:
-        errors["fix_at"] = [
-            _("The position is %(age)d seconds old (at most %(max)d); re-read the position.")
-            % {"age": (captured_at - fix_at).total_seconds(), "max": max_age_s}
-        ]
-    if errors:
-        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
-    return captured_at
-
-
-def _fix(position: Position, at: datetime) -> Fix:
-    return Fix(
-        latitude=float(position.latitude),
-        longitude=float(position.longitude),
-        accuracy_m=float(position.accuracy),
-        at=at,
-        mocked=bool(position.mocked),
-    )
-
-
-def _previous_fixes(employee: Employee, before: datetime, exclude_pk: int | None = None) -> list[Fix]:
-    """The employee's latest fixes (check-ins and check-outs of their recent visits) read before `before`,
-    newest first."""
-    visits = Visit.objects.filter(employee=employee, check_in_fix_at__lt=before)
-    if exclude_pk is not None:
-        visits = visits.exclude(pk=exclude_pk)
-    fixes: list[Fix] = []
-    for v in visits.order_by("-check_in_fix_at", "-id")[:PREVIOUS_FIXES]:
-        if (
-            v.check_out_fix_at is not None
-            and v.check_out_fix_at < before
-            and v.check_out_latitude is not None
-            and v.check_out_longitude is not None
-        ):
-            fixes.append(
-                Fix(float(v.check_out_latitude), float(v.check_out_longitude), v.check_out_accuracy_m or 0.0,
-                    v.check_out_fix_at, v.check_out_mocked)
-            )  # fmt: skip
-        fixes.append(
-            Fix(float(v.check_in_latitude), float(v.check_in_longitude), v.check_in_accuracy_m, v.check_in_fix_at,
-                v.check_in_mocked)
-        )  # fmt: skip
-    fixes.sort(key=lambda f: f.at, reverse=True)
-    return fixes[:PREVIOUS_FIXES]
-
-
-def _distance(customer: Customer | None, fix: Fix) -> float | None:
-    if customer is None or customer.latitude is None or customer.longitude is None:
-        return None
-    return round(fix.distance_m(float(customer.latitude), float(customer.longitude)), 1)
-
-
-def _open_visit(employee: Employee) -> Visit | None:
-    return Visit.objects.filter(employee=employee, status=VisitStatus.OPEN).select_related(*VISIT_RELATED).first()
-
-
-def _already_open(visit: Visit) -> ServiceError:
-    where = visit.customer.name if visit.customer else visit.visit_type.name
-    return invalid(
-        "visit",
-        _("You are still checked in at %(where)s; check out first.") % {"where": where},
-        code=ErrorCode.CONFLICT,
-    )
-
-
-def visit_check_in(
-    *,
-    actor: Employee,
-    client_id: uuid.UUID,
-    visit_type_id: int | None,
-    customer_id: int | None,
-    position: Position,
-    captured_at: datetime | None = None,
-) -> tuple[Visit, bool]:
-    """Check in; returns (visit, created). A replayed `client_id` returns the first visit."""
-    if not actor.is_active:
-        raise not_found()
-    existing = Visit.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-    if existing is not None:
-        if existing.employee_id != actor.pk:
-            raise invalid("client_id", _("This id was already used."), code=ErrorCode.IDEMPOTENCY_MISMATCH)
-        return existing, False
-    now = timezone.now()
-    settings = activity_settings(org_id=actor.org_id)
-    errors: dict[str, list[Any]] = {
-        k: [m] for k, m in position_errors(position.latitude, position.longitude, position.accuracy).items()
-    }
-    try:
-        captured_at = _check_times(position, captured_at, now, settings.fix_max_age_seconds)
-    except ServiceError as e:
-        errors |= e.fields
-    vt = None
-    if visit_type_id is not None:
-        vt = next((t for t in visit_types_for(actor=actor) if t.pk == visit_type_id), None)
-    if vt is None:
-        errors["visit_type_id"] = [_("Choose one of the visit types that apply to you.")]
-    customer = None
-    if customer_id is not None:
-        customer = visible_customers(actor=actor).filter(pk=customer_id).first()
-        if customer is None:
-            errors["customer_id"] = [_("Not found, or not visible to you.")]
-    elif vt is not None and vt.customer_required:
-        errors["customer_id"] = [_("Choose the customer you are visiting.")]
-    if errors:
-        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
-    if vt is None or captured_at is None or position.fix_at is None:
-        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."))
-    fix = _fix(position, position.fix_at)
-    open_visit = _open_visit(actor)
-    if open_visit is not None:
-        raise _already_open(open_visit)
-    distance = _distance(customer, fix)
-    if (
-        distance is not None
-        and vt.max_distance_m is not None
-        and distance > vt.max_distance_m
-        and vt.distance_mode == DistanceMode.HARD
-    ):
-        raise invalid(
-            "position",
-            _("You are %(distance)d m from the customer; check in within %(max)d m.")
-            % {"distance": distance, "max": vt.max_distance_m},
-        )
-    signals = fix_signals(
-        fix,
-        now=captured_at,
-        previous=_previous_fixes(actor, fix.at),
-        max_age_s=settings.fix_max_age_seconds,
-        poor_accuracy_m=settings.poor_accuracy_m,
-    )
-    try:
-        with transaction.atomic():
-            visit = Visit.objects.create(
-                org_id=actor.org_id,
-                client_id=client_id,
-                visit_type=vt,
-                employee=actor,
-                customer=customer,
-                check_in_latitude=_coordinate(fix.latitude),
-                check_in_longitude=_coordinate(fix.longitude),
-                check_in_accuracy_m=fix.accuracy_m,
-                check_in_fix_at=fix.at,
-                check_in_mocked=fix.mocked,
-                check_in_distance_m=distance,
-                check_in_signals=[str(s) for s in signals],
-                checked_in_at=captured_at,
-                check_in_received_at=now,
-                check_in_late=(now - captured_at).total_seconds() > settings.fix_max_age_seconds,
-            )
-            if customer is not None:
-                customer_services.customer_visited(customer_id=customer.pk, at=captured_at)
-                pools.customer_followed_up(customer_id=customer.pk, by=actor, at=captured_at)
-                if distance is None:
-                    visit.located_customer = customer_services.customer_locate_from_visit(
-                        actor=actor, customer_id=customer.pk, latitude=visit.check_in_latitude,
-                        longitude=visit.check_in_longitude,
-                    )  # fmt: skip
-                    if visit.located_customer:
-                        visit.save(update_fields=["located_customer", "updated_at"])
-    except IntegrityError:
-        winner = Visit.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-        if winner is not None:
-            return winner, False
-        open_visit = _open_visit(actor)
-        if open_visit is not None:  # two check-ins at once: the other one won
-            raise _already_open(open_visit) from None
-        raise
-    return visit, True
-
-
-def _coordinate(value: float) -> Decimal:
-    return Decimal(str(round(value, 6)))
-
-
-def visit_check_out(
-    *,
-    actor: Employee,
-    client_id: uuid.UUID,
-    visit_id: int | None,
-    position: Position,
-    captured_at: datetime | None = None,
-) -> tuple[Visit, bool]:
-    """Check out of the actor's open visit (`visit_id`, or the open one when None); returns (visit,
-    changed). A replayed `client_id` returns the closed visit unchanged."""
-    if not actor.is_active:
-        raise not_found()
-    if visit_id is not None:
-        visit = Visit.objects.filter(org_id=actor.org_id, pk=visit_id, employee=actor).first()
-        if visit is None:
-            raise not_found()
-    else:
-        visit = _open_visit(actor)
-        if visit is None:
-            raise invalid("visit", _("You are not checked in; check in first."), code=ErrorCode.CONFLICT)
-    if visit.check_out_client_id == client_id:
-        return visit, False
-    if not visit.is_open:
-        raise invalid("visit", _("This visit is already closed; check in again."), code=ErrorCode.CONFLICT)
-    now = timezone.now()
-    settings = activity_settings(org_id=actor.org_id)
-    errors: dict[str, list[Any]] = {
-        k: [m] for k, m in position_errors(position.latitude, position.longitude, position.accuracy).items()
-    }
-    try:
-        captured_at = _check_times(position, captured_at, now, settings.fix_max_age_seconds)
-    except ServiceError as e:
-        errors |= e.fields
-    if not errors and captured_at is not None and captured_at < visit.checked_in_at:
-        errors["captured_at"] = [_("The check-out is earlier than the check-in; check the device's clock.")]
-    if errors:
-        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
-    if captured_at is None or position.fix_at is None:
-        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."))
-    fix = _fix(position, position.fix_at)
-    with transaction.atomic():
-        visit = Visit.objects.select_for_update(of=("self",)).select_related(*VISIT_RELATED).get(pk=visit.pk)
-        if visit.check_out_client_id == client_id:
-            return visit, False
-        if not visit.is_open:
-            raise invalid("visit", _("This visit is already closed; check in again."), code=ErrorCode.CONFLICT)
-        previous = [
-            Fix(float(visit.check_in_latitude), float(visit.check_in_longitude), visit.check_in_accuracy_m,
-                visit.check_in_fix_at, visit.check_in_mocked)
-        ]  # fmt: skip
-        signals = fix_signals(
-            fix,
-            now=captured_at,
-            previous=previous + _previous_fixes(actor, visit.check_in_fix_at, exclude_pk=visit.pk),
-            max_age_s=settings.fix_max_age_seconds,
-            poor_accuracy_m=settings.poor_accuracy_m,
-        )
-        visit.check_out_client_id = client_id
-        visit.check_out_latitude = _coordinate(fix.latitude)
-        visit.check_out_longitude = _coordinate(fix.longitude)
-        visit.check_out_accuracy_m = fix.accuracy_m
-        visit.check_out_fix_at = fix.at
-        visit.check_out_mocked = fix.mocked
-        visit.check_out_distance_m = _distance(visit.customer, fix)
-        visit.check_out_signals = [str(s) for s in signals]
-        visit.checked_out_at = captured_at
-        visit.check_out_received_at = now
-        visit.check_out_late = (now - captured_at).total_seconds() > settings.fix_max_age_seconds
-        visit.duration_s = int((captured_at - visit.checked_in_at).total_seconds())
-        _close(visit)
-    return visit, True
-
-
-def _close(visit: Visit) -> None:
-    """Classify and save a visit being closed, and tell the copied employees (inside a transaction)."""
-    visit.status = VisitStatus.CLOSED
-    visit.reasons = classify(visit=visit, records=list(visit_step_records(visit=visit)))
-    visit.effective = not visit.reasons
-    visit.save()
-    copied = visit.visit_type.copied.filter(status="active").exclude(pk=visit.employee_id).values_list("pk", flat=True)
-    link = reverse("visit_detail", args=[visit.pk])
-    params = {
-        "employee": visit.employee.name,
-        "customer": visit.customer.name if visit.customer else "",
-        "effective": bool(visit.effective),
-    }
-    notify_many(
-        Notice(org_id=visit.org_id, recipient_id=pk, kind=VISIT_CLOSED, params=params, link=link,
-               dedupe_key=f"visit-closed-{visit.pk}")
-        for pk in copied
-    )  # fmt: skip
-
-
-def visit_step_records(*, visit: Visit) -> QuerySet[WorkRecord]:
-    return WorkRecord.objects.filter(visit=visit, archived_at__isnull=True).select_related("template_version")
 
 
 def classify(*, visit: Visit, records: Iterable[WorkRecord]) -> list[str]:
@@ -615,140 +125,6 @@ def _has_photo(record: WorkRecord) -> bool:
     return any(d.type == FieldType.PHOTO and record.values.get(d.key) for d in record.template_version.definitions)
 
 
-def all_orgs_close_abandoned_visits(*, now: datetime | None = None, older_than: timedelta = ABANDONED_AFTER) -> int:
-    """Close the open visits checked in longer ago than `older_than` (the nightly run): no check-out, so
-    no duration; classified like any visit. Returns how many were closed."""
-    now = now or timezone.now()
-    closed = 0
-    for pk in Visit.objects.filter(status=VisitStatus.OPEN, checked_in_at__lt=now - older_than).values_list(
-        "pk", flat=True
-    ):
-        with transaction.atomic():
-            visit = Visit.objects.select_for_update(of=("self",)).select_related(*VISIT_RELATED).get(pk=pk)
-            if not visit.is_open:
-                continue
-            visit.closed_automatically = True
-            _close(visit)
-            closed += 1
-    return closed
-
-
-@transaction.atomic
-def visit_locate_customer(*, actor: Employee, visit_id: int) -> Customer:
-    """An administrator sets the visit's customer's location to the visit's check-in position."""
-    visit = visit_get(actor=actor, visit_id=visit_id)
-    if visit.customer is None:
-        raise invalid("customer_id", _("This visit has no customer."))
-    return customer_services.customer_set_location(
-        actor=actor,
-        customer_id=visit.customer.pk,
-        latitude=visit.check_in_latitude,
-        longitude=visit.check_in_longitude,
-    )
-
-
-# --- Reads --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VisitFilters:
-    employee_id: int | None = None
-    customer_id: int | None = None
-    date_from: date | None = None  # days of the organization's time zone, both ends included
-    date_to: date | None = None
-    effective: bool | None = None
-    status: str = ""
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 19 else None
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def visit_filters_from_query(query: dict[str, str]) -> VisitFilters:
-    """The visit list's filters from a query string (employee, customer, from, to, effective=1/0); junk is
-    ignored."""
-    effective = {"1": True, "0": False}.get(query.get("effective", ""))
-    status = query.get("status", "")
-    return VisitFilters(
-        employee_id=_int(query.get("employee")),
-        customer_id=_int(query.get("customer")),
-        date_from=_date(query.get("from")),
-        date_to=_date(query.get("to")),
-        effective=effective,
-        status=status if status in VisitStatus.values else "",
-    )
-
-
-def visit_list(*, actor: Employee, filters: VisitFilters | None = None) -> QuerySet[Visit]:
-    """The visits of the employees the actor sees, newest check-in first; keyset-page on VISIT_ORDERING."""
-    f = filters or VisitFilters()
-    qs = scope_to_visible(Visit.objects.all(), actor=actor, owner_field="employee")
-    if f.employee_id is not None:
-        qs = qs.filter(employee_id=f.employee_id)
-    if f.customer_id is not None:
-        qs = qs.filter(customer_id=f.customer_id)
-    zone = ZoneInfo(actor.org.time_zone)
-    if f.date_from is not None:
-        qs = qs.filter(checked_in_at__gte=datetime.combine(f.date_from, time.min, tzinfo=zone))
-    if f.date_to is not None:
-        qs = qs.filter(checked_in_at__lt=datetime.combine(f.date_to + timedelta(days=1), time.min, tzinfo=zone))
-    if f.effective is not None:
-        qs = qs.filter(effective=f.effective)
-    if f.status:
-        qs = qs.filter(status=f.status)
-    return qs.select_related(*VISIT_RELATED)
-
-
-def visit_get(*, actor: Employee, visit_id: int) -> Visit:
-    """A visit the actor may see (by its employee, or by its customer, as for work records), or not found."""
-    visit = visit_list(actor=actor).filter(pk=visit_id).first()
-    if visit is None and actor.is_active:
-        visit = (
-            Visit.objects.filter(org_id=actor.org_id, pk=visit_id)
-            .filter(customer__in=visible_customers(actor=actor, include_archived=True))
-            .select_related(*VISIT_RELATED)
-            .first()
-        )
-    if visit is None:
-        raise not_found()
-    return visit
-
-
-def customer_visits(*, actor: Employee, customer: Customer) -> QuerySet[Visit]:
-    """Every visit to `customer`, which the caller has checked the actor may see."""
-    if customer.org_id != actor.org_id or not actor.is_active:
-        return Visit.objects.none()
-    return Visit.objects.filter(org_id=actor.org_id, customer=customer).select_related(*VISIT_RELATED)
-
-
-def open_visit_of(*, actor: Employee) -> Visit | None:
-    return _open_visit(actor) if actor.is_active else None
-
-
-def visit_steps(*, visit: Visit) -> list[tuple[VisitTypeStep, WorkRecord | None]]:
-    """The visit type's steps in order, each with the visit's latest record of its template (or None)."""
-    steps = list(VisitTypeStep.objects.filter(visit_type_id=visit.visit_type_id).select_related("template"))
-    latest: dict[int, WorkRecord] = {}
-    for r in WorkRecord.objects.filter(visit=visit, archived_at__isnull=True).order_by("captured_at", "id"):
-        latest[r.template_id] = r
-    return [(s, latest.get(s.template_id)) for s in steps]
-
-
-def visit_record_check(*, actor: Employee, visit_id: int) -> Visit:
-    """The visit a new record of the actor's belongs to: one of the actor's own visits."""
-    visit = Visit.objects.filter(org_id=actor.org_id, pk=visit_id, employee=actor).select_related("customer").first()
-    if visit is None:
-        raise invalid("visit_id", _("Choose one of your own visits."))
-    return visit
-
-
 # --- Notifications ------------------------------------------------------------------------------------------
 
 
@@ -760,7 +136,3 @@ def _visit_closed_message(p: Any) -> str:
 
 def register_notices() -> None:
     register_kind(VISIT_CLOSED, message=_visit_closed_message, icon="ti-map-pin-check")
-
-
-def reasons_text(codes: Iterable[str]) -> list[str]:
-    return [reason_label(c) for c in codes]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.formtemplates.models import FormTemplateVersion
 from fieldloop.formtemplates.selectors import customer_template
+from fieldloop.formtemplates.services import attachments_claim_held
 from fieldloop.formtemplates.validation import validate_values
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission
@@ -241,6 +242,10 @@ def customer_create(
     customer = draft.customer
     try:
         with transaction.atomic():
+            if version is not None and custom:
+                attachments_claim_held(
+                    org_id=actor.org_id, version=version, values=custom, field_prefix="custom_values."
+                )
             customer.save(force_insert=True)
     except IntegrityError:
         winner = Customer.objects.filter(org_id=actor.org_id, client_id=client_id).first()
@@ -339,6 +344,13 @@ def customer_update(
         for key in sorted(set(old_custom) | set(custom)):
             if old_custom.get(key) != custom.get(key):
                 changes[f"custom_values.{key}"] = [old_custom.get(key), custom.get(key)]
+        attachments_claim_held(
+            org_id=actor.org_id,
+            version=version,
+            values=custom,
+            previous=old_custom,
+            field_prefix="custom_values.",
+        )
         customer.custom_values, customer.template_version = custom, version
     if changes:
         customer.save()

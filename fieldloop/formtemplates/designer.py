@@ -33,7 +33,7 @@ COLUMN_ACTIONS = ("coladd", "colup", "coldown", "colremove")
 
 
 def rows_from_post(data: QueryDict) -> list[dict[str, Any]]:
-    """The posted rows as raw definitions (checked later by fields.parse_definitions)."""
+    """The posted rows as raw definitions (checked later by definitions.parse_definitions)."""
     try:
         count = min(int(data.get("rows", "0")), 200)
     except ValueError:

@@ -26,9 +26,9 @@ from fieldloop.org.models import Employee
 from fieldloop.org.selectors import visible_employees
 
 from . import services
-from .fields import FieldDefinition, FieldType
+from .fields import ADDRESS_PARTS, FieldDefinition, FieldType
 from .models import AttachmentKind, FormTemplateVersion, Purpose
-from .validation import ADDRESS_PARTS, validate_values
+from .validation import validate_values
 
 
 class MultipleFileInput(forms.ClearableFileInput):

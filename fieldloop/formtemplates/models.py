@@ -2,11 +2,11 @@
 
 A template's definition is never edited in place: publishing creates a new
 FormTemplateVersion, so every stored record keeps the version it was entered with.
+Imports only `fields` (plain definitions) from this app.
 """
 
 import uuid
 from pathlib import PurePosixPath
-from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fieldloop.core.models import OrgScopedModel
+
+from .fields import FieldDefinition, load_definitions
 
 
 class Purpose(models.TextChoices):
@@ -90,12 +92,10 @@ class FormTemplateVersion(OrgScopedModel):
         return f"{self.template_id} v{self.number}"
 
     @property
-    def definitions(self) -> list[Any]:
+    def definitions(self) -> list[FieldDefinition]:
         """The field definitions, parsed (cached on the instance)."""
-        cached = getattr(self, "_definitions", None)
+        cached: list[FieldDefinition] | None = getattr(self, "_definitions", None)
         if cached is None:
-            from .fields import load_definitions
-
             cached = load_definitions(self.fields)
             self._definitions = cached
         return cached
@@ -128,9 +128,9 @@ class Attachment(OrgScopedModel):
     sha256 = models.CharField(max_length=64, help_text=_("Of the uploaded bytes: a replay is recognised by it."))
     kind = models.CharField(_("kind"), max_length=8, choices=AttachmentKind.choices)
     client_id = models.UUIDField(_("client id"))
-    # Set once, when values that hold the attachment pass validation to be saved on a record or customer
-    # (validation.validate_values), and never cleared: a claimed attachment is kept for good (a record
-    # revision may still hold it), an unclaimed one a day old is an orphan `attachments_cleanup` deletes.
+    # Set once, in the transaction that saves the first record or customer holding the attachment, after all of
+    # the save's checks (services.attachments_claim_held), and never cleared: a claimed attachment is kept for good
+    # (a record revision may still hold it), an unclaimed one a day old is an orphan `attachments_cleanup` deletes.
     claimed_at = models.DateTimeField(
         _("first held at"), null=True, blank=True, help_text=_("When a saved record or customer first held it.")
     )

@@ -25,7 +25,8 @@ from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission
 from fieldloop.org.services import audit, require_permission
 
-from .fields import FieldDefinition, FieldType, parse_definitions
+from .definitions import parse_definitions
+from .fields import FieldDefinition, FieldType
 from .models import Attachment, AttachmentKind, FormTemplate, FormTemplateVersion, Purpose
 
 logger = logging.getLogger(__name__)
@@ -367,20 +368,20 @@ def _replayed(existing: Attachment, digest: str, actor: Employee) -> Attachment:
 # An attachment is uploaded first and held afterwards, by the values of a work record or a customer
 # (a list of attachment ids in a photo/file field; a record revision keeps the ids its record held).
 # What holds it is JSON, which neither database searches by an id alone, so instead of looking for
-# holders the attachment carries the answer: `claimed_at` is set (once, never cleared) when values
-# holding it pass validation to be saved (`attachments_claim`, called by validation.validate_values).
-# An attachment still unclaimed a day after its upload was never saved anywhere: a record form that
-# failed validation, or an API client that uploaded and never filed. `attachments_cleanup` deletes it.
+# holders the attachment carries the answer: `claimed_at` is set (once, never cleared) by the service
+# that saves values holding it, inside the saving transaction and after every check of the save has
+# passed (`attachments_claim_held`). A refused save, for whatever field, claims nothing: the upload
+# stays free for the corrected resubmission. An attachment still unclaimed a day after its upload was
+# never saved anywhere: a record form that failed validation, or an API client that uploaded and never
+# filed. `attachments_cleanup` deletes it.
 #
 # The two meet on the attachment's row, never on a guess:
-# - the claim is one UPDATE … WHERE claimed_at IS NULL, in the saving transaction when the caller has one;
+# - the claim is one UPDATE … WHERE claimed_at IS NULL, in the saving transaction;
 # - the cleanup picks its rows with SELECT … FOR UPDATE and deletes them in the same transaction.
 # PostgreSQL: a claim waits for the cleanup's row lock and then finds no row (the save is refused as for
 # an unknown attachment); the cleanup waits for a claim's row lock and then re-reads the row, which no
 # longer matches (it is kept); a claim rolled back with its save leaves the row unclaimed again. SQLite
 # takes the database's write lock at BEGIN (transaction_mode IMMEDIATE), so the two never interleave.
-# A claim that outlives a save failing later (the web form validates before the record is filed) only
-# keeps a photo that is not needed; a claimed attachment is never deleted.
 
 ORPHAN_AGE = timedelta(hours=24)
 CLEANUP_BATCH = 200
@@ -388,12 +389,47 @@ CLEANUP_BATCH = 200
 
 def attachments_claim(*, org_id: int, ids: Collection[int]) -> set[int]:
     """Mark these attachments as held by values being saved. Returns the ids no longer there (deleted as
-    orphans since they were read): the caller refuses the save for them."""
+    orphans since they were read): the caller refuses the save for them. One query when every one of them
+    was unclaimed (a fresh upload), two otherwise."""
     ids = set(ids)
     if not ids:
         return set()
-    Attachment.objects.filter(org_id=org_id, pk__in=ids, claimed_at__isnull=True).update(claimed_at=now())
+    claimed = Attachment.objects.filter(org_id=org_id, pk__in=ids, claimed_at__isnull=True).update(claimed_at=now())
+    if claimed == len(ids):
+        return set()
     return ids - set(Attachment.objects.filter(org_id=org_id, pk__in=ids).values_list("pk", flat=True))
+
+
+def attachments_claim_held(
+    *,
+    org_id: int,
+    version: FormTemplateVersion,
+    values: dict[str, Any],
+    previous: dict[str, Any] | None = None,
+    field_prefix: str = "",
+) -> None:
+    """Claim the attachments that `values` (validated against `version`) hold and `previous` (the stored
+    values they replace) did not. Call it inside the transaction that saves the values, once every other
+    check of the save has passed, so that a refused save claims nothing. An attachment the cleanup deleted
+    since validation refuses the save (rolling the transaction back), on its field: `<field_prefix><key>`."""
+    previous = previous or {}
+    new: dict[int, str] = {}
+    for d in version.definitions:
+        if d.type not in (FieldType.PHOTO, FieldType.FILE) or not isinstance(values.get(d.key), list):
+            continue
+        before = previous.get(d.key)
+        held_before = set(before) if isinstance(before, list) else set()
+        for attachment_id in values[d.key]:
+            if attachment_id not in held_before:
+                new[attachment_id] = d.key
+    gone = attachments_claim(org_id=org_id, ids=new)
+    if gone:
+        errors: dict[str, list[Any]] = {}
+        for attachment_id in sorted(gone):
+            errors.setdefault(f"{field_prefix}{new[attachment_id]}", []).append(
+                _("Attachment %(id)d was not found; upload it first.") % {"id": attachment_id}
+            )
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
 
 
 def all_orgs_attachments_cleanup(*, older_than: timedelta = ORPHAN_AGE) -> int:

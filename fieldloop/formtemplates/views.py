@@ -15,15 +15,9 @@ from fieldloop.org.decorators import employee_required
 from fieldloop.org.models import Employee
 
 from . import selectors, services
+from .definitions import column_types_available, parse_definitions
 from .designer import apply_action, choices_to_text, row_errors, rows_from_post
-from .fields import (
-    FIELD_TYPE_LABELS,
-    OPTION_DEFAULTS,
-    EmployeeScope,
-    FieldType,
-    column_types_available,
-    parse_definitions,
-)
+from .fields import FIELD_TYPE_LABELS, OPTION_DEFAULTS, EmployeeScope, FieldType
 from .forms import TemplateCreateForm, TemplateValuesForm
 from .models import FormTemplate
 from .services import MANAGE_TEMPLATES
@@ -112,7 +106,7 @@ def _designer_context(template: FormTemplate, rows: list[dict[str, Any]], errors
                 "errors": per_row[i],
                 "first": i == 0,
                 "last": i == len(rows) - 1,
-                "columns": _column_editors(options.get("columns"), published_columns.get(row.get("key"), set())),
+                "columns": _column_editors(options.get("columns"), published_columns.get(row.get("key") or "", set())),
             }
         )
     return {

@@ -14,7 +14,7 @@ from playwright.sync_api import FilePayload, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
-from fieldloop.activities import visits
+from fieldloop.activities import visit_services
 from fieldloop.activities.builtin import builtin_templates_ensure
 from fieldloop.activities.models import Visit, WorkRecord
 from fieldloop.customers import services as customer_services
@@ -61,7 +61,7 @@ def test_a_field_day_comes_back_to_the_manager_exactly_once_and_verified(
     builtin_templates_ensure(org_id=live_cast.org.pk)
     report = FormTemplate.objects.get(org=live_cast.org, purpose=Purpose.VISIT, is_active=True)
     competitor = FormTemplate.objects.get(org=live_cast.org, purpose=Purpose.COMPETITOR, is_active=True)
-    visits.visit_type_create(
+    visit_services.visit_type_create(
         actor=live_cast.admin, name="例行拜访", name_en="Routine visit", steps=[{"template_id": report.pk}],
         max_distance_m=300, distance_mode="hard", photo_required=True,
     )  # fmt: skip

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
-from fieldloop.activities import visits
+from fieldloop.activities import visit_services
 from fieldloop.activities.models import Visit, WorkRecord
 from fieldloop.activities.tests.helpers import customer, template
 from fieldloop.customers.models import Customer
@@ -32,7 +32,7 @@ def test_a_rep_checks_in_fills_a_step_checks_out_and_his_manager_sees_it_effecti
     employee_set_language(actor=live_cast.rep, language=language)
     employee_set_language(actor=live_cast.manager, language=language)
     report = template(live_cast.admin, Purpose.VISIT)
-    visits.visit_type_create(
+    visit_services.visit_type_create(
         actor=live_cast.admin, name="例行拜访", name_en="Routine visit", steps=[{"template_id": report.pk}],
         max_distance_m=300, distance_mode="hard", copied_ids=[live_cast.manager.pk],
     )  # fmt: skip
@@ -76,7 +76,7 @@ def test_a_rep_checks_in_fills_a_step_checks_out_and_his_manager_sees_it_effecti
 def test_a_check_in_too_far_from_the_customer_is_refused_with_the_distance(
     live_server: LiveServer, live_cast: Cast, new_page: NewPage
 ) -> None:
-    visits.visit_type_create(actor=live_cast.admin, name="收款拜访", max_distance_m=200, distance_mode="hard")
+    visit_services.visit_type_create(actor=live_cast.admin, name="收款拜访", max_distance_m=200, distance_mode="hard")
     shop = customer(live_cast.rep, "苏州观前街五金店")
     Customer.objects.filter(pk=shop.pk).update(latitude=SHOP[0], longitude=SHOP[1])
     far = {"latitude": 31.2404, "longitude": 121.4737, "accuracy": 10}  # ~1.1 km north
@@ -105,7 +105,7 @@ STALE_THEN_FRESH = """
 def test_a_stale_position_is_read_again_by_the_page_once_and_the_check_in_goes_through(
     live_server: LiveServer, live_cast: Cast, new_page: NewPage
 ) -> None:
-    visits.visit_type_create(actor=live_cast.admin, name="例行拜访", max_distance_m=300)
+    visit_services.visit_type_create(actor=live_cast.admin, name="例行拜访", max_distance_m=300)
     shop = customer(live_cast.rep, "无锡五金店")
     Customer.objects.filter(pk=shop.pk).update(latitude=SHOP[0], longitude=SHOP[1])
     phone = new_page(**PHONE)

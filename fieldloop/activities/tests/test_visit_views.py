@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from fieldloop.activities import visits
+from fieldloop.activities import visit_services, visits
 from fieldloop.activities.models import Visit, VisitType
 from fieldloop.formtemplates.models import Purpose
 
@@ -50,10 +50,10 @@ def test_the_visits_list_is_scoped_and_its_queries_do_not_grow(cast):
 
     def one():
         here = visits.Position(*SHOP, 10, timezone.now())
-        v, _ = visits.visit_check_in(
+        v, _ = visit_services.visit_check_in(
             actor=cast.rep, client_id=uuid.uuid4(), visit_type_id=vt.pk, customer_id=shop.pk, position=here
         )
-        visits.visit_check_out(actor=cast.rep, client_id=uuid.uuid4(), visit_id=v.pk, position=here)
+        visit_services.visit_check_out(actor=cast.rep, client_id=uuid.uuid4(), visit_id=v.pk, position=here)
 
     one()
     client = cast.client_for(cast.manager)

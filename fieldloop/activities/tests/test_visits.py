@@ -10,9 +10,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from fieldloop.activities import services, visits
+from fieldloop.activities import selectors, services, visit_services, visits
 from fieldloop.activities.models import DistanceMode, Visit, VisitStatus
 from fieldloop.activities.visits import Position, Reason
+from fieldloop.core.errors import ServiceError
 from fieldloop.customers.models import Customer, CustomerEvent
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.notifications.models import Notification
@@ -44,7 +45,7 @@ def located_customer(owner, at=SHOP):
 def routine(admin, **rules):
     visit_template = template(admin, Purpose.VISIT)
     values = {"name": f"例行拜访 {uuid.uuid4().hex[:4]}", "steps": [{"template_id": visit_template.pk}]} | rules
-    return visits.visit_type_create(actor=admin, **values)
+    return visit_services.visit_type_create(actor=admin, **values)
 
 
 def near(metres_north=0.0, *, at=None, accuracy=15.0, mocked=False):
@@ -59,7 +60,7 @@ def near(metres_north=0.0, *, at=None, accuracy=15.0, mocked=False):
 
 
 def check_in(rep, vt, shop, position=None, **extra):
-    visit, _created = visits.visit_check_in(
+    visit, _created = visit_services.visit_check_in(
         actor=rep,
         client_id=extra.pop("client_id", uuid.uuid4()),
         visit_type_id=vt.pk,
@@ -71,7 +72,7 @@ def check_in(rep, vt, shop, position=None, **extra):
 
 
 def check_out(rep, visit, position=None, **extra):
-    closed, _changed = visits.visit_check_out(
+    closed, _changed = visit_services.visit_check_out(
         actor=rep, client_id=extra.pop("client_id", uuid.uuid4()), visit_id=visit.pk, position=position or near(),
         **extra,
     )  # fmt: skip
@@ -98,7 +99,7 @@ def fields_of(excinfo):
 )
 def test_a_position_without_accuracy_or_out_of_range_is_refused_on_its_field(cast, position, field):
     vt, shop = routine(cast.admin), located_customer(cast.rep)
-    with pytest.raises(visits.ServiceError) as e:
+    with pytest.raises(ServiceError) as e:
         check_in(cast.rep, vt, shop, position)
     assert field in fields_of(e)
     assert not Visit.objects.exists()
@@ -107,15 +108,15 @@ def test_a_position_without_accuracy_or_out_of_range_is_refused_on_its_field(cas
 def test_a_second_check_in_while_a_visit_is_open_is_refused(cast):
     vt, shop = routine(cast.admin), located_customer(cast.rep)
     check_in(cast.rep, vt, shop)
-    with pytest.raises(visits.ServiceError) as e:
+    with pytest.raises(ServiceError) as e:
         check_in(cast.rep, vt, shop)
     assert fields_of(e) == {"visit"} and e.value.status == 409
     assert Visit.objects.count() == 1
 
 
 def test_a_check_out_without_a_check_in_is_refused(cast):
-    with pytest.raises(visits.ServiceError) as e:
-        visits.visit_check_out(actor=cast.rep, client_id=uuid.uuid4(), visit_id=None, position=near())
+    with pytest.raises(ServiceError) as e:
+        visit_services.visit_check_out(actor=cast.rep, client_id=uuid.uuid4(), visit_id=None, position=near())
     assert fields_of(e) == {"visit"}
 
 
@@ -124,16 +125,18 @@ def test_a_check_out_of_a_closed_visit_is_refused_but_its_replay_returns_it(cast
     visit = check_in(cast.rep, vt, shop)
     key = uuid.uuid4()
     closed = check_out(cast.rep, visit, client_id=key)
-    again, changed = visits.visit_check_out(actor=cast.rep, client_id=key, visit_id=visit.pk, position=near(500))
+    again, changed = visit_services.visit_check_out(
+        actor=cast.rep, client_id=key, visit_id=visit.pk, position=near(500)
+    )
     assert not changed and again.checked_out_at == closed.checked_out_at and again.check_out_distance_m is not None
-    with pytest.raises(visits.ServiceError) as e:
+    with pytest.raises(ServiceError) as e:
         check_out(cast.rep, visit)
     assert fields_of(e) == {"visit"}
 
 
 def test_a_check_in_at_a_customer_the_rep_may_not_see_is_refused(cast):
     vt, theirs = routine(cast.admin), located_customer(cast.other_branch_rep)
-    with pytest.raises(visits.ServiceError) as e:
+    with pytest.raises(ServiceError) as e:
         check_in(cast.rep, vt, theirs)
     assert fields_of(e) == {"customer_id"}
 
@@ -142,7 +145,7 @@ def test_a_replayed_check_in_returns_the_first_visit(cast):
     vt, shop = routine(cast.admin), located_customer(cast.rep)
     key = uuid.uuid4()
     first = check_in(cast.rep, vt, shop, client_id=key)
-    again, created = visits.visit_check_in(
+    again, created = visit_services.visit_check_in(
         actor=cast.rep, client_id=key, visit_type_id=vt.pk, customer_id=shop.pk, position=near(900)
     )
     assert not created and again.pk == first.pk and Visit.objects.count() == 1
@@ -150,7 +153,7 @@ def test_a_replayed_check_in_returns_the_first_visit(cast):
 
 def test_a_visit_type_that_does_not_apply_to_the_rep_is_refused(cast):
     vt = routine(cast.admin, department_ids=[cast.beijing.pk])
-    with pytest.raises(visits.ServiceError) as e:
+    with pytest.raises(ServiceError) as e:
         check_in(cast.rep, vt, located_customer(cast.rep))
     assert fields_of(e) == {"visit_type_id"}
     assert check_in(cast.other_branch_rep, vt, located_customer(cast.other_branch_rep)).pk
@@ -162,7 +165,7 @@ def test_a_visit_type_that_does_not_apply_to_the_rep_is_refused(cast):
 def test_hard_distance_refuses_with_the_distance_and_soft_accepts_and_flags(cast):
     shop = located_customer(cast.rep)
     hard = routine(cast.admin, max_distance_m=200, distance_mode=DistanceMode.HARD)
-    with pytest.raises(visits.ServiceError) as e:
+    with pytest.raises(ServiceError) as e:
         check_in(cast.rep, hard, shop, near(1000))
     assert fields_of(e) == {"position"} and "1000" in str(e.value.fields["position"][0])
     soft = routine(cast.admin, max_distance_m=200, distance_mode=DistanceMode.SOFT)
@@ -187,9 +190,9 @@ def test_the_first_visit_sets_a_customers_missing_location_on_its_timeline(cast)
 def test_an_admin_resets_a_customers_location_to_a_visits_check_in_and_a_rep_may_not(cast):
     vt, shop = routine(cast.admin), located_customer(cast.rep)
     visit = check_in(cast.rep, vt, shop, near(300))
-    with pytest.raises(visits.ServiceError):
-        visits.visit_locate_customer(actor=cast.rep, visit_id=visit.pk)
-    visits.visit_locate_customer(actor=cast.admin, visit_id=visit.pk)
+    with pytest.raises(ServiceError):
+        visit_services.visit_locate_customer(actor=cast.rep, visit_id=visit.pk)
+    visit_services.visit_locate_customer(actor=cast.admin, visit_id=visit.pk)
     shop.refresh_from_db()
     assert shop.latitude == visit.check_in_latitude
 
@@ -199,7 +202,7 @@ def test_an_admin_resets_a_customers_location_to_a_visits_check_in_and_a_rep_may
 
 def test_a_stale_fix_is_refused_asking_to_re_read_it(cast):
     vt, shop = routine(cast.admin), located_customer(cast.rep)
-    with pytest.raises(visits.ServiceError) as e:
+    with pytest.raises(ServiceError) as e:
         check_in(cast.rep, vt, shop, near(at=timezone.now() - timedelta(minutes=10)))
     assert fields_of(e) == {"fix_at"} and not Visit.objects.exists()
 
@@ -265,7 +268,7 @@ def test_a_visit_with_its_steps_long_enough_and_near_is_effective_and_the_copied
 def test_a_record_for_someone_elses_visit_is_refused(cast):
     vt, shop = routine(cast.admin), located_customer(cast.rep)
     visit = check_in(cast.rep, vt, shop)
-    with pytest.raises(visits.ServiceError) as e:
+    with pytest.raises(ServiceError) as e:
         services.record_create(
             actor=cast.rep2, client_id=uuid.uuid4(), template_id=template(cast.rep2, Purpose.VISIT).pk,
             values=VISIT_VALUES, visit_id=visit.pk,
@@ -277,7 +280,7 @@ def test_the_nightly_run_closes_an_abandoned_visit_without_check_out(cast):
     vt, shop = routine(cast.admin), located_customer(cast.rep)
     start = timezone.now() - timedelta(hours=20)
     visit = check_in(cast.rep, vt, shop, near(at=start), captured_at=start)
-    assert visits.all_orgs_close_abandoned_visits() == 1
+    assert visit_services.all_orgs_close_abandoned_visits() == 1
     visit.refresh_from_db()
     assert visit.status == VisitStatus.CLOSED and visit.closed_automatically
     assert Reason.NO_CHECK_OUT in visit.reasons and visit.effective is False
@@ -287,11 +290,11 @@ def test_the_nightly_run_closes_an_abandoned_visit_without_check_out(cast):
 
 
 def test_only_an_admin_manages_visit_types_and_bad_rules_get_field_errors(cast):
-    with pytest.raises(visits.ServiceError) as e:
-        visits.visit_type_create(actor=cast.manager, name="x")
+    with pytest.raises(ServiceError) as e:
+        visit_services.visit_type_create(actor=cast.manager, name="x")
     assert e.value.status == 403
-    with pytest.raises(visits.ServiceError) as e:
-        visits.visit_type_create(
+    with pytest.raises(ServiceError) as e:
+        visit_services.visit_type_create(
             actor=cast.admin, name="", max_distance_m=-3, distance_mode="maybe", roles=["king"],
             steps=[{"template_id": 999999}],
         )  # fmt: skip
@@ -305,10 +308,10 @@ def test_visits_are_seen_by_their_rep_his_manager_and_the_admin_not_by_another_r
     vt, shop = routine(cast.admin), located_customer(cast.rep)
     visit = check_in(cast.rep, vt, shop)
     for who in (cast.rep, cast.manager, cast.director, cast.admin):
-        assert visits.visit_get(actor=who, visit_id=visit.pk).pk == visit.pk
+        assert selectors.visit_get(actor=who, visit_id=visit.pk).pk == visit.pk
     for who in (cast.rep2, cast.other_branch_rep, cast.outsider):
-        with pytest.raises(visits.ServiceError):
-            visits.visit_get(actor=who, visit_id=visit.pk)
+        with pytest.raises(ServiceError):
+            selectors.visit_get(actor=who, visit_id=visit.pk)
         assert api(who).get(f"/api/v1/visits/{visit.pk}").status_code == 404
 
 
@@ -387,7 +390,7 @@ def test_the_small_demo_company_has_visits_near_and_far_short_and_effective(db):
     missing = [v for v in collecting if Reason.STEPS_MISSING in v.reasons]
     assert 0 < len(missing) < 0.3 * len(collecting)  # most filed their payment note, some forgot
     for visit in collecting[:: max(1, len(collecting) // 30)]:  # the stored reasons agree with the rules
-        found = visits.classify(visit=visit, records=visits.visit_step_records(visit=visit))
+        found = visits.classify(visit=visit, records=selectors.visit_step_records(visit=visit))
         assert (Reason.STEPS_MISSING in found) == (Reason.STEPS_MISSING in visit.reasons)
 
 

@@ -10,9 +10,10 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fieldloop.activities import services as activity_services
 from fieldloop.activities.models import WorkRecord
@@ -21,8 +22,14 @@ from fieldloop.core.errors import ServiceError
 from fieldloop.customers import services as customer_services
 from fieldloop.formtemplates.models import Attachment, Purpose
 from fieldloop.formtemplates.selectors import customer_template
-from fieldloop.formtemplates.services import all_orgs_attachments_cleanup, attachments_claim, template_publish
+from fieldloop.formtemplates.services import (
+    all_orgs_attachments_cleanup,
+    attachments_claim,
+    attachments_claim_held,
+    template_publish,
+)
 
+from .test_api import api, post
 from .test_photos_upload import PHOTO_FIELD, photo_bytes, send, stored_files, visit_post, visit_url
 
 
@@ -85,6 +92,18 @@ def test_a_photo_of_a_record_form_that_failed_validation_is_deleted_a_day_later(
     assert not Attachment.objects.exists()
 
 
+def test_a_record_form_refused_by_the_service_after_its_values_passed_claims_nothing(cast):
+    """The values form accepts the photo; the service then refuses the capture time: the photo stays unclaimed."""
+    shop = customer(cast.rep)
+    client = cast.client_for(cast.rep)
+    refused = client.post(
+        visit_url(cast, shop), visit_post(shop, photo_bytes(), captured_at="2020-01-01T08:00:00+00:00")
+    )
+    assert refused.status_code == 200  # the form again, with its errors
+    assert not WorkRecord.objects.exists()
+    assert Attachment.objects.get().claimed_at is None
+
+
 def test_a_filed_form_claims_its_photo(cast):
     shop = customer(cast.rep)
     cast.client_for(cast.rep).post(visit_url(cast, shop), visit_post(shop, photo_bytes()))
@@ -104,9 +123,25 @@ def test_a_record_naming_an_upload_the_cleanup_deleted_is_refused_on_its_field(c
     assert not WorkRecord.objects.exists()
 
 
+def test_a_claim_of_an_upload_the_cleanup_deleted_after_validation_refuses_the_save_on_its_field(cast):
+    """The cleanup may delete an old upload between a save's validation and its claim: the save is refused."""
+    kept, deleted = send(cast.rep, photo_bytes()), send(cast.rep, photo_bytes((640, 480)))
+    version = template(cast.rep, Purpose.VISIT).current_version
+    assert version is not None
+    values = {**VISIT_VALUES, "storefront_photo": [kept.pk, deleted.pk]}
+    age(deleted)
+    all_orgs_attachments_cleanup()
+    with translation.override("en"), pytest.raises(ServiceError) as refused, transaction.atomic():
+        attachments_claim_held(org_id=cast.org.pk, version=version, values=values, field_prefix="values.")
+    assert refused.value.fields == {
+        "values.storefront_photo": [f"Attachment {deleted.pk} was not found; upload it first."]
+    }
+    assert not claimed(kept)  # rolled back with the refused save
+
+
 def test_a_save_that_fails_after_validation_leaves_its_photo_unclaimed(cast):
-    """customer_create validates the custom fields (claiming the photo), then finds a customer of the same name:
-    the claim is rolled back with the rest, and the photo is an orphan like any other."""
+    """customer_create validates the custom fields, then finds a customer of the same name: nothing is claimed,
+    and the photo is an orphan like any other."""
     shop = customer_template(org=cast.org)
     template_publish(actor=cast.admin, template_id=shop.pk, fields=[{**PHOTO_FIELD, "key": "storefront"}])
     customer_services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="杭州湖滨五金店")
@@ -118,6 +153,116 @@ def test_a_save_that_fails_after_validation_leaves_its_photo_unclaimed(cast):
     assert refused.value.code == "duplicate"
     photo.refresh_from_db()
     assert photo.claimed_at is None
+
+
+def photo_on_customers(cast) -> None:
+    shop = customer_template(org=cast.org)
+    template_publish(actor=cast.admin, template_id=shop.pk, fields=[{**PHOTO_FIELD, "key": "storefront"}])
+
+
+def claimed(photo: Attachment) -> bool:
+    photo.refresh_from_db()
+    return photo.claimed_at is not None
+
+
+def test_a_record_refused_for_another_field_claims_nothing_and_its_corrected_resubmission_does(cast):
+    """The photo is valid, the record has no customer: refused, the photo stays free for the corrected record."""
+    photo = send(cast.rep, photo_bytes())
+    filed = {
+        "actor": cast.rep,
+        "template_id": template(cast.rep, Purpose.VISIT).pk,
+        "values": {**VISIT_VALUES, "storefront_photo": [photo.pk]},
+    }
+    with pytest.raises(ServiceError) as refused:
+        activity_services.record_create(client_id=uuid.uuid4(), **filed)
+    assert list(refused.value.fields) == ["customer_id"]
+    assert not claimed(photo)
+
+    record, created = activity_services.record_create(
+        client_id=uuid.uuid4(), customer_id=customer(cast.rep).pk, **filed
+    )
+    assert created and record.values["storefront_photo"] == [photo.pk]
+    assert claimed(photo)
+
+
+def test_a_customer_refused_for_a_fixed_field_claims_nothing_and_its_corrected_resubmission_does(cast):
+    photo_on_customers(cast)
+    photo = send(cast.rep, photo_bytes())
+    with pytest.raises(ServiceError) as refused:
+        customer_services.customer_create(
+            actor=cast.rep,
+            client_id=uuid.uuid4(),
+            name="杭州湖滨五金店",
+            credit_code="123",
+            custom_values={"storefront": [photo.pk]},
+        )
+    assert list(refused.value.fields) == ["credit_code"]
+    assert not claimed(photo)
+
+    shop, created = customer_services.customer_create(
+        actor=cast.rep, client_id=uuid.uuid4(), name="杭州湖滨五金店", custom_values={"storefront": [photo.pk]}
+    )
+    assert created and shop.custom_values == {"storefront": [photo.pk]}
+    assert claimed(photo)
+
+
+def test_an_edit_refused_for_another_field_claims_nothing(cast):
+    """record_update: the new photo is valid, another changed field is not."""
+    first, second = send(cast.rep, photo_bytes()), send(cast.rep, photo_bytes((640, 480)))
+    record = file_visit(cast, first)
+    with pytest.raises(ServiceError) as refused:
+        activity_services.record_update(
+            actor=cast.rep, record_id=record.pk, values={"storefront_photo": [first.pk, second.pk], "purpose": "x"}
+        )
+    assert list(refused.value.fields) == ["values.purpose"]
+    assert not claimed(second)
+    activity_services.record_update(actor=cast.rep, record_id=record.pk, values={"storefront_photo": [second.pk]})
+    assert claimed(second)
+
+
+def upload_through_the_api(client) -> int:
+    file = SimpleUploadedFile("shop.jpg", photo_bytes(), content_type="image/jpeg")
+    response = client.post(
+        "/api/v1/attachments", {"kind": "photo", "file": file}, HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())
+    )
+    assert response.status_code == 201
+    return response.json()["id"]
+
+
+def test_a_record_refused_through_the_api_claims_nothing_and_its_corrected_resubmission_does(cast):
+    client = api(cast.rep, language="en")
+    photo_id = upload_through_the_api(client)
+    body = {
+        "template_id": template(cast.rep, Purpose.VISIT).pk,
+        "values": {**VISIT_VALUES, "storefront_photo": [photo_id]},
+    }
+
+    refused = post(client, "/api/v1/work-records", body)
+    assert refused.status_code == 400
+    assert set(refused.json()["fields"]) == {"customer_id"}
+    assert not Attachment.objects.get(pk=photo_id).claimed_at
+
+    filed = post(client, "/api/v1/work-records", {**body, "customer_id": customer(cast.rep).pk})
+    assert filed.status_code == 201
+    assert filed.json()["values"]["storefront_photo"] == [photo_id]
+    assert Attachment.objects.get(pk=photo_id).claimed_at
+
+
+def test_a_customer_refused_through_the_api_claims_nothing_and_its_corrected_resubmission_does(cast):
+    photo_on_customers(cast)
+    client = api(cast.rep, language="en")
+    photo_id = upload_through_the_api(client)
+    body = {"name": "杭州湖滨五金店", "custom_values": {"storefront": [photo_id]}}
+
+    refused = post(client, "/api/v1/customers", {**body, "credit_code": "123"})
+    assert refused.status_code == 400
+    assert set(refused.json()["fields"]) == {"credit_code"}
+    assert not Attachment.objects.get(pk=photo_id).claimed_at
+
+    created = post(client, "/api/v1/customers", body)
+    assert created.status_code == 201
+    assert created.json()["custom_values"] == {"storefront": [photo_id]}
+    assert Attachment.objects.get(pk=photo_id).claimed_at
 
 
 def test_the_command_deletes_by_age_and_reports_the_count(cast, caplog):

@@ -5,7 +5,8 @@ from typing import Any
 import pytest
 
 from fieldloop.core.errors import ServiceError
-from fieldloop.formtemplates.fields import FieldType, parse_definitions
+from fieldloop.formtemplates.definitions import parse_definitions
+from fieldloop.formtemplates.fields import FieldType
 
 
 def refused(raw) -> dict[str, list[str]]:

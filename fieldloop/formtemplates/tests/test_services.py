@@ -7,8 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.formtemplates import selectors, services
+from fieldloop.formtemplates.display import display_values
 from fieldloop.formtemplates.models import Attachment, FormTemplate, FormTemplateVersion
-from fieldloop.formtemplates.validation import display_values, validate_values
+from fieldloop.formtemplates.validation import validate_values
 from fieldloop.org.models import AuditEntry
 
 from .conftest import image_bytes, make_template, version_of

@@ -7,7 +7,8 @@ from django.utils import translation
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.formtemplates import references
-from fieldloop.formtemplates.validation import display_values, validate_values
+from fieldloop.formtemplates.display import display_values
+from fieldloop.formtemplates.validation import validate_values
 
 from .conftest import make_template, upload, version_of
 

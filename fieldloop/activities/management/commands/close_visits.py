@@ -2,7 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from fieldloop.activities.visits import ABANDONED_AFTER, all_orgs_close_abandoned_visits
+from fieldloop.activities.visit_services import all_orgs_close_abandoned_visits
+from fieldloop.activities.visits import ABANDONED_AFTER
 
 
 class Command(BaseCommand):

@@ -1,0 +1,522 @@
+"""Writes of visits: visit types (administrators), check-in and check-out, the nightly close of abandoned visits.
+
+Writes are keyword-only, the acting employee first, one transaction each; a check-in is idempotent by the
+client's `client_id`, a check-out by its own (a replay returns the first result and writes nothing).
+
+- A check-in carries the phone's position fix (latitude, longitude, accuracy, when it was read, whether
+  the device says it is mocked) and when the phone captured the check-in. A fix read longer before the
+  capture than the organization allows is refused (the page reads it again); a check-in captured offline
+  and received late is accepted and marked late, never refused for lateness.
+- The distance to the customer is checked against the visit type's rule: hard refuses (saying how far),
+  soft accepts and the visit is classified not effective ("too far"). A customer without a location gets
+  the first check-in's position.
+- Anti-cheat signals (core.geo) are recorded beside each fix, against the employee's previous fixes.
+- Closing a visit (check-out, or the nightly run) classifies it by `visits.classify` and tells the
+  employees the visit type copies.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
+from fieldloop.core.geo import Fix, fix_signals, position_errors
+from fieldloop.customers import pools
+from fieldloop.customers import services as customer_services
+from fieldloop.customers.models import Customer
+from fieldloop.customers.selectors import visible_customers
+from fieldloop.formtemplates.models import FormTemplate, Purpose
+from fieldloop.notifications.services import Notice, notify_many
+from fieldloop.org.models import Department, Employee, Role
+from fieldloop.org.permissions import Permission
+from fieldloop.org.services import audit, require_permission
+
+from .builtin import activity_settings
+from .models import DistanceMode, Visit, VisitStatus, VisitType, VisitTypeStep
+from .selectors import VISIT_RELATED, open_visit_of, visit_get, visit_step_records, visit_type_get, visit_types_for
+from .visits import ABANDONED_AFTER, MAX_DISTANCE_M, MAX_MIN_DURATION, MAX_STEPS, VISIT_CLOSED, Position, classify
+
+CAPTURE_FUTURE_SLACK = timedelta(minutes=10)
+CAPTURE_MAX_AGE = timedelta(days=90)
+PREVIOUS_FIXES = 3  # the employee's previous fixes compared with a new one
+
+# --- Visit types ------------------------------------------------------------------------------------------
+
+
+TYPE_FIELDS = (
+    "name", "name_en", "is_active", "roles", "max_distance_m", "distance_mode", "photo_required",
+    "customer_required", "min_duration_minutes", "check_out_required",
+)  # fmt: skip
+
+
+def _clean_type(actor: Employee, values: dict[str, Any], *, vt: VisitType | None) -> dict[str, Any]:
+    """Check a visit type's fields (all at once); keys absent from `values` are left as they are."""
+    errors: dict[str, list[Any]] = {}
+    clean: dict[str, Any] = {}
+
+    def fail(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    for key in ("name", "name_en"):
+        if key in values or (vt is None and key == "name"):
+            text = str(values.get(key) or "").strip()
+            if key == "name" and not text:
+                fail(key, _("This field is required."))
+            elif len(text) > 60:
+                fail(key, _("At most %(n)d characters.") % {"n": 60})
+            clean[key] = text
+    if clean.get("name"):
+        taken = VisitType.objects.filter(org_id=actor.org_id, name=clean["name"])
+        if vt is not None:
+            taken = taken.exclude(pk=vt.pk)
+        if taken.exists():
+            fail("name", _("A visit type with this name already exists."))
+    for key in ("is_active", "photo_required", "customer_required", "check_out_required"):
+        if key in values:
+            if not isinstance(values[key], bool):
+                fail(key, _("Expected true or false."))
+            clean[key] = values[key]
+    if "roles" in values:
+        roles = values["roles"] or []
+        if not isinstance(roles, list) or any(r not in Role.values for r in roles):
+            fail("roles", _("Choose among: %(roles)s.") % {"roles": ", ".join(Role.values)})
+        else:
+            clean["roles"] = sorted(set(roles))
+    if "max_distance_m" in values:
+        d = values["max_distance_m"]
+        if d is not None and (isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= MAX_DISTANCE_M):
+            fail("max_distance_m", _("Enter a whole number from 1 to %(max)d, or nothing.") % {"max": MAX_DISTANCE_M})
+        clean["max_distance_m"] = d
+    if "distance_mode" in values:
+        if values["distance_mode"] not in DistanceMode.values:
+            fail("distance_mode", _("Choose soft or hard."))
+        clean["distance_mode"] = values["distance_mode"]
+    if "min_duration_minutes" in values:
+        m = values["min_duration_minutes"]
+        if isinstance(m, bool) or not isinstance(m, int) or not 0 <= m <= MAX_MIN_DURATION:
+            fail("min_duration_minutes", _("Enter a whole number from 0 to %(max)d.") % {"max": MAX_MIN_DURATION})
+        clean["min_duration_minutes"] = m
+    if "department_ids" in values:
+        ids = values["department_ids"] or []
+        found = set(
+            Department.objects.filter(org_id=actor.org_id, pk__in=[i for i in ids if isinstance(i, int)]).values_list(
+                "pk", flat=True
+            )
+        )
+        if not isinstance(ids, list) or set(ids) != found:
+            fail("department_ids", _("Choose departments of your organization."))
+        clean["department_ids"] = sorted(found)
+    if "copied_ids" in values:
+        ids = values["copied_ids"] or []
+        found = set(
+            Employee.objects.filter(org_id=actor.org_id, pk__in=[i for i in ids if isinstance(i, int)]).values_list(
+                "pk", flat=True
+            )
+        )
+        if not isinstance(ids, list) or set(ids) != found:
+            fail("copied_ids", _("Choose employees of your organization."))
+        clean["copied_ids"] = sorted(found)
+    if "steps" in values:
+        clean["steps"] = _clean_steps(actor, values["steps"], fail)
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
+    return clean
+
+
+def _clean_steps(actor: Employee, raw: Any, fail: Any) -> list[tuple[int, bool]]:
+    """[(template id, required)] from [{"template_id": .., "required": ..}], in order."""
+    if not isinstance(raw, list) or len(raw) > MAX_STEPS:
+        fail("steps", _("Give at most %(n)d steps.") % {"n": MAX_STEPS})
+        return []
+    ids = [s.get("template_id") for s in raw if isinstance(s, dict)]
+    usable = set(
+        FormTemplate.objects.filter(org_id=actor.org_id, is_active=True, pk__in=[i for i in ids if isinstance(i, int)])
+        .exclude(purpose=Purpose.CUSTOMER)
+        .values_list("pk", flat=True)
+    )
+    steps: list[tuple[int, bool]] = []
+    for i, step in enumerate(raw):
+        template_id = step.get("template_id") if isinstance(step, dict) else None
+        if template_id not in usable:
+            fail(f"steps.{i}.template_id", _("Choose one of the organization's active work record templates."))
+        elif any(template_id == t for t, _r in steps):
+            fail(f"steps.{i}.template_id", _("This template is already a step."))
+        else:
+            steps.append((template_id, bool(step.get("required", True))))
+    return steps
+
+
+def _apply_type(actor: Employee, vt: VisitType, clean: dict[str, Any], *, creating: bool) -> None:
+    changes = {k: [getattr(vt, k), v] for k, v in clean.items() if k in TYPE_FIELDS and getattr(vt, k) != v}
+    for key, value in clean.items():
+        if key in TYPE_FIELDS:
+            setattr(vt, key, value)
+    vt.save()
+    if "department_ids" in clean:
+        vt.departments.set(clean["department_ids"])
+        changes["department_ids"] = [None, clean["department_ids"]]
+    if "copied_ids" in clean:
+        vt.copied.set(clean["copied_ids"])
+        changes["copied_ids"] = [None, clean["copied_ids"]]
+    if "steps" in clean:
+        VisitTypeStep.objects.filter(visit_type=vt).delete()
+        VisitTypeStep.objects.bulk_create(
+            VisitTypeStep(org_id=vt.org_id, visit_type=vt, template_id=t, position=i, required=r)
+            for i, (t, r) in enumerate(clean["steps"])
+        )
+        changes["steps"] = [None, [[t, r] for t, r in clean["steps"]]]
+    if changes:
+        action = "visittype.create" if creating else "visittype.update"
+        audit(actor=actor, org=actor.org, action=action, obj=vt, changes=_plain(changes))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+@transaction.atomic
+def visit_type_create(*, actor: Employee, **values: Any) -> VisitType:
+    """An administrator creates a visit type: name, steps [{template_id, required}], rules."""
+    require_permission(actor, Permission.MANAGE_ORGANIZATION)
+    clean = _clean_type(actor, values, vt=None)
+    vt = VisitType(org_id=actor.org_id)
+    _apply_type(actor, vt, clean, creating=True)
+    return visit_type_get(actor=actor, visit_type_id=vt.pk)
+
+
+@transaction.atomic
+def visit_type_update(*, actor: Employee, visit_type_id: int, **values: Any) -> VisitType:
+    """An administrator changes a visit type; absent keys stay as they are. Visits already made keep their
+    classification."""
+    require_permission(actor, Permission.MANAGE_ORGANIZATION)
+    vt = visit_type_get(actor=actor, visit_type_id=visit_type_id)
+    vt = VisitType.objects.select_for_update().get(pk=vt.pk)
+    clean = _clean_type(actor, values, vt=vt)
+    _apply_type(actor, vt, clean, creating=False)
+    return visit_type_get(actor=actor, visit_type_id=vt.pk)
+
+
+# --- Check-in and check-out ----------------------------------------------------------------------------
+
+
+def _check_times(position: Position, captured_at: datetime | None, now: datetime, max_age_s: int) -> datetime:
+    """The capture time (now by default), after checking it and the fix's time; field errors otherwise."""
+    errors: dict[str, list[Any]] = {}
+    if captured_at is None:
+        captured_at = now
+    elif timezone.is_naive(captured_at):
+        errors["captured_at"] = [_("Send the capture time with its time zone (ISO 8601).")]
+    elif captured_at > now + CAPTURE_FUTURE_SLACK:
+        errors["captured_at"] = [_("The capture time is in the future; check the device's clock.")]
+    elif captured_at < now - CAPTURE_MAX_AGE:
+        errors["captured_at"] = [_("The capture time is more than %(n)d days ago.") % {"n": CAPTURE_MAX_AGE.days}]
+    fix_at = position.fix_at
+    if fix_at is None:
+        errors["fix_at"] = [_("The position has no time; read it again.")]
+    elif timezone.is_naive(fix_at):
+        errors["fix_at"] = [_("Send the position's time with its time zone (ISO 8601).")]
+    elif not errors and fix_at > captured_at + CAPTURE_FUTURE_SLACK:
+        errors["fix_at"] = [_("The position was read after the capture time; check the device's clock.")]
+    elif not errors and (captured_at - fix_at).total_seconds() > max_age_s:
+        errors["fix_at"] = [
+            _("The position is %(age)d seconds old (at most %(max)d); re-read the position.")
+            % {"age": (captured_at - fix_at).total_seconds(), "max": max_age_s}
+        ]
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
+    return captured_at
+
+
+def _fix(position: Position, at: datetime) -> Fix:
+    return Fix(
+        latitude=float(position.latitude),
+        longitude=float(position.longitude),
+        accuracy_m=float(position.accuracy),
+        at=at,
+        mocked=bool(position.mocked),
+    )
+
+
+def _previous_fixes(employee: Employee, before: datetime, exclude_pk: int | None = None) -> list[Fix]:
+    """The employee's latest fixes (check-ins and check-outs of their recent visits) read before `before`,
+    newest first."""
+    visits = Visit.objects.filter(employee=employee, check_in_fix_at__lt=before)
+    if exclude_pk is not None:
+        visits = visits.exclude(pk=exclude_pk)
+    fixes: list[Fix] = []
+    for v in visits.order_by("-check_in_fix_at", "-id")[:PREVIOUS_FIXES]:
+        if (
+            v.check_out_fix_at is not None
+            and v.check_out_fix_at < before
+            and v.check_out_latitude is not None
+            and v.check_out_longitude is not None
+        ):
+            fixes.append(
+                Fix(float(v.check_out_latitude), float(v.check_out_longitude), v.check_out_accuracy_m or 0.0,
+                    v.check_out_fix_at, v.check_out_mocked)
+            )  # fmt: skip
+        fixes.append(
+            Fix(float(v.check_in_latitude), float(v.check_in_longitude), v.check_in_accuracy_m, v.check_in_fix_at,
+                v.check_in_mocked)
+        )  # fmt: skip
+    fixes.sort(key=lambda f: f.at, reverse=True)
+    return fixes[:PREVIOUS_FIXES]
+
+
+def _distance(customer: Customer | None, fix: Fix) -> float | None:
+    if customer is None or customer.latitude is None or customer.longitude is None:
+        return None
+    return round(fix.distance_m(float(customer.latitude), float(customer.longitude)), 1)
+
+
+def _already_open(visit: Visit) -> ServiceError:
+    where = visit.customer.name if visit.customer else visit.visit_type.name
+    return invalid(
+        "visit",
+        _("You are still checked in at %(where)s; check out first.") % {"where": where},
+        code=ErrorCode.CONFLICT,
+    )
+
+
+def visit_check_in(
+    *,
+    actor: Employee,
+    client_id: uuid.UUID,
+    visit_type_id: int | None,
+    customer_id: int | None,
+    position: Position,
+    captured_at: datetime | None = None,
+) -> tuple[Visit, bool]:
+    """Check in; returns (visit, created). A replayed `client_id` returns the first visit."""
+    if not actor.is_active:
+        raise not_found()
+    existing = Visit.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+    if existing is not None:
+        if existing.employee_id != actor.pk:
+            raise invalid("client_id", _("This id was already used."), code=ErrorCode.IDEMPOTENCY_MISMATCH)
+        return existing, False
+    now = timezone.now()
+    settings = activity_settings(org_id=actor.org_id)
+    errors: dict[str, list[Any]] = {
+        k: [m] for k, m in position_errors(position.latitude, position.longitude, position.accuracy).items()
+    }
+    try:
+        captured_at = _check_times(position, captured_at, now, settings.fix_max_age_seconds)
+    except ServiceError as e:
+        errors |= e.fields
+    vt = None
+    if visit_type_id is not None:
+        vt = next((t for t in visit_types_for(actor=actor) if t.pk == visit_type_id), None)
+    if vt is None:
+        errors["visit_type_id"] = [_("Choose one of the visit types that apply to you.")]
+    customer = None
+    if customer_id is not None:
+        customer = visible_customers(actor=actor).filter(pk=customer_id).first()
+        if customer is None:
+            errors["customer_id"] = [_("Not found, or not visible to you.")]
+    elif vt is not None and vt.customer_required:
+        errors["customer_id"] = [_("Choose the customer you are visiting.")]
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
+    if vt is None or captured_at is None or position.fix_at is None:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."))
+    fix = _fix(position, position.fix_at)
+    open_visit = open_visit_of(actor=actor)
+    if open_visit is not None:
+        raise _already_open(open_visit)
+    distance = _distance(customer, fix)
+    if (
+        distance is not None
+        and vt.max_distance_m is not None
+        and distance > vt.max_distance_m
+        and vt.distance_mode == DistanceMode.HARD
+    ):
+        raise invalid(
+            "position",
+            _("You are %(distance)d m from the customer; check in within %(max)d m.")
+            % {"distance": distance, "max": vt.max_distance_m},
+        )
+    signals = fix_signals(
+        fix,
+        now=captured_at,
+        previous=_previous_fixes(actor, fix.at),
+        max_age_s=settings.fix_max_age_seconds,
+        poor_accuracy_m=settings.poor_accuracy_m,
+    )
+    try:
+        with transaction.atomic():
+            visit = Visit.objects.create(
+                org_id=actor.org_id,
+                client_id=client_id,
+                visit_type=vt,
+                employee=actor,
+                customer=customer,
+                check_in_latitude=_coordinate(fix.latitude),
+                check_in_longitude=_coordinate(fix.longitude),
+                check_in_accuracy_m=fix.accuracy_m,
+                check_in_fix_at=fix.at,
+                check_in_mocked=fix.mocked,
+                check_in_distance_m=distance,
+                check_in_signals=[str(s) for s in signals],
+                checked_in_at=captured_at,
+                check_in_received_at=now,
+                check_in_late=(now - captured_at).total_seconds() > settings.fix_max_age_seconds,
+            )
+            if customer is not None:
+                customer_services.customer_visited(customer_id=customer.pk, at=captured_at)
+                pools.customer_followed_up(customer_id=customer.pk, by=actor, at=captured_at)
+                if distance is None:
+                    visit.located_customer = customer_services.customer_locate_from_visit(
+                        actor=actor, customer_id=customer.pk, latitude=visit.check_in_latitude,
+                        longitude=visit.check_in_longitude,
+                    )  # fmt: skip
+                    if visit.located_customer:
+                        visit.save(update_fields=["located_customer", "updated_at"])
+    except IntegrityError:
+        winner = Visit.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+        if winner is not None:
+            return winner, False
+        open_visit = open_visit_of(actor=actor)
+        if open_visit is not None:  # two check-ins at once: the other one won
+            raise _already_open(open_visit) from None
+        raise
+    return visit, True
+
+
+def _coordinate(value: float) -> Decimal:
+    return Decimal(str(round(value, 6)))
+
+
+def visit_check_out(
+    *,
+    actor: Employee,
+    client_id: uuid.UUID,
+    visit_id: int | None,
+    position: Position,
+    captured_at: datetime | None = None,
+) -> tuple[Visit, bool]:
+    """Check out of the actor's open visit (`visit_id`, or the open one when None); returns (visit,
+    changed). A replayed `client_id` returns the closed visit unchanged."""
+    if not actor.is_active:
+        raise not_found()
+    if visit_id is not None:
+        visit = Visit.objects.filter(org_id=actor.org_id, pk=visit_id, employee=actor).first()
+        if visit is None:
+            raise not_found()
+    else:
+        visit = open_visit_of(actor=actor)
+        if visit is None:
+            raise invalid("visit", _("You are not checked in; check in first."), code=ErrorCode.CONFLICT)
+    if visit.check_out_client_id == client_id:
+        return visit, False
+    if not visit.is_open:
+        raise invalid("visit", _("This visit is already closed; check in again."), code=ErrorCode.CONFLICT)
+    now = timezone.now()
+    settings = activity_settings(org_id=actor.org_id)
+    errors: dict[str, list[Any]] = {
+        k: [m] for k, m in position_errors(position.latitude, position.longitude, position.accuracy).items()
+    }
+    try:
+        captured_at = _check_times(position, captured_at, now, settings.fix_max_age_seconds)
+    except ServiceError as e:
+        errors |= e.fields
+    if not errors and captured_at is not None and captured_at < visit.checked_in_at:
+        errors["captured_at"] = [_("The check-out is earlier than the check-in; check the device's clock.")]
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
+    if captured_at is None or position.fix_at is None:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."))
+    fix = _fix(position, position.fix_at)
+    with transaction.atomic():
+        visit = Visit.objects.select_for_update(of=("self",)).select_related(*VISIT_RELATED).get(pk=visit.pk)
+        if visit.check_out_client_id == client_id:
+            return visit, False
+        if not visit.is_open:
+            raise invalid("visit", _("This visit is already closed; check in again."), code=ErrorCode.CONFLICT)
+        previous = [
+            Fix(float(visit.check_in_latitude), float(visit.check_in_longitude), visit.check_in_accuracy_m,
+                visit.check_in_fix_at, visit.check_in_mocked)
+        ]  # fmt: skip
+        signals = fix_signals(
+            fix,
+            now=captured_at,
+            previous=previous + _previous_fixes(actor, visit.check_in_fix_at, exclude_pk=visit.pk),
+            max_age_s=settings.fix_max_age_seconds,
+            poor_accuracy_m=settings.poor_accuracy_m,
+        )
+        visit.check_out_client_id = client_id
+        visit.check_out_latitude = _coordinate(fix.latitude)
+        visit.check_out_longitude = _coordinate(fix.longitude)
+        visit.check_out_accuracy_m = fix.accuracy_m
+        visit.check_out_fix_at = fix.at
+        visit.check_out_mocked = fix.mocked
+        visit.check_out_distance_m = _distance(visit.customer, fix)
+        visit.check_out_signals = [str(s) for s in signals]
+        visit.checked_out_at = captured_at
+        visit.check_out_received_at = now
+        visit.check_out_late = (now - captured_at).total_seconds() > settings.fix_max_age_seconds
+        visit.duration_s = int((captured_at - visit.checked_in_at).total_seconds())
+        _close(visit)
+    return visit, True
+
+
+def _close(visit: Visit) -> None:
+    """Classify and save a visit being closed, and tell the copied employees (inside a transaction)."""
+    visit.status = VisitStatus.CLOSED
+    visit.reasons = classify(visit=visit, records=list(visit_step_records(visit=visit)))
+    visit.effective = not visit.reasons
+    visit.save()
+    copied = visit.visit_type.copied.filter(status="active").exclude(pk=visit.employee_id).values_list("pk", flat=True)
+    link = reverse("visit_detail", args=[visit.pk])
+    params = {
+        "employee": visit.employee.name,
+        "customer": visit.customer.name if visit.customer else "",
+        "effective": bool(visit.effective),
+    }
+    notify_many(
+        Notice(org_id=visit.org_id, recipient_id=pk, kind=VISIT_CLOSED, params=params, link=link,
+               dedupe_key=f"visit-closed-{visit.pk}")
+        for pk in copied
+    )  # fmt: skip
+
+
+def all_orgs_close_abandoned_visits(*, now: datetime | None = None, older_than: timedelta = ABANDONED_AFTER) -> int:
+    """Close the open visits checked in longer ago than `older_than` (the nightly run): no check-out, so
+    no duration; classified like any visit. Returns how many were closed."""
+    now = now or timezone.now()
+    closed = 0
+    for pk in Visit.objects.filter(status=VisitStatus.OPEN, checked_in_at__lt=now - older_than).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            visit = Visit.objects.select_for_update(of=("self",)).select_related(*VISIT_RELATED).get(pk=pk)
+            if not visit.is_open:
+                continue
+            visit.closed_automatically = True
+            _close(visit)
+            closed += 1
+    return closed
+
+
+@transaction.atomic
+def visit_locate_customer(*, actor: Employee, visit_id: int) -> Customer:
+    """An administrator sets the visit's customer's location to the visit's check-in position."""
+    visit = visit_get(actor=actor, visit_id=visit_id)
+    if visit.customer is None:
+        raise invalid("customer_id", _("This visit has no customer."))
+    return customer_services.customer_set_location(
+        actor=actor,
+        customer_id=visit.customer.pk,
+        latitude=visit.check_in_latitude,
+        longitude=visit.check_in_longitude,
+    )

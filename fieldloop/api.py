@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from fieldloop.core.errors import ErrorCode, ServiceError
+from fieldloop.core.input_guard import GuardedParser
 from fieldloop.org.models import Employee
 from fieldloop.org.services import api_token_authenticate
 
@@ -61,6 +62,7 @@ api = FieldloopAPI(
     "applied once: a replay returns the first answer, with its status, and writes nothing.",
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
+    parser=GuardedParser(),
 )
 
 

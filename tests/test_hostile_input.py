@@ -6,6 +6,7 @@ writes get JSON bodies carrying text no database stores.
 """
 
 import base64
+import io
 import json
 import uuid
 
@@ -146,3 +147,12 @@ def test_an_unsupported_method_answers_in_the_error_format_and_says_what_is_allo
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
     assert "GET" in response["Allow"]
+
+
+def test_a_nul_in_an_api_form_field_is_refused_by_the_api_parser(cast):
+    """The import API takes a multipart form: its fields are checked by the API's parser."""
+    response = cast.client_for(cast.admin).post(
+        "/api/v1/customers/imports/dry-run", {"file": io.BytesIO(b"name\n"), "note": NUL},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )  # fmt: skip
+    assert response.status_code < 500

@@ -12,11 +12,14 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
+from ninja.parser import Parser
 
 from .errors import ErrorCode, ServiceError
 
 API_PREFIX = "/api/"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def is_unsafe_text(value: str) -> bool:
@@ -47,14 +50,23 @@ def unsafe_json_fields(data: Any, path: str = "") -> Iterator[str]:
             yield from unsafe_json_fields(value, f"{path}.{i}" if path else str(i))
 
 
+def unsafe_querydict_fields(data: Any) -> list[str]:
+    """The keys of a QueryDict (or of uploaded files, by their names) holding unsafe text."""
+    fields = []
+    for key, values in data.lists():
+        texts = [getattr(v, "name", v) or "" for v in values]
+        if is_unsafe_text(key) or any(is_unsafe_text(t) for t in texts if isinstance(t, str)):
+            fields.append(key)
+    return fields
+
+
 def _unsafe_form_fields(request: HttpRequest) -> list[str]:
-    fields = [k for k, values in request.GET.lists() if is_unsafe_text(k) or any(map(is_unsafe_text, values))]
-    if request.method == "POST" and request.content_type in (
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-    ):
-        fields += [k for k, values in request.POST.lists() if is_unsafe_text(k) or any(map(is_unsafe_text, values))]
-        fields += [k for k, files in request.FILES.lists() if any(is_unsafe_text(f.name or "") for f in files)]
+    fields = unsafe_querydict_fields(request.GET)
+    # An API request's form fields are read by the API's parser (reading them here would consume a body
+    # the API may want as JSON); a page's are checked here.
+    is_form = request.method == "POST" and request.content_type in FORM_TYPES
+    if is_form and not request.path.startswith(API_PREFIX):
+        fields += unsafe_querydict_fields(request.POST) + unsafe_querydict_fields(request.FILES)
     return fields
 
 
@@ -66,12 +78,22 @@ def _json_problem(request: HttpRequest) -> ServiceError | None:
     except ValueError:  # includes UnicodeDecodeError
         return ServiceError(ErrorCode.INVALID, _("The request body is not valid JSON."))
     fields = sorted(set(unsafe_json_fields(data)))
-    return _refusal(fields) if fields else None
+    return refusal(fields) if fields else None
 
 
-def _refusal(fields: list[str]) -> ServiceError:
+def refusal(fields: list[str]) -> ServiceError:
     message = _("Remove the invisible control characters from this text.")
     return ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), {f: [message] for f in fields})
+
+
+class GuardedParser(Parser):
+    """The API's parser: form fields and uploaded file names with unsafe text are refused like JSON strings."""
+
+    def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest) -> dict[str, Any]:
+        fields = unsafe_querydict_fields(data)
+        if fields:
+            raise refusal(sorted(set(fields)))
+        return super().parse_querydict(data, list_fields, request)
 
 
 class InputGuardMiddleware:
@@ -82,7 +104,7 @@ class InputGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         fields = _unsafe_form_fields(request)
-        problem = _refusal(sorted(set(fields))) if fields else None
+        problem = refusal(sorted(set(fields))) if fields else None
         if problem is None and request.path.startswith(API_PREFIX) and request.method in ("POST", "PUT", "PATCH"):
             problem = _json_problem(request)
         if problem is None:

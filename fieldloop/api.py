@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.operation import Operation
 from ninja.security import APIKeyCookie, HttpBearer
 
 from fieldloop.core.errors import ErrorCode, ServiceError
@@ -46,7 +47,13 @@ class TokenAuth(HttpBearer):
         return employee
 
 
-api = NinjaAPI(
+class FieldloopAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """`<app>_<module>_<function>`, as before the apps moved under `fieldloop/`: clients keep their ids."""
+        return super().get_openapi_operation_id(operation).removeprefix("fieldloop_")
+
+
+api = FieldloopAPI(
     title="Fieldloop API",
     version="1",
     description="Field sales CRM. Every create takes a client-generated UUID (`Idempotency-Key`) and is applied once.",

@@ -12,12 +12,12 @@ from django.http import FileResponse, HttpRequest
 from ninja import Query, Router, Status
 
 from fieldloop.core.pagination import keyset_page
-from fieldloop.formtemplates.api import template_out
 from fieldloop.formtemplates.models import Purpose
-from fieldloop.formtemplates.schemas import ATTACHMENT_DOWNLOAD, TemplateOut
+from fieldloop.formtemplates.schemas import ATTACHMENT_DOWNLOAD, TemplateOut, template_out
 from fieldloop.formtemplates.selectors import template_list
 from fieldloop.formtemplates.serving import attachment_links, attachment_response
-from fieldloop.org.api import ERRORS, IdempotencyKey, actor_of
+from fieldloop.org.decorators import actor_of
+from fieldloop.org.schemas import ERRORS, IdempotencyKey
 
 from . import selectors, services
 from .builtin import builtin_templates_ensure

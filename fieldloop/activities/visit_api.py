@@ -13,8 +13,9 @@ from django.utils.translation import get_language
 from ninja import Query, Router, Status
 
 from fieldloop.core.pagination import keyset_page
-from fieldloop.org.api import ERRORS, IdempotencyKey, actor_of
+from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import run_idempotent
+from fieldloop.org.schemas import ERRORS, IdempotencyKey
 
 from . import visits
 from .models import Visit, VisitType

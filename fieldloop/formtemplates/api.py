@@ -9,11 +9,12 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from fieldloop.org.api import ERRORS, IdempotencyKey, actor_of
+from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import run_idempotent
+from fieldloop.org.schemas import ERRORS, IdempotencyKey
 
 from . import selectors, services
-from .models import Attachment, AttachmentKind, FormTemplate, FormTemplateVersion, Purpose
+from .models import Attachment, AttachmentKind, FormTemplateVersion, Purpose
 from .schemas import (
     AttachmentOut,
     TemplateCreateIn,
@@ -21,37 +22,12 @@ from .schemas import (
     TemplatePublishIn,
     TemplateSummaryOut,
     VersionOut,
+    template_out,
+    template_summary_out,
+    version_out,
 )
 
 router = Router(tags=["form templates"])
-
-
-def version_out(v: FormTemplateVersion) -> dict[str, Any]:
-    return {
-        "number": v.number,
-        "created_at": v.created_at,
-        "created_by": {"id": v.created_by.pk, "name": v.created_by.name} if v.created_by else None,
-        "fields": [d.as_json() for d in v.definitions],
-    }
-
-
-def template_summary_out(t: FormTemplate) -> dict[str, Any]:
-    return {
-        "id": t.pk,
-        "purpose": t.purpose,
-        "name": t.name,
-        "name_en": t.name_en,
-        "description": t.description,
-        "is_active": t.is_active,
-        "current_version_number": t.current_version.number if t.current_version else None,
-    }
-
-
-def template_out(t: FormTemplate) -> dict[str, Any]:
-    return {
-        **template_summary_out(t),
-        "current_version": version_out(t.current_version) if t.current_version else None,
-    }
 
 
 def attachment_out(a: Attachment) -> dict[str, Any]:

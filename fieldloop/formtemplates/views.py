@@ -24,9 +24,10 @@ from .fields import (
     column_types_available,
     parse_definitions,
 )
-from .forms import TemplateCreateForm, TemplateValuesForm
+from .forms import TemplateCreateForm
 from .models import FormTemplate
 from .services import MANAGE_TEMPLATES
+from .values_form import TemplateValuesForm
 
 
 def _actor(request: HttpRequest) -> Employee:

@@ -7,15 +7,17 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
-from ninja import Header, Query, Router, Status
+from ninja import Query, Router, Status
 
 from fieldloop.core.pagination import keyset_page
 
 from . import selectors, services
+from .decorators import actor_of
 from .idempotency import run_idempotent
 from .models import Department, Employee
 from .permissions import ROLE_PERMISSIONS, Role
 from .schemas import (
+    ERRORS,
     DepartmentCreateIn,
     DepartmentMoveIn,
     DepartmentNodeOut,
@@ -26,17 +28,11 @@ from .schemas import (
     EmployeeOut,
     EmployeePage,
     EmployeeUpdateIn,
-    ErrorOut,
+    IdempotencyKey,
     MeOut,
 )
 
 router = Router(tags=["organization"])
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-IdempotencyKey = Header(..., alias="Idempotency-Key", description="A UUID the client generates once per record.")
-
-
-def actor_of(request: HttpRequest) -> Employee:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
 def employee_out(e: Employee) -> dict[str, Any]:

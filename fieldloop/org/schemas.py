@@ -1,8 +1,9 @@
 """API schemas for the org app."""
 
 from datetime import date, datetime
+from typing import Any
 
-from ninja import Field, Schema
+from ninja import Field, Header, Schema
 
 from .models import DataScope, EmployeeStatus, Language, Role
 
@@ -11,6 +12,11 @@ class ErrorOut(Schema):
     code: str
     message: str
     fields: dict[str, list[str]]
+
+
+# What every route may answer besides its success, and the header every create takes: shared by all apps' routers.
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+IdempotencyKey = Header(..., alias="Idempotency-Key", description="A UUID the client generates once per record.")
 
 
 class DepartmentRef(Schema):

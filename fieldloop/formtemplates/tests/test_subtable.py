@@ -10,9 +10,9 @@ from django.utils import translation
 from fieldloop.core.errors import ServiceError
 from fieldloop.formtemplates import references
 from fieldloop.formtemplates.fields import FieldType, parse_definitions
-from fieldloop.formtemplates.forms import TemplateValuesForm
 from fieldloop.formtemplates.services import template_publish
 from fieldloop.formtemplates.validation import display_values, validate_values
+from fieldloop.formtemplates.values_form import TemplateValuesForm
 from fieldloop.org.services import employee_set_language
 
 from .conftest import make_template, version_of

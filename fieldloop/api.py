@@ -6,6 +6,7 @@ from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -109,6 +110,13 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, {"code": ErrorCode.NOT_FOUND, "message": _("Not found."), "fields": {}})
+
+
+@csrf_exempt  # like every API route: a token client sends no CSRF cookie, and this answers nothing but 404
+def route_not_found(request: HttpRequest) -> HttpResponse:
+    """A path under /api/v1/ that names no route, such as `/customers/abc` (ids are whole numbers): the error
+    format, not Django's HTML page. Mounted after the API's routes in fieldloop/urls.py."""
+    return on_not_found(request, Http404())
 
 
 @api.exception_handler(OverflowError)

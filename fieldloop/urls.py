@@ -1,10 +1,10 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from fieldloop.org import auth_views as org_auth_views
 from fieldloop.org import views as org_views
 
-from .api import api
+from .api import api, route_not_found
 
 urlpatterns = [
     path("", org_views.home, name="home"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("signup/", org_auth_views.signup, name="signup"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/", route_not_found),  # whatever the API's routes did not match: a 404 in the error format
     path("", include("fieldloop.core.urls")),
     path("", include("fieldloop.org.urls")),
     path("", include("fieldloop.customers.urls")),

@@ -116,7 +116,7 @@ def record_create(
     return Status(201 if created else 200, record_out(record, editable=services.can_edit(actor=actor, record=record)))
 
 
-@router.get("/work-records/{record_id}", response={200: WorkRecordOut, **ERRORS})
+@router.get("/work-records/{int:record_id}", response={200: WorkRecordOut, **ERRORS})
 def record_detail(request: HttpRequest, record_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     record = selectors.record_get(actor=actor, record_id=record_id)
@@ -124,7 +124,7 @@ def record_detail(request: HttpRequest, record_id: int) -> dict[str, Any]:
 
 
 @router.get(
-    "/work-records/{record_id}/attachments/{attachment_id}",
+    "/work-records/{int:record_id}/attachments/{int:attachment_id}",
     response={**ERRORS},
     openapi_extra={"responses": ATTACHMENT_DOWNLOAD},
     url_name="work_record_attachment",
@@ -140,7 +140,9 @@ def record_attachment(
     return attachment_response(attachment, thumbnail=thumbnail)
 
 
-@router.patch("/work-records/{record_id}", response={200: WorkRecordOut, **ERRORS}, summary="Edit (author, in window)")
+@router.patch(
+    "/work-records/{int:record_id}", response={200: WorkRecordOut, **ERRORS}, summary="Edit (author, in window)"
+)
 def record_update(request: HttpRequest, record_id: int, payload: WorkRecordPatchIn) -> dict[str, Any]:
     actor = actor_of(request)
     services.record_update(actor=actor, record_id=record_id, values=payload.values)
@@ -148,14 +150,14 @@ def record_update(request: HttpRequest, record_id: int, payload: WorkRecordPatch
     return record_out(record, editable=services.can_edit(actor=actor, record=record))
 
 
-@router.get("/work-records/{record_id}/comments", response={200: list[CommentOut], **ERRORS})
+@router.get("/work-records/{int:record_id}/comments", response={200: list[CommentOut], **ERRORS})
 def comment_list(request: HttpRequest, record_id: int) -> list[dict[str, Any]]:
     record = selectors.record_get(actor=actor_of(request), record_id=record_id)
     return [comment_out(c) for c in selectors.comment_list(record=record)]
 
 
 @router.post(
-    "/work-records/{record_id}/comments", response={200: CommentOut, 201: CommentOut, **ERRORS}, summary="Comment"
+    "/work-records/{int:record_id}/comments", response={200: CommentOut, 201: CommentOut, **ERRORS}, summary="Comment"
 )
 def comment_create(
     request: HttpRequest, record_id: int, payload: CommentIn, idempotency_key: uuid.UUID = IdempotencyKey

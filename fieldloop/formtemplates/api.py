@@ -56,7 +56,9 @@ def template_list(
     return [template_summary_out(t) for t in templates]
 
 
-@router.get("/form-templates/{template_id}", response={200: TemplateOut, **ERRORS}, summary="A template and its fields")
+@router.get(
+    "/form-templates/{int:template_id}", response={200: TemplateOut, **ERRORS}, summary="A template and its fields"
+)
 def template_detail(request: HttpRequest, template_id: int) -> dict[str, Any]:
     template = selectors.template_get(actor=actor_of(request), template_id=template_id)
     if template.current_version is not None:
@@ -66,12 +68,12 @@ def template_detail(request: HttpRequest, template_id: int) -> dict[str, Any]:
     return template_out(template)
 
 
-@router.get("/form-templates/{template_id}/versions", response={200: list[VersionOut], **ERRORS})
+@router.get("/form-templates/{int:template_id}/versions", response={200: list[VersionOut], **ERRORS})
 def version_list(request: HttpRequest, template_id: int) -> list[dict[str, Any]]:
     return [version_out(v) for v in selectors.version_list(actor=actor_of(request), template_id=template_id)]
 
 
-@router.get("/form-templates/{template_id}/versions/{number}", response={200: VersionOut, **ERRORS})
+@router.get("/form-templates/{int:template_id}/versions/{int:number}", response={200: VersionOut, **ERRORS})
 def version_detail(request: HttpRequest, template_id: int, number: int) -> dict[str, Any]:
     return version_out(selectors.version_get(actor=actor_of(request), template_id=template_id, number=number))
 
@@ -92,7 +94,7 @@ def template_create(
 
 
 @router.post(
-    "/form-templates/{template_id}/versions",
+    "/form-templates/{int:template_id}/versions",
     response={201: VersionOut, **ERRORS},
     summary="Publish a new version from the full list of fields (admins)",
 )

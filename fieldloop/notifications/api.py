@@ -47,7 +47,9 @@ def notification_mark_all_read(request: HttpRequest) -> dict[str, Any]:
     return {"marked": services.notification_mark_all_read(actor=actor_of(request))}
 
 
-@router.post("/notifications/{notification_id}/read", response={200: NotificationOut, **ERRORS}, summary="Mark read")
+@router.post(
+    "/notifications/{int:notification_id}/read", response={200: NotificationOut, **ERRORS}, summary="Mark read"
+)
 def notification_mark_read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
     notification = services.notification_mark_read(actor=actor_of(request), notification_id=notification_id)
     return notification_out(notification)

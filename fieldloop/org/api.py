@@ -104,7 +104,7 @@ def department_tree(request: HttpRequest, include_archived: bool = False) -> lis
     return [node(n) for n in selectors.department_tree(actor=actor_of(request), include_archived=include_archived)]
 
 
-@router.get("/departments/{department_id}", response={200: DepartmentOut, **ERRORS})
+@router.get("/departments/{int:department_id}", response={200: DepartmentOut, **ERRORS})
 def department_detail(request: HttpRequest, department_id: int) -> dict[str, Any]:
     return department_out(selectors.department_get(actor=actor_of(request), department_id=department_id))
 
@@ -123,7 +123,7 @@ def department_create(
     return Status(result.status_code, result.body)
 
 
-@router.patch("/departments/{department_id}", response={200: DepartmentOut, **ERRORS})
+@router.patch("/departments/{int:department_id}", response={200: DepartmentOut, **ERRORS})
 def department_update(request: HttpRequest, department_id: int, payload: DepartmentUpdateIn) -> dict[str, Any]:
     department = services.department_update(
         actor=actor_of(request), department_id=department_id, **payload.dict(exclude_unset=True)
@@ -131,7 +131,7 @@ def department_update(request: HttpRequest, department_id: int, payload: Departm
     return department_out(department)
 
 
-@router.post("/departments/{department_id}/move", response={200: DepartmentOut, **ERRORS})
+@router.post("/departments/{int:department_id}/move", response={200: DepartmentOut, **ERRORS})
 def department_move(request: HttpRequest, department_id: int, payload: DepartmentMoveIn) -> dict[str, Any]:
     department = services.department_move(
         actor=actor_of(request), department_id=department_id, new_parent_id=payload.parent_id
@@ -139,7 +139,7 @@ def department_move(request: HttpRequest, department_id: int, payload: Departmen
     return department_out(department)
 
 
-@router.post("/departments/{department_id}/archive", response={200: DepartmentOut, **ERRORS})
+@router.post("/departments/{int:department_id}/archive", response={200: DepartmentOut, **ERRORS})
 def department_archive(request: HttpRequest, department_id: int) -> dict[str, Any]:
     return department_out(services.department_archive(actor=actor_of(request), department_id=department_id))
 
@@ -163,7 +163,7 @@ def employee_list(
     return {"items": [employee_out(e) for e in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/employees/{employee_id}", response={200: EmployeeOut, **ERRORS})
+@router.get("/employees/{int:employee_id}", response={200: EmployeeOut, **ERRORS})
 def employee_detail(request: HttpRequest, employee_id: int) -> dict[str, Any]:
     return employee_out(selectors.employee_get(actor=actor_of(request), employee_id=employee_id))
 
@@ -182,14 +182,14 @@ def employee_create(
     return Status(result.status_code, result.body)
 
 
-@router.patch("/employees/{employee_id}", response={200: EmployeeOut, **ERRORS})
+@router.patch("/employees/{int:employee_id}", response={200: EmployeeOut, **ERRORS})
 def employee_update(request: HttpRequest, employee_id: int, payload: EmployeeUpdateIn) -> dict[str, Any]:
     actor = actor_of(request)
     services.employee_update(actor=actor, employee_id=employee_id, **payload.dict(exclude_unset=True))
     return employee_out(selectors.employee_get(actor=actor, employee_id=employee_id))
 
 
-@router.post("/employees/{employee_id}/leave", response={200: EmployeeOut, **ERRORS}, summary="Mark as left")
+@router.post("/employees/{int:employee_id}/leave", response={200: EmployeeOut, **ERRORS}, summary="Mark as left")
 def employee_leave(request: HttpRequest, employee_id: int, payload: EmployeeLeaveIn) -> dict[str, Any]:
     actor = actor_of(request)
     services.employee_mark_left(actor=actor, employee_id=employee_id, left_on=payload.left_on)

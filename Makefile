@@ -18,7 +18,7 @@ help:
 	@echo "make demo   - install everything, build a demo company on SQLite, serve it on http://$(HOST):$(PORT)"
 	@echo "make test   - install what tests need and run the whole suite (browser tests included)"
 	@echo "make bench  - run the benchmarks in bench/"
-	@echo "make lint   - ruff and mypy"
+	@echo "make lint   - ruff, mypy and the import contracts (lint-imports)"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports --no-logo
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)

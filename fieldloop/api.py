@@ -7,9 +7,11 @@ from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.operation import Operation
 from ninja.security import APIKeyCookie, HttpBearer
 
 from fieldloop.core.errors import ErrorCode, ServiceError
@@ -49,9 +51,8 @@ class TokenAuth(HttpBearer):
 
 
 class FieldloopAPI(NinjaAPI):
-    def get_openapi_operation_id(self, operation: Any) -> str:
-        """`customers_api_customer_list`: the app and function, without the package (ids clients generate
-        code from stay as they were before the apps moved under `fieldloop`)."""
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """`<app>_<module>_<function>`, as before the apps moved under `fieldloop/`: clients keep their ids."""
         return super().get_openapi_operation_id(operation).removeprefix("fieldloop_")
 
 
@@ -115,6 +116,13 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, {"code": ErrorCode.NOT_FOUND, "message": _("Not found."), "fields": {}})
 
 
+@csrf_exempt  # like every API route: a token client sends no CSRF cookie, and this answers nothing but 404
+def route_not_found(request: HttpRequest) -> HttpResponse:
+    """A path under /api/v1/ that names no route, such as `/customers/abc` (ids are whole numbers): the error
+    format, not Django's HTML page. Mounted after the API's routes in fieldloop/urls.py."""
+    return on_not_found(request, Http404())
+
+
 @api.exception_handler(OverflowError)
 def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
     """An id too large for the database (SQLite) cannot name a row: not found, like any missing row."""
@@ -132,11 +140,6 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = ErrorCode.FORBIDDEN if exc.status_code == 403 else ErrorCode.INVALID
     message = _("CSRF check failed.") if exc.status_code == 403 else str(exc)
     return error_response(request, exc.status_code, {"code": code, "message": message, "fields": {}})
-
-
-def not_found_view(request: HttpRequest) -> HttpResponse:
-    """Any /api/v1/ path no route matches (an unknown route, or a non-numeric id): the error format."""
-    return on_not_found(request, Http404())
 
 
 class MethodNotAllowedMiddleware:

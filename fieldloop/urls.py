@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from fieldloop.org import auth_views as org_auth_views
 from fieldloop.org import views as org_views
 
-from .api import api, not_found_view
+from .api import api, route_not_found
 
 urlpatterns = [
     path("", org_views.home, name="home"),
@@ -12,9 +12,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", org_auth_views.signup, name="signup"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", not_found_view),  # the API has no home page (ninja's would answer an HTML 404)
+    path("api/v1/", route_not_found),  # the API has no home page (ninja's would answer an HTML 404)
     path("api/v1/", api.urls),
-    re_path(r"^api/", not_found_view),  # after every route: an unknown one answers in the error format
+    re_path(r"^api/", route_not_found),  # after every route: an unknown one answers in the error format
     path("", include("fieldloop.core.urls")),
     path("", include("fieldloop.org.urls")),
     path("", include("fieldloop.customers.urls")),

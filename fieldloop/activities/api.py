@@ -12,13 +12,13 @@ from django.http import FileResponse, HttpRequest
 from ninja import Query, Router, Status
 
 from fieldloop.core.pagination import keyset_page
-from fieldloop.formtemplates.api import template_out
 from fieldloop.formtemplates.models import Purpose
-from fieldloop.formtemplates.schemas import ATTACHMENT_DOWNLOAD, TemplateOut
+from fieldloop.formtemplates.schemas import ATTACHMENT_DOWNLOAD, TemplateOut, template_out
 from fieldloop.formtemplates.selectors import template_list
 from fieldloop.formtemplates.serving import attachment_links, attachment_response
-from fieldloop.org.api import ERRORS, actor_of
+from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import IdempotencyKey, create_once
+from fieldloop.org.schemas import ERRORS
 
 from . import selectors, services
 from .builtin import builtin_templates_ensure
@@ -120,7 +120,7 @@ def record_create(
     return Status(201, record_out(record, editable=services.can_edit(actor=actor, record=record)))
 
 
-@router.get("/work-records/{record_id}", response={200: WorkRecordOut, **ERRORS})
+@router.get("/work-records/{int:record_id}", response={200: WorkRecordOut, **ERRORS})
 def record_detail(request: HttpRequest, record_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     record = selectors.record_get(actor=actor, record_id=record_id)
@@ -128,7 +128,7 @@ def record_detail(request: HttpRequest, record_id: int) -> dict[str, Any]:
 
 
 @router.get(
-    "/work-records/{record_id}/attachments/{attachment_id}",
+    "/work-records/{int:record_id}/attachments/{int:attachment_id}",
     response={**ERRORS},
     openapi_extra={"responses": ATTACHMENT_DOWNLOAD},
     url_name="work_record_attachment",
@@ -144,7 +144,9 @@ def record_attachment(
     return attachment_response(attachment, thumbnail=thumbnail)
 
 
-@router.patch("/work-records/{record_id}", response={200: WorkRecordOut, **ERRORS}, summary="Edit (author, in window)")
+@router.patch(
+    "/work-records/{int:record_id}", response={200: WorkRecordOut, **ERRORS}, summary="Edit (author, in window)"
+)
 def record_update(request: HttpRequest, record_id: int, payload: WorkRecordPatchIn) -> dict[str, Any]:
     actor = actor_of(request)
     services.record_update(actor=actor, record_id=record_id, values=payload.values)
@@ -152,13 +154,13 @@ def record_update(request: HttpRequest, record_id: int, payload: WorkRecordPatch
     return record_out(record, editable=services.can_edit(actor=actor, record=record))
 
 
-@router.get("/work-records/{record_id}/comments", response={200: list[CommentOut], **ERRORS})
+@router.get("/work-records/{int:record_id}/comments", response={200: list[CommentOut], **ERRORS})
 def comment_list(request: HttpRequest, record_id: int) -> list[dict[str, Any]]:
     record = selectors.record_get(actor=actor_of(request), record_id=record_id)
     return [comment_out(c) for c in selectors.comment_list(record=record)]
 
 
-@router.post("/work-records/{record_id}/comments", response={201: CommentOut, **ERRORS}, summary="Comment")
+@router.post("/work-records/{int:record_id}/comments", response={201: CommentOut, **ERRORS}, summary="Comment")
 def comment_create(
     request: HttpRequest, record_id: int, payload: CommentIn, idempotency_key: uuid.UUID = IdempotencyKey
 ) -> Status[Any]:

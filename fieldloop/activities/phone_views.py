@@ -21,8 +21,8 @@ from fieldloop.core.offline import offline_capable
 from fieldloop.core.redirects import safe_next
 from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import contact_list, customer_get, customers_nearby
-from fieldloop.formtemplates.forms import TemplateValuesForm
 from fieldloop.formtemplates.models import Purpose
+from fieldloop.formtemplates.values_form import TemplateValuesForm
 from fieldloop.org.decorators import employee_required
 from fieldloop.org.models import Employee
 

@@ -18,10 +18,10 @@ from fieldloop.core.pagination import keyset_page
 from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import customer_get
 from fieldloop.formtemplates.display import display_values
-from fieldloop.formtemplates.forms import TemplateValuesForm
 from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.formtemplates.selectors import template_get, template_list
 from fieldloop.formtemplates.serving import attachment_response
+from fieldloop.formtemplates.values_form import TemplateValuesForm
 from fieldloop.org.decorators import employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission

@@ -14,8 +14,9 @@ from django.utils.translation import get_language
 from ninja import Query, Router, Status
 
 from fieldloop.core.pagination import keyset_page
-from fieldloop.org.api import ERRORS, actor_of
+from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempotent
+from fieldloop.org.schemas import ERRORS
 
 from . import selectors, visit_services, visits
 from .models import Visit, VisitType
@@ -111,7 +112,7 @@ def visit_type_create(
     return Status(result.status_code, result.body)
 
 
-@router.patch("/visit-types/{visit_type_id}", response={200: VisitTypeOut, **ERRORS}, summary="Change (admin)")
+@router.patch("/visit-types/{int:visit_type_id}", response={200: VisitTypeOut, **ERRORS}, summary="Change (admin)")
 def visit_type_update(request: HttpRequest, visit_type_id: int, payload: VisitTypePatchIn) -> dict[str, Any]:
     values = payload.dict(exclude_unset=True)
     if payload.steps is not None:
@@ -154,12 +155,12 @@ def visit_check_in(
     return Status(201, visit_out(selectors.visit_get(actor=actor, visit_id=visit.pk)))
 
 
-@router.get("/visits/{visit_id}", response={200: VisitOut, **ERRORS})
+@router.get("/visits/{int:visit_id}", response={200: VisitOut, **ERRORS})
 def visit_detail(request: HttpRequest, visit_id: int) -> dict[str, Any]:
     return visit_out(selectors.visit_get(actor=actor_of(request), visit_id=visit_id))
 
 
-@router.post("/visits/{visit_id}/check-out", response={200: VisitOut, **ERRORS}, summary="Check out (closes it)")
+@router.post("/visits/{int:visit_id}/check-out", response={200: VisitOut, **ERRORS}, summary="Check out (closes it)")
 def visit_check_out(
     request: HttpRequest, visit_id: int, payload: CheckOutIn, idempotency_key: uuid.UUID = IdempotencyKey
 ) -> dict[str, Any]:

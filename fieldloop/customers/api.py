@@ -15,8 +15,9 @@ from ninja import Query, Router, Status
 from fieldloop.core.pagination import keyset_page
 from fieldloop.formtemplates.schemas import ATTACHMENT_DOWNLOAD
 from fieldloop.formtemplates.serving import attachment_links, attachment_response
-from fieldloop.org.api import ERRORS, actor_of
+from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempotent
+from fieldloop.org.schemas import ERRORS
 
 from . import duplicates, handover, pools, selectors, services, stages
 from .duplicates import all_orgs_masked_existence_check
@@ -96,7 +97,7 @@ def customer_list(
     return {"items": [customer_out(c) for c in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+@router.get("/customers/{int:customer_id}", response={200: CustomerOut, **ERRORS})
 def customer_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     return customer_out(selectors.customer_get(actor=actor_of(request), customer_id=customer_id))
 
@@ -115,7 +116,7 @@ def customer_create(
     return Status(201, customer_out(selectors.customer_get(actor=actor, customer_id=customer.pk)))
 
 
-@router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+@router.patch("/customers/{int:customer_id}", response={200: CustomerOut, **ERRORS})
 def customer_update(request: HttpRequest, customer_id: int, payload: CustomerUpdateIn) -> dict[str, Any]:
     actor = actor_of(request)
     services.customer_update(actor=actor, customer_id=customer_id, **payload.dict(exclude_unset=True))
@@ -123,7 +124,7 @@ def customer_update(request: HttpRequest, customer_id: int, payload: CustomerUpd
 
 
 @router.get(
-    "/customers/{customer_id}/attachments/{attachment_id}",
+    "/customers/{int:customer_id}/attachments/{int:attachment_id}",
     response={**ERRORS},
     openapi_extra={"responses": ATTACHMENT_DOWNLOAD},
     url_name="customer_attachment",
@@ -139,7 +140,7 @@ def customer_attachment(
     return attachment_response(attachment, thumbnail=thumbnail)
 
 
-@router.post("/customers/{customer_id}/archive", response={200: CustomerOut, **ERRORS})
+@router.post("/customers/{int:customer_id}/archive", response={200: CustomerOut, **ERRORS})
 def customer_archive(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     services.customer_archive(actor=actor, customer_id=customer_id)
@@ -147,7 +148,7 @@ def customer_archive(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 
 
 @router.get(
-    "/customers/{customer_id}/timeline",
+    "/customers/{int:customer_id}/timeline",
     response={200: TimelinePage, **ERRORS},
     summary="Timeline, newest first",
 )
@@ -164,14 +165,14 @@ def customer_timeline(
     return {"items": [timeline_item_data(item) for item in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/customers/{customer_id}/contacts", response={200: list[ContactOut], **ERRORS})
+@router.get("/customers/{int:customer_id}/contacts", response={200: list[ContactOut], **ERRORS})
 def contact_list(request: HttpRequest, customer_id: int) -> list[dict[str, Any]]:
     actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     return [contact_out(c) for c in selectors.contact_list(actor=actor, customer=customer)]
 
 
-@router.post("/customers/{customer_id}/contacts", response={201: ContactOut, **ERRORS})
+@router.post("/customers/{int:customer_id}/contacts", response={201: ContactOut, **ERRORS})
 def contact_create(
     request: HttpRequest, customer_id: int, payload: ContactIn, idempotency_key: uuid.UUID = IdempotencyKey
 ) -> Status[Any]:
@@ -187,7 +188,7 @@ def contact_create(
     return Status(201, contact_out(contact))
 
 
-@router.patch("/contacts/{contact_id}", response={200: ContactOut, **ERRORS})
+@router.patch("/contacts/{int:contact_id}", response={200: ContactOut, **ERRORS})
 def contact_update(request: HttpRequest, contact_id: int, payload: ContactIn) -> dict[str, Any]:
     contact = services.contact_update(
         actor=actor_of(request), contact_id=contact_id, **payload.dict(exclude_unset=True)
@@ -203,7 +204,7 @@ def pool_list(request: HttpRequest) -> list[Any]:
     return list(selectors.pools_of(actor=actor_of(request)))
 
 
-@router.get("/customer-pools/{pool_id}/customers", response={200: CustomerPage, **ERRORS})
+@router.get("/customer-pools/{int:pool_id}/customers", response={200: CustomerPage, **ERRORS})
 def pool_customers(
     request: HttpRequest,
     pool_id: int,
@@ -222,21 +223,23 @@ def pool_customers(
     return {"items": [customer_out(c) for c in page.items], "next_cursor": page.next_cursor}
 
 
-@router.post("/customers/{customer_id}/claim", response={200: CustomerOut, **ERRORS}, summary="Claim from the pool")
+@router.post("/customers/{int:customer_id}/claim", response={200: CustomerOut, **ERRORS}, summary="Claim from the pool")
 def customer_claim(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     actor = actor_of(request)
     pools.customer_claim(actor=actor, customer_id=customer_id)
     return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
 
 
-@router.post("/customers/{customer_id}/release", response={200: CustomerOut, **ERRORS}, summary="Release to a pool")
+@router.post("/customers/{int:customer_id}/release", response={200: CustomerOut, **ERRORS}, summary="Release to a pool")
 def customer_release(request: HttpRequest, customer_id: int, payload: ReleaseIn) -> dict[str, Any]:
     actor = actor_of(request)
     customer = pools.customer_release(actor=actor, customer_id=customer_id, pool_id=payload.pool_id)
     return customer_out(Customer.objects.select_related("owner", "stage").get(pk=customer.pk))
 
 
-@router.post("/customers/{customer_id}/assign", response={200: CustomerOut, **ERRORS}, summary="Assign to an employee")
+@router.post(
+    "/customers/{int:customer_id}/assign", response={200: CustomerOut, **ERRORS}, summary="Assign to an employee"
+)
 def customer_assign(request: HttpRequest, customer_id: int, payload: AssignIn) -> dict[str, Any]:
     actor = actor_of(request)
     pools.customer_assign(actor=actor, customer_id=customer_id, owner_id=payload.owner_id)
@@ -244,7 +247,7 @@ def customer_assign(request: HttpRequest, customer_id: int, payload: AssignIn) -
 
 
 @router.post(
-    "/employees/{employee_id}/customer-handover",
+    "/employees/{int:employee_id}/customer-handover",
     response={200: HandoverOut, **ERRORS},
     summary="Hand an employee's customers over to successors",
 )
@@ -361,7 +364,7 @@ def customer_import_list(
     return {"items": [import_job_out(j) for j in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/customers/imports/{job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import job's status")
+@router.get("/customers/imports/{int:job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import job's status")
 def customer_import_get(request: HttpRequest, job_id: int) -> dict[str, Any]:
     return import_job_out(imports.import_job_get(actor=actor_of(request), job_id=job_id))
 
@@ -396,11 +399,6 @@ def customer_existence(request: HttpRequest, q: str = Query(..., max_length=80))
     return list(all_orgs_masked_existence_check(actor=actor_of(request), query=q))
 
 
-# Ninja gives "/customers/{customer_id}" no int converter, so its URL pattern takes any segment, and it was
-# registered first: move it behind the fixed paths above (export, import-template, imports) so they resolve.
-router.path_operations["/customers/{customer_id}"] = router.path_operations.pop("/customers/{customer_id}")
-
-
 # --- Enrichment (更多资讯): thin shells over customers/enrichment.py ----------------------------------------
 
 from . import enrichment  # noqa: E402
@@ -416,7 +414,7 @@ def enrichment_out(r: EnrichmentResult) -> dict[str, Any]:
 
 
 @router.post(
-    "/customers/{customer_id}/enrichment",
+    "/customers/{int:customer_id}/enrichment",
     response={202: list[EnrichmentOut], **ERRORS},
     summary="Refresh what the providers (website, business registry) know about a customer, in the background",
 )
@@ -426,7 +424,7 @@ def customer_enrich(request: HttpRequest, customer_id: int) -> Status[Any]:
 
 
 @router.get(
-    "/customers/{customer_id}/enrichment",
+    "/customers/{int:customer_id}/enrichment",
     response={200: list[EnrichmentOut], **ERRORS},
     summary="The newest result of each enrichment provider for a customer",
 )
@@ -456,7 +454,9 @@ def registry_import(
     return Status(result.status_code, result.body)
 
 
-@router.post("/customers/{customer_id}/merge", response={200: CustomerOut, **ERRORS}, summary="Merge a duplicate in")
+@router.post(
+    "/customers/{int:customer_id}/merge", response={200: CustomerOut, **ERRORS}, summary="Merge a duplicate in"
+)
 def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn) -> dict[str, Any]:
     actor = actor_of(request)
     duplicates.customer_merge(actor=actor, keep_id=customer_id, merge_id=payload.merge_id)
@@ -481,7 +481,7 @@ def stage_create(request: HttpRequest, payload: StageIn, idempotency_key: uuid.U
 
 
 @router.patch(
-    "/customer-stages/{stage_id}",
+    "/customer-stages/{int:stage_id}",
     response={200: StageOut, **ERRORS},
     summary="Rename, mark won, deactivate or reactivate, or move a lifecycle stage (administrators)",
 )
@@ -490,7 +490,7 @@ def stage_update(request: HttpRequest, stage_id: int, payload: StageUpdateIn) ->
 
 
 @router.delete(
-    "/customer-stages/{stage_id}",
+    "/customer-stages/{int:stage_id}",
     response={204: None, **ERRORS},
     summary="Delete an unused lifecycle stage (one in use can only be deactivated)",
 )
@@ -548,8 +548,3 @@ def customers_bulk_release(
 ) -> Status[Any]:
     return _bulk(request, idempotency_key, "customers.bulk_release", lambda actor: pools.customers_bulk_release(
         actor=actor, customer_ids=payload.customer_ids, pool_id=payload.pool_id))  # fmt: skip
-
-
-# "/customers/{customer_id}/assign" and ".../release" take any segment as the id: move them behind the bulk paths.
-for _path in ("/customers/{customer_id}/assign", "/customers/{customer_id}/release"):
-    router.path_operations[_path] = router.path_operations.pop(_path)

@@ -17,9 +17,9 @@ from fieldloop.core.forms import add_service_error
 from fieldloop.core.offline import offline_capable
 from fieldloop.core.pagination import keyset_page
 from fieldloop.formtemplates.display import display_values
-from fieldloop.formtemplates.forms import TemplateValuesForm
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.serving import attachment_response
+from fieldloop.formtemplates.values_form import TemplateValuesForm
 from fieldloop.org.decorators import employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission

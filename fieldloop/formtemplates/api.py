@@ -13,11 +13,12 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from fieldloop.org.api import ERRORS, actor_of
+from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempotent
+from fieldloop.org.schemas import ERRORS
 
 from . import selectors, services
-from .models import Attachment, AttachmentKind, FormTemplate, FormTemplateVersion, Purpose
+from .models import Attachment, AttachmentKind, FormTemplateVersion, Purpose
 from .schemas import (
     AttachmentOut,
     TemplateCreateIn,
@@ -25,37 +26,12 @@ from .schemas import (
     TemplatePublishIn,
     TemplateSummaryOut,
     VersionOut,
+    template_out,
+    template_summary_out,
+    version_out,
 )
 
 router = Router(tags=["form templates"])
-
-
-def version_out(v: FormTemplateVersion) -> dict[str, Any]:
-    return {
-        "number": v.number,
-        "created_at": v.created_at,
-        "created_by": {"id": v.created_by.pk, "name": v.created_by.name} if v.created_by else None,
-        "fields": [d.as_json() for d in v.definitions],
-    }
-
-
-def template_summary_out(t: FormTemplate) -> dict[str, Any]:
-    return {
-        "id": t.pk,
-        "purpose": t.purpose,
-        "name": t.name,
-        "name_en": t.name_en,
-        "description": t.description,
-        "is_active": t.is_active,
-        "current_version_number": t.current_version.number if t.current_version else None,
-    }
-
-
-def template_out(t: FormTemplate) -> dict[str, Any]:
-    return {
-        **template_summary_out(t),
-        "current_version": version_out(t.current_version) if t.current_version else None,
-    }
 
 
 def attachment_out(a: Attachment) -> dict[str, Any]:
@@ -84,7 +60,9 @@ def template_list(
     return [template_summary_out(t) for t in templates]
 
 
-@router.get("/form-templates/{template_id}", response={200: TemplateOut, **ERRORS}, summary="A template and its fields")
+@router.get(
+    "/form-templates/{int:template_id}", response={200: TemplateOut, **ERRORS}, summary="A template and its fields"
+)
 def template_detail(request: HttpRequest, template_id: int) -> dict[str, Any]:
     template = selectors.template_get(actor=actor_of(request), template_id=template_id)
     if template.current_version is not None:
@@ -94,12 +72,12 @@ def template_detail(request: HttpRequest, template_id: int) -> dict[str, Any]:
     return template_out(template)
 
 
-@router.get("/form-templates/{template_id}/versions", response={200: list[VersionOut], **ERRORS})
+@router.get("/form-templates/{int:template_id}/versions", response={200: list[VersionOut], **ERRORS})
 def version_list(request: HttpRequest, template_id: int) -> list[dict[str, Any]]:
     return [version_out(v) for v in selectors.version_list(actor=actor_of(request), template_id=template_id)]
 
 
-@router.get("/form-templates/{template_id}/versions/{number}", response={200: VersionOut, **ERRORS})
+@router.get("/form-templates/{int:template_id}/versions/{int:number}", response={200: VersionOut, **ERRORS})
 def version_detail(request: HttpRequest, template_id: int, number: int) -> dict[str, Any]:
     return version_out(selectors.version_get(actor=actor_of(request), template_id=template_id, number=number))
 
@@ -120,7 +98,7 @@ def template_create(
 
 
 @router.post(
-    "/form-templates/{template_id}/versions",
+    "/form-templates/{int:template_id}/versions",
     response={201: VersionOut, **ERRORS},
     summary="Publish a new version from the full list of fields (admins)",
 )

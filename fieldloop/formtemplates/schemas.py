@@ -8,7 +8,7 @@ from ninja import Field, Schema
 
 from fieldloop.org.schemas import EmployeeRef
 
-from .models import AttachmentKind, Purpose
+from .models import AttachmentKind, FormTemplate, FormTemplateVersion, Purpose
 
 
 class FieldDefinitionIn(Schema):
@@ -70,6 +70,37 @@ class TemplateSummaryOut(Schema):
 
 class TemplateOut(TemplateSummaryOut):
     current_version: VersionOut | None
+
+
+# What the API shows of a template (here, not in api.py, because activities shows templates too).
+
+
+def version_out(v: FormTemplateVersion) -> dict[str, Any]:
+    return {
+        "number": v.number,
+        "created_at": v.created_at,
+        "created_by": {"id": v.created_by.pk, "name": v.created_by.name} if v.created_by else None,
+        "fields": [d.as_json() for d in v.definitions],
+    }
+
+
+def template_summary_out(t: FormTemplate) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "purpose": t.purpose,
+        "name": t.name,
+        "name_en": t.name_en,
+        "description": t.description,
+        "is_active": t.is_active,
+        "current_version_number": t.current_version.number if t.current_version else None,
+    }
+
+
+def template_out(t: FormTemplate) -> dict[str, Any]:
+    return {
+        **template_summary_out(t),
+        "current_version": version_out(t.current_version) if t.current_version else None,
+    }
 
 
 class TemplateCreateIn(Schema):

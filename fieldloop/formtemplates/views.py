@@ -18,9 +18,10 @@ from . import selectors, services
 from .definitions import column_types_available, parse_definitions
 from .designer import apply_action, choices_to_text, row_errors, rows_from_post
 from .fields import FIELD_TYPE_LABELS, OPTION_DEFAULTS, EmployeeScope, FieldType
-from .forms import TemplateCreateForm, TemplateValuesForm
+from .forms import TemplateCreateForm
 from .models import FormTemplate
 from .services import MANAGE_TEMPLATES
+from .values_form import TemplateValuesForm
 
 
 def _actor(request: HttpRequest) -> Employee:

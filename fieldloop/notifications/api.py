@@ -7,7 +7,8 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from fieldloop.core.pagination import keyset_page
-from fieldloop.org.api import ERRORS, actor_of
+from fieldloop.org.decorators import actor_of
+from fieldloop.org.schemas import ERRORS
 
 from . import selectors, services
 from .kinds import render_message
@@ -46,7 +47,9 @@ def notification_mark_all_read(request: HttpRequest) -> dict[str, Any]:
     return {"marked": services.notification_mark_all_read(actor=actor_of(request))}
 
 
-@router.post("/notifications/{notification_id}/read", response={200: NotificationOut, **ERRORS}, summary="Mark read")
+@router.post(
+    "/notifications/{int:notification_id}/read", response={200: NotificationOut, **ERRORS}, summary="Mark read"
+)
 def notification_mark_read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
     notification = services.notification_mark_read(actor=actor_of(request), notification_id=notification_id)
     return notification_out(notification)

@@ -12,10 +12,12 @@ from ninja import Query, Router, Status
 from fieldloop.core.pagination import keyset_page
 
 from . import selectors, services
+from .decorators import actor_of
 from .idempotency import IdempotencyKey, run_idempotent
 from .models import Department, Employee
 from .permissions import ROLE_PERMISSIONS, Role
 from .schemas import (
+    ERRORS,
     DepartmentCreateIn,
     DepartmentMoveIn,
     DepartmentNodeOut,
@@ -26,16 +28,10 @@ from .schemas import (
     EmployeeOut,
     EmployeePage,
     EmployeeUpdateIn,
-    ErrorOut,
     MeOut,
 )
 
 router = Router(tags=["organization"])
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-def actor_of(request: HttpRequest) -> Employee:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
 def employee_out(e: Employee) -> dict[str, Any]:
@@ -107,7 +103,7 @@ def department_tree(request: HttpRequest, include_archived: bool = False) -> lis
     return [node(n) for n in selectors.department_tree(actor=actor_of(request), include_archived=include_archived)]
 
 
-@router.get("/departments/{department_id}", response={200: DepartmentOut, **ERRORS})
+@router.get("/departments/{int:department_id}", response={200: DepartmentOut, **ERRORS})
 def department_detail(request: HttpRequest, department_id: int) -> dict[str, Any]:
     return department_out(selectors.department_get(actor=actor_of(request), department_id=department_id))
 
@@ -126,7 +122,7 @@ def department_create(
     return Status(result.status_code, result.body)
 
 
-@router.patch("/departments/{department_id}", response={200: DepartmentOut, **ERRORS})
+@router.patch("/departments/{int:department_id}", response={200: DepartmentOut, **ERRORS})
 def department_update(request: HttpRequest, department_id: int, payload: DepartmentUpdateIn) -> dict[str, Any]:
     department = services.department_update(
         actor=actor_of(request), department_id=department_id, **payload.dict(exclude_unset=True)
@@ -134,7 +130,7 @@ def department_update(request: HttpRequest, department_id: int, payload: Departm
     return department_out(department)
 
 
-@router.post("/departments/{department_id}/move", response={200: DepartmentOut, **ERRORS})
+@router.post("/departments/{int:department_id}/move", response={200: DepartmentOut, **ERRORS})
 def department_move(request: HttpRequest, department_id: int, payload: DepartmentMoveIn) -> dict[str, Any]:
     department = services.department_move(
         actor=actor_of(request), department_id=department_id, new_parent_id=payload.parent_id
@@ -142,7 +138,7 @@ def department_move(request: HttpRequest, department_id: int, payload: Departmen
     return department_out(department)
 
 
-@router.post("/departments/{department_id}/archive", response={200: DepartmentOut, **ERRORS})
+@router.post("/departments/{int:department_id}/archive", response={200: DepartmentOut, **ERRORS})
 def department_archive(request: HttpRequest, department_id: int) -> dict[str, Any]:
     return department_out(services.department_archive(actor=actor_of(request), department_id=department_id))
 
@@ -166,7 +162,7 @@ def employee_list(
     return {"items": [employee_out(e) for e in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/employees/{employee_id}", response={200: EmployeeOut, **ERRORS})
+@router.get("/employees/{int:employee_id}", response={200: EmployeeOut, **ERRORS})
 def employee_detail(request: HttpRequest, employee_id: int) -> dict[str, Any]:
     return employee_out(selectors.employee_get(actor=actor_of(request), employee_id=employee_id))
 
@@ -185,14 +181,14 @@ def employee_create(
     return Status(result.status_code, result.body)
 
 
-@router.patch("/employees/{employee_id}", response={200: EmployeeOut, **ERRORS})
+@router.patch("/employees/{int:employee_id}", response={200: EmployeeOut, **ERRORS})
 def employee_update(request: HttpRequest, employee_id: int, payload: EmployeeUpdateIn) -> dict[str, Any]:
     actor = actor_of(request)
     services.employee_update(actor=actor, employee_id=employee_id, **payload.dict(exclude_unset=True))
     return employee_out(selectors.employee_get(actor=actor, employee_id=employee_id))
 
 
-@router.post("/employees/{employee_id}/leave", response={200: EmployeeOut, **ERRORS}, summary="Mark as left")
+@router.post("/employees/{int:employee_id}/leave", response={200: EmployeeOut, **ERRORS}, summary="Mark as left")
 def employee_leave(request: HttpRequest, employee_id: int, payload: EmployeeLeaveIn) -> dict[str, Any]:
     actor = actor_of(request)
     services.employee_mark_left(actor=actor, employee_id=employee_id, left_on=payload.left_on)

@@ -1,6 +1,7 @@
 """API schemas for the org app."""
 
 from datetime import date, datetime
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -11,6 +12,10 @@ class ErrorOut(Schema):
     code: str
     message: str
     fields: dict[str, list[str]]
+
+
+# What every route may answer besides its success, and the header every create takes: shared by all apps' routers.
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class DepartmentRef(Schema):

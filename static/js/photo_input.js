@@ -1,4 +1,4 @@
-// A photo field's input (formtemplates.forms.PhotoInput): when photos are chosen, shows their thumbnails
+// A photo field's input (formtemplates.values_form.PhotoInput): when photos are chosen, shows their thumbnails
 // before they are sent, and asks the browser for its position, which the server draws on the photos
 // (the hidden inputs stay empty when the position is refused or unknown: "no position").
 (function () {

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from fieldloop.formtemplates import services
-from fieldloop.formtemplates.forms import TemplateValuesForm
+from fieldloop.formtemplates.values_form import TemplateValuesForm
 
 from .conftest import image_bytes, make_template, version_of
 

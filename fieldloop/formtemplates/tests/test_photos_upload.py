@@ -21,9 +21,9 @@ from fieldloop.activities.tests.helpers import VISIT_VALUES, customer, template
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.photos import THUMBNAIL_SIDE, process_photo
 from fieldloop.formtemplates import services
-from fieldloop.formtemplates.forms import TemplateValuesForm
 from fieldloop.formtemplates.models import Attachment, Purpose
 from fieldloop.formtemplates.services import PhotoPosition, photo_watermark
+from fieldloop.formtemplates.values_form import TemplateValuesForm
 
 from .conftest import make_template, version_of
 from .test_api import api

@@ -12,9 +12,9 @@ from fieldloop.formtemplates import references
 from fieldloop.formtemplates.definitions import parse_definitions
 from fieldloop.formtemplates.display import display_values
 from fieldloop.formtemplates.fields import FieldType
-from fieldloop.formtemplates.forms import TemplateValuesForm
 from fieldloop.formtemplates.services import template_publish
 from fieldloop.formtemplates.validation import validate_values
+from fieldloop.formtemplates.values_form import TemplateValuesForm
 from fieldloop.org.services import employee_set_language
 
 from .conftest import make_template, version_of

@@ -23,6 +23,7 @@ from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import contact_list, customer_get, customers_nearby
 from fieldloop.formtemplates.forms import TemplateValuesForm
 from fieldloop.formtemplates.models import Purpose
+from fieldloop.org.actor import actor_of
 from fieldloop.org.decorators import employee_required
 from fieldloop.org.models import Employee
 
@@ -33,10 +34,6 @@ from .forms import RecordForm, add_record_error
 # The call log's fields the phone form lays out itself; any other field an administrator adds follows them.
 CALL_KEYS = ("direction", "duration_minutes", "result", "notes")
 FILED_SHOWN = 3  # today's latest records on Today: the rep sees at once that a call went in
-
-
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -102,7 +99,7 @@ def _rows(actor: Employee, position: Position | None) -> list[TodayRow]:
 def phone_today(request: HttpRequest) -> HttpResponse:
     """Today (今日): the customers nearby with big buttons, and today's daily report. The page comes first
     with the rep's own customers; static/js/phone_today.js reads the position and swaps in the nearby list."""
-    actor = _actor(request)
+    actor = actor_of(request)
     position = _position(request.GET)
     context: dict[str, object] = {
         "rows": _rows(actor, position),
@@ -135,7 +132,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
 def phone_call(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Log a call with a customer: the customer, its primary contact, the direction and the time are filled;
     each result is a submit button, so a call takes two taps (this page's link, then the result)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     customer = customer_get(actor=actor, customer_id=customer_id)
     builtin_templates_ensure(org_id=actor.org_id)
     template = selectors.purpose_template(actor=actor, purpose=Purpose.CALL)
@@ -185,7 +182,7 @@ def phone_call(request: HttpRequest, customer_id: int) -> HttpResponse:
 @employee_required()
 def phone_daily_report(request: HttpRequest) -> HttpResponse:
     """One tap to today's daily report: a new one, or today's for edit while its edit window lasts."""
-    actor = _actor(request)
+    actor = actor_of(request)
     builtin_templates_ensure(org_id=actor.org_id)
     template = selectors.purpose_template(actor=actor, purpose=Purpose.DAILY_REPORT)
     if template is None:

@@ -22,6 +22,7 @@ from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.formtemplates.selectors import template_get, template_list
 from fieldloop.formtemplates.serving import attachment_response
 from fieldloop.formtemplates.validation import display_values
+from fieldloop.org.actor import actor_of
 from fieldloop.org.decorators import employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
@@ -36,10 +37,6 @@ from .models import WorkRecord
 PAGE_SIZE = 20
 
 
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
-
-
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -52,7 +49,7 @@ def record_templates(actor: Employee) -> list[FormTemplate]:
 
 @employee_required()
 def record_feed(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     get = request.GET
     filters = selectors.feed_filters_from_query(get.dict())
     qs = selectors.record_feed(actor=actor, filters=filters)
@@ -90,7 +87,7 @@ def _customer_from_query(request: HttpRequest, actor: Employee) -> Customer | No
 @employee_required()
 def record_new(request: HttpRequest) -> HttpResponse:
     """Choose the template of a new record (for a customer when the page was opened from one)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     customer = _customer_from_query(request, actor)
     templates = record_templates(actor)
     language = get_language()
@@ -101,7 +98,7 @@ def record_new(request: HttpRequest) -> HttpResponse:
 @employee_required()
 @offline_capable
 def record_create(request: HttpRequest, template_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     template = template_get(actor=actor, template_id=template_id)
     customer = _customer_from_query(request, actor)
     raw_visit = request.GET.get("visit", "")
@@ -183,7 +180,7 @@ def _revision_rows(record: WorkRecord, language: str) -> list[tuple[object, list
 
 @employee_required()
 def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     record = selectors.record_get(actor=actor, record_id=record_id)
     return render(request, "activities/record_detail.html", _detail_context(actor, record))
 
@@ -193,7 +190,7 @@ def record_attachment(
     request: HttpRequest, record_id: int, attachment_id: int, thumbnail: bool = False
 ) -> HttpResponseBase:
     """A record's photo (or its thumbnail) or file, for a viewer who may see the record; else not found."""
-    attachment = selectors.record_attachment(actor=_actor(request), record_id=record_id, attachment_id=attachment_id)
+    attachment = selectors.record_attachment(actor=actor_of(request), record_id=record_id, attachment_id=attachment_id)
     return attachment_response(attachment, thumbnail=thumbnail)
 
 
@@ -201,7 +198,7 @@ def record_attachment(
 @employee_required()
 def record_comment(request: HttpRequest, record_id: int) -> HttpResponse:
     """Comment or reply; an htmx request gets the comments back in place, a plain one the page."""
-    actor = _actor(request)
+    actor = actor_of(request)
     record = selectors.record_get(actor=actor, record_id=record_id)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -229,7 +226,7 @@ def record_comment(request: HttpRequest, record_id: int) -> HttpResponse:
 
 @employee_required()
 def record_edit(request: HttpRequest, record_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     record = selectors.record_get(actor=actor, record_id=record_id)
     if not services.can_edit(actor=actor, record=record):
         messages.error(request, _("This record can no longer be edited: the edit window has passed or it is archived."))
@@ -270,7 +267,7 @@ def record_edit(request: HttpRequest, record_id: int) -> HttpResponse:
 @employee_required()
 def record_archive(request: HttpRequest, record_id: int) -> HttpResponse:
     try:
-        services.record_archive(actor=_actor(request), record_id=record_id)
+        services.record_archive(actor=actor_of(request), record_id=record_id)
     except ServiceError as e:
         messages.error(request, str(e.message))
     else:
@@ -280,7 +277,7 @@ def record_archive(request: HttpRequest, record_id: int) -> HttpResponse:
 
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def settings_edit(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     current = activity_settings(org_id=actor.org_id)
     form = ActivitySettingsForm(request.POST or None, initial={"edit_window_hours": current.edit_window_hours})
     if request.method == "POST" and form.is_valid():

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fieldloop.core.errors import ServiceError
+from fieldloop.org.actor import actor_of
 from fieldloop.org.decorators import employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
@@ -29,10 +30,6 @@ REGISTRY_LABELS = {
 }
 
 
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
-
-
 def enrichment_context(actor: Employee, customer: Customer) -> dict[str, Any]:
     """What the "More information" tab shows: each provider's newest result."""
     panels = enrichment.enrichment_latest(actor=actor, customer=customer)
@@ -49,7 +46,7 @@ def enrichment_context(actor: Employee, customer: Customer) -> dict[str, Any]:
 @employee_required()
 def customer_enrichment(request: HttpRequest, customer_id: int) -> HttpResponse:
     """GET: the panel (htmx polls it while a result is pending). POST: queue a refresh of every provider."""
-    actor = _actor(request)
+    actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     if request.method == "POST":
         enrichment.enrich_customer(actor=actor, customer_id=customer.pk)
@@ -76,7 +73,7 @@ def registry_import(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 name, content = upload.name or "", upload.read()
-                result = enrichment.registry_import(actor=_actor(request), filename=name, content=content)
+                result = enrichment.registry_import(actor=actor_of(request), filename=name, content=content)
             except ServiceError as e:
                 context["error"] = " ".join(str(m) for m in e.fields.get("file", [])) or str(e.message)
                 context["row_errors"] = [

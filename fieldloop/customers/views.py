@@ -20,6 +20,7 @@ from fieldloop.formtemplates.forms import TemplateValuesForm
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.serving import attachment_response
 from fieldloop.formtemplates.validation import display_values
+from fieldloop.org.actor import actor_of
 from fieldloop.org.decorators import employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
@@ -40,17 +41,13 @@ FIELD_LABELS |= {f"{name}_id": label for name, label in list(FIELD_LABELS.items(
 FIELD_LABELS["collaborator_ids"] = FIELD_LABELS.get("collaborators", "")
 
 
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
-
-
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
 @employee_required()
 def customer_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     stages = services.stages_ensure(org_id=actor.org_id)
     get = request.GET
     filters = selectors.customer_filters_from_query(get.dict())
@@ -84,7 +81,7 @@ def _customer_form_values(form: CustomerForm) -> dict[str, Any]:
 @employee_required()
 @offline_capable
 def customer_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     services.stages_ensure(org_id=actor.org_id)
     initial = {"owner_id": actor.pk, "client_id": uuid.uuid4()}
     form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
@@ -111,7 +108,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 
 @employee_required()
 def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     initial = {name: getattr(customer, name) for name in CustomerForm.base_fields if hasattr(customer, name)}
     initial["tags"] = ", ".join(customer.tags)
@@ -163,14 +160,14 @@ def customer_attachment(
 ) -> HttpResponseBase:
     """A photo (or its thumbnail) or file of a customer's custom fields, for a viewer who may see the customer."""
     attachment = selectors.customer_attachment(
-        actor=_actor(request), customer_id=customer_id, attachment_id=attachment_id
+        actor=actor_of(request), customer_id=customer_id, attachment_id=attachment_id
     )
     return attachment_response(attachment, thumbnail=thumbnail)
 
 
 @employee_required()
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     timeline = customer_timeline_page(actor=actor, customer=customer, cursor=request.GET.get("cursor"), limit=20)
     for item in timeline.items:
@@ -205,7 +202,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
 @employee_required()
 def customer_archive(request: HttpRequest, customer_id: int) -> HttpResponse:
     try:
-        customer = services.customer_archive(actor=_actor(request), customer_id=customer_id)
+        customer = services.customer_archive(actor=actor_of(request), customer_id=customer_id)
     except ServiceError as e:
         messages.error(request, str(e.message))
     else:
@@ -216,7 +213,7 @@ def customer_archive(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 @employee_required()
 def contact_create(request: HttpRequest, customer_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     form = ContactForm(request.POST)
     if form.is_valid():
@@ -247,14 +244,14 @@ def customer_existence(request: HttpRequest) -> HttpResponse:
     matches, error = [], ""
     if query:
         try:
-            matches = all_orgs_masked_existence_check(actor=_actor(request), query=query)
+            matches = all_orgs_masked_existence_check(actor=actor_of(request), query=query)
         except ServiceError as e:
             error = str(e.message)
     context = {
         "query": query,
         "matches": matches,
         "error": error,
-        "can_manage_rules": has_permission(_actor(request), Permission.MANAGE_ORGANIZATION),
+        "can_manage_rules": has_permission(actor_of(request), Permission.MANAGE_ORGANIZATION),
     }
     if _is_htmx(request):
         return render(request, "customers/existence.html#results", context)
@@ -279,7 +276,7 @@ def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
     try:
         if not merge_id.isdigit():
             raise ServiceError(ErrorCode.INVALID, _("Choose the customer to merge."))
-        keep = duplicates.customer_merge(actor=_actor(request), keep_id=customer_id, merge_id=int(merge_id))
+        keep = duplicates.customer_merge(actor=actor_of(request), keep_id=customer_id, merge_id=int(merge_id))
     except ServiceError as e:
         messages.error(request, str(e.message))
     else:
@@ -289,7 +286,7 @@ def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def duplicate_rules(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     rules = duplicates.duplicate_settings(org_id=actor.org_id)
     initial = {"duplicate_name": rules.duplicate_name, "duplicate_phone": rules.duplicate_phone}
     form = DuplicateRulesForm(request.POST or None, initial=initial)

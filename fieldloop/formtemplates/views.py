@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
+from fieldloop.org.actor import actor_of
 from fieldloop.org.decorators import employee_required
-from fieldloop.org.models import Employee
 
 from . import selectors, services
 from .designer import apply_action, choices_to_text, row_errors, rows_from_post
@@ -29,17 +29,13 @@ from .models import FormTemplate
 from .services import MANAGE_TEMPLATES
 
 
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
-
-
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
 @employee_required(MANAGE_TEMPLATES)
 def template_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     form = TemplateCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,7 +56,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 @employee_required(MANAGE_TEMPLATES)
 def template_designer(request: HttpRequest, template_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     template = selectors.template_get(actor=actor, template_id=template_id)
     errors: dict[str, list[Any]] = {}
     if request.method == "POST":
@@ -156,7 +152,7 @@ def _column_editors(columns: Any, published: set[str]) -> list[dict[str, Any]]:
 @employee_required(MANAGE_TEMPLATES)
 def template_preview(request: HttpRequest, template_id: int) -> HttpResponse:
     """The form as a rep would see it, from the definition being edited (not yet published)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     selectors.template_get(actor=actor, template_id=template_id)
     error: ServiceError | None = None
     form = None
@@ -174,7 +170,7 @@ def template_preview(request: HttpRequest, template_id: int) -> HttpResponse:
 @employee_required(MANAGE_TEMPLATES)
 def template_archive(request: HttpRequest, template_id: int) -> HttpResponse:
     try:
-        template = services.template_archive(actor=_actor(request), template_id=template_id)
+        template = services.template_archive(actor=actor_of(request), template_id=template_id)
     except ServiceError as e:
         if e.status == 404:
             raise

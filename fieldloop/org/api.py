@@ -12,6 +12,7 @@ from ninja import Header, Query, Router, Status
 from fieldloop.core.pagination import keyset_page
 
 from . import selectors, services
+from .actor import actor_of
 from .idempotency import run_idempotent
 from .models import Department, Employee
 from .permissions import ROLE_PERMISSIONS, Role
@@ -33,10 +34,6 @@ from .schemas import (
 router = Router(tags=["organization"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 IdempotencyKey = Header(..., alias="Idempotency-Key", description="A UUID the client generates once per record.")
-
-
-def actor_of(request: HttpRequest) -> Employee:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
 def employee_out(e: Employee) -> dict[str, Any]:

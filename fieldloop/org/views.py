@@ -17,6 +17,7 @@ from fieldloop.core.forms import add_service_error
 from fieldloop.core.pagination import keyset_page
 
 from . import selectors, services
+from .actor import actor_of
 from .decorators import employee_required
 from .departures import holdings_of
 from .forms import (
@@ -29,14 +30,10 @@ from .forms import (
     PasswordChangeForm,
     ResetPasswordForm,
 )
-from .models import ApiToken, Employee, Role
+from .models import ApiToken, Role
 from .permissions import Permission, has_permission, permission_matrix
 
 PAGE_SIZE = 50
-
-
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -45,7 +42,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 @employee_required()
 def home(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     visible = selectors.visible_employees(actor=actor)
     by_role = dict(visible.active().values_list("role").annotate(n=Count("id")).values_list("role", "n"))
     context: dict[str, Any] = {
@@ -64,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @employee_required(Permission.VIEW_DEPARTMENTS)
 def department_tree(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     include_archived = request.GET.get("archived") == "1"
     tree = selectors.department_tree(actor=actor, include_archived=include_archived)
     context = {
@@ -78,7 +75,7 @@ def department_tree(request: HttpRequest) -> HttpResponse:
 
 @employee_required(Permission.MANAGE_DEPARTMENTS)
 def department_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     form = DepartmentForm(request.POST or None, org_id=actor.org_id, initial={"parent_id": request.GET.get("parent")})
     if request.method == "POST" and form.is_valid():
         try:
@@ -93,7 +90,7 @@ def department_create(request: HttpRequest) -> HttpResponse:
 
 @employee_required(Permission.MANAGE_DEPARTMENTS)
 def department_edit(request: HttpRequest, department_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     department = selectors.department_get(actor=actor, department_id=department_id)
     initial = {"name": department.name, "manager_id": department.manager_id}
     form = DepartmentForm(request.POST or None, org_id=actor.org_id, editing=True, initial=initial)
@@ -113,7 +110,7 @@ def department_edit(request: HttpRequest, department_id: int) -> HttpResponse:
 @require_POST
 @employee_required(Permission.MANAGE_DEPARTMENTS)
 def department_move(request: HttpRequest, department_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     department = selectors.department_get(actor=actor, department_id=department_id)
     form = DepartmentMoveForm(request.POST, org_id=actor.org_id)
     if form.is_valid():
@@ -136,7 +133,7 @@ def department_move(request: HttpRequest, department_id: int) -> HttpResponse:
 @require_POST
 @employee_required(Permission.MANAGE_DEPARTMENTS)
 def department_archive(request: HttpRequest, department_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     try:
         department = services.department_archive(actor=actor, department_id=department_id)
     except ServiceError as e:
@@ -151,7 +148,7 @@ def department_archive(request: HttpRequest, department_id: int) -> HttpResponse
 
 @employee_required(Permission.VIEW_EMPLOYEES)
 def employee_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     department = None
     if request.GET.get("department", "").isdigit():
         department = selectors.department_get(actor=actor, department_id=int(request.GET["department"]))
@@ -174,7 +171,7 @@ def employee_list(request: HttpRequest) -> HttpResponse:
 
 @employee_required(Permission.VIEW_EMPLOYEES)
 def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     employee = selectors.employee_get(actor=actor, employee_id=employee_id)
     context = {
         "subject": employee,
@@ -187,7 +184,7 @@ def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
 
 @employee_required(Permission.MANAGE_EMPLOYEES)
 def employee_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     form = EmployeeForm(request.POST or None, org_id=actor.org_id, initial={"language": actor.org.language})
     if request.method == "POST" and form.is_valid():
         try:
@@ -202,7 +199,7 @@ def employee_create(request: HttpRequest) -> HttpResponse:
 
 @employee_required(Permission.MANAGE_EMPLOYEES)
 def employee_edit(request: HttpRequest, employee_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     employee = selectors.employee_get(actor=actor, employee_id=employee_id)
     initial = {
         "name": employee.name,
@@ -228,7 +225,7 @@ def employee_edit(request: HttpRequest, employee_id: int) -> HttpResponse:
 @require_POST
 @employee_required(Permission.MANAGE_EMPLOYEES)
 def employee_leave(request: HttpRequest, employee_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     try:
         employee = services.employee_mark_left(actor=actor, employee_id=employee_id)
     except ServiceError as e:
@@ -241,7 +238,7 @@ def employee_leave(request: HttpRequest, employee_id: int) -> HttpResponse:
 @require_POST
 @employee_required(Permission.MANAGE_EMPLOYEES)
 def employee_reset_password(request: HttpRequest, employee_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     employee = selectors.employee_get(actor=actor, employee_id=employee_id)
     form = ResetPasswordForm(request.POST)
     if form.is_valid():
@@ -261,7 +258,7 @@ def employee_reset_password(request: HttpRequest, employee_id: int) -> HttpRespo
 
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def organization_settings(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     org = actor.org
     initial: dict[str, Any] = {
         "name": org.name,
@@ -302,7 +299,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 def _render_profile(request: HttpRequest, status: int = 200, **overrides: Any) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     context = {
         "language_form": LanguageForm(initial={"language": actor.language}),
         "password_form": PasswordChangeForm(),
@@ -321,7 +318,7 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     from django.conf import settings
     from django.utils import translation
 
-    actor = _actor(request)
+    actor = actor_of(request)
     form = LanguageForm(request.POST)
     if not form.is_valid():
         return _render_profile(request, status=400, language_form=form)
@@ -338,7 +335,7 @@ def language_switch(request: HttpRequest) -> HttpResponse:
 @require_POST
 @employee_required()
 def password_change(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     form = PasswordChangeForm(request.POST)
     if form.is_valid():
         try:
@@ -355,7 +352,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @require_POST
 @employee_required(Permission.USE_API)
 def api_token_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         expires_on = form.cleaned_data["expires_on"]
@@ -374,6 +371,6 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @employee_required()
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    services.api_token_revoke(actor=_actor(request), token_id=token_id)
+    services.api_token_revoke(actor=actor_of(request), token_id=token_id)
     messages.success(request, _("The token has been revoked."))
     return redirect("profile")

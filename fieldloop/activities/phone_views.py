@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.geo import position_errors
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.offline import offline_capable
 from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import contact_list, customer_get, customers_nearby
@@ -34,10 +35,6 @@ from .forms import RecordForm, add_record_error
 # The call log's fields the phone form lays out itself; any other field an administrator adds follows them.
 CALL_KEYS = ("direction", "duration_minutes", "result", "notes")
 FILED_SHOWN = 3  # today's latest records on Today: the rep sees at once that a call went in
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @dataclass(frozen=True)
@@ -106,7 +103,7 @@ def phone_today(request: HttpRequest) -> HttpResponse:
         "position": position,
         "visit_start": visit_start_url(),
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "activities/phone/today.html#nearby", context)
     builtin_templates_ensure(org_id=actor.org_id)
     report_template = selectors.purpose_template(actor=actor, purpose=Purpose.DAILY_REPORT)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.offline import offline_capable
 from fieldloop.core.pagination import keyset_page
 from fieldloop.customers.models import Customer
@@ -37,10 +38,6 @@ from .models import WorkRecord
 PAGE_SIZE = 20
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def record_templates(actor: Employee) -> list[FormTemplate]:
     """The active templates a record may be filed with (the built-in ones installed on first use)."""
     builtin_templates_ensure(org_id=actor.org_id)
@@ -58,7 +55,7 @@ def record_feed(request: HttpRequest) -> HttpResponse:
     query = get.copy()
     query.pop("cursor", None)
     context = {"page": page, "filters": filters, "query": query.urlencode()}
-    if _is_htmx(request) and get.get("cursor"):
+    if is_htmx(request) and get.get("cursor"):
         return render(request, "activities/record_feed.html#cards", context)
     context |= {
         "can_manage": has_permission(actor, Permission.MANAGE_ORGANIZATION),
@@ -215,7 +212,7 @@ def record_comment(request: HttpRequest, record_id: int) -> HttpResponse:
             add_service_error(form, e)
         else:
             form = CommentForm(initial={"client_id": uuid.uuid4()})
-    if not _is_htmx(request):
+    if not is_htmx(request):
         if form.errors:
             messages.error(request, " ".join(str(m) for msgs in form.errors.values() for m in msgs))
         return redirect("record_detail", record_id=record.pk)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fieldloop.core.errors import ServiceError
+from fieldloop.core.htmx import is_htmx
 from fieldloop.org.actor import actor_of
 from fieldloop.org.decorators import employee_required
 from fieldloop.org.models import Employee
@@ -50,7 +51,7 @@ def customer_enrichment(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     if request.method == "POST":
         enrichment.enrich_customer(actor=actor, customer_id=customer.pk)
-        if request.headers.get("HX-Request") != "true":
+        if not is_htmx(request):
             messages.success(request, _("Refreshing the information; it appears here when the providers answer."))
             return redirect(reverse("customer_detail", args=[customer.pk]) + "#tab-more")
     elif request.method != "GET":

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.pagination import keyset_page
 from fieldloop.org.actor import actor_of
 from fieldloop.org.decorators import employee_required
@@ -51,7 +52,7 @@ def pool_list(request: HttpRequest) -> HttpResponse:
         "can_manage_stages": has_permission(actor, Permission.MANAGE_ORGANIZATION),
         "bulk": _pool_bulk_bar(actor, chosen),
     }
-    if request.headers.get("HX-Request") == "true" and request.GET.get("cursor"):
+    if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "customers/pool_list.html#rows", context)
     return render(request, "customers/pool_list.html", context)
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ServiceError
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.pagination import keyset_page
 from fieldloop.org.actor import actor_of
 from fieldloop.org.decorators import employee_required
@@ -121,7 +122,7 @@ def customer_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """An import job's page; while it waits or runs, htmx polls its status partial."""
     job = imports.import_job_get(actor=actor_of(request), job_id=job_id)
     context = {"job": job, "finished": job.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)}
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "customers/import_job.html#status", context)
     return render(request, "customers/import_job.html", context)
 

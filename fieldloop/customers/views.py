@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.core.forms import add_service_error
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.offline import offline_capable
 from fieldloop.core.pagination import keyset_page
 from fieldloop.formtemplates.forms import TemplateValuesForm
@@ -41,10 +42,6 @@ FIELD_LABELS |= {f"{name}_id": label for name, label in list(FIELD_LABELS.items(
 FIELD_LABELS["collaborator_ids"] = FIELD_LABELS.get("collaborators", "")
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 @employee_required()
 def customer_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
@@ -66,7 +63,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "bulk": bulk_bar(actor),
         "can_manage_stages": has_permission(actor, Permission.MANAGE_ORGANIZATION),
     }
-    if _is_htmx(request) and get.get("cursor"):
+    if is_htmx(request) and get.get("cursor"):
         return render(request, "customers/customer_list.html#rows", context)
     return render(request, "customers/customer_list.html", context)
 
@@ -193,7 +190,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "language": get_language(),
         "enrichment": enrichment_context(actor, customer),
     }
-    if _is_htmx(request) and request.GET.get("cursor"):
+    if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "customers/customer_detail.html#timeline", context)
     return render(request, "customers/customer_detail.html", context)
 
@@ -253,7 +250,7 @@ def customer_existence(request: HttpRequest) -> HttpResponse:
         "error": error,
         "can_manage_rules": has_permission(actor_of(request), Permission.MANAGE_ORGANIZATION),
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "customers/existence.html#results", context)
     return render(request, "customers/existence.html", context)
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
+from fieldloop.core.htmx import is_htmx
 from fieldloop.org.actor import actor_of
 from fieldloop.org.decorators import employee_required
 
@@ -27,10 +28,6 @@ from .fields import (
 from .forms import TemplateCreateForm, TemplateValuesForm
 from .models import FormTemplate
 from .services import MANAGE_TEMPLATES
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @employee_required(MANAGE_TEMPLATES)
@@ -70,7 +67,7 @@ def template_designer(request: HttpRequest, template_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Version %(number)d published.") % {"number": version.number})
                 url = reverse("formtemplate_designer", kwargs={"template_id": template.pk})
-                if _is_htmx(request):
+                if is_htmx(request):
                     return HttpResponse(status=204, headers={"HX-Redirect": url})
                 return redirect(url)
         else:
@@ -78,7 +75,7 @@ def template_designer(request: HttpRequest, template_id: int) -> HttpResponse:
     else:
         rows = list(template.current_version.fields) if template.current_version else []
     context = _designer_context(template, rows, errors)
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(request, "formtemplates/designer.html#editor", context)
         response["HX-Trigger"] = "designer-changed"
         return response

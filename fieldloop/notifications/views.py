@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.pagination import keyset_page
 from fieldloop.org.actor import actor_of
 from fieldloop.org.decorators import employee_required
@@ -23,7 +24,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     cursor = request.GET.get("cursor") or None
     page = keyset_page(qs, ordering=selectors.INBOX_ORDERING, cursor=cursor, limit=PAGE_SIZE)
     context = {"page": page, "unread_only": unread_only, "query": "unread=1" if unread_only else ""}
-    if request.headers.get("HX-Request") == "true" and cursor:
+    if is_htmx(request) and cursor:
         return render(request, "notifications/notification_list.html#rows", context)
     return render(request, "notifications/notification_list.html", context)
 

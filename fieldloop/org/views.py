@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.pagination import keyset_page
 
 from . import selectors, services
@@ -34,10 +35,6 @@ from .models import ApiToken, Role
 from .permissions import Permission, has_permission, permission_matrix
 
 PAGE_SIZE = 50
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @employee_required()
@@ -164,7 +161,7 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         "departments": selectors.department_list(actor=actor),
         "can_manage": has_permission(actor, Permission.MANAGE_EMPLOYEES),
     }
-    if _is_htmx(request) and request.GET.get("cursor"):
+    if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "org/employee_list.html#rows", context)
     return render(request, "org/employee_list.html", context)
 

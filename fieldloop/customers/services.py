@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldloop.core.db import create_once
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.formtemplates.models import FormTemplateVersion
 from fieldloop.formtemplates.selectors import customer_template
@@ -239,14 +240,17 @@ def customer_create(
     )
     draft = customer_draft(actor=actor, client_id=client_id, clean=clean, custom=custom, version=version)
     customer = draft.customer
+
+    def insert() -> Customer:
+        customer.save(force_insert=True)
+        return customer
+
     try:
-        with transaction.atomic():
-            customer.save(force_insert=True)
-    except IntegrityError:
-        winner = Customer.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-        if winner is not None:
-            return winner, False
+        saved, created = create_once(Customer.objects.filter(org_id=actor.org_id, client_id=client_id), insert)
+    except IntegrityError:  # no replay: a concurrent create took the credit code
         raise ServiceError(ErrorCode.DUPLICATE, _("A customer with this credit code already exists.")) from None
+    if not created:
+        return saved, False
     customer.collaborators.set(draft.collaborator_ids)
     draft.created_event.save()
     return customer, True

@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
+from fieldloop.core.db import create_once
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.core.geo import position_errors
 from fieldloop.core.photos import process_photo
@@ -319,28 +320,29 @@ def attachment_upload(
         stored = upload
         attachment.content_type = (upload.content_type or "application/octet-stream")[:100]
         attachment.size = original_size
+
+    def write() -> Attachment:
+        attachment.save()
+        audit(
+            actor=actor,
+            org=actor.org,
+            action="attachment.upload",
+            obj=attachment,
+            changes={"name": [None, attachment.original_name], "size": [None, attachment.size]},
+        )
+        return attachment
+
     try:
         attachment.file.save(stored.name or "upload", stored, save=False)
         if kind == AttachmentKind.PHOTO:
             attachment.thumbnail.save("thumbnail.jpg", ContentFile(photo.thumbnail), save=False)
-        with transaction.atomic():
-            attachment.save()
-            audit(
-                actor=actor,
-                org=actor.org,
-                action="attachment.upload",
-                obj=attachment,
-                changes={"name": [None, attachment.original_name], "size": [None, attachment.size]},
-            )
-    except IntegrityError:
-        _delete_files(attachment)
-        winner = Attachment.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-        if winner is None:
-            raise
-        return _replayed(winner, digest, actor)
+        saved, created = create_once(Attachment.objects.filter(org_id=actor.org_id, client_id=client_id), write)
     except BaseException:
         _delete_files(attachment)
         raise
+    if not created:  # the same client_id uploaded concurrently: the first upload won
+        _delete_files(attachment)
+        return _replayed(saved, digest, actor)
     return attachment
 
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from fieldloop.core.db import create_once
 from fieldloop.core.errors import ErrorCode, ServiceError
 
 from .models import Employee, IdempotencyRecord
@@ -34,23 +34,22 @@ def run_idempotent(
     existing = IdempotencyRecord.objects.filter(org_id=actor.org_id, key=key).first()
     if existing is not None:
         return _replay(existing, operation)
-    try:
-        with transaction.atomic():
-            status_code, body = create()
-            IdempotencyRecord.objects.create(
-                org_id=actor.org_id,
-                key=key,
-                employee=actor,
-                operation=operation,
-                status_code=status_code,
-                response=body,
-            )
-    except IntegrityError:
-        winner = IdempotencyRecord.objects.filter(org_id=actor.org_id, key=key).first()
-        if winner is None:
-            raise
-        return _replay(winner, operation)
-    return IdempotentResult(status_code=status_code, body=body, replayed=False)
+
+    def write() -> IdempotencyRecord:
+        status_code, body = create()
+        return IdempotencyRecord.objects.create(
+            org_id=actor.org_id,
+            key=key,
+            employee=actor,
+            operation=operation,
+            status_code=status_code,
+            response=body,
+        )
+
+    record, created = create_once(IdempotencyRecord.objects.filter(org_id=actor.org_id, key=key), write)
+    if not created:
+        return _replay(record, operation)
+    return IdempotentResult(status_code=record.status_code, body=record.response, replayed=False)
 
 
 def _replay(record: IdempotencyRecord, operation: str) -> IdempotentResult:

@@ -23,7 +23,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.notification_inbox(actor=actor, unread_only=unread_only)
     cursor = request.GET.get("cursor") or None
     page = keyset_page(qs, ordering=selectors.INBOX_ORDERING, cursor=cursor, limit=PAGE_SIZE)
-    context = {"page": page, "unread_only": unread_only, "query": "unread=1" if unread_only else ""}
+    context = {"page": page, "unread_only": unread_only}
     if is_htmx(request) and cursor:
         return render(request, "notifications/notification_list.html#rows", context)
     return render(request, "notifications/notification_list.html", context)

@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import ServiceError
-from fieldloop.core.geo import position_errors
+from fieldloop.core.geo import Position, position_from
 from fieldloop.core.htmx import is_htmx
 from fieldloop.core.offline import offline_capable
 from fieldloop.customers.models import Customer
@@ -37,19 +37,12 @@ CALL_KEYS = ("direction", "duration_minutes", "result", "notes")
 FILED_SHOWN = 3  # today's latest records on Today: the rep sees at once that a call went in
 
 
-@dataclass(frozen=True)
-class Position:
-    latitude: float
-    longitude: float
-    accuracy_m: float
-
-
 def _position(query: QueryDict) -> Position | None:
     """The phone's position from `lat`, `lon`, `acc` (metres); None when missing or not a usable fix."""
-    lat, lon, acc = query.get("lat"), query.get("lon"), query.get("acc")
-    if position_errors(lat, lon, acc):
+    try:
+        return position_from(query.get("lat"), query.get("lon"), query.get("acc"))
+    except ServiceError:
         return None
-    return Position(float(lat or 0), float(lon or 0), float(acc or 0))
 
 
 def distance_text(metres: float | None) -> str:

@@ -154,7 +154,7 @@ def attachment_upload(
     Name its id in a photo/file field of a record or customer within 24 hours: an upload that nothing holds
     by then is deleted (`manage.py cleanup_attachments`). Once held, it is fetched through what holds it
     (the record's or customer's `attachments` give the URLs)."""
-    position = services.PhotoPosition(latitude, longitude, accuracy, address)
+    position = services.photo_position(latitude=latitude, longitude=longitude, accuracy=accuracy, address=address)
     attachment = services.attachment_upload(
         actor=actor_of(request), client_id=idempotency_key, upload=file, kind=kind, position=position
     )

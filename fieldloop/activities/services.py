@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldloop.core.db import create_once
+from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.customers import pools
 from fieldloop.customers.models import Contact, Customer
@@ -176,7 +176,7 @@ def record_create(
         return record
 
     # the same client_id sent concurrently: the first one wins
-    return create_once(WorkRecord.objects.filter(org_id=actor.org_id, client_id=client_id), write)
+    return create_or_winner(WorkRecord.objects.filter(org_id=actor.org_id, client_id=client_id), write)
 
 
 def edit_window(*, org_id: int) -> timedelta:
@@ -264,7 +264,7 @@ def comment_create(
         WorkRecord.objects.filter(pk=record.pk).update(comment_count=F("comment_count") + 1)
         return comment
 
-    return create_once(WorkRecordComment.objects.filter(org_id=actor.org_id, client_id=client_id), write)
+    return create_or_winner(WorkRecordComment.objects.filter(org_id=actor.org_id, client_id=client_id), write)
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
 
 
-def create_once[M: Model](winner: QuerySet[M], create: Callable[[], M]) -> tuple[M, bool]:
+def create_or_winner[M: Model](winner: QuerySet[M], create: Callable[[], M]) -> tuple[M, bool]:
     """The race half of an idempotent create: returns (row, created).
 
     Runs `create` (the inserts, and whatever must be written with them) in a savepoint and returns its

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldloop.core.db import create_once
+from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.formtemplates.models import FormTemplateVersion
 from fieldloop.formtemplates.selectors import customer_template
@@ -246,7 +246,7 @@ def customer_create(
         return customer
 
     try:
-        saved, created = create_once(Customer.objects.filter(org_id=actor.org_id, client_id=client_id), insert)
+        saved, created = create_or_winner(Customer.objects.filter(org_id=actor.org_id, client_id=client_id), insert)
     except IntegrityError:  # no replay: a concurrent create took the credit code
         raise ServiceError(ErrorCode.DUPLICATE, _("A customer with this credit code already exists.")) from None
     if not created:

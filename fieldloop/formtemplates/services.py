@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
-from fieldloop.core.db import create_once
+from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.core.geo import Position, position_from
 from fieldloop.core.photos import process_photo
@@ -331,7 +331,7 @@ def attachment_upload(
         attachment.file.save(stored.name or "upload", stored, save=False)
         if kind == AttachmentKind.PHOTO:
             attachment.thumbnail.save("thumbnail.jpg", ContentFile(photo.thumbnail), save=False)
-        saved, created = create_once(Attachment.objects.filter(org_id=actor.org_id, client_id=client_id), write)
+        saved, created = create_or_winner(Attachment.objects.filter(org_id=actor.org_id, client_id=client_id), write)
     except BaseException:
         _delete_files(attachment)
         raise

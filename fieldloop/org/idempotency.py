@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from fieldloop.core.db import create_once
+from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError
 
 from .models import Employee, IdempotencyRecord
@@ -46,7 +46,7 @@ def run_idempotent(
             response=body,
         )
 
-    record, created = create_once(IdempotencyRecord.objects.filter(org_id=actor.org_id, key=key), write)
+    record, created = create_or_winner(IdempotencyRecord.objects.filter(org_id=actor.org_id, key=key), write)
     if not created:
         return _replay(record, operation)
     return IdempotentResult(status_code=record.status_code, body=record.response, replayed=False)

@@ -12,7 +12,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from fieldloop.core.errors import ErrorCode, ServiceError
-from fieldloop.org.actor import attach_employee, employee_of
+from fieldloop.org.decorators import attach_employee, employee_of
 from fieldloop.org.models import Employee
 from fieldloop.org.services import api_token_authenticate
 

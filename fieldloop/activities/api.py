@@ -17,8 +17,8 @@ from fieldloop.formtemplates.models import Purpose
 from fieldloop.formtemplates.schemas import ATTACHMENT_DOWNLOAD, TemplateOut
 from fieldloop.formtemplates.selectors import template_list
 from fieldloop.formtemplates.serving import attachment_links, attachment_response
-from fieldloop.org.actor import actor_of
 from fieldloop.org.api import ERRORS, IdempotencyKey
+from fieldloop.org.decorators import actor_of
 
 from . import selectors, services
 from .builtin import builtin_templates_ensure

@@ -24,8 +24,7 @@ from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import contact_list, customer_get, customers_nearby
 from fieldloop.formtemplates.forms import TemplateValuesForm
 from fieldloop.formtemplates.models import Purpose
-from fieldloop.org.actor import actor_of
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 
 from . import selectors, services

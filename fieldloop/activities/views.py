@@ -23,8 +23,7 @@ from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.formtemplates.selectors import template_get, template_list
 from fieldloop.formtemplates.serving import attachment_response
 from fieldloop.formtemplates.validation import display_values
-from fieldloop.org.actor import actor_of
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import can_change_owned_by, department_list, visible_employees

@@ -13,8 +13,8 @@ from django.utils.translation import get_language
 from ninja import Query, Router, Status
 
 from fieldloop.core.pagination import keyset_page
-from fieldloop.org.actor import actor_of
 from fieldloop.org.api import ERRORS, IdempotencyKey
+from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import run_idempotent
 
 from . import visits

@@ -24,8 +24,7 @@ from fieldloop.core.pagination import keyset_page
 from fieldloop.customers.selectors import visible_customers
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.formtemplates.selectors import template_list
-from fieldloop.org.actor import actor_of
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import department_list, visible_employees

@@ -13,8 +13,8 @@ from ninja import Header, Query, Router, Status
 from fieldloop.core.pagination import keyset_page
 from fieldloop.formtemplates.schemas import ATTACHMENT_DOWNLOAD
 from fieldloop.formtemplates.serving import attachment_links, attachment_response
-from fieldloop.org.actor import actor_of
 from fieldloop.org.api import ERRORS
+from fieldloop.org.decorators import actor_of
 
 from . import duplicates, handover, pools, selectors, services, stages
 from .duplicates import all_orgs_masked_existence_check

@@ -12,8 +12,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.htmx import is_htmx
-from fieldloop.org.actor import actor_of
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 

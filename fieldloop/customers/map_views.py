@@ -15,8 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from fieldloop.org.actor import actor_of
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.selectors import visible_employees
 

@@ -16,8 +16,7 @@ from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
 from fieldloop.core.htmx import is_htmx
 from fieldloop.core.pagination import keyset_page
-from fieldloop.org.actor import actor_of
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.idempotency import run_idempotent
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission

@@ -21,8 +21,7 @@ from django.views.decorators.http import require_POST
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.htmx import is_htmx
 from fieldloop.core.pagination import keyset_page
-from fieldloop.org.actor import actor_of
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import may_export_customers
 

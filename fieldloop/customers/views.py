@@ -21,8 +21,7 @@ from fieldloop.formtemplates.forms import TemplateValuesForm
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.serving import attachment_response
 from fieldloop.formtemplates.validation import display_values
-from fieldloop.org.actor import actor_of
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import visible_employees

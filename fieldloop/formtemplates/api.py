@@ -9,8 +9,8 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from fieldloop.org.actor import actor_of
 from fieldloop.org.api import ERRORS, IdempotencyKey
+from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import run_idempotent
 
 from . import selectors, services

@@ -12,8 +12,7 @@ from django.views.decorators.http import require_POST
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
 from fieldloop.core.htmx import is_htmx
-from fieldloop.org.actor import actor_of
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 
 from . import selectors, services
 from .designer import apply_action, choices_to_text, row_errors, rows_from_post

@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from fieldloop.core.pagination import keyset_page
-from fieldloop.org.actor import actor_of
 from fieldloop.org.api import ERRORS
+from fieldloop.org.decorators import actor_of
 
 from . import selectors, services
 from .kinds import render_message

@@ -12,7 +12,7 @@ from ninja import Header, Query, Router, Status
 from fieldloop.core.pagination import keyset_page
 
 from . import selectors, services
-from .actor import actor_of
+from .decorators import actor_of
 from .idempotency import run_idempotent
 from .models import Department, Employee
 from .permissions import ROLE_PERMISSIONS, Role

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .actor import employee_of
+from .decorators import employee_of
 from .permissions import Permission, has_permission
 
 # (url name, label, icon, permission needed or None, shown in the phone's bottom bar)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
-from .actor import attach_employee
+from .decorators import attach_employee
 from .models import Employee
 
 

@@ -18,8 +18,7 @@ from fieldloop.core.htmx import is_htmx
 from fieldloop.core.pagination import keyset_page
 
 from . import selectors, services
-from .actor import actor_of
-from .decorators import employee_required
+from .decorators import actor_of, employee_required
 from .departures import holdings_of
 from .forms import (
     ApiTokenForm,

@@ -275,9 +275,9 @@ def attachment_upload(
     `taken_at`: when the phone captured it (a record kept offline arrives later), else now.
 
     A photo is checked and re-encoded by core.photos: what is stored is a fresh JPEG without the
-    original's metadata, watermarked with the employee, the time and `position` (checked by `photo_position`;
-    "no position" when None),
-    and a thumbnail beside it; `sha256` stays the digest of the bytes sent, so a replay is recognised.
+    original's metadata, watermarked with the employee, the time and `position` (as `photo_position` checked
+    it; "no position" when None), and a thumbnail beside it; `sha256` stays the digest of the bytes sent,
+    so a replay is recognised.
     The size cap here is the hard one, each field checks its own limit when the record is saved.
     A refused upload leaves nothing behind, neither a row nor a file.
     """

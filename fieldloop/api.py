@@ -16,6 +16,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.core.input_guard import GuardedParser
+from fieldloop.org.decorators import attach_employee, employee_of
 from fieldloop.org.models import Employee
 from fieldloop.org.services import api_token_authenticate
 
@@ -33,7 +34,7 @@ class SessionAuth(APIKeyCookie):
     param_name = "sessionid"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Employee | None:
-        employee: Employee | None = getattr(request, "employee", None)
+        employee = employee_of(request)
         if employee is None or not employee.is_active:
             return None
         return employee
@@ -44,7 +45,7 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Employee | None:
         employee = api_token_authenticate(token)  # raises a clear error for revoked/expired tokens
-        request.employee = employee  # type: ignore[attr-defined]
+        attach_employee(request, employee)
         request.user = employee.user
         _activate_employee_context(request, employee)
         return employee

@@ -16,14 +16,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import ServiceError
-from fieldloop.core.geo import position_errors
+from fieldloop.core.geo import Position, position_from
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.offline import offline_capable
 from fieldloop.core.redirects import safe_next
 from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import contact_list, customer_get, customers_nearby
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.formtemplates.values_form import TemplateValuesForm
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 
 from . import selectors, services
@@ -35,27 +36,12 @@ CALL_KEYS = ("direction", "duration_minutes", "result", "notes")
 FILED_SHOWN = 3  # today's latest records on Today: the rep sees at once that a call went in
 
 
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-@dataclass(frozen=True)
-class Position:
-    latitude: float
-    longitude: float
-    accuracy_m: float
-
-
 def _position(query: QueryDict) -> Position | None:
     """The phone's position from `lat`, `lon`, `acc` (metres); None when missing or not a usable fix."""
-    lat, lon, acc = query.get("lat"), query.get("lon"), query.get("acc")
-    if position_errors(lat, lon, acc):
+    try:
+        return position_from(query.get("lat"), query.get("lon"), query.get("acc"))
+    except ServiceError:
         return None
-    return Position(float(lat or 0), float(lon or 0), float(acc or 0))
 
 
 def distance_text(metres: float | None) -> str:
@@ -102,14 +88,14 @@ def _rows(actor: Employee, position: Position | None) -> list[TodayRow]:
 def phone_today(request: HttpRequest) -> HttpResponse:
     """Today (今日): the customers nearby with big buttons, and today's daily report. The page comes first
     with the rep's own customers; static/js/phone_today.js reads the position and swaps in the nearby list."""
-    actor = _actor(request)
+    actor = actor_of(request)
     position = _position(request.GET)
     context: dict[str, object] = {
         "rows": _rows(actor, position),
         "position": position,
         "visit_start": visit_start_url(),
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "activities/phone/today.html#nearby", context)
     builtin_templates_ensure(org_id=actor.org_id)
     report_template = selectors.purpose_template(actor=actor, purpose=Purpose.DAILY_REPORT)
@@ -128,7 +114,7 @@ def phone_today(request: HttpRequest) -> HttpResponse:
 def phone_call(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Log a call with a customer: the customer, its primary contact, the direction and the time are filled;
     each result is a submit button, so a call takes two taps (this page's link, then the result)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     customer = customer_get(actor=actor, customer_id=customer_id)
     builtin_templates_ensure(org_id=actor.org_id)
     template = selectors.purpose_template(actor=actor, purpose=Purpose.CALL)
@@ -178,7 +164,7 @@ def phone_call(request: HttpRequest, customer_id: int) -> HttpResponse:
 @employee_required()
 def phone_daily_report(request: HttpRequest) -> HttpResponse:
     """One tap to today's daily report: a new one, or today's for edit while its edit window lasts."""
-    actor = _actor(request)
+    actor = actor_of(request)
     builtin_templates_ensure(org_id=actor.org_id)
     template = selectors.purpose_template(actor=actor, purpose=Purpose.DAILY_REPORT)
     if template is None:

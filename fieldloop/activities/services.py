@@ -10,11 +10,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.customers import pools
 from fieldloop.customers.models import Contact, Customer
@@ -152,34 +153,31 @@ def record_create(
             errors |= {f"values.{key}" if key != "device_position" else key: m for key, m in e.fields.items()}
     if errors or template is None or template.current_version is None or captured_at is None:
         raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
-    try:
-        with transaction.atomic():
-            attachments_claim_held(
-                org_id=actor.org_id, version=template.current_version, values=clean, field_prefix="values."
-            )
-            record = WorkRecord.objects.create(
-                org_id=actor.org_id,
-                client_id=client_id,
-                template=template,
-                template_version=template.current_version,
-                author=actor,
-                customer=customer,
-                contact=contact,
-                values=clean,
-                captured_at=captured_at,
-                received_at=now,
-                visit=visit,
-            )
-            # pools extends only the protection of a customer its author owns: the row just read says when that
-            # cannot be, which spares the call its query
-            if customer is not None and customer.owner_id == actor.pk and customer.protected_until is not None:
-                pools.customer_followed_up(customer_id=customer.pk, by=actor, at=captured_at)
-    except IntegrityError:  # the same client_id sent concurrently: the first one won
-        winner = WorkRecord.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-        if winner is None:
-            raise
-        return winner, False
-    return record, True
+    version = template.current_version
+
+    def write() -> WorkRecord:
+        attachments_claim_held(org_id=actor.org_id, version=version, values=clean, field_prefix="values.")
+        record = WorkRecord.objects.create(
+            org_id=actor.org_id,
+            client_id=client_id,
+            template=template,
+            template_version=version,
+            author=actor,
+            customer=customer,
+            contact=contact,
+            values=clean,
+            captured_at=captured_at,
+            received_at=now,
+            visit=visit,
+        )
+        # pools extends only the protection of a customer its author owns: the row just read says when that
+        # cannot be, which spares the call its query
+        if customer is not None and customer.owner_id == actor.pk and customer.protected_until is not None:
+            pools.customer_followed_up(customer_id=customer.pk, by=actor, at=captured_at)
+        return record
+
+    # the same client_id sent concurrently: the first one wins
+    return create_or_winner(WorkRecord.objects.filter(org_id=actor.org_id, client_id=client_id), write)
 
 
 def edit_window(*, org_id: int) -> timedelta:
@@ -266,18 +264,15 @@ def comment_create(
         parent = WorkRecordComment.objects.filter(record=record, pk=parent_id).first()
         if parent is None:
             raise invalid("parent_id", _("Reply to a comment of this record."))
-    try:
-        with transaction.atomic():
-            comment = WorkRecordComment.objects.create(
-                org_id=actor.org_id, client_id=client_id, record=record, author=actor, parent=parent, body=body
-            )
-            WorkRecord.objects.filter(pk=record.pk).update(comment_count=F("comment_count") + 1)
-    except IntegrityError:
-        winner = WorkRecordComment.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-        if winner is None:
-            raise
-        return winner, False
-    return comment, True
+
+    def write() -> WorkRecordComment:
+        comment = WorkRecordComment.objects.create(
+            org_id=actor.org_id, client_id=client_id, record=record, author=actor, parent=parent, body=body
+        )
+        WorkRecord.objects.filter(pk=record.pk).update(comment_count=F("comment_count") + 1)
+        return comment
+
+    return create_or_winner(WorkRecordComment.objects.filter(org_id=actor.org_id, client_id=client_id), write)
 
 
 @transaction.atomic

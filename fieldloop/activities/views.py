@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.offline import offline_capable
 from fieldloop.core.pagination import keyset_page
 from fieldloop.customers.models import Customer
@@ -22,7 +23,7 @@ from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.formtemplates.selectors import template_get, template_list
 from fieldloop.formtemplates.serving import attachment_response
 from fieldloop.formtemplates.values_form import TemplateValuesForm
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import can_change_owned_by, department_list, visible_employees
@@ -36,14 +37,6 @@ from .models import WorkRecord
 PAGE_SIZE = 20
 
 
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def record_templates(actor: Employee) -> list[FormTemplate]:
     """The active templates a record may be filed with (the built-in ones installed on first use)."""
     builtin_templates_ensure(org_id=actor.org_id)
@@ -52,7 +45,7 @@ def record_templates(actor: Employee) -> list[FormTemplate]:
 
 @employee_required()
 def record_feed(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     get = request.GET
     filters = selectors.feed_filters_from_query(get.dict())
     qs = selectors.record_feed(actor=actor, filters=filters)
@@ -61,7 +54,7 @@ def record_feed(request: HttpRequest) -> HttpResponse:
     query = get.copy()
     query.pop("cursor", None)
     context = {"page": page, "filters": filters, "query": query.urlencode()}
-    if _is_htmx(request) and get.get("cursor"):
+    if is_htmx(request) and get.get("cursor"):
         return render(request, "activities/record_feed.html#cards", context)
     context |= {
         "can_manage": has_permission(actor, Permission.MANAGE_ORGANIZATION),
@@ -90,7 +83,7 @@ def _customer_from_query(request: HttpRequest, actor: Employee) -> Customer | No
 @employee_required()
 def record_new(request: HttpRequest) -> HttpResponse:
     """Choose the template of a new record (for a customer when the page was opened from one)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     customer = _customer_from_query(request, actor)
     templates = record_templates(actor)
     language = get_language()
@@ -101,7 +94,7 @@ def record_new(request: HttpRequest) -> HttpResponse:
 @employee_required()
 @offline_capable
 def record_create(request: HttpRequest, template_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     template = template_get(actor=actor, template_id=template_id)
     customer = _customer_from_query(request, actor)
     raw_visit = request.GET.get("visit", "")
@@ -183,7 +176,7 @@ def _revision_rows(record: WorkRecord, language: str) -> list[tuple[object, list
 
 @employee_required()
 def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     record = selectors.record_get(actor=actor, record_id=record_id)
     return render(request, "activities/record_detail.html", _detail_context(actor, record))
 
@@ -193,7 +186,7 @@ def record_attachment(
     request: HttpRequest, record_id: int, attachment_id: int, thumbnail: bool = False
 ) -> HttpResponseBase:
     """A record's photo (or its thumbnail) or file, for a viewer who may see the record; else not found."""
-    attachment = selectors.record_attachment(actor=_actor(request), record_id=record_id, attachment_id=attachment_id)
+    attachment = selectors.record_attachment(actor=actor_of(request), record_id=record_id, attachment_id=attachment_id)
     return attachment_response(attachment, thumbnail=thumbnail)
 
 
@@ -201,7 +194,7 @@ def record_attachment(
 @employee_required()
 def record_comment(request: HttpRequest, record_id: int) -> HttpResponse:
     """Comment or reply; an htmx request gets the comments back in place, a plain one the page."""
-    actor = _actor(request)
+    actor = actor_of(request)
     record = selectors.record_get(actor=actor, record_id=record_id)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -218,7 +211,7 @@ def record_comment(request: HttpRequest, record_id: int) -> HttpResponse:
             add_service_error(form, e)
         else:
             form = CommentForm(initial={"client_id": uuid.uuid4()})
-    if not _is_htmx(request):
+    if not is_htmx(request):
         if form.errors:
             messages.error(request, " ".join(str(m) for msgs in form.errors.values() for m in msgs))
         return redirect("record_detail", record_id=record.pk)
@@ -229,7 +222,7 @@ def record_comment(request: HttpRequest, record_id: int) -> HttpResponse:
 
 @employee_required()
 def record_edit(request: HttpRequest, record_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     record = selectors.record_get(actor=actor, record_id=record_id)
     if not services.can_edit(actor=actor, record=record):
         messages.error(request, _("This record can no longer be edited: the edit window has passed or it is archived."))
@@ -270,7 +263,7 @@ def record_edit(request: HttpRequest, record_id: int) -> HttpResponse:
 @employee_required()
 def record_archive(request: HttpRequest, record_id: int) -> HttpResponse:
     try:
-        services.record_archive(actor=_actor(request), record_id=record_id)
+        services.record_archive(actor=actor_of(request), record_id=record_id)
     except ServiceError as e:
         messages.error(request, str(e.message))
     else:
@@ -280,7 +273,7 @@ def record_archive(request: HttpRequest, record_id: int) -> HttpResponse:
 
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def settings_edit(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     current = activity_settings(org_id=actor.org_id)
     form = ActivitySettingsForm(request.POST or None, initial={"edit_window_hours": current.edit_window_hours})
     if request.method == "POST" and form.is_valid():

@@ -24,7 +24,7 @@ from fieldloop.core.pagination import keyset_page
 from fieldloop.customers.selectors import visible_customers
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.formtemplates.selectors import template_list
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import department_list, visible_employees
@@ -35,10 +35,6 @@ from .visit_forms import STEP_ROWS, CheckInForm, PositionForm, VisitTypeForm
 
 PAGE_SIZE = 20
 MAX_CUSTOMER_CHOICES = 300
-
-
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
 
 
 def _position(data: dict[str, Any]) -> visits.Position:
@@ -63,7 +59,7 @@ def _customer_choices(actor: Employee, selected: int | None) -> list[tuple[int, 
 @offline_capable
 def visit_start(request: HttpRequest) -> HttpResponse:
     """Choose the visit type and customer, and check in with the phone's position."""
-    actor = _actor(request)
+    actor = actor_of(request)
     open_visit = selectors.open_visit_of(actor=actor)
     if request.method == "GET" and open_visit is not None:
         return redirect("visit_detail", visit_id=open_visit.pk)
@@ -131,7 +127,7 @@ def _detail_context(actor: Employee, visit: Visit, checkout_form: PositionForm |
 
 @employee_required()
 def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     visit = selectors.visit_get(actor=actor, visit_id=visit_id)
     context = _detail_context(actor, visit)
     response = render(request, "activities/visit_detail.html", context)
@@ -143,7 +139,7 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
 @require_POST
 @employee_required()
 def visit_check_out(request: HttpRequest, visit_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     form = PositionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -168,9 +164,9 @@ def visit_check_out(request: HttpRequest, visit_id: int) -> HttpResponse:
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def visit_locate_customer(request: HttpRequest, visit_id: int) -> HttpResponse:
     """An administrator makes the visit's check-in position the customer's location."""
-    visit = selectors.visit_get(actor=_actor(request), visit_id=visit_id)
+    visit = selectors.visit_get(actor=actor_of(request), visit_id=visit_id)
     try:
-        visit_services.visit_locate_customer(actor=_actor(request), visit_id=visit.pk)
+        visit_services.visit_locate_customer(actor=actor_of(request), visit_id=visit.pk)
     except ServiceError as e:
         messages.error(request, str(e.message))
     else:
@@ -181,7 +177,7 @@ def visit_locate_customer(request: HttpRequest, visit_id: int) -> HttpResponse:
 @employee_required()
 def visit_list(request: HttpRequest) -> HttpResponse:
     """The visits of the employees the viewer sees, newest first, with their classification."""
-    actor = _actor(request)
+    actor = actor_of(request)
     get = request.GET
     filters = selectors.visit_filters_from_query(get.dict())
     qs = selectors.visit_list(actor=actor, filters=filters)
@@ -207,7 +203,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def visit_type_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     language = get_language()
     rows = [
         (vt, vt.display_name(language), [s.template.display_name(language) for s in vt.steps.all()])
@@ -242,7 +238,7 @@ def _type_initial(vt: VisitType) -> dict[str, Any]:
 
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def visit_type_edit(request: HttpRequest, visit_type_id: int | None = None) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     vt = selectors.visit_type_get(actor=actor, visit_type_id=visit_type_id) if visit_type_id is not None else None
     post = request.POST if request.method == "POST" else None
     form = _type_form(actor, post, initial=_type_initial(vt) if vt else {"distance_mode": "soft"})

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from .errors import ErrorCode, ServiceError
+
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 
 
@@ -41,17 +43,33 @@ class FixSignal(StrEnum):
 
 
 @dataclass(frozen=True)
-class Fix:
-    """A device's position: WGS-84 degrees, accuracy radius in metres, when it was measured."""
+class Position:
+    """Where a device was: WGS-84 degrees and the accuracy radius in metres. Clients send the radius as
+    `accuracy` (the API's and the forms' field name); in Python it is `accuracy_m`, as in the models."""
 
     latitude: float
     longitude: float
     accuracy_m: float
-    at: datetime
-    mocked: bool = False
 
     def distance_m(self, latitude: float, longitude: float) -> float:
         return haversine_m(self.latitude, self.longitude, latitude, longitude)
+
+
+@dataclass(frozen=True)
+class Fix(Position):
+    """A position with when the device measured it, and whether the device said it was mocked."""
+
+    at: datetime
+    mocked: bool = False
+
+
+def position_from(latitude: Any, longitude: Any, accuracy: Any) -> Position:
+    """A position as a client sent it (numbers or their text), checked by `position_errors`; refused
+    with ServiceError(INVALID) and the errors on the client's field names otherwise."""
+    errors = position_errors(latitude, longitude, accuracy)
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, next(iter(errors.values())), {k: [m] for k, m in errors.items()})
+    return Position(float(latitude), float(longitude), float(accuracy))
 
 
 def position_errors(latitude: Any, longitude: Any, accuracy_m: Any) -> dict[str, str]:

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fieldloop.core.errors import ServiceError
-from fieldloop.org.decorators import employee_required
+from fieldloop.core.htmx import is_htmx
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 
@@ -27,10 +28,6 @@ REGISTRY_LABELS = {
     "address": gettext_lazy("Address"),
     "business_scope": gettext_lazy("Business scope"),
 }
-
-
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
 
 
 def enrichment_context(actor: Employee, customer: Customer) -> dict[str, Any]:
@@ -49,11 +46,11 @@ def enrichment_context(actor: Employee, customer: Customer) -> dict[str, Any]:
 @employee_required()
 def customer_enrichment(request: HttpRequest, customer_id: int) -> HttpResponse:
     """GET: the panel (htmx polls it while a result is pending). POST: queue a refresh of every provider."""
-    actor = _actor(request)
+    actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     if request.method == "POST":
         enrichment.enrich_customer(actor=actor, customer_id=customer.pk)
-        if request.headers.get("HX-Request") != "true":
+        if not is_htmx(request):
             messages.success(request, _("Refreshing the information; it appears here when the providers answer."))
             return redirect(reverse("customer_detail", args=[customer.pk]) + "#tab-more")
     elif request.method != "GET":
@@ -76,7 +73,7 @@ def registry_import(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 name, content = upload.name or "", upload.read()
-                result = enrichment.registry_import(actor=_actor(request), filename=name, content=content)
+                result = enrichment.registry_import(actor=actor_of(request), filename=name, content=content)
             except ServiceError as e:
                 context["error"] = " ".join(str(m) for m in e.fields.get("file", [])) or str(e.message)
                 context["row_errors"] = [

@@ -15,7 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.selectors import visible_employees
 
@@ -31,10 +31,6 @@ MAX_STALE_DAYS = 3650
 class MapFilters:
     customers: CustomerFilters
     stale_days: int | None = None  # not visited for this many days (never visited included)
-
-
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
 
 
 def _map_filters(query: Any) -> MapFilters:
@@ -60,7 +56,7 @@ def customer_map_points(*, actor: Employee, filters: MapFilters) -> QuerySet[Cus
 
 @employee_required()
 def customer_map(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     filters = _map_filters(request.GET)
     context = {
         "filters": filters.customers,
@@ -78,7 +74,7 @@ def customer_map(request: HttpRequest) -> HttpResponse:
 
 @employee_required()
 def customer_map_points_json(request: HttpRequest) -> JsonResponse:
-    rows = list(customer_map_points(actor=_actor(request), filters=_map_filters(request.GET)))
+    rows = list(customer_map_points(actor=actor_of(request), filters=_map_filters(request.GET)))
     capped = len(rows) > MAX_POINTS
     points = [[float(lat), float(lng), pk, name, level] for lat, lng, pk, name, level in rows[:MAX_POINTS]]
     response = JsonResponse(points, safe=False)

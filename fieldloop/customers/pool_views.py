@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.pagination import keyset_page
 from fieldloop.core.redirects import safe_next
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.idempotency import run_idempotent
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
@@ -30,14 +31,10 @@ RULES = ("name", "description", "protection_days", "extension_days", "max_protec
          "daily_claim_limit", "holding_cap", "reclaim_cooldown_days", "keep_stage_ids")  # fmt: skip
 
 
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
-
-
 @employee_required()
 def pool_list(request: HttpRequest) -> HttpResponse:
     """The pools the user belongs to, with the customers waiting in the chosen one."""
-    actor = _actor(request)
+    actor = actor_of(request)
     my_pools = list(selectors.pools_of(actor=actor))
     chosen = next((p for p in my_pools if str(p.pk) == request.GET.get("pool")), my_pools[0] if my_pools else None)
     page = None
@@ -54,7 +51,7 @@ def pool_list(request: HttpRequest) -> HttpResponse:
         "can_manage_stages": has_permission(actor, Permission.MANAGE_ORGANIZATION),
         "bulk": _pool_bulk_bar(actor, chosen),
     }
-    if request.headers.get("HX-Request") == "true" and request.GET.get("cursor"):
+    if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "customers/pool_list.html#rows", context)
     return render(request, "customers/pool_list.html", context)
 
@@ -63,7 +60,7 @@ def pool_list(request: HttpRequest) -> HttpResponse:
 @employee_required()
 def customer_claim(request: HttpRequest, customer_id: int) -> HttpResponse:
     try:
-        customer = pools.customer_claim(actor=_actor(request), customer_id=customer_id)
+        customer = pools.customer_claim(actor=actor_of(request), customer_id=customer_id)
     except ServiceError as e:
         messages.error(request, str(e.message))
         return redirect(safe_next(request, "pool_list"))
@@ -74,7 +71,7 @@ def customer_claim(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 @employee_required()
 def customer_release(request: HttpRequest, customer_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     form = ReleaseForm(request.POST, actor=actor)
     try:
         if not form.is_valid():
@@ -90,7 +87,7 @@ def customer_release(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 @employee_required(Permission.ASSIGN_CUSTOMERS)
 def customer_assign(request: HttpRequest, customer_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     form = AssignForm(request.POST, actor=actor)
     try:
         if not form.is_valid():
@@ -111,7 +108,7 @@ def _form_error(form: Any) -> tuple[Any, str]:
 
 @employee_required(Permission.MANAGE_CUSTOMER_POOLS)
 def pool_edit(request: HttpRequest, pool_id: int | None = None) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     stages_ensure(org_id=actor.org_id)
     pool = CustomerPool.objects.filter(org_id=actor.org_id, pk=pool_id).first() if pool_id else None
     if pool_id and pool is None:
@@ -156,7 +153,7 @@ def release_and_assign_forms(actor: Employee, customer: Any) -> dict[str, Any]:
 @employee_required(Permission.ASSIGN_CUSTOMERS)
 def customer_handover(request: HttpRequest, employee_id: int) -> HttpResponse:
     """The handover wizard: whose customers, to whom, and whether the person then leaves."""
-    actor = _actor(request)
+    actor = actor_of(request)
     leaver = employee_get(actor=actor, employee_id=employee_id)
     form = HandoverForm(request.POST or None, actor=actor, leaver=leaver)
     if request.method == "POST" and form.is_valid():
@@ -223,7 +220,7 @@ def _bulk_done_message(action: str, body: dict[str, Any], receiver: str) -> str:
 def customer_bulk(request: HttpRequest) -> HttpResponse:
     """First POST (from the action bar): the confirmation page listing the chosen customers. Second POST
     (confirm=1, with a client_id): the move, all or nothing, applied once; then back with the result."""
-    actor = _actor(request)
+    actor = actor_of(request)
     back = safe_next(request, reverse("customer_list"))
     receivers = bulk_receivers(actor)
     form = BulkActionForm(request.POST, receivers=receivers)

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.formtemplates.models import FormTemplateVersion
 from fieldloop.formtemplates.selectors import customer_template
@@ -240,18 +241,19 @@ def customer_create(
     )
     draft = customer_draft(actor=actor, client_id=client_id, clean=clean, custom=custom, version=version)
     customer = draft.customer
+
+    def insert() -> Customer:
+        if version is not None and custom:
+            attachments_claim_held(org_id=actor.org_id, version=version, values=custom, field_prefix="custom_values.")
+        customer.save(force_insert=True)
+        return customer
+
     try:
-        with transaction.atomic():
-            if version is not None and custom:
-                attachments_claim_held(
-                    org_id=actor.org_id, version=version, values=custom, field_prefix="custom_values."
-                )
-            customer.save(force_insert=True)
-    except IntegrityError:
-        winner = Customer.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-        if winner is not None:
-            return winner, False
+        saved, created = create_or_winner(Customer.objects.filter(org_id=actor.org_id, client_id=client_id), insert)
+    except IntegrityError:  # no replay: a concurrent create took the credit code
         raise ServiceError(ErrorCode.DUPLICATE, _("A customer with this credit code already exists.")) from None
+    if not created:
+        return saved, False
     customer.collaborators.set(draft.collaborator_ids)
     draft.created_event.save()
     return customer, True

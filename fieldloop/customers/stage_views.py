@@ -9,16 +9,12 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission
 
 from . import stages
 from .forms import StageForm
-
-
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
 
 
 def _page(request: HttpRequest, actor: Employee, form: StageForm, status: int = 200) -> HttpResponse:
@@ -31,7 +27,7 @@ def _page(request: HttpRequest, actor: Employee, form: StageForm, status: int = 
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def stage_list(request: HttpRequest) -> HttpResponse:
     """GET: the stages in order, with how many customers each has. POST: add a stage."""
-    actor = _actor(request)
+    actor = actor_of(request)
     form = StageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -48,7 +44,7 @@ def stage_list(request: HttpRequest) -> HttpResponse:
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
     """One stage's row: save (names, won), up, down, deactivate, activate or delete."""
-    actor = _actor(request)
+    actor = actor_of(request)
     action = request.POST.get("action", "save")
     try:
         if action == "delete":

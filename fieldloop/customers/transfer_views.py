@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ServiceError
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.pagination import keyset_page
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import may_export_customers
 
@@ -29,10 +30,6 @@ from .models import ImportJobStatus
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 JOBS_PER_PAGE = 50
-
-
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
 
 
 def _stored_path(actor: Employee, sha256: str, extension: str) -> str:
@@ -63,7 +60,7 @@ def _report_context(report: imports.ImportReport) -> dict[str, object]:
 @employee_required()
 def customer_import(request: HttpRequest) -> HttpResponse:
     """GET: the upload form. POST: a dry run of the uploaded file, with the commit form when it is clean."""
-    actor = _actor(request)
+    actor = actor_of(request)
     context: dict[str, object] = {}
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -90,7 +87,7 @@ def customer_import(request: HttpRequest) -> HttpResponse:
 @employee_required()
 def customer_import_commit(request: HttpRequest) -> HttpResponse:
     """Submit the checked file as an import job, then show the job's page."""
-    actor = _actor(request)
+    actor = actor_of(request)
     sha256 = request.POST.get("sha256", "")
     extension = request.POST.get("extension", "")
     try:
@@ -122,9 +119,9 @@ def customer_import_commit(request: HttpRequest) -> HttpResponse:
 @employee_required()
 def customer_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """An import job's page; while it waits or runs, htmx polls its status partial."""
-    job = imports.import_job_get(actor=_actor(request), job_id=job_id)
+    job = imports.import_job_get(actor=actor_of(request), job_id=job_id)
     context = {"job": job, "finished": job.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)}
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "customers/import_job.html#status", context)
     return render(request, "customers/import_job.html", context)
 
@@ -133,7 +130,7 @@ def customer_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
 def customer_import_jobs(request: HttpRequest) -> HttpResponse:
     """My imports: the newest import jobs the employee may see (their own; everyone's for an admin)."""
     page = keyset_page(
-        imports.import_jobs_visible(actor=_actor(request)),
+        imports.import_jobs_visible(actor=actor_of(request)),
         ordering=("-created_at", "-id"),
         cursor=request.GET.get("cursor") or None,
         limit=JOBS_PER_PAGE,
@@ -143,7 +140,7 @@ def customer_import_jobs(request: HttpRequest) -> HttpResponse:
 
 @employee_required()
 def customer_import_template(request: HttpRequest) -> HttpResponse:
-    content = imports.import_template(actor=_actor(request))
+    content = imports.import_template(actor=actor_of(request))
     response = HttpResponse(content, content_type=imports.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="customers-template.xlsx"'
     return response
@@ -151,7 +148,7 @@ def customer_import_template(request: HttpRequest) -> HttpResponse:
 
 @employee_required()
 def customer_export(request: HttpRequest) -> FileResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     if not may_export_customers(actor):
         raise PermissionDenied(_("Your role may not export customers; ask an administrator."))
     file_format: exports.ExportFormat = "xlsx" if request.GET.get("format") == "xlsx" else "csv"

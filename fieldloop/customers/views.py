@@ -14,13 +14,14 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.core.forms import add_service_error
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.offline import offline_capable
 from fieldloop.core.pagination import keyset_page
 from fieldloop.formtemplates.display import display_values
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.serving import attachment_response
 from fieldloop.formtemplates.values_form import TemplateValuesForm
-from fieldloop.org.decorators import employee_required
+from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import visible_employees
@@ -40,17 +41,9 @@ FIELD_LABELS |= {f"{name}_id": label for name, label in list(FIELD_LABELS.items(
 FIELD_LABELS["collaborator_ids"] = FIELD_LABELS.get("collaborators", "")
 
 
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 @employee_required()
 def customer_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     stages = services.stages_ensure(org_id=actor.org_id)
     get = request.GET
     filters = selectors.customer_filters_from_query(get.dict())
@@ -69,7 +62,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "bulk": bulk_bar(actor),
         "can_manage_stages": has_permission(actor, Permission.MANAGE_ORGANIZATION),
     }
-    if _is_htmx(request) and get.get("cursor"):
+    if is_htmx(request) and get.get("cursor"):
         return render(request, "customers/customer_list.html#rows", context)
     return render(request, "customers/customer_list.html", context)
 
@@ -84,7 +77,7 @@ def _customer_form_values(form: CustomerForm) -> dict[str, Any]:
 @employee_required()
 @offline_capable
 def customer_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     services.stages_ensure(org_id=actor.org_id)
     initial = {"owner_id": actor.pk, "client_id": uuid.uuid4()}
     form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
@@ -111,7 +104,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 
 @employee_required()
 def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     initial = {name: getattr(customer, name) for name in CustomerForm.base_fields if hasattr(customer, name)}
     initial["tags"] = ", ".join(customer.tags)
@@ -163,14 +156,14 @@ def customer_attachment(
 ) -> HttpResponseBase:
     """A photo (or its thumbnail) or file of a customer's custom fields, for a viewer who may see the customer."""
     attachment = selectors.customer_attachment(
-        actor=_actor(request), customer_id=customer_id, attachment_id=attachment_id
+        actor=actor_of(request), customer_id=customer_id, attachment_id=attachment_id
     )
     return attachment_response(attachment, thumbnail=thumbnail)
 
 
 @employee_required()
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     timeline = customer_timeline_page(actor=actor, customer=customer, cursor=request.GET.get("cursor"), limit=20)
     for item in timeline.items:
@@ -196,7 +189,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "language": get_language(),
         "enrichment": enrichment_context(actor, customer),
     }
-    if _is_htmx(request) and request.GET.get("cursor"):
+    if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "customers/customer_detail.html#timeline", context)
     return render(request, "customers/customer_detail.html", context)
 
@@ -205,7 +198,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
 @employee_required()
 def customer_archive(request: HttpRequest, customer_id: int) -> HttpResponse:
     try:
-        customer = services.customer_archive(actor=_actor(request), customer_id=customer_id)
+        customer = services.customer_archive(actor=actor_of(request), customer_id=customer_id)
     except ServiceError as e:
         messages.error(request, str(e.message))
     else:
@@ -216,7 +209,7 @@ def customer_archive(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 @employee_required()
 def contact_create(request: HttpRequest, customer_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     form = ContactForm(request.POST)
     if form.is_valid():
@@ -247,16 +240,16 @@ def customer_existence(request: HttpRequest) -> HttpResponse:
     matches, error = [], ""
     if query:
         try:
-            matches = all_orgs_masked_existence_check(actor=_actor(request), query=query)
+            matches = all_orgs_masked_existence_check(actor=actor_of(request), query=query)
         except ServiceError as e:
             error = str(e.message)
     context = {
         "query": query,
         "matches": matches,
         "error": error,
-        "can_manage_rules": has_permission(_actor(request), Permission.MANAGE_ORGANIZATION),
+        "can_manage_rules": has_permission(actor_of(request), Permission.MANAGE_ORGANIZATION),
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "customers/existence.html#results", context)
     return render(request, "customers/existence.html", context)
 
@@ -279,7 +272,7 @@ def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
     try:
         if not merge_id.isdigit():
             raise ServiceError(ErrorCode.INVALID, _("Choose the customer to merge."))
-        keep = duplicates.customer_merge(actor=_actor(request), keep_id=customer_id, merge_id=int(merge_id))
+        keep = duplicates.customer_merge(actor=actor_of(request), keep_id=customer_id, merge_id=int(merge_id))
     except ServiceError as e:
         messages.error(request, str(e.message))
     else:
@@ -289,7 +282,7 @@ def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def duplicate_rules(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     rules = duplicates.duplicate_settings(org_id=actor.org_id)
     initial = {"duplicate_name": rules.duplicate_name, "duplicate_phone": rules.duplicate_phone}
     form = DuplicateRulesForm(request.POST or None, initial=initial)

@@ -138,7 +138,7 @@ def attachment_upload(
     by then is deleted (`manage.py cleanup_attachments`). Once held, it is fetched through what holds it
     (the record's or customer's `attachments` give the URLs)."""
     actor = actor_of(request)
-    position = services.PhotoPosition(latitude, longitude, accuracy, address)
+    position = services.photo_position(latitude=latitude, longitude=longitude, accuracy=accuracy, address=address)
     # the service answers the row alone and itself refuses the key sent again by someone else or with other bytes:
     # create_once puts that refusal on the header
     attachment, _ = create_once(

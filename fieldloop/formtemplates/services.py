@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
+from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
-from fieldloop.core.geo import position_errors
+from fieldloop.core.geo import Position, position_from
 from fieldloop.core.photos import process_photo
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission
@@ -220,28 +221,23 @@ def template_archive(*, actor: Employee, template_id: int) -> FormTemplate:
 
 @dataclass(frozen=True)
 class PhotoPosition:
-    """Where a photo was taken, as the client sent it with the upload: coordinates with their accuracy,
-    and/or an address (both optional)."""
+    """Where a photo was taken: a checked position and/or an address (at least one)."""
 
-    latitude: float | None = None
-    longitude: float | None = None
-    accuracy: float | None = None
+    position: Position | None = None
     address: str = ""
 
 
-def _check_position(position: PhotoPosition | None) -> PhotoPosition | None:
-    """The position when usable; field errors when coordinates are half sent or out of range."""
-    if position is None:
+def photo_position(
+    *, latitude: Any = None, longitude: Any = None, accuracy: Any = None, address: str = ""
+) -> PhotoPosition | None:
+    """What the client sent beside a photo, checked: None when it sent nothing; field errors
+    (ServiceError) when the coordinates are half sent or out of range."""
+    sent = any(v is not None and v != "" for v in (latitude, longitude, accuracy))
+    position = position_from(latitude, longitude, accuracy) if sent else None
+    address = (address or "").strip()[:200]
+    if position is None and not address:
         return None
-    address = (position.address or "").strip()[:200]
-    sent = [v for v in (position.latitude, position.longitude, position.accuracy) if v is not None]
-    if sent:
-        errors = position_errors(position.latitude, position.longitude, position.accuracy)
-        if errors:
-            raise ServiceError(ErrorCode.INVALID, next(iter(errors.values())), {k: [v] for k, v in errors.items()})
-    if not sent and not address:
-        return None
-    return PhotoPosition(position.latitude, position.longitude, position.accuracy, address)
+    return PhotoPosition(position, address)
 
 
 def photo_watermark(*, actor: Employee, taken_at: datetime, position: PhotoPosition | None) -> list[str]:
@@ -251,8 +247,8 @@ def photo_watermark(*, actor: Employee, taken_at: datetime, position: PhotoPosit
     lines = [f"{actor.name} · {org.name}", f"{local:%Y-%m-%d %H:%M} {org.time_zone}"]
     if position is not None and position.address:
         lines.append(position.address)
-    if position is not None and position.latitude is not None:
-        lines.append(f"{position.latitude:.6f}, {position.longitude:.6f} ±{round(position.accuracy or 0)} m")
+    if position is not None and (where := position.position) is not None:
+        lines.append(f"{where.latitude:.6f}, {where.longitude:.6f} ±{round(where.accuracy_m)} m")
     if position is None:
         lines.append(_("no position"))
     return lines
@@ -280,8 +276,9 @@ def attachment_upload(
     `taken_at`: when the phone captured it (a record kept offline arrives later), else now.
 
     A photo is checked and re-encoded by core.photos: what is stored is a fresh JPEG without the
-    original's metadata, watermarked with the employee, the time and `position` (or "no position"),
-    and a thumbnail beside it; `sha256` stays the digest of the bytes sent, so a replay is recognised.
+    original's metadata, watermarked with the employee, the time and `position` (as `photo_position` checked
+    it; "no position" when None), and a thumbnail beside it; `sha256` stays the digest of the bytes sent,
+    so a replay is recognised.
     The size cap here is the hard one, each field checks its own limit when the record is saved.
     A refused upload leaves nothing behind, neither a row nor a file.
     """
@@ -309,9 +306,8 @@ def attachment_upload(
         client_id=client_id,
     )
     if kind == AttachmentKind.PHOTO:
-        where = _check_position(position)
         upload.seek(0)
-        watermark = photo_watermark(actor=actor, taken_at=taken_at or now(), position=where)
+        watermark = photo_watermark(actor=actor, taken_at=taken_at or now(), position=position)
         photo = process_photo(upload.read(), watermark=watermark)
         stored: File = ContentFile(photo.jpeg, name="photo.jpg")
         attachment.content_type = "image/jpeg"
@@ -320,28 +316,29 @@ def attachment_upload(
         stored = upload
         attachment.content_type = (upload.content_type or "application/octet-stream")[:100]
         attachment.size = original_size
+
+    def write() -> Attachment:
+        attachment.save()
+        audit(
+            actor=actor,
+            org=actor.org,
+            action="attachment.upload",
+            obj=attachment,
+            changes={"name": [None, attachment.original_name], "size": [None, attachment.size]},
+        )
+        return attachment
+
     try:
         attachment.file.save(stored.name or "upload", stored, save=False)
         if kind == AttachmentKind.PHOTO:
             attachment.thumbnail.save("thumbnail.jpg", ContentFile(photo.thumbnail), save=False)
-        with transaction.atomic():
-            attachment.save()
-            audit(
-                actor=actor,
-                org=actor.org,
-                action="attachment.upload",
-                obj=attachment,
-                changes={"name": [None, attachment.original_name], "size": [None, attachment.size]},
-            )
-    except IntegrityError:
-        _delete_files(attachment)
-        winner = Attachment.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-        if winner is None:
-            raise
-        return _replayed(winner, digest, actor)
+        saved, created = create_or_winner(Attachment.objects.filter(org_id=actor.org_id, client_id=client_id), write)
     except BaseException:
         _delete_files(attachment)
         raise
+    if not created:  # the same client_id uploaded concurrently: the first upload won
+        _delete_files(attachment)
+        return _replayed(saved, digest, actor)
     return attachment
 
 

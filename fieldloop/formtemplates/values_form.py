@@ -19,9 +19,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from fieldloop.core.errors import ErrorCode, ServiceError
+from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import StyledForm, add_service_error
-from fieldloop.core.geo import position_errors
 from fieldloop.org.models import Employee
 from fieldloop.org.selectors import visible_employees
 
@@ -392,14 +391,13 @@ class TemplateValuesForm(StyledForm):
         name = self.add_prefix(d.key)
         sent = [(self.data.get(f"{name}-{part}") or "").strip() for part in PhotoInput.POSITION_PARTS]
         if any(sent):
-            errors = position_errors(*sent)
-            if errors:
-                raise ServiceError(ErrorCode.INVALID, next(iter(errors.values())), {d.key: list(errors.values())})
-            latitude, longitude, accuracy = (float(text) for text in sent)
-            return services.PhotoPosition(latitude, longitude, accuracy)
+            latitude, longitude, accuracy = sent
+            return services.photo_position(latitude=latitude, longitude=longitude, accuracy=accuracy)
         device = self.device_position
         if isinstance(device, dict) and device.get("latitude") is not None:
-            return services.PhotoPosition(device.get("latitude"), device.get("longitude"), device.get("accuracy"))
+            return services.photo_position(
+                latitude=device.get("latitude"), longitude=device.get("longitude"), accuracy=device.get("accuracy")
+            )
         return None
 
 

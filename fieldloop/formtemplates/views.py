@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
-from fieldloop.org.decorators import employee_required
-from fieldloop.org.models import Employee
+from fieldloop.core.htmx import is_htmx
+from fieldloop.org.decorators import actor_of, employee_required
 
 from . import selectors, services
 from .definitions import column_types_available, parse_definitions
@@ -24,17 +24,9 @@ from .services import MANAGE_TEMPLATES
 from .values_form import TemplateValuesForm
 
 
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 @employee_required(MANAGE_TEMPLATES)
 def template_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     form = TemplateCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -55,7 +47,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 @employee_required(MANAGE_TEMPLATES)
 def template_designer(request: HttpRequest, template_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     template = selectors.template_get(actor=actor, template_id=template_id)
     errors: dict[str, list[Any]] = {}
     if request.method == "POST":
@@ -69,7 +61,7 @@ def template_designer(request: HttpRequest, template_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Version %(number)d published.") % {"number": version.number})
                 url = reverse("formtemplate_designer", kwargs={"template_id": template.pk})
-                if _is_htmx(request):
+                if is_htmx(request):
                     return HttpResponse(status=204, headers={"HX-Redirect": url})
                 return redirect(url)
         else:
@@ -77,7 +69,7 @@ def template_designer(request: HttpRequest, template_id: int) -> HttpResponse:
     else:
         rows = list(template.current_version.fields) if template.current_version else []
     context = _designer_context(template, rows, errors)
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(request, "formtemplates/designer.html#editor", context)
         response["HX-Trigger"] = "designer-changed"
         return response
@@ -151,7 +143,7 @@ def _column_editors(columns: Any, published: set[str]) -> list[dict[str, Any]]:
 @employee_required(MANAGE_TEMPLATES)
 def template_preview(request: HttpRequest, template_id: int) -> HttpResponse:
     """The form as a rep would see it, from the definition being edited (not yet published)."""
-    actor = _actor(request)
+    actor = actor_of(request)
     selectors.template_get(actor=actor, template_id=template_id)
     error: ServiceError | None = None
     form = None
@@ -169,7 +161,7 @@ def template_preview(request: HttpRequest, template_id: int) -> HttpResponse:
 @employee_required(MANAGE_TEMPLATES)
 def template_archive(request: HttpRequest, template_id: int) -> HttpResponse:
     try:
-        template = services.template_archive(actor=_actor(request), template_id=template_id)
+        template = services.template_archive(actor=actor_of(request), template_id=template_id)
     except ServiceError as e:
         if e.status == 404:
             raise

@@ -6,28 +6,24 @@ from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.pagination import keyset_page
-from fieldloop.org.decorators import employee_required
-from fieldloop.org.models import Employee
+from fieldloop.org.decorators import actor_of, employee_required
 
 from . import selectors, services
 
 PAGE_SIZE = 30
 
 
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
-
-
 @employee_required()
 def notification_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     unread_only = request.GET.get("unread") == "1"
     qs = selectors.notification_inbox(actor=actor, unread_only=unread_only)
     cursor = request.GET.get("cursor") or None
     page = keyset_page(qs, ordering=selectors.INBOX_ORDERING, cursor=cursor, limit=PAGE_SIZE)
-    context = {"page": page, "unread_only": unread_only, "query": "unread=1" if unread_only else ""}
-    if request.headers.get("HX-Request") == "true" and cursor:
+    context = {"page": page, "unread_only": unread_only}
+    if is_htmx(request) and cursor:
         return render(request, "notifications/notification_list.html#rows", context)
     return render(request, "notifications/notification_list.html", context)
 
@@ -35,21 +31,21 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @employee_required()
 def notification_bell(request: HttpRequest) -> HttpResponse:
     """The bell's unread count: fetched by htmx after the page has loaded, so pages keep their queries."""
-    count = selectors.notification_unread_count(actor=_actor(request))
+    count = selectors.notification_unread_count(actor=actor_of(request))
     return render(request, "notifications/_bell.html", {"unread_count": count})
 
 
 @employee_required()
 def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Follow a notification: it is read now, and the browser goes to the thing it is about."""
-    notification = services.notification_mark_read(actor=_actor(request), notification_id=notification_id)
+    notification = services.notification_mark_read(actor=actor_of(request), notification_id=notification_id)
     return redirect(notification.link or "notification_list")
 
 
 @require_POST
 @employee_required()
 def notification_mark_all_read(request: HttpRequest) -> HttpResponse:
-    marked = services.notification_mark_all_read(actor=_actor(request))
+    marked = services.notification_mark_all_read(actor=actor_of(request))
     messages.success(
         request,
         ngettext("%(n)d notification marked as read.", "%(n)d notifications marked as read.", marked) % {"n": marked},

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .decorators import employee_of
 from .permissions import Permission, has_permission
 
 # (url name, label, icon, permission needed or None, shown in the phone's bottom bar)
@@ -26,7 +27,7 @@ NAVIGATION: list[tuple[str, Any, str, Permission | None, bool]] = [
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    employee = getattr(request, "employee", None)
+    employee = employee_of(request)
     if employee is None:
         return {"nav_items": [], "languages": settings.LANGUAGES}
     path = request.path

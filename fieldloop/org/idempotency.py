@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from ninja import Header
 
+from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError
 
 from .models import Employee, IdempotencyRecord
@@ -76,23 +76,22 @@ def run_idempotent(
     existing = IdempotencyRecord.objects.filter(org_id=actor.org_id, key=key).first()
     if existing is not None:
         return _replay(existing, actor, operation)
-    try:
-        with transaction.atomic():
-            status_code, body = create()
-            IdempotencyRecord.objects.create(
-                org_id=actor.org_id,
-                key=key,
-                employee=actor,
-                operation=operation,
-                status_code=status_code,
-                response=body,
-            )
-    except IntegrityError:
-        winner = IdempotencyRecord.objects.filter(org_id=actor.org_id, key=key).first()
-        if winner is None:
-            raise
-        return _replay(winner, actor, operation)
-    return IdempotentResult(status_code=status_code, body=body, replayed=False)
+
+    def write() -> IdempotencyRecord:
+        status_code, body = create()
+        return IdempotencyRecord.objects.create(
+            org_id=actor.org_id,
+            key=key,
+            employee=actor,
+            operation=operation,
+            status_code=status_code,
+            response=body,
+        )
+
+    record, created = create_or_winner(IdempotencyRecord.objects.filter(org_id=actor.org_id, key=key), write)
+    if not created:
+        return _replay(record, actor, operation)
+    return IdempotentResult(status_code=record.status_code, body=record.response, replayed=False)
 
 
 def _replay(record: IdempotencyRecord, actor: Employee, operation: str) -> IdempotentResult:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
+from .decorators import attach_employee
 from .models import Employee
 
 
@@ -18,7 +19,7 @@ class EmployeeContextMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             employee = Employee.objects.select_related("org", "department", "user").filter(user_id=user.pk).first()
-        request.employee = employee  # type: ignore[attr-defined]
+        attach_employee(request, employee)
         if employee is None:
             return self.get_response(request)
         translation.activate(employee.language)

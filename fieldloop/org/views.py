@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.pagination import keyset_page
 from fieldloop.core.redirects import safe_next
 
 from . import selectors, services
-from .decorators import employee_required
+from .decorators import actor_of, employee_required
 from .departures import holdings_of
 from .forms import (
     ApiTokenForm,
@@ -30,23 +31,15 @@ from .forms import (
     PasswordChangeForm,
     ResetPasswordForm,
 )
-from .models import ApiToken, Employee, Role
+from .models import ApiToken, Role
 from .permissions import Permission, has_permission, permission_matrix
 
 PAGE_SIZE = 50
 
 
-def _actor(request: HttpRequest) -> Employee:
-    return request.employee  # type: ignore[attr-defined,no-any-return]
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 @employee_required()
 def home(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     visible = selectors.visible_employees(actor=actor)
     by_role = dict(visible.active().values_list("role").annotate(n=Count("id")).values_list("role", "n"))
     context: dict[str, Any] = {
@@ -65,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @employee_required(Permission.VIEW_DEPARTMENTS)
 def department_tree(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     include_archived = request.GET.get("archived") == "1"
     tree = selectors.department_tree(actor=actor, include_archived=include_archived)
     context = {
@@ -79,7 +72,7 @@ def department_tree(request: HttpRequest) -> HttpResponse:
 
 @employee_required(Permission.MANAGE_DEPARTMENTS)
 def department_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     form = DepartmentForm(request.POST or None, org_id=actor.org_id, initial={"parent_id": request.GET.get("parent")})
     if request.method == "POST" and form.is_valid():
         try:
@@ -94,7 +87,7 @@ def department_create(request: HttpRequest) -> HttpResponse:
 
 @employee_required(Permission.MANAGE_DEPARTMENTS)
 def department_edit(request: HttpRequest, department_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     department = selectors.department_get(actor=actor, department_id=department_id)
     initial = {"name": department.name, "manager_id": department.manager_id}
     form = DepartmentForm(request.POST or None, org_id=actor.org_id, editing=True, initial=initial)
@@ -114,7 +107,7 @@ def department_edit(request: HttpRequest, department_id: int) -> HttpResponse:
 @require_POST
 @employee_required(Permission.MANAGE_DEPARTMENTS)
 def department_move(request: HttpRequest, department_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     department = selectors.department_get(actor=actor, department_id=department_id)
     form = DepartmentMoveForm(request.POST, org_id=actor.org_id)
     if form.is_valid():
@@ -137,7 +130,7 @@ def department_move(request: HttpRequest, department_id: int) -> HttpResponse:
 @require_POST
 @employee_required(Permission.MANAGE_DEPARTMENTS)
 def department_archive(request: HttpRequest, department_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     try:
         department = services.department_archive(actor=actor, department_id=department_id)
     except ServiceError as e:
@@ -152,7 +145,7 @@ def department_archive(request: HttpRequest, department_id: int) -> HttpResponse
 
 @employee_required(Permission.VIEW_EMPLOYEES)
 def employee_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     department = None
     if request.GET.get("department", "").isdigit():
         department = selectors.department_get(actor=actor, department_id=int(request.GET["department"]))
@@ -168,14 +161,14 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         "departments": selectors.department_list(actor=actor),
         "can_manage": has_permission(actor, Permission.MANAGE_EMPLOYEES),
     }
-    if _is_htmx(request) and request.GET.get("cursor"):
+    if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "org/employee_list.html#rows", context)
     return render(request, "org/employee_list.html", context)
 
 
 @employee_required(Permission.VIEW_EMPLOYEES)
 def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     employee = selectors.employee_get(actor=actor, employee_id=employee_id)
     context = {
         "subject": employee,
@@ -188,7 +181,7 @@ def employee_detail(request: HttpRequest, employee_id: int) -> HttpResponse:
 
 @employee_required(Permission.MANAGE_EMPLOYEES)
 def employee_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     form = EmployeeForm(request.POST or None, org_id=actor.org_id, initial={"language": actor.org.language})
     if request.method == "POST" and form.is_valid():
         try:
@@ -203,7 +196,7 @@ def employee_create(request: HttpRequest) -> HttpResponse:
 
 @employee_required(Permission.MANAGE_EMPLOYEES)
 def employee_edit(request: HttpRequest, employee_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     employee = selectors.employee_get(actor=actor, employee_id=employee_id)
     initial = {
         "name": employee.name,
@@ -229,7 +222,7 @@ def employee_edit(request: HttpRequest, employee_id: int) -> HttpResponse:
 @require_POST
 @employee_required(Permission.MANAGE_EMPLOYEES)
 def employee_leave(request: HttpRequest, employee_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     try:
         employee = services.employee_mark_left(actor=actor, employee_id=employee_id)
     except ServiceError as e:
@@ -242,7 +235,7 @@ def employee_leave(request: HttpRequest, employee_id: int) -> HttpResponse:
 @require_POST
 @employee_required(Permission.MANAGE_EMPLOYEES)
 def employee_reset_password(request: HttpRequest, employee_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     employee = selectors.employee_get(actor=actor, employee_id=employee_id)
     form = ResetPasswordForm(request.POST)
     if form.is_valid():
@@ -262,7 +255,7 @@ def employee_reset_password(request: HttpRequest, employee_id: int) -> HttpRespo
 
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def organization_settings(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     org = actor.org
     initial: dict[str, Any] = {
         "name": org.name,
@@ -303,7 +296,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 def _render_profile(request: HttpRequest, status: int = 200, **overrides: Any) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     context = {
         "language_form": LanguageForm(initial={"language": actor.language}),
         "password_form": PasswordChangeForm(),
@@ -322,7 +315,7 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     from django.conf import settings
     from django.utils import translation
 
-    actor = _actor(request)
+    actor = actor_of(request)
     form = LanguageForm(request.POST)
     if not form.is_valid():
         return _render_profile(request, status=400, language_form=form)
@@ -336,7 +329,7 @@ def language_switch(request: HttpRequest) -> HttpResponse:
 @require_POST
 @employee_required()
 def password_change(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     form = PasswordChangeForm(request.POST)
     if form.is_valid():
         try:
@@ -353,7 +346,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @require_POST
 @employee_required(Permission.USE_API)
 def api_token_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         expires_on = form.cleaned_data["expires_on"]
@@ -372,6 +365,6 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @employee_required()
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    services.api_token_revoke(actor=_actor(request), token_id=token_id)
+    services.api_token_revoke(actor=actor_of(request), token_id=token_id)
     messages.success(request, _("The token has been revoked."))
     return redirect("profile")

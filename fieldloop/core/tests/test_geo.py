@@ -3,7 +3,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import translation
 
-from fieldloop.core.geo import Fix, FixSignal, fix_signals, haversine_m, position_errors
+from fieldloop.core.errors import ServiceError
+from fieldloop.core.geo import Fix, FixSignal, Position, fix_signals, haversine_m, position_errors, position_from
 
 
 def test_same_point_is_zero_metres_apart():
@@ -34,6 +35,23 @@ def fix(seconds_ago=0.0, at=PEOPLES_SQUARE, accuracy=15.0, mocked=False) -> Fix:
 
 def signals(current: Fix, previous=()) -> list[FixSignal]:
     return fix_signals(current, now=NOW, previous=list(previous), max_age_s=120, poor_accuracy_m=100)
+
+
+def test_a_position_as_a_client_sent_it_becomes_numbers_with_the_radius_in_metres():
+    assert position_from("31.2304", "121.4737", "8.5") == Position(31.2304, 121.4737, 8.5)
+
+
+def test_an_unusable_position_is_refused_on_the_clients_field_names():
+    with translation.override("en"), pytest.raises(ServiceError) as e:
+        position_from("95", "121.4", None)
+    assert set(e.value.fields) == {"latitude", "accuracy"}
+    assert e.value.fields["accuracy"] == ["The position has no accuracy; the device must report one."]
+
+
+def test_a_fix_is_a_position_with_its_time():
+    fix = Fix(31.2304, 121.4737, 10.0, datetime(2026, 7, 1, tzinfo=UTC))
+    assert isinstance(fix, Position)
+    assert fix.distance_m(39.9042, 116.4074) == pytest.approx(1_068_000, rel=0.01)
 
 
 def test_a_fresh_accurate_fix_raises_no_signal():

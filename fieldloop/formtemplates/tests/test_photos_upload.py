@@ -19,6 +19,7 @@ from PIL import Image, ImageChops
 from fieldloop.activities.models import WorkRecord
 from fieldloop.activities.tests.helpers import VISIT_VALUES, customer, template
 from fieldloop.core.errors import ServiceError
+from fieldloop.core.geo import Position
 from fieldloop.core.photos import THUMBNAIL_SIDE, process_photo
 from fieldloop.formtemplates import services
 from fieldloop.formtemplates.models import Attachment, Purpose
@@ -58,7 +59,7 @@ def huge_png_header(width: int = 10_000, height: int = 10_000) -> bytes:
 
 def send(actor, data: bytes, name: str = "shop.jpg", client_id=None, **position) -> Attachment:
     upload = SimpleUploadedFile(name, data, content_type="image/jpeg")
-    where = PhotoPosition(**position) if position else None
+    where = services.photo_position(**position) if position else None
     return services.attachment_upload(
         actor=actor, client_id=client_id or uuid.uuid4(), upload=upload, kind="photo", position=where
     )
@@ -130,7 +131,7 @@ def test_the_watermark_names_the_employee_the_time_in_the_orgs_zone_and_the_posi
     cast.org.save(update_fields=["time_zone"])
     cast.rep.refresh_from_db()
     taken = datetime(2026, 7, 1, 2, 30, tzinfo=UTC)
-    where = PhotoPosition(31.2304, 121.4737, 12.4, "上海市黄浦区南京东路 100 号")
+    where = PhotoPosition(Position(31.2304, 121.4737, 12.4), "上海市黄浦区南京东路 100 号")
     lines = photo_watermark(actor=cast.rep, taken_at=taken, position=where)
     assert lines[0] == f"{cast.rep.name} · {cast.org.name}"
     assert lines[1] == "2026-06-30 22:30 America/New_York"

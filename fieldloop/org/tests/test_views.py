@@ -144,6 +144,35 @@ def test_the_employee_list_is_paged_by_htmx(cast):
     assert "<tr>" in more.content.decode()
 
 
+def test_load_more_keeps_the_lists_filters_and_pages_to_the_end(cast):
+    """The shared load-more row (core/_load_more.html): its htmx request and its no-JavaScript link
+    both ask for the next page of the same filtered list."""
+    import html as html_lib
+    from urllib.parse import parse_qs, urlsplit
+
+    from fieldloop.org.tests.factories import EmployeeFactory
+
+    EmployeeFactory.create_batch(55, department=cast.shanghai, name="Zed")
+    client = cast.client_for(cast.manager)
+    first = client.get(f"/employees/?q=Zed&department={cast.shanghai.pk}").content.decode()
+    assert first.count('data-testid="load-more"') == 1
+    row = first.split('data-testid="load-more"')[1]
+    htmx_url = html_lib.unescape(row.split('hx-get="')[1].split('"')[0])
+    link_url = html_lib.unescape(row.split('<noscript><a href="')[1].split('"')[0])
+    assert htmx_url == link_url
+    params = parse_qs(urlsplit(htmx_url).query)
+    assert params["q"] == ["Zed"]
+    assert params["department"] == [str(cast.shanghai.pk)]
+    assert params["cursor"][0]
+    more = client.get(f"/employees/{htmx_url}", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in more
+    assert more.count("<tr>") == 5  # 55 matches, 50 a page
+    assert 'data-testid="load-more"' not in more  # the last page has no row to load more
+    page_two = client.get(f"/employees/{link_url}").content.decode()  # without JavaScript: the whole page
+    assert "<html" in page_two
+    assert 'data-testid="load-more"' not in page_two
+
+
 def test_employee_list_page_queries_do_not_grow_with_rows(cast):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

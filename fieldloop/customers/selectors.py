@@ -212,7 +212,7 @@ def customer_for_change(*, actor: Employee, customer_id: int) -> Customer:
     merge and contacts. Seeing a customer (as a collaborator, say) is not enough: its owner must be the
     actor or someone the actor may change rows of; a pool customer is changed by whoever sees it."""
     customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
-    if customer.owner_id is not None and not can_change_owned_by(actor=actor, owner=customer.owner):
+    if customer.owner is not None and not can_change_owned_by(actor=actor, owner=customer.owner):
         raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
     return customer
 

@@ -20,7 +20,6 @@ from fieldloop.formtemplates.serving import attachment_links, attachment_respons
 from fieldloop.org.api import ERRORS, IdempotencyKey, actor_of
 
 from . import selectors, services
-from .builtin import builtin_templates_ensure
 from .models import WorkRecord, WorkRecordComment
 from .schemas import (
     CommentIn,
@@ -75,7 +74,6 @@ def comment_out(c: WorkRecordComment) -> dict[str, Any]:
 )
 def work_record_templates(request: HttpRequest) -> list[dict[str, Any]]:
     actor = actor_of(request)
-    builtin_templates_ensure(org_id=actor.org_id)
     return [template_out(t) for t in template_list(actor=actor).exclude(purpose=Purpose.CUSTOMER)]
 
 

@@ -1,0 +1,114 @@
+"""A GET never writes: not on any page, not on any API route, not for any role, not on an organization's
+first day.
+
+The walk reuses the isolation walk's enumeration (tests/test_isolation.py: every URL pattern of the
+project, with PARAM_TARGETS saying which rows to try for a path parameter), so a route added by a later
+app is covered without touching this file. It signs up a new organization through the real service, adds
+a manager and a rep, and GETs every route as each of them while recording the SQL: any INSERT, UPDATE or
+DELETE fails the test, naming the route and the statement. The routes without parameters are walked
+first, before anything else has happened in the organization, so a default created "on first use" by a
+read is caught; then the routes with parameters, on rows of the new organization.
+
+The clients are signed in before the walk (`force_login`), so Django's session row and axes' access
+records are written then, not during a GET: nothing is excluded from the check.
+"""
+
+import dataclasses
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from conftest import Cast
+from fieldloop.org import services
+from fieldloop.org.models import Employee, Role
+from fieldloop.org.tests.factories import TEST_PASSWORD
+from tests.test_isolation import DETAIL_ROUTES, LIST_ROUTES, PARAM, PARAM_TARGETS, targets_for
+
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+ROLES = ("admin", "manager", "rep")
+
+
+@dataclasses.dataclass
+class NewOrganization:
+    admin: Employee
+    manager: Employee
+    rep: Employee
+
+    def clients(self) -> Iterator[tuple[str, Client]]:
+        for role in ROLES:
+            client = Client()
+            client.force_login(getattr(self, role).user)
+            yield role, client
+
+
+def sign_up() -> NewOrganization:
+    """An organization as a customer gets it: signed up, then a manager and a rep added by its admin."""
+    admin = services.organization_sign_up(
+        org_name="新开公司", admin_name="Nora", admin_phone="13900000001", username="nora", password=TEST_PASSWORD
+    ).admin
+    branch = services.department_create(actor=admin, name="杭州分公司", parent_id=admin.department_id)
+
+    def employee(role: Role, name: str, phone: str, manager: Employee | None = None) -> Employee:
+        return services.employee_create(
+            actor=admin, name=name, phone=phone, username=name.lower(), password=TEST_PASSWORD,
+            department_id=branch.pk, role=role, manager_id=manager.pk if manager else None,
+        )  # fmt: skip
+
+    manager = employee(Role.MANAGER, "Nick", "13900000002")
+    return NewOrganization(admin=admin, manager=manager, rep=employee(Role.REP, "Nell", "13900000003", manager))
+
+
+def writes_of(client: Client, url: str) -> list[str]:
+    """The INSERT/UPDATE/DELETE statements that one GET of `url` runs (its body read to the end: a
+    streamed download runs its queries while it is read)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    assert response.status_code < 500, f"GET {url}: {response.status_code}"
+    return [q["sql"] for q in queries.captured_queries if WRITE.match(q["sql"])]
+
+
+def test_no_get_writes_for_any_role_of_a_new_organization(cast: Cast) -> None:
+    new = sign_up()
+    clients = list(new.clients())
+    found: dict[str, list[str]] = {}
+
+    def walk(urls: list[str]) -> None:
+        for url in urls:
+            for role, client in clients:
+                writes = writes_of(client, url)
+                if writes:
+                    found[f"GET {url} as {role}"] = writes
+
+    walk(["/" + route for route in LIST_ROUTES])  # the organization's first day: nothing but its defaults
+    # Rows of the new organization for the routes with parameters: PARAM_TARGETS creates "another
+    # organization's" rows through its outsider, who is here the new organization's admin.
+    as_new = dataclasses.replace(cast, other_org=new.admin.org, outsider=new.admin)
+    targets = {name: targets_for(name, as_new).other_org for name in PARAM_TARGETS}
+    urls = []
+    for route in DETAIL_ROUTES:
+        first = PARAM.search(route)
+        assert first is not None
+        urls += ["/" + PARAM.sub(str(value), route) for value in targets[first.group(2)]]
+    walk(urls)
+    assert not found, "\n".join(f"{where}: {writes[0][:200]}" for where, writes in found.items())
+
+
+def test_the_walk_reaches_pages_and_api_reads_of_the_organizations_own_rows(cast: Cast) -> None:
+    """The walk above would prove little if every route answered 404: the admin opens real rows."""
+    new = sign_up()
+    as_new = dataclasses.replace(cast, other_org=new.admin.org, outsider=new.admin)
+    _, client = next(new.clients())
+    customer = targets_for("customer_id", as_new).other_org[0]
+    assert client.get(f"/customers/{customer}/").status_code == 200
+    assert client.get(f"/api/v1/customers/{customer}").status_code == 200
+
+
+@pytest.mark.parametrize("statement", ["INSERT INTO x", " update x set", "DELETE FROM x", "REPLACE INTO x"])
+def test_the_check_recognises_a_write(statement: str) -> None:
+    assert WRITE.match(statement)

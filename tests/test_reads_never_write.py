@@ -74,12 +74,11 @@ def sign_up() -> NewOrganization:
 
 
 def writes_of(client: Client, route: str, url: str) -> list[str]:
-    """The INSERT/UPDATE/DELETE statements that one GET of `url` runs (its body read to the end: a
-    streamed download runs its queries while it is read), but for the one RECORDING_READS allows."""
+    """The INSERT/UPDATE/DELETE statements that one GET of `url` runs (its body read to the end), but for
+    the one RECORDING_READS allows."""
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
-        if response.streaming:
-            b"".join(response.streaming_content)
+        response.getvalue()  # a streamed download runs its queries while it is read
     assert response.status_code < 500, f"GET {url}: {response.status_code}"
     allowed = RECORDING_READS.get(route, ("", ""))[0]
     writes = [(m.group(1), q["sql"]) for q in queries.captured_queries if (m := WRITE.match(q["sql"]))]

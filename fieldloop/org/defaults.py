@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 from .models import Organization
 
-_CREATORS: dict[str, Callable[[Organization], None]] = {}
+_CREATORS: dict[str, Callable[[Organization], object]] = {}
 
 
-def register_defaults(name: str, create: Callable[[Organization], None]) -> None:
+def register_defaults(name: str, create: Callable[[Organization], object]) -> None:
     """`create(org)` makes a new organization's defaults of one app; it runs in the caller's transaction."""
     _CREATORS[name] = create
 

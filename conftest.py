@@ -9,6 +9,8 @@ Organization "华东机械" (org):
 
 and a second organization "对手公司" with its own admin, Otto (the outsider).
 Default data scopes: admin sees the org; director and manager their department tree; a rep himself.
+Both organizations have every app's defaults (stages, customer template, built-in templates, settings), as
+`organization_sign_up` gives them: `OrganizationFactory` runs the same `org.defaults` creators.
 """
 
 from dataclasses import dataclass

@@ -33,7 +33,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 import fieldloop.demo.activities
-from fieldloop.activities.builtin import builtin_templates_ensure
 from fieldloop.activities.display import decorate_cards
 from fieldloop.activities.models import WorkRecord
 from fieldloop.activities.selectors import FEED_ORDERING, record_feed
@@ -191,7 +190,6 @@ def run(options: Options, database: Database) -> None:
         company = build_demo_company(size="large", seed=1, until="customers")
     assert company.org is not None
     org_id = company.org.pk
-    builtin_templates_ensure(org_id=org_id)
     generate_s = time.perf_counter() - start
     print(f"\n== activities on {database.vendor}: demo company in {generate_s:.1f} s", flush=True)
     busy = busy_customer(org_id)

@@ -28,7 +28,6 @@ from PIL import Image
 from conftest import Cast
 from fieldloop.activities import services as activity_services
 from fieldloop.activities import visit_services, visits
-from fieldloop.activities.builtin import builtin_templates_ensure
 from fieldloop.activities.models import Visit, WorkRecord, WorkRecordComment
 from fieldloop.api import api
 from fieldloop.customers import credit_code, imports, pools
@@ -65,7 +64,6 @@ def a_customer(owner: Employee, **fields: Any) -> Customer:
 
 
 def a_template(employee: Employee, purpose: str) -> FormTemplate:
-    builtin_templates_ensure(org_id=employee.org_id)
     return FormTemplate.objects.get(org_id=employee.org_id, purpose=purpose, is_active=True)
 
 

@@ -19,6 +19,7 @@ from conftest import Cast
 from fieldloop.customers import pools
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Contact, Customer
+from fieldloop.customers.stages import stage_list
 from fieldloop.formtemplates import services as formtemplate_services
 from fieldloop.formtemplates.models import FormTemplate, FormTemplateVersion
 from fieldloop.notifications import services as notification_services
@@ -129,7 +130,7 @@ def _foreign_import_jobs(cast: Cast) -> Targets:
 
 def _foreign_stages(cast: Cast) -> Targets:
     """Stages are the organization's configuration: only another organization's are out of reach."""
-    return Targets([customer_services.stages_ensure(org_id=cast.other_org.pk)[0].pk])
+    return Targets([stage_list(actor=cast.outsider)[0].pk])
 
 
 def _foreign_notifications(cast: Cast) -> Targets:

@@ -21,7 +21,6 @@ from fieldloop.org.idempotency import IdempotencyKey, create_once
 from fieldloop.org.schemas import ERRORS
 
 from . import selectors, services
-from .builtin import builtin_templates_ensure
 from .models import WorkRecord, WorkRecordComment
 from .schemas import (
     CommentIn,
@@ -76,7 +75,6 @@ def comment_out(c: WorkRecordComment) -> dict[str, Any]:
 )
 def work_record_templates(request: HttpRequest) -> list[dict[str, Any]]:
     actor = actor_of(request)
-    builtin_templates_ensure(org_id=actor.org_id)
     return [template_out(t) for t in template_list(actor=actor).exclude(purpose=Purpose.CUSTOMER)]
 
 

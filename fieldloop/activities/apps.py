@@ -8,8 +8,12 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Work records")
 
     def ready(self) -> None:
+        from fieldloop.org.defaults import register_defaults
+
+        from .builtin import activity_defaults_create
         from .timeline import register
         from .visits import register_notices
 
+        register_defaults("activities.settings_and_builtin_templates", activity_defaults_create)
         register()
         register_notices()

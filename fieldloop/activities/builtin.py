@@ -1,17 +1,18 @@
 """The templates every organization starts with: 客户拜访, 竞品信息, 电话记录, 日报.
 
-They are installed once per organization on first use (`builtin_templates_ensure`) and are then ordinary
-templates: administrators edit, extend or archive them in the designer, and an archived one stays archived.
-The customer and contact a record is about are columns of the record, not template fields.
+They are installed when an organization is created (`activity_defaults_create`, through `org.defaults`; for
+organizations created before, by the data migration `0003_builtin_templates_for_existing_orgs`, which keeps
+its own copy of these definitions) and are then ordinary templates: administrators edit, extend or archive
+them in the designer, and an archived one stays archived. The customer and contact a record is about are
+columns of the record, not template fields.
 """
 
 from typing import Any
 
-from django.db import transaction
-
 from fieldloop.formtemplates.fields import FieldType
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.formtemplates.services import template_install
+from fieldloop.org.models import Organization
 
 from .models import ActivitySettings
 
@@ -120,22 +121,15 @@ BUILTIN_TEMPLATES: list[tuple[str, str, str, str, list[dict[str, Any]]]] = [
 
 
 def activity_settings(*, org_id: int) -> ActivitySettings:
-    """The organization's settings row, created with the defaults on first use."""
-    settings, _ = ActivitySettings.objects.get_or_create(org_id=org_id)
-    return settings
+    """The organization's settings row (created with the organization: `activity_defaults_create`)."""
+    return ActivitySettings.objects.get(org_id=org_id)
 
 
-def builtin_templates_ensure(*, org_id: int) -> None:
-    """Install the built-in templates once per organization (concurrent first uses install them once)."""
-    if activity_settings(org_id=org_id).builtin_templates_installed:
-        return
-    with transaction.atomic():
-        settings = ActivitySettings.objects.select_for_update().get(org_id=org_id)
-        if settings.builtin_templates_installed:
-            return
-        for purpose, name, name_en, description, fields in BUILTIN_TEMPLATES:
-            template_install(
-                org_id=org_id, purpose=purpose, name=name, name_en=name_en, description=description, fields=fields
-            )
-        settings.builtin_templates_installed = True
-        settings.save(update_fields=["builtin_templates_installed", "updated_at"])
+def activity_defaults_create(org: Organization) -> None:
+    """A new organization's settings (the defaults) and built-in templates. Registered in `org.defaults`;
+    runs in the organization's creating transaction."""
+    for purpose, name, name_en, description, fields in BUILTIN_TEMPLATES:
+        template_install(
+            org_id=org.pk, purpose=purpose, name=name, name_en=name_en, description=description, fields=fields
+        )
+    ActivitySettings.objects.create(org=org, builtin_templates_installed=True)

@@ -28,7 +28,6 @@ from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 
 from . import selectors, services
-from .builtin import builtin_templates_ensure
 from .forms import RecordForm, add_record_error
 
 # The call log's fields the phone form lays out itself; any other field an administrator adds follows them.
@@ -97,7 +96,6 @@ def phone_today(request: HttpRequest) -> HttpResponse:
     }
     if is_htmx(request):
         return render(request, "activities/phone/today.html#nearby", context)
-    builtin_templates_ensure(org_id=actor.org_id)
     report_template = selectors.purpose_template(actor=actor, purpose=Purpose.DAILY_REPORT)
     report = selectors.daily_report_today(actor=actor, template=report_template) if report_template else None
     filed = list(selectors.records_today(actor=actor)[:FILED_SHOWN])
@@ -116,7 +114,6 @@ def phone_call(request: HttpRequest, customer_id: int) -> HttpResponse:
     each result is a submit button, so a call takes two taps (this page's link, then the result)."""
     actor = actor_of(request)
     customer = customer_get(actor=actor, customer_id=customer_id)
-    builtin_templates_ensure(org_id=actor.org_id)
     template = selectors.purpose_template(actor=actor, purpose=Purpose.CALL)
     if template is None or template.current_version is None:
         messages.error(request, _("The call log template is archived; choose another form."))
@@ -165,7 +162,6 @@ def phone_call(request: HttpRequest, customer_id: int) -> HttpResponse:
 def phone_daily_report(request: HttpRequest) -> HttpResponse:
     """One tap to today's daily report: a new one, or today's for edit while its edit window lasts."""
     actor = actor_of(request)
-    builtin_templates_ensure(org_id=actor.org_id)
     template = selectors.purpose_template(actor=actor, purpose=Purpose.DAILY_REPORT)
     if template is None:
         messages.error(request, _("The daily report template is archived; choose another form."))

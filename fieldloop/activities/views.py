@@ -29,7 +29,7 @@ from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import can_change_owned_by, department_list, visible_employees
 
 from . import selectors, services
-from .builtin import activity_settings, builtin_templates_ensure
+from .builtin import activity_settings
 from .display import decorate_cards, value_text
 from .forms import ActivitySettingsForm, CommentForm, RecordForm, add_record_error
 from .models import WorkRecord
@@ -38,8 +38,7 @@ PAGE_SIZE = 20
 
 
 def record_templates(actor: Employee) -> list[FormTemplate]:
-    """The active templates a record may be filed with (the built-in ones installed on first use)."""
-    builtin_templates_ensure(org_id=actor.org_id)
+    """The active templates a record may be filed with."""
     return list(template_list(actor=actor).exclude(purpose=Purpose.CUSTOMER))
 
 

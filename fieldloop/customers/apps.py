@@ -9,11 +9,14 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from fieldloop.formtemplates import references
+        from fieldloop.org.defaults import register_defaults
 
         from .handover import register as register_handover
         from .notices import register as register_notices
         from .references import contact_labels, contact_visible, customer_labels, customer_visible
+        from .services import customer_defaults_create
 
+        register_defaults("customers.stages_and_rules", customer_defaults_create)
         register_handover()
         register_notices()
         references.register("customer", customer_visible, customer_labels)

@@ -112,8 +112,8 @@ def all_orgs_masked_existence_check(*, actor: Employee, query: str) -> list[Mask
 
 
 def duplicate_settings(*, org_id: int) -> CustomerSettings:
-    settings, _created = CustomerSettings.objects.get_or_create(org_id=org_id)
-    return settings
+    """The organization's duplicate rules (created with the organization: `services.customer_defaults_create`)."""
+    return CustomerSettings.objects.get(org_id=org_id)
 
 
 def possible_duplicates(

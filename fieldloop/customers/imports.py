@@ -50,6 +50,7 @@ from fieldloop.org.services import audit
 from . import credit_code, services
 from .models import Contact, Customer, CustomerEvent, CustomerImportJob, CustomerLevel, CustomerSource, ImportJobStatus
 from .names import NAME_KEY_LENGTH, PHONE_KEY_LENGTH, normalise_name, normalise_phone
+from .stages import stage_list
 
 logger = logging.getLogger(__name__)
 
@@ -319,7 +320,7 @@ class _Context:
         self.custom = custom_fields(self.version)
         self.stages: dict[str, int] = {}
         self.stage_labels: dict[int, str] = {}
-        stages = services.stages_ensure(org_id=actor.org_id)
+        stages = stage_list(actor=actor)
         self.default_stage_id = stages[0].pk
         for stage in stages:
             for name in (stage.name, stage.name_en):
@@ -590,8 +591,7 @@ def _check_duplicates(actor: Employee, report: ImportReport, cells: dict[int, di
 
 
 def import_dry_run(*, actor: Employee, filename: str, content: bytes) -> ImportReport:
-    """Check every row of the file and report; writes nothing (beyond the default stages and the empty
-    customer template on first use). Its queries do not grow with the file's rows."""
+    """Check every row of the file and report; writes nothing. Its queries do not grow with the file's rows."""
     context = _Context(actor)
     table = read_table(filename=filename, content=content, custom=context.custom)
     labels = {key: str(label) for key, label in COLUMN_LABELS.items()}
@@ -718,7 +718,7 @@ def import_template(*, actor: Employee) -> bytes:
         cell.font = Font(bold=True)
     notes.column_dimensions["A"].width = 24
     notes.column_dimensions["B"].width = 80
-    stages = services.stages_ensure(org_id=actor.org_id)
+    stages = stage_list(actor=actor)
     explained: list[tuple[str | Promise, str]] = [
         (COLUMN_LABELS["name"], _("Required.")),
         (COLUMN_LABELS["credit_code"], _(

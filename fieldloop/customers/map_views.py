@@ -19,9 +19,10 @@ from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.selectors import visible_employees
 
-from . import selectors, services
+from . import selectors
 from .models import Customer, CustomerLevel
 from .selectors import CustomerFilters
+from .stages import stage_list
 
 MAX_POINTS = 20_000
 MAX_STALE_DAYS = 3650
@@ -63,7 +64,7 @@ def customer_map(request: HttpRequest) -> HttpResponse:
         "stale_days": filters.stale_days,
         "query": request.GET.urlencode(),
         "levels": CustomerLevel.choices,
-        "stages": services.stages_ensure(org_id=actor.org_id),
+        "stages": stage_list(actor=actor),
         "owners": visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"),
         "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
         "max_points": MAX_POINTS,

@@ -25,7 +25,6 @@ from fieldloop.org.selectors import employee_get, visible_employees
 from . import handover, pools, selectors
 from .forms import AssignForm, BulkActionForm, HandoverForm, PoolForm, ReleaseForm
 from .models import CustomerPool, PoolMembership
-from .services import stages_ensure
 
 RULES = ("name", "description", "protection_days", "extension_days", "max_protection_days", "notify_days_before",
          "daily_claim_limit", "holding_cap", "reclaim_cooldown_days", "keep_stage_ids")  # fmt: skip
@@ -109,7 +108,6 @@ def _form_error(form: Any) -> tuple[Any, str]:
 @employee_required(Permission.MANAGE_CUSTOMER_POOLS)
 def pool_edit(request: HttpRequest, pool_id: int | None = None) -> HttpResponse:
     actor = actor_of(request)
-    stages_ensure(org_id=actor.org_id)
     pool = CustomerPool.objects.filter(org_id=actor.org_id, pk=pool_id).first() if pool_id else None
     if pool_id and pool is None:
         return render(request, "404.html", status=404)

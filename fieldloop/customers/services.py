@@ -19,7 +19,7 @@ from fieldloop.formtemplates.models import FormTemplateVersion
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.services import attachments_claim_held
 from fieldloop.formtemplates.validation import validate_values
-from fieldloop.org.models import Employee
+from fieldloop.org.models import Employee, Organization
 from fieldloop.org.permissions import Permission
 from fieldloop.org.selectors import can_change_owned_by, can_see_employee
 from fieldloop.org.services import audit, require_permission
@@ -32,6 +32,7 @@ from .models import (
     CustomerEvent,
     CustomerEventKind,
     CustomerLevel,
+    CustomerSettings,
     CustomerSource,
     CustomerStage,
 )
@@ -50,19 +51,19 @@ OTHER_FIELDS = ("credit_code", "level", "stage_id", "source", "latitude", "longi
 CUSTOMER_FIELDS = (*TEXT_LIMITS, *OTHER_FIELDS, "collaborator_ids")
 
 
-def stages_ensure(*, org_id: int) -> list[CustomerStage]:
-    """The organization's lifecycle stages, creating the default four on first use."""
-    stages = list(CustomerStage.objects.filter(org_id=org_id, is_active=True))
-    if not stages:
-        CustomerStage.objects.bulk_create(
-            [
-                CustomerStage(org_id=org_id, name=name, name_en=name_en, position=i, is_won=won)
-                for i, (name, name_en, won) in enumerate(DEFAULT_STAGES)
-            ],
-            ignore_conflicts=True,
-        )
-        stages = list(CustomerStage.objects.filter(org_id=org_id, is_active=True))
-    return stages
+def customer_defaults_create(org: Organization) -> None:
+    """A new organization's lifecycle stages (the default four) and duplicate rules (warn on both).
+    Registered in `org.defaults`; runs in the organization's creating transaction."""
+    CustomerStage.objects.bulk_create(
+        CustomerStage(org=org, name=name, name_en=name_en, position=i, is_won=won)
+        for i, (name, name_en, won) in enumerate(DEFAULT_STAGES)
+    )
+    CustomerSettings.objects.create(org=org)
+
+
+def _first_stage_id(org_id: int) -> int | None:
+    """The stage a new customer gets when none is given: the organization's first active one."""
+    return CustomerStage.objects.filter(org_id=org_id, is_active=True).values_list("pk", flat=True).first()
 
 
 def _valid_phone(value: str) -> bool:
@@ -280,13 +281,13 @@ def customer_draft(
 ) -> CustomerDraft:
     """The new customer for fields already validated (`_clean_with_custom`, or the import's bulk checks):
     the custom values with their template version, the first stage unless one is given, the timeline's
-    CREATED event with every initial value. Writes nothing, except the default stages on first use."""
+    CREATED event with every initial value. Writes nothing."""
     clean = dict(clean)
     if version is not None:
         clean |= {"custom_values": custom or {}, "template_version": version}
     collaborator_ids = clean.pop("collaborator_ids", [])
     if clean.get("stage_id") is None:
-        clean["stage_id"] = default_stage_id or stages_ensure(org_id=actor.org_id)[0].pk
+        clean["stage_id"] = default_stage_id or _first_stage_id(actor.org_id)
     customer = Customer(org_id=actor.org_id, client_id=client_id, created_by=actor, **clean)
     customer.refresh_match_keys()  # the import writes drafts with bulk_create, which bypasses save()
     initial = {k: [None, _plain(v)] for k, v in clean.items() if v not in ("", None, [], {})}

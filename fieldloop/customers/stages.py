@@ -7,8 +7,8 @@ choices. The organization keeps at least one active stage; names are unique per 
 name exactly, the English one ignoring case). Every write locks the organization's stages in id order (so
 two admins cannot both deactivate "the other" last stage) and goes to the audit history.
 
-(A module of its own beside pools.py and handover.py, rather than more of services.py, which others are
-changing at the same time; `services.stages_ensure` still creates the four defaults on first use.)
+(A module of its own beside pools.py and handover.py, rather than more of services.py. A new organization
+gets the four default stages when it is created: `services.customer_defaults_create`.)
 """
 
 from typing import Any
@@ -23,15 +23,13 @@ from fieldloop.org.permissions import Permission
 from fieldloop.org.services import audit, require_permission
 
 from .models import Customer, CustomerPool, CustomerStage
-from .services import stages_ensure
 
 NAME_LIMIT = 40
 UPDATE_FIELDS = ("name", "name_en", "is_won", "is_active", "position")
 
 
 def stage_list(*, actor: Employee, include_inactive: bool = False) -> list[CustomerStage]:
-    """The organization's stages in their order (active ones only unless asked), with the defaults on first use."""
-    stages_ensure(org_id=actor.org_id)
+    """The organization's stages in their order (active ones only unless asked)."""
     qs = CustomerStage.objects.filter(org_id=actor.org_id)
     if not include_inactive:
         qs = qs.filter(is_active=True)
@@ -51,7 +49,6 @@ def stage_usage(*, actor: Employee) -> dict[int, int]:
 
 def _lock_stages(actor: Employee) -> list[CustomerStage]:
     require_permission(actor, Permission.MANAGE_ORGANIZATION)
-    stages_ensure(org_id=actor.org_id)
     return list(CustomerStage.objects.select_for_update().filter(org_id=actor.org_id).order_by("pk"))
 
 

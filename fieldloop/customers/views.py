@@ -32,6 +32,7 @@ from .enrichment_views import enrichment_context
 from .forms import ContactForm, CustomerForm, DuplicateRulesForm
 from .models import Customer, CustomerLevel
 from .pool_views import bulk_bar, release_and_assign_forms
+from .stages import stage_list
 from .timeline import EVENTS as TIMELINE_EVENTS
 from .timeline import customer_timeline_page, timeline_actions
 
@@ -44,7 +45,7 @@ FIELD_LABELS["collaborator_ids"] = FIELD_LABELS.get("collaborators", "")
 @employee_required()
 def customer_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    stages = services.stages_ensure(org_id=actor.org_id)
+    stages = stage_list(actor=actor)
     get = request.GET
     filters = selectors.customer_filters_from_query(get.dict())
     qs = selectors.customer_list(actor=actor, filters=filters)
@@ -78,7 +79,6 @@ def _customer_form_values(form: CustomerForm) -> dict[str, Any]:
 @offline_capable
 def customer_create(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    services.stages_ensure(org_id=actor.org_id)
     initial = {"owner_id": actor.pk, "client_id": uuid.uuid4()}
     form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
     custom = _custom_form(request, actor)

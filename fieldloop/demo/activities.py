@@ -8,7 +8,6 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fieldloop.activities.builtin import builtin_templates_ensure
 from fieldloop.activities.models import WorkRecord, WorkRecordComment
 from fieldloop.customers.models import Contact, Customer
 from fieldloop.formtemplates.models import FormTemplate, Purpose
@@ -85,7 +84,7 @@ def build_work_records(ctx: DemoContext) -> None:
         raise ValueError("build_org runs first")
     rng, org = ctx.rng, ctx.org
     reps = [e for e in ctx.employees if e.role == Role.REP]
-    builtin_templates_ensure(org_id=org.pk)
+    # the built-in templates, made with the organization by build_org
     templates = {
         t.purpose: t
         for t in FormTemplate.objects.filter(org=org, purpose__in=list(PURPOSE_WEIGHTS), is_active=True).select_related(

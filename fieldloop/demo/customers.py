@@ -13,9 +13,9 @@ from fieldloop.customers.models import (
     CustomerLevel,
     CustomerPool,
     CustomerSource,
+    CustomerStage,
     PoolMembership,
 )
-from fieldloop.customers.services import stages_ensure
 from fieldloop.org.models import Role
 
 from .context import DemoContext
@@ -58,7 +58,7 @@ def build_customers(ctx: DemoContext) -> None:
     count = COUNTS[ctx.size_name]
     reps = [e for e in ctx.employees if e.role == Role.REP]
     creator = next(e for e in ctx.employees if e.role == Role.ADMIN)
-    stages = stages_ensure(org_id=ctx.org.pk)
+    stages = list(CustomerStage.objects.filter(org=ctx.org, is_active=True))  # the defaults, made by build_org
     pool = CustomerPool.objects.create(org=ctx.org, name="公海", description="全公司公海")
     PoolMembership.objects.bulk_create(PoolMembership(org=ctx.org, pool=pool, employee=e) for e in reps)
     won = next(s for s in stages if s.is_won)

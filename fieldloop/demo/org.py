@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
 
+from fieldloop.org.defaults import organization_defaults_create
 from fieldloop.org.models import Department, Employee, Organization, Role, User
 
 from .context import CITIES, DEMO_ORG_NAME, DEMO_PASSWORD, REGIONS, TEAMS, DemoContext, DemoLogin
@@ -32,6 +33,7 @@ class _People:
 
 def build_org(ctx: DemoContext) -> None:
     org = Organization.objects.create(name=DEMO_ORG_NAME, time_zone="Asia/Shanghai", currency="CNY")
+    organization_defaults_create(org=org)  # what organization_sign_up gives every new organization
     ctx.org = org
     password = make_password(DEMO_PASSWORD)
     people = _People(ctx)

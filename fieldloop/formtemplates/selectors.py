@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from fieldloop.core.errors import not_found
@@ -96,26 +95,5 @@ def held_attachment(*, version: FormTemplateVersion, values: dict[str, Any], att
 
 
 def customer_template(*, org: Organization) -> FormTemplate:
-    """The organization's customer template, created empty (version 1, no fields) on first use."""
-    template = _active_customer_template(org)
-    if template is not None:
-        return template
-    try:
-        with transaction.atomic():
-            template = FormTemplate.objects.create(org=org, purpose=Purpose.CUSTOMER, name="客户", name_en="Customer")
-            version = FormTemplateVersion.objects.create(org=org, template=template, number=1, fields=[])
-            template.current_version = version
-            template.save(update_fields=["current_version", "updated_at"])
-    except IntegrityError:  # created concurrently: the database's constraint let the other one win
-        template = _active_customer_template(org)
-        if template is None:
-            raise
-    return template
-
-
-def _active_customer_template(org: Organization) -> FormTemplate | None:
-    return (
-        FormTemplate.objects.select_related("current_version")
-        .filter(org=org, purpose=Purpose.CUSTOMER, is_active=True)
-        .first()
-    )
+    """The organization's customer template (every organization has one from its creation: `org.defaults`)."""
+    return FormTemplate.objects.select_related("current_version").get(org=org, purpose=Purpose.CUSTOMER, is_active=True)

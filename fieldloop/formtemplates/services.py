@@ -22,7 +22,7 @@ from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.core.geo import Position, position_from
 from fieldloop.core.photos import process_photo
-from fieldloop.org.models import Employee
+from fieldloop.org.models import Employee, Organization
 from fieldloop.org.permissions import Permission
 from fieldloop.org.services import audit, require_permission
 
@@ -124,6 +124,14 @@ def template_install(
     )
     _new_version(actor=None, template=template, definitions=definitions)
     return template
+
+
+def customer_template_create(org: Organization) -> FormTemplate:
+    """A new organization's customer template: empty (version 1, no fields) until an administrator adds
+    fields in the designer. Registered in `org.defaults`; runs in the organization's creating transaction."""
+    return template_install(
+        org_id=org.pk, purpose=Purpose.CUSTOMER, name="客户", name_en="Customer", description="", fields=[]
+    )
 
 
 def _check_columns_kept(old: FieldDefinition, new: FieldDefinition, where: str, errors: dict[str, list[Any]]) -> None:

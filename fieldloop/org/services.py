@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 
+from .defaults import organization_defaults_create
 from .departures import holdings_of
 from .models import (
     DEFAULT_DATA_SCOPES,
@@ -145,12 +146,14 @@ def organization_sign_up(
     currency: str = "CNY",
     language: str = Language.ZH_HANS,
 ) -> SignupResult:
-    """Create an organization, its root department and its first administrator."""
+    """Create an organization with every app's defaults (stages, templates, ...), its root department and its
+    first administrator."""
     org_name = _required_text(org_name, "org_name")
     _validate_org_fields(time_zone=time_zone, currency=currency, language=language)
     _validate_username(username)
     _validate_password(password)
     org = Organization.objects.create(name=org_name, time_zone=time_zone, currency=currency, language=language)
+    organization_defaults_create(org=org)
     root = Department(org=org, name=org_name)
     _save_department_path(root)
     user = User.objects.create_user(username=username, password=password)

@@ -15,7 +15,6 @@ from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
 from fieldloop.activities import visit_services
-from fieldloop.activities.builtin import builtin_templates_ensure
 from fieldloop.activities.models import Visit, WorkRecord
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
@@ -58,7 +57,6 @@ def test_a_field_day_comes_back_to_the_manager_exactly_once_and_verified(
 ) -> None:
     for person in (live_cast.rep, live_cast.manager):
         employee_set_language(actor=person, language=language)
-    builtin_templates_ensure(org_id=live_cast.org.pk)
     report = FormTemplate.objects.get(org=live_cast.org, purpose=Purpose.VISIT, is_active=True)
     competitor = FormTemplate.objects.get(org=live_cast.org, purpose=Purpose.COMPETITOR, is_active=True)
     visit_services.visit_type_create(

@@ -10,7 +10,6 @@ from playwright.sync_api import FilePayload, expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
-from fieldloop.activities.builtin import builtin_templates_ensure
 from fieldloop.activities.models import WorkRecord
 from fieldloop.customers.models import Customer
 from fieldloop.formtemplates.models import FormTemplate, Purpose
@@ -35,7 +34,6 @@ def test_a_record_kept_offline_leaves_a_clean_form_and_is_confirmed_by_a_toast_w
     live_server: LiveServer, live_cast: Cast, new_page: NewPage, language: str
 ) -> None:
     employee_set_language(actor=live_cast.rep, language=language)
-    builtin_templates_ensure(org_id=live_cast.org.pk)
     competitor = FormTemplate.objects.get(org=live_cast.org, purpose=Purpose.COMPETITOR, is_active=True)
     phone = new_page(**{**PHONE, "locale": "en-US" if language == "en" else "zh-CN"})
     login(phone, live_server, "rex", live_cast.password)

@@ -12,7 +12,6 @@ from playwright.sync_api import FilePayload, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
-from fieldloop.activities.builtin import builtin_templates_ensure
 from fieldloop.activities.models import WorkRecord
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
@@ -91,7 +90,6 @@ def png() -> bytes:
 def test_a_competitor_record_filed_without_signal_is_stored_once_with_its_capture_time_and_photo(
     live_server: LiveServer, live_cast: Cast, new_page: NewPage
 ) -> None:
-    builtin_templates_ensure(org_id=live_cast.org.pk)
     competitor = FormTemplate.objects.get(org=live_cast.org, purpose=Purpose.COMPETITOR, is_active=True)
     phone = phone_at_here(new_page, "zh-hans")
     login(phone, live_server, "rex", live_cast.password)

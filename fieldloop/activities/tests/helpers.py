@@ -4,7 +4,6 @@ import uuid
 from typing import Any
 
 from fieldloop.activities import services
-from fieldloop.activities.builtin import builtin_templates_ensure
 from fieldloop.activities.models import WorkRecord
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
@@ -17,7 +16,6 @@ DAILY_VALUES = {"done_today": "拜访三家客户", "plan_tomorrow": "整理报�
 
 
 def template(employee: Employee, purpose: str) -> FormTemplate:
-    builtin_templates_ensure(org_id=employee.org_id)
     return FormTemplate.objects.get(org_id=employee.org_id, purpose=purpose, is_active=True)
 
 

@@ -8,33 +8,31 @@ import pytest
 from django.utils import timezone
 
 from fieldloop.activities import services
-from fieldloop.activities.builtin import BUILTIN_TEMPLATES, builtin_templates_ensure
-from fieldloop.activities.models import WorkRecord, WorkRecordComment, WorkRecordRevision
+from fieldloop.activities.builtin import BUILTIN_TEMPLATES, activity_settings
+from fieldloop.activities.models import DEFAULT_EDIT_WINDOW_HOURS, WorkRecord, WorkRecordComment, WorkRecordRevision
 from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.customers import pools
 from fieldloop.customers.models import Contact, Customer, CustomerEventKind
 from fieldloop.formtemplates.models import FormTemplate, Purpose
-from fieldloop.formtemplates.services import template_archive
+from fieldloop.org import services as org_services
+from fieldloop.org.tests.factories import TEST_PASSWORD
 
 from .helpers import CALL_VALUES, VISIT_VALUES, customer, file_call, file_daily, template
 
 
-def test_every_organization_gets_the_built_in_templates_once(cast):
-    builtin_templates_ensure(org_id=cast.org.pk)
-    builtin_templates_ensure(org_id=cast.org.pk)
-    names = sorted(FormTemplate.objects.filter(org=cast.org).values_list("name", flat=True))
-    assert names == sorted(name for _, name, *_rest in BUILTIN_TEMPLATES)
-    visit = FormTemplate.objects.get(org=cast.org, purpose=Purpose.VISIT)
+def test_a_new_organization_starts_with_the_built_in_templates_and_settings(db):
+    org = org_services.organization_sign_up(
+        org_name="新开公司", admin_name="Nora", admin_phone="13900000001", username="nora", password=TEST_PASSWORD
+    ).org
+    built_in = FormTemplate.objects.filter(org=org).exclude(purpose=Purpose.CUSTOMER)
+    assert sorted(built_in.values_list("name", flat=True)) == sorted(name for _, name, *_rest in BUILTIN_TEMPLATES)
+    visit = built_in.get(purpose=Purpose.VISIT)
     assert visit.name_en == "Customer visit"
     assert visit.current_version is not None
     assert {d.key for d in visit.current_version.definitions} >= {"purpose", "outcome", "storefront_photo"}
-
-
-def test_an_archived_built_in_template_stays_archived(cast):
-    daily = template(cast.admin, Purpose.DAILY_REPORT)
-    template_archive(actor=cast.admin, template_id=daily.pk)
-    builtin_templates_ensure(org_id=cast.org.pk)
-    assert not FormTemplate.objects.filter(org=cast.org, purpose=Purpose.DAILY_REPORT, is_active=True).exists()
+    settings = activity_settings(org_id=org.pk)
+    assert settings.edit_window_hours == DEFAULT_EDIT_WINDOW_HOURS
+    assert settings.builtin_templates_installed
 
 
 def test_a_rep_files_a_call_for_his_customer(cast):

@@ -7,6 +7,7 @@ from django.test import Client
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.customers import services
+from fieldloop.customers.stages import stage_list
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.services import template_publish
 from fieldloop.org import services as org_services
@@ -68,7 +69,7 @@ def test_the_api_takes_custom_values_and_reports_their_errors(cast, template):
 def test_the_customer_form_shows_the_template_fields_and_their_errors(cast, template):
     client = cast.client_for(cast.rep)
     assert 'data-testid="custom-fields"' in client.get("/customers/new/").content.decode()
-    stage_id = services.stages_ensure(org_id=cast.org.pk)[0].pk
+    stage_id = stage_list(actor=cast.admin)[0].pk
     data = {"name": "丙公司", "level": "C", "stage_id": stage_id, "source": "other", "owner_id": cast.rep.pk,
             "client_id": str(uuid.uuid4())}  # fmt: skip
     response = client.post("/customers/new/", data)

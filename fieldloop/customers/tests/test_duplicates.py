@@ -9,6 +9,7 @@ from fieldloop.core.errors import ServiceError
 from fieldloop.customers import services
 from fieldloop.customers.duplicates import all_orgs_masked_existence_check, normalise_name
 from fieldloop.customers.models import Customer
+from fieldloop.customers.stages import stage_list
 from fieldloop.org import services as org_services
 
 
@@ -70,7 +71,7 @@ def test_a_duplicate_warning_on_the_form_offers_saving_anyway(cast):
     from fieldloop.customers.models import Customer
 
     services.customer_create(actor=cast.rep2, client_id=uuid.uuid4(), name="上海精工机械有限公司")
-    stage_id = services.stages_ensure(org_id=cast.org.pk)[0].pk
+    stage_id = stage_list(actor=cast.admin)[0].pk
     data = {"name": "上海精工机械", "level": "C", "stage_id": stage_id, "source": "other", "owner_id": cast.rep.pk,
             "client_id": str(uuid.uuid4())}  # fmt: skip
     client = cast.client_for(cast.rep)

@@ -11,6 +11,7 @@ from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.customers import expiry, handover, notices, pools, services
 from fieldloop.customers.models import Customer, CustomerEvent
 from fieldloop.customers.selectors import customer_filters_from_query, visible_customers
+from fieldloop.customers.stages import stage_list
 from fieldloop.customers.tasks import recycle_expired_customers
 from fieldloop.notifications.kinds import render_message
 from fieldloop.notifications.models import Notification
@@ -106,7 +107,7 @@ def test_a_follow_up_extends_protection_only_forward_and_never_past_the_maximum(
 
 
 def test_expired_customers_return_to_the_pool_unless_their_stage_is_kept(cast, pool):
-    won = services.stages_ensure(org_id=cast.org.pk)[2]
+    won = stage_list(actor=cast.admin)[2]
     pools.pool_update(actor=cast.admin, pool_id=pool.pk, keep_stage_ids=[won.pk])
     start = timezone.now() - timedelta(days=40)
     a, b = pooled(cast, pool, "甲"), pooled(cast, pool, "乙")
@@ -259,7 +260,7 @@ def inbox(employee, kind):
 
 
 def test_the_nightly_warning_reaches_each_owner_once_about_the_customers_returning_soon(cast, pool):
-    won = services.stages_ensure(org_id=cast.org.pk)[2]
+    won = stage_list(actor=cast.admin)[2]
     pools.pool_update(actor=cast.admin, pool_id=pool.pk, notify_days_before=3, keep_stage_ids=[won.pk])
     soon = [owned_in_pool(cast, pool, cast.rep, f"将到期{i}", timedelta(days=i, hours=1)) for i in (1, 2)]
     owned_in_pool(cast, pool, cast.rep, "还早", timedelta(days=10))

@@ -8,9 +8,12 @@ from django.utils import translation
 
 from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.customers import services, stages
-from fieldloop.customers.models import Customer, CustomerStage
+from fieldloop.customers.duplicates import duplicate_settings
+from fieldloop.customers.models import Customer, CustomerStage, DuplicateAction
 from fieldloop.customers.tests.test_api import api, post
+from fieldloop.org import services as org_services
 from fieldloop.org.models import AuditEntry
+from fieldloop.org.tests.factories import TEST_PASSWORD
 
 
 def names(actor, include_inactive=False):
@@ -19,6 +22,18 @@ def names(actor, include_inactive=False):
 
 def stage_named(cast, name):
     return CustomerStage.objects.get(org=cast.org, name=name)
+
+
+def test_a_new_organization_starts_with_the_four_default_stages_and_warning_duplicate_rules(db):
+    admin = org_services.organization_sign_up(
+        org_name="新开公司", admin_name="Nora", admin_phone="13900000001", username="nora", password=TEST_PASSWORD
+    ).admin
+    assert [(s.name, s.name_en, s.is_won) for s in stages.stage_list(actor=admin)] == [
+        ("潜在客户", "Lead", False), ("意向客户", "Prospect", False),
+        ("成交客户", "Won", True), ("流失客户", "Lost", False),
+    ]  # fmt: skip
+    rules = duplicate_settings(org_id=admin.org_id)
+    assert (rules.duplicate_name, rules.duplicate_phone) == (DuplicateAction.WARN, DuplicateAction.WARN)
 
 
 def test_an_admin_adds_a_stage_last_and_it_is_audited(cast):

@@ -37,7 +37,7 @@ def upload(actor: Any, kind: str = "photo", content: bytes | None = None, name: 
 
 
 def make_template(cast: Cast, fields: list[dict[str, Any]], **kwargs: Any) -> FormTemplate:
-    options = {"purpose": "visit", "name": "客户拜访", "name_en": "Customer visit", **kwargs}
+    options = {"purpose": "visit", "name": "门店巡检", "name_en": "Store check", **kwargs}
     return services.template_create(actor=cast.admin, fields=fields, **options)
 
 

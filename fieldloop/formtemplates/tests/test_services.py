@@ -10,7 +10,9 @@ from fieldloop.formtemplates import selectors, services
 from fieldloop.formtemplates.display import display_values
 from fieldloop.formtemplates.models import Attachment, FormTemplate, FormTemplateVersion
 from fieldloop.formtemplates.validation import validate_values
+from fieldloop.org import services as org_services
 from fieldloop.org.models import AuditEntry
+from fieldloop.org.tests.factories import TEST_PASSWORD
 
 from .conftest import image_bytes, make_template, version_of
 
@@ -104,18 +106,20 @@ def test_archiving_hides_a_template_from_the_list(cast):
     assert template in selectors.template_list(actor=cast.rep, include_archived=True)
 
 
-def test_the_customer_template_is_created_once_empty_and_is_unique(cast):
-    template = selectors.customer_template(org=cast.org)
+def test_a_new_organization_has_one_empty_customer_template_and_it_stays_unique(db):
+    admin = org_services.organization_sign_up(
+        org_name="新开公司", admin_name="Nora", admin_phone="13900000001", username="nora", password=TEST_PASSWORD
+    ).admin
+    template = selectors.customer_template(org=admin.org)
     assert template.current_version is not None
     assert template.current_version.number == 1
     assert template.current_version.fields == []
-    assert selectors.customer_template(org=cast.org) == template
     with pytest.raises(ServiceError) as e:
-        services.template_create(actor=cast.admin, purpose="customer", name="第二个客户模板")
+        services.template_create(actor=admin, purpose="customer", name="第二个客户模板")
     assert e.value.code == "duplicate"
     with pytest.raises(ServiceError):
-        services.template_archive(actor=cast.admin, template_id=template.pk)
-    assert FormTemplate.objects.filter(org=cast.org, purpose="customer").count() == 1
+        services.template_archive(actor=admin, template_id=template.pk)
+    assert FormTemplate.objects.filter(org=admin.org, purpose="customer").count() == 1
 
 
 def test_every_employee_reads_templates_of_their_organization_only(cast):

@@ -20,9 +20,9 @@ def test_an_admin_lists_and_creates_templates(cast):
     make_template(cast, [NAME])
     page = client.get("/form-templates/")
     assert page.status_code == 200
-    assert "客户拜访" in page.content.decode()
-    response = client.post("/form-templates/", {"purpose": "call", "name": "电话记录", "name_en": "Calls"})
-    template = FormTemplate.objects.get(name="电话记录")
+    assert "门店巡检" in page.content.decode()
+    response = client.post("/form-templates/", {"purpose": "call", "name": "回访电话", "name_en": "Calls"})
+    template = FormTemplate.objects.get(name="回访电话")
     assert response.status_code == 302
     assert response["Location"] == f"/form-templates/{template.pk}/"
 

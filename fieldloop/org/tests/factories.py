@@ -1,10 +1,12 @@
-"""Factories for org rows. Departments get their tree path the same way services set it."""
+"""Factories for org rows. An organization gets its defaults and a department its tree path the same way
+services give them."""
 
 from typing import Any
 
 import factory
 from django.utils import timezone
 
+from fieldloop.org.defaults import organization_defaults_create
 from fieldloop.org.models import Department, Employee, Organization, Role, User
 from fieldloop.org.services import _save_department_path
 
@@ -12,10 +14,18 @@ TEST_PASSWORD = "correct-horse-battery-9"
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
+    """An organization with every app's defaults, as `organization_sign_up` creates it."""
+
     class Meta:
         model = Organization
 
     name = factory.Sequence(lambda n: f"测试公司{n}")
+
+    @classmethod
+    def _create(cls, model_class: type[Organization], *args: Any, **kwargs: Any) -> Organization:
+        org = super()._create(model_class, *args, **kwargs)
+        organization_defaults_create(org=org)
+        return org
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory[Department]):

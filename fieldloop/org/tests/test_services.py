@@ -7,6 +7,7 @@ from django.utils import timezone, translation
 
 from conftest import sign_in
 from fieldloop.core.errors import ErrorCode, ServiceError
+from fieldloop.org import defaults as defaults_registry
 from fieldloop.org import services
 from fieldloop.org.models import AuditEntry, Department, Employee, EmployeeStatus, Organization, Role
 
@@ -21,6 +22,36 @@ def test_signup_creates_organization_root_department_and_admin(db):
     assert result.admin.role == Role.ADMIN
     assert result.admin.department.parent is None
     assert result.admin.department.manager == result.admin
+
+
+def test_signup_gives_the_new_organization_every_registered_apps_defaults(db, monkeypatch):
+    made: list[str] = []
+
+    def defaults(org: Organization) -> None:  # what a domain app registers in its AppConfig.ready
+        made.append(org.name)
+
+    monkeypatch.setitem(defaults_registry._CREATORS, "tests.defaults", defaults)
+    services.organization_sign_up(
+        org_name="新公司", admin_name="张三", admin_phone="13800001111", username="zhang", password="a-Strong-pass-1"
+    )
+    assert made == ["新公司"]
+
+
+def test_signup_whose_defaults_fail_writes_nothing(db, monkeypatch):
+    def failing(org: Organization) -> None:
+        raise RuntimeError("an app could not create its defaults")
+
+    monkeypatch.setitem(defaults_registry._CREATORS, "tests.failing", failing)
+    with pytest.raises(RuntimeError):
+        services.organization_sign_up(
+            org_name="新公司",
+            admin_name="张三",
+            admin_phone="13800001111",
+            username="zhang",
+            password="a-Strong-pass-1",
+        )
+    assert not Organization.objects.exists()
+    assert not AuditEntry.objects.exists()
 
 
 def test_signup_with_an_unknown_time_zone_is_refused_and_writes_nothing(db):

@@ -44,17 +44,19 @@ def watermark_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 
 def _open(data: bytes) -> Image.Image:
+    too_many_pixels = _("The photo has too many pixels (at most %(n)d megapixels).") % {"n": MAX_PIXELS // 10**6}
     try:
         with Image.open(BytesIO(data)) as probe:
             image_format = probe.format or ""
             width, height = probe.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+    except Image.DecompressionBombError as e:  # Pillow's own cap, for a header claiming even more pixels
+        raise invalid("file", too_many_pixels) from e
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise invalid("file", _("This file is not a photo (JPEG, PNG or WebP).")) from e
     if image_format not in ACCEPTED_FORMATS:
         raise invalid("file", _("Photos must be JPEG, PNG or WebP (this is %(format)s).") % {"format": image_format})
     if width * height > MAX_PIXELS:
-        message = _("The photo has too many pixels (at most %(n)d megapixels).") % {"n": MAX_PIXELS // 10**6}
-        raise invalid("file", message)
+        raise invalid("file", too_many_pixels)
     try:
         image = Image.open(BytesIO(data))
         image.load()

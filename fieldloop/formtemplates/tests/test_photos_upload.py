@@ -188,9 +188,10 @@ def test_another_employee_cannot_take_over_an_upload_by_its_client_id(cast):
         (b"%PDF-1.4 not a photo at all", "report.jpg", "This file is not a photo (JPEG, PNG or WebP)."),
         (photo_bytes(size=(8, 8), fmt="GIF"), "a.gif", "Photos must be JPEG, PNG or WebP (this is GIF)."),
         (huge_png_header(), "huge.png", "The photo has too many pixels (at most 50 megapixels)."),
+        (huge_png_header(20_000, 20_000), "bomb.png", "The photo has too many pixels (at most 50 megapixels)."),
         (photo_bytes(fmt="PNG")[:-60], "cut.png", "The photo is damaged and cannot be read."),
     ],
-    ids=["not-an-image", "wrong-type", "too-many-pixels", "damaged"],
+    ids=["not-an-image", "wrong-type", "too-many-pixels", "decompression-bomb", "damaged"],
 )
 def test_a_refused_photo_gets_a_field_error_and_leaves_no_row_and_no_file(cast, media_root, content, name, message):
     with translation.override("en"), pytest.raises(ServiceError) as e:

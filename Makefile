@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_PACKAGES := chromium fonts-wqy-microhei gettext
 
-.PHONY: help install system-deps demo serve test lint bench messages openapi clean
+.PHONY: help install system-deps demo serve test fuzz lint bench messages openapi clean
 
 help:
 	@echo "make demo   - install everything, build a demo company on SQLite, serve it on http://$(HOST):$(PORT)"
@@ -61,6 +61,11 @@ serve: install
 test: install
 	$(PY) manage.py makemigrations --check --dry-run -v 0 --settings=fieldloop.settings_test
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+# Many more random API examples than `make test`'s fixed ones (FUZZ_EXAMPLES per route).
+FUZZ_EXAMPLES ?= 300
+fuzz: install
+	FIELDLOOP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n 2 -q tests/test_api_fuzz.py $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -90,16 +90,56 @@ def _check_peer(sock: socket.socket) -> None:
     address = sock.getpeername()[0]
     if not is_public_address(address):
         sock.close()
-        raise RefusedAddress(_("Refused: %(address)s is a private or reserved address.") % {"address": address})
+        raise _refused(address)
+
+
+def _refused(address: str) -> RefusedAddress:
+    return RefusedAddress(_("Refused: %(address)s is a private or reserved address.") % {"address": address})
+
+
+def _checked_create_connection(
+    address: tuple[str, int], timeout: Any = None, source_address: Any = None
+) -> socket.socket:
+    """`socket.create_connection`, but every address the name resolves to is checked before any connection is
+    tried: a private address is refused without a packet sent to it, so whether one of its ports is open
+    never shows (and the connection goes only to an address that was checked: no DNS rebinding)."""
+    host, port = address
+    infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    if not allow_private():
+        for *_, sockaddr in infos:
+            if not is_public_address(sockaddr[0]):
+                raise _refused(sockaddr[0])
+    error: OSError | None = None
+    for family, socktype, proto, _canonical, sockaddr in infos:
+        sock = socket.socket(family, socktype, proto)
+        try:
+            if timeout is not None and timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:  # type: ignore[attr-defined]
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as e:
+            error = e
+            sock.close()
+    raise error or OSError(f"{host} has no address")
 
 
 class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _checked_create_connection
+
     def connect(self) -> None:
         super().connect()
         _check_peer(self.sock)
 
 
 class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _checked_create_connection
+
     def connect(self) -> None:
         # Check the TCP peer before the TLS handshake: connect plainly, check, then wrap.
         http.client.HTTPConnection.connect(self)

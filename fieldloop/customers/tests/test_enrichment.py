@@ -2,6 +2,7 @@
 import and match, the background task, the customer page's tab and the API."""
 
 import io
+import socket
 import threading
 import time
 import uuid
@@ -212,6 +213,26 @@ def test_without_the_setting_a_loopback_address_is_refused(site):
     result = fetch(site + "/good")
     assert result.status == EnrichmentStatus.FAILED
     assert "127.0.0.1" in result.error
+
+
+def test_an_internal_port_open_or_closed_gets_the_same_refusal_without_a_connection(site):
+    """Refused before connecting: the answer cannot tell an open internal port from a closed one."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        closed_port = closed.getsockname()[1]  # bound, never listening: a closed port
+        open_result = fetch(site + "/good")
+        closed_result = fetch(f"http://127.0.0.1:{closed_port}/good")
+    assert open_result.status == closed_result.status == EnrichmentStatus.FAILED
+    assert open_result.error == closed_result.error
+    assert "127.0.0.1" in open_result.error
+
+
+def test_a_name_resolving_to_a_private_address_is_refused_before_connecting(monkeypatch):
+    connected: list[object] = []
+    monkeypatch.setattr(socket.socket, "connect", lambda self, address: connected.append(address))
+    result = fetch("http://localhost:9/")
+    assert result.status == EnrichmentStatus.FAILED
+    assert connected == []
 
 
 def test_a_redirect_to_a_loopback_address_is_refused(site, other_site, monkeypatch):

@@ -107,8 +107,9 @@ def _checked_create_connection(
     infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
     if not allow_private():
         for *_, sockaddr in infos:
-            if not is_public_address(sockaddr[0]):
-                raise _refused(sockaddr[0])
+            ip = str(sockaddr[0])
+            if not is_public_address(ip):
+                raise _refused(ip)
     error: OSError | None = None
     for family, socktype, proto, _canonical, sockaddr in infos:
         sock = socket.socket(family, socktype, proto)

@@ -161,7 +161,7 @@ def test_duplicate_phone_or_employee_number_in_one_organization_is_refused(cast,
 
 
 def test_the_same_phone_is_fine_in_another_organization(cast):
-    services.employee_create(
+    created = services.employee_create(
         actor=cast.outsider,
         name="x",
         phone=cast.rep.phone,
@@ -169,6 +169,9 @@ def test_the_same_phone_is_fine_in_another_organization(cast):
         password="Str0ng-pass-2026",
         department_id=cast.outsider.department_id,
     )
+    assert created.org_id == cast.other_org.pk
+    assert created.phone == cast.rep.phone
+    assert Employee.objects.filter(phone=cast.rep.phone).count() == 2  # one in each organization
 
 
 def test_an_invalid_phone_or_weak_password_is_refused(cast):

@@ -404,3 +404,33 @@ def test_a_key_sent_again_for_another_row_or_another_operation_is_refused(cast):
     assert (response.status_code, response.json()["code"]) == (422, "idempotency_mismatch")
     response = send(admin, stages(cast)(), key)  # the version's key, sent to add a stage
     assert (response.status_code, response.json()["code"]) == (422, "idempotency_mismatch")
+
+
+# The same key sent with another request: a client's bug (a key reused for a new record), never a replay.
+OTHER_REQUESTS: dict[str, Callable[[Cast], tuple[Request, Request]]] = {
+    "/departments": lambda cast: (
+        ("/departments", json_body({"name": "华南分公司", "parent_id": cast.sales.pk})),
+        ("/departments", json_body({"name": "西南分公司", "parent_id": cast.sales.pk})),
+    ),
+    "/customers": lambda cast: (
+        ("/customers", json_body({"name": "杭州湖滨五金店"})),
+        ("/customers", json_body({"name": "宁波港城机电"})),
+    ),
+    "/work-records/{record_id}/comments": lambda cast: (comments(cast)(), comments(cast)()),
+}
+
+
+@pytest.mark.parametrize("path", sorted(OTHER_REQUESTS))
+def test_the_same_key_with_another_request_is_a_mismatch_and_writes_nothing(cast, path):
+    route = KEYED[path]
+    client = token_client(getattr(cast, route.actor))
+    first, other = OTHER_REQUESTS[path](cast)
+    if path.endswith("/comments"):  # another comment on the same record
+        other = (first[0], json_body({"body": "另一条评论"}))
+    key = uuid.uuid4()
+    assert send(client, first, key).status_code == route.status
+    before = table_counts()
+    response = send(client, other, key)
+    assert (response.status_code, response.json()["code"]) == (422, "idempotency_mismatch"), response.content
+    assert table_counts() == before
+    assert send(client, first, key).status_code == route.status  # the true replay still answers

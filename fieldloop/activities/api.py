@@ -110,7 +110,11 @@ def record_create(
             visit_id=payload.visit_id,
             device_position=payload.device_position.dict() if payload.device_position else None,
         ),
-        same=lambda r: r.author_id == actor.pk,
+        # the same key with another record (template, customer or contact) is a mismatch, not a replay
+        same=lambda r: (
+            (r.author_id, r.template_id, r.customer_id, r.contact_id)
+            == (actor.pk, payload.template_id, payload.customer_id, payload.contact_id)
+        ),
     )
     if not created:  # a replay: the first record, read with what the answer shows
         record = selectors.record_get(actor=actor, record_id=record.pk)
@@ -167,7 +171,10 @@ def comment_create(
         lambda: services.comment_create(
             actor=actor, record_id=record_id, client_id=idempotency_key, body=payload.body, parent_id=payload.parent_id
         ),
-        same=lambda c: c.author_id == actor.pk and c.record_id == record_id,
+        same=lambda c: (
+            (c.author_id, c.record_id, c.parent_id, c.body)
+            == (actor.pk, record_id, payload.parent_id, (payload.body or "").strip())
+        ),
     )
     return Status(201, comment_out(comment))
 

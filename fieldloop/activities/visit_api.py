@@ -108,7 +108,9 @@ def visit_type_create(
     def create() -> tuple[int, Any]:
         return 201, visit_type_out(visit_services.visit_type_create(actor=actor, **values))
 
-    result = run_idempotent(actor=actor, key=idempotency_key, operation="visit_type.create", create=create)
+    result = run_idempotent(
+        request=request, actor=actor, key=idempotency_key, operation="visit_type.create", create=create
+    )
     return Status(result.status_code, result.body)
 
 
@@ -150,7 +152,9 @@ def visit_check_in(
             position=_position(payload),
             captured_at=payload.captured_at,
         ),
-        same=lambda v: v.employee_id == actor.pk,
+        same=lambda v: (
+            (v.employee_id, v.visit_type_id, v.customer_id) == (actor.pk, payload.visit_type_id, payload.customer_id)
+        ),
     )
     return Status(201, visit_out(selectors.visit_get(actor=actor, visit_id=visit.pk)))
 

@@ -23,6 +23,7 @@ from . import duplicates, handover, pools, selectors, services, stages
 from .duplicates import all_orgs_masked_existence_check
 from .handover import HandoverResult
 from .models import Contact, Customer
+from .names import NAME_KEY_LENGTH, normalise_name
 from .schemas import (
     AssignIn,
     ContactIn,
@@ -111,7 +112,9 @@ def customer_create(
         lambda: services.customer_create(
             actor=actor, client_id=idempotency_key, **payload.dict(exclude_unset=True, exclude_none=True)
         ),
-        same=lambda c: c.created_by_id == actor.pk,
+        same=lambda c: (
+            c.created_by_id == actor.pk and c.name_key == normalise_name(payload.name or "")[:NAME_KEY_LENGTH]
+        ),
     )
     return Status(201, customer_out(selectors.customer_get(actor=actor, customer_id=customer.pk)))
 
@@ -450,7 +453,9 @@ def registry_import(
         result = enrichment.registry_import(actor=actor, filename=filename, content=content)
         return 201, {"created": result.created, "replaced": result.replaced, "rows": len(result.rows)}
 
-    result = run_idempotent(actor=actor, key=idempotency_key, operation="customers.registry_import", create=create)
+    result = run_idempotent(
+        request=request, actor=actor, key=idempotency_key, operation="customers.registry_import", create=create
+    )
     return Status(result.status_code, result.body)
 
 
@@ -476,7 +481,9 @@ def stage_create(request: HttpRequest, payload: StageIn, idempotency_key: uuid.U
         stage = stages.stage_create(actor=actor, **payload.dict())
         return 201, StageOut.model_validate(stage).model_dump()
 
-    result = run_idempotent(actor=actor, key=idempotency_key, operation="customers.stage_create", create=create)
+    result = run_idempotent(
+        request=request, actor=actor, key=idempotency_key, operation="customers.stage_create", create=create
+    )
     return Status(result.status_code, result.body)
 
 
@@ -506,7 +513,7 @@ def _bulk(request: HttpRequest, key: uuid.UUID, operation: str, move: Any) -> St
         result = move(actor)
         return 200, {"moved": result.moved, "unchanged": result.unchanged}
 
-    result = run_idempotent(actor=actor, key=key, operation=operation, create=create)
+    result = run_idempotent(request=request, actor=actor, key=key, operation=operation, create=create)
     return Status(result.status_code, result.body)
 
 

@@ -93,7 +93,9 @@ def template_create(
         template = services.template_create(actor=actor, **data)
         return 201, _jsonable(template_out(selectors.template_get(actor=actor, template_id=template.pk)))
 
-    result = run_idempotent(actor=actor, key=idempotency_key, operation="formtemplate.create", create=create)
+    result = run_idempotent(
+        request=request, actor=actor, key=idempotency_key, operation="formtemplate.create", create=create
+    )
     return Status(result.status_code, result.body)
 
 
@@ -112,7 +114,11 @@ def template_publish(
         return 201, _jsonable(version_out(version))
 
     result = run_idempotent(
-        actor=actor, key=idempotency_key, operation=f"formtemplate.publish:{template_id}", create=create
+        request=request,
+        actor=actor,
+        key=idempotency_key,
+        operation=f"formtemplate.publish:{template_id}",
+        create=create,
     )
     return Status(result.status_code, result.body)
 

@@ -118,7 +118,9 @@ def department_create(
         department = services.department_create(actor=actor, **payload.dict())
         return 201, _jsonable(department_out(department))
 
-    result = run_idempotent(actor=actor, key=idempotency_key, operation="department.create", create=create)
+    result = run_idempotent(
+        request=request, actor=actor, key=idempotency_key, operation="department.create", create=create
+    )
     return Status(result.status_code, result.body)
 
 
@@ -177,7 +179,9 @@ def employee_create(
         employee = services.employee_create(actor=actor, **payload.dict())
         return 201, _jsonable(employee_out(employee))
 
-    result = run_idempotent(actor=actor, key=idempotency_key, operation="employee.create", create=create)
+    result = run_idempotent(
+        request=request, actor=actor, key=idempotency_key, operation="employee.create", create=create
+    )
     return Status(result.status_code, result.body)
 
 

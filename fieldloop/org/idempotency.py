@@ -15,11 +15,14 @@ returns the winner's result.
 HTML forms keep their hidden `client_id` field (the offline outbox posts it) and call the services directly.
 """
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import HttpRequest
+from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from ninja import Header
 
@@ -69,13 +72,35 @@ class IdempotentResult:
     replayed: bool
 
 
+def request_fingerprint(request: HttpRequest) -> str:
+    """What a request asks for (method, path, query, body), as a SHA-256: the same key sent with another
+    request is a client's mistake, not a replay. A multipart body already read is taken by its fields and
+    files' names and sizes."""
+    digest = hashlib.sha256(f"{request.method} {request.get_full_path()}\n".encode())
+    try:
+        digest.update(request.body)
+    except RawPostDataException:
+        for name, values in sorted(request.POST.lists()):
+            digest.update(repr((name, values)).encode())
+        for name, files in sorted(request.FILES.lists()):
+            digest.update(repr((name, [(f.name, f.size) for f in files])).encode())
+    return digest.hexdigest()
+
+
 def run_idempotent(
-    *, actor: Employee, key: uuid.UUID, operation: str, create: Callable[[], tuple[int, Any]]
+    *,
+    actor: Employee,
+    key: uuid.UUID,
+    operation: str,
+    create: Callable[[], tuple[int, Any]],
+    request: HttpRequest | None = None,
 ) -> IdempotentResult:
-    """Run `create` once per (organization, key); `create` returns (status, JSON-ready body)."""
+    """Run `create` once per (organization, key); `create` returns (status, JSON-ready body). With the API
+    `request`, a replay must also carry the same request, else it is refused as a mismatch."""
+    fingerprint = request_fingerprint(request) if request is not None else ""
     existing = IdempotencyRecord.objects.filter(org_id=actor.org_id, key=key).first()
     if existing is not None:
-        return _replay(existing, actor, operation)
+        return _replay(existing, actor, operation, fingerprint)
 
     def write() -> IdempotencyRecord:
         status_code, body = create()
@@ -86,15 +111,18 @@ def run_idempotent(
             operation=operation,
             status_code=status_code,
             response=body,
+            fingerprint=fingerprint,
         )
 
     record, created = create_or_winner(IdempotencyRecord.objects.filter(org_id=actor.org_id, key=key), write)
     if not created:
-        return _replay(record, actor, operation)
+        return _replay(record, actor, operation, fingerprint)
     return IdempotentResult(status_code=record.status_code, body=record.response, replayed=False)
 
 
-def _replay(record: IdempotencyRecord, actor: Employee, operation: str) -> IdempotentResult:
+def _replay(record: IdempotencyRecord, actor: Employee, operation: str, fingerprint: str) -> IdempotentResult:
     if record.operation != operation or record.employee_id != actor.pk:
+        raise mismatch()
+    if fingerprint and record.fingerprint and fingerprint != record.fingerprint:
         raise mismatch()
     return IdempotentResult(status_code=record.status_code, body=record.response, replayed=True)

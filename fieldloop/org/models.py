@@ -237,6 +237,9 @@ class IdempotencyRecord(OrgScopedModel):
     operation = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
     response = models.JSONField()
+    fingerprint = models.CharField(
+        max_length=64, blank=True, default="", help_text="SHA-256 of the request that was applied (empty: not kept)."
+    )
 
     class Meta:
         ordering = ["-created_at", "id"]

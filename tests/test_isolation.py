@@ -161,7 +161,34 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "visit_type_id": _foreign_visit_types,
     "visit_id": _foreign_visits,
     "number": lambda cast: Targets([1]),  # a template's version number: always after template_id
-    "attachment_id": lambda cast: Targets([1]),  # always after record_id or customer_id, whose visibility decides
+    "attachment_id": lambda cast: Targets([1]),  # only after record_id or customer_id: see PAIRED_TARGETS
+}
+
+
+def _foreign_record_photos(cast: Cast) -> Targets:
+    """(record, photo it holds) of Otto's and of Ben's: a real photo of a real record, not a guessed id."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fieldloop.activities.services import record_create
+    from fieldloop.activities.tests.helpers import VISIT_VALUES, customer, template
+    from fieldloop.formtemplates.services import attachment_upload
+    from fieldloop.formtemplates.tests.test_photos_upload import photo_bytes
+
+    def record_with_photo(author: Employee) -> tuple[int, int]:
+        upload = SimpleUploadedFile("shop.jpg", photo_bytes(), content_type="image/jpeg")
+        photo = attachment_upload(actor=author, client_id=uuid.uuid4(), upload=upload, kind="photo")
+        record, _ = record_create(
+            actor=author, client_id=uuid.uuid4(), template_id=template(author, "visit").pk,
+            values={**VISIT_VALUES, "storefront_photo": [photo.pk]}, customer_id=customer(author).pk,
+        )  # fmt: skip
+        return record.pk, photo.pk
+
+    return Targets([record_with_photo(cast.outsider)], [record_with_photo(cast.other_branch_rep)])
+
+
+# Parameters that name a row only together (an attachment of a record): (values, ...) per organization/branch.
+PAIRED_TARGETS: dict[tuple[str, ...], Callable[[Cast], Targets]] = {
+    ("record_id", "attachment_id"): _foreign_record_photos,
 }
 
 
@@ -197,8 +224,13 @@ def fill(route: str, cast: Cast) -> Targets:
     names = [m.group(2) for m in PARAM.finditer(route)]
     unknown = [n for n in names if n not in PARAM_TARGETS]
     assert not unknown, f"register a target for {unknown} of /{route} in PARAM_TARGETS"
-    targets = targets_for(names[0], cast)
-    url = lambda value: "/" + PARAM.sub(str(value), route)  # noqa: E731
+    paired = PAIRED_TARGETS.get(tuple(names))
+    targets = paired(cast) if paired else targets_for(names[0], cast)
+
+    def url(value: Any) -> str:
+        values = iter(value if isinstance(value, tuple) else [value] * len(names))
+        return "/" + PARAM.sub(lambda _m: str(next(values)), route)
+
     return Targets([url(v) for v in targets.other_org], [url(v) for v in targets.other_branch])
 
 

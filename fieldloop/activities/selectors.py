@@ -151,7 +151,9 @@ def record_get(*, actor: Employee, record_id: int) -> WorkRecord:
 def record_attachment(*, actor: Employee, record_id: int, attachment_id: int) -> Attachment:
     """A photo or file of a record the actor may see, or not found (also when the record does not hold it)."""
     record = record_get(actor=actor, record_id=record_id)
-    return held_attachment(version=record.template_version, values=record.values, attachment_id=attachment_id)
+    return held_attachment(
+        holder=record, version=record.template_version, values=record.values, attachment_id=attachment_id
+    )
 
 
 def customer_records(*, actor: Employee, customer: Customer) -> QuerySet[WorkRecord]:

@@ -20,7 +20,7 @@ from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.customers import pools
 from fieldloop.customers.models import Contact, Customer
 from fieldloop.customers.selectors import visible_customers
-from fieldloop.formtemplates.models import FormTemplate, Purpose
+from fieldloop.formtemplates.models import FormTemplate, Purpose, holder_of
 from fieldloop.formtemplates.services import attachments_claim_held
 from fieldloop.formtemplates.validation import validate_values
 from fieldloop.org.models import Employee
@@ -156,7 +156,6 @@ def record_create(
     version = template.current_version
 
     def write() -> WorkRecord:
-        attachments_claim_held(org_id=actor.org_id, version=version, values=clean, field_prefix="values.")
         record = WorkRecord.objects.create(
             org_id=actor.org_id,
             client_id=client_id,
@@ -174,6 +173,9 @@ def record_create(
         # cannot be, which spares the call its query
         if customer is not None and customer.owner_id == actor.pk and customer.protected_until is not None:
             pools.customer_followed_up(customer_id=customer.pk, by=actor, at=captured_at)
+        attachments_claim_held(
+            actor=actor, holder=holder_of(record), version=version, values=clean, field_prefix="values."
+        )
         return record
 
     # the same client_id sent concurrently: the first one wins
@@ -219,7 +221,8 @@ def record_update(*, actor: Employee, record_id: int, values: dict[str, Any]) ->
     }
     if changes:
         attachments_claim_held(
-            org_id=actor.org_id,
+            actor=actor,
+            holder=holder_of(record),
             version=record.template_version,
             values=clean,
             previous=record.values,

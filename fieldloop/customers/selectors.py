@@ -223,7 +223,7 @@ def customer_attachment(*, actor: Employee, customer_id: int, attachment_id: int
     if customer.template_version is None:
         raise not_found()
     return held_attachment(
-        version=customer.template_version, values=customer.custom_values, attachment_id=attachment_id
+        holder=customer, version=customer.template_version, values=customer.custom_values, attachment_id=attachment_id
     )
 
 

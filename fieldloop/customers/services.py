@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
-from fieldloop.formtemplates.models import FormTemplateVersion
+from fieldloop.formtemplates.models import FormTemplateVersion, holder_of
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.services import attachments_claim_held
 from fieldloop.formtemplates.validation import validate_values
@@ -244,9 +244,11 @@ def customer_create(
     customer = draft.customer
 
     def insert() -> Customer:
-        if version is not None and custom:
-            attachments_claim_held(org_id=actor.org_id, version=version, values=custom, field_prefix="custom_values.")
         customer.save(force_insert=True)
+        if version is not None and custom:
+            attachments_claim_held(
+                actor=actor, holder=holder_of(customer), version=version, values=custom, field_prefix="custom_values."
+            )
         return customer
 
     try:
@@ -348,7 +350,8 @@ def customer_update(
             if old_custom.get(key) != custom.get(key):
                 changes[f"custom_values.{key}"] = [old_custom.get(key), custom.get(key)]
         attachments_claim_held(
-            org_id=actor.org_id,
+            actor=actor,
+            holder=holder_of(customer),
             version=version,
             values=custom,
             previous=old_custom,

@@ -134,6 +134,9 @@ class Attachment(OrgScopedModel):
     claimed_at = models.DateTimeField(
         _("first held at"), null=True, blank=True, help_text=_("When a saved record or customer first held it.")
     )
+    # What holds it, set with claimed_at: "<app>.<model>:<id>" (`holder_of`). Only its uploader's values claim an
+    # attachment, only once, and a download goes through the holder it names: an id is never borrowed.
+    holder = models.CharField(max_length=64, blank=True, default="", help_text="The record or customer holding it.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -148,3 +151,8 @@ class Attachment(OrgScopedModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+def holder_of(row: models.Model) -> str:
+    """How an attachment names the row holding it: "activities.workrecord:12"."""
+    return f"{row._meta.label_lower}:{row.pk}"

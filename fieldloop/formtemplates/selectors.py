@@ -2,13 +2,14 @@
 
 from typing import Any
 
+from django.db import models
 from django.db.models import QuerySet
 
 from fieldloop.core.errors import not_found
 from fieldloop.org.models import Employee, Organization
 
 from .fields import FieldDefinition, FieldType
-from .models import Attachment, FormTemplate, FormTemplateVersion, Purpose
+from .models import Attachment, FormTemplate, FormTemplateVersion, Purpose, holder_of
 
 ATTACHMENT_TYPES = (FieldType.PHOTO, FieldType.FILE)
 
@@ -83,12 +84,15 @@ def held_attachments_by_field(
     ]
 
 
-def held_attachment(*, version: FormTemplateVersion, values: dict[str, Any], attachment_id: int) -> Attachment:
-    """An attachment that `values` hold (the caller has checked the actor may see them), or not found:
-    an attachment is reached only through what holds it, never by its id alone."""
+def held_attachment(
+    *, holder: models.Model, version: FormTemplateVersion, values: dict[str, Any], attachment_id: int
+) -> Attachment:
+    """An attachment that `holder`'s `values` hold (the caller has checked the actor may see the holder), or not
+    found: an attachment is reached only through what holds it, never by its id alone, and only through the
+    holder it was claimed for (a borrowed id in someone's values proves nothing)."""
     if attachment_id not in held_attachment_ids(version=version, values=values):
         raise not_found()
-    attachment = Attachment.objects.filter(org_id=version.org_id, pk=attachment_id).first()
+    attachment = Attachment.objects.filter(org_id=version.org_id, pk=attachment_id, holder=holder_of(holder)).first()
     if attachment is None:
         raise not_found()
     return attachment

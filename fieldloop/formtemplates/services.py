@@ -392,46 +392,58 @@ ORPHAN_AGE = timedelta(hours=24)
 CLEANUP_BATCH = 200
 
 
-def attachments_claim(*, org_id: int, ids: Collection[int]) -> set[int]:
-    """Mark these attachments as held by values being saved. Returns the ids no longer there (deleted as
-    orphans since they were read): the caller refuses the save for them. One query when every one of them
-    was unclaimed (a fresh upload), two otherwise."""
+def attachments_claim(*, actor: Employee, ids: Collection[int], holder: str) -> set[int]:
+    """Mark these attachments as held by `holder` (`holder_of` the row whose values are being saved). Only the
+    actor's own uploads, never held before, are claimed: another's photo, one already held elsewhere, or one
+    deleted as an orphan meanwhile is returned, and the caller refuses the save for it (as not found: the
+    answer does not tell which). One query."""
     ids = set(ids)
     if not ids:
         return set()
-    claimed = Attachment.objects.filter(org_id=org_id, pk__in=ids, claimed_at__isnull=True).update(claimed_at=now())
-    if claimed == len(ids):
+    fresh = Attachment.objects.filter(org_id=actor.org_id, pk__in=ids, uploaded_by=actor, claimed_at__isnull=True)
+    if fresh.update(claimed_at=now(), holder=holder) == len(ids):
         return set()
-    return ids - set(Attachment.objects.filter(org_id=org_id, pk__in=ids).values_list("pk", flat=True))
+    claimed = Attachment.objects.filter(org_id=actor.org_id, pk__in=ids, holder=holder)
+    return ids - set(claimed.values_list("pk", flat=True))
 
 
 def attachments_claim_held(
     *,
-    org_id: int,
+    actor: Employee,
+    holder: str,
     version: FormTemplateVersion,
     values: dict[str, Any],
     previous: dict[str, Any] | None = None,
     field_prefix: str = "",
 ) -> None:
-    """Claim the attachments that `values` (validated against `version`) hold and `previous` (the stored
-    values they replace) did not. Call it inside the transaction that saves the values, once every other
-    check of the save has passed, so that a refused save claims nothing. An attachment the cleanup deleted
-    since validation refuses the save (rolling the transaction back), on its field: `<field_prefix><key>`."""
+    """Claim for `holder` the attachments that `values` (validated against `version`) hold and `previous` (the
+    holder's stored values they replace) did not. Call it inside the transaction that saves the values, once
+    every other check of the save has passed (and, on a create, once the row has its id), so that a refused
+    save claims nothing. An attachment that is not the actor's own fresh upload, or is named twice, refuses
+    the save (rolling the transaction back), on its field: `<field_prefix><key>`."""
     previous = previous or {}
     new: dict[int, str] = {}
+    seen: set[int] = set()
+    refused: set[int] = set()
     for d in version.definitions:
         if d.type not in (FieldType.PHOTO, FieldType.FILE) or not isinstance(values.get(d.key), list):
             continue
         before = previous.get(d.key)
         held_before = set(before) if isinstance(before, list) else set()
         for attachment_id in values[d.key]:
+            if attachment_id in seen:
+                refused.add(attachment_id)  # one attachment, one place
+            seen.add(attachment_id)
             if attachment_id not in held_before:
-                new[attachment_id] = d.key
-    gone = attachments_claim(org_id=org_id, ids=new)
-    if gone:
+                new.setdefault(attachment_id, d.key)
+    refused |= attachments_claim(actor=actor, ids=new, holder=holder)
+    if refused:
         errors: dict[str, list[Any]] = {}
-        for attachment_id in sorted(gone):
-            errors.setdefault(f"{field_prefix}{new[attachment_id]}", []).append(
+        for attachment_id in sorted(refused):
+            key = new.get(attachment_id) or next(
+                d.key for d in version.definitions if attachment_id in (values.get(d.key) or [])
+            )
+            errors.setdefault(f"{field_prefix}{key}", []).append(
                 _("Attachment %(id)d was not found; upload it first.") % {"id": attachment_id}
             )
         raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)

@@ -132,7 +132,9 @@ def test_a_claim_of_an_upload_the_cleanup_deleted_after_validation_refuses_the_s
     age(deleted)
     all_orgs_attachments_cleanup()
     with translation.override("en"), pytest.raises(ServiceError) as refused, transaction.atomic():
-        attachments_claim_held(org_id=cast.org.pk, version=version, values=values, field_prefix="values.")
+        attachments_claim_held(
+            actor=cast.rep, holder="activities.workrecord:0", version=version, values=values, field_prefix="values."
+        )
     assert refused.value.fields == {
         "values.storefront_photo": [f"Attachment {deleted.pk} was not found; upload it first."]
     }
@@ -300,7 +302,7 @@ def test_a_cleanup_during_a_save_waits_for_it_and_keeps_the_photo_it_claimed(cas
     def save() -> None:
         try:
             with transaction.atomic():
-                assert attachments_claim(org_id=cast.org.pk, ids=[photo.pk]) == set()
+                assert attachments_claim(actor=cast.rep, ids=[photo.pk], holder="activities.workrecord:0") == set()
                 claimed.set()
                 finish.wait(10)
                 if not save_commits:

@@ -247,21 +247,22 @@ def customer_handover(request: HttpRequest, employee_id: int, payload: HandoverI
     )  # fmt: skip
 
 
-# --- Import and export: thin shells over customers/imports.py and customers/exports.py -------------------
+# --- Import and export: thin shells over customers/imports.py, import_jobs.py and exports.py ---------------
 # (Imported here, not at the top, so this section appends to the module without touching its header.)
 
 from django.http import FileResponse, HttpResponse  # noqa: E402
 from ninja import File, Form  # noqa: E402
 from ninja.files import UploadedFile  # noqa: E402
 
+from fieldloop.core import spreadsheets  # noqa: E402
 from fieldloop.org.idempotency import run_idempotent  # noqa: E402
 
-from . import exports, imports  # noqa: E402
+from . import exports, import_jobs, imports, tasks  # noqa: E402
 from .models import CustomerImportJob  # noqa: E402
 from .schemas import ImportJobOut, ImportJobPage, ImportReportOut  # noqa: E402
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
-XLSX_FILE = {imports.XLSX_CONTENT_TYPE: BINARY}
+XLSX_FILE = {spreadsheets.XLSX_CONTENT_TYPE: BINARY}
 CSV_FILE = {"text/csv": BINARY}
 ExportFormatQuery = Query("xlsx", alias="format", description="xlsx or csv")
 
@@ -280,7 +281,7 @@ def import_report_out(report: imports.ImportReport) -> dict[str, Any]:
 
 def _upload(file: UploadedFile) -> tuple[str, bytes]:
     """The upload's name and content; one byte over the limit is enough for imports to refuse it."""
-    return file.name or "", file.read(imports.MAX_BYTES + 1)
+    return file.name or "", file.read(spreadsheets.MAX_BYTES + 1)
 
 
 @router.get(
@@ -291,7 +292,7 @@ def _upload(file: UploadedFile) -> tuple[str, bytes]:
 )
 def customer_import_template(request: HttpRequest) -> HttpResponse:
     content = imports.import_template(actor=actor_of(request))
-    response = HttpResponse(content, content_type=imports.XLSX_CONTENT_TYPE)
+    response = HttpResponse(content, content_type=spreadsheets.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="customers-template.xlsx"'
     return response
 
@@ -328,9 +329,9 @@ def customer_import_submit(
     include_duplicates: Form[bool] = False,
 ) -> Status[Any]:
     filename, content = _upload(file)
-    job, _created = imports.import_job_submit(
+    job, _created = import_jobs.import_job_submit(
         actor=actor_of(request), client_id=client_id, filename=filename, content=content,
-        include_duplicates=include_duplicates,
+        include_duplicates=include_duplicates, enqueue=tasks.enqueue_import_job,
     )  # fmt: skip
     return Status(202, import_job_out(job))
 
@@ -343,14 +344,15 @@ def customer_import_submit(
 def customer_import_list(
     request: HttpRequest, cursor: str | None = None, limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200)
 ) -> dict[str, Any]:
-    jobs = imports.import_jobs_visible(actor=actor_of(request))
+    jobs = import_jobs.import_jobs_visible(actor=actor_of(request))
     page = keyset_page(jobs, ordering=("-created_at", "-id"), cursor=cursor, limit=limit)
     return {"items": [import_job_out(j) for j in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get("/customers/imports/{job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import job's status")
 def customer_import_get(request: HttpRequest, job_id: int) -> dict[str, Any]:
-    return import_job_out(imports.import_job_get(actor=actor_of(request), job_id=job_id))
+    job = import_jobs.import_job_get(actor=actor_of(request), job_id=job_id, enqueue=tasks.enqueue_import_job)
+    return import_job_out(job)
 
 
 @router.get(
@@ -408,7 +410,9 @@ def enrichment_out(r: EnrichmentResult) -> dict[str, Any]:
     summary="Refresh what the providers (website, business registry) know about a customer, in the background",
 )
 def customer_enrich(request: HttpRequest, customer_id: int) -> Status[Any]:
-    pending = enrichment.enrich_customer(actor=actor_of(request), customer_id=customer_id)
+    pending = enrichment.enrich_customer(
+        actor=actor_of(request), customer_id=customer_id, enqueue=tasks.enqueue_enrichment
+    )
     return Status(202, [enrichment_out(r) for r in pending])
 
 

@@ -1,5 +1,6 @@
 """Import of customers from Excel (.xlsx) or CSV: a template, a dry run that reports every row, and an
-all-or-nothing bulk commit, run as a background job (`CustomerImportJob`).
+all-or-nothing bulk commit (run as a background job by `customers/import_jobs.py`). The file is read by
+`core/spreadsheets.py`, which the business-registry import shares.
 
 The file's first row names the columns: a template's translated labels (either language), or the column
 keys themselves. The template also carries the keys in a hidden second row, so a template filled in under
@@ -15,7 +16,6 @@ contacts and timeline events with bulk inserts, in one transaction. A row's `cli
 file's SHA-256 and the row number: committing the same file again creates nothing.
 """
 
-import csv
 import hashlib
 import io
 import logging
@@ -23,40 +23,34 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
+from fieldloop.core import spreadsheets
+from fieldloop.core.errors import ErrorCode, ServiceError, invalid
+from fieldloop.core.spreadsheets import normal_header
 from fieldloop.formtemplates.fields import FieldDefinition, FieldType
 from fieldloop.formtemplates.models import FormTemplateVersion
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.validation import validate_values
 from fieldloop.org.models import Employee
-from fieldloop.org.selectors import can_change_owned_by, visibility_for, visible_employees
+from fieldloop.org.selectors import can_change_owned_by, visible_employees
 from fieldloop.org.services import audit
 
 from . import credit_code, services
-from .models import Contact, Customer, CustomerEvent, CustomerImportJob, CustomerLevel, CustomerSource, ImportJobStatus
+from .models import Contact, Customer, CustomerEvent, CustomerLevel, CustomerSource
 from .names import NAME_KEY_LENGTH, PHONE_KEY_LENGTH, normalise_name, normalise_phone
 
 logger = logging.getLogger(__name__)
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 10_000
-EXTENSIONS = ("xlsx", "csv")
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CLIENT_ID_NAMESPACE = uuid.UUID("6f1c2b1e-7d0a-4b8e-9a51-3c2f0e6d9b47")
 
 CUSTOMER_COLUMNS = (
@@ -195,71 +189,18 @@ class ImportResult:
 # --- Reading the file -------------------------------------------------------------------------------
 
 
-def file_extension(filename: str) -> str:
-    """The file's type from its name, or a clear error."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension not in EXTENSIONS:
-        raise invalid("file", _("Upload an Excel (.xlsx) or CSV (.csv) file."))
-    return extension
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a phone number typed as a number
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a broken file
-        raise invalid("file", _("This is not a readable Excel (.xlsx) file.")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield [_cell_text(v) for v in values]
-    except Exception:  # a sheet may break while it is read, too
-        raise invalid("file", _("This is not a readable Excel (.xlsx) file.")) from None
-    finally:
-        workbook.close()
-
-
-def _csv_rows(content: bytes) -> Iterator[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise invalid("file", _("Save the CSV file as UTF-8 (or GB18030) text."))
-    try:
-        for values in csv.reader(io.StringIO(text, newline="")):
-            yield [v.strip() for v in values]
-    except csv.Error:
-        raise invalid("file", _("This is not a readable CSV file.")) from None
-
-
-def _normal_header(text: str) -> str:
-    return re.sub(r"\s+", "", text).rstrip("*＊").lower()
-
-
 def _header_lookup(custom: list[FieldDefinition]) -> dict[str, str]:
     """A column's key, or its label in any language, -> the key. A fixed column's label wins over a
     custom field's."""
     lookup: dict[str, str] = {}
     for d in custom:
         if importable(d):
-            lookup |= {_normal_header(text): custom_column(d) for text in (d.label_en, d.label) if text}
+            lookup |= {normal_header(text): custom_column(d) for text in (d.label_en, d.label) if text}
             lookup[custom_column(d)] = custom_column(d)
     lookup |= {key: key for key in COLUMNS}
     for language in ("zh-hans", "en"):
         with translation.override(language):
-            lookup |= {_normal_header(str(label)): key for key, label in COLUMN_LABELS.items()}
+            lookup |= {normal_header(str(label)): key for key, label in COLUMN_LABELS.items()}
     return lookup
 
 
@@ -272,14 +213,11 @@ class _Table:
 def read_table(*, filename: str, content: bytes, custom: list[FieldDefinition] | None = None) -> _Table:
     """The file's data rows as (row number, {column: text}); blank rows skipped. `custom`: the customer
     template's fields, whose columns are read too."""
-    extension = file_extension(filename)
-    if len(content) > MAX_BYTES:
-        raise invalid("file", _("The file is larger than %(size)d MB.") % {"size": MAX_BYTES // (1024 * 1024)})
-    lines = _xlsx_rows(content) if extension == "xlsx" else _csv_rows(content)
+    lines = spreadsheets.read_rows(filename=filename, content=content)
     lookup = _header_lookup(custom or [])
     known = set(lookup.values())
     header = next(lines, None)
-    keys = [lookup.get(_normal_header(text)) for text in header or []]
+    keys = [lookup.get(normal_header(text)) for text in header or []]
     if "name" not in keys:
         raise invalid("file", _("The first row must name the columns, as in the template; no name column found."))
     ignored = [text for text, key in zip(header or [], keys, strict=True) if key is None and text]
@@ -290,8 +228,7 @@ def read_table(*, filename: str, content: bytes, custom: list[FieldDefinition] |
         if number == 2 and all(v in known or v.startswith(CUSTOM_PREFIX) for v in values if v):
             keys = [v if v in known else None for v in values]  # the template's hidden row of keys
             continue
-        if len(rows) >= MAX_ROWS:
-            raise invalid("file", _("The file has more than %(count)d rows; split it.") % {"count": MAX_ROWS})
+        spreadsheets.check_row_count(len(rows))
         rows.append((number, {key: value for key, value in zip(keys, values, strict=False) if key and value}))
     return _Table(rows=rows, ignored_columns=ignored)
 
@@ -303,7 +240,7 @@ def _choice_lookup(choices: type[CustomerLevel] | type[CustomerSource]) -> dict[
     lookup = {str(value).lower(): str(value) for value in choices.values}
     for language in ("zh-hans", "en"):
         with translation.override(language):
-            lookup |= {_normal_header(str(label)): str(value) for value, label in choices.choices}
+            lookup |= {normal_header(str(label)): str(value) for value, label in choices.choices}
     return lookup
 
 
@@ -324,7 +261,7 @@ class _Context:
         for stage in stages:
             for name in (stage.name, stage.name_en):
                 if name:
-                    self.stages.setdefault(_normal_header(name), stage.pk)
+                    self.stages.setdefault(normal_header(name), stage.pk)
             self.stage_labels[stage.pk] = stage.label(self.language)
         self.by_number: dict[str, list[Employee]] = {}
         self.by_phone: dict[str, list[Employee]] = {}
@@ -398,7 +335,7 @@ def _custom_choices(definition: FieldDefinition) -> dict[str, str]:
     for choice in definition.choices:
         for text in (choice.label_en, choice.label, choice.value):
             if text:
-                lookup[_normal_header(text)] = choice.value
+                lookup[normal_header(text)] = choice.value
     return lookup
 
 
@@ -406,10 +343,10 @@ def _custom_raw(definition: FieldDefinition, text: str) -> Any:
     """A cell's text as the value the template's validator expects (which then checks it)."""
     kind = definition.type
     if kind == FieldType.SINGLE_CHOICE:
-        return _custom_choices(definition).get(_normal_header(text), text)
+        return _custom_choices(definition).get(normal_header(text), text)
     if kind == FieldType.MULTI_CHOICE:
         lookup = _custom_choices(definition)
-        return [lookup.get(_normal_header(part), part.strip()) for part in LIST_SEPARATORS.split(text) if part.strip()]
+        return [lookup.get(normal_header(part), part.strip()) for part in LIST_SEPARATORS.split(text) if part.strip()]
     if kind in (FieldType.DATE, FieldType.MONTH) and text.endswith("T00:00:00"):
         text = text.removesuffix("T00:00:00")  # an Excel date cell
         return text[:7] if kind == FieldType.MONTH and text.endswith("-01") else text
@@ -427,8 +364,8 @@ def _check_row(context: _Context, row: ImportRow, cells: dict[str, str]) -> None
     values: dict[str, Any] = {column: cells.get(column, "") for column in TEXT_COLUMNS}
     level = cells.get("level", "")
     if level:
-        if _normal_header(level) in context.levels:
-            values["level"] = context.levels[_normal_header(level)]
+        if normal_header(level) in context.levels:
+            values["level"] = context.levels[normal_header(level)]
         else:
             row.fail("level", _("Unknown level “%(value)s”: use one of %(allowed)s.") % {
                 "value": level, "allowed": _allowed(context.levels)
@@ -436,8 +373,8 @@ def _check_row(context: _Context, row: ImportRow, cells: dict[str, str]) -> None
     source = cells.get("source", "")
     values["source"] = CustomerSource.IMPORT
     if source:
-        if _normal_header(source) in context.sources:
-            values["source"] = context.sources[_normal_header(source)]
+        if normal_header(source) in context.sources:
+            values["source"] = context.sources[normal_header(source)]
         else:
             row.fail("source", _("Unknown source “%(value)s”: use one of %(allowed)s.") % {
                 "value": source, "allowed": _allowed(context.sources)
@@ -474,7 +411,7 @@ def _check_row(context: _Context, row: ImportRow, cells: dict[str, str]) -> None
         clean["collaborator_ids"] = sorted(collaborator_ids)
     stage = cells.get("stage", "")
     if stage:
-        stage_id = context.stages.get(_normal_header(stage))
+        stage_id = context.stages.get(normal_header(stage))
         if stage_id is None:
             names = ", ".join(context.stage_labels.values())
             row.fail(
@@ -598,7 +535,7 @@ def import_dry_run(*, actor: Employee, filename: str, content: bytes) -> ImportR
     labels |= {custom_column(d): d.display_label(context.language) for d in context.custom}
     report = ImportReport(
         sha256=hashlib.sha256(content).hexdigest(),
-        extension=file_extension(filename),
+        extension=spreadsheets.file_extension(filename),
         rows=[],
         ignored_columns=table.ignored_columns,
         column_labels=labels,
@@ -790,197 +727,3 @@ def _custom_note(definition: FieldDefinition, language: str) -> str:
     if definition.help_text:
         text = f"{text} {definition.help_text}"
     return text.strip() or "-"
-
-
-# --- Import jobs: the commit as a background task ------------------------------------------------------
-
-MAX_JOB_ROW_ERRORS = 500  # a failed job keeps this many rows' errors to show
-STALE_FILE_AGE = timedelta(hours=24)
-# A job RUNNING longer than this lost its worker (a commit of the largest file takes a few minutes).
-STALE_RUN_AGE = timedelta(minutes=30)
-
-
-def import_job_submit(
-    *, actor: Employee, client_id: uuid.UUID, filename: str, content: bytes, include_duplicates: bool = False
-) -> tuple[CustomerImportJob, bool]:
-    """Queue the commit of a file: store it, record the job, enqueue the task. Returns (job, created); a
-    replay of the same `client_id` returns the first job and queues nothing."""
-    existing = CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-    if existing is not None:
-        if existing.created_by_id != actor.pk:
-            raise not_found()
-        return existing, False
-    extension = file_extension(filename)
-    if not content:
-        raise invalid("file", _("The file is empty."))
-    if len(content) > MAX_BYTES:
-        raise invalid("file", _("The file is larger than %(size)d MB.") % {"size": MAX_BYTES // (1024 * 1024)})
-    path = default_storage.save(f"imports/{actor.org_id}/job-{client_id}.{extension}", ContentFile(content))
-    try:
-        with transaction.atomic():
-            job = CustomerImportJob.objects.create(
-                org_id=actor.org_id,
-                client_id=client_id,
-                created_by=actor,
-                filename=filename[-200:],
-                sha256=hashlib.sha256(content).hexdigest(),
-                file_path=path,
-                include_duplicates=include_duplicates,
-            )
-    except IntegrityError:  # the same client_id submitted concurrently: the first job wins
-        default_storage.delete(path)
-        winner = CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-        if winner is None:
-            raise
-        return winner, False
-    from .tasks import run_customer_import_job
-
-    run_customer_import_job.enqueue(job_id=job.pk)
-    job.refresh_from_db()  # an immediate backend has run it already
-    return job, True
-
-
-def _row_errors(report: ImportReport) -> list[dict[str, Any]]:
-    return [
-        {
-            "number": row.number,
-            "column": column,
-            "label": report.column_labels.get(column, column),
-            "messages": messages,
-        }
-        for row in report.rows
-        for column, messages in row.errors.items()
-    ][:MAX_JOB_ROW_ERRORS]
-
-
-def all_orgs_run_import_job(*, job_id: int) -> str:
-    """The task's body: commit a queued job's file as its submitter, record the outcome, delete the file.
-    A job already started (a task delivered twice) is left alone. Returns the job's status."""
-    now = timezone.now()
-    claimed = CustomerImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
-        status=ImportJobStatus.RUNNING, started_at=now, updated_at=now
-    )
-    job = (
-        CustomerImportJob.objects.select_related("created_by__org", "created_by__department").filter(pk=job_id).first()
-    )
-    if job is None or not claimed:
-        return job.status if job is not None else ""
-    actor = job.created_by
-    with translation.override(actor.language):
-        try:
-            with default_storage.open(job.file_path, "rb") as stored:
-                content = stored.read()
-            result = import_commit(
-                actor=actor, filename=job.filename, content=content, include_duplicates=job.include_duplicates
-            )
-        except FileNotFoundError:
-            job.status, job.error = ImportJobStatus.FAILED, _("The uploaded file is gone; upload it again.")
-        except ImportRefused as refusal:
-            job.status, job.error = ImportJobStatus.FAILED, str(refusal.message)
-            job.rows, job.row_errors = len(refusal.report.rows), _row_errors(refusal.report)
-        except ServiceError as refusal:
-            message = " ".join(str(m) for m in refusal.fields.get("file", [])) or str(refusal.message)
-            job.status, job.error = ImportJobStatus.FAILED, message
-        except Exception:
-            logger.exception("customer import job %s failed", job.pk)
-            job.status, job.error = ImportJobStatus.FAILED, _("The import failed unexpectedly; nothing was imported.")
-        else:
-            job.status = ImportJobStatus.DONE
-            job.rows, job.created_count, job.skipped_count = result.rows, result.created, result.skipped_duplicates
-    job.finished_at = timezone.now()
-    job.save(
-        update_fields=[
-            "status", "error", "rows", "row_errors", "created_count", "skipped_count", "finished_at", "updated_at",
-        ]
-    )  # fmt: skip
-    default_storage.delete(job.file_path)
-    return job.status
-
-
-def import_jobs_visible(*, actor: Employee) -> QuerySet[CustomerImportJob]:
-    """The import jobs the actor may see: their own; the whole organization's for those who see it all."""
-    if not actor.is_active:
-        return CustomerImportJob.objects.none()
-    jobs = CustomerImportJob.objects.filter(org_id=actor.org_id).select_related("created_by")
-    return jobs if visibility_for(actor).sees_whole_org else jobs.filter(created_by_id=actor.pk)
-
-
-def import_job_get(*, actor: Employee, job_id: int) -> CustomerImportJob:
-    """The job, recovered first when its worker died (opening its page is enough to restart it)."""
-    job = import_jobs_visible(actor=actor).filter(pk=job_id).first()
-    if job is None:
-        raise not_found()
-    if _stale(job, timezone.now() - STALE_RUN_AGE):
-        _recover(job)
-        job.refresh_from_db()
-    return job
-
-
-def _stale(job: CustomerImportJob, cutoff: datetime) -> bool:
-    return job.status == ImportJobStatus.RUNNING and job.started_at is not None and job.started_at < cutoff
-
-
-def _recover(job: CustomerImportJob) -> str:
-    """A job whose worker died while it ran: run it again once, or fail it with a message for its submitter
-    if it already ran again. Re-running writes nothing twice: the commit is one transaction, so the dead
-    run either stored every row or none, and rows already stored are found by their row client_id and
-    skipped. Returns the job's new status ("" when another process recovered it first)."""
-    with translation.override(job.created_by.language):
-        if job.error:  # it was restarted once already and died again: do not retry forever
-            error = _("The import stopped twice before finishing; check the file and import it again.")
-            status = ImportJobStatus.FAILED
-        else:
-            error = _("The import stopped before finishing (the server restarted); it was started again.")
-            status = ImportJobStatus.QUEUED
-    now = timezone.now()
-    changes: dict[str, Any] = {"status": status, "error": str(error), "updated_at": now}
-    if status == ImportJobStatus.FAILED:
-        changes["finished_at"] = now
-    recovered = CustomerImportJob.objects.filter(
-        pk=job.pk, status=ImportJobStatus.RUNNING, started_at=job.started_at
-    ).update(**changes)
-    if not recovered:
-        return ""
-    logger.warning("customer import job %s: its worker died; %s", job.pk, status)
-    if status == ImportJobStatus.FAILED:
-        default_storage.delete(job.file_path)
-        return status
-    from .tasks import run_customer_import_job
-
-    run_customer_import_job.enqueue(job_id=job.pk)
-    return status
-
-
-def all_orgs_recover_import_jobs(*, older_than: timedelta = STALE_RUN_AGE) -> dict[str, int]:
-    """Every job left RUNNING for longer than `older_than` (its worker died) is queued again, or failed if
-    it died once already. Returns how many of each."""
-    cutoff = timezone.now() - older_than
-    counts = {ImportJobStatus.QUEUED.value: 0, ImportJobStatus.FAILED.value: 0}
-    stale = CustomerImportJob.objects.filter(status=ImportJobStatus.RUNNING, started_at__lt=cutoff)
-    for job in stale.select_related("created_by").order_by("pk"):
-        if status := _recover(job):
-            counts[status] += 1
-    return counts
-
-
-def all_orgs_cleanup_import_files(*, older_than: timedelta = STALE_FILE_AGE) -> int:
-    """Delete uploaded files that no job waits for (dry runs never committed) once older than `older_than`.
-    Returns how many were deleted."""
-    cutoff = timezone.now() - older_than
-    waiting = set(
-        CustomerImportJob.objects.filter(status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING]).values_list(
-            "file_path", flat=True
-        )
-    )
-    try:
-        folders, _files = default_storage.listdir("imports")
-    except FileNotFoundError:
-        return 0
-    deleted = 0
-    for folder in folders:
-        for name in default_storage.listdir(f"imports/{folder}")[1]:
-            path = f"imports/{folder}/{name}"
-            if path not in waiting and default_storage.get_modified_time(path) < cutoff:
-                default_storage.delete(path)
-                deleted += 1
-    return deleted

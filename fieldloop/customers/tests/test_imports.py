@@ -1,8 +1,10 @@
 """Import of customers: the template, the dry run's report, the all-or-nothing commit, duplicates."""
 
 import csv
+import hashlib
 import io
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,11 +14,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
+from fieldloop.core import spreadsheets
 from fieldloop.core.errors import ServiceError
-from fieldloop.customers import credit_code, imports, services
+from fieldloop.customers import credit_code, import_jobs, imports, services
 from fieldloop.customers.imports import RowStatus
 from fieldloop.customers.models import (
     Contact,
@@ -26,7 +29,7 @@ from fieldloop.customers.models import (
     CustomerSource,
     ImportJobStatus,
 )
-from fieldloop.customers.tasks import run_customer_import_job
+from fieldloop.customers.tasks import enqueue_import_job, run_customer_import_job
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.services import template_publish
 from fieldloop.org.models import AuditEntry
@@ -257,10 +260,10 @@ def test_unreadable_files_get_a_clear_error(cast, filename, content, says):
 
 
 def test_files_too_big_or_too_long_are_refused(cast, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 2)
     with pytest.raises(ServiceError):
         dry_run(cast.manager, csv_file([["a"], ["b"], ["c"]], header=["name"]))
-    monkeypatch.setattr(imports, "MAX_BYTES", 10)
+    monkeypatch.setattr(spreadsheets, "MAX_BYTES", 10)
     with pytest.raises(ServiceError):
         dry_run(cast.manager, csv_file([["上海精工机械有限公司"]], header=["name"]))
 
@@ -268,7 +271,7 @@ def test_files_too_big_or_too_long_are_refused(cast, monkeypatch):
 def test_a_manager_checks_a_file_in_the_browser_fixes_it_and_commits_it(cast):
     client = cast.client_for(cast.manager)
     assert client.get("/customers/import/").status_code == 200
-    assert client.get("/customers/import/template/")["Content-Type"] == imports.XLSX_CONTENT_TYPE
+    assert client.get("/customers/import/template/")["Content-Type"] == spreadsheets.XLSX_CONTENT_TYPE
     broken = csv_file([*GOOD_ROWS, ["坏行", "", "Z", "", "", "", "", "", ""]])
     page = client.post("/customers/import/", {"file": _upload(broken)}).content.decode()
     assert 'data-status="error"' in page
@@ -451,7 +454,7 @@ def test_a_failing_row_at_the_end_writes_nothing_at_all(cast):
 
 def test_a_concurrent_commit_of_the_same_rows_makes_them_count_as_already_imported(cast):
     content = csv_file(GOOD_ROWS)
-    sha = imports.hashlib.sha256(content).hexdigest()
+    sha = hashlib.sha256(content).hexdigest()
     services.customer_create(
         actor=cast.manager, client_id=imports.row_client_id(sha, 3), name="先到的", allow_duplicates=True
     )  # as if another commit had written row 3 since this one's check
@@ -502,9 +505,13 @@ def test_the_commit_runs_the_same_queries_for_10_and_200_rows(cast, custom_templ
 DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 
 
+def submit_job(**kwargs: Any) -> tuple[CustomerImportJob, bool]:
+    return import_jobs.import_job_submit(enqueue=enqueue_import_job, **kwargs)
+
+
 def test_a_job_waits_queued_until_its_task_runs_then_records_its_outcome_and_deletes_the_file(cast):
     with override_settings(TASKS=DUMMY_TASKS):
-        job, created = imports.import_job_submit(
+        job, created = submit_job(
             actor=cast.manager, client_id=uuid.uuid4(), filename="customers.csv", content=csv_file(GOOD_ROWS)
         )
     assert created
@@ -525,10 +532,8 @@ def test_a_job_waits_queued_until_its_task_runs_then_records_its_outcome_and_del
 
 def test_submitting_the_same_client_id_twice_makes_one_job(cast):
     client_id = uuid.uuid4()
-    first, created = imports.import_job_submit(
-        actor=cast.manager, client_id=client_id, filename="c.csv", content=csv_file(GOOD_ROWS)
-    )
-    again, created_again = imports.import_job_submit(
+    first, created = submit_job(actor=cast.manager, client_id=client_id, filename="c.csv", content=csv_file(GOOD_ROWS))
+    again, created_again = submit_job(
         actor=cast.manager, client_id=client_id, filename="c.csv", content=csv_file(GOOD_ROWS)
     )
     assert (created, created_again, again.pk) == (True, False, first.pk)
@@ -540,9 +545,7 @@ def test_a_job_with_a_broken_row_fails_with_the_rows_errors_in_the_submitters_la
     cast.manager.language = "en"
     cast.manager.save(update_fields=["language"])
     rows = [*GOOD_ROWS, ["坏行", "", "Z", "", "", "", "", "", ""]]
-    job, _ = imports.import_job_submit(
-        actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(rows)
-    )
+    job, _ = submit_job(actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(rows))
     assert job.status == ImportJobStatus.FAILED
     assert job.error == "1 row has errors; nothing was imported."
     assert job.row_errors == [
@@ -557,10 +560,8 @@ def test_cleanup_deletes_old_uncommitted_files_but_not_a_waiting_jobs(cast):
     old = default_storage.save(f"imports/{cast.org.pk}/{'a' * 64}.csv", ContentFile(b"name\nx"))
     fresh = default_storage.save(f"imports/{cast.org.pk}/{'b' * 64}.csv", ContentFile(b"name\nx"))
     with override_settings(TASKS=DUMMY_TASKS):
-        job, _ = imports.import_job_submit(
-            actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(GOOD_ROWS)
-        )
-    past = imports.timezone.now().timestamp() - 25 * 3600
+        job, _ = submit_job(actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(GOOD_ROWS))
+    past = timezone.now().timestamp() - 25 * 3600
     for path in (old, job.file_path):
         import os
 
@@ -578,10 +579,8 @@ def test_cleanup_deletes_old_uncommitted_files_but_not_a_waiting_jobs(cast):
 def _left_running(cast: Any, *, minutes_ago: int, rows: list[list[str]] = GOOD_ROWS) -> CustomerImportJob:
     """A job whose worker claimed it `minutes_ago` and then died (the task's first step, and nothing more)."""
     with override_settings(TASKS=DUMMY_TASKS):
-        job, _ = imports.import_job_submit(
-            actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(rows)
-        )
-    started = imports.timezone.now() - imports.timedelta(minutes=minutes_ago)
+        job, _ = submit_job(actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(rows))
+    started = timezone.now() - timedelta(minutes=minutes_ago)
     CustomerImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING, started_at=started)
     job.refresh_from_db()
     return job
@@ -610,7 +609,7 @@ def test_a_job_whose_worker_died_after_the_commit_runs_again_without_writing_twi
         imports.import_commit(actor=cast.manager, filename="c.csv", content=stored.read())  # committed, then died
     assert Customer.objects.count() == 2
 
-    assert imports.all_orgs_recover_import_jobs() == {"queued": 1, "failed": 0}
+    assert import_jobs.all_orgs_recover_import_jobs(enqueue=enqueue_import_job) == {"queued": 1, "failed": 0}
     job.refresh_from_db()
     assert (job.status, job.rows, job.created_count, job.skipped_count) == (ImportJobStatus.DONE, 2, 0, 2)
     assert Customer.objects.count() == 2
@@ -637,4 +636,5 @@ def test_a_job_that_died_twice_fails_with_a_message_in_the_submitters_language(c
     assert job.error in page and 'data-status="failed"' in page
     assert not default_storage.exists(job.file_path)
     assert not Customer.objects.exists()
-    assert imports.all_orgs_recover_import_jobs() == {"queued": 0, "failed": 0}  # nothing left to recover
+    recovered = import_jobs.all_orgs_recover_import_jobs(enqueue=enqueue_import_job)
+    assert recovered == {"queued": 0, "failed": 0}  # nothing left to recover

@@ -18,6 +18,7 @@ file's SHA-256 and the row number: committing the same file again creates nothin
 
 import hashlib
 import io
+import json
 import logging
 import re
 import uuid
@@ -26,27 +27,31 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.db.models import Count, Max
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from fieldloop.core import spreadsheets
+from fieldloop.core import bulk, spreadsheets
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid
 from fieldloop.core.spreadsheets import normal_header
 from fieldloop.formtemplates.fields import FieldDefinition, FieldType
-from fieldloop.formtemplates.models import FormTemplateVersion
+from fieldloop.formtemplates.models import FormTemplate, FormTemplateVersion, Purpose
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.validation import validate_values
-from fieldloop.org.models import Employee
+from fieldloop.org.models import Department, Employee, Organization
 from fieldloop.org.selectors import can_change_owned_by, visible_employees
 from fieldloop.org.services import audit
 
 from . import credit_code, services
-from .models import Contact, Customer, CustomerEvent, CustomerLevel, CustomerSource
+from .models import Contact, Customer, CustomerEvent, CustomerEventKind, CustomerLevel, CustomerSource, CustomerStage
 from .names import NAME_KEY_LENGTH, PHONE_KEY_LENGTH, normalise_name, normalise_phone
 
 logger = logging.getLogger(__name__)
@@ -95,7 +100,7 @@ COLUMN_LABELS: dict[str, Promise] = {
 # A service's field name -> the import column it came from.
 SERVICE_FIELD_COLUMNS = {"stage_id": "stage", "owner_id": "owner", "collaborator_ids": "collaborators"}
 LIST_SEPARATORS = re.compile(r"[,，、;；]")
-BATCH_SIZE = 500  # rows per INSERT of the bulk commit
+BATCH_SIZE = 500  # rows per INSERT of the bulk commit's bulk_create (collaborators, contacts)
 
 # Custom fields of the customer template that a spreadsheet cell can hold. Photos and files need an upload,
 # references an id the user does not know, sub-tables a table: they are left out of imports.
@@ -453,7 +458,9 @@ def row_client_id(sha256: str, number: int) -> uuid.UUID:
     return uuid.uuid5(CLIENT_ID_NAMESPACE, f"{sha256}:{number}")
 
 
-LOOKUP_CHUNK = 500  # values per IN (...) list when matching a file's rows against existing customers
+# Values per IN (...) list when matching a file's rows against existing customers: any file that may be
+# imported is matched with one query per key (client id, credit code, name, phone).
+LOOKUP_CHUNK = spreadsheets.MAX_ROWS
 
 
 def _existing_matches(actor: Employee, column: str, values: set[Any]) -> Iterator[tuple[Any, ...]]:
@@ -526,9 +533,129 @@ def _check_duplicates(actor: Employee, report: ImportReport, cells: dict[int, di
             by_phone.setdefault(phone, here)
 
 
-def import_dry_run(*, actor: Employee, filename: str, content: bytes) -> ImportReport:
-    """Check every row of the file and report; writes nothing (beyond the default stages and the empty
-    customer template on first use). Its queries do not grow with the file's rows."""
+# --- The verdict: what a dry run found, kept for the commit ----------------------------------------------
+
+VERDICT_FORMAT = 1
+# The customer's columns a verdict carries, as `services.customer_draft` sets them; the commit adds the id,
+# the client_id (from the file and the row) and the timestamps.
+COMMIT_COLUMNS = ("id", "client_id", "created_at", "updated_at")
+EVENT_COLUMNS = ("org_id", "customer_id", "actor_id", "kind", "changes", "summary", "created_at", "updated_at")
+
+
+def _customer_columns() -> list[str]:
+    return [f.attname for f in Customer._meta.concrete_fields if f.attname not in COMMIT_COLUMNS]
+
+
+@dataclass
+class PreparedRow:
+    """A checked row as the commit writes it: what `services.customer_draft` builds, as plain values."""
+
+    number: int
+    duplicate: bool
+    blocking: bool  # a duplicate never imported (same credit code, or already imported)
+    values: list[Any]  # the customer's columns, in `_customer_columns()` order
+    changes: dict[str, Any]  # its CREATED event's
+    collaborator_ids: list[int]
+    contact: dict[str, Any] | None  # the primary contact's fields
+
+
+@dataclass
+class Verdict:
+    """A file's check: every row without errors, prepared, and the fingerprint of the data it was checked
+    against (`data_fingerprint`)."""
+
+    fingerprint: str
+    rows: int  # the file's data rows
+    prepared: list[PreparedRow]
+
+
+def data_fingerprint(actor: Employee) -> str:
+    """A digest of everything a file's check depends on besides the file: the organization's customers
+    (duplicates), employees and departments (owners, collaborators, who may give to whom), its settings
+    (data scopes), stages and customer template. Any create, delete or saved change of these changes it; a
+    few aggregate queries, index-only where it matters."""
+    org_id = actor.org_id
+    parts: list[Any] = [Organization.objects.filter(pk=org_id).values_list("updated_at", flat=True).first()]
+    for rows in (
+        Customer.objects.filter(org_id=org_id),
+        Employee.objects.filter(org_id=org_id),
+        Department.objects.filter(org_id=org_id),
+        CustomerStage.objects.filter(org_id=org_id),
+        FormTemplate.objects.filter(org_id=org_id, purpose=Purpose.CUSTOMER),
+    ):
+        parts.append(rows.order_by().aggregate(n=Count("pk"), top=Max("pk"), last=Max("updated_at")))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _prepare(actor: Employee, report: ImportReport) -> list[PreparedRow]:
+    """The rows of a report without errors as the commit will write them."""
+    columns = _customer_columns()
+    prepared: list[PreparedRow] = []
+    for row in report.rows:
+        draft = services.customer_draft(
+            actor=actor,
+            client_id=row_client_id(report.sha256, row.number),
+            clean=row.customer_fields,
+            custom=row.custom_values,
+            version=report.version,
+            default_stage_id=report.default_stage_id,
+        )
+        prepared.append(
+            PreparedRow(
+                number=row.number,
+                duplicate=row.status == RowStatus.DUPLICATE,
+                blocking=row.blocking_duplicate,
+                values=[getattr(draft.customer, name) for name in columns],
+                changes=draft.created_event.changes,
+                collaborator_ids=list(draft.collaborator_ids),
+                contact=row.contact_fields or None,
+            )
+        )
+    return prepared
+
+
+def _verdict_path(actor: Employee, sha256: str) -> str:
+    """Beside the uploaded files (`cleanup_imports` deletes it with them); one per file and employee, as
+    what a row may do depends on who imports it."""
+    return f"imports/{actor.org_id}/{sha256}.checked-{actor.pk}.json"
+
+
+def _store_verdict(actor: Employee, sha256: str, verdict: Verdict) -> None:
+    document = {
+        "format": VERDICT_FORMAT,
+        "columns": _customer_columns(),
+        "fingerprint": verdict.fingerprint,
+        "rows": verdict.rows,
+        "prepared": [
+            [r.number, r.duplicate, r.blocking, r.values, r.changes, r.collaborator_ids, r.contact]
+            for r in verdict.prepared
+        ],
+    }
+    path = _verdict_path(actor, sha256)
+    if default_storage.exists(path):
+        default_storage.delete(path)
+    content = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    default_storage.save(path, ContentFile(content.encode()))
+
+
+def _load_verdict(actor: Employee, sha256: str) -> Verdict | None:
+    """The verdict a dry run of this file by this employee left, if it is there and of this code's format."""
+    try:
+        with default_storage.open(_verdict_path(actor, sha256), "rb") as stored:
+            document = json.loads(stored.read())
+    except (FileNotFoundError, ValueError):
+        return None
+    if document.get("format") != VERDICT_FORMAT or document.get("columns") != _customer_columns():
+        return None
+    prepared = [PreparedRow(*values) for values in document["prepared"]]
+    return Verdict(fingerprint=document["fingerprint"], rows=document["rows"], prepared=prepared)
+
+
+# --- Dry run and commit -----------------------------------------------------------------------------------
+
+
+def _check(actor: Employee, filename: str, content: bytes) -> ImportReport:
+    """Every row of the file checked, in bulk: a few queries per file, whatever its rows."""
     context = _Context(actor)
     table = read_table(filename=filename, content=content, custom=context.custom)
     labels = {key: str(label) for key, label in COLUMN_LABELS.items()}
@@ -552,6 +679,17 @@ def import_dry_run(*, actor: Employee, filename: str, content: bytes) -> ImportR
     return report
 
 
+def import_dry_run(*, actor: Employee, filename: str, content: bytes) -> ImportReport:
+    """Check every row of the file and report. Writes no row (beyond the default stages and the empty
+    customer template on first use); a file without errors leaves its verdict in the storage, for the
+    commit. Its queries do not grow with the file's rows."""
+    fingerprint = data_fingerprint(actor)  # before the check: a change while it runs makes the commit re-check
+    report = _check(actor, filename, content)
+    if not report.error_count:
+        _store_verdict(actor, report.sha256, Verdict(fingerprint, len(report.rows), _prepare(actor, report)))
+    return report
+
+
 class ImportRefused(ServiceError):
     """The commit's refusal of a file with broken rows; carries the dry run's report."""
 
@@ -568,65 +706,83 @@ class ImportRefused(ServiceError):
 def import_commit(*, actor: Employee, filename: str, content: bytes, include_duplicates: bool = False) -> ImportResult:
     """Create the file's customers (with their collaborators, primary contacts and timeline), all or
     nothing. Duplicates are skipped unless `include_duplicates`; a same credit code or an already imported
-    row is always skipped. Should a concurrent commit insert the same rows first, the file is checked
-    again, so those rows count as already imported."""
+    row is always skipped.
+
+    The rows are checked once: the commit writes the verdict a dry run of the same file by the same employee
+    left, while the data it was checked against is unchanged (`data_fingerprint`); otherwise it checks the
+    file again and refuses it if a row now fails. Should a concurrent commit insert the same rows (or a
+    customer with the same credit code) first, the database's constraints refuse the write and the file is
+    checked again, so those rows count as duplicates."""
     try:
-        return _bulk_commit(actor, filename, content, include_duplicates)
+        return _bulk_commit(actor, filename, content, include_duplicates, reuse_verdict=True)
     except IntegrityError:
         logger.info("customer import: a concurrent commit won a row; checking the file again")
     try:
-        return _bulk_commit(actor, filename, content, include_duplicates)
+        return _bulk_commit(actor, filename, content, include_duplicates, reuse_verdict=False)
     except IntegrityError:
         message = _("Another import of the same customers ran at the same time; try again.")
         raise ServiceError(ErrorCode.CONFLICT, message, {"file": [message]}) from None
 
 
 @transaction.atomic
-def _bulk_commit(actor: Employee, filename: str, content: bytes, include_duplicates: bool) -> ImportResult:
-    """The dry run's checks in bulk, then bulk inserts of what `customer_create` (and `contact_create` for
-    the first contact) would write row by row; the query count grows with the batches only."""
-    report = import_dry_run(actor=actor, filename=filename, content=content)
-    if report.error_count:
-        raise ImportRefused(report)
-    drafts: list[services.CustomerDraft] = []
-    contacts: list[Contact] = []
-    skipped = 0
-    for row in report.rows:
-        if row.status == RowStatus.DUPLICATE and (row.blocking_duplicate or not include_duplicates):
-            skipped += 1
-            continue
-        client_id = row_client_id(report.sha256, row.number)
-        draft = services.customer_draft(
-            actor=actor,
-            client_id=client_id,
-            clean=row.customer_fields,
-            custom=row.custom_values,
-            version=report.version,
-            default_stage_id=report.default_stage_id,
-        )
-        drafts.append(draft)
-        if row.contact_fields:
-            contact_id = uuid.uuid5(CLIENT_ID_NAMESPACE, f"{client_id}:contact")
-            contact = Contact(org_id=actor.org_id, customer=draft.customer, client_id=contact_id, is_primary=True)
-            for name, value in row.contact_fields.items():
-                setattr(contact, name, value)
-            contacts.append(contact)
-    Customer.objects.bulk_create([d.customer for d in drafts], batch_size=BATCH_SIZE)
-    collaborators = Customer.collaborators.through
-    collaborator_links = [
-        collaborators(customer_id=d.customer.pk, employee_id=employee_id)
-        for d in drafts
-        for employee_id in d.collaborator_ids
-    ]
-    collaborators.objects.bulk_create(collaborator_links, batch_size=BATCH_SIZE)
-    Contact.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
-    events = [d.created_event for d in drafts]
-    events += [services.contact_added_event(actor=actor, customer=c.customer, contact=c) for c in contacts]
-    CustomerEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
-    result = ImportResult(created=len(drafts), skipped_duplicates=skipped, rows=len(report.rows))
-    changes = {"sha256": report.sha256, "rows": result.rows, "created": result.created, "skipped": skipped}
+def _bulk_commit(
+    actor: Employee, filename: str, content: bytes, include_duplicates: bool, *, reuse_verdict: bool
+) -> ImportResult:
+    sha256 = hashlib.sha256(content).hexdigest()
+    fingerprint = data_fingerprint(actor)
+    verdict = _load_verdict(actor, sha256) if reuse_verdict else None
+    if verdict is None or verdict.fingerprint != fingerprint:
+        report = _check(actor, filename, content)
+        if report.error_count:
+            raise ImportRefused(report)
+        verdict = Verdict(fingerprint, len(report.rows), _prepare(actor, report))
+    rows = [r for r in verdict.prepared if not (r.duplicate and (r.blocking or not include_duplicates))]
+    _write(actor, sha256, rows)
+    skipped = len(verdict.prepared) - len(rows)
+    result = ImportResult(created=len(rows), skipped_duplicates=skipped, rows=verdict.rows)
+    changes = {"sha256": sha256, "rows": result.rows, "created": result.created, "skipped": skipped}
     audit(actor=actor, org=actor.org, action="customers.import", obj=actor.org, changes=changes)
     return result
+
+
+def _write(actor: Employee, sha256: str, rows: list[PreparedRow]) -> None:
+    """What `customer_create` (and `contact_create` for the first contact) would write row by row, as bulk
+    writes in the caller's transaction: customers and their CREATED events by COPY on PostgreSQL or one
+    executemany on SQLite (`core.bulk`), collaborators and contacts (fewer) by `bulk_create`."""
+    ids = bulk.allocate_ids(Customer, len(rows))
+    now = timezone.now()
+    bulk.insert_rows(
+        Customer,
+        [*COMMIT_COLUMNS, *_customer_columns()],
+        ((pk, row_client_id(sha256, r.number), now, now, *r.values) for pk, r in zip(ids, rows, strict=True)),
+    )
+    created = CustomerEventKind.CREATED
+    bulk.insert_rows(
+        CustomerEvent,
+        EVENT_COLUMNS,
+        ((actor.org_id, pk, actor.pk, created, r.changes, "", now, now) for pk, r in zip(ids, rows, strict=True)),
+    )
+    collaborators = Customer.collaborators.through
+    links = [
+        collaborators(customer_id=pk, employee_id=employee_id)
+        for pk, r in zip(ids, rows, strict=True)
+        for employee_id in r.collaborator_ids
+    ]
+    collaborators.objects.bulk_create(links, batch_size=BATCH_SIZE)
+    contacts: list[Contact] = []
+    for pk, r in zip(ids, rows, strict=True):
+        if r.contact:
+            contact_id = uuid.uuid5(CLIENT_ID_NAMESPACE, f"{row_client_id(sha256, r.number)}:contact")
+            contact = Contact(org_id=actor.org_id, customer_id=pk, client_id=contact_id, is_primary=True)
+            for name, value in r.contact.items():
+                setattr(contact, name, value)
+            contacts.append(contact)
+    Contact.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
+    events = [
+        services.contact_added_event(actor=actor, customer=Customer(pk=c.customer_id, org_id=actor.org_id), contact=c)
+        for c in contacts
+    ]
+    CustomerEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
 
 
 # --- The template ------------------------------------------------------------------------------------

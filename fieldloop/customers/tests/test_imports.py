@@ -29,10 +29,12 @@ from fieldloop.customers.models import (
     CustomerSource,
     ImportJobStatus,
 )
+from fieldloop.customers.names import normalise_name, normalise_phone
+from fieldloop.customers.selectors import CustomerFilters, customer_list
 from fieldloop.customers.tasks import enqueue_import_job, run_customer_import_job
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.services import template_publish
-from fieldloop.org.models import AuditEntry
+from fieldloop.org.models import AuditEntry, EmployeeStatus
 
 HEADER = ["name", "credit_code", "level", "stage", "phone", "owner", "tags", "contact_name", "contact_mobile"]
 
@@ -452,29 +454,84 @@ def test_a_failing_row_at_the_end_writes_nothing_at_all(cast):
     assert not CustomerEvent.objects.exists()
 
 
-def test_a_concurrent_commit_of_the_same_rows_makes_them_count_as_already_imported(cast):
+def test_a_concurrent_commit_of_the_same_rows_makes_them_count_as_already_imported(cast, monkeypatch):
     content = csv_file(GOOD_ROWS)
+    dry_run(cast.manager, content)  # its verdict: both rows are new
     sha = hashlib.sha256(content).hexdigest()
+    verdict = imports._load_verdict(cast.manager, sha)
+    assert verdict is not None and len(verdict.prepared) == 2
+    checked_against = verdict.fingerprint
     services.customer_create(
         actor=cast.manager, client_id=imports.row_client_id(sha, 3), name="先到的", allow_duplicates=True
-    )  # as if another commit had written row 3 since this one's check
-    real_dry_run = imports.import_dry_run
+    )  # as if another commit had written row 3 just after this one compared the data with its verdict's
+    real_fingerprint = imports.data_fingerprint
     calls: list[int] = []
 
-    def stale_dry_run(**kwargs):
-        report = real_dry_run(**kwargs)
-        if not calls:  # the first check did not see it
-            for row in report.rows:
-                row.duplicates, row.blocking_duplicate = [], False
+    def racing_fingerprint(actor):
         calls.append(1)
-        return report
+        return checked_against if len(calls) == 1 else real_fingerprint(actor)
 
-    imports.import_dry_run = stale_dry_run
-    try:
-        result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
-    finally:
-        imports.import_dry_run = real_dry_run
+    monkeypatch.setattr(imports, "data_fingerprint", racing_fingerprint)
+    result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
     assert (result.created, result.skipped_duplicates, len(calls)) == (1, 1, 2)
+    assert Customer.objects.filter(client_id=imports.row_client_id(sha, 3)).get().name == "先到的"
+
+
+def test_the_commit_writes_the_dry_runs_verdict_while_the_data_is_unchanged(cast):
+    content = csv_file(GOOD_ROWS)
+    with CaptureQueriesContext(connection) as checking:
+        imports.import_commit(actor=cast.manager, filename="c.csv", content=csv_file(GOOD_ROWS[:1]))
+    dry_run(cast.manager, content)
+    with CaptureQueriesContext(connection) as reusing:
+        result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
+    assert (result.created, result.skipped_duplicates, result.rows) == (1, 1, 2)  # row 2: the first commit's
+    assert len(reusing) < len(checking)  # no owner, stage, template or duplicate lookups
+
+
+def test_a_commit_after_the_data_changed_checks_again_and_skips_a_now_duplicate(cast):
+    content = csv_file(GOOD_ROWS)
+    report = dry_run(cast.manager, content)
+    assert [r.status for r in report.rows] == [RowStatus.OK, RowStatus.OK]
+    services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="另一家公司", credit_code=code(2))
+    result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content, include_duplicates=True)
+    assert (result.created, result.skipped_duplicates) == (1, 1)  # the same credit code: never imported twice
+    assert Customer.objects.filter(credit_code=code(2)).count() == 1
+
+
+def test_a_commit_after_the_data_changed_refuses_a_row_that_now_fails(cast):
+    rows = [["上海精工机械有限公司", code(1), "A", "", "", cast.rep.name, "", "", ""]]
+    content = csv_file(rows)
+    assert dry_run(cast.manager, content).error_count == 0
+    cast.rep.status = EmployeeStatus.LEFT
+    cast.rep.save(update_fields=["status", "updated_at"])
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
+    assert list(refused.value.report.rows[0].errors) == ["owner"]
+    assert not Customer.objects.exists()
+
+
+def test_the_dry_run_runs_the_same_queries_for_10_and_200_rows(cast, custom_template):
+    services.stages_ensure(org_id=cast.org.pk)  # the default stages are created on first use
+    counts = []
+    for n, first in ((10, 0), (200, 1000)):
+        with CaptureQueriesContext(connection) as queries:
+            report = dry_run(cast.manager, _rows(n, first))
+        assert (len(report.rows), report.error_count) == (n, 0)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_imported_customers_have_their_match_keys_and_are_found_by_name(cast):
+    imports.import_commit(actor=cast.manager, filename="c.csv", content=csv_file(GOOD_ROWS))
+    customer = Customer.objects.get(credit_code=code(1))
+    assert (customer.name_key, customer.phone_key) == (
+        normalise_name("上海精工机械有限公司"),
+        normalise_phone("021-55550001"),
+    )
+    for search in ("上海精工", "精工机械", "新材料"):
+        found = customer_list(actor=cast.manager, filters=CustomerFilters(search=search))
+        assert found.exists(), search
+    assert CustomerEvent.objects.filter(customer=customer, kind="created").count() == 1
 
 
 def _rows(n: int, first: int = 0) -> bytes:

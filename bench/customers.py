@@ -561,7 +561,10 @@ def measure_import(actor_employee: Employee, org_id: int, options: Options) -> I
     raw_rows, raw_s, copy_s = raw_insert(actor, content)
     notes = [
         "import_dry_run, import_commit and the raw inserts: one run each",
-        "import_commit checks the file again (its dry run), then bulk-inserts customers and their CREATED events",
+        "import_commit writes the dry run's verdict (the data is unchanged): customers and their CREATED events by "
+        "COPY (PostgreSQL) or executemany (SQLite), one transaction",
+        "share_of_bulk: rows/s over the fastest raw bulk load's (COPY on PostgreSQL, executemany on SQLite); "
+        "target for the commit: at least 0.50",
     ]
     started = time.perf_counter()
     result = import_commit(actor=actor, filename="bench.xlsx", content=content)

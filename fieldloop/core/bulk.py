@@ -21,10 +21,16 @@ PLAIN_TYPES = frozenset({
 })  # fmt: skip
 
 
+class JsonText(str):
+    """A JSON field's value already serialised (`json.dumps`): written as it is, where the field would
+    serialise the value itself. Both databases take JSON as text (SQLite stores it so; COPY's text
+    format hands it to PostgreSQL's json parser)."""
+
+
 def _preparer(field: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Callable[[Any], Any] | None:
     """How a value of `field` goes to the driver: None for the plain types; else the field's own
-    preparation, skipped for None (NULL) outside JSON and done once for a value repeated row after row (a
-    shared timestamp)."""
+    preparation, skipped for None (NULL) outside JSON and for `JsonText`, and done once for a value
+    repeated row after row (a shared timestamp)."""
     if field.get_internal_type() in PLAIN_TYPES:
         return None
     prepare = field.get_db_prep_save
@@ -34,6 +40,8 @@ def _preparer(field: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Callabl
     def prepared(value: Any) -> Any:
         if value is None and not is_json:
             return None
+        if is_json and isinstance(value, JsonText):
+            return str(value)
         if value is not last[0]:
             last[0], last[1] = value, prepare(value, db)
         return last[1]

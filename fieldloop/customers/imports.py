@@ -31,7 +31,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, JSONField, Max
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -554,7 +554,7 @@ class PreparedRow:
     duplicate: bool
     blocking: bool  # a duplicate never imported (same credit code, or already imported)
     values: list[Any]  # the customer's columns, in `_customer_columns()` order
-    changes: dict[str, Any]  # its CREATED event's
+    changes: dict[str, Any] | bulk.JsonText  # its CREATED event's (as JSON text from a stored verdict)
     collaborator_ids: list[int]
     contact: dict[str, Any] | None  # the primary contact's fields
 
@@ -620,16 +620,34 @@ def _verdict_path(actor: Employee, sha256: str) -> str:
     return f"imports/{actor.org_id}/{sha256}.checked-{actor.pk}.json"
 
 
+def _json_columns() -> set[int]:
+    """Positions, in `_customer_columns()`, of the customer's JSON fields."""
+    by_attname = {f.attname: f for f in Customer._meta.concrete_fields}
+    return {i for i, name in enumerate(_customer_columns()) if isinstance(by_attname[name], JSONField)}
+
+
 def _store_verdict(actor: Employee, sha256: str, verdict: Verdict) -> None:
+    """The verdict as JSON; the JSON fields' values (and the events' changes) as the text the database will
+    store, so the commit writes them without serialising them again (`core.bulk.JsonText`)."""
+    json_columns = _json_columns()
+    prepared = [
+        [
+            r.number,
+            r.duplicate,
+            r.blocking,
+            [json.dumps(v) if i in json_columns else v for i, v in enumerate(r.values)],
+            json.dumps(r.changes),
+            r.collaborator_ids,
+            r.contact,
+        ]
+        for r in verdict.prepared
+    ]
     document = {
         "format": VERDICT_FORMAT,
         "columns": _customer_columns(),
         "fingerprint": verdict.fingerprint,
         "rows": verdict.rows,
-        "prepared": [
-            [r.number, r.duplicate, r.blocking, r.values, r.changes, r.collaborator_ids, r.contact]
-            for r in verdict.prepared
-        ],
+        "prepared": prepared,
     }
     path = _verdict_path(actor, sha256)
     if default_storage.exists(path):
@@ -647,7 +665,19 @@ def _load_verdict(actor: Employee, sha256: str) -> Verdict | None:
         return None
     if document.get("format") != VERDICT_FORMAT or document.get("columns") != _customer_columns():
         return None
-    prepared = [PreparedRow(*values) for values in document["prepared"]]
+    json_columns = _json_columns()
+    prepared = [
+        PreparedRow(
+            number=number,
+            duplicate=duplicate,
+            blocking=blocking,
+            values=[bulk.JsonText(v) if i in json_columns else v for i, v in enumerate(values)],
+            changes=bulk.JsonText(changes),
+            collaborator_ids=collaborator_ids,
+            contact=contact,
+        )
+        for number, duplicate, blocking, values, changes, collaborator_ids, contact in document["prepared"]
+    ]
     return Verdict(fingerprint=document["fingerprint"], rows=document["rows"], prepared=prepared)
 
 

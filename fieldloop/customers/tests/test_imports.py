@@ -365,9 +365,18 @@ def _shape(customer: Customer) -> dict:
     }  # fmt: skip
 
 
-def test_the_bulk_commit_writes_exactly_what_customer_create_writes_row_by_row(cast, custom_template):
-    result = imports.import_commit(actor=cast.manager, filename="c.csv", content=csv_file(CUSTOM_ROWS, CUSTOM_HEADER))
-    assert result.created == 2
+@pytest.mark.parametrize("from_verdict", [False, True], ids=["checked-by-the-commit", "the-dry-runs-verdict"])
+def test_the_bulk_commit_writes_exactly_what_customer_create_writes_row_by_row(
+    cast, custom_template, monkeypatch, from_verdict
+):
+    content = csv_file(CUSTOM_ROWS, CUSTOM_HEADER)
+    if from_verdict:
+        services.stages_ensure(org_id=cast.org.pk)  # else the dry run's first use creates them: data changed
+        dry_run(cast.manager, content)
+    real_check, checks = imports._check, []
+    monkeypatch.setattr(imports, "_check", lambda *args: checks.append(1) or real_check(*args))
+    result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
+    assert (result.created, len(checks)) == (2, 0 if from_verdict else 1)
     imported = {c.name: c for c in Customer.objects.all()}
     stages = {s.name: s.pk for s in services.stages_ensure(org_id=cast.org.pk)}
     by_hand = [

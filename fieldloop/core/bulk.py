@@ -4,7 +4,8 @@ transaction. PostgreSQL gets COPY (psycopg 3's `cursor.copy`), SQLite one `execu
 No model instances, no `save()`, no signals, no `auto_now`: the caller gives every column's value (the
 timestamps too). Each value is prepared by its field as the ORM would (`get_db_prep_save`), except the
 plain types (text, numbers, booleans, foreign keys) that need nothing. Database triggers and indexes apply
-as to any INSERT, and a constraint violation raises Django's `IntegrityError`.
+as to any INSERT, and a constraint violation raises Django's `IntegrityError`. A COPY does not go through
+Django's cursor wrapper, so it is not in `connection.queries` (nor counted by query-count tests).
 """
 
 from collections.abc import Callable, Iterable, Sequence

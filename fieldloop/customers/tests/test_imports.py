@@ -524,6 +524,14 @@ def test_a_commit_after_the_data_changed_refuses_a_row_that_now_fails(cast):
     assert not Customer.objects.exists()
 
 
+def test_imported_customers_never_take_the_id_of_a_deleted_one(cast):
+    gone, _created = services.customer_create(actor=cast.manager, client_id=uuid.uuid4(), name="已删除的公司")
+    CustomerEvent.objects.filter(customer=gone).delete()
+    Customer.objects.filter(pk=gone.pk).delete()  # the newest id: an AUTOINCREMENT counter still remembers it
+    imports.import_commit(actor=cast.manager, filename="c.csv", content=csv_file(GOOD_ROWS))
+    assert min(Customer.objects.values_list("pk", flat=True)) > gone.pk
+
+
 def test_the_dry_run_runs_the_same_queries_for_10_and_200_rows(cast, custom_template):
     services.stages_ensure(org_id=cast.org.pk)  # the default stages are created on first use
     counts = []

@@ -318,8 +318,9 @@ def import_job_out(job: CustomerImportJob) -> dict[str, Any]:
     "/customers/imports",
     response={202: ImportJobOut, **ERRORS},
     summary="Import an .xlsx or CSV file as a background job, all or nothing; poll the job for its outcome",
-    description="A replay of the same `client_id` returns the first job. The job checks the file again "
-    "(as the dry run does) and imports nothing while a row has errors; committing the same file again "
+    description="A replay of the same `client_id` returns the first job. The job writes what your dry run of "
+    "the same file found while the data it was checked against is unchanged; otherwise it checks the file "
+    "again (as the dry run does) and imports nothing while a row has errors. Committing the same file again "
     "creates nothing new.",
 )
 def customer_import_submit(

@@ -657,28 +657,29 @@ def _store_verdict(actor: Employee, sha256: str, verdict: Verdict) -> None:
 
 
 def _load_verdict(actor: Employee, sha256: str) -> Verdict | None:
-    """The verdict a dry run of this file by this employee left, if it is there and of this code's format."""
+    """The verdict a dry run of this file by this employee left, if it is there, whole and of this code's
+    format (else the commit checks the file itself)."""
     try:
         with default_storage.open(_verdict_path(actor, sha256), "rb") as stored:
             document = json.loads(stored.read())
-    except (FileNotFoundError, ValueError):
+        if document["format"] != VERDICT_FORMAT or document["columns"] != _customer_columns():
+            return None
+        json_columns = _json_columns()
+        prepared = [
+            PreparedRow(
+                number=number,
+                duplicate=duplicate,
+                blocking=blocking,
+                values=[bulk.JsonText(v) if i in json_columns else v for i, v in enumerate(values)],
+                changes=bulk.JsonText(changes),
+                collaborator_ids=collaborator_ids,
+                contact=contact,
+            )
+            for number, duplicate, blocking, values, changes, collaborator_ids, contact in document["prepared"]
+        ]
+        return Verdict(fingerprint=document["fingerprint"], rows=document["rows"], prepared=prepared)
+    except (FileNotFoundError, ValueError, KeyError, TypeError):  # none, or not one this code wrote whole
         return None
-    if document.get("format") != VERDICT_FORMAT or document.get("columns") != _customer_columns():
-        return None
-    json_columns = _json_columns()
-    prepared = [
-        PreparedRow(
-            number=number,
-            duplicate=duplicate,
-            blocking=blocking,
-            values=[bulk.JsonText(v) if i in json_columns else v for i, v in enumerate(values)],
-            changes=bulk.JsonText(changes),
-            collaborator_ids=collaborator_ids,
-            contact=contact,
-        )
-        for number, duplicate, blocking, values, changes, collaborator_ids, contact in document["prepared"]
-    ]
-    return Verdict(fingerprint=document["fingerprint"], rows=document["rows"], prepared=prepared)
 
 
 # --- Dry run and commit -----------------------------------------------------------------------------------

@@ -524,6 +524,18 @@ def test_a_commit_after_the_data_changed_refuses_a_row_that_now_fails(cast):
     assert not Customer.objects.exists()
 
 
+@pytest.mark.parametrize("stored", [b'{"format": 1, "columns', b"[1, 2]", b'{"format": 0}'])
+def test_a_broken_or_foreign_verdict_is_ignored_and_the_commit_checks_the_file(cast, stored):
+    content = csv_file(GOOD_ROWS)
+    dry_run(cast.manager, content)
+    path = imports._verdict_path(cast.manager, hashlib.sha256(content).hexdigest())
+    default_storage.delete(path)
+    default_storage.save(path, ContentFile(stored))
+    result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
+    assert (result.created, result.skipped_duplicates) == (2, 0)
+    default_storage.delete(path)
+
+
 def test_imported_customers_never_take_the_id_of_a_deleted_one(cast):
     gone, _created = services.customer_create(actor=cast.manager, client_id=uuid.uuid4(), name="已删除的公司")
     CustomerEvent.objects.filter(customer=gone).delete()

@@ -29,7 +29,8 @@ import fieldloop.demo.customers
 from fieldloop.core.pagination import keyset_page
 from fieldloop.customers import credit_code
 from fieldloop.customers.duplicates import all_orgs_masked_existence_check
-from fieldloop.customers.imports import COLUMNS, import_commit, import_dry_run, import_template, read_table
+from fieldloop.customers.import_template import import_template
+from fieldloop.customers.imports import COLUMNS, import_commit, import_dry_run, read_table
 from fieldloop.customers.models import Customer, CustomerLevel, CustomerSource, CustomerStage, PoolMembership
 from fieldloop.customers.selectors import CustomerFilters, customer_list
 from fieldloop.demo.company import build_demo_company

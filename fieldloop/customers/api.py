@@ -257,7 +257,7 @@ from ninja.files import UploadedFile  # noqa: E402
 from fieldloop.core import spreadsheets  # noqa: E402
 from fieldloop.org.idempotency import run_idempotent  # noqa: E402
 
-from . import exports, import_jobs, imports, tasks  # noqa: E402
+from . import exports, import_jobs, import_template, imports, tasks  # noqa: E402
 from .models import CustomerImportJob  # noqa: E402
 from .schemas import ImportJobOut, ImportJobPage, ImportReportOut  # noqa: E402
 
@@ -291,7 +291,7 @@ def _upload(file: UploadedFile) -> tuple[str, bytes]:
     summary="The import template (.xlsx), labels in the user's language",
 )
 def customer_import_template(request: HttpRequest) -> HttpResponse:
-    content = imports.import_template(actor=actor_of(request))
+    content = import_template.import_template(actor=actor_of(request))
     response = HttpResponse(content, content_type=spreadsheets.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="customers-template.xlsx"'
     return response

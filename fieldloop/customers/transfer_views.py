@@ -25,7 +25,7 @@ from fieldloop.org.decorators import employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import may_export_customers
 
-from . import exports, import_jobs, imports, selectors, tasks
+from . import exports, import_jobs, import_template, imports, selectors, tasks
 from .models import ImportJobStatus
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -145,7 +145,7 @@ def customer_import_jobs(request: HttpRequest) -> HttpResponse:
 
 @employee_required()
 def customer_import_template(request: HttpRequest) -> HttpResponse:
-    content = imports.import_template(actor=_actor(request))
+    content = import_template.import_template(actor=_actor(request))
     response = HttpResponse(content, content_type=spreadsheets.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="customers-template.xlsx"'
     return response

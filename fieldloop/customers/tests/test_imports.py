@@ -20,6 +20,7 @@ from openpyxl import Workbook, load_workbook
 from fieldloop.core import spreadsheets
 from fieldloop.core.errors import ServiceError
 from fieldloop.customers import credit_code, import_jobs, imports, services
+from fieldloop.customers.import_template import import_template
 from fieldloop.customers.imports import RowStatus
 from fieldloop.customers.models import (
     Contact,
@@ -187,7 +188,7 @@ def test_duplicates_in_the_file_and_against_existing_customers_are_caught(cast):
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_template_in_either_language_imports(cast, language):
     with translation.override(language):
-        template = imports.import_template(actor=cast.manager)
+        template = import_template(actor=cast.manager)
     workbook = load_workbook(io.BytesIO(template))
     sheet = workbook.worksheets[0]
     assert [c.value for c in sheet[2]] == list(imports.COLUMNS)
@@ -443,7 +444,7 @@ def test_custom_fields_are_checked_in_the_dry_run_on_their_column(cast, custom_t
 def test_the_template_has_the_custom_fields_and_explains_them(cast, custom_template):
     for language, channel in (("zh-hans", "渠道"), ("en", "Channel")):
         with translation.override(language):
-            workbook = load_workbook(io.BytesIO(imports.import_template(actor=cast.manager)))
+            workbook = load_workbook(io.BytesIO(import_template(actor=cast.manager)))
         header = [c.value for c in workbook.worksheets[0][1]]
         keys = [c.value for c in workbook.worksheets[0][2]]
         assert keys[len(imports.COLUMNS) :] == [

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from fieldloop.api import api
 
-COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+COMMITTED = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
 
 
 def generated() -> dict:

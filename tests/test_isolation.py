@@ -119,11 +119,14 @@ def _foreign_visits(cast: Cast) -> Targets:
 
 def _foreign_import_jobs(cast: Cast) -> Targets:
     """An import job is its submitter's (an admin sees the organization's): Otto's and Ben's."""
-    from fieldloop.customers.imports import import_job_submit
+    from fieldloop.customers.import_jobs import import_job_submit
+    from fieldloop.customers.tasks import enqueue_import_job
 
     def job(owner: Employee) -> int:
         content = f"name\n{owner.name} 导入的客户 {uuid.uuid4().hex[:6]}\n".encode()
-        return import_job_submit(actor=owner, client_id=uuid.uuid4(), filename="c.csv", content=content)[0].pk
+        return import_job_submit(
+            actor=owner, client_id=uuid.uuid4(), filename="c.csv", content=content, enqueue=enqueue_import_job
+        )[0].pk
 
     return Targets([job(cast.outsider)], [job(cast.other_branch_rep)])
 

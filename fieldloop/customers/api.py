@@ -261,19 +261,21 @@ def customer_handover(request: HttpRequest, employee_id: int, payload: HandoverI
     )  # fmt: skip
 
 
-# --- Import and export: thin shells over customers/imports.py and customers/exports.py -------------------
+# --- Import and export: thin shells over customers/imports.py, import_jobs.py and exports.py ---------------
 # (Imported here, not at the top, so this section appends to the module without touching its header.)
 
 from django.http import FileResponse, HttpResponse  # noqa: E402
 from ninja import File, Form  # noqa: E402
 from ninja.files import UploadedFile  # noqa: E402
 
-from . import exports, imports  # noqa: E402
+from fieldloop.core import spreadsheets  # noqa: E402
+
+from . import exports, import_jobs, import_template, imports, tasks  # noqa: E402
 from .models import CustomerImportJob  # noqa: E402
 from .schemas import ImportJobOut, ImportJobPage, ImportReportOut  # noqa: E402
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
-XLSX_FILE = {imports.XLSX_CONTENT_TYPE: BINARY}
+XLSX_FILE = {spreadsheets.XLSX_CONTENT_TYPE: BINARY}
 CSV_FILE = {"text/csv": BINARY}
 ExportFormatQuery = Query("xlsx", alias="format", description="xlsx or csv")
 
@@ -292,7 +294,7 @@ def import_report_out(report: imports.ImportReport) -> dict[str, Any]:
 
 def _upload(file: UploadedFile) -> tuple[str, bytes]:
     """The upload's name and content; one byte over the limit is enough for imports to refuse it."""
-    return file.name or "", file.read(imports.MAX_BYTES + 1)
+    return file.name or "", file.read(spreadsheets.MAX_BYTES + 1)
 
 
 @router.get(
@@ -302,8 +304,8 @@ def _upload(file: UploadedFile) -> tuple[str, bytes]:
     summary="The import template (.xlsx), labels in the user's language",
 )
 def customer_import_template(request: HttpRequest) -> HttpResponse:
-    content = imports.import_template(actor=actor_of(request))
-    response = HttpResponse(content, content_type=imports.XLSX_CONTENT_TYPE)
+    content = import_template.import_template(actor=actor_of(request))
+    response = HttpResponse(content, content_type=spreadsheets.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="customers-template.xlsx"'
     return response
 
@@ -329,9 +331,10 @@ def import_job_out(job: CustomerImportJob) -> dict[str, Any]:
     "/customers/imports",
     response={202: ImportJobOut, **ERRORS},
     summary="Import an .xlsx or CSV file as a background job, all or nothing; poll the job for its outcome",
-    description="The Idempotency-Key becomes the job's `client_id`: a replay returns the first job. The job checks "
-    "the file again (as the dry run does) and imports nothing while a row has errors; committing the same file "
-    "again creates nothing new.",
+    description="The Idempotency-Key becomes the job's `client_id`: a replay returns the first job. The job writes "
+    "what your dry run of the same file found while the data it was checked against is unchanged; otherwise it "
+    "checks the file again (as the dry run does) and imports nothing while a row has errors. Committing the same "
+    "file again creates nothing new.",
 )
 def customer_import_submit(
     request: HttpRequest,
@@ -342,12 +345,13 @@ def customer_import_submit(
     actor = actor_of(request)
     filename, content = _upload(file)
     job, _ = create_once(
-        lambda: imports.import_job_submit(
+        lambda: import_jobs.import_job_submit(
             actor=actor,
             client_id=idempotency_key,
             filename=filename,
             content=content,
             include_duplicates=include_duplicates,
+            enqueue=tasks.enqueue_import_job,
         ),
         same=lambda j: j.created_by_id == actor.pk,
     )
@@ -362,14 +366,15 @@ def customer_import_submit(
 def customer_import_list(
     request: HttpRequest, cursor: str | None = None, limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200)
 ) -> dict[str, Any]:
-    jobs = imports.import_jobs_visible(actor=actor_of(request))
+    jobs = import_jobs.import_jobs_visible(actor=actor_of(request))
     page = keyset_page(jobs, ordering=("-created_at", "-id"), cursor=cursor, limit=limit)
     return {"items": [import_job_out(j) for j in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get("/customers/imports/{int:job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import job's status")
 def customer_import_get(request: HttpRequest, job_id: int) -> dict[str, Any]:
-    return import_job_out(imports.import_job_get(actor=actor_of(request), job_id=job_id))
+    job = import_jobs.import_job_get(actor=actor_of(request), job_id=job_id, enqueue=tasks.enqueue_import_job)
+    return import_job_out(job)
 
 
 @router.get(
@@ -422,7 +427,9 @@ def enrichment_out(r: EnrichmentResult) -> dict[str, Any]:
     summary="Refresh what the providers (website, business registry) know about a customer, in the background",
 )
 def customer_enrich(request: HttpRequest, customer_id: int) -> Status[Any]:
-    pending = enrichment.enrich_customer(actor=actor_of(request), customer_id=customer_id)
+    pending = enrichment.enrich_customer(
+        actor=actor_of(request), customer_id=customer_id, enqueue=tasks.enqueue_enrichment
+    )
     return Status(202, [enrichment_out(r) for r in pending])
 
 

@@ -1,7 +1,8 @@
 """Enrichment (更多资讯): providers that find out more about a customer, run as background tasks.
 
 A provider has a `name` and `fetch(customer) -> ProviderResult`. `enrich_customer` stores a pending result
-per provider and enqueues `customers.tasks.enrich_customer_task` for each; the task runs the provider and
+per provider and queues each through the `enqueue` it is given (`customers.tasks.enqueue_enrichment`,
+which queues `enrich_customer_task`: this module never imports the task module); the task runs the provider and
 stores what it found, or the failure with its error (a provider's exception never crashes the task).
 
 Two providers:
@@ -21,6 +22,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
@@ -33,12 +35,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from fieldloop.core import spreadsheets
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 
 from . import credit_code as credit_codes
-from . import imports
 from .models import Customer, EnrichmentProvider, EnrichmentResult, EnrichmentStatus, RegistryCompany
 from .selectors import customer_get
 
@@ -405,11 +407,12 @@ register(RegistryProvider())
 # --- Running and reading ---------------------------------------------------------------------------------
 
 
-def enrich_customer(*, actor: Employee, customer_id: int) -> list[EnrichmentResult]:
-    """Queue every provider for a customer the actor can see; returns the pending results (one per provider).
-    A provider still waiting from a recent refresh is not queued twice."""
-    from .tasks import enrich_customer_task
-
+def enrich_customer(
+    *, actor: Employee, customer_id: int, enqueue: Callable[[int, str], object]
+) -> list[EnrichmentResult]:
+    """Queue every provider for a customer the actor can see, each by `enqueue(customer_id, provider)`;
+    returns the pending results (one per provider). A provider still waiting from a recent refresh is not
+    queued twice."""
     customer = customer_get(actor=actor, customer_id=customer_id)
     recent = timezone.now() - timedelta(seconds=PENDING_REUSE_SECONDS)
     pending: list[EnrichmentResult] = []
@@ -426,7 +429,7 @@ def enrich_customer(*, actor: Employee, customer_id: int) -> list[EnrichmentResu
                 to_run.append(name)
             pending.append(waiting)
     for name in to_run:
-        enrich_customer_task.enqueue(customer_id=customer.pk, provider=name)
+        enqueue(customer.pk, name)
     return pending
 
 
@@ -553,11 +556,7 @@ def _parse_date(text: str) -> date | None:
 
 def registry_read(*, filename: str, content: bytes) -> list[RegistryRow]:
     """Check every row of a registry file (.xlsx or CSV; headers in Chinese or English); writes nothing."""
-    extension = imports.file_extension(filename)
-    if len(content) > imports.MAX_BYTES:
-        size = imports.MAX_BYTES // (1024 * 1024)
-        raise invalid("file", _("The file is larger than %(size)d MB.") % {"size": size})
-    lines = imports._xlsx_rows(content) if extension == "xlsx" else imports._csv_rows(content)
+    lines = spreadsheets.read_rows(filename=filename, content=content)
     header = next(lines, None) or []
     keys = [_header_key(text) for text in header]
     if "name" not in keys or "credit_code" not in keys:
@@ -567,8 +566,7 @@ def registry_read(*, filename: str, content: bytes) -> list[RegistryRow]:
     for number, cells in enumerate(lines, start=2):
         if not any(cells):
             continue
-        if len(rows) >= imports.MAX_ROWS:
-            raise invalid("file", _("The file has more than %(count)d rows; split it.") % {"count": imports.MAX_ROWS})
+        spreadsheets.check_row_count(len(rows))
         raw = {key: value.strip() for key, value in zip(keys, cells, strict=False) if key}
         row = RegistryRow(number=number)
         for column, limit in TEXT_LIMITS.items():

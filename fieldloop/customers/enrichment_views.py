@@ -10,13 +10,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from fieldloop.core import spreadsheets
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.htmx import is_htmx
 from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 
-from . import enrichment, imports, selectors
+from . import enrichment, selectors, tasks
 from .models import Customer, EnrichmentProvider, EnrichmentStatus
 
 REGISTRY_LABELS = {
@@ -49,7 +50,7 @@ def customer_enrichment(request: HttpRequest, customer_id: int) -> HttpResponse:
     actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     if request.method == "POST":
-        enrichment.enrich_customer(actor=actor, customer_id=customer.pk)
+        enrichment.enrich_customer(actor=actor, customer_id=customer.pk, enqueue=tasks.enqueue_enrichment)
         if not is_htmx(request):
             messages.success(request, _("Refreshing the information; it appears here when the providers answer."))
             return redirect(reverse("customer_detail", args=[customer.pk]) + "#tab-more")
@@ -68,8 +69,8 @@ def registry_import(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             context["error"] = _("Choose a file to upload.")
-        elif upload.size and upload.size > imports.MAX_BYTES:
-            context["error"] = _("The file is larger than %(size)d MB.") % {"size": imports.MAX_BYTES // (1024 * 1024)}
+        elif upload.size and upload.size > spreadsheets.MAX_BYTES:
+            context["error"] = spreadsheets.too_large_message()
         else:
             try:
                 name, content = upload.name or "", upload.read()

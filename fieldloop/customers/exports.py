@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import ErrorCode, ServiceError
+from fieldloop.core.spreadsheets import XLSX_CONTENT_TYPE
 from fieldloop.core.tabular import write_table
 from fieldloop.formtemplates.fields import FieldDefinition, FieldType
 from fieldloop.formtemplates.selectors import customer_template
@@ -26,7 +27,7 @@ from fieldloop.org.models import Employee
 from fieldloop.org.permissions import may_export_customers
 from fieldloop.org.services import audit
 
-from .imports import ADDRESS_PARTS, COLUMN_LABELS, COLUMNS, XLSX_CONTENT_TYPE, custom_fields, importable
+from .imports import ADDRESS_PARTS, COLUMN_LABELS, COLUMNS, custom_fields, importable
 from .models import Contact, Customer, CustomerLevel, CustomerSource
 from .selectors import CustomerFilters, customer_list
 

@@ -1,5 +1,7 @@
-"""Import of customers from Excel (.xlsx) or CSV: a template, a dry run that reports every row, and an
-all-or-nothing bulk commit, run as a background job (`CustomerImportJob`).
+"""Import of customers from Excel (.xlsx) or CSV: a dry run that reports every row, and an all-or-nothing
+bulk commit (run as a background job by `customers/import_jobs.py`). The file is read by
+`core/spreadsheets.py`, which the business-registry import shares; the template to fill in is written by
+`customers/import_template.py`.
 
 The file's first row names the columns: a template's translated labels (either language), or the column
 keys themselves. The template also carries the keys in a hidden second row, so a template filled in under
@@ -7,57 +9,56 @@ any language imports. Besides the fixed columns, every importable field of the o
 template is a column (key `custom.<field key>`); photos, files, references, sub-tables and "nearby"
 locations are not importable.
 
-Rows are validated in bulk: the organization's stages, the employees, the customer template and the
-existing customers are each loaded once; field checks go through `customers.services.customer_validate`
-and `formtemplates.validation.validate_values`. The commit builds each customer with
-`services.customer_draft` (what `customer_create` writes) and writes customers, collaborators, primary
-contacts and timeline events with bulk inserts, in one transaction. A row's `client_id` derives from the
-file's SHA-256 and the row number: committing the same file again creates nothing.
+Rows are checked once, in bulk: the organization's stages, the employees and the customer template are
+each loaded once, existing customers matched with one IN query per key (client id, credit code, name,
+phone) for the whole file; field checks go through `customers.services.customer_validate` and
+`formtemplates.validation.validate_values`. A dry run without errors prepares every row as
+`services.customer_draft` builds it (what `customer_create` writes) and leaves this verdict, with a
+fingerprint of the data it was checked against, beside the upload. The commit writes the verdict while
+that data is unchanged, else checks the file again; customers and their CREATED events go in by COPY on
+PostgreSQL or one executemany on SQLite (`core/bulk.py`), collaborators and primary contacts with
+`bulk_create`, all in one transaction. A row's `client_id` derives from the file's SHA-256 and the row
+number: committing the same file again creates nothing.
 """
 
-import csv
 import hashlib
-import io
+import json
 import logging
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, JSONField, Max
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
 
-from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
+from fieldloop.core import bulk, spreadsheets
+from fieldloop.core.errors import ErrorCode, ServiceError, invalid
+from fieldloop.core.spreadsheets import normal_header
 from fieldloop.formtemplates.fields import FieldDefinition, FieldType
-from fieldloop.formtemplates.models import FormTemplateVersion
+from fieldloop.formtemplates.models import FormTemplate, FormTemplateVersion, Purpose
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.validation import validate_values
-from fieldloop.org.models import Employee
-from fieldloop.org.selectors import can_change_owned_by, visibility_for, visible_employees
+from fieldloop.org.models import Department, Employee, Organization
+from fieldloop.org.selectors import can_change_owned_by, visible_employees
 from fieldloop.org.services import audit
 
 from . import credit_code, services
-from .models import Contact, Customer, CustomerEvent, CustomerImportJob, CustomerLevel, CustomerSource, ImportJobStatus
+from .models import Contact, Customer, CustomerEvent, CustomerEventKind, CustomerLevel, CustomerSource, CustomerStage
 from .names import NAME_KEY_LENGTH, PHONE_KEY_LENGTH, normalise_name, normalise_phone
 from .stages import stage_list
 
 logger = logging.getLogger(__name__)
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 10_000
-EXTENSIONS = ("xlsx", "csv")
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CLIENT_ID_NAMESPACE = uuid.UUID("6f1c2b1e-7d0a-4b8e-9a51-3c2f0e6d9b47")
 
 CUSTOMER_COLUMNS = (
@@ -102,7 +103,7 @@ COLUMN_LABELS: dict[str, Promise] = {
 # A service's field name -> the import column it came from.
 SERVICE_FIELD_COLUMNS = {"stage_id": "stage", "owner_id": "owner", "collaborator_ids": "collaborators"}
 LIST_SEPARATORS = re.compile(r"[,，、;；]")
-BATCH_SIZE = 500  # rows per INSERT of the bulk commit
+BATCH_SIZE = 500  # rows per INSERT of the bulk commit's bulk_create (collaborators, contacts)
 
 # Custom fields of the customer template that a spreadsheet cell can hold. Photos and files need an upload,
 # references an id the user does not know, sub-tables a table: they are left out of imports.
@@ -196,71 +197,18 @@ class ImportResult:
 # --- Reading the file -------------------------------------------------------------------------------
 
 
-def file_extension(filename: str) -> str:
-    """The file's type from its name, or a clear error."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension not in EXTENSIONS:
-        raise invalid("file", _("Upload an Excel (.xlsx) or CSV (.csv) file."))
-    return extension
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a phone number typed as a number
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a broken file
-        raise invalid("file", _("This is not a readable Excel (.xlsx) file.")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield [_cell_text(v) for v in values]
-    except Exception:  # a sheet may break while it is read, too
-        raise invalid("file", _("This is not a readable Excel (.xlsx) file.")) from None
-    finally:
-        workbook.close()
-
-
-def _csv_rows(content: bytes) -> Iterator[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise invalid("file", _("Save the CSV file as UTF-8 (or GB18030) text."))
-    try:
-        for values in csv.reader(io.StringIO(text, newline="")):
-            yield [v.strip() for v in values]
-    except csv.Error:
-        raise invalid("file", _("This is not a readable CSV file.")) from None
-
-
-def _normal_header(text: str) -> str:
-    return re.sub(r"\s+", "", text).rstrip("*＊").lower()
-
-
 def _header_lookup(custom: list[FieldDefinition]) -> dict[str, str]:
     """A column's key, or its label in any language, -> the key. A fixed column's label wins over a
     custom field's."""
     lookup: dict[str, str] = {}
     for d in custom:
         if importable(d):
-            lookup |= {_normal_header(text): custom_column(d) for text in (d.label_en, d.label) if text}
+            lookup |= {normal_header(text): custom_column(d) for text in (d.label_en, d.label) if text}
             lookup[custom_column(d)] = custom_column(d)
     lookup |= {key: key for key in COLUMNS}
     for language in ("zh-hans", "en"):
         with translation.override(language):
-            lookup |= {_normal_header(str(label)): key for key, label in COLUMN_LABELS.items()}
+            lookup |= {normal_header(str(label)): key for key, label in COLUMN_LABELS.items()}
     return lookup
 
 
@@ -273,14 +221,11 @@ class _Table:
 def read_table(*, filename: str, content: bytes, custom: list[FieldDefinition] | None = None) -> _Table:
     """The file's data rows as (row number, {column: text}); blank rows skipped. `custom`: the customer
     template's fields, whose columns are read too."""
-    extension = file_extension(filename)
-    if len(content) > MAX_BYTES:
-        raise invalid("file", _("The file is larger than %(size)d MB.") % {"size": MAX_BYTES // (1024 * 1024)})
-    lines = _xlsx_rows(content) if extension == "xlsx" else _csv_rows(content)
+    lines = spreadsheets.read_rows(filename=filename, content=content)
     lookup = _header_lookup(custom or [])
     known = set(lookup.values())
     header = next(lines, None)
-    keys = [lookup.get(_normal_header(text)) for text in header or []]
+    keys = [lookup.get(normal_header(text)) for text in header or []]
     if "name" not in keys:
         raise invalid("file", _("The first row must name the columns, as in the template; no name column found."))
     ignored = [text for text, key in zip(header or [], keys, strict=True) if key is None and text]
@@ -291,8 +236,7 @@ def read_table(*, filename: str, content: bytes, custom: list[FieldDefinition] |
         if number == 2 and all(v in known or v.startswith(CUSTOM_PREFIX) for v in values if v):
             keys = [v if v in known else None for v in values]  # the template's hidden row of keys
             continue
-        if len(rows) >= MAX_ROWS:
-            raise invalid("file", _("The file has more than %(count)d rows; split it.") % {"count": MAX_ROWS})
+        spreadsheets.check_row_count(len(rows))
         rows.append((number, {key: value for key, value in zip(keys, values, strict=False) if key and value}))
     return _Table(rows=rows, ignored_columns=ignored)
 
@@ -304,7 +248,7 @@ def _choice_lookup(choices: type[CustomerLevel] | type[CustomerSource]) -> dict[
     lookup = {str(value).lower(): str(value) for value in choices.values}
     for language in ("zh-hans", "en"):
         with translation.override(language):
-            lookup |= {_normal_header(str(label)): str(value) for value, label in choices.choices}
+            lookup |= {normal_header(str(label)): str(value) for value, label in choices.choices}
     return lookup
 
 
@@ -325,7 +269,7 @@ class _Context:
         for stage in stages:
             for name in (stage.name, stage.name_en):
                 if name:
-                    self.stages.setdefault(_normal_header(name), stage.pk)
+                    self.stages.setdefault(normal_header(name), stage.pk)
             self.stage_labels[stage.pk] = stage.label(self.language)
         self.by_number: dict[str, list[Employee]] = {}
         self.by_phone: dict[str, list[Employee]] = {}
@@ -399,7 +343,7 @@ def _custom_choices(definition: FieldDefinition) -> dict[str, str]:
     for choice in definition.choices:
         for text in (choice.label_en, choice.label, choice.value):
             if text:
-                lookup[_normal_header(text)] = choice.value
+                lookup[normal_header(text)] = choice.value
     return lookup
 
 
@@ -407,10 +351,10 @@ def _custom_raw(definition: FieldDefinition, text: str) -> Any:
     """A cell's text as the value the template's validator expects (which then checks it)."""
     kind = definition.type
     if kind == FieldType.SINGLE_CHOICE:
-        return _custom_choices(definition).get(_normal_header(text), text)
+        return _custom_choices(definition).get(normal_header(text), text)
     if kind == FieldType.MULTI_CHOICE:
         lookup = _custom_choices(definition)
-        return [lookup.get(_normal_header(part), part.strip()) for part in LIST_SEPARATORS.split(text) if part.strip()]
+        return [lookup.get(normal_header(part), part.strip()) for part in LIST_SEPARATORS.split(text) if part.strip()]
     if kind in (FieldType.DATE, FieldType.MONTH) and text.endswith("T00:00:00"):
         text = text.removesuffix("T00:00:00")  # an Excel date cell
         return text[:7] if kind == FieldType.MONTH and text.endswith("-01") else text
@@ -428,8 +372,8 @@ def _check_row(context: _Context, row: ImportRow, cells: dict[str, str]) -> None
     values: dict[str, Any] = {column: cells.get(column, "") for column in TEXT_COLUMNS}
     level = cells.get("level", "")
     if level:
-        if _normal_header(level) in context.levels:
-            values["level"] = context.levels[_normal_header(level)]
+        if normal_header(level) in context.levels:
+            values["level"] = context.levels[normal_header(level)]
         else:
             row.fail("level", _("Unknown level “%(value)s”: use one of %(allowed)s.") % {
                 "value": level, "allowed": _allowed(context.levels)
@@ -437,8 +381,8 @@ def _check_row(context: _Context, row: ImportRow, cells: dict[str, str]) -> None
     source = cells.get("source", "")
     values["source"] = CustomerSource.IMPORT
     if source:
-        if _normal_header(source) in context.sources:
-            values["source"] = context.sources[_normal_header(source)]
+        if normal_header(source) in context.sources:
+            values["source"] = context.sources[normal_header(source)]
         else:
             row.fail("source", _("Unknown source “%(value)s”: use one of %(allowed)s.") % {
                 "value": source, "allowed": _allowed(context.sources)
@@ -475,7 +419,7 @@ def _check_row(context: _Context, row: ImportRow, cells: dict[str, str]) -> None
         clean["collaborator_ids"] = sorted(collaborator_ids)
     stage = cells.get("stage", "")
     if stage:
-        stage_id = context.stages.get(_normal_header(stage))
+        stage_id = context.stages.get(normal_header(stage))
         if stage_id is None:
             names = ", ".join(context.stage_labels.values())
             row.fail(
@@ -517,7 +461,9 @@ def row_client_id(sha256: str, number: int) -> uuid.UUID:
     return uuid.uuid5(CLIENT_ID_NAMESPACE, f"{sha256}:{number}")
 
 
-LOOKUP_CHUNK = 500  # values per IN (...) list when matching a file's rows against existing customers
+# Values per IN (...) list when matching a file's rows against existing customers: any file that may be
+# imported is matched with one query per key (client id, credit code, name, phone).
+LOOKUP_CHUNK = spreadsheets.MAX_ROWS
 
 
 def _existing_matches(actor: Employee, column: str, values: set[Any]) -> Iterator[tuple[Any, ...]]:
@@ -590,15 +536,167 @@ def _check_duplicates(actor: Employee, report: ImportReport, cells: dict[int, di
             by_phone.setdefault(phone, here)
 
 
-def import_dry_run(*, actor: Employee, filename: str, content: bytes) -> ImportReport:
-    """Check every row of the file and report; writes nothing. Its queries do not grow with the file's rows."""
+# --- The verdict: what a dry run found, kept for the commit ----------------------------------------------
+
+VERDICT_FORMAT = 1
+# The customer's columns a verdict carries, as `services.customer_draft` sets them; the commit adds the id,
+# the client_id (from the file and the row) and the timestamps.
+COMMIT_COLUMNS = ("id", "client_id", "created_at", "updated_at")
+EVENT_COLUMNS = ("org_id", "customer_id", "actor_id", "kind", "changes", "summary", "created_at", "updated_at")
+
+
+def _customer_columns() -> list[str]:
+    return [f.attname for f in Customer._meta.concrete_fields if f.attname not in COMMIT_COLUMNS]
+
+
+@dataclass
+class PreparedRow:
+    """A checked row as the commit writes it: what `services.customer_draft` builds, as plain values."""
+
+    number: int
+    duplicate: bool
+    blocking: bool  # a duplicate never imported (same credit code, or already imported)
+    values: list[Any]  # the customer's columns, in `_customer_columns()` order
+    changes: dict[str, Any] | bulk.JsonText  # its CREATED event's (as JSON text from a stored verdict)
+    collaborator_ids: list[int]
+    contact: dict[str, Any] | None  # the primary contact's fields
+
+
+@dataclass
+class Verdict:
+    """A file's check: every row without errors, prepared, and the fingerprint of the data it was checked
+    against (`data_fingerprint`)."""
+
+    fingerprint: str
+    rows: int  # the file's data rows
+    prepared: list[PreparedRow]
+
+
+def data_fingerprint(actor: Employee) -> str:
+    """A digest of everything a file's check depends on besides the file: the organization's customers
+    (duplicates), employees and departments (owners, collaborators, who may give to whom), its settings
+    (data scopes), stages and customer template. Any create, delete or saved change of these changes it; a
+    few aggregate queries, index-only where it matters."""
+    org_id = actor.org_id
+    parts: list[Any] = [Organization.objects.filter(pk=org_id).values_list("updated_at", flat=True).first()]
+    for rows in (
+        Customer.objects.filter(org_id=org_id),
+        Employee.objects.filter(org_id=org_id),
+        Department.objects.filter(org_id=org_id),
+        CustomerStage.objects.filter(org_id=org_id),
+        FormTemplate.objects.filter(org_id=org_id, purpose=Purpose.CUSTOMER),
+    ):
+        parts.append(rows.order_by().aggregate(n=Count("pk"), top=Max("pk"), last=Max("updated_at")))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _prepare(actor: Employee, report: ImportReport) -> list[PreparedRow]:
+    """The rows of a report without errors as the commit will write them."""
+    columns = _customer_columns()
+    prepared: list[PreparedRow] = []
+    for row in report.rows:
+        draft = services.customer_draft(
+            actor=actor,
+            client_id=row_client_id(report.sha256, row.number),
+            clean=row.customer_fields,
+            custom=row.custom_values,
+            version=report.version,
+            default_stage_id=report.default_stage_id,
+        )
+        prepared.append(
+            PreparedRow(
+                number=row.number,
+                duplicate=row.status == RowStatus.DUPLICATE,
+                blocking=row.blocking_duplicate,
+                values=[getattr(draft.customer, name) for name in columns],
+                changes=draft.created_event.changes,
+                collaborator_ids=list(draft.collaborator_ids),
+                contact=row.contact_fields or None,
+            )
+        )
+    return prepared
+
+
+def _verdict_path(actor: Employee, sha256: str) -> str:
+    """Beside the uploaded files (`cleanup_imports` deletes it with them); one per file and employee, as
+    what a row may do depends on who imports it."""
+    return f"imports/{actor.org_id}/{sha256}.checked-{actor.pk}.json"
+
+
+def _json_columns() -> set[int]:
+    """Positions, in `_customer_columns()`, of the customer's JSON fields."""
+    by_attname = {f.attname: f for f in Customer._meta.concrete_fields}
+    return {i for i, name in enumerate(_customer_columns()) if isinstance(by_attname[name], JSONField)}
+
+
+def _store_verdict(actor: Employee, sha256: str, verdict: Verdict) -> None:
+    """The verdict as JSON; the JSON fields' values (and the events' changes) as the text the database will
+    store, so the commit writes them without serialising them again (`core.bulk.JsonText`)."""
+    json_columns = _json_columns()
+    prepared = [
+        [
+            r.number,
+            r.duplicate,
+            r.blocking,
+            [json.dumps(v) if i in json_columns else v for i, v in enumerate(r.values)],
+            json.dumps(r.changes),
+            r.collaborator_ids,
+            r.contact,
+        ]
+        for r in verdict.prepared
+    ]
+    document = {
+        "format": VERDICT_FORMAT,
+        "columns": _customer_columns(),
+        "fingerprint": verdict.fingerprint,
+        "rows": verdict.rows,
+        "prepared": prepared,
+    }
+    path = _verdict_path(actor, sha256)
+    if default_storage.exists(path):
+        default_storage.delete(path)
+    content = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    default_storage.save(path, ContentFile(content.encode()))
+
+
+def _load_verdict(actor: Employee, sha256: str) -> Verdict | None:
+    """The verdict a dry run of this file by this employee left, if it is there, whole and of this code's
+    format (else the commit checks the file itself)."""
+    try:
+        with default_storage.open(_verdict_path(actor, sha256), "rb") as stored:
+            document = json.loads(stored.read())
+        if document["format"] != VERDICT_FORMAT or document["columns"] != _customer_columns():
+            return None
+        json_columns = _json_columns()
+        prepared = [
+            PreparedRow(
+                number=number,
+                duplicate=duplicate,
+                blocking=blocking,
+                values=[bulk.JsonText(v) if i in json_columns else v for i, v in enumerate(values)],
+                changes=bulk.JsonText(changes),
+                collaborator_ids=collaborator_ids,
+                contact=contact,
+            )
+            for number, duplicate, blocking, values, changes, collaborator_ids, contact in document["prepared"]
+        ]
+        return Verdict(fingerprint=document["fingerprint"], rows=document["rows"], prepared=prepared)
+    except (FileNotFoundError, ValueError, KeyError, TypeError):  # none, or not one this code wrote whole
+        return None
+
+
+# --- Dry run and commit -----------------------------------------------------------------------------------
+
+
+def _check(actor: Employee, filename: str, content: bytes) -> ImportReport:
+    """Every row of the file checked, in bulk: a few queries per file, whatever its rows."""
     context = _Context(actor)
     table = read_table(filename=filename, content=content, custom=context.custom)
     labels = {key: str(label) for key, label in COLUMN_LABELS.items()}
     labels |= {custom_column(d): d.display_label(context.language) for d in context.custom}
     report = ImportReport(
         sha256=hashlib.sha256(content).hexdigest(),
-        extension=file_extension(filename),
+        extension=spreadsheets.file_extension(filename),
         rows=[],
         ignored_columns=table.ignored_columns,
         column_labels=labels,
@@ -612,6 +710,17 @@ def import_dry_run(*, actor: Employee, filename: str, content: bytes) -> ImportR
         _check_row(context, row, cells)
         report.rows.append(row)
     _check_duplicates(actor, report, dict(table.rows))
+    return report
+
+
+def import_dry_run(*, actor: Employee, filename: str, content: bytes) -> ImportReport:
+    """Check every row of the file and report. Writes no row (beyond the default stages and the empty
+    customer template on first use); a file without errors leaves its verdict in the storage, for the
+    commit. Its queries do not grow with the file's rows."""
+    fingerprint = data_fingerprint(actor)  # before the check: a change while it runs makes the commit re-check
+    report = _check(actor, filename, content)
+    if not report.error_count:
+        _store_verdict(actor, report.sha256, Verdict(fingerprint, len(report.rows), _prepare(actor, report)))
     return report
 
 
@@ -631,356 +740,80 @@ class ImportRefused(ServiceError):
 def import_commit(*, actor: Employee, filename: str, content: bytes, include_duplicates: bool = False) -> ImportResult:
     """Create the file's customers (with their collaborators, primary contacts and timeline), all or
     nothing. Duplicates are skipped unless `include_duplicates`; a same credit code or an already imported
-    row is always skipped. Should a concurrent commit insert the same rows first, the file is checked
-    again, so those rows count as already imported."""
+    row is always skipped.
+
+    The rows are checked once: the commit writes the verdict a dry run of the same file by the same employee
+    left, while the data it was checked against is unchanged (`data_fingerprint`); otherwise it checks the
+    file again and refuses it if a row now fails. Should a concurrent commit insert the same rows (or a
+    customer with the same credit code) first, the database's constraints refuse the write and the file is
+    checked again, so those rows count as duplicates."""
     try:
-        return _bulk_commit(actor, filename, content, include_duplicates)
+        return _bulk_commit(actor, filename, content, include_duplicates, reuse_verdict=True)
     except IntegrityError:
         logger.info("customer import: a concurrent commit won a row; checking the file again")
     try:
-        return _bulk_commit(actor, filename, content, include_duplicates)
+        return _bulk_commit(actor, filename, content, include_duplicates, reuse_verdict=False)
     except IntegrityError:
         message = _("Another import of the same customers ran at the same time; try again.")
         raise ServiceError(ErrorCode.CONFLICT, message, {"file": [message]}) from None
 
 
 @transaction.atomic
-def _bulk_commit(actor: Employee, filename: str, content: bytes, include_duplicates: bool) -> ImportResult:
-    """The dry run's checks in bulk, then bulk inserts of what `customer_create` (and `contact_create` for
-    the first contact) would write row by row; the query count grows with the batches only."""
-    report = import_dry_run(actor=actor, filename=filename, content=content)
-    if report.error_count:
-        raise ImportRefused(report)
-    drafts: list[services.CustomerDraft] = []
-    contacts: list[Contact] = []
-    skipped = 0
-    for row in report.rows:
-        if row.status == RowStatus.DUPLICATE and (row.blocking_duplicate or not include_duplicates):
-            skipped += 1
-            continue
-        client_id = row_client_id(report.sha256, row.number)
-        draft = services.customer_draft(
-            actor=actor,
-            client_id=client_id,
-            clean=row.customer_fields,
-            custom=row.custom_values,
-            version=report.version,
-            default_stage_id=report.default_stage_id,
-        )
-        drafts.append(draft)
-        if row.contact_fields:
-            contact_id = uuid.uuid5(CLIENT_ID_NAMESPACE, f"{client_id}:contact")
-            contact = Contact(org_id=actor.org_id, customer=draft.customer, client_id=contact_id, is_primary=True)
-            for name, value in row.contact_fields.items():
-                setattr(contact, name, value)
-            contacts.append(contact)
-    Customer.objects.bulk_create([d.customer for d in drafts], batch_size=BATCH_SIZE)
-    collaborators = Customer.collaborators.through
-    collaborator_links = [
-        collaborators(customer_id=d.customer.pk, employee_id=employee_id)
-        for d in drafts
-        for employee_id in d.collaborator_ids
-    ]
-    collaborators.objects.bulk_create(collaborator_links, batch_size=BATCH_SIZE)
-    Contact.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
-    events = [d.created_event for d in drafts]
-    events += [services.contact_added_event(actor=actor, customer=c.customer, contact=c) for c in contacts]
-    CustomerEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
-    result = ImportResult(created=len(drafts), skipped_duplicates=skipped, rows=len(report.rows))
-    changes = {"sha256": report.sha256, "rows": result.rows, "created": result.created, "skipped": skipped}
+def _bulk_commit(
+    actor: Employee, filename: str, content: bytes, include_duplicates: bool, *, reuse_verdict: bool
+) -> ImportResult:
+    sha256 = hashlib.sha256(content).hexdigest()
+    fingerprint = data_fingerprint(actor)
+    verdict = _load_verdict(actor, sha256) if reuse_verdict else None
+    if verdict is None or verdict.fingerprint != fingerprint:
+        report = _check(actor, filename, content)
+        if report.error_count:
+            raise ImportRefused(report)
+        verdict = Verdict(fingerprint, len(report.rows), _prepare(actor, report))
+    rows = [r for r in verdict.prepared if not (r.duplicate and (r.blocking or not include_duplicates))]
+    _write(actor, sha256, rows)
+    skipped = len(verdict.prepared) - len(rows)
+    result = ImportResult(created=len(rows), skipped_duplicates=skipped, rows=verdict.rows)
+    changes = {"sha256": sha256, "rows": result.rows, "created": result.created, "skipped": skipped}
     audit(actor=actor, org=actor.org, action="customers.import", obj=actor.org, changes=changes)
     return result
 
 
-# --- The template ------------------------------------------------------------------------------------
-
-
-def import_template(*, actor: Employee) -> bytes:
-    """An .xlsx with the columns (labels in the user's language, keys in a hidden second row) and a sheet
-    of the allowed values."""
-    language = translation.get_language() or "zh-hans"
-    version = customer_template(org=actor.org).current_version
-    custom = custom_fields(version)
-    columns = [d for d in custom if importable(d)]
-    workbook = Workbook()
-    sheet = workbook.worksheets[0]
-    sheet.title = _("Customers")
-    sheet.append([str(COLUMN_LABELS[c]) for c in COLUMNS] + [_custom_header(d, language) for d in columns])
-    sheet.append([*COLUMNS, *(custom_column(d) for d in columns)])
-    sheet.row_dimensions[2].hidden = True
-    sheet.freeze_panes = "A3"
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        sheet.column_dimensions[cell.column_letter].width = 18
-    notes = workbook.create_sheet(_("Allowed values"))
-    notes.append([_("Column"), _("Allowed values")])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-    notes.column_dimensions["A"].width = 24
-    notes.column_dimensions["B"].width = 80
-    stages = stage_list(actor=actor)
-    explained: list[tuple[str | Promise, str]] = [
-        (COLUMN_LABELS["name"], _("Required.")),
-        (COLUMN_LABELS["credit_code"], _(
-            "18 characters with a valid check digit; a customer with the same code is skipped."
-        )),
-        (COLUMN_LABELS["level"], " / ".join(f"{v} ({label})" for v, label in CustomerLevel.choices)),
-        (COLUMN_LABELS["stage"], " / ".join(s.label(language) for s in stages) + " " + _("(empty: the first stage)")),
-        (COLUMN_LABELS["source"], " / ".join(f"{v} ({label})" for v, label in CustomerSource.choices)),
-        (COLUMN_LABELS["latitude"], _("WGS-84 decimal degrees; give both latitude and longitude, or neither.")),
-        (COLUMN_LABELS["tags"], _("Separate tags with commas.")),
-        (COLUMN_LABELS["owner"], _("Employee number, phone or name of an active employee; empty: you.")),
-        (COLUMN_LABELS["collaborators"], _(
-            "Employee numbers, phones or names of active employees, separated by commas."
-        )),
-        (COLUMN_LABELS["contact_name"], _("Fill the contact columns to add the customer's primary contact.")),
-    ]  # fmt: skip
-    explained += [(_custom_header(d, language), _custom_note(d, language)) for d in columns]
-    explained += [
-        (
-            d.display_label(language),
-            _("Not importable (photos, files, references and sub-tables are entered on the customer's page)."),
-        )
-        for d in custom
-        if not importable(d)
+def _write(actor: Employee, sha256: str, rows: list[PreparedRow]) -> None:
+    """What `customer_create` (and `contact_create` for the first contact) would write row by row, as bulk
+    writes in the caller's transaction: customers and their CREATED events by COPY on PostgreSQL or one
+    executemany on SQLite (`core.bulk`), collaborators and contacts (fewer) by `bulk_create`."""
+    ids = bulk.allocate_ids(Customer, len(rows))
+    now = timezone.now()
+    bulk.insert_rows(
+        Customer,
+        [*COMMIT_COLUMNS, *_customer_columns()],
+        ((pk, row_client_id(sha256, r.number), now, now, *r.values) for pk, r in zip(ids, rows, strict=True)),
+    )
+    created = CustomerEventKind.CREATED
+    bulk.insert_rows(
+        CustomerEvent,
+        EVENT_COLUMNS,
+        ((actor.org_id, pk, actor.pk, created, r.changes, "", now, now) for pk, r in zip(ids, rows, strict=True)),
+    )
+    collaborators = Customer.collaborators.through
+    links = [
+        collaborators(customer_id=pk, employee_id=employee_id)
+        for pk, r in zip(ids, rows, strict=True)
+        for employee_id in r.collaborator_ids
     ]
-    for label, text in explained:
-        notes.append([str(label), str(text)])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _custom_header(definition: FieldDefinition, language: str) -> str:
-    label = definition.display_label(language)
-    return f"{label}*" if definition.required else label
-
-
-def _custom_note(definition: FieldDefinition, language: str) -> str:
-    """What a custom field's cell may hold, for the template's sheet of allowed values."""
-    kind = definition.type
-    if kind in (FieldType.SINGLE_CHOICE, FieldType.MULTI_CHOICE):
-        text = " / ".join(c.display(language) for c in definition.choices)
-        if kind == FieldType.MULTI_CHOICE:
-            text += " " + _("(several: separate them with commas)")
-    elif kind == FieldType.YES_NO:
-        text = f"{_('Yes')} / {_('No')}"
-    elif kind in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY):
-        text = _("A whole number.") if kind == FieldType.INTEGER else _("A number.")
-        low, high = definition.option("min"), definition.option("max")
-        if low is not None or high is not None:
-            text += " " + _("From %(min)s to %(max)s.") % {
-                "min": "" if low is None else low,
-                "max": "" if high is None else high,
-            }
-    elif kind == FieldType.DATE:
-        text = _("A date (YYYY-MM-DD).")
-    elif kind == FieldType.DATETIME:
-        text = _("A date and time (YYYY-MM-DD HH:MM), in the organization's time zone.")
-    elif kind == FieldType.MONTH:
-        text = _("A month (YYYY-MM).")
-    elif kind == FieldType.ADDRESS:
-        text = _("Province / city / district / detail, separated by slashes; or just the address.")
-    elif kind == FieldType.LOCATION:
-        text = _("Latitude, longitude (WGS-84 decimal degrees).")
-    else:
-        text = ""
-    if definition.required:
-        text = f"{_('Required.')} {text}"
-    if definition.help_text:
-        text = f"{text} {definition.help_text}"
-    return text.strip() or "-"
-
-
-# --- Import jobs: the commit as a background task ------------------------------------------------------
-
-MAX_JOB_ROW_ERRORS = 500  # a failed job keeps this many rows' errors to show
-STALE_FILE_AGE = timedelta(hours=24)
-# A job RUNNING longer than this lost its worker (a commit of the largest file takes a few minutes).
-STALE_RUN_AGE = timedelta(minutes=30)
-
-
-def import_job_submit(
-    *, actor: Employee, client_id: uuid.UUID, filename: str, content: bytes, include_duplicates: bool = False
-) -> tuple[CustomerImportJob, bool]:
-    """Queue the commit of a file: store it, record the job, enqueue the task. Returns (job, created); a
-    replay of the same `client_id` returns the first job and queues nothing."""
-    existing = CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-    if existing is not None:
-        if existing.created_by_id != actor.pk:  # someone else's key: refused, as every create refuses it
-            raise invalid("client_id", _("This id was already used."), code=ErrorCode.IDEMPOTENCY_MISMATCH)
-        return existing, False
-    extension = file_extension(filename)
-    if not content:
-        raise invalid("file", _("The file is empty."))
-    if len(content) > MAX_BYTES:
-        raise invalid("file", _("The file is larger than %(size)d MB.") % {"size": MAX_BYTES // (1024 * 1024)})
-    path = default_storage.save(f"imports/{actor.org_id}/job-{client_id}.{extension}", ContentFile(content))
-    try:
-        with transaction.atomic():
-            job = CustomerImportJob.objects.create(
-                org_id=actor.org_id,
-                client_id=client_id,
-                created_by=actor,
-                filename=filename[-200:],
-                sha256=hashlib.sha256(content).hexdigest(),
-                file_path=path,
-                include_duplicates=include_duplicates,
-            )
-    except IntegrityError:  # the same client_id submitted concurrently: the first job wins
-        default_storage.delete(path)
-        winner = CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-        if winner is None:
-            raise
-        return winner, False
-    from .tasks import run_customer_import_job
-
-    run_customer_import_job.enqueue(job_id=job.pk)
-    job.refresh_from_db()  # an immediate backend has run it already
-    return job, True
-
-
-def _row_errors(report: ImportReport) -> list[dict[str, Any]]:
-    return [
-        {
-            "number": row.number,
-            "column": column,
-            "label": report.column_labels.get(column, column),
-            "messages": messages,
-        }
-        for row in report.rows
-        for column, messages in row.errors.items()
-    ][:MAX_JOB_ROW_ERRORS]
-
-
-def all_orgs_run_import_job(*, job_id: int) -> str:
-    """The task's body: commit a queued job's file as its submitter, record the outcome, delete the file.
-    A job already started (a task delivered twice) is left alone. Returns the job's status."""
-    now = timezone.now()
-    claimed = CustomerImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
-        status=ImportJobStatus.RUNNING, started_at=now, updated_at=now
-    )
-    job = (
-        CustomerImportJob.objects.select_related("created_by__org", "created_by__department").filter(pk=job_id).first()
-    )
-    if job is None or not claimed:
-        return job.status if job is not None else ""
-    actor = job.created_by
-    with translation.override(actor.language):
-        try:
-            with default_storage.open(job.file_path, "rb") as stored:
-                content = stored.read()
-            result = import_commit(
-                actor=actor, filename=job.filename, content=content, include_duplicates=job.include_duplicates
-            )
-        except FileNotFoundError:
-            job.status, job.error = ImportJobStatus.FAILED, _("The uploaded file is gone; upload it again.")
-        except ImportRefused as refusal:
-            job.status, job.error = ImportJobStatus.FAILED, str(refusal.message)
-            job.rows, job.row_errors = len(refusal.report.rows), _row_errors(refusal.report)
-        except ServiceError as refusal:
-            message = " ".join(str(m) for m in refusal.fields.get("file", [])) or str(refusal.message)
-            job.status, job.error = ImportJobStatus.FAILED, message
-        except Exception:
-            logger.exception("customer import job %s failed", job.pk)
-            job.status, job.error = ImportJobStatus.FAILED, _("The import failed unexpectedly; nothing was imported.")
-        else:
-            job.status = ImportJobStatus.DONE
-            job.rows, job.created_count, job.skipped_count = result.rows, result.created, result.skipped_duplicates
-    job.finished_at = timezone.now()
-    job.save(
-        update_fields=[
-            "status", "error", "rows", "row_errors", "created_count", "skipped_count", "finished_at", "updated_at",
-        ]
-    )  # fmt: skip
-    default_storage.delete(job.file_path)
-    return job.status
-
-
-def import_jobs_visible(*, actor: Employee) -> QuerySet[CustomerImportJob]:
-    """The import jobs the actor may see: their own; the whole organization's for those who see it all."""
-    if not actor.is_active:
-        return CustomerImportJob.objects.none()
-    jobs = CustomerImportJob.objects.filter(org_id=actor.org_id).select_related("created_by")
-    return jobs if visibility_for(actor).sees_whole_org else jobs.filter(created_by_id=actor.pk)
-
-
-def import_job_get(*, actor: Employee, job_id: int) -> CustomerImportJob:
-    """The job, recovered first when its worker died (opening its page is enough to restart it)."""
-    job = import_jobs_visible(actor=actor).filter(pk=job_id).first()
-    if job is None:
-        raise not_found()
-    if _stale(job, timezone.now() - STALE_RUN_AGE):
-        _recover(job)
-        job.refresh_from_db()
-    return job
-
-
-def _stale(job: CustomerImportJob, cutoff: datetime) -> bool:
-    return job.status == ImportJobStatus.RUNNING and job.started_at is not None and job.started_at < cutoff
-
-
-def _recover(job: CustomerImportJob) -> str:
-    """A job whose worker died while it ran: run it again once, or fail it with a message for its submitter
-    if it already ran again. Re-running writes nothing twice: the commit is one transaction, so the dead
-    run either stored every row or none, and rows already stored are found by their row client_id and
-    skipped. Returns the job's new status ("" when another process recovered it first)."""
-    with translation.override(job.created_by.language):
-        if job.error:  # it was restarted once already and died again: do not retry forever
-            error = _("The import stopped twice before finishing; check the file and import it again.")
-            status = ImportJobStatus.FAILED
-        else:
-            error = _("The import stopped before finishing (the server restarted); it was started again.")
-            status = ImportJobStatus.QUEUED
-    now = timezone.now()
-    changes: dict[str, Any] = {"status": status, "error": str(error), "updated_at": now}
-    if status == ImportJobStatus.FAILED:
-        changes["finished_at"] = now
-    recovered = CustomerImportJob.objects.filter(
-        pk=job.pk, status=ImportJobStatus.RUNNING, started_at=job.started_at
-    ).update(**changes)
-    if not recovered:
-        return ""
-    logger.warning("customer import job %s: its worker died; %s", job.pk, status)
-    if status == ImportJobStatus.FAILED:
-        default_storage.delete(job.file_path)
-        return status
-    from .tasks import run_customer_import_job
-
-    run_customer_import_job.enqueue(job_id=job.pk)
-    return status
-
-
-def all_orgs_recover_import_jobs(*, older_than: timedelta = STALE_RUN_AGE) -> dict[str, int]:
-    """Every job left RUNNING for longer than `older_than` (its worker died) is queued again, or failed if
-    it died once already. Returns how many of each."""
-    cutoff = timezone.now() - older_than
-    counts = {ImportJobStatus.QUEUED.value: 0, ImportJobStatus.FAILED.value: 0}
-    stale = CustomerImportJob.objects.filter(status=ImportJobStatus.RUNNING, started_at__lt=cutoff)
-    for job in stale.select_related("created_by").order_by("pk"):
-        if status := _recover(job):
-            counts[status] += 1
-    return counts
-
-
-def all_orgs_cleanup_import_files(*, older_than: timedelta = STALE_FILE_AGE) -> int:
-    """Delete uploaded files that no job waits for (dry runs never committed) once older than `older_than`.
-    Returns how many were deleted."""
-    cutoff = timezone.now() - older_than
-    waiting = set(
-        CustomerImportJob.objects.filter(status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING]).values_list(
-            "file_path", flat=True
-        )
-    )
-    try:
-        folders, _files = default_storage.listdir("imports")
-    except FileNotFoundError:
-        return 0
-    deleted = 0
-    for folder in folders:
-        for name in default_storage.listdir(f"imports/{folder}")[1]:
-            path = f"imports/{folder}/{name}"
-            if path not in waiting and default_storage.get_modified_time(path) < cutoff:
-                default_storage.delete(path)
-                deleted += 1
-    return deleted
+    collaborators.objects.bulk_create(links, batch_size=BATCH_SIZE)
+    contacts: list[Contact] = []
+    for pk, r in zip(ids, rows, strict=True):
+        if r.contact:
+            contact_id = uuid.uuid5(CLIENT_ID_NAMESPACE, f"{row_client_id(sha256, r.number)}:contact")
+            contact = Contact(org_id=actor.org_id, customer_id=pk, client_id=contact_id, is_primary=True)
+            for name, value in r.contact.items():
+                setattr(contact, name, value)
+            contacts.append(contact)
+    Contact.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
+    events = [
+        services.contact_added_event(actor=actor, customer=Customer(pk=c.customer_id, org_id=actor.org_id), contact=c)
+        for c in contacts
+    ]
+    CustomerEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fieldloop.core import spreadsheets
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.htmx import is_htmx
 from fieldloop.core.pagination import keyset_page
@@ -25,7 +26,7 @@ from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import may_export_customers
 
-from . import exports, imports, selectors
+from . import exports, import_jobs, import_template, imports, selectors, tasks
 from .models import ImportJobStatus
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -66,8 +67,8 @@ def customer_import(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             context["error"] = _("Choose a file to upload.")
-        elif upload.size and upload.size > imports.MAX_BYTES:
-            context["error"] = _("The file is larger than %(size)d MB.") % {"size": imports.MAX_BYTES // (1024 * 1024)}
+        elif upload.size and upload.size > spreadsheets.MAX_BYTES:
+            context["error"] = spreadsheets.too_large_message()
         else:
             content = upload.read()
             try:
@@ -94,7 +95,7 @@ def customer_import_commit(request: HttpRequest) -> HttpResponse:
         client_id = uuid.UUID(request.POST.get("client_id", ""))
     except ValueError:
         client_id = None
-    if not SHA256.match(sha256) or extension not in imports.EXTENSIONS or client_id is None:
+    if not SHA256.match(sha256) or extension not in spreadsheets.EXTENSIONS or client_id is None:
         return render(request, "customers/import.html", {"error": _("Upload the file again.")}, status=400)
     path = _stored_path(actor, sha256, extension)
     if not default_storage.exists(path):
@@ -102,12 +103,13 @@ def customer_import_commit(request: HttpRequest) -> HttpResponse:
     with default_storage.open(path, "rb") as stored:
         content = stored.read()
     try:
-        job, _created = imports.import_job_submit(
+        job, _created = import_jobs.import_job_submit(
             actor=actor,
             client_id=client_id,
             filename=_filename(request.POST.get("filename", ""), extension),
             content=content,
             include_duplicates=request.POST.get("include_duplicates") == "on",
+            enqueue=tasks.enqueue_import_job,
         )
     except ServiceError as e:
         message = " ".join(str(m) for m in e.fields.get("file", [])) or str(e.message)
@@ -119,7 +121,7 @@ def customer_import_commit(request: HttpRequest) -> HttpResponse:
 @employee_required()
 def customer_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """An import job's page; while it waits or runs, htmx polls its status partial."""
-    job = imports.import_job_get(actor=actor_of(request), job_id=job_id)
+    job = import_jobs.import_job_get(actor=actor_of(request), job_id=job_id, enqueue=tasks.enqueue_import_job)
     context = {"job": job, "finished": job.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)}
     if is_htmx(request):
         return render(request, "customers/import_job.html#status", context)
@@ -130,7 +132,7 @@ def customer_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
 def customer_import_jobs(request: HttpRequest) -> HttpResponse:
     """My imports: the newest import jobs the employee may see (their own; everyone's for an admin)."""
     page = keyset_page(
-        imports.import_jobs_visible(actor=actor_of(request)),
+        import_jobs.import_jobs_visible(actor=actor_of(request)),
         ordering=("-created_at", "-id"),
         cursor=request.GET.get("cursor") or None,
         limit=JOBS_PER_PAGE,
@@ -140,8 +142,8 @@ def customer_import_jobs(request: HttpRequest) -> HttpResponse:
 
 @employee_required()
 def customer_import_template(request: HttpRequest) -> HttpResponse:
-    content = imports.import_template(actor=actor_of(request))
-    response = HttpResponse(content, content_type=imports.XLSX_CONTENT_TYPE)
+    content = import_template.import_template(actor=actor_of(request))
+    response = HttpResponse(content, content_type=spreadsheets.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="customers-template.xlsx"'
     return response
 

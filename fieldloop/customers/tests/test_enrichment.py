@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from fieldloop.customers import credit_code, enrichment, services
 from fieldloop.customers.enrichment import ProviderResult, RegistryProvider, WebsiteProvider, is_public_address
 from fieldloop.customers.models import Customer, EnrichmentResult, EnrichmentStatus, RegistryCompany
+from fieldloop.customers.tasks import enqueue_enrichment
 from fieldloop.org import services as org_services
 
 GOOD_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title> 上海精工机械 — 首页 </title>
@@ -426,7 +427,7 @@ def test_enriching_stores_each_providers_result_with_time_and_source(cast, site)
 
 def test_a_failure_is_stored_as_failed_with_its_error_never_as_empty_data(cast, site):
     customer = customer_of(cast.rep, website=site + "/good")  # loopback: refused without the test setting
-    enrichment.enrich_customer(actor=cast.rep, customer_id=customer.pk)
+    enrichment.enrich_customer(actor=cast.rep, customer_id=customer.pk, enqueue=enqueue_enrichment)
     website = EnrichmentResult.objects.get(provider="website")
     assert (website.status, website.data) == ("failed", {})
     assert "127.0.0.1" in website.error
@@ -442,7 +443,7 @@ def test_a_provider_that_raises_does_not_crash_the_task(cast, monkeypatch):
 
     monkeypatch.setitem(enrichment.PROVIDERS, "website", Broken())
     customer = customer_of(cast.rep)
-    enrichment.enrich_customer(actor=cast.rep, customer_id=customer.pk)
+    enrichment.enrich_customer(actor=cast.rep, customer_id=customer.pk, enqueue=enqueue_enrichment)
     website = EnrichmentResult.objects.get(provider="website")
     assert website.status == "failed"
     assert "parser exploded" in website.error
@@ -453,8 +454,8 @@ def test_a_refresh_still_waiting_for_a_worker_is_not_queued_twice(cast, monkeypa
     queued = []
     monkeypatch.setattr(task_backends["default"], "enqueue", lambda task, args, kwargs: queued.append(kwargs))
     customer = customer_of(cast.rep)
-    first = enrichment.enrich_customer(actor=cast.rep, customer_id=customer.pk)
-    second = enrichment.enrich_customer(actor=cast.rep, customer_id=customer.pk)
+    first = enrichment.enrich_customer(actor=cast.rep, customer_id=customer.pk, enqueue=enqueue_enrichment)
+    second = enrichment.enrich_customer(actor=cast.rep, customer_id=customer.pk, enqueue=enqueue_enrichment)
     assert [r.pk for r in first] == [r.pk for r in second]
     assert len(queued) == 2  # once per provider
     assert {r.status for r in first} == {"pending"}

@@ -1,8 +1,10 @@
 """Import of customers: the template, the dry run's report, the all-or-nothing commit, duplicates."""
 
 import csv
+import hashlib
 import io
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,11 +14,13 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
+from fieldloop.core import spreadsheets
 from fieldloop.core.errors import ServiceError
-from fieldloop.customers import credit_code, imports, services
+from fieldloop.customers import credit_code, import_jobs, imports, services
+from fieldloop.customers.import_template import import_template
 from fieldloop.customers.imports import RowStatus
 from fieldloop.customers.models import (
     Contact,
@@ -26,11 +30,13 @@ from fieldloop.customers.models import (
     CustomerSource,
     ImportJobStatus,
 )
+from fieldloop.customers.names import normalise_name, normalise_phone
+from fieldloop.customers.selectors import CustomerFilters, customer_list
 from fieldloop.customers.stages import stage_list
-from fieldloop.customers.tasks import run_customer_import_job
+from fieldloop.customers.tasks import enqueue_import_job, run_customer_import_job
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.services import template_publish
-from fieldloop.org.models import AuditEntry
+from fieldloop.org.models import AuditEntry, EmployeeStatus
 
 HEADER = ["name", "credit_code", "level", "stage", "phone", "owner", "tags", "contact_name", "contact_mobile"]
 
@@ -183,7 +189,7 @@ def test_duplicates_in_the_file_and_against_existing_customers_are_caught(cast):
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_template_in_either_language_imports(cast, language):
     with translation.override(language):
-        template = imports.import_template(actor=cast.manager)
+        template = import_template(actor=cast.manager)
     workbook = load_workbook(io.BytesIO(template))
     sheet = workbook.worksheets[0]
     assert [c.value for c in sheet[2]] == list(imports.COLUMNS)
@@ -258,10 +264,10 @@ def test_unreadable_files_get_a_clear_error(cast, filename, content, says):
 
 
 def test_files_too_big_or_too_long_are_refused(cast, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 2)
     with pytest.raises(ServiceError):
         dry_run(cast.manager, csv_file([["a"], ["b"], ["c"]], header=["name"]))
-    monkeypatch.setattr(imports, "MAX_BYTES", 10)
+    monkeypatch.setattr(spreadsheets, "MAX_BYTES", 10)
     with pytest.raises(ServiceError):
         dry_run(cast.manager, csv_file([["上海精工机械有限公司"]], header=["name"]))
 
@@ -269,7 +275,7 @@ def test_files_too_big_or_too_long_are_refused(cast, monkeypatch):
 def test_a_manager_checks_a_file_in_the_browser_fixes_it_and_commits_it(cast):
     client = cast.client_for(cast.manager)
     assert client.get("/customers/import/").status_code == 200
-    assert client.get("/customers/import/template/")["Content-Type"] == imports.XLSX_CONTENT_TYPE
+    assert client.get("/customers/import/template/")["Content-Type"] == spreadsheets.XLSX_CONTENT_TYPE
     broken = csv_file([*GOOD_ROWS, ["坏行", "", "Z", "", "", "", "", "", ""]])
     page = client.post("/customers/import/", {"file": _upload(broken)}).content.decode()
     assert 'data-status="error"' in page
@@ -361,9 +367,23 @@ def _shape(customer: Customer) -> dict:
     }  # fmt: skip
 
 
-def test_the_bulk_commit_writes_exactly_what_customer_create_writes_row_by_row(cast, custom_template):
-    result = imports.import_commit(actor=cast.manager, filename="c.csv", content=csv_file(CUSTOM_ROWS, CUSTOM_HEADER))
-    assert result.created == 2
+@pytest.mark.parametrize("from_verdict", [False, True], ids=["checked-by-the-commit", "the-dry-runs-verdict"])
+def test_the_bulk_commit_writes_exactly_what_customer_create_writes_row_by_row(
+    cast, custom_template, monkeypatch, from_verdict
+):
+    content = csv_file(CUSTOM_ROWS, CUSTOM_HEADER)
+    if from_verdict:
+        services.stages_ensure(org_id=cast.org.pk)  # else the dry run's first use creates them: data changed
+        dry_run(cast.manager, content)
+    real_check, checks = imports._check, []
+
+    def counted_check(*args: Any) -> imports.ImportReport:
+        checks.append(1)
+        return real_check(*args)
+
+    monkeypatch.setattr(imports, "_check", counted_check)
+    result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
+    assert (result.created, len(checks)) == (2, 0 if from_verdict else 1)
     imported = {c.name: c for c in Customer.objects.all()}
     stages = {s.name: s.pk for s in stage_list(actor=cast.admin)}
     by_hand = [
@@ -425,7 +445,7 @@ def test_custom_fields_are_checked_in_the_dry_run_on_their_column(cast, custom_t
 def test_the_template_has_the_custom_fields_and_explains_them(cast, custom_template):
     for language, channel in (("zh-hans", "渠道"), ("en", "Channel")):
         with translation.override(language):
-            workbook = load_workbook(io.BytesIO(imports.import_template(actor=cast.manager)))
+            workbook = load_workbook(io.BytesIO(import_template(actor=cast.manager)))
         header = [c.value for c in workbook.worksheets[0][1]]
         keys = [c.value for c in workbook.worksheets[0][2]]
         assert keys[len(imports.COLUMNS) :] == [
@@ -450,29 +470,104 @@ def test_a_failing_row_at_the_end_writes_nothing_at_all(cast):
     assert not CustomerEvent.objects.exists()
 
 
-def test_a_concurrent_commit_of_the_same_rows_makes_them_count_as_already_imported(cast):
+def test_a_concurrent_commit_of_the_same_rows_makes_them_count_as_already_imported(cast, monkeypatch):
     content = csv_file(GOOD_ROWS)
-    sha = imports.hashlib.sha256(content).hexdigest()
+    dry_run(cast.manager, content)  # its verdict: both rows are new
+    sha = hashlib.sha256(content).hexdigest()
+    verdict = imports._load_verdict(cast.manager, sha)
+    assert verdict is not None and len(verdict.prepared) == 2
+    checked_against = verdict.fingerprint
     services.customer_create(
         actor=cast.manager, client_id=imports.row_client_id(sha, 3), name="先到的", allow_duplicates=True
-    )  # as if another commit had written row 3 since this one's check
-    real_dry_run = imports.import_dry_run
+    )  # as if another commit had written row 3 just after this one compared the data with its verdict's
+    real_fingerprint = imports.data_fingerprint
     calls: list[int] = []
 
-    def stale_dry_run(**kwargs):
-        report = real_dry_run(**kwargs)
-        if not calls:  # the first check did not see it
-            for row in report.rows:
-                row.duplicates, row.blocking_duplicate = [], False
+    def racing_fingerprint(actor):
         calls.append(1)
-        return report
+        return checked_against if len(calls) == 1 else real_fingerprint(actor)
 
-    imports.import_dry_run = stale_dry_run
-    try:
-        result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
-    finally:
-        imports.import_dry_run = real_dry_run
+    monkeypatch.setattr(imports, "data_fingerprint", racing_fingerprint)
+    result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
     assert (result.created, result.skipped_duplicates, len(calls)) == (1, 1, 2)
+    assert Customer.objects.filter(client_id=imports.row_client_id(sha, 3)).get().name == "先到的"
+
+
+def test_the_commit_writes_the_dry_runs_verdict_while_the_data_is_unchanged(cast):
+    content = csv_file(GOOD_ROWS)
+    with CaptureQueriesContext(connection) as checking:
+        imports.import_commit(actor=cast.manager, filename="c.csv", content=csv_file(GOOD_ROWS[:1]))
+    dry_run(cast.manager, content)
+    with CaptureQueriesContext(connection) as reusing:
+        result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
+    assert (result.created, result.skipped_duplicates, result.rows) == (1, 1, 2)  # row 2: the first commit's
+    assert len(reusing) < len(checking)  # no owner, stage, template or duplicate lookups
+
+
+def test_a_commit_after_the_data_changed_checks_again_and_skips_a_now_duplicate(cast):
+    content = csv_file(GOOD_ROWS)
+    report = dry_run(cast.manager, content)
+    assert [r.status for r in report.rows] == [RowStatus.OK, RowStatus.OK]
+    services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="另一家公司", credit_code=code(2))
+    result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content, include_duplicates=True)
+    assert (result.created, result.skipped_duplicates) == (1, 1)  # the same credit code: never imported twice
+    assert Customer.objects.filter(credit_code=code(2)).count() == 1
+
+
+def test_a_commit_after_the_data_changed_refuses_a_row_that_now_fails(cast):
+    rows = [["上海精工机械有限公司", code(1), "A", "", "", cast.rep.name, "", "", ""]]
+    content = csv_file(rows)
+    assert dry_run(cast.manager, content).error_count == 0
+    cast.rep.status = EmployeeStatus.LEFT
+    cast.rep.save(update_fields=["status", "updated_at"])
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
+    assert list(refused.value.report.rows[0].errors) == ["owner"]
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.parametrize("stored", [b'{"format": 1, "columns', b"[1, 2]", b'{"format": 0}'])
+def test_a_broken_or_foreign_verdict_is_ignored_and_the_commit_checks_the_file(cast, stored):
+    content = csv_file(GOOD_ROWS)
+    dry_run(cast.manager, content)
+    path = imports._verdict_path(cast.manager, hashlib.sha256(content).hexdigest())
+    default_storage.delete(path)
+    default_storage.save(path, ContentFile(stored))
+    result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
+    assert (result.created, result.skipped_duplicates) == (2, 0)
+    default_storage.delete(path)
+
+
+def test_imported_customers_never_take_the_id_of_a_deleted_one(cast):
+    gone, _created = services.customer_create(actor=cast.manager, client_id=uuid.uuid4(), name="已删除的公司")
+    CustomerEvent.objects.filter(customer=gone).delete()
+    Customer.objects.filter(pk=gone.pk).delete()  # the newest id: an AUTOINCREMENT counter still remembers it
+    imports.import_commit(actor=cast.manager, filename="c.csv", content=csv_file(GOOD_ROWS))
+    assert min(Customer.objects.values_list("pk", flat=True)) > gone.pk
+
+
+def test_the_dry_run_runs_the_same_queries_for_10_and_200_rows(cast, custom_template):
+    services.stages_ensure(org_id=cast.org.pk)  # the default stages are created on first use
+    counts = []
+    for n, first in ((10, 0), (200, 1000)):
+        with CaptureQueriesContext(connection) as queries:
+            report = dry_run(cast.manager, _rows(n, first))
+        assert (len(report.rows), report.error_count) == (n, 0)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_imported_customers_have_their_match_keys_and_are_found_by_name(cast):
+    imports.import_commit(actor=cast.manager, filename="c.csv", content=csv_file(GOOD_ROWS))
+    customer = Customer.objects.get(credit_code=code(1))
+    assert (customer.name_key, customer.phone_key) == (
+        normalise_name("上海精工机械有限公司"),
+        normalise_phone("021-55550001"),
+    )
+    for search in ("上海精工", "精工机械", "新材料"):
+        found = customer_list(actor=cast.manager, filters=CustomerFilters(search=search))
+        assert found.exists(), search
+    assert CustomerEvent.objects.filter(customer=customer, kind="created").count() == 1
 
 
 def _rows(n: int, first: int = 0) -> bytes:
@@ -502,9 +597,13 @@ def test_the_commit_runs_the_same_queries_for_10_and_200_rows(cast, custom_templ
 DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 
 
+def submit_job(**kwargs: Any) -> tuple[CustomerImportJob, bool]:
+    return import_jobs.import_job_submit(enqueue=enqueue_import_job, **kwargs)
+
+
 def test_a_job_waits_queued_until_its_task_runs_then_records_its_outcome_and_deletes_the_file(cast):
     with override_settings(TASKS=DUMMY_TASKS):
-        job, created = imports.import_job_submit(
+        job, created = submit_job(
             actor=cast.manager, client_id=uuid.uuid4(), filename="customers.csv", content=csv_file(GOOD_ROWS)
         )
     assert created
@@ -525,10 +624,8 @@ def test_a_job_waits_queued_until_its_task_runs_then_records_its_outcome_and_del
 
 def test_submitting_the_same_client_id_twice_makes_one_job(cast):
     client_id = uuid.uuid4()
-    first, created = imports.import_job_submit(
-        actor=cast.manager, client_id=client_id, filename="c.csv", content=csv_file(GOOD_ROWS)
-    )
-    again, created_again = imports.import_job_submit(
+    first, created = submit_job(actor=cast.manager, client_id=client_id, filename="c.csv", content=csv_file(GOOD_ROWS))
+    again, created_again = submit_job(
         actor=cast.manager, client_id=client_id, filename="c.csv", content=csv_file(GOOD_ROWS)
     )
     assert (created, created_again, again.pk) == (True, False, first.pk)
@@ -540,9 +637,7 @@ def test_a_job_with_a_broken_row_fails_with_the_rows_errors_in_the_submitters_la
     cast.manager.language = "en"
     cast.manager.save(update_fields=["language"])
     rows = [*GOOD_ROWS, ["坏行", "", "Z", "", "", "", "", "", ""]]
-    job, _ = imports.import_job_submit(
-        actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(rows)
-    )
+    job, _ = submit_job(actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(rows))
     assert job.status == ImportJobStatus.FAILED
     assert job.error == "1 row has errors; nothing was imported."
     assert job.row_errors == [
@@ -557,10 +652,8 @@ def test_cleanup_deletes_old_uncommitted_files_but_not_a_waiting_jobs(cast):
     old = default_storage.save(f"imports/{cast.org.pk}/{'a' * 64}.csv", ContentFile(b"name\nx"))
     fresh = default_storage.save(f"imports/{cast.org.pk}/{'b' * 64}.csv", ContentFile(b"name\nx"))
     with override_settings(TASKS=DUMMY_TASKS):
-        job, _ = imports.import_job_submit(
-            actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(GOOD_ROWS)
-        )
-    past = imports.timezone.now().timestamp() - 25 * 3600
+        job, _ = submit_job(actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(GOOD_ROWS))
+    past = timezone.now().timestamp() - 25 * 3600
     for path in (old, job.file_path):
         import os
 
@@ -578,10 +671,8 @@ def test_cleanup_deletes_old_uncommitted_files_but_not_a_waiting_jobs(cast):
 def _left_running(cast: Any, *, minutes_ago: int, rows: list[list[str]] = GOOD_ROWS) -> CustomerImportJob:
     """A job whose worker claimed it `minutes_ago` and then died (the task's first step, and nothing more)."""
     with override_settings(TASKS=DUMMY_TASKS):
-        job, _ = imports.import_job_submit(
-            actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(rows)
-        )
-    started = imports.timezone.now() - imports.timedelta(minutes=minutes_ago)
+        job, _ = submit_job(actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(rows))
+    started = timezone.now() - timedelta(minutes=minutes_ago)
     CustomerImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING, started_at=started)
     job.refresh_from_db()
     return job
@@ -610,7 +701,7 @@ def test_a_job_whose_worker_died_after_the_commit_runs_again_without_writing_twi
         imports.import_commit(actor=cast.manager, filename="c.csv", content=stored.read())  # committed, then died
     assert Customer.objects.count() == 2
 
-    assert imports.all_orgs_recover_import_jobs() == {"queued": 1, "failed": 0}
+    assert import_jobs.all_orgs_recover_import_jobs(enqueue=enqueue_import_job) == {"queued": 1, "failed": 0}
     job.refresh_from_db()
     assert (job.status, job.rows, job.created_count, job.skipped_count) == (ImportJobStatus.DONE, 2, 0, 2)
     assert Customer.objects.count() == 2
@@ -637,4 +728,5 @@ def test_a_job_that_died_twice_fails_with_a_message_in_the_submitters_language(c
     assert job.error in page and 'data-status="failed"' in page
     assert not default_storage.exists(job.file_path)
     assert not Customer.objects.exists()
-    assert imports.all_orgs_recover_import_jobs() == {"queued": 0, "failed": 0}  # nothing left to recover
+    recovered = import_jobs.all_orgs_recover_import_jobs(enqueue=enqueue_import_job)
+    assert recovered == {"queued": 0, "failed": 0}  # nothing left to recover

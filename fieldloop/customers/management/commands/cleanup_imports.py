@@ -6,12 +6,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from fieldloop.customers.imports import (
+from fieldloop.customers.import_jobs import (
     STALE_FILE_AGE,
     STALE_RUN_AGE,
     all_orgs_cleanup_import_files,
     all_orgs_recover_import_jobs,
 )
+from fieldloop.customers.tasks import enqueue_import_job
 
 
 class Command(BaseCommand):
@@ -32,7 +33,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, hours: float, running_minutes: float, **options: Any) -> None:
-        recovered = all_orgs_recover_import_jobs(older_than=timedelta(minutes=running_minutes))
+        recovered = all_orgs_recover_import_jobs(
+            enqueue=enqueue_import_job, older_than=timedelta(minutes=running_minutes)
+        )
         self.stdout.write(
             f"Queued {recovered['queued']} stuck import job(s) again; failed {recovered['failed']} that stopped twice."
         )

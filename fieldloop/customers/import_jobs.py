@@ -1,0 +1,226 @@
+"""Import jobs: the commit of a checked file as a background task (`CustomerImportJob`), its outcome, and
+the recovery of jobs whose worker died.
+
+The task itself is `customers.tasks.run_customer_import_job`, a thin shell over `all_orgs_run_import_job`.
+This module never imports the task module: the functions that queue a run take `enqueue`, a callable of
+the job's id, and the views, API and commands pass `customers.tasks.enqueue_import_job`.
+"""
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from fieldloop.core import spreadsheets
+from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
+from fieldloop.org.models import Employee
+from fieldloop.org.selectors import visibility_for
+
+from .imports import ImportRefused, ImportReport, import_commit
+from .models import CustomerImportJob, ImportJobStatus
+
+logger = logging.getLogger(__name__)
+
+Enqueue = Callable[[int], object]  # queues `run_customer_import_job` for a job id
+
+MAX_JOB_ROW_ERRORS = 500  # a failed job keeps this many rows' errors to show
+STALE_FILE_AGE = timedelta(hours=24)
+# A job RUNNING longer than this lost its worker (a commit of the largest file takes a few minutes).
+STALE_RUN_AGE = timedelta(minutes=30)
+
+
+def import_job_submit(
+    *,
+    actor: Employee,
+    client_id: uuid.UUID,
+    filename: str,
+    content: bytes,
+    enqueue: Enqueue,
+    include_duplicates: bool = False,
+) -> tuple[CustomerImportJob, bool]:
+    """Queue the commit of a file: store it, record the job, `enqueue` its run. Returns (job, created); a
+    replay of the same `client_id` returns the first job and queues nothing."""
+    existing = CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+    if existing is not None:
+        if existing.created_by_id != actor.pk:  # someone else's key: refused, as every create refuses it
+            raise invalid("client_id", _("This id was already used."), code=ErrorCode.IDEMPOTENCY_MISMATCH)
+        return existing, False
+    extension = spreadsheets.file_extension(filename)
+    if not content:
+        raise invalid("file", _("The file is empty."))
+    if len(content) > spreadsheets.MAX_BYTES:
+        raise invalid("file", spreadsheets.too_large_message())
+    path = default_storage.save(f"imports/{actor.org_id}/job-{client_id}.{extension}", ContentFile(content))
+    try:
+        with transaction.atomic():
+            job = CustomerImportJob.objects.create(
+                org_id=actor.org_id,
+                client_id=client_id,
+                created_by=actor,
+                filename=filename[-200:],
+                sha256=hashlib.sha256(content).hexdigest(),
+                file_path=path,
+                include_duplicates=include_duplicates,
+            )
+    except IntegrityError:  # the same client_id submitted concurrently: the first job wins
+        default_storage.delete(path)
+        winner = CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+        if winner is None:
+            raise
+        return winner, False
+    enqueue(job.pk)
+    job.refresh_from_db()  # an immediate backend has run it already
+    return job, True
+
+
+def _row_errors(report: ImportReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "number": row.number,
+            "column": column,
+            "label": report.column_labels.get(column, column),
+            "messages": messages,
+        }
+        for row in report.rows
+        for column, messages in row.errors.items()
+    ][:MAX_JOB_ROW_ERRORS]
+
+
+def all_orgs_run_import_job(*, job_id: int) -> str:
+    """The task's body: commit a queued job's file as its submitter, record the outcome, delete the file.
+    A job already started (a task delivered twice) is left alone. Returns the job's status."""
+    now = timezone.now()
+    claimed = CustomerImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
+        status=ImportJobStatus.RUNNING, started_at=now, updated_at=now
+    )
+    job = (
+        CustomerImportJob.objects.select_related("created_by__org", "created_by__department").filter(pk=job_id).first()
+    )
+    if job is None or not claimed:
+        return job.status if job is not None else ""
+    actor = job.created_by
+    with translation.override(actor.language):
+        try:
+            with default_storage.open(job.file_path, "rb") as stored:
+                content = stored.read()
+            result = import_commit(
+                actor=actor, filename=job.filename, content=content, include_duplicates=job.include_duplicates
+            )
+        except FileNotFoundError:
+            job.status, job.error = ImportJobStatus.FAILED, _("The uploaded file is gone; upload it again.")
+        except ImportRefused as refusal:
+            job.status, job.error = ImportJobStatus.FAILED, str(refusal.message)
+            job.rows, job.row_errors = len(refusal.report.rows), _row_errors(refusal.report)
+        except ServiceError as refusal:
+            message = " ".join(str(m) for m in refusal.fields.get("file", [])) or str(refusal.message)
+            job.status, job.error = ImportJobStatus.FAILED, message
+        except Exception:
+            logger.exception("customer import job %s failed", job.pk)
+            job.status, job.error = ImportJobStatus.FAILED, _("The import failed unexpectedly; nothing was imported.")
+        else:
+            job.status = ImportJobStatus.DONE
+            job.rows, job.created_count, job.skipped_count = result.rows, result.created, result.skipped_duplicates
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "status", "error", "rows", "row_errors", "created_count", "skipped_count", "finished_at", "updated_at",
+        ]
+    )  # fmt: skip
+    default_storage.delete(job.file_path)
+    return job.status
+
+
+def import_jobs_visible(*, actor: Employee) -> QuerySet[CustomerImportJob]:
+    """The import jobs the actor may see: their own; the whole organization's for those who see it all."""
+    if not actor.is_active:
+        return CustomerImportJob.objects.none()
+    jobs = CustomerImportJob.objects.filter(org_id=actor.org_id).select_related("created_by")
+    return jobs if visibility_for(actor).sees_whole_org else jobs.filter(created_by_id=actor.pk)
+
+
+def import_job_get(*, actor: Employee, job_id: int, enqueue: Enqueue) -> CustomerImportJob:
+    """The job, recovered first when its worker died (opening its page is enough to restart it: `enqueue`)."""
+    job = import_jobs_visible(actor=actor).filter(pk=job_id).first()
+    if job is None:
+        raise not_found()
+    if _stale(job, timezone.now() - STALE_RUN_AGE):
+        _recover(job, enqueue)
+        job.refresh_from_db()
+    return job
+
+
+def _stale(job: CustomerImportJob, cutoff: datetime) -> bool:
+    return job.status == ImportJobStatus.RUNNING and job.started_at is not None and job.started_at < cutoff
+
+
+def _recover(job: CustomerImportJob, enqueue: Enqueue) -> str:
+    """A job whose worker died while it ran: run it again once, or fail it with a message for its submitter
+    if it already ran again. Re-running writes nothing twice: the commit is one transaction, so the dead
+    run either stored every row or none, and rows already stored are found by their row client_id and
+    skipped. Returns the job's new status ("" when another process recovered it first)."""
+    with translation.override(job.created_by.language):
+        if job.error:  # it was restarted once already and died again: do not retry forever
+            error = _("The import stopped twice before finishing; check the file and import it again.")
+            status = ImportJobStatus.FAILED
+        else:
+            error = _("The import stopped before finishing (the server restarted); it was started again.")
+            status = ImportJobStatus.QUEUED
+    now = timezone.now()
+    changes: dict[str, Any] = {"status": status, "error": str(error), "updated_at": now}
+    if status == ImportJobStatus.FAILED:
+        changes["finished_at"] = now
+    recovered = CustomerImportJob.objects.filter(
+        pk=job.pk, status=ImportJobStatus.RUNNING, started_at=job.started_at
+    ).update(**changes)
+    if not recovered:
+        return ""
+    logger.warning("customer import job %s: its worker died; %s", job.pk, status)
+    if status == ImportJobStatus.FAILED:
+        default_storage.delete(job.file_path)
+        return status
+    enqueue(job.pk)
+    return status
+
+
+def all_orgs_recover_import_jobs(*, enqueue: Enqueue, older_than: timedelta = STALE_RUN_AGE) -> dict[str, int]:
+    """Every job left RUNNING for longer than `older_than` (its worker died) is queued again, or failed if
+    it died once already. Returns how many of each."""
+    cutoff = timezone.now() - older_than
+    counts = {ImportJobStatus.QUEUED.value: 0, ImportJobStatus.FAILED.value: 0}
+    stale = CustomerImportJob.objects.filter(status=ImportJobStatus.RUNNING, started_at__lt=cutoff)
+    for job in stale.select_related("created_by").order_by("pk"):
+        if status := _recover(job, enqueue):
+            counts[status] += 1
+    return counts
+
+
+def all_orgs_cleanup_import_files(*, older_than: timedelta = STALE_FILE_AGE) -> int:
+    """Delete uploaded files that no job waits for (dry runs never committed) once older than `older_than`.
+    Returns how many were deleted."""
+    cutoff = timezone.now() - older_than
+    waiting = set(
+        CustomerImportJob.objects.filter(status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING]).values_list(
+            "file_path", flat=True
+        )
+    )
+    try:
+        folders, _files = default_storage.listdir("imports")
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for folder in folders:
+        for name in default_storage.listdir(f"imports/{folder}")[1]:
+            path = f"imports/{folder}/{name}"
+            if path not in waiting and default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                deleted += 1
+    return deleted

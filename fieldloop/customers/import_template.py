@@ -1,0 +1,116 @@
+"""The customer import's template: an .xlsx with the import's columns (labels in the user's language, the
+column keys in a hidden second row, so a template filled in under either language imports) and a sheet
+of the values each column allows. What the columns mean is `customers/imports.py`'s."""
+
+import io
+
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from fieldloop.formtemplates.fields import FieldDefinition, FieldType
+from fieldloop.formtemplates.selectors import customer_template
+from fieldloop.org.models import Employee
+
+from .imports import COLUMN_LABELS, COLUMNS, custom_column, custom_fields, importable
+from .models import CustomerLevel, CustomerSource
+from .stages import stage_list
+
+
+def import_template(*, actor: Employee) -> bytes:
+    """An .xlsx with the columns (labels in the user's language, keys in a hidden second row) and a sheet
+    of the allowed values."""
+    language = translation.get_language() or "zh-hans"
+    version = customer_template(org=actor.org).current_version
+    custom = custom_fields(version)
+    columns = [d for d in custom if importable(d)]
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.title = _("Customers")
+    sheet.append([str(COLUMN_LABELS[c]) for c in COLUMNS] + [_custom_header(d, language) for d in columns])
+    sheet.append([*COLUMNS, *(custom_column(d) for d in columns)])
+    sheet.row_dimensions[2].hidden = True
+    sheet.freeze_panes = "A3"
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        sheet.column_dimensions[cell.column_letter].width = 18
+    notes = workbook.create_sheet(_("Allowed values"))
+    notes.append([_("Column"), _("Allowed values")])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    notes.column_dimensions["A"].width = 24
+    notes.column_dimensions["B"].width = 80
+    stages = stage_list(actor=actor)
+    explained: list[tuple[str | Promise, str]] = [
+        (COLUMN_LABELS["name"], _("Required.")),
+        (COLUMN_LABELS["credit_code"], _(
+            "18 characters with a valid check digit; a customer with the same code is skipped."
+        )),
+        (COLUMN_LABELS["level"], " / ".join(f"{v} ({label})" for v, label in CustomerLevel.choices)),
+        (COLUMN_LABELS["stage"], " / ".join(s.label(language) for s in stages) + " " + _("(empty: the first stage)")),
+        (COLUMN_LABELS["source"], " / ".join(f"{v} ({label})" for v, label in CustomerSource.choices)),
+        (COLUMN_LABELS["latitude"], _("WGS-84 decimal degrees; give both latitude and longitude, or neither.")),
+        (COLUMN_LABELS["tags"], _("Separate tags with commas.")),
+        (COLUMN_LABELS["owner"], _("Employee number, phone or name of an active employee; empty: you.")),
+        (COLUMN_LABELS["collaborators"], _(
+            "Employee numbers, phones or names of active employees, separated by commas."
+        )),
+        (COLUMN_LABELS["contact_name"], _("Fill the contact columns to add the customer's primary contact.")),
+    ]  # fmt: skip
+    explained += [(_custom_header(d, language), _custom_note(d, language)) for d in columns]
+    explained += [
+        (
+            d.display_label(language),
+            _("Not importable (photos, files, references and sub-tables are entered on the customer's page)."),
+        )
+        for d in custom
+        if not importable(d)
+    ]
+    for label, text in explained:
+        notes.append([str(label), str(text)])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _custom_header(definition: FieldDefinition, language: str) -> str:
+    label = definition.display_label(language)
+    return f"{label}*" if definition.required else label
+
+
+def _custom_note(definition: FieldDefinition, language: str) -> str:
+    """What a custom field's cell may hold, for the template's sheet of allowed values."""
+    kind = definition.type
+    if kind in (FieldType.SINGLE_CHOICE, FieldType.MULTI_CHOICE):
+        text = " / ".join(c.display(language) for c in definition.choices)
+        if kind == FieldType.MULTI_CHOICE:
+            text += " " + _("(several: separate them with commas)")
+    elif kind == FieldType.YES_NO:
+        text = f"{_('Yes')} / {_('No')}"
+    elif kind in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY):
+        text = _("A whole number.") if kind == FieldType.INTEGER else _("A number.")
+        low, high = definition.option("min"), definition.option("max")
+        if low is not None or high is not None:
+            text += " " + _("From %(min)s to %(max)s.") % {
+                "min": "" if low is None else low,
+                "max": "" if high is None else high,
+            }
+    elif kind == FieldType.DATE:
+        text = _("A date (YYYY-MM-DD).")
+    elif kind == FieldType.DATETIME:
+        text = _("A date and time (YYYY-MM-DD HH:MM), in the organization's time zone.")
+    elif kind == FieldType.MONTH:
+        text = _("A month (YYYY-MM).")
+    elif kind == FieldType.ADDRESS:
+        text = _("Province / city / district / detail, separated by slashes; or just the address.")
+    elif kind == FieldType.LOCATION:
+        text = _("Latitude, longitude (WGS-84 decimal degrees).")
+    else:
+        text = ""
+    if definition.required:
+        text = f"{_('Required.')} {text}"
+    if definition.help_text:
+        text = f"{text} {definition.help_text}"
+    return text.strip() or "-"

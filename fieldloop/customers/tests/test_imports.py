@@ -373,7 +373,6 @@ def test_the_bulk_commit_writes_exactly_what_customer_create_writes_row_by_row(
 ):
     content = csv_file(CUSTOM_ROWS, CUSTOM_HEADER)
     if from_verdict:
-        services.stages_ensure(org_id=cast.org.pk)  # else the dry run's first use creates them: data changed
         dry_run(cast.manager, content)
     real_check, checks = imports._check, []
 
@@ -547,7 +546,6 @@ def test_imported_customers_never_take_the_id_of_a_deleted_one(cast):
 
 
 def test_the_dry_run_runs_the_same_queries_for_10_and_200_rows(cast, custom_template):
-    services.stages_ensure(org_id=cast.org.pk)  # the default stages are created on first use
     counts = []
     for n, first in ((10, 0), (200, 1000)):
         with CaptureQueriesContext(connection) as queries:

@@ -5,21 +5,43 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Exists, ExpressionWrapper, FloatField, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Upper
+from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 
 from fieldloop.core.errors import not_found
 from fieldloop.core.geo import haversine_m
-from fieldloop.formtemplates.models import Attachment
+from fieldloop.formtemplates.models import Attachment, FormTemplate, Purpose
 from fieldloop.formtemplates.selectors import held_attachment
 from fieldloop.org.models import Employee, Role
 from fieldloop.org.selectors import visibility_for
 
-from .models import Contact, Customer, CustomerEvent, CustomerPool, PoolMembership
+from .models import (
+    Contact,
+    Customer,
+    CustomerEvent,
+    CustomerPool,
+    CustomerSettings,
+    CustomerStage,
+    DuplicateAction,
+    PoolMembership,
+)
 
 
 def visible_customers(*, actor: Employee, include_archived: bool = False) -> QuerySet[Customer]:
@@ -157,39 +179,123 @@ def customer_name_condition(text: str, *, using: str = DEFAULT_DB_ALIAS) -> Q:
 def customer_name_candidates(
     *,
     org_id: int,
+    key: str,
     grams: list[str],
     like: str,
     limit: int,
+    phone_key: str = "",
+    phone_limit: int = 0,
     include_archived: bool = False,
     exclude_id: int | None = None,
 ) -> QuerySet[Customer]:
-    """Up to `limit` customers of the organization (visible or not: callers show no details) whose name
-    shares one of the trigrams `grams`, best first (SQLite: FTS5's bm25 rank; PostgreSQL: pg_trgm's
-    similarity to `like`), for the caller's finer comparison. Without trigrams (one or two characters),
-    the names containing `like`, bounded by `limit`."""
-    qs = Customer.objects.filter(org_id=org_id)
-    extra, params = ("" if include_archived else " AND c.archived_at IS NULL"), [org_id]
+    """Up to `limit` customers of the organization (visible or not: callers show no details) whose names
+    come nearest the name, for the caller's finer comparison, and (with `phone_key`) up to `phone_limit`
+    not archived whose phone is that one: one statement, bounded by the limits whatever the data.
+
+    PostgreSQL: the `limit` nearest stored name keys by trigram distance to `key` (the new name's
+    `normalise_name`), `ORDER BY name_key <-> key LIMIT n`, which the GiST index of 0011 answers by walking
+    the nearest entries only. SQLite: the FTS5 trigram table of 0008, the names sharing a trigram `grams`
+    of the name's core, best first by FTS5's rank, LIMIT n. Without trigrams (a core of one or two
+    characters), SQLite reads the names containing `like`, bounded by the limit."""
+    base = Customer.objects.filter(org_id=org_id)
     if not include_archived:
-        qs = qs.filter(archived_at__isnull=True)
+        base = base.filter(archived_at__isnull=True)
     if exclude_id is not None:
-        qs = qs.exclude(pk=exclude_id)
-        extra += " AND c.id <> %s"
-        params.append(exclude_id)
+        base = base.exclude(pk=exclude_id)
+    phones = None
+    if phone_key and phone_limit:
+        # `~Q(phone_key="")` repeats the index's condition, so SQLite uses that partial index
+        phones = (
+            Customer.objects.filter(org_id=org_id, archived_at__isnull=True, phone_key=phone_key)
+            .exclude(phone_key="")
+            .order_by("name", "id")
+        )
+        if exclude_id is not None:
+            phones = phones.exclude(pk=exclude_id)
+    if limit <= 0:  # the phone alone
+        only_phones = phones if phones is not None else base.none()
+        return Customer.objects.filter(pk__in=only_phones.values("pk")[:phone_limit])
+    names: Any
+    if connections[base.db].vendor == "postgresql":
+        distance = Func(F("name_key"), Value(key), template="%(expressions)s", arg_joiner=" <-> ")
+        names = base.order_by(ExpressionWrapper(distance, output_field=FloatField())).values("pk")[:limit]
+        if phones is None:
+            return Customer.objects.filter(pk__in=names)
+        # a UNION, not an OR of two IN lists: PostgreSQL answers each part from its index
+        return Customer.objects.filter(pk__in=names.union(phones.values("pk")[:phone_limit], all=True))
     if not grams:
-        return qs.filter(name__icontains=like).order_by("name", "id")[:limit]
-    if connections[qs.db].vendor == "sqlite":  # the subquery has every condition: the outer reads by rowid
+        names = base.filter(name__icontains=like).order_by("name", "id").values("pk")[:limit]
+    else:  # the subquery has every condition: the outer reads by rowid
+        extra, params = ("" if include_archived else " AND c.archived_at IS NULL"), [org_id]
+        if exclude_id is not None:
+            extra += " AND c.id <> %s"
+            params.append(exclude_id)
         query = "name : (" + " OR ".join(fts_phrase(g) for g in grams) + ")"
-        ranked = RawSQL(  # noqa: S611
+        names = RawSQL(  # noqa: S611
             f"SELECT {NAME_FTS}.rowid FROM {NAME_FTS} JOIN {Customer._meta.db_table} c ON c.id = {NAME_FTS}.rowid"  # noqa: S608
             f" WHERE {NAME_FTS} MATCH %s AND c.org_id = %s{extra} ORDER BY {NAME_FTS}.rank LIMIT %s",
             (query, *params, limit),
         )
-        return Customer.objects.filter(pk__in=ranked)
-    condition = Q()
-    for gram in grams:
-        condition |= Q(name__icontains=gram)
-    score = Func(Upper("name"), Value(like.upper()), function="similarity", output_field=FloatField())
-    return qs.filter(condition).annotate(name_score=score).order_by("-name_score", "id")[:limit]
+    condition = Q(pk__in=names)
+    if phones is not None:
+        condition |= Q(pk__in=phones.values("pk")[:phone_limit])
+    return Customer.objects.filter(condition)
+
+
+@dataclass(frozen=True)
+class CreateContext:
+    """What a new customer needs to know of its organization, read in one statement."""
+
+    template: FormTemplate  # the active customer template, its current version attached
+    stage: CustomerStage | None  # the stage asked for if it is active; none asked: the first active one
+    duplicate_name: str  # the duplicate rules (DuplicateAction)
+    duplicate_phone: str
+    replay_id: int | None  # the customer this client_id created already
+    credit_code_taken: bool  # another customer of the organization has this credit code
+
+
+def customer_create_context(
+    *, org_id: int, client_id: Any, credit_code: str, stage_id: int | None
+) -> CreateContext | None:
+    """The organization's customer template and version, the new customer's stage, its duplicate rules, the
+    customer a replayed `client_id` made and whether the credit code is taken: one query (the template row,
+    the rest as scalar subqueries on indexed lookups). None while the organization has no customer template
+    (its first customer: the caller creates the defaults, then asks again)."""
+    stages = CustomerStage.objects.filter(org_id=org_id, is_active=True)
+    if stage_id is not None:
+        stages = stages.filter(pk=stage_id)
+    stage_row = JSONObject(id="pk", name="name", name_en="name_en", position="position", is_won="is_won")
+    rules = CustomerSettings.objects.filter(org_id=org_id)
+    replay = Customer.objects.filter(org_id=org_id, client_id=client_id).values("pk")[:1]
+    taken: Any = Value(False)
+    if credit_code:  # `~Q(credit_code="")` repeats the unique index's condition, so SQLite uses it too
+        taken = Exists(Customer.objects.filter(org_id=org_id, credit_code=credit_code).exclude(credit_code=""))
+    row = (
+        FormTemplate.objects.select_related("current_version")
+        .filter(org_id=org_id, purpose=Purpose.CUSTOMER, is_active=True)
+        .annotate(
+            stage_row=Subquery(stages.order_by("position", "id").values(row=stage_row)[:1], output_field=JSONField()),
+            duplicate_name=Subquery(rules.values("duplicate_name")[:1]),
+            duplicate_phone=Subquery(rules.values("duplicate_phone")[:1]),
+            replay_id=Subquery(replay),
+            credit_code_taken=taken,
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    stage = None
+    if row.stage_row:  # type: ignore[attr-defined]
+        values = dict(row.stage_row)  # type: ignore[attr-defined]
+        stage = CustomerStage(org_id=org_id, is_active=True, **values | {"is_won": bool(values["is_won"])})
+    return CreateContext(
+        template=row,
+        stage=stage,
+        duplicate_name=row.duplicate_name or DuplicateAction.WARN,  # type: ignore[attr-defined]
+        duplicate_phone=row.duplicate_phone or DuplicateAction.WARN,  # type: ignore[attr-defined]
+        replay_id=row.replay_id,  # type: ignore[attr-defined]
+        credit_code_taken=bool(row.credit_code_taken),  # type: ignore[attr-defined]
+    )
 
 
 def customer_get(*, actor: Employee, customer_id: int, for_update: bool = False) -> Customer:
@@ -200,7 +306,7 @@ def customer_get(*, actor: Employee, customer_id: int, for_update: bool = False)
         if customer is not None:
             customer = Customer.objects.select_for_update().get(pk=customer.pk)
     else:
-        customer = qs.select_related("owner", "stage", "created_by").filter(pk=customer_id).first()
+        customer = qs.select_related("owner", "stage", "created_by", "template_version").filter(pk=customer_id).first()
     if customer is None:
         raise not_found()
     return customer

@@ -85,7 +85,8 @@ def _customer_form_values(form: CustomerForm) -> dict[str, Any]:
 @offline_capable
 def customer_create(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    services.stages_ensure(org_id=actor.org_id)
+    if request.method != "POST":  # the form offers the stages (a POST's create makes them if need be)
+        services.stages_ensure(org_id=actor.org_id)
     initial = {"owner_id": actor.pk, "client_id": uuid.uuid4()}
     form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
     custom = _custom_form(request, actor)

@@ -149,7 +149,10 @@ def visit_check_in(
         position=_position(payload),
         captured_at=payload.captured_at,
     )
-    return Status(201 if created else 200, visit_out(visits.visit_get(actor=actor, visit_id=visit.pk)))
+    if not created:  # a replay: the first visit, answered only to whoever may see it
+        visit = visits.visit_get(actor=actor, visit_id=visit.pk)
+    # a new visit is answered from the instance the service saved (its type, employee and customer attached)
+    return Status(201 if created else 200, visit_out(visit))
 
 
 @router.get("/visits/{visit_id}", response={200: VisitOut, **ERRORS})

@@ -110,9 +110,10 @@ def test_creating_a_customer_costs_a_few_queries_and_its_replay_fewer(cast, djan
     # query each); collaborators: read (one query) and written (one insert)
     manager = api(cast.manager)
     manager.get("/api/v1/me")  # the token's first use is written down once
-    data = {"name": "宁波海港物流有限公司", "owner_id": cast.rep2.pk, "collaborator_ids": [cast.manager.pk]}
+    more: dict[str, object] = {"name": "宁波海港物流有限公司", "owner_id": cast.rep2.pk}
+    more["collaborator_ids"] = [cast.manager.pk]
     with django_assert_num_queries(12):
-        response = post(manager, "/api/v1/customers", data)
+        response = post(manager, "/api/v1/customers", more)
     assert response.status_code == 201, response.json()
     assert (response.json()["owner"]["name"], response.json()["collaborator_ids"]) == ("Ria", [cast.manager.pk])
     assert manager.get(f"/api/v1/customers/{response.json()['id']}").json() == response.json()
@@ -133,9 +134,13 @@ def test_a_refused_duplicate_writes_nothing_and_a_race_on_the_credit_code_is_ref
     # a race: the code was free when read, another create took it before the insert; the unique constraint
     # refuses, and the answer is the same field error
     read = services.customer_create_context
-    monkeypatch.setattr(
-        services, "customer_create_context", lambda **kw: dataclasses.replace(read(**kw), credit_code_taken=False)
-    )
+
+    def free_when_read(**kw):
+        context = read(**kw)
+        assert context is not None
+        return dataclasses.replace(context, credit_code_taken=False)
+
+    monkeypatch.setattr(services, "customer_create_context", free_when_read)
     raced = post(api(cast.rep), "/api/v1/customers", {"name": "丙公司", "credit_code": code})
     assert raced.status_code == 409 and list(raced.json()["fields"]) == ["credit_code"]
     assert Customer.objects.count() == CustomerEvent.objects.count() == 1

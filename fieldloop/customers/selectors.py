@@ -144,6 +144,8 @@ def protection_ending(*, windows: Iterable[tuple[int, int]], now: datetime) -> Q
 # cannot use either; it is a LIKE, bounded by the caller's order and LIMIT (see the migration).
 
 NAME_FTS = "customers_customer_name_fts"
+NAME_VOCAB = "customers_customer_name_fts_vocab"  # its terms (trigrams) and how many names hold each (0011)
+RARE_GRAMS = 4  # the duplicate check's trigrams on SQLite: the rarest of the name's
 TRIGRAM = 3
 PHONE_LIKE = re.compile(r"\+?[\d][\d\s-]*")
 
@@ -194,9 +196,11 @@ def customer_name_candidates(
 
     PostgreSQL: the `limit` nearest stored name keys by trigram distance to `key` (the new name's
     `normalise_name`), `ORDER BY name_key <-> key LIMIT n`, which the GiST index of 0011 answers by walking
-    the nearest entries only. SQLite: the FTS5 trigram table of 0008, the names sharing a trigram `grams`
-    of the name's core, best first by FTS5's rank, LIMIT n. Without trigrams (a core of one or two
-    characters), SQLite reads the names containing `like`, bounded by the limit."""
+    the nearest entries only. SQLite: the FTS5 trigram table of 0008, the names sharing one of the RARE_GRAMS
+    rarest trigrams of `grams` (the name's core), best first by FTS5's rank, LIMIT n; FTS5 ranks every name
+    that matches, so the rarest trigrams keep that set small unless every trigram of the name is common.
+    Without trigrams (a core of one or two characters), SQLite reads the names containing `like`, bounded
+    by the limit."""
     base = Customer.objects.filter(org_id=org_id)
     if not include_archived:
         base = base.filter(archived_at__isnull=True)
@@ -230,11 +234,19 @@ def customer_name_candidates(
         if exclude_id is not None:
             extra += " AND c.id <> %s"
             params.append(exclude_id)
-        query = "name : (" + " OR ".join(fts_phrase(g) for g in grams) + ")"
+        # FTS5 ranks every name that matches before its LIMIT: the match asks for the RARE_GRAMS rarest of the
+        # core's trigrams (their counts from the index's vocabulary, 0011), so names that share only the common
+        # ones (a long shared prefix) are not read; if none is known, the first trigram (which matches nothing)
+        placeholders = ", ".join(["%s"] * len(grams))
+        phrase = "'\"' || replace(term, '\"', '\"\"') || '\"'"  # a term as an FTS5 phrase, in SQL
+        rarest = (
+            f"SELECT COALESCE('name : (' || group_concat({phrase}, ' OR ') || ')', %s) FROM (SELECT term"  # noqa: S608
+            f" FROM {NAME_VOCAB} WHERE term IN ({placeholders}) ORDER BY doc, term LIMIT {RARE_GRAMS})"
+        )
         names = RawSQL(  # noqa: S611
             f"SELECT {NAME_FTS}.rowid FROM {NAME_FTS} JOIN {Customer._meta.db_table} c ON c.id = {NAME_FTS}.rowid"  # noqa: S608
-            f" WHERE {NAME_FTS} MATCH %s AND c.org_id = %s{extra} ORDER BY {NAME_FTS}.rank LIMIT %s",
-            (query, *params, limit),
+            f" WHERE {NAME_FTS} MATCH ({rarest}) AND c.org_id = %s{extra} ORDER BY {NAME_FTS}.rank LIMIT %s",
+            (f"name : {fts_phrase(grams[0])}", *grams, *params, limit),
         )
     condition = Q(pk__in=names)
     if phones is not None:

@@ -174,6 +174,7 @@ def test_the_name_indexes_exist_after_every_migration(db):
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'customers_customer'")
         triggers = {row[0] for row in cursor.fetchall()}
     assert triggers == {f"{NAME_FTS}_insert", f"{NAME_FTS}_delete", f"{NAME_FTS}_update"}
+    assert f"{NAME_FTS}_vocab" in connection.introspection.table_names()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,7 +9,10 @@ customers sharing a prefix it read and sorted all of them. GIN cannot order by d
 organizations' names are never walked. Both extensions are trusted (PostgreSQL 13+): a database owner may
 create them.
 
-SQLite: nothing; the FTS5 trigram table of 0008 answers there, ranked, with a LIMIT.
+SQLite: the FTS5 trigram table of 0008 answers, ranked, with a LIMIT; but FTS5 ranks every name that
+matches before the LIMIT applies. An fts5vocab table over it (how many names hold each trigram; nothing
+stored, it reads the FTS index) lets the check ask for the name's rarest trigrams only, so thousands of names
+sharing a prefix are not all ranked.
 
 Model state is untouched (the index is PostgreSQL's own), so `makemigrations --check` stays quiet.
 """
@@ -25,18 +28,23 @@ FORWARD = [
     " USING gist (org_id, name_key gist_trgm_ops)",
 ]
 BACKWARD = ["DROP INDEX IF EXISTS customer_name_key_trgm_gist"]  # the extensions stay: something else may use them
+SQLITE_FORWARD = [
+    "CREATE VIRTUAL TABLE customers_customer_name_fts_vocab USING fts5vocab('customers_customer_name_fts', 'row')"
+]
+SQLITE_BACKWARD = ["DROP TABLE IF EXISTS customers_customer_name_fts_vocab"]
+
+
+def _run(schema_editor: Any, by_vendor: dict[str, list[str]]) -> None:
+    for statement in by_vendor.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(statement, params=None)
 
 
 def forward(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in FORWARD:
-            schema_editor.execute(statement, params=None)
+    _run(schema_editor, {"postgresql": FORWARD, "sqlite": SQLITE_FORWARD})
 
 
 def backward(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in BACKWARD:
-            schema_editor.execute(statement, params=None)
+    _run(schema_editor, {"postgresql": BACKWARD, "sqlite": SQLITE_BACKWARD})
 
 
 class Migration(migrations.Migration):

@@ -7,27 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
     Exists,
     ExpressionWrapper,
-    F,
     FloatField,
-    Func,
-    JSONField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, JSONObject
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from fieldloop.core.errors import not_found
 from fieldloop.core.geo import haversine_m
-from fieldloop.formtemplates.models import Attachment, FormTemplate, Purpose
+from fieldloop.formtemplates.models import Attachment, FormTemplate, FormTemplateVersion, Purpose
 from fieldloop.formtemplates.selectors import held_attachment
 from fieldloop.org.models import Employee, Role
 from fieldloop.org.selectors import visibility_for
@@ -201,39 +197,27 @@ def customer_name_candidates(
     that matches, so the rarest trigrams keep that set small unless every trigram of the name is common.
     Without trigrams (a core of one or two characters), SQLite reads the names containing `like`, bounded
     by the limit."""
-    base = Customer.objects.filter(org_id=org_id)
+    # Hand-written id subqueries in one RawSQL: the ORM's compiling of the same query cost more than the
+    # database's answer. Identifiers come from the models, every value is a parameter.
+    table = Customer._meta.db_table
+    where, params = "c.org_id = %s", [org_id]
     if not include_archived:
-        base = base.filter(archived_at__isnull=True)
+        where += " AND c.archived_at IS NULL"
     if exclude_id is not None:
-        base = base.exclude(pk=exclude_id)
-    phones = None
-    if phone_key and phone_limit:
-        # `~Q(phone_key="")` repeats the index's condition, so SQLite uses that partial index
-        phones = (
-            Customer.objects.filter(org_id=org_id, archived_at__isnull=True, phone_key=phone_key)
-            .exclude(phone_key="")
-            .order_by("name", "id")
+        where += " AND c.id <> %s"
+        params.append(exclude_id)
+    parts: list[tuple[str, list[Any]]] = []
+    vendor = connections[DEFAULT_DB_ALIAS].vendor
+    if limit > 0 and vendor == "postgresql":
+        nearest = f"SELECT c.id FROM {table} c WHERE {where} ORDER BY c.name_key <-> %s LIMIT %s"  # noqa: S608
+        parts.append((nearest, [*params, key, limit]))
+    elif limit > 0 and not grams:
+        containing = (
+            f"SELECT c.id FROM {table} c WHERE {where} AND UPPER(c.name) LIKE UPPER(%s) ESCAPE '\\'"  # noqa: S608
+            " ORDER BY c.name, c.id LIMIT %s"
         )
-        if exclude_id is not None:
-            phones = phones.exclude(pk=exclude_id)
-    if limit <= 0:  # the phone alone
-        only_phones = phones if phones is not None else base.none()
-        return Customer.objects.filter(pk__in=only_phones.values("pk")[:phone_limit])
-    names: Any
-    if connections[base.db].vendor == "postgresql":
-        distance = Func(F("name_key"), Value(key), template="%(expressions)s", arg_joiner=" <-> ")
-        names = base.order_by(ExpressionWrapper(distance, output_field=FloatField())).values("pk")[:limit]
-        if phones is None:
-            return Customer.objects.filter(pk__in=names)
-        # a UNION, not an OR of two IN lists: PostgreSQL answers each part from its index
-        return Customer.objects.filter(pk__in=names.union(phones.values("pk")[:phone_limit], all=True))
-    if not grams:
-        names = base.filter(name__icontains=like).order_by("name", "id").values("pk")[:limit]
-    else:  # the subquery has every condition: the outer reads by rowid
-        extra, params = ("" if include_archived else " AND c.archived_at IS NULL"), [org_id]
-        if exclude_id is not None:
-            extra += " AND c.id <> %s"
-            params.append(exclude_id)
+        parts.append((containing, [*params, f"%{_like_escape(like)}%", limit]))
+    elif limit > 0:
         # FTS5 ranks every name that matches before its LIMIT: the match asks for the RARE_GRAMS rarest of the
         # core's trigrams (their counts from the index's vocabulary, 0011), so names that share only the common
         # ones (a long shared prefix) are not read; if none is known, the first trigram (which matches nothing)
@@ -243,22 +227,37 @@ def customer_name_candidates(
             f"SELECT COALESCE('name : (' || group_concat({phrase}, ' OR ') || ')', %s) FROM (SELECT term"  # noqa: S608
             f" FROM {NAME_VOCAB} WHERE term IN ({placeholders}) ORDER BY doc, term LIMIT {RARE_GRAMS})"
         )
-        names = RawSQL(  # noqa: S611
-            f"SELECT {NAME_FTS}.rowid FROM {NAME_FTS} JOIN {Customer._meta.db_table} c ON c.id = {NAME_FTS}.rowid"  # noqa: S608
-            f" WHERE {NAME_FTS} MATCH ({rarest}) AND c.org_id = %s{extra} ORDER BY {NAME_FTS}.rank LIMIT %s",
-            (f"name : {fts_phrase(grams[0])}", *grams, *params, limit),
-        )
-    condition = Q(pk__in=names)
-    if phones is not None:
-        condition |= Q(pk__in=phones.values("pk")[:phone_limit])
-    return Customer.objects.filter(condition)
+        parts.append((
+            f"SELECT {NAME_FTS}.rowid FROM {NAME_FTS} JOIN {table} c ON c.id = {NAME_FTS}.rowid"  # noqa: S608
+            f" WHERE {NAME_FTS} MATCH ({rarest}) AND {where} ORDER BY {NAME_FTS}.rank LIMIT %s",
+            [f"name : {fts_phrase(grams[0])}", *grams, *params, limit],
+        ))  # fmt: skip
+    if phone_key and phone_limit:
+        # `phone_key <> ''` repeats the partial index's condition, so SQLite uses that index
+        phone_where = "c.org_id = %s AND c.archived_at IS NULL AND c.phone_key = %s AND c.phone_key <> ''"
+        phone_params: list[Any] = [org_id, phone_key]
+        if exclude_id is not None:
+            phone_where += " AND c.id <> %s"
+            phone_params.append(exclude_id)
+        same_phone = f"SELECT c.id FROM {table} c WHERE {phone_where} ORDER BY c.name, c.id LIMIT %s"  # noqa: S608
+        parts.append((same_phone, [*phone_params, phone_limit]))
+    if not parts:
+        return Customer.objects.none()
+    # each part in parentheses (SQLite: as a subquery), joined by UNION ALL: each answered from its own index
+    wrap = "({})" if vendor == "postgresql" else "SELECT * FROM ({})"
+    sql = " UNION ALL ".join(wrap.format(part) for part, _ in parts)
+    return Customer.objects.filter(pk__in=RawSQL(sql, [v for _, values in parts for v in values]))  # noqa: S611
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True)
 class CreateContext:
     """What a new customer needs to know of its organization, read in one statement."""
 
-    template: FormTemplate  # the active customer template, its current version attached
+    version: FormTemplateVersion | None  # the customer template's current version
     stage: CustomerStage | None  # the stage asked for if it is active; none asked: the first active one
     duplicate_name: str  # the duplicate rules (DuplicateAction)
     duplicate_phone: str
@@ -266,47 +265,60 @@ class CreateContext:
     credit_code_taken: bool  # another customer of the organization has this credit code
 
 
+def _create_context_sql(*, stage_given: bool, code_given: bool) -> str:
+    """The statement of customer_create_context (identifiers from the models; every value a parameter)."""
+    template, version = FormTemplate._meta.db_table, FormTemplateVersion._meta.db_table
+    stage, rules, customer = CustomerStage._meta.db_table, CustomerSettings._meta.db_table, Customer._meta.db_table
+    columns = ", ".join(f'v."{f.column}"' for f in FormTemplateVersion._meta.concrete_fields)
+    stage_filter = " AND s2.id = %s" if stage_given else ""
+    taken = (
+        f"EXISTS (SELECT 1 FROM {customer} k WHERE k.org_id = %s AND k.credit_code = %s AND k.credit_code <> '')"  # noqa: S608
+        if code_given
+        else "0"
+    )
+    return (
+        f"SELECT {columns}, t.id AS template_pk, s.id AS stage_pk, s.name AS stage_name,"  # noqa: S608
+        " s.name_en AS stage_name_en, s.position AS stage_position, s.is_won AS stage_is_won,"
+        " r.duplicate_name AS rule_name, r.duplicate_phone AS rule_phone,"
+        f" (SELECT c.id FROM {customer} c WHERE c.org_id = %s AND c.client_id = %s) AS replay_pk,"
+        f" {taken} AS code_taken"
+        f" FROM {template} t LEFT JOIN {version} v ON v.id = t.current_version_id"
+        f" LEFT JOIN {stage} s ON s.id = (SELECT s2.id FROM {stage} s2"
+        f" WHERE s2.org_id = %s AND s2.is_active{stage_filter} ORDER BY s2.position, s2.id LIMIT 1)"
+        f" LEFT JOIN {rules} r ON r.org_id = t.org_id"
+        " WHERE t.org_id = %s AND t.purpose = %s AND t.is_active"
+    )
+
+
 def customer_create_context(
     *, org_id: int, client_id: Any, credit_code: str, stage_id: int | None
 ) -> CreateContext | None:
-    """The organization's customer template and version, the new customer's stage, its duplicate rules, the
-    customer a replayed `client_id` made and whether the credit code is taken: one query (the template row,
-    the rest as scalar subqueries on indexed lookups). None while the organization has no customer template
-    (its first customer: the caller creates the defaults, then asks again)."""
-    stages = CustomerStage.objects.filter(org_id=org_id, is_active=True)
-    if stage_id is not None:
-        stages = stages.filter(pk=stage_id)
-    stage_row = JSONObject(id="pk", name="name", name_en="name_en", position="position", is_won="is_won")
-    rules = CustomerSettings.objects.filter(org_id=org_id)
-    replay = Customer.objects.filter(org_id=org_id, client_id=client_id).values("pk")[:1]
-    taken: Any = Value(False)
-    if credit_code:  # `~Q(credit_code="")` repeats the unique index's condition, so SQLite uses it too
-        taken = Exists(Customer.objects.filter(org_id=org_id, credit_code=credit_code).exclude(credit_code=""))
-    row = (
-        FormTemplate.objects.select_related("current_version")
-        .filter(org_id=org_id, purpose=Purpose.CUSTOMER, is_active=True)
-        .annotate(
-            stage_row=Subquery(stages.order_by("position", "id").values(row=stage_row)[:1], output_field=JSONField()),
-            duplicate_name=Subquery(rules.values("duplicate_name")[:1]),
-            duplicate_phone=Subquery(rules.values("duplicate_phone")[:1]),
-            replay_id=Subquery(replay),
-            credit_code_taken=taken,
-        )
-        .first()
-    )
+    """The organization's customer template's current version, the new customer's stage, its duplicate rules,
+    the customer a replayed `client_id` made and whether the credit code is taken: one statement (the template
+    row joined to its version, the stage and the settings; the rest as subqueries on indexed lookups), written
+    by hand because the ORM's compiling of the same query cost more than the database's answer. None while the
+    organization has no customer template (its first customer: the caller creates the defaults, then asks
+    again)."""
+    client = Customer._meta.get_field("client_id").get_db_prep_value(client_id, connection, prepared=False)
+    sql = _create_context_sql(stage_given=stage_id is not None, code_given=bool(credit_code))
+    params: list[Any] = [org_id, client, *([org_id, credit_code] if credit_code else [])]
+    params += [org_id, *([stage_id] if stage_id is not None else []), org_id, Purpose.CUSTOMER]
+    row = next(iter(FormTemplateVersion.objects.raw(sql, params)), None)
     if row is None:
         return None
     stage = None
-    if row.stage_row:  # type: ignore[attr-defined]
-        values = dict(row.stage_row)  # type: ignore[attr-defined]
-        stage = CustomerStage(org_id=org_id, is_active=True, **values | {"is_won": bool(values["is_won"])})
+    if row.stage_pk is not None:  # type: ignore[attr-defined]
+        stage = CustomerStage(
+            pk=row.stage_pk, org_id=org_id, name=row.stage_name, name_en=row.stage_name_en,  # type: ignore[attr-defined]
+            position=row.stage_position, is_won=bool(row.stage_is_won), is_active=True,  # type: ignore[attr-defined]
+        )  # fmt: skip
     return CreateContext(
-        template=row,
+        version=row if row.pk is not None else None,
         stage=stage,
-        duplicate_name=row.duplicate_name or DuplicateAction.WARN,  # type: ignore[attr-defined]
-        duplicate_phone=row.duplicate_phone or DuplicateAction.WARN,  # type: ignore[attr-defined]
-        replay_id=row.replay_id,  # type: ignore[attr-defined]
-        credit_code_taken=bool(row.credit_code_taken),  # type: ignore[attr-defined]
+        duplicate_name=row.rule_name or DuplicateAction.WARN,  # type: ignore[attr-defined]
+        duplicate_phone=row.rule_phone or DuplicateAction.WARN,  # type: ignore[attr-defined]
+        replay_id=row.replay_pk,  # type: ignore[attr-defined]
+        credit_code_taken=bool(row.code_taken),  # type: ignore[attr-defined]
     )
 
 

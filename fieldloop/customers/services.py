@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
-from fieldloop.formtemplates.models import FormTemplate, FormTemplateVersion
+from fieldloop.formtemplates.models import FormTemplateVersion
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.validation import validate_values
 from fieldloop.org.models import Employee
@@ -213,11 +213,12 @@ def _clean_with_custom(
     custom_values: dict[str, Any] | None,
     *,
     customer: Customer | None,
-    template: FormTemplate | None = None,
+    context: CreateContext | None = None,
     known: _Known | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None, FormTemplateVersion | None]:
-    """Validate the fixed fields and the organization's customer template (`template`, when the caller has
-    read it) together: every error at once. Custom fields' errors are keyed `custom_values.<key>`."""
+    """Validate the fixed fields and the organization's customer template (its current version from `context`,
+    when the caller has read it) together: every error at once. Custom fields' errors are keyed
+    `custom_values.<key>`."""
     errors: dict[str, list[Any]] = {}
     clean: dict[str, Any] = {}
     try:
@@ -227,7 +228,7 @@ def _clean_with_custom(
     version = None
     custom: dict[str, Any] | None = None
     if customer is None or custom_values is not None:
-        version = (template or customer_template(org=actor.org)).current_version
+        version = context.version if context is not None else customer_template(org=actor.org).current_version
         if version is not None:
             previous = customer.custom_values if customer is not None else None
             try:
@@ -297,7 +298,7 @@ def _customer_insert(
     fields.setdefault("owner_id", actor.pk)
     known = _Known(stage=context.stage)
     clean, custom, version = _clean_with_custom(
-        actor, fields, custom_values, customer=None, template=context.template, known=known
+        actor, fields, custom_values, customer=None, context=context, known=known
     )
     if context.credit_code_taken:
         raise _credit_code_taken()

@@ -94,7 +94,7 @@ def run(options: Options, database: Database) -> None:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {secret}"
         samples = timed(session, base_url, requests_made, rounds)
-    counts = count_queries(secret, requests_made)
+    counts = count_queries(secret, requests_made, show=options.explain)
     figures = [
         Figure(label, statistics.median(ms), percentile(ms, 0.9), len(ms), counts[label])
         for label, ms in samples.items()
@@ -220,9 +220,10 @@ def timed(
     return samples
 
 
-def count_queries(secret: str, make: Callable[[], list[Request]]) -> dict[str, int]:
+def count_queries(secret: str, make: Callable[[], list[Request]], *, show: bool = False) -> dict[str, int]:
     """The SQL statements each request sends, in this process (Django's test client, the same database and
-    code, no test transaction: what a server sends, BEGIN included where the driver sends it as a statement)."""
+    code, no test transaction: what a server sends, BEGIN included where the driver sends it as a statement).
+    `show` prints each statement's start (--explain)."""
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {secret}")
     counts: dict[str, int] = {}
     for attempt in range(2):  # the first warms up
@@ -235,6 +236,8 @@ def count_queries(secret: str, make: Callable[[], list[Request]]) -> dict[str, i
             assert response.status_code in (200, 201), f"{r.label}: {response.status_code}"
             if attempt:
                 counts[r.label] = len(captured.captured_queries)
+                if show:
+                    print(f"\n{r.label}:\n  " + "\n  ".join(q["sql"][:110] for q in captured.captured_queries))
     return counts
 
 

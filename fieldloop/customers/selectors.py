@@ -233,13 +233,16 @@ def customer_name_candidates(
             [f"name : {fts_phrase(grams[0])}", *grams, *params, limit],
         ))  # fmt: skip
     if phone_key and phone_limit:
-        # `phone_key <> ''` repeats the partial index's condition, so SQLite uses that index
-        phone_where = "c.org_id = %s AND c.archived_at IS NULL AND c.phone_key = %s AND c.phone_key <> ''"
+        # `NOT (phone_key = '')` repeats the partial index's condition as Django wrote it: SQLite uses a partial
+        # index only for a query that states its condition (`<> ''` does not count)
+        phone_where = "c.org_id = %s AND c.archived_at IS NULL AND c.phone_key = %s AND NOT (c.phone_key = '')"
         phone_params: list[Any] = [org_id, phone_key]
         if exclude_id is not None:
             phone_where += " AND c.id <> %s"
             phone_params.append(exclude_id)
-        same_phone = f"SELECT c.id FROM {table} c WHERE {phone_where} ORDER BY c.name, c.id LIMIT %s"  # noqa: S608
+        # ordered by id, which the (org_id, phone_key) index holds: ordered by name, SQLite preferred walking the
+        # (org_id, name) index over the whole organization
+        same_phone = f"SELECT c.id FROM {table} c WHERE {phone_where} ORDER BY c.id LIMIT %s"  # noqa: S608
         parts.append((same_phone, [*phone_params, phone_limit]))
     if not parts:
         return Customer.objects.none()
@@ -272,7 +275,8 @@ def _create_context_sql(*, stage_given: bool, code_given: bool) -> str:
     columns = ", ".join(f'v."{f.column}"' for f in FormTemplateVersion._meta.concrete_fields)
     stage_filter = " AND s2.id = %s" if stage_given else ""
     taken = (
-        f"EXISTS (SELECT 1 FROM {customer} k WHERE k.org_id = %s AND k.credit_code = %s AND k.credit_code <> '')"  # noqa: S608
+        # `NOT (credit_code = '')`: the unique partial index's condition as Django wrote it (SQLite uses it then)
+        f"EXISTS (SELECT 1 FROM {customer} k WHERE k.org_id = %s AND k.credit_code = %s AND NOT (k.credit_code = ''))"  # noqa: S608
         if code_given
         else "0"
     )

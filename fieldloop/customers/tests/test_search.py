@@ -132,13 +132,15 @@ def candidates(cast, name, **extra):
 def test_duplicate_candidates_come_from_the_trigram_index(cast):
     make(cast, "上海华东机械有限公司")
     many_customers(cast)
-    qs = candidates(cast, "华东机械(上海)")
+    qs = candidates(cast, "华东机械(上海)", phone_key="13800138000", phone_limit=50)
     assert "上海华东机械有限公司" in names(qs)
     text = plan(qs)
     if connection.vendor == "sqlite":
         assert NAME_FTS in text, text
     else:  # the nearest names, in index order: the GiST index of 0011, no sort of every match
         assert "customer_name_key_trgm_gist" in text and "Order By" in text, text
+    # the same phone from its partial index, not by walking the organization's customers in name order
+    assert "customer_org_phone_key" in text, text
 
 
 def test_duplicate_candidates_are_bounded_when_thousands_of_names_share_a_prefix(cast):

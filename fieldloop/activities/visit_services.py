@@ -16,11 +16,14 @@ client's `client_id`, a check-out by its own (a replay returns the first result 
 """
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,9 +41,18 @@ from fieldloop.org.permissions import Permission
 from fieldloop.org.services import audit, require_permission
 
 from .builtin import activity_settings
-from .models import DistanceMode, Visit, VisitStatus, VisitType, VisitTypeStep
-from .selectors import VISIT_RELATED, open_visit_of, visit_get, visit_step_records, visit_type_get, visit_types_for
-from .visits import ABANDONED_AFTER, MAX_DISTANCE_M, MAX_MIN_DURATION, MAX_STEPS, VISIT_CLOSED, Position, classify
+from .models import ActivitySettings, DistanceMode, Visit, VisitStatus, VisitType, VisitTypeStep
+from .selectors import VISIT_RELATED, open_visit_of, visit_get, visit_step_records, visit_type_get
+from .visits import (
+    ABANDONED_AFTER,
+    MAX_DISTANCE_M,
+    MAX_MIN_DURATION,
+    MAX_STEPS,
+    VISIT_CLOSED,
+    Position,
+    applies_to,
+    classify,
+)
 
 CAPTURE_FUTURE_SLACK = timedelta(minutes=10)
 CAPTURE_MAX_AGE = timedelta(days=90)
@@ -250,11 +262,21 @@ def _fix(position: Position, at: datetime) -> Fix:
 def _previous_fixes(employee: Employee, before: datetime, exclude_pk: int | None = None) -> list[Fix]:
     """The employee's latest fixes (check-ins and check-outs of their recent visits) read before `before`,
     newest first."""
+    return _fixes_before(list(_latest_visits(employee, before, exclude_pk)), before)
+
+
+def _latest_visits(employee: Employee, before: datetime, exclude_pk: int | None = None) -> QuerySet[Visit]:
     visits = Visit.objects.filter(employee=employee, check_in_fix_at__lt=before)
     if exclude_pk is not None:
         visits = visits.exclude(pk=exclude_pk)
+    return visits.order_by("-check_in_fix_at", "-id")[:PREVIOUS_FIXES]
+
+
+def _fixes_before(visits: Iterable[Visit], before: datetime) -> list[Fix]:
+    """The latest PREVIOUS_FIXES fixes of `visits` (check-ins and check-outs) read before `before`, newest first."""
+    latest = sorted((v for v in visits if v.check_in_fix_at < before), key=lambda v: (v.check_in_fix_at, v.pk))
     fixes: list[Fix] = []
-    for v in visits.order_by("-check_in_fix_at", "-id")[:PREVIOUS_FIXES]:
+    for v in latest[-PREVIOUS_FIXES:]:
         if (
             v.check_out_fix_at is not None
             and v.check_out_fix_at < before
@@ -271,6 +293,59 @@ def _previous_fixes(employee: Employee, before: datetime, exclude_pk: int | None
         )  # fmt: skip
     fixes.sort(key=lambda f: f.at, reverse=True)
     return fixes[:PREVIOUS_FIXES]
+
+
+@dataclass(frozen=True)
+class _CheckInVisits:
+    replay: Visit | None  # the visit this client_id made already
+    open: Visit | None  # the employee's open visit
+    latest: list[Visit]  # the employee's latest visits by fix time (PREVIOUS_FIXES, before the new fix)
+
+
+def _check_in_visits(actor: Employee, client_id: uuid.UUID, before: datetime | None) -> _CheckInVisits:
+    """What a check-in needs of the visits already made, in one statement: a UNION ALL of the visit this
+    client_id made, the employee's open visit, and their latest visits before `before` (each part an index
+    lookup: the unique (org, client_id), the one-open-visit-per-employee constraint, the employee's time)."""
+    parts = [
+        Visit.objects.filter(org_id=actor.org_id, client_id=client_id),
+        Visit.objects.filter(employee=actor, status=VisitStatus.OPEN),
+    ]
+    if before is not None and not timezone.is_naive(before):
+        parts.append(Visit.objects.filter(pk__in=_latest_visits(actor, before).values("pk")))
+    parts = [part.order_by() for part in parts]  # no default ordering inside a compound statement
+    rows = list(parts[0].union(*parts[1:], all=True))
+    replay = next((v for v in rows if v.client_id == client_id and v.org_id == actor.org_id), None)
+    open_visit = next((v for v in rows if v.employee_id == actor.pk and v.is_open), None)
+    latest = list({v.pk: v for v in rows if v.employee_id == actor.pk}.values())
+    return _CheckInVisits(replay=replay, open=open_visit, latest=latest)
+
+
+def _visit_type_for_check_in(actor: Employee, visit_type_id: int | None) -> tuple[VisitType | None, ActivitySettings]:
+    """The active visit type `visit_type_id` if it applies to the actor, and the organization's settings: one
+    query (the type's row once per department it is limited to, the settings as subqueries)."""
+    settings = ActivitySettings.objects.filter(org_id=actor.org_id)
+    rows = []
+    if visit_type_id is not None:
+        rows = list(
+            VisitType.objects.filter(org_id=actor.org_id, is_active=True, pk=visit_type_id).annotate(
+                department_path=F("departments__path"),
+                fix_max_age=Subquery(settings.values("fix_max_age_seconds")[:1]),
+                poor_accuracy=Subquery(settings.values("poor_accuracy_m")[:1]),
+            )
+        )
+    if not rows or rows[0].fix_max_age is None:  # type: ignore[attr-defined]
+        org_settings = activity_settings(org_id=actor.org_id)
+    else:
+        org_settings = ActivitySettings(
+            org_id=actor.org_id,
+            fix_max_age_seconds=rows[0].fix_max_age,
+            poor_accuracy_m=rows[0].poor_accuracy,  # type: ignore[attr-defined]
+        )
+    if not rows:
+        return None, org_settings
+    vt = rows[0]
+    paths = [r.department_path for r in rows if r.department_path]  # type: ignore[attr-defined]
+    return (vt if applies_to(vt, actor, paths) else None), org_settings
 
 
 def _distance(customer: Customer | None, fix: Fix) -> float | None:
@@ -300,13 +375,14 @@ def visit_check_in(
     """Check in; returns (visit, created). A replayed `client_id` returns the first visit."""
     if not actor.is_active:
         raise not_found()
-    existing = Visit.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+    made = _check_in_visits(actor, client_id, position.fix_at)
+    existing = made.replay
     if existing is not None:
         if existing.employee_id != actor.pk:
             raise invalid("client_id", _("This id was already used."), code=ErrorCode.IDEMPOTENCY_MISMATCH)
         return existing, False
     now = timezone.now()
-    settings = activity_settings(org_id=actor.org_id)
+    vt, settings = _visit_type_for_check_in(actor, visit_type_id)
     errors: dict[str, list[Any]] = {
         k: [m] for k, m in position_errors(position.latitude, position.longitude, position.accuracy).items()
     }
@@ -314,9 +390,6 @@ def visit_check_in(
         captured_at = _check_times(position, captured_at, now, settings.fix_max_age_seconds)
     except ServiceError as e:
         errors |= e.fields
-    vt = None
-    if visit_type_id is not None:
-        vt = next((t for t in visit_types_for(actor=actor) if t.pk == visit_type_id), None)
     if vt is None:
         errors["visit_type_id"] = [_("Choose one of the visit types that apply to you.")]
     customer = None
@@ -331,9 +404,8 @@ def visit_check_in(
     if vt is None or captured_at is None or position.fix_at is None:
         raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."))
     fix = _fix(position, position.fix_at)
-    open_visit = open_visit_of(actor=actor)
-    if open_visit is not None:
-        raise _already_open(open_visit)
+    if made.open is not None:
+        raise _already_open(made.open)
     distance = _distance(customer, fix)
     if (
         distance is not None
@@ -349,12 +421,18 @@ def visit_check_in(
     signals = fix_signals(
         fix,
         now=captured_at,
-        previous=_previous_fixes(actor, fix.at),
+        previous=_fixes_before(made.latest, fix.at),
         max_age_s=settings.fix_max_age_seconds,
         poor_accuracy_m=settings.poor_accuracy_m,
     )
     try:
         with transaction.atomic():
+            located = False
+            if customer is not None and distance is None:  # the first check-in locates the customer
+                located = customer_services.customer_locate_from_visit(
+                    actor=actor, customer_id=customer.pk, latitude=_coordinate(fix.latitude),
+                    longitude=_coordinate(fix.longitude),
+                )  # fmt: skip
             visit = Visit.objects.create(
                 org_id=actor.org_id,
                 client_id=client_id,
@@ -371,17 +449,14 @@ def visit_check_in(
                 checked_in_at=captured_at,
                 check_in_received_at=now,
                 check_in_late=(now - captured_at).total_seconds() > settings.fix_max_age_seconds,
+                located_customer=located,
             )
             if customer is not None:
                 customer_services.customer_visited(customer_id=customer.pk, at=captured_at)
-                pools.customer_followed_up(customer_id=customer.pk, by=actor, at=captured_at)
-                if distance is None:
-                    visit.located_customer = customer_services.customer_locate_from_visit(
-                        actor=actor, customer_id=customer.pk, latitude=visit.check_in_latitude,
-                        longitude=visit.check_in_longitude,
-                    )  # fmt: skip
-                    if visit.located_customer:
-                        visit.save(update_fields=["located_customer", "updated_at"])
+                # pools extends only the protection of a customer its visitor owns: the row just read says when
+                # that cannot be, which spares the call its query (as for a work record)
+                if customer.owner_id == actor.pk and customer.protected_until is not None:
+                    pools.customer_followed_up(customer_id=customer.pk, by=actor, at=captured_at)
     except IntegrityError:
         winner = Visit.objects.filter(org_id=actor.org_id, client_id=client_id).first()
         if winner is not None:

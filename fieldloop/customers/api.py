@@ -116,7 +116,7 @@ def customer_create(
             c.created_by_id == actor.pk and c.name_key == normalise_name(payload.name or "")[:NAME_KEY_LENGTH]
         ),
     )
-    return Status(201, customer_out(selectors.customer_get(actor=actor, customer_id=customer.pk)))
+    return Status(201, customer_out(customer))
 
 
 @router.patch("/customers/{int:customer_id}", response={200: CustomerOut, **ERRORS})

@@ -21,12 +21,13 @@ from fieldloop.org.services import audit
 
 from . import credit_code
 from .models import Contact, Customer, CustomerEvent, CustomerEventKind, CustomerSettings, DuplicateAction
-from .names import NameKey, name_key, normalise_name, normalise_phone  # noqa: F401 - re-exported
+from .names import NAME_KEY_LENGTH, NameKey, name_key, normalise_name, normalise_phone
 from .selectors import customer_for_change, customer_name_candidates, customer_name_condition
 
 MASKED_RESULTS = 10
 NAME_SIMILARITY = 0.7  # bigram Dice of two names' cores from which they count as the same company
-NAME_CANDIDATES = 100  # names read from the index per check, best first
+NAME_CANDIDATES = 30  # names read from the index per check, nearest first (each is then scored in Python)
+PHONE_MATCHES = 50  # customers with the same phone read per check
 
 
 def _bigrams(text: str) -> set[str]:
@@ -58,15 +59,47 @@ def similar_names(
 ) -> list[Customer]:
     """The organization's customers whose names look like `name`, most alike first. Candidates come
     from the name index (customers.selectors.customer_name_candidates), then are scored here."""
-    key = name_key(name)
-    if not key.core:
-        return []
-    candidates = customer_name_candidates(
-        org_id=org_id, grams=trigrams(key.core), like=key.core, limit=NAME_CANDIDATES,
-        include_archived=include_archived, exclude_id=exclude_id,
-    )  # fmt: skip
-    scored = [(name_similarity(key, name_key(c.name)), c) for c in candidates.select_related("owner__department")]
-    return [c for score, c in sorted(scored, key=lambda sc: (-sc[0], sc[1].name)) if score >= NAME_SIMILARITY]
+    return _matches(org_id=org_id, name=name, exclude_id=exclude_id, include_archived=include_archived)[0]
+
+
+def _matches(
+    *, org_id: int, name: str, phone: str = "", exclude_id: int | None = None, include_archived: bool = False
+) -> tuple[list[Customer], list[Customer]]:
+    """(similar names, same phone): one statement for the candidates, bounded whatever the data (names
+    nearest first from the name index, NAME_CANDIDATES of them; PHONE_MATCHES with the phone), scored
+    here on (id, name, phone) alone; the details of those that match in a second statement, only when
+    some do (a refusal, or a search that finds something)."""
+    key = name_key(name) if name else None
+    digits = normalise_phone(phone) if phone else ""
+    digits = digits if len(digits) >= 7 else ""
+    if (key is None or not key.core) and not digits:
+        return [], []
+    if key is not None and key.core:
+        found = customer_name_candidates(
+            org_id=org_id, key=normalise_name(name)[:NAME_KEY_LENGTH], grams=trigrams(key.core), like=key.core,
+            limit=NAME_CANDIDATES, phone_key=digits, phone_limit=PHONE_MATCHES, include_archived=include_archived,
+            exclude_id=exclude_id,
+        )  # fmt: skip
+    else:
+        found = customer_name_candidates(
+            org_id=org_id, key="", grams=[], like="", limit=0, phone_key=digits, phone_limit=PHONE_MATCHES,
+            exclude_id=exclude_id,
+        )  # fmt: skip
+    scores: dict[int, float] = {}
+    phones: set[int] = set()
+    for pk, other_name, phone_key, archived_at in found.values_list("pk", "name", "phone_key", "archived_at"):
+        if key is not None and key.core:
+            score = name_similarity(key, name_key(other_name))
+            if score >= NAME_SIMILARITY:
+                scores[pk] = score
+        if digits and phone_key == digits and archived_at is None:
+            phones.add(pk)
+    if not scores and not phones:
+        return [], []
+    rows = {c.pk: c for c in Customer.objects.filter(pk__in=set(scores) | phones).select_related("owner__department")}
+    same_name = sorted((rows[pk] for pk in scores if pk in rows), key=lambda c: (-scores[c.pk], c.name))
+    same_phone = sorted((rows[pk] for pk in phones if pk in rows), key=lambda c: (c.name, c.pk))
+    return same_name, same_phone
 
 
 @dataclass(frozen=True)
@@ -120,18 +153,8 @@ def possible_duplicates(
     *, org_id: int, name: str = "", phone: str = "", exclude_id: int | None = None
 ) -> tuple[list[Customer], list[Customer]]:
     """Customers of the organization with a similar name (name_similarity, from the name index), and with
-    the same phone."""
-    same_name: list[Customer] = []
-    same_phone: list[Customer] = []
-    if name:
-        same_name = similar_names(org_id=org_id, name=name, exclude_id=exclude_id)
-    digits = normalise_phone(phone) if phone else ""
-    if len(digits) >= 7:
-        base = Customer.objects.filter(org_id=org_id, archived_at__isnull=True).select_related("owner__department")
-        if exclude_id is not None:
-            base = base.exclude(pk=exclude_id)
-        same_phone = list(base.filter(phone_key=digits).order_by("name", "id")[:50])
-    return same_name, same_phone
+    the same phone (not archived): one statement, and a second for the details of those that match."""
+    return _matches(org_id=org_id, name=name, phone=phone, exclude_id=exclude_id)
 
 
 def describe(customer: Customer) -> str:
@@ -141,12 +164,22 @@ def describe(customer: Customer) -> str:
 
 
 def check_duplicates(
-    *, org_id: int, name: str, phone: str, allow_duplicates: bool, exclude_id: int | None = None
+    *,
+    org_id: int,
+    name: str,
+    phone: str,
+    allow_duplicates: bool,
+    exclude_id: int | None = None,
+    rules: tuple[str, str] | None = None,
 ) -> None:
-    """Apply the organization's duplicate rules: a blocking match always refuses; a warning refuses
-    until the user says the customer is different (`allow_duplicates`)."""
-    rules = duplicate_settings(org_id=org_id)
-    name_action, phone_action = rules.duplicate_name, rules.duplicate_phone
+    """Apply the organization's duplicate rules (`rules`: the name's and the phone's DuplicateAction, when
+    the caller has read them already): a blocking match always refuses; a warning refuses until the user
+    says the customer is different (`allow_duplicates`)."""
+    if rules is None:
+        settings = duplicate_settings(org_id=org_id)
+        rules = (settings.duplicate_name, settings.duplicate_phone)
+    rule_name, rule_phone = rules
+    name_action, phone_action = rule_name, rule_phone
     if allow_duplicates:  # warnings are waived: only blocking rules still need a look
         name_action = name_action if name_action == DuplicateAction.BLOCK else DuplicateAction.OFF
         phone_action = phone_action if phone_action == DuplicateAction.BLOCK else DuplicateAction.OFF
@@ -161,8 +194,8 @@ def check_duplicates(
     fields: dict[str, list[Any]] = {}
     blocking = False
     for field, matches, action in (
-        ("name", same_name, rules.duplicate_name),
-        ("phone", same_phone, rules.duplicate_phone),
+        ("name", same_name, rule_name),
+        ("phone", same_phone, rule_phone),
     ):
         if not matches or action == DuplicateAction.OFF:
             continue

@@ -16,13 +16,22 @@ from . import credit_code
 from .models import CustomerLevel, CustomerPool, CustomerSource, CustomerStage, DuplicateAction
 
 
+class ServiceCheckedChoiceField(forms.TypedChoiceField):
+    """A select whose choices are read only to render it (lazily): the service decides whether the value
+    submitted is allowed (customers.services._clean checks the stage and the owner), so a valid POST reads
+    no choices at all."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
 class CustomerForm(StyledForm):
     name = forms.CharField(label=pgettext_lazy("company", "Name"), max_length=120)
     short_name = forms.CharField(label=_("Short name"), max_length=40, required=False)
     credit_code = forms.CharField(label=_("Unified social credit code"), max_length=30, required=False)
     industry = forms.CharField(label=_("Industry"), max_length=60, required=False)
     level = forms.ChoiceField(label=_("Level"), choices=CustomerLevel.choices, initial=CustomerLevel.C)
-    stage_id = forms.TypedChoiceField(label=_("Stage"), coerce=int)
+    stage_id = ServiceCheckedChoiceField(label=_("Stage"), coerce=int)
     source = forms.ChoiceField(label=_("Source"), choices=CustomerSource.choices, initial=CustomerSource.OTHER)
     phone = forms.CharField(label=pgettext_lazy("company", "Phone"), max_length=32, required=False)
     website = forms.CharField(label=_("Website"), max_length=200, required=False)
@@ -33,7 +42,7 @@ class CustomerForm(StyledForm):
     latitude = forms.DecimalField(label=_("Latitude"), required=False, max_digits=9, decimal_places=6)
     longitude = forms.DecimalField(label=_("Longitude"), required=False, max_digits=10, decimal_places=6)
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separate tags with commas."))
-    owner_id = forms.TypedChoiceField(label=_("Owner"), coerce=int)
+    owner_id = ServiceCheckedChoiceField(label=_("Owner"), coerce=int)
     client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
     allow_duplicates = forms.BooleanField(label=_("It is a different company: save it anyway"), required=False)
 
@@ -42,9 +51,10 @@ class CustomerForm(StyledForm):
         # active stages, and the customer's own even if it has been deactivated since
         current = Q(pk=self.initial["stage_id"]) if self.initial.get("stage_id") else Q(pk__in=[])
         stages = CustomerStage.objects.filter(Q(is_active=True) | current, org_id=actor.org_id)
-        self.fields["stage_id"].choices = [(s.pk, s.label(language)) for s in stages]  # type: ignore[attr-defined]
         people = visible_employees(actor=actor).active().order_by("name").values_list("pk", "name")
-        self.fields["owner_id"].choices = list(people)  # type: ignore[attr-defined]
+        # callables: read when the form is rendered, not when a POST is validated
+        self.fields["stage_id"].choices = lambda: [(s.pk, s.label(language)) for s in stages]  # type: ignore[attr-defined]
+        self.fields["owner_id"].choices = lambda: list(people)  # type: ignore[attr-defined]
 
     SECTIONS = (
         (_("Basic information"), ("name", "short_name", "credit_code", "industry", "level", "stage_id", "source")),

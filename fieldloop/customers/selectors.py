@@ -5,22 +5,40 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Exists, ExpressionWrapper, FloatField, Func, OuterRef, Q, QuerySet, Value
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import (
+    Exists,
+    ExpressionWrapper,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Upper
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import ErrorCode, ServiceError, not_found
 from fieldloop.core.geo import haversine_m
-from fieldloop.formtemplates.models import Attachment
+from fieldloop.formtemplates.models import Attachment, FormTemplate, FormTemplateVersion, Purpose
 from fieldloop.formtemplates.selectors import held_attachment
 from fieldloop.org.models import Employee, Role
 from fieldloop.org.selectors import can_change_owned_by, visibility_for
 
-from .models import Contact, Customer, CustomerEvent, CustomerPool, PoolMembership
+from .models import (
+    Contact,
+    Customer,
+    CustomerEvent,
+    CustomerPool,
+    CustomerSettings,
+    CustomerStage,
+    DuplicateAction,
+    PoolMembership,
+)
 
 
 def visible_customers(*, actor: Employee, include_archived: bool = False) -> QuerySet[Customer]:
@@ -123,6 +141,8 @@ def protection_ending(*, windows: Iterable[tuple[int, int]], now: datetime) -> Q
 # cannot use either; it is a LIKE, bounded by the caller's order and LIMIT (see the migration).
 
 NAME_FTS = "customers_customer_name_fts"
+NAME_VOCAB = "customers_customer_name_fts_vocab"  # its terms (trigrams) and how many names hold each (0011)
+RARE_GRAMS = 4  # the duplicate check's trigrams on SQLite: the rarest of the name's
 TRIGRAM = 3
 PHONE_LIKE = re.compile(r"\+?[\d][\d\s-]*")
 
@@ -158,39 +178,153 @@ def customer_name_condition(text: str, *, using: str = DEFAULT_DB_ALIAS) -> Q:
 def customer_name_candidates(
     *,
     org_id: int,
+    key: str,
     grams: list[str],
     like: str,
     limit: int,
+    phone_key: str = "",
+    phone_limit: int = 0,
     include_archived: bool = False,
     exclude_id: int | None = None,
 ) -> QuerySet[Customer]:
-    """Up to `limit` customers of the organization (visible or not: callers show no details) whose name
-    shares one of the trigrams `grams`, best first (SQLite: FTS5's bm25 rank; PostgreSQL: pg_trgm's
-    similarity to `like`), for the caller's finer comparison. Without trigrams (one or two characters),
-    the names containing `like`, bounded by `limit`."""
-    qs = Customer.objects.filter(org_id=org_id)
-    extra, params = ("" if include_archived else " AND c.archived_at IS NULL"), [org_id]
+    """Up to `limit` customers of the organization (visible or not: callers show no details) whose names
+    come nearest the name, for the caller's finer comparison, and (with `phone_key`) up to `phone_limit`
+    not archived whose phone is that one: one statement, bounded by the limits whatever the data.
+
+    PostgreSQL: the `limit` nearest stored name keys by trigram distance to `key` (the new name's
+    `normalise_name`), `ORDER BY name_key <-> key LIMIT n`, which the GiST index of 0011 answers by walking
+    the nearest entries only. SQLite: the FTS5 trigram table of 0008, the names sharing one of the RARE_GRAMS
+    rarest trigrams of `grams` (the name's core), best first by FTS5's rank, LIMIT n; FTS5 ranks every name
+    that matches, so the rarest trigrams keep that set small unless every trigram of the name is common.
+    Without trigrams (a core of one or two characters), SQLite reads the names containing `like`, bounded
+    by the limit."""
+    # Hand-written id subqueries in one RawSQL: the ORM's compiling of the same query cost more than the
+    # database's answer. Identifiers come from the models, every value is a parameter.
+    table = Customer._meta.db_table
+    where, params = "c.org_id = %s", [org_id]
     if not include_archived:
-        qs = qs.filter(archived_at__isnull=True)
+        where += " AND c.archived_at IS NULL"
     if exclude_id is not None:
-        qs = qs.exclude(pk=exclude_id)
-        extra += " AND c.id <> %s"
+        where += " AND c.id <> %s"
         params.append(exclude_id)
-    if not grams:
-        return qs.filter(name__icontains=like).order_by("name", "id")[:limit]
-    if connections[qs.db].vendor == "sqlite":  # the subquery has every condition: the outer reads by rowid
-        query = "name : (" + " OR ".join(fts_phrase(g) for g in grams) + ")"
-        ranked = RawSQL(  # noqa: S611
-            f"SELECT {NAME_FTS}.rowid FROM {NAME_FTS} JOIN {Customer._meta.db_table} c ON c.id = {NAME_FTS}.rowid"  # noqa: S608
-            f" WHERE {NAME_FTS} MATCH %s AND c.org_id = %s{extra} ORDER BY {NAME_FTS}.rank LIMIT %s",
-            (query, *params, limit),
+    parts: list[tuple[str, list[Any]]] = []
+    vendor = connections[DEFAULT_DB_ALIAS].vendor
+    if limit > 0 and vendor == "postgresql":
+        nearest = f"SELECT c.id FROM {table} c WHERE {where} ORDER BY c.name_key <-> %s LIMIT %s"  # noqa: S608
+        parts.append((nearest, [*params, key, limit]))
+    elif limit > 0 and not grams:
+        containing = (
+            f"SELECT c.id FROM {table} c WHERE {where} AND UPPER(c.name) LIKE UPPER(%s) ESCAPE '\\'"  # noqa: S608
+            " ORDER BY c.name, c.id LIMIT %s"
         )
-        return Customer.objects.filter(pk__in=ranked)
-    condition = Q()
-    for gram in grams:
-        condition |= Q(name__icontains=gram)
-    score = Func(Upper("name"), Value(like.upper()), function="similarity", output_field=FloatField())
-    return qs.filter(condition).annotate(name_score=score).order_by("-name_score", "id")[:limit]
+        parts.append((containing, [*params, f"%{_like_escape(like)}%", limit]))
+    elif limit > 0:
+        # FTS5 ranks every name that matches before its LIMIT: the match asks for the RARE_GRAMS rarest of the
+        # core's trigrams (their counts from the index's vocabulary, 0011), so names that share only the common
+        # ones (a long shared prefix) are not read; if none is known, the first trigram (which matches nothing)
+        placeholders = ", ".join(["%s"] * len(grams))
+        phrase = "'\"' || replace(term, '\"', '\"\"') || '\"'"  # a term as an FTS5 phrase, in SQL
+        rarest = (
+            f"SELECT COALESCE('name : (' || group_concat({phrase}, ' OR ') || ')', %s) FROM (SELECT term"  # noqa: S608
+            f" FROM {NAME_VOCAB} WHERE term IN ({placeholders}) ORDER BY doc, term LIMIT {RARE_GRAMS})"
+        )
+        parts.append((
+            f"SELECT {NAME_FTS}.rowid FROM {NAME_FTS} JOIN {table} c ON c.id = {NAME_FTS}.rowid"  # noqa: S608
+            f" WHERE {NAME_FTS} MATCH ({rarest}) AND {where} ORDER BY {NAME_FTS}.rank LIMIT %s",
+            [f"name : {fts_phrase(grams[0])}", *grams, *params, limit],
+        ))  # fmt: skip
+    if phone_key and phone_limit:
+        # `NOT (phone_key = '')` repeats the partial index's condition as Django wrote it: SQLite uses a partial
+        # index only for a query that states its condition (`<> ''` does not count)
+        phone_where = "c.org_id = %s AND c.archived_at IS NULL AND c.phone_key = %s AND NOT (c.phone_key = '')"
+        phone_params: list[Any] = [org_id, phone_key]
+        if exclude_id is not None:
+            phone_where += " AND c.id <> %s"
+            phone_params.append(exclude_id)
+        # ordered by id, which the (org_id, phone_key) index holds: ordered by name, SQLite preferred walking the
+        # (org_id, name) index over the whole organization
+        same_phone = f"SELECT c.id FROM {table} c WHERE {phone_where} ORDER BY c.id LIMIT %s"  # noqa: S608
+        parts.append((same_phone, [*phone_params, phone_limit]))
+    if not parts:
+        return Customer.objects.none()
+    # each part in parentheses (SQLite: as a subquery), joined by UNION ALL: each answered from its own index
+    wrap = "({})" if vendor == "postgresql" else "SELECT * FROM ({})"
+    sql = " UNION ALL ".join(wrap.format(part) for part, _ in parts)
+    return Customer.objects.filter(pk__in=RawSQL(sql, [v for _, values in parts for v in values]))  # noqa: S611
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class CreateContext:
+    """What a new customer needs to know of its organization, read in one statement."""
+
+    version: FormTemplateVersion | None  # the customer template's current version
+    stage: CustomerStage | None  # the stage asked for if it is active; none asked: the first active one
+    duplicate_name: str  # the duplicate rules (DuplicateAction)
+    duplicate_phone: str
+    replay_id: int | None  # the customer this client_id created already
+    credit_code_taken: bool  # another customer of the organization has this credit code
+
+
+def _create_context_sql(*, stage_given: bool, code_given: bool) -> str:
+    """The statement of customer_create_context (identifiers from the models; every value a parameter)."""
+    template, version = FormTemplate._meta.db_table, FormTemplateVersion._meta.db_table
+    stage, rules, customer = CustomerStage._meta.db_table, CustomerSettings._meta.db_table, Customer._meta.db_table
+    columns = ", ".join(f'v."{f.column}"' for f in FormTemplateVersion._meta.concrete_fields)
+    stage_filter = " AND s2.id = %s" if stage_given else ""
+    taken = (
+        # `NOT (credit_code = '')`: the unique partial index's condition as Django wrote it (SQLite uses it then)
+        f"EXISTS (SELECT 1 FROM {customer} k WHERE k.org_id = %s AND k.credit_code = %s AND NOT (k.credit_code = ''))"  # noqa: S608
+        if code_given
+        else "0"
+    )
+    return (
+        f"SELECT {columns}, t.id AS template_pk, s.id AS stage_pk, s.name AS stage_name,"  # noqa: S608
+        " s.name_en AS stage_name_en, s.position AS stage_position, s.is_won AS stage_is_won,"
+        " r.duplicate_name AS rule_name, r.duplicate_phone AS rule_phone,"
+        f" (SELECT c.id FROM {customer} c WHERE c.org_id = %s AND c.client_id = %s) AS replay_pk,"
+        f" {taken} AS code_taken"
+        f" FROM {template} t LEFT JOIN {version} v ON v.id = t.current_version_id"
+        f" LEFT JOIN {stage} s ON s.id = (SELECT s2.id FROM {stage} s2"
+        f" WHERE s2.org_id = %s AND s2.is_active{stage_filter} ORDER BY s2.position, s2.id LIMIT 1)"
+        f" LEFT JOIN {rules} r ON r.org_id = t.org_id"
+        " WHERE t.org_id = %s AND t.purpose = %s AND t.is_active"
+    )
+
+
+def customer_create_context(
+    *, org_id: int, client_id: Any, credit_code: str, stage_id: int | None
+) -> CreateContext | None:
+    """The organization's customer template's current version, the new customer's stage, its duplicate rules,
+    the customer a replayed `client_id` made and whether the credit code is taken: one statement (the template
+    row joined to its version, the stage and the settings; the rest as subqueries on indexed lookups), written
+    by hand because the ORM's compiling of the same query cost more than the database's answer. None while the
+    organization has no customer template (its first customer: the caller creates the defaults, then asks
+    again)."""
+    client = Customer._meta.get_field("client_id").get_db_prep_value(client_id, connection, prepared=False)
+    sql = _create_context_sql(stage_given=stage_id is not None, code_given=bool(credit_code))
+    params: list[Any] = [org_id, client, *([org_id, credit_code] if credit_code else [])]
+    params += [org_id, *([stage_id] if stage_id is not None else []), org_id, Purpose.CUSTOMER]
+    row = next(iter(FormTemplateVersion.objects.raw(sql, params)), None)
+    if row is None:
+        return None
+    stage = None
+    if row.stage_pk is not None:  # type: ignore[attr-defined]
+        stage = CustomerStage(
+            pk=row.stage_pk, org_id=org_id, name=row.stage_name, name_en=row.stage_name_en,  # type: ignore[attr-defined]
+            position=row.stage_position, is_won=bool(row.stage_is_won), is_active=True,  # type: ignore[attr-defined]
+        )  # fmt: skip
+    return CreateContext(
+        version=row if row.pk is not None else None,
+        stage=stage,
+        duplicate_name=row.rule_name or DuplicateAction.WARN,  # type: ignore[attr-defined]
+        duplicate_phone=row.rule_phone or DuplicateAction.WARN,  # type: ignore[attr-defined]
+        replay_id=row.replay_pk,  # type: ignore[attr-defined]
+        credit_code_taken=bool(row.code_taken),  # type: ignore[attr-defined]
+    )
 
 
 def customer_get(*, actor: Employee, customer_id: int, for_update: bool = False) -> Customer:
@@ -201,7 +335,7 @@ def customer_get(*, actor: Employee, customer_id: int, for_update: bool = False)
         if customer is not None:
             customer = Customer.objects.select_for_update().get(pk=customer.pk)
     else:
-        customer = qs.select_related("owner", "stage", "created_by").filter(pk=customer_id).first()
+        customer = qs.select_related("owner", "stage", "created_by", "template_version").filter(pk=customer_id).first()
     if customer is None:
         raise not_found()
     return customer

@@ -13,7 +13,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.formtemplates.models import FormTemplateVersion, holder_of
 from fieldloop.formtemplates.selectors import customer_template
@@ -36,7 +35,7 @@ from .models import (
     CustomerSource,
     CustomerStage,
 )
-from .selectors import customer_for_change, customer_get
+from .selectors import CreateContext, customer_create_context, customer_for_change, customer_get
 
 DEFAULT_STAGES = [
     ("潜在客户", "Lead", False),
@@ -80,8 +79,11 @@ def _coordinate(value: Any, limit: int) -> Decimal | None:
     return number.quantize(Decimal("0.000001"))
 
 
-def _clean(actor: Employee, values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """Validate the fixed fields given, all at once; field errors in the user's language."""
+def _clean(actor: Employee, values: dict[str, Any], *, creating: bool, known: "_Known | None" = None) -> dict[str, Any]:
+    """Validate the fixed fields given, all at once; field errors in the user's language. `known` holds
+    rows the caller has read already (the stage asked for, found active), which are not read again; it
+    receives the owner and collaborators read here, for the caller's answer."""
+    known = known if known is not None else _Known()
     unknown = set(values) - set(CUSTOMER_FIELDS)
     if unknown:
         raise invalid(sorted(unknown)[0], _("Unknown field."))
@@ -124,6 +126,7 @@ def _clean(actor: Employee, values: dict[str, Any], *, creating: bool) -> dict[s
         # a deactivated stage stays on the customers that have it, but is no new choice
         if (
             stage_id is not None
+            and (known.stage is None or known.stage.pk != stage_id)
             and not CustomerStage.objects.filter(org_id=actor.org_id, pk=stage_id, is_active=True).exists()
         ):
             fail("stage_id", _("Choose a stage of your organization."))
@@ -145,7 +148,10 @@ def _clean(actor: Employee, values: dict[str, Any], *, creating: bool) -> dict[s
         else:
             clean["tags"] = sorted({t.strip() for t in tags})
     if "owner_id" in values and values["owner_id"] is not None:
-        owner = Employee.objects.filter(org_id=actor.org_id, pk=values["owner_id"]).first()
+        # the actor's own row is loaded already, and an actor sees themself
+        owner = actor if values["owner_id"] == actor.pk else None
+        owner = owner or Employee.objects.filter(org_id=actor.org_id, pk=values["owner_id"]).first()
+        known.owner = owner
         if owner is None or not can_see_employee(actor=actor, employee=owner):
             fail("owner_id", _("Choose an employee you can see."))
         elif not owner.is_active:
@@ -155,13 +161,27 @@ def _clean(actor: Employee, values: dict[str, Any], *, creating: bool) -> dict[s
         clean["owner_id"] = values["owner_id"]
     if "collaborator_ids" in values:
         ids = set(values["collaborator_ids"] or [])
-        found = Employee.objects.filter(org_id=actor.org_id, pk__in=ids).active().count()
-        if found != len(ids):
+        known.collaborators = list(Employee.objects.filter(org_id=actor.org_id, pk__in=ids).active()) if ids else []
+        if len(known.collaborators) != len(ids):
             fail("collaborator_ids", _("Choose active employees of your organization."))
         clean["collaborator_ids"] = sorted(ids)
     if errors:
         raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
     return clean
+
+
+@dataclass
+class _Known:
+    """Rows a create has read already (see `_clean`)."""
+
+    stage: CustomerStage | None = None
+    owner: Employee | None = None
+    collaborators: list[Employee] | None = None
+
+
+def _credit_code_taken() -> ServiceError:
+    message = _("A customer with this credit code already exists.")
+    return ServiceError(ErrorCode.DUPLICATE, message, {"credit_code": [message]})
 
 
 def _check_duplicate_credit_code(actor: Employee, code: str, exclude_id: int | None = None) -> None:
@@ -172,11 +192,7 @@ def _check_duplicate_credit_code(actor: Employee, code: str, exclude_id: int | N
     if exclude_id is not None:
         others = others.exclude(pk=exclude_id)
     if others.exists():
-        raise ServiceError(
-            ErrorCode.DUPLICATE,
-            _("A customer with this credit code already exists."),
-            {"credit_code": [_("A customer with this credit code already exists.")]},
-        )
+        raise _credit_code_taken()
 
 
 def _event(customer: Customer, actor: Employee, kind: str, changes: dict[str, Any], summary: str = "") -> None:
@@ -194,20 +210,27 @@ def _plain(value: Any) -> Any:
 
 
 def _clean_with_custom(
-    actor: Employee, fields: dict[str, Any], custom_values: dict[str, Any] | None, *, customer: Customer | None
+    actor: Employee,
+    fields: dict[str, Any],
+    custom_values: dict[str, Any] | None,
+    *,
+    customer: Customer | None,
+    context: CreateContext | None = None,
+    known: _Known | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None, FormTemplateVersion | None]:
-    """Validate the fixed fields and the organization's customer template together: every error at once.
-    Custom fields' errors are keyed `custom_values.<key>`."""
+    """Validate the fixed fields and the organization's customer template (its current version from `context`,
+    when the caller has read it) together: every error at once. Custom fields' errors are keyed
+    `custom_values.<key>`."""
     errors: dict[str, list[Any]] = {}
     clean: dict[str, Any] = {}
     try:
-        clean = _clean(actor, fields, creating=customer is None)
+        clean = _clean(actor, fields, creating=customer is None, known=known)
     except ServiceError as e:
         errors |= e.fields or {"__all__": [e.message]}
     version = None
     custom: dict[str, Any] | None = None
     if customer is None or custom_values is not None:
-        version = customer_template(org=actor.org).current_version
+        version = context.version if context is not None else customer_template(org=actor.org).current_version
         if version is not None:
             previous = customer.custom_values if customer is not None else None
             try:
@@ -219,7 +242,6 @@ def _clean_with_custom(
     return clean, custom, version
 
 
-@transaction.atomic
 def customer_create(
     *,
     actor: Employee,
@@ -230,36 +252,90 @@ def customer_create(
 ) -> tuple[Customer, bool]:
     """Create a customer (the actor owns it unless `owner_id` says otherwise), with the fixed fields and
     the organization's customer template's fields. Returns (customer, created); a replay of the same
-    `client_id` returns the first customer and writes nothing."""
-    existing = Customer.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-    if existing is not None:
-        return existing, False
-    fields.setdefault("owner_id", actor.pk)
-    clean, custom, version = _clean_with_custom(actor, fields, custom_values, customer=None)
-    _check_duplicate_credit_code(actor, clean.get("credit_code", ""))
-    check_duplicates(
-        org_id=actor.org_id, name=clean["name"], phone=clean.get("phone", ""), allow_duplicates=allow_duplicates
-    )
-    draft = customer_draft(actor=actor, client_id=client_id, clean=clean, custom=custom, version=version)
-    customer = draft.customer
+    `client_id` returns the first customer (if the actor may see it) and writes nothing.
 
-    def insert() -> Customer:
-        customer.save(force_insert=True)
-        if version is not None and custom:
-            attachments_claim_held(
-                actor=actor, holder=holder_of(customer), version=version, values=custom, field_prefix="custom_values."
-            )
-        return customer
-
+    A few statements whatever the data: one read of what the organization says (customers.selectors.
+    customer_create_context: template, stage, duplicate rules, replay, credit code), one for the duplicate
+    candidates (when a rule asks), then the customer, its collaborators (if any) and its CREATED event. A new
+    customer comes back with its stage, owner, collaborators and template version attached, so an answer
+    built from it needs no further query. Two creates racing on one `client_id` or credit code: the
+    database's unique constraints let one win; the other gets the winner, or the credit code's refusal."""
+    code = credit_code.normalise(str(fields.get("credit_code") or ""))
+    stage_id = fields.get("stage_id")
+    context = _create_context(actor, client_id, code, stage_id if isinstance(stage_id, int) else None)
+    if context.replay_id is not None:
+        return customer_get(actor=actor, customer_id=context.replay_id), False
     try:
-        saved, created = create_or_winner(Customer.objects.filter(org_id=actor.org_id, client_id=client_id), insert)
-    except IntegrityError:  # no replay: a concurrent create took the credit code
-        raise ServiceError(ErrorCode.DUPLICATE, _("A customer with this credit code already exists.")) from None
-    if not created:
-        return saved, False
-    customer.collaborators.set(draft.collaborator_ids)
+        return _customer_insert(actor, client_id, context, custom_values, allow_duplicates, fields), True
+    except IntegrityError:
+        winner = Customer.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+        if winner is not None:
+            return customer_get(actor=actor, customer_id=winner.pk), False
+        if code and Customer.objects.filter(org_id=actor.org_id, credit_code=code).exclude(credit_code="").exists():
+            raise _credit_code_taken() from None
+        raise
+
+
+def _create_context(actor: Employee, client_id: uuid.UUID, code: str, stage_id: int | None) -> CreateContext:
+    context = customer_create_context(org_id=actor.org_id, client_id=client_id, credit_code=code, stage_id=stage_id)
+    if context is None:  # every organization has its customer template from its creation (org.defaults)
+        raise not_found()
+    return context
+
+
+@transaction.atomic
+def _customer_insert(
+    actor: Employee,
+    client_id: uuid.UUID,
+    context: CreateContext,
+    custom_values: dict[str, Any] | None,
+    allow_duplicates: bool,
+    fields: dict[str, Any],
+) -> Customer:
+    fields.setdefault("owner_id", actor.pk)
+    known = _Known(stage=context.stage)
+    clean, custom, version = _clean_with_custom(
+        actor, fields, custom_values, customer=None, context=context, known=known
+    )
+    if context.credit_code_taken:
+        raise _credit_code_taken()
+    check_duplicates(
+        org_id=actor.org_id, name=clean["name"], phone=clean.get("phone", ""), allow_duplicates=allow_duplicates,
+        rules=(context.duplicate_name, context.duplicate_phone),
+    )  # fmt: skip
+    stage = context.stage
+    draft = customer_draft(
+        actor=actor, client_id=client_id, clean=clean, custom=custom, version=version,
+        default_stage_id=stage.pk if stage is not None else None,
+    )  # fmt: skip
+    customer = draft.customer
+    customer.save(force_insert=True)
+    if version is not None and custom:
+        attachments_claim_held(
+            actor=actor, holder=holder_of(customer), version=version, values=custom, field_prefix="custom_values."
+        )
+    if draft.collaborator_ids:
+        through = Customer.collaborators.through
+        through.objects.bulk_create(through(customer=customer, employee_id=pk) for pk in draft.collaborator_ids)
     draft.created_event.save()
-    return customer, True
+    # what an answer shows, attached: no read after the insert
+    if stage is not None and customer.stage_id == stage.pk:
+        customer.stage = stage
+    if known.owner is not None and customer.owner_id == known.owner.pk:
+        customer.owner = known.owner
+    if version is not None:
+        customer.template_version = version
+    _attach_collaborators(customer, known.collaborators or [])
+    return customer
+
+
+def _attach_collaborators(customer: Customer, employees: list[Employee]) -> None:
+    """`customer.collaborators.all()` answers `employees` without a query, as prefetch_related leaves it
+    (Django's own mechanism: a queryset with its result cache filled)."""
+    qs = Employee.objects.filter(pk__in=[e.pk for e in employees])
+    qs._result_cache = sorted(employees, key=lambda e: (e.name, e.pk))  # type: ignore[attr-defined]
+    qs._prefetch_done = True  # type: ignore[attr-defined]
+    customer._prefetched_objects_cache = {"collaborators": qs}  # type: ignore[attr-defined]
 
 
 @dataclass

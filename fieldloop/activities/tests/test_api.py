@@ -196,3 +196,19 @@ def test_the_customers_timeline_merges_its_records_with_its_events_in_constant_q
     with CaptureQueriesContext(connection) as large:
         assert len(client.get(f"/api/v1/customers/{shop.pk}/timeline?limit=50").json()["items"]) == 50
     assert len(large) == len(small)
+
+
+def test_a_comment_costs_a_few_queries_and_its_replay_fewer(cast, django_assert_num_queries):
+    record = file_call(cast.rep, customer(cast.rep))
+    client = api(cast.manager)
+    url = f"/api/v1/work-records/{record.pk}/comments"
+    post(client, url, {"body": "先看一下"})  # the token's first use is written down once
+    key = uuid.uuid4()
+    # 1 the token; 2-3 the record, and that the manager sees it (activities.selectors.record_get); 4 the
+    # client_id not used yet; 5 SAVEPOINT; 6 the comment; 7 the record's comment count; 8 RELEASE
+    with django_assert_num_queries(8):
+        first = post(client, url, {"body": "客户报价再确认一下"}, key)
+    # 1 the token; 2-3 the record; 4 the comment of this client_id; 5 its author (the answer)
+    with django_assert_num_queries(5):
+        again = post(client, url, {"body": "客户报价再确认一下"}, key)
+    assert (first.status_code, again.status_code) == (201, 200) and first.json() == again.json()

@@ -443,3 +443,23 @@ def test_a_visit_shows_on_its_customers_timeline_in_the_page_and_the_api(cast):
     page = cast.client_for(cast.manager).get(f"/customers/{shop.pk}/").content.decode()
     assert f'data-testid="timeline-visit-{visit.pk}"' in page
     assert f"/visits/{visit.pk}/" in page
+
+
+def test_a_check_in_costs_a_few_queries_and_its_replay_fewer(cast, django_assert_num_queries):
+    vt, shop = routine(cast.admin, max_distance_m=500), located_customer(cast.rep)
+    client = api(cast.rep)
+    client.get("/api/v1/me")  # the token's first use is written down once
+    key = uuid.uuid4()
+    body = {"visit_type_id": vt.pk, "customer_id": shop.pk, "latitude": float(SHOP[0]), "longitude": float(SHOP[1]),
+            "accuracy": 12, "fix_at": timezone.now().isoformat()}  # fmt: skip
+    # 1 the token; 2 the rep's visits that matter (this client_id's, the open one, the latest three: one UNION
+    # ALL); 3 the visit type with its departments and the organization's settings; 4 the customer among those
+    # the rep sees; 5 SAVEPOINT; 6 the visit; 7 the customer's last visit; 8 RELEASE. The answer is built from
+    # the saved instance.
+    with django_assert_num_queries(8):
+        first = post(client, "/api/v1/visits", body, key)
+    # 1 the token; 2 the visits that matter (the replay among them); 3 the visit as a read gives it (visibility)
+    with django_assert_num_queries(3):
+        replay = post(client, "/api/v1/visits", body, key)
+    assert (first.status_code, replay.status_code) == (201, 200)
+    assert first.json() == replay.json() == client.get(f"/api/v1/visits/{first.json()['id']}").json()

@@ -7,8 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from fieldloop.core.errors import ServiceError
 from fieldloop.customers import services
-from fieldloop.customers.duplicates import NAME_CANDIDATES, name_key, trigrams
+from fieldloop.customers.duplicates import NAME_CANDIDATES, name_key, normalise_name, trigrams
 from fieldloop.customers.models import Customer, CustomerEvent
 from fieldloop.customers.selectors import (
     NAME_FTS,
@@ -120,17 +121,47 @@ def test_a_name_search_of_three_characters_or_more_reads_the_trigram_index(cast)
         assert "customer_name_trgm" in text and "customer_short_name_trgm" in text, text
 
 
+def candidates(cast, name, **extra):
+    key = name_key(name)
+    return customer_name_candidates(
+        org_id=cast.org.pk, key=normalise_name(name), grams=trigrams(key.core), like=key.core,
+        limit=extra.pop("limit", NAME_CANDIDATES), **extra,
+    )  # fmt: skip
+
+
 def test_duplicate_candidates_come_from_the_trigram_index(cast):
     make(cast, "上海华东机械有限公司")
     many_customers(cast)
-    key = name_key("华东机械(上海)")
-    qs = customer_name_candidates(org_id=cast.org.pk, grams=trigrams(key.core), like=key.core, limit=NAME_CANDIDATES)
-    assert names(qs) == ["上海华东机械有限公司"]
+    qs = candidates(cast, "华东机械(上海)", phone_key="13800138000", phone_limit=50)
+    assert "上海华东机械有限公司" in names(qs)
     text = plan(qs)
     if connection.vendor == "sqlite":
         assert NAME_FTS in text, text
-    else:
-        assert "customer_name_trgm" in text, text
+    else:  # the nearest names, in index order: the GiST index of 0011, no sort of every match
+        assert "customer_name_key_trgm_gist" in text and "Order By" in text, text
+    # the same phone from its partial index, not by walking the organization's customers in name order
+    assert "customer_org_phone_key" in text, text
+
+
+def test_duplicate_candidates_are_bounded_when_thousands_of_names_share_a_prefix(cast):
+    """The adversarial case: every name shares a long prefix with the new one. The candidates are a
+    LIMIT whatever the data, and the company that is the same one still comes first."""
+    Customer.objects.bulk_create(
+        Customer(org=cast.org, client_id=uuid.uuid4(), name=f"上海精工机械设备制造有限公司第{n}分厂",
+                 name_key=normalise_name(f"上海精工机械设备制造有限公司第{n}分厂"), owner=cast.rep2,
+                 created_by=cast.rep2)
+        for n in range(2_000)
+    )  # fmt: skip
+    make(cast, "上海精工机械设备制造有限公司", actor=cast.rep2)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE customers_customer")
+    found = list(candidates(cast, "精工机械设备制造有限公司（上海）").values_list("name", flat=True))
+    assert len(found) == NAME_CANDIDATES
+    assert "上海精工机械设备制造有限公司" in found
+    with pytest.raises(ServiceError) as refused:
+        services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="精工机械设备制造有限公司（上海）")
+    assert "上海精工机械设备制造有限公司" in str(refused.value.fields["name"][0])
 
 
 def test_the_name_indexes_exist_after_every_migration(db):
@@ -139,12 +170,13 @@ def test_the_name_indexes_exist_after_every_migration(db):
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [Customer._meta.db_table])
             indexes = {row[0] for row in cursor.fetchall()}
-        assert {"customer_name_trgm", "customer_short_name_trgm"} <= indexes
+        assert {"customer_name_trgm", "customer_short_name_trgm", "customer_name_key_trgm_gist"} <= indexes
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'customers_customer'")
         triggers = {row[0] for row in cursor.fetchall()}
     assert triggers == {f"{NAME_FTS}_insert", f"{NAME_FTS}_delete", f"{NAME_FTS}_update"}
+    assert f"{NAME_FTS}_vocab" in connection.introspection.table_names()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -98,3 +98,20 @@ def test_the_customer_list_runs_the_same_queries_for_few_and_many_rows(cast):
     with CaptureQueriesContext(connection) as many:
         client.get("/customers/")
     assert len(many) == len(few)
+
+
+def test_the_form_creates_a_customer_in_a_few_queries(cast, django_assert_num_queries):
+    """The form's stage and owner choices are read to render it, not to check a POST (the service decides)."""
+    client = cast.client_for(cast.rep)
+    client.post("/customers/new/", form_data(cast, name="甲公司"))  # the organization's first customer
+    data = form_data(cast, phone="13800138000")
+    # 1-3 the session, its user and employee; 4 the customer template (the form's custom fields); then the
+    # create as through the API: 5 what the organization says, 6 SAVEPOINT, 7 the similar names and same phone,
+    # 8 the customer, 9 its event, 10 RELEASE
+    with django_assert_num_queries(10):
+        response = client.post("/customers/new/", data)
+    assert response.status_code == 302
+    # an owner the rep may not give customers to: the service refuses it, on its field
+    page = client.post("/customers/new/", form_data(cast, name="乙公司", owner_id=cast.other_branch_rep.pk))
+    assert 'data-testid="error-owner_id"' in page.content.decode()
+    assert Customer.objects.count() == 2

@@ -120,8 +120,8 @@ def test_a_borrowed_id_in_a_customer_field_downloads_nothing(cast, customer_fiel
     customer_services.customer_update(actor=cast.other_branch_rep, customer_id=theirs.pk,
                                       custom_values={"licence": [bens.pk]})  # fmt: skip
     mine = customer(cast.rep)
-    Customer.objects.filter(pk=mine.pk).update(custom_values={"licence": [bens.pk]},
-                                               template_version=customer_template(org=cast.org).current_version)  # fmt: skip
+    version = customer_template(org=cast.org).current_version
+    Customer.objects.filter(pk=mine.pk).update(custom_values={"licence": [bens.pk]}, template_version=version)
     rex = cast.client_for(cast.rep)
     for url in (f"/customers/{mine.pk}/attachments/{bens.pk}/", f"/api/v1/customers/{mine.pk}/attachments/{bens.pk}"):
         assert rex.get(url).status_code == 404, url

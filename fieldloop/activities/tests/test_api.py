@@ -211,4 +211,4 @@ def test_a_comment_costs_a_few_queries_and_its_replay_fewer(cast, django_assert_
     # 1 the token; 2-3 the record; 4 the comment of this client_id; 5 its author (the answer)
     with django_assert_num_queries(5):
         again = post(client, url, {"body": "客户报价再确认一下"}, key)
-    assert (first.status_code, again.status_code) == (201, 200) and first.json() == again.json()
+    assert (first.status_code, again.status_code) == (201, 201) and first.json() == again.json()

@@ -461,5 +461,5 @@ def test_a_check_in_costs_a_few_queries_and_its_replay_fewer(cast, django_assert
     # 1 the token; 2 the visits that matter (the replay among them); 3 the visit as a read gives it (visibility)
     with django_assert_num_queries(3):
         replay = post(client, "/api/v1/visits", body, key)
-    assert (first.status_code, replay.status_code) == (201, 200)
+    assert (first.status_code, replay.status_code) == (201, 201)
     assert first.json() == replay.json() == client.get(f"/api/v1/visits/{first.json()['id']}").json()

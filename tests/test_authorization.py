@@ -1,8 +1,9 @@
 """Who may call each write service on whose rows: one table, asserted for every role and every position.
 
 The rule (`org.selectors.can_change_owned_by`, the data scopes of `org.selectors`, CONTRIBUTING.md):
-a rep changes their own rows; a manager also the rows of the people in the department tree they manage
-(Mia: Rex's and Ria's); an admin every row of the organization. A row the actor cannot see is not found
+a rep changes their own rows; a manager or director also the rows of the people in the department tree
+they manage (Mia: Shanghai, Rex's and Ria's; Dora: Sales, so Beijing too, Ben's); an admin every row of the
+organization. A row the actor cannot see is not found
 (404), so an id reveals nothing; a row the actor sees but may not change (a customer they only collaborate
 on, a record of someone they see) is forbidden (403). Administration (employees, departments, templates,
 stages, pools, visit types, settings) is the admin's: everyone else is forbidden.
@@ -14,18 +15,19 @@ call it. Reads are the isolation walk's (tests/test_isolation.py): selectors mod
 the read-only functions of the other modules are listed in READS.
 
 Each case builds one row in one position relative to the actor (the shared cast of the root conftest.py:
-Mia manages Rex and Ria in Shanghai, Ben is a rep in Beijing, Ada the admin):
+Mia manages Rex and Ria in Shanghai, Ben is a rep in Beijing, Dora directs Sales above both branches, Ada
+is the admin; the actors are Rex, Mia, Dora and Ada):
 
 - own: a row of the actor;
-- subordinate: a row of Rex (Mia's report; for an admin, someone below her); a rep has no subordinate,
-  so for Rex it is his peer Ria's row;
-- other_branch: a row of Ben, in another branch;
+- subordinate: a row of Rex (Mia's report; for Dora and Ada, someone below them); a rep has no
+  subordinate, so for Rex it is his peer Ria's row;
+- other_branch: a row of Ben, in the other branch than Shanghai's (within Dora's tree, not Mia's);
 - collaborator: a row of Ben that the actor only collaborates on (a customer listing the actor among its
   collaborators; a record or visit about such a customer);
 - organization: a row of the organization's configuration, owned by nobody (templates, stages, ...).
 
-A refused call must write nothing: every row of every model is compared before
-and after. An allowed call must write something, so a case cannot pass by doing nothing.
+A refused call must write nothing: every row of every model is compared before and after. An allowed call
+must write something, so a case cannot pass by doing nothing.
 """
 
 import importlib
@@ -59,36 +61,36 @@ from fieldloop.notifications.models import Notification
 from fieldloop.org import services as org_services
 from fieldloop.org.models import Employee
 
-ROLES = ("rep", "manager", "admin")
-ROLE_ATTRIBUTE = {"rep": "rep", "manager": "manager", "admin": "admin"}
+ROLES = ("rep", "manager", "director", "admin")
+ROLE_ATTRIBUTE = {"rep": "rep", "manager": "manager", "director": "director", "admin": "admin"}
 POSITIONS = ("own", "subordinate", "other_branch", "collaborator", "organization")
 
 ALLOWED, FORBIDDEN, NOT_FOUND, NOT_APPLICABLE = "A", "F", "N", "-"
 OUTCOME_NAMES = {ALLOWED: "allowed", FORBIDDEN: "forbidden (403)", NOT_FOUND: "not found (404)"}
 
 
-# --- The rules, as (rep, manager, admin) outcomes per position ----------------------------------------------
+# --- The rules, as (rep, manager, director, admin) outcomes per position --------------------------------------
 
 # The change rule: own rows; a manager's reports' rows; the admin's whole organization. Seeing is not changing.
-CHANGE = {"own": "AAA", "subordinate": "NAA", "other_branch": "NNA", "collaborator": "FFA"}
+CHANGE = {"own": "AAAA", "subordinate": "NAAA", "other_branch": "NNAA", "collaborator": "FFAA"}
 # Seeing is enough (a comment on a record): whoever may see the row.
-SEE = {"own": "AAA", "subordinate": "NAA", "other_branch": "NNA", "collaborator": "AAA"}
+SEE = {"own": "AAAA", "subordinate": "NAAA", "other_branch": "NNAA", "collaborator": "AAAA"}
 # The author alone, whoever else sees the row (a record's values, a visit's check-out).
-AUTHOR = {"own": "AAA", "subordinate": "NFF", "other_branch": "NNF", "collaborator": "FFF"}
+AUTHOR = {"own": "AAAA", "subordinate": "NFFF", "other_branch": "NNFF", "collaborator": "FFFF"}
 # The change rule behind a permission that only managers and admins have (assign, transfer, merge).
-ASSIGN = {"own": "FAA", "subordinate": "FAA", "other_branch": "FNA", "collaborator": "FFA"}
+ASSIGN = {"own": "FAAA", "subordinate": "FAAA", "other_branch": "FNAA", "collaborator": "FFAA"}
 # Admin only, the permission checked before anything is looked up.
-ADMIN_FIRST = {"own": "FFA", "subordinate": "FFA", "other_branch": "FFA", "collaborator": "FFA"}
+ADMIN_FIRST = {"own": "FFFA", "subordinate": "FFFA", "other_branch": "FFFA", "collaborator": "FFFA"}
 # Admin only, the row looked up (through the actor's visibility) before the permission.
-ADMIN_AFTER_LOOKUP = {"own": "FFA", "subordinate": "NFA", "other_branch": "NNA", "collaborator": "FFA"}
+ADMIN_AFTER_LOOKUP = {"own": "FFFA", "subordinate": "NFFA", "other_branch": "NNFA", "collaborator": "FFFA"}
 # The recipient's alone, invisible to everyone else (not even an admin reads Ben's notifications).
-PRIVATE = {"own": "AAA", "subordinate": "NNN", "other_branch": "NNN"}
+PRIVATE = {"own": "AAAA", "subordinate": "NNNN", "other_branch": "NNNN"}
 # The organization's configuration: administrators change it.
-CONFIGURATION = {"organization": "FFA"}
+CONFIGURATION = {"organization": "FFFA"}
 # Employees: the row is the employee themself (own: the actor). Managing people is the admin's.
-PEOPLE = {"own": "FFA", "subordinate": "FFA", "other_branch": "FFA"}
+PEOPLE = {"own": "FFFA", "subordinate": "FFFA", "other_branch": "FFFA"}
 # Departments: own: a sub-department of the actor's department; other_branch: one of Beijing.
-DEPARTMENTS = {"own": "FFA", "other_branch": "FFA"}
+DEPARTMENTS = {"own": "FFFA", "other_branch": "FFFA"}
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ class Case:
     service: str  # "<app>.<module>.<function>", as discovery names it
     make: Callable[[Where], Any]  # builds the row; returns what `call` needs
     call: Callable[[Where, Any], object]
-    expect: dict[str, str]  # position -> outcomes for (rep, manager, admin); "-": not applicable
+    expect: dict[str, str]  # position -> outcomes for (rep, manager, director, admin); "-": not applicable
     note: str = ""  # what a position means for this row, and why one is missing
 
 
@@ -269,7 +271,7 @@ MATRIX: list[Case] = [
     Case("customer_handover", "customers.handover.customer_handover", a_customer,
          lambda w, pk: handover.customer_handover(
              actor=w.actor, from_employee_id=w.owner.pk, successor_ids=[w.cast.rep2.pk]),
-         {"own": "FAA", "subordinate": "FAA", "other_branch": "FNA"},
+         {"own": "FAAA", "subordinate": "FAAA", "other_branch": "FNAA"},
          "the row is the owner's whole book, handed to Ria; collaborating is no claim on it"),
     # activities
     Case("record_update", "activities.services.record_update", a_record,
@@ -303,7 +305,7 @@ MATRIX: list[Case] = [
          PEOPLE, "the row is the employee"),
     Case("employee_mark_left", "org.services.employee_mark_left", the_employee,
          lambda w, pk: org_services.employee_mark_left(actor=w.actor, employee_id=pk),
-         {"own": "FF-", "subordinate": "FFA", "other_branch": "FFA"},
+         {"own": "FFF-", "subordinate": "FFFA", "other_branch": "FFFA"},
          "the row is the employee; the admin leaving herself is refused as the last admin (LAST_ADMIN), not here"),
     Case("employee_create", "org.services.employee_create", the_department,
          lambda w, pk: org_services.employee_create(
@@ -457,8 +459,8 @@ def test_every_write_service_is_in_the_matrix_or_exempt():
     missing = sorted(found - set(listed))
     assert not missing, (
         f"{missing}: decide who may call each on whose rows. Add a Case to MATRIX in {__file__} (a row maker, "
-        "the call, and the expected outcome per position for rep, manager and admin), or, if it changes no one's "
-        "rows, an entry in EXEMPT with the reason (or in READS if it writes nothing)."
+        "the call, and the expected outcome per position for rep, manager, director and admin), or, if it changes "
+        "no one's rows, an entry in EXEMPT with the reason (or in READS if it writes nothing)."
     )
     stale = sorted(set(listed) - found)
     assert not stale, f"{stale} no longer exist (or lost their keyword-only actor): remove them from {__file__}"

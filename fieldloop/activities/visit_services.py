@@ -481,13 +481,17 @@ def visit_check_out(
     captured_at: datetime | None = None,
 ) -> tuple[Visit, bool]:
     """Check out of the actor's open visit (`visit_id`, or the open one when None); returns (visit,
-    changed). A replayed `client_id` returns the closed visit unchanged."""
+    changed). A replayed `client_id` returns the closed visit unchanged. Only the one who checked in checks
+    out: someone else's visit is forbidden when the actor may see it, not found otherwise."""
     if not actor.is_active:
         raise not_found()
     if visit_id is not None:
-        visit = Visit.objects.filter(org_id=actor.org_id, pk=visit_id, employee=actor).first()
+        visit = Visit.objects.filter(org_id=actor.org_id, pk=visit_id).first()
         if visit is None:
             raise not_found()
+        if visit.employee_id != actor.pk:
+            visit_get(actor=actor, visit_id=visit.pk)  # not found, unless the actor may see the visit
+            raise ServiceError(ErrorCode.FORBIDDEN, _("You do not have permission to do this."))
     else:
         visit = open_visit_of(actor=actor)
         if visit is None:

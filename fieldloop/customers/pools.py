@@ -205,7 +205,14 @@ def _release(customer: Customer, now: datetime) -> dict[str, Any]:
 @transaction.atomic
 def customer_assign(*, actor: Employee, customer_id: int, owner_id: int, now: datetime | None = None) -> Customer:
     """Give one customer (owned or in a pool) to an employee: `customers_bulk_assign`'s rules for one
-    customer (rights, pool administrators, holding cap, protection restarting), its reason as the error."""
+    customer (rights, pool administrators, holding cap, protection restarting), its reason as the error.
+    Like a release: a customer the actor does not see is not found, one they see but may not change (as a
+    collaborator, say) is forbidden."""
+    if not has_permission(actor, Permission.ASSIGN_CUSTOMERS):
+        raise ServiceError(ErrorCode.FORBIDDEN, _("You do not have permission to do this."))
+    customer = customer_get(actor=actor, customer_id=customer_id)
+    if customer.owner is not None and not can_change_owned_by(actor=actor, owner=customer.owner):
+        raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
     try:
         customers_bulk_assign(actor=actor, customer_ids=[customer_id], owner_id=owner_id, now=now)
     except ServiceError as e:
@@ -336,6 +343,7 @@ class _Selection:
         self.problems: list[str] = [_("#%(id)s: not found.") % {"id": i} for i in ids if i not in found]
         self._owners: dict[int, tuple[bool, bool]] = {}
         self._pools: dict[int, tuple[bool, bool]] | None = None
+        self._collaborating: set[int] | None = None
 
     def owner_rights(self, owner: Employee) -> tuple[bool, bool]:
         """(may see, may change) the customers `owner` owns; asked once per owner."""
@@ -361,11 +369,22 @@ class _Selection:
         else:  # the same answer as for a customer that does not exist
             self.problems.append(_("#%(id)s: not found.") % {"id": customer.pk})
 
+    def collaborates_on(self, customer: Customer) -> bool:
+        """Is the actor among the customer's collaborators (who see it without seeing its owner)? One query
+        for all the chosen customers, asked only when one is refused."""
+        if self._collaborating is None:
+            self._collaborating = set(
+                Customer.collaborators.through.objects.filter(
+                    employee_id=self.actor.pk, customer_id__in=[c.pk for c in self.customers]
+                ).values_list("customer_id", flat=True)
+            )
+        return customer.pk in self._collaborating
+
     def owned_customer_may_move(self, customer: Customer, owner: Employee) -> bool:
         sees, changes = self.owner_rights(owner)
         if not changes:
             reason = _("You may not change the customers of %(name)s.") % {"name": owner.name}
-            self.refuse(customer, reason, visible=sees)
+            self.refuse(customer, reason, visible=sees or self.collaborates_on(customer))
         return changes
 
     def check_holding_cap(self, owner: Employee, incoming: list[Customer]) -> None:

@@ -1,0 +1,542 @@
+"""Who may call each write service on whose rows: one table, asserted for every role and every position.
+
+The rule (`org.selectors.can_change_owned_by`, the data scopes of `org.selectors`, CONTRIBUTING.md):
+a rep changes their own rows; a manager or director also the rows of the people in the department tree
+they manage (Mia: Shanghai, Rex's and Ria's; Dora: Sales, so Beijing too, Ben's); an admin every row of the
+organization. A row the actor cannot see is not found
+(404), so an id reveals nothing; a row the actor sees but may not change (a customer they only collaborate
+on, a record of someone they see) is forbidden (403). Administration (employees, departments, templates,
+stages, pools, visit types, settings) is the admin's: everyone else is forbidden.
+
+Every write service, found by walking the apps' modules for public functions with a keyword-only
+`actor`, is either a row of MATRIX or has a written reason in EXEMPT, so a new service without the
+change rule fails `test_every_write_service_is_in_the_matrix_or_exempt` until someone decides who may
+call it. Reads are the isolation walk's (tests/test_isolation.py): selectors modules are skipped, and
+the read-only functions of the other modules are listed in READS.
+
+Each case builds one row in one position relative to the actor (the shared cast of the root conftest.py:
+Mia manages Rex and Ria in Shanghai, Ben is a rep in Beijing, Dora directs Sales above both branches, Ada
+is the admin; the actors are Rex, Mia, Dora and Ada):
+
+- own: a row of the actor;
+- subordinate: a row of Rex (Mia's report; for Dora and Ada, someone below them); a rep has no
+  subordinate, so for Rex it is his peer Ria's row;
+- other_branch: a row of Ben, in the other branch than Shanghai's (within Dora's tree, not Mia's);
+- collaborator: a row of Ben that the actor only collaborates on (a customer listing the actor among its
+  collaborators; a record or visit about such a customer);
+- organization: a row of the organization's configuration, owned by nobody (templates, stages, ...).
+
+A refused call must write nothing: every row of every model is compared before and after. An allowed call
+must write something, so a case cannot pass by doing nothing.
+"""
+
+import importlib
+import inspect
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.utils import timezone, translation
+
+import fieldloop
+from conftest import Cast
+from fieldloop.activities import services as activity_services
+from fieldloop.activities import visit_services
+from fieldloop.activities.tests.helpers import file_call, file_daily
+from fieldloop.activities.visits import Position
+from fieldloop.core.errors import ErrorCode, ServiceError
+from fieldloop.customers import duplicates, handover, pools, stages
+from fieldloop.customers import services as customer_services
+from fieldloop.customers.models import Customer
+from fieldloop.formtemplates import services as template_services
+from fieldloop.notifications import services as notification_services
+from fieldloop.notifications.models import Notification
+from fieldloop.org import services as org_services
+from fieldloop.org.models import Employee
+
+ROLES = ("rep", "manager", "director", "admin")
+ROLE_ATTRIBUTE = {"rep": "rep", "manager": "manager", "director": "director", "admin": "admin"}
+POSITIONS = ("own", "subordinate", "other_branch", "collaborator", "organization")
+
+ALLOWED, FORBIDDEN, NOT_FOUND, NOT_APPLICABLE = "A", "F", "N", "-"
+OUTCOME_NAMES = {ALLOWED: "allowed", FORBIDDEN: "forbidden (403)", NOT_FOUND: "not found (404)"}
+
+
+# --- The rules, as (rep, manager, director, admin) outcomes per position --------------------------------------
+
+# The change rule: own rows; a manager's reports' rows; the admin's whole organization. Seeing is not changing.
+CHANGE = {"own": "AAAA", "subordinate": "NAAA", "other_branch": "NNAA", "collaborator": "FFAA"}
+# Seeing is enough (a comment on a record): whoever may see the row.
+SEE = {"own": "AAAA", "subordinate": "NAAA", "other_branch": "NNAA", "collaborator": "AAAA"}
+# The author alone, whoever else sees the row (a record's values, a visit's check-out).
+AUTHOR = {"own": "AAAA", "subordinate": "NFFF", "other_branch": "NNFF", "collaborator": "FFFF"}
+# The change rule behind a permission that only managers and admins have (assign, transfer, merge).
+ASSIGN = {"own": "FAAA", "subordinate": "FAAA", "other_branch": "FNAA", "collaborator": "FFAA"}
+# Admin only, the permission checked before anything is looked up.
+ADMIN_FIRST = {"own": "FFFA", "subordinate": "FFFA", "other_branch": "FFFA", "collaborator": "FFFA"}
+# Admin only, the row looked up (through the actor's visibility) before the permission.
+ADMIN_AFTER_LOOKUP = {"own": "FFFA", "subordinate": "NFFA", "other_branch": "NNFA", "collaborator": "FFFA"}
+# The recipient's alone, invisible to everyone else (not even an admin reads Ben's notifications).
+PRIVATE = {"own": "AAAA", "subordinate": "NNNN", "other_branch": "NNNN"}
+# The organization's configuration: administrators change it.
+CONFIGURATION = {"organization": "FFFA"}
+# Employees: the row is the employee themself (own: the actor). Managing people is the admin's.
+PEOPLE = {"own": "FFFA", "subordinate": "FFFA", "other_branch": "FFFA"}
+# Departments: own: a sub-department of the actor's department; other_branch: one of Beijing.
+DEPARTMENTS = {"own": "FFFA", "other_branch": "FFFA"}
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a case's row sits: the actor, the row's owner (or the employee/department the row is), and
+    whether the actor only collaborates on it."""
+
+    cast: Cast
+    actor: Employee
+    owner: Employee
+    collaborating: bool
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    service: str  # "<app>.<module>.<function>", as discovery names it
+    make: Callable[[Where], Any]  # builds the row; returns what `call` needs
+    call: Callable[[Where, Any], object]
+    expect: dict[str, str]  # position -> outcomes for (rep, manager, director, admin); "-": not applicable
+    note: str = ""  # what a position means for this row, and why one is missing
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix} {uuid.uuid4().hex[:8]}"
+
+
+def now_position() -> Position:
+    return Position(31.2304, 121.4737, 10, timezone.now())
+
+
+# --- Row makers -------------------------------------------------------------------------------------------------
+
+
+def a_customer(w: Where) -> int:
+    customer = customer_services.customer_create(
+        actor=w.owner, client_id=uuid.uuid4(), name=unique(f"{w.owner.name} 的客户"), allow_duplicates=True
+    )[0]
+    if w.collaborating:
+        customer.collaborators.add(w.actor)
+    return customer.pk
+
+
+def a_pooled_customer(w: Where) -> int:
+    """A customer its owner claimed from a pool the admin set up (so it has somewhere to go back to)."""
+    pk = a_customer(w)
+    pool = pools.pool_create(actor=w.cast.admin, name=unique("公海"))
+    now = timezone.now()
+    Customer.objects.filter(pk=pk).update(pool=pool, claimed_at=now, protected_until=now + timedelta(days=30))
+    return pk
+
+
+def an_own_customer_beside(w: Where) -> tuple[int, int]:
+    """(the positioned customer, a customer of the actor's own): for a merge."""
+    own = customer_services.customer_create(
+        actor=w.actor, client_id=uuid.uuid4(), name=unique(f"{w.actor.name} 的客户"), allow_duplicates=True
+    )[0]
+    return a_customer(w), own.pk
+
+
+def a_contact(w: Where) -> int:
+    customer_id = a_customer(w)
+    return customer_services.contact_create(
+        actor=w.owner, customer_id=customer_id, client_id=uuid.uuid4(), name="王经理"
+    )[0].pk
+
+
+def a_record(w: Where) -> tuple[int, dict[str, Any]]:
+    """(record id, values to change). Collaborator: Ben's call about Ben's customer the actor collaborates on."""
+    if w.collaborating:
+        customer = Customer.objects.get(pk=a_customer(w))
+        return file_call(w.owner, customer).pk, {"notes": "改过的记录"}
+    return file_daily(w.owner).pk, {"done_today": "改过的日报"}
+
+
+def an_open_visit(w: Where) -> int:
+    """The owner checked in at a customer of theirs (collaborator: Ben's customer the actor collaborates on),
+    whose position was then set somewhere else (so that re-locating it is a change)."""
+    vt = visit_services.visit_type_create(actor=w.cast.admin, name=unique("巡店"))
+    customer_id = a_customer(w)
+    visit, _created = visit_services.visit_check_in(
+        actor=w.owner, client_id=uuid.uuid4(), visit_type_id=vt.pk, customer_id=customer_id, position=now_position()
+    )
+    Customer.objects.filter(pk=customer_id).update(latitude=Decimal("30.000000"), longitude=Decimal("120.000000"))
+    return visit.pk
+
+
+def a_notification(w: Where) -> int:
+    notification_services.notify(
+        recipient=w.owner, kind="customers.assigned", params={"actor": "Ada", "customer": "某客户"}
+    )
+    return Notification.objects.filter(recipient=w.owner).latest("id").pk
+
+
+def an_api_token(w: Where) -> int:
+    return org_services.api_token_create(actor=w.owner, name=unique("token")).token.pk
+
+
+def the_employee(w: Where) -> int:
+    return w.owner.pk
+
+
+def the_department(w: Where) -> int:
+    return w.owner.department_id
+
+
+def a_sub_department(w: Where) -> int:
+    """An empty department under the owner's department (own: the actor's; other_branch: Beijing)."""
+    return org_services.department_create(actor=w.cast.admin, name=unique("小组"), parent_id=w.owner.department_id).pk
+
+
+def a_template(w: Where) -> int:
+    return template_services.template_create(actor=w.cast.admin, purpose="visit", name=unique("拜访模板")).pk
+
+
+def a_stage(w: Where) -> int:
+    return stages.stage_create(actor=w.cast.admin, name=unique("阶段")).pk
+
+
+def a_pool(w: Where) -> int:
+    return pools.pool_create(actor=w.cast.admin, name=unique("公海")).pk
+
+
+def a_visit_type(w: Where) -> int:
+    return visit_services.visit_type_create(actor=w.cast.admin, name=unique("巡店")).pk
+
+
+def nothing(w: Where) -> None:
+    return None
+
+
+def a_phone() -> str:
+    return f"139{uuid.uuid4().int % 10**8:08d}"
+
+
+def stage_ids_reversed(w: Where) -> list[int]:
+    return [s.pk for s in reversed(stages.stage_list(actor=w.cast.admin, include_inactive=True))]
+
+
+# --- The matrix -------------------------------------------------------------------------------------------------
+
+ON_COLLABORATION = "collaborator: a record/visit by Ben about Ben's customer that the actor collaborates on"
+
+MATRIX: list[Case] = [
+    # customers
+    Case("customer_update", "customers.services.customer_update", a_customer,
+         lambda w, pk: customer_services.customer_update(actor=w.actor, customer_id=pk, address="新地址 1 号"), CHANGE),
+    Case("customer_archive", "customers.services.customer_archive", a_customer,
+         lambda w, pk: customer_services.customer_archive(actor=w.actor, customer_id=pk), CHANGE),
+    Case("customer_merge_keep", "customers.duplicates.customer_merge", an_own_customer_beside,
+         lambda w, ids: duplicates.customer_merge(actor=w.actor, keep_id=ids[0], merge_id=ids[1]), ASSIGN,
+         "the positioned customer is the one kept; the actor's own is merged into it"),
+    Case("customer_merge_gone", "customers.duplicates.customer_merge", an_own_customer_beside,
+         lambda w, ids: duplicates.customer_merge(actor=w.actor, keep_id=ids[1], merge_id=ids[0]), ASSIGN,
+         "the positioned customer is merged into the actor's own"),
+    Case("contact_create", "customers.services.contact_create", a_customer,
+         lambda w, pk: customer_services.contact_create(
+             actor=w.actor, customer_id=pk, client_id=uuid.uuid4(), name="李经理"), CHANGE),
+    Case("contact_update", "customers.services.contact_update", a_contact,
+         lambda w, pk: customer_services.contact_update(actor=w.actor, contact_id=pk, title="采购经理"), CHANGE),
+    Case("customer_set_location", "customers.services.customer_set_location", a_customer,
+         lambda w, pk: customer_services.customer_set_location(
+             actor=w.actor, customer_id=pk, latitude=Decimal("31.100000"), longitude=Decimal("121.100000")),
+         ADMIN_FIRST),
+    Case("customer_release", "customers.pools.customer_release", a_pooled_customer,
+         lambda w, pk: pools.customer_release(actor=w.actor, customer_id=pk), CHANGE),
+    Case("customer_assign", "customers.pools.customer_assign", a_customer,
+         lambda w, pk: pools.customer_assign(actor=w.actor, customer_id=pk, owner_id=w.cast.rep2.pk), ASSIGN,
+         "assigned to Ria, whom managers and admins see"),
+    Case("customers_bulk_assign", "customers.pools.customers_bulk_assign", a_customer,
+         lambda w, pk: pools.customers_bulk_assign(actor=w.actor, customer_ids=[pk], owner_id=w.cast.rep2.pk),
+         ASSIGN, "assigned to Ria; a bulk refusal is `invalid` listing each customer: '#id: not found.' is 404"),
+    Case("customers_bulk_transfer", "customers.pools.customers_bulk_transfer", a_customer,
+         lambda w, pk: pools.customers_bulk_transfer(actor=w.actor, customer_ids=[pk], to_employee_id=w.cast.rep2.pk),
+         ASSIGN, "transferred to Ria"),
+    Case("customers_bulk_release", "customers.pools.customers_bulk_release", a_pooled_customer,
+         lambda w, pk: pools.customers_bulk_release(actor=w.actor, customer_ids=[pk]), CHANGE),
+    Case("customer_handover", "customers.handover.customer_handover", a_customer,
+         lambda w, pk: handover.customer_handover(
+             actor=w.actor, from_employee_id=w.owner.pk, successor_ids=[w.cast.rep2.pk]),
+         {"own": "FAAA", "subordinate": "FAAA", "other_branch": "FNAA"},
+         "the row is the owner's whole book, handed to Ria; collaborating is no claim on it"),
+    # activities
+    Case("record_update", "activities.services.record_update", a_record,
+         lambda w, r: activity_services.record_update(actor=w.actor, record_id=r[0], values=r[1]), AUTHOR,
+         ON_COLLABORATION),
+    Case("record_archive", "activities.services.record_archive", a_record,
+         lambda w, r: activity_services.record_archive(actor=w.actor, record_id=r[0]), CHANGE, ON_COLLABORATION),
+    Case("comment_create", "activities.services.comment_create", a_record,
+         lambda w, r: activity_services.comment_create(
+             actor=w.actor, record_id=r[0], client_id=uuid.uuid4(), body="收到，下周跟进"), SEE, ON_COLLABORATION),
+    Case("visit_check_out", "activities.visit_services.visit_check_out", an_open_visit,
+         lambda w, pk: visit_services.visit_check_out(
+             actor=w.actor, client_id=uuid.uuid4(), visit_id=pk, position=now_position()), AUTHOR,
+         ON_COLLABORATION + "; only the one who checked in checks out, whoever sees the visit"),
+    Case("visit_locate_customer", "activities.visit_services.visit_locate_customer", an_open_visit,
+         lambda w, pk: visit_services.visit_locate_customer(actor=w.actor, visit_id=pk), ADMIN_AFTER_LOOKUP,
+         ON_COLLABORATION),
+    # notifications and tokens: their person's alone
+    Case("notification_mark_read", "notifications.services.notification_mark_read", a_notification,
+         lambda w, pk: notification_services.notification_mark_read(actor=w.actor, notification_id=pk), PRIVATE,
+         "a notification has a recipient, nobody collaborates on it"),
+    Case("api_token_revoke", "org.services.api_token_revoke", an_api_token,
+         lambda w, pk: org_services.api_token_revoke(actor=w.actor, token_id=pk), PRIVATE,
+         "a token is its employee's alone; nobody collaborates on it"),
+    # org: people and departments
+    Case("employee_update", "org.services.employee_update", the_employee,
+         lambda w, pk: org_services.employee_update(actor=w.actor, employee_id=pk, name=unique("改名")), PEOPLE,
+         "the row is the employee: own is the actor; nobody collaborates on a person"),
+    Case("employee_reset_password", "org.services.employee_reset_password", the_employee,
+         lambda w, pk: org_services.employee_reset_password(actor=w.actor, employee_id=pk, new_password="Qv7#tLm2!xZp"),
+         PEOPLE, "the row is the employee"),
+    Case("employee_mark_left", "org.services.employee_mark_left", the_employee,
+         lambda w, pk: org_services.employee_mark_left(actor=w.actor, employee_id=pk),
+         {"own": "FFF-", "subordinate": "FFFA", "other_branch": "FFFA"},
+         "the row is the employee; the admin leaving herself is refused as the last admin (LAST_ADMIN), not here"),
+    Case("employee_create", "org.services.employee_create", the_department,
+         lambda w, pk: org_services.employee_create(
+             actor=w.actor, name="新人", phone=a_phone(), username=f"new{uuid.uuid4().hex[:8]}",
+             password="Qv7#tLm2!xZp", department_id=pk),
+         DEPARTMENTS, "the row is the department hired into: the actor's own, or Beijing"),
+    Case("department_create", "org.services.department_create", the_department,
+         lambda w, pk: org_services.department_create(actor=w.actor, name=unique("小组"), parent_id=pk), DEPARTMENTS,
+         "the row is the parent: the actor's own department, or Beijing"),
+    Case("department_update", "org.services.department_update", a_sub_department,
+         lambda w, pk: org_services.department_update(actor=w.actor, department_id=pk, name=unique("改名小组")),
+         DEPARTMENTS, "an empty sub-department of the actor's department, or of Beijing"),
+    Case("department_move", "org.services.department_move", a_sub_department,
+         lambda w, pk: org_services.department_move(actor=w.actor, department_id=pk, new_parent_id=w.cast.sales.pk),
+         DEPARTMENTS, "moved under Sales"),
+    Case("department_archive", "org.services.department_archive", a_sub_department,
+         lambda w, pk: org_services.department_archive(actor=w.actor, department_id=pk), DEPARTMENTS),
+    # the organization's configuration
+    Case("template_create", "formtemplates.services.template_create", nothing,
+         lambda w, _: template_services.template_create(actor=w.actor, purpose="visit", name=unique("模板")),
+         CONFIGURATION),
+    Case("template_update", "formtemplates.services.template_update", a_template,
+         lambda w, pk: template_services.template_update(actor=w.actor, template_id=pk, name=unique("改名模板")),
+         CONFIGURATION),
+    Case("template_archive", "formtemplates.services.template_archive", a_template,
+         lambda w, pk: template_services.template_archive(actor=w.actor, template_id=pk), CONFIGURATION),
+    Case("template_publish", "formtemplates.services.template_publish", a_template,
+         lambda w, pk: template_services.template_publish(
+             actor=w.actor, template_id=pk, fields=[{"key": "note", "type": "text", "label": "备注"}]),
+         CONFIGURATION),
+    Case("stage_create", "customers.stages.stage_create", nothing,
+         lambda w, _: stages.stage_create(actor=w.actor, name=unique("阶段")), CONFIGURATION),
+    Case("stage_update", "customers.stages.stage_update", a_stage,
+         lambda w, pk: stages.stage_update(actor=w.actor, stage_id=pk, name=unique("改名阶段")), CONFIGURATION),
+    Case("stage_reorder", "customers.stages.stage_reorder", a_stage,
+         lambda w, pk: stages.stage_reorder(actor=w.actor, stage_ids=stage_ids_reversed(w)),
+         CONFIGURATION),
+    Case("stage_delete", "customers.stages.stage_delete", a_stage,
+         lambda w, pk: stages.stage_delete(actor=w.actor, stage_id=pk), CONFIGURATION),
+    Case("pool_create", "customers.pools.pool_create", nothing,
+         lambda w, _: pools.pool_create(actor=w.actor, name=unique("公海")), CONFIGURATION),
+    Case("pool_update", "customers.pools.pool_update", a_pool,
+         lambda w, pk: pools.pool_update(actor=w.actor, pool_id=pk, protection_days=20), CONFIGURATION),
+    Case("pool_set_members", "customers.pools.pool_set_members", a_pool,
+         lambda w, pk: pools.pool_set_members(actor=w.actor, pool_id=pk, member_ids=[w.cast.rep.pk]), CONFIGURATION),
+    Case("visit_type_create", "activities.visit_services.visit_type_create", nothing,
+         lambda w, _: visit_services.visit_type_create(actor=w.actor, name=unique("巡店")), CONFIGURATION),
+    Case("visit_type_update", "activities.visit_services.visit_type_update", a_visit_type,
+         lambda w, pk: visit_services.visit_type_update(actor=w.actor, visit_type_id=pk, name=unique("改名巡店")),
+         CONFIGURATION),
+    Case("activity_settings_update", "activities.services.settings_update", nothing,
+         lambda w, _: activity_services.settings_update(actor=w.actor, edit_window_hours=48), CONFIGURATION),
+    Case("duplicate_rules_update", "customers.duplicates.duplicate_rules_update", nothing,
+         lambda w, _: duplicates.duplicate_rules_update(actor=w.actor, duplicate_name="block", duplicate_phone="block"),
+         CONFIGURATION),
+    Case("organization_update", "org.services.organization_update", nothing,
+         lambda w, _: org_services.organization_update(actor=w.actor, name=unique("华东机械")), CONFIGURATION),
+]  # fmt: skip
+
+# Write services that are not matrix rows, and why.
+EXEMPT: dict[str, str] = {
+    # creates: the row is the actor's own by construction
+    "customers.services.customer_create": "creates the actor's customer; giving it to another owner (owner_id) is "
+    "checked in _clean by can_see_employee and can_change_owned_by, as a field error (customers/tests)",
+    "customers.imports.import_job_submit": "creates the actor's own import job; each row's owner column goes through "
+    "can_change_owned_by in the import context (customers/tests/test_imports.py)",
+    "customers.imports.import_commit": "the same import, synchronously: owners checked by can_change_owned_by per row",
+    "activities.services.record_create": "creates the actor's record (author=actor); its customer, contact and visit "
+    "must be visible to the actor (field errors, activities/tests)",
+    "activities.visit_services.visit_check_in": "creates the actor's visit (employee=actor) at a customer visible to "
+    "the actor (field error otherwise, activities/tests/test_visits.py)",
+    "formtemplates.services.attachment_upload": "creates the actor's own attachment (uploaded_by=actor)",
+    "org.services.api_token_create": "creates the actor's own token",
+    "customers.enrichment.enrich_customer": "queues public-registry lookups for a customer the actor sees: it changes "
+    "nothing of the customer, only adds enrichment results (seeing is the rule)",
+    "customers.pools.customer_claim": "no owner to take from: a pool customer is claimed by the members of its pool "
+    "(membership checked before ownership, customers/tests/test_pools.py)",
+    # the actor's own rows only, by construction
+    "org.services.password_change": "the actor's own password only by construction (actor.user)",
+    "org.services.employee_set_language": "the actor's own language only by construction",
+    "notifications.services.notification_mark_all_read": "the actor's own notifications only by construction "
+    "(filtered by recipient=actor)",
+    # admin-only, permission first, no row of anyone's
+    "customers.enrichment.registry_import": "admin-only: MANAGE_ORGANIZATION first; writes the organization's "
+    "registry table, no one's rows",
+    # helpers called by other services, not entry points
+    "customers.services.customer_draft": "helper of customer_create and the import (an unsaved customer), "
+    "not an entry point",
+    "customers.services.contact_added_event": "helper: builds an unsaved timeline event for contact_create and imports",
+    "customers.services.customer_locate_from_visit": "helper of visit_check_in, which has checked that the actor sees "
+    "the customer; not an entry point",
+    "customers.pools.customer_protection_extend": "helper of customer_followed_up (record_create, visit_check_in), "
+    "which extends only when the follow-up's author owns the customer; its actor is optional, only the timeline's",
+    "customers.notices.customers_assigned": "helper: notifications for customers_bulk_assign's receiver",
+    "customers.notices.customers_handed_over": "helper: notifications for customer_handover's successors",
+    "org.services.audit": "helper: the audit line of the calling service",
+    "org.idempotency.run_idempotent": "helper: keeps the first answer of the create it wraps, whose service checks",
+}
+
+# Read-only functions (outside selectors modules) that take an actor: the isolation walk covers them.
+READS: dict[str, str] = {
+    "activities.services.can_edit": "predicate",
+    "customers.duplicates.all_orgs_masked_existence_check": "search",
+    "customers.enrichment.enrichment_latest": "read",
+    "customers.exports.customers_export": "export",
+    "customers.imports.import_dry_run": "validation",
+    "customers.imports.import_job_get": "read",
+    "customers.imports.import_jobs_visible": "read",
+    "customers.imports.import_template": "download",
+    "customers.services.customer_validate": "validation",
+    "customers.stages.stage_list": "read",
+    "customers.stages.stage_usage": "read",
+    "customers.timeline.customer_timeline_page": "read",
+    "customers.timeline.timeline_actions": "read",
+    "formtemplates.services.photo_watermark": "formatting",
+    "formtemplates.validation.validate_values": "validation",
+}
+
+
+# --- Discovery --------------------------------------------------------------------------------------------------
+
+SKIPPED_DIRECTORIES = {"tests", "migrations", "management", "templatetags"}
+SKIPPED_MODULES = {"__init__", "views", "api", "forms", "schemas", "apps", "urls", "selectors"}
+SKIPPED_SUFFIXES = ("_views", "_api", "_forms", "_schemas")
+
+
+def services_with_an_actor() -> Iterator[str]:
+    """ "<app>.<module>.<function>" of every public function with a keyword-only `actor` in the apps' modules
+    (shells, selectors, tests, migrations and commands left out)."""
+    root = Path(fieldloop.__file__).parent
+    for path in sorted(root.glob("*/**/*.py")):
+        parts = path.relative_to(root).with_suffix("").parts
+        if SKIPPED_DIRECTORIES & set(parts[1:-1]) or parts[-1] in SKIPPED_MODULES:
+            continue
+        if parts[-1].endswith(SKIPPED_SUFFIXES):
+            continue
+        module = importlib.import_module("fieldloop." + ".".join(parts))
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or function.__module__ != module.__name__:
+                continue
+            actor = inspect.signature(function).parameters.get("actor")
+            if actor is not None and actor.kind == inspect.Parameter.KEYWORD_ONLY:
+                yield ".".join((*parts, name))
+
+
+def test_every_write_service_is_in_the_matrix_or_exempt():
+    found = set(services_with_an_actor())
+    in_matrix = {case.service for case in MATRIX}
+    listed = [*in_matrix, *EXEMPT, *READS]
+    assert len(listed) == len(set(listed)), "a service is listed twice among MATRIX, EXEMPT and READS"
+    missing = sorted(found - set(listed))
+    assert not missing, (
+        f"{missing}: decide who may call each on whose rows. Add a Case to MATRIX in {__file__} (a row maker, "
+        "the call, and the expected outcome per position for rep, manager, director and admin), or, if it changes "
+        "no one's rows, an entry in EXEMPT with the reason (or in READS if it writes nothing)."
+    )
+    stale = sorted(set(listed) - found)
+    assert not stale, f"{stale} no longer exist (or lost their keyword-only actor): remove them from {__file__}"
+    assert "customers.selectors.visible_customers" not in found, "the discovery must leave selectors modules out"
+    assert {"customers.services.customer_update", "org.services.employee_update"} <= found
+
+
+# --- The matrix test --------------------------------------------------------------------------------------------
+
+
+def owner_at(cast: Cast, role: str, position: str) -> Employee:
+    actor: Employee = getattr(cast, ROLE_ATTRIBUTE[role])
+    if position in ("own", "organization"):
+        return actor
+    if position == "subordinate":
+        return cast.rep2 if role == "rep" else cast.rep
+    return cast.other_branch_rep  # other_branch, collaborator
+
+
+def cases() -> Iterator[Any]:
+    for case in MATRIX:
+        assert set(case.expect) <= set(POSITIONS), case.id
+        for position, outcomes in case.expect.items():
+            for role, outcome in zip(ROLES, outcomes, strict=True):
+                if outcome != NOT_APPLICABLE:
+                    yield pytest.param(case, role, position, outcome, id=f"{case.id}-{role}-{position}")
+
+
+NOT_FOUND_IN_BULK = re.compile(r"^#\d+: not found\.$")
+
+
+def outcome_of(error: ServiceError) -> str | None:
+    """The outcome a refusal stands for. A bulk service refuses all or nothing, as `invalid` with a reason per
+    customer under customer_ids: "#id: not found." for one the actor cannot see, a named reason for one the
+    actor sees but may not move."""
+    if error.code == ErrorCode.FORBIDDEN:
+        return FORBIDDEN
+    if error.code == ErrorCode.NOT_FOUND:
+        return NOT_FOUND
+    problems = [str(p) for p in error.fields.get("customer_ids", [])] if error.code == ErrorCode.INVALID else []
+    if problems:
+        return NOT_FOUND if all(NOT_FOUND_IN_BULK.match(p) for p in problems) else FORBIDDEN
+    return None
+
+
+def snapshot() -> dict[str, Any]:
+    """Every row of every model of the product (users, with their passwords and active flags, included)."""
+    return {
+        model._meta.label: list(model._default_manager.order_by("pk").values())
+        for config in apps.get_app_configs()
+        if config.name.startswith("fieldloop.")
+        for model in config.get_models()
+    }
+
+
+@pytest.mark.parametrize(("case", "role", "position", "expected"), list(cases()))
+def test_who_may_call_a_write_service_on_whose_rows(cast, case, role, position, expected):
+    actor = getattr(cast, ROLE_ATTRIBUTE[role])
+    where = Where(cast, actor, owner_at(cast, role, position), collaborating=position == "collaborator")
+    target = case.make(where)
+    where = Where(cast, Employee.objects.select_related("org", "department", "user").get(pk=actor.pk),
+                  where.owner, where.collaborating)  # fmt: skip
+    before = snapshot()
+    with translation.override("en"):
+        try:
+            case.call(where, target)
+        except ServiceError as e:
+            got, detail = outcome_of(e), f"{e.code}: {e.message} {e.fields}"
+        else:
+            got, detail = ALLOWED, "no error"
+    shown = OUTCOME_NAMES.get(got or "", "refused for another reason")
+    assert got == expected, (
+        f"{case.service} by the {role} on a row in position {position!r} ({case.note or 'see the module docstring'}): "
+        f"expected {OUTCOME_NAMES[expected]}, got {shown} ({detail})"
+    )
+    if expected == ALLOWED:
+        assert snapshot() != before, f"{case.service} was allowed but wrote nothing: the case proves nothing"
+    else:
+        assert snapshot() == before, f"{case.service} refused the {role} but wrote something"

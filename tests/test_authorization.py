@@ -370,7 +370,7 @@ EXEMPT: dict[str, str] = {
     # creates: the row is the actor's own by construction
     "customers.services.customer_create": "creates the actor's customer; giving it to another owner (owner_id) is "
     "checked in _clean by can_see_employee and can_change_owned_by, as a field error (customers/tests)",
-    "customers.imports.import_job_submit": "creates the actor's own import job; each row's owner column goes through "
+    "customers.import_jobs.import_job_submit": "creates the actor's own import job; each row's owner column goes through "
     "can_change_owned_by in the import context (customers/tests/test_imports.py)",
     "customers.imports.import_commit": "the same import, synchronously: owners checked by can_change_owned_by per row",
     "activities.services.record_create": "creates the actor's record (author=actor); its customer, contact and visit "
@@ -378,6 +378,9 @@ EXEMPT: dict[str, str] = {
     "activities.visit_services.visit_check_in": "creates the actor's visit (employee=actor) at a customer visible to "
     "the actor (field error otherwise, activities/tests/test_visits.py)",
     "formtemplates.services.attachment_upload": "creates the actor's own attachment (uploaded_by=actor)",
+    "formtemplates.services.attachments_claim": "a helper of the saves below: claims only the actor's own fresh "
+    "uploads (uploaded_by=actor, never held), tested in tests/test_attachment_borrowing.py",
+    "formtemplates.services.attachments_claim_held": "the same, for the values a record or customer save holds",
     "org.services.api_token_create": "creates the actor's own token",
     "customers.enrichment.enrich_customer": "queues public-registry lookups for a customer the actor sees: it changes "
     "nothing of the customer, only adds enrichment results (seeing is the rule)",
@@ -412,9 +415,9 @@ READS: dict[str, str] = {
     "customers.enrichment.enrichment_latest": "read",
     "customers.exports.customers_export": "export",
     "customers.imports.import_dry_run": "validation",
-    "customers.imports.import_job_get": "read",
-    "customers.imports.import_jobs_visible": "read",
-    "customers.imports.import_template": "download",
+    "customers.import_jobs.import_job_get": "read",
+    "customers.import_jobs.import_jobs_visible": "read",
+    "customers.import_template.import_template": "download",
     "customers.services.customer_validate": "validation",
     "customers.stages.stage_list": "read",
     "customers.stages.stage_usage": "read",

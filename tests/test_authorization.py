@@ -370,8 +370,10 @@ EXEMPT: dict[str, str] = {
     # creates: the row is the actor's own by construction
     "customers.services.customer_create": "creates the actor's customer; giving it to another owner (owner_id) is "
     "checked in _clean by can_see_employee and can_change_owned_by, as a field error (customers/tests)",
-    "customers.import_jobs.import_job_submit": "creates the actor's own import job; each row's owner column goes through "
-    "can_change_owned_by in the import context (customers/tests/test_imports.py)",
+    "customers.import_jobs.import_job_submit": "creates the actor's own import job; each row's owner column goes "
+    "through can_change_owned_by in the import context (customers/tests/test_imports.py)",
+    "customers.import_jobs.import_job_restart": "restarts a job the actor sees (import_jobs_visible: their own, or "
+    "the organization's for an admin); it writes what the job's submitter asked for, nothing of the actor's",
     "customers.imports.import_commit": "the same import, synchronously: owners checked by can_change_owned_by per row",
     "activities.services.record_create": "creates the actor's record (author=actor); its customer, contact and visit "
     "must be visible to the actor (field errors, activities/tests)",

@@ -251,6 +251,7 @@ ACTIONS: dict[str, str] = {
     "/customers/{customer_id}/merge": "merges an existing duplicate; the merged one is archived, again is refused",
     "/employees/{employee_id}/customer-handover": "hands customers over; again finds none left to hand over",
     "/customers/imports/dry-run": "checks a file and writes nothing",
+    "/customers/imports/{job_id}/restart": "restarts a stalled job; again is refused (409) once it runs",
     "/customers/{customer_id}/enrichment": "a refresh: a provider still pending from a recent refresh is not queued "
     "again",
     "/notifications/read-all": "marks as read; again changes nothing",

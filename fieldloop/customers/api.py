@@ -322,8 +322,9 @@ def customer_import_dry_run(request: HttpRequest, file: File[UploadedFile]) -> d
 
 def import_job_out(job: CustomerImportJob) -> dict[str, Any]:
     return {
-        **{f: getattr(job, f) for f in ImportJobOut.model_fields if f != "created_by"},
+        **{f: getattr(job, f) for f in ImportJobOut.model_fields if f not in ("created_by", "stalled")},
         "created_by": ref(job.created_by),
+        "stalled": import_jobs.import_job_stalled(job),
     }
 
 
@@ -373,7 +374,16 @@ def customer_import_list(
 
 @router.get("/customers/imports/{int:job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import job's status")
 def customer_import_get(request: HttpRequest, job_id: int) -> dict[str, Any]:
-    job = import_jobs.import_job_get(actor=actor_of(request), job_id=job_id, enqueue=tasks.enqueue_import_job)
+    return import_job_out(import_jobs.import_job_get(actor=actor_of(request), job_id=job_id))
+
+
+@router.post(
+    "/customers/imports/{int:job_id}/restart",
+    response={200: ImportJobOut, **ERRORS},
+    summary="Start again an import whose worker died (`stalled` true); 409 otherwise",
+)
+def customer_import_restart(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    job = import_jobs.import_job_restart(actor=actor_of(request), job_id=job_id, enqueue=tasks.enqueue_import_job)
     return import_job_out(job)
 
 

@@ -147,14 +147,29 @@ def import_jobs_visible(*, actor: Employee) -> QuerySet[CustomerImportJob]:
     return jobs if visibility_for(actor).sees_whole_org else jobs.filter(created_by_id=actor.pk)
 
 
-def import_job_get(*, actor: Employee, job_id: int, enqueue: Enqueue) -> CustomerImportJob:
-    """The job, recovered first when its worker died (opening its page is enough to restart it: `enqueue`)."""
+def import_job_get(*, actor: Employee, job_id: int) -> CustomerImportJob:
+    """The job (a read: a job whose worker died shows as stalled, `import_job_stalled`; restarting it is
+    `import_job_restart`, a POST, or the nightly `cleanup_imports`)."""
     job = import_jobs_visible(actor=actor).filter(pk=job_id).first()
     if job is None:
         raise not_found()
-    if _stale(job, timezone.now() - STALE_RUN_AGE):
-        _recover(job, enqueue)
-        job.refresh_from_db()
+    return job
+
+
+def import_job_stalled(job: CustomerImportJob) -> bool:
+    """Running for longer than any import takes: its worker died."""
+    return _stale(job, timezone.now() - STALE_RUN_AGE)
+
+
+@transaction.atomic
+def import_job_restart(*, actor: Employee, job_id: int, enqueue: Enqueue) -> CustomerImportJob:
+    """Start a stalled job again (or fail it if it stalled twice), as `cleanup_imports` would; refused for a
+    job that is not stalled."""
+    job = import_job_get(actor=actor, job_id=job_id)
+    if not import_job_stalled(job):
+        raise ServiceError(ErrorCode.CONFLICT, _("This import has not stopped; wait for it to finish."))
+    _recover(job, enqueue)
+    job.refresh_from_db()
     return job
 
 

@@ -225,6 +225,7 @@ class ImportJobOut(Schema):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    stalled: bool = Field(description="Running for longer than any import takes (its worker died): restart it.")
 
 
 class ImportJobPage(Schema):

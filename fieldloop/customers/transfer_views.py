@@ -10,6 +10,7 @@ which polls until the background task has run. Files never committed are deleted
 import re
 import uuid
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -121,11 +122,26 @@ def customer_import_commit(request: HttpRequest) -> HttpResponse:
 @employee_required()
 def customer_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """An import job's page; while it waits or runs, htmx polls its status partial."""
-    job = import_jobs.import_job_get(actor=actor_of(request), job_id=job_id, enqueue=tasks.enqueue_import_job)
-    context = {"job": job, "finished": job.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)}
+    job = import_jobs.import_job_get(actor=actor_of(request), job_id=job_id)
+    context = {
+        "job": job,
+        "finished": job.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED),
+        "stalled": import_jobs.import_job_stalled(job),
+    }
     if is_htmx(request):
         return render(request, "customers/import_job.html#status", context)
     return render(request, "customers/import_job.html", context)
+
+
+@require_POST
+@employee_required()
+def customer_import_job_restart(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Start again an import whose worker died (the job page offers it once the job has stalled)."""
+    try:
+        import_jobs.import_job_restart(actor=actor_of(request), job_id=job_id, enqueue=tasks.enqueue_import_job)
+    except ServiceError as e:
+        messages.error(request, str(e.message))
+    return redirect("customer_import_job", job_id=job_id)
 
 
 @employee_required()

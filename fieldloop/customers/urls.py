@@ -22,6 +22,11 @@ urlpatterns = [
     path("customers/import/commit/", transfer_views.customer_import_commit, name="customer_import_commit"),
     path("customers/import/jobs/", transfer_views.customer_import_jobs, name="customer_import_jobs"),
     path("customers/import/jobs/<int:job_id>/", transfer_views.customer_import_job, name="customer_import_job"),
+    path(
+        "customers/import/jobs/<int:job_id>/restart/",
+        transfer_views.customer_import_job_restart,
+        name="customer_import_job_restart",
+    ),
     path("customers/import/template/", transfer_views.customer_import_template, name="customer_import_template"),
     path("customers/export/", transfer_views.customer_export, name="customer_export"),
     path("customers/<int:customer_id>/", views.customer_detail, name="customer_detail"),

@@ -706,10 +706,29 @@ def test_a_job_whose_worker_died_after_the_commit_runs_again_without_writing_twi
     assert Contact.objects.count() == 1  # the first row's contact, once
 
 
-def test_opening_a_stuck_jobs_page_restarts_it(cast):
+def test_a_stuck_jobs_page_says_it_stopped_and_its_button_restarts_it(cast):
     job = _left_running(cast, minutes_ago=45)
-    page = cast.client_for(cast.manager).get(f"/customers/import/jobs/{job.pk}/").content.decode()
+    client = cast.client_for(cast.manager)
+    page = client.get(f"/customers/import/jobs/{job.pk}/").content.decode()
+    assert 'data-testid="import-job-stalled"' in page  # opening the page changes nothing (a GET never writes)
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.RUNNING and not Customer.objects.exists()
+    response = client.post(f"/customers/import/jobs/{job.pk}/restart/")
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
     assert 'data-status="done"' in page
+    assert Customer.objects.count() == 2
+
+
+def test_the_api_shows_a_stuck_job_as_stalled_and_restarts_it_once(cast):
+    job = _left_running(cast, minutes_ago=45)
+    client = cast.client_for(cast.manager)
+    assert client.get(f"/api/v1/customers/imports/{job.pk}").json()["stalled"] is True
+    restarted = client.post(f"/api/v1/customers/imports/{job.pk}/restart")
+    assert restarted.status_code == 200
+    assert (restarted.json()["status"], restarted.json()["stalled"]) == ("done", False)
+    again = client.post(f"/api/v1/customers/imports/{job.pk}/restart")
+    assert (again.status_code, again.json()["code"]) == (409, "conflict")
     assert Customer.objects.count() == 2
 
 
@@ -719,7 +738,9 @@ def test_a_job_that_died_twice_fails_with_a_message_in_the_submitters_language(c
     job = _left_running(cast, minutes_ago=45)
     CustomerImportJob.objects.filter(pk=job.pk).update(error="restarted once")
 
-    page = cast.client_for(cast.manager).get(f"/customers/import/jobs/{job.pk}/").content.decode()
+    client = cast.client_for(cast.manager)
+    client.post(f"/customers/import/jobs/{job.pk}/restart/")
+    page = client.get(f"/customers/import/jobs/{job.pk}/").content.decode()
     job.refresh_from_db()
     assert job.status == ImportJobStatus.FAILED and job.finished_at is not None
     assert job.error == "The import stopped twice before finishing; check the file and import it again."

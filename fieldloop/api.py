@@ -103,6 +103,8 @@ def _validation_message(error: dict[str, Any]) -> str:
         return _("This value has the wrong type.")
     if kind == "enum":
         return _("Choose one of the allowed values.")
+    if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
+        return _("This number is outside the allowed range.")
     return str(error.get("msg", _("This value is not valid.")))
 
 

@@ -156,3 +156,15 @@ def test_a_nul_in_an_api_form_field_is_refused_by_the_api_parser(cast):
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )  # fmt: skip
     assert response.status_code < 500
+
+
+@pytest.mark.parametrize("value", [2**70, 2**63, 0, -1])
+def test_an_id_no_row_can_have_inside_a_list_field_is_a_field_error(cast, value):
+    """`collaborator_ids` of a customer: an id the database cannot compare is the client's mistake, on that field."""
+    response = cast.client_for(cast.rep).post(
+        "/api/v1/customers", {"name": "测试公司", "collaborator_ids": [value]}, content_type="application/json",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert list(response.json()["fields"]) == ["collaborator_ids.0"]
+    assert not Customer.objects.filter(name="测试公司").exists()

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from fieldloop.core.schemas import RowId
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.formtemplates.schemas import AttachmentLink
 from fieldloop.org.schemas import EmployeeRef
@@ -55,15 +56,15 @@ class PositionIn(Schema):
 
 
 class WorkRecordIn(Schema):
-    template_id: int
+    template_id: RowId
     values: dict[str, Any] = Field(default_factory=dict, description="The template's fields, by key.")
-    customer_id: int | None = None
-    contact_id: int | None = None
+    customer_id: RowId | None = None
+    contact_id: RowId | None = None
     captured_at: datetime | None = Field(
         None, description="When the device captured the record (ISO 8601 with offset); default: now."
     )
     device_position: PositionIn | None = Field(None, description="Where the device was (for 'nearby' fields).")
-    visit_id: int | None = Field(None, description="One of the author's visits this record is a step of.")
+    visit_id: RowId | None = Field(None, description="One of the author's visits this record is a step of.")
 
 
 class WorkRecordPatchIn(Schema):
@@ -71,10 +72,10 @@ class WorkRecordPatchIn(Schema):
 
 
 class WorkRecordFilters(Schema):
-    employee_id: int | None = None
-    department_id: int | None = None
-    template_id: int | None = None
-    customer_id: int | None = None
+    employee_id: RowId | None = None
+    department_id: RowId | None = None
+    template_id: RowId | None = None
+    customer_id: RowId | None = None
     date_from: date | None = Field(None, description="First day (the organization's time zone).")
     date_to: date | None = Field(None, description="Last day, included.")
     include_archived: bool = False
@@ -91,4 +92,4 @@ class CommentOut(Schema):
 
 class CommentIn(Schema):
     body: str = Field(max_length=2000)
-    parent_id: int | None = Field(None, description="The comment this one replies to.")
+    parent_id: RowId | None = Field(None, description="The comment this one replies to.")

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from fieldloop.core.schemas import RowId
 from fieldloop.org.schemas import EmployeeRef
 
 from .models import DistanceMode, VisitStatus
@@ -12,7 +13,7 @@ from .schemas import NamedRef
 
 
 class VisitStepIn(Schema):
-    template_id: int
+    template_id: RowId
     required: bool = True
 
 
@@ -46,7 +47,7 @@ class VisitTypeIn(Schema):
     name_en: str = Field("", max_length=60)
     is_active: bool = True
     steps: list[VisitStepIn] = Field(default_factory=list)
-    department_ids: list[int] = Field(default_factory=list)
+    department_ids: list[RowId] = Field(default_factory=list)
     roles: list[str] = Field(default_factory=list)
     max_distance_m: int | None = None
     distance_mode: DistanceMode = DistanceMode.SOFT
@@ -54,7 +55,7 @@ class VisitTypeIn(Schema):
     customer_required: bool = True
     min_duration_minutes: int = 0
     check_out_required: bool = True
-    copied_ids: list[int] = Field(default_factory=list)
+    copied_ids: list[RowId] = Field(default_factory=list)
 
 
 class VisitTypePatchIn(Schema):
@@ -62,7 +63,7 @@ class VisitTypePatchIn(Schema):
     name_en: str | None = Field(None, max_length=60)
     is_active: bool | None = None
     steps: list[VisitStepIn] | None = None
-    department_ids: list[int] | None = None
+    department_ids: list[RowId] | None = None
     roles: list[str] | None = None
     max_distance_m: int | None = None
     distance_mode: DistanceMode | None = None
@@ -70,7 +71,7 @@ class VisitTypePatchIn(Schema):
     customer_required: bool | None = None
     min_duration_minutes: int | None = None
     check_out_required: bool | None = None
-    copied_ids: list[int] | None = None
+    copied_ids: list[RowId] | None = None
 
 
 class PositionFixIn(Schema):
@@ -85,8 +86,8 @@ class PositionFixIn(Schema):
 
 
 class CheckInIn(PositionFixIn):
-    visit_type_id: int
-    customer_id: int | None = None
+    visit_type_id: RowId
+    customer_id: RowId | None = None
 
 
 class CheckOutIn(PositionFixIn):
@@ -135,8 +136,8 @@ class VisitPage(Schema):
 
 
 class VisitFiltersIn(Schema):
-    employee_id: int | None = None
-    customer_id: int | None = None
+    employee_id: RowId | None = None
+    customer_id: RowId | None = None
     date_from: date | None = Field(None, description="First day (the organization's time zone).")
     date_to: date | None = Field(None, description="Last day, included.")
     effective: bool | None = None

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from fieldloop.core.schemas import RowId
 from fieldloop.formtemplates.schemas import AttachmentLink
 from fieldloop.org.schemas import EmployeeRef
 
@@ -65,7 +66,7 @@ class CustomerIn(Schema):
     credit_code: str | None = Field(None, max_length=30)
     industry: str | None = Field(None, max_length=60)
     level: CustomerLevel | None = None
-    stage_id: int | None = None
+    stage_id: RowId | None = None
     source: CustomerSource | None = None
     phone: str | None = Field(None, max_length=32)
     website: str | None = Field(None, max_length=200)
@@ -76,8 +77,8 @@ class CustomerIn(Schema):
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     tags: list[str] | None = None
-    owner_id: int | None = None
-    collaborator_ids: list[int] | None = None
+    owner_id: RowId | None = None
+    collaborator_ids: list[RowId] | None = None
     custom_values: dict[str, Any] | None = Field(
         None, description="Values of the organization's customer template, by field key."
     )
@@ -161,15 +162,15 @@ class PoolOut(Schema):
 
 
 class ReleaseIn(Schema):
-    pool_id: int | None = None
+    pool_id: RowId | None = None
 
 
 class AssignIn(Schema):
-    owner_id: int
+    owner_id: RowId
 
 
 class HandoverIn(Schema):
-    successor_ids: list[int]
+    successor_ids: list[RowId]
     mark_left: bool = False
 
 
@@ -264,7 +265,7 @@ class RegistryImportOut(Schema):
 
 
 class MergeIn(Schema):
-    merge_id: int = Field(description="The duplicate to merge into this customer; it is archived afterwards.")
+    merge_id: RowId = Field(description="The duplicate to merge into this customer; it is archived afterwards.")
 
 
 # --- Lifecycle stages and bulk operations --------------------------------------------------------------
@@ -287,19 +288,19 @@ class StageUpdateIn(Schema):
 
 
 class BulkCustomersIn(Schema):
-    customer_ids: list[int] = Field(..., description="At most 500; all move or none does.")
+    customer_ids: list[RowId] = Field(..., description="At most 500; all move or none does.")
 
 
 class BulkAssignIn(BulkCustomersIn):
-    owner_id: int
+    owner_id: RowId
 
 
 class BulkTransferIn(BulkCustomersIn):
-    to_employee_id: int
+    to_employee_id: RowId
 
 
 class BulkReleaseIn(BulkCustomersIn):
-    pool_id: int | None = Field(None, description="Send them all to this pool instead of each one's own pool.")
+    pool_id: RowId | None = Field(None, description="Send them all to this pool instead of each one's own pool.")
 
 
 class BulkOut(Schema):

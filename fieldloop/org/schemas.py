@@ -5,6 +5,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from fieldloop.core.schemas import RowId
+
 from .models import DataScope, EmployeeStatus, Language, Role
 
 
@@ -73,10 +75,10 @@ class EmployeeCreateIn(Schema):
     phone: str = Field(max_length=32)
     username: str = Field(max_length=150)
     password: str = Field(max_length=128)
-    department_id: int
+    department_id: RowId
     role: Role = Role.REP
     employee_number: str = Field("", max_length=32)
-    manager_id: int | None = None
+    manager_id: RowId | None = None
     joined_on: date | None = None
     language: Language | None = None
 
@@ -85,8 +87,8 @@ class EmployeeUpdateIn(Schema):
     name: str | None = Field(None, max_length=80)
     phone: str | None = Field(None, max_length=32)
     employee_number: str | None = Field(None, max_length=32)
-    department_id: int | None = None
-    manager_id: int | None = None
+    department_id: RowId | None = None
+    manager_id: RowId | None = None
     role: Role | None = None
     language: Language | None = None
 
@@ -114,14 +116,14 @@ class DepartmentNodeOut(Schema):
 
 class DepartmentCreateIn(Schema):
     name: str = Field(max_length=120)
-    parent_id: int
-    manager_id: int | None = None
+    parent_id: RowId
+    manager_id: RowId | None = None
 
 
 class DepartmentUpdateIn(Schema):
     name: str | None = Field(None, max_length=120)
-    manager_id: int | None = None
+    manager_id: RowId | None = None
 
 
 class DepartmentMoveIn(Schema):
-    parent_id: int
+    parent_id: RowId

@@ -26,6 +26,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from .errors import invalid
+from .input_guard import is_unsafe_text
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10_000  # data rows a file may have (blank rows not counted); the importers check it
@@ -120,13 +121,16 @@ def too_many_cells() -> Exception:
 
 
 def _bounded(rows: Iterable[Sequence[Any]]) -> Iterator[list[str]]:
-    """The rows as text, refused at the first row, column, cell or character beyond the limits."""
+    """The rows as text, refused at the first row, column, cell or character beyond the limits, or at a
+    cell holding text no database stores (a NUL, possible in a CSV file)."""
     row_limit = sheet_row_limit()
     cells = 0
     for number, values in enumerate(rows, start=1):
         if number > row_limit:
             raise too_many_rows()
         end = len(values)
+        if values.count(None) == end:  # a blank (or padded) row, found without a loop in Python
+            end = 0
         while end and (values[end - 1] is None or values[end - 1] == ""):
             end -= 1
         if end > MAX_COLUMNS:
@@ -135,13 +139,23 @@ def _bounded(rows: Iterable[Sequence[Any]]) -> Iterator[list[str]]:
         if cells > MAX_CELLS:
             raise too_many_cells()
         texts = [cell_text(v) for v in values[:end]]
-        if any(len(t) > MAX_CELL_CHARS for t in texts):
-            raise _too_long_cell()
+        for text in texts:
+            if len(text) > MAX_CELL_CHARS:
+                raise too_long_cell(number)
+            if is_unsafe_text(text):
+                raise invalid(
+                    "file",
+                    _("Row %(number)d holds an invisible control character (such as NUL); remove it.")
+                    % {"number": number},
+                )
         yield texts
 
 
-def _too_long_cell() -> Exception:
-    return invalid("file", _("A cell holds more than %(count)d characters.") % {"count": MAX_CELL_CHARS})
+def too_long_cell(number: int) -> Exception:
+    return invalid(
+        "file",
+        _("Row %(number)d has a cell of more than %(count)d characters.") % {"number": number, "count": MAX_CELL_CHARS},
+    )
 
 
 def _not_readable_xlsx() -> Exception:
@@ -209,6 +223,7 @@ def _csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
     else:
         raise invalid("file", _("Save the CSV file as UTF-8 (or GB18030) text."))
     reader = csv.reader(io.StringIO(text, newline=""))
+    number = 0
     while True:
         try:
             values = next(reader)
@@ -216,6 +231,7 @@ def _csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
             return
         except csv.Error as e:
             if "field larger than field limit" in str(e):  # the csv module's field_size_limit (128 K)
-                raise _too_long_cell() from None
+                raise too_long_cell(number + 1) from None
             raise invalid("file", _("This is not a readable CSV file.")) from None
+        number += 1
         yield values

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from openpyxl import load_workbook
 
 from fieldloop.core import spreadsheets
@@ -23,6 +24,14 @@ def upload(content: bytes, name: str) -> io.BytesIO:
     file = io.BytesIO(content)
     file.name = name
     return file
+
+
+@pytest.fixture(autouse=True)
+def language_restored():
+    """A request activates its employee's language on the thread and leaves it there: later tests expect
+    the default back."""
+    with translation.override(translation.get_language()):
+        yield
 
 
 def speaking(cast, employee, language: str) -> Client:

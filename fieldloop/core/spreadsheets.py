@@ -139,15 +139,13 @@ def _bounded(rows: Iterable[Sequence[Any]]) -> Iterator[list[str]]:
         if cells > MAX_CELLS:
             raise too_many_cells()
         texts = [cell_text(v) for v in values[:end]]
-        for text in texts:
-            if len(text) > MAX_CELL_CHARS:
-                raise too_long_cell(number)
-            if is_unsafe_text(text):
-                raise invalid(
-                    "file",
-                    _("Row %(number)d holds an invisible control character (such as NUL); remove it.")
-                    % {"number": number},
-                )
+        if texts and max(map(len, texts)) > MAX_CELL_CHARS:
+            raise too_long_cell(number)
+        if is_unsafe_text("".join(texts)):
+            raise invalid(
+                "file",
+                _("Row %(number)d holds an invisible control character (such as NUL); remove it.") % {"number": number},
+            )
         yield texts
 
 

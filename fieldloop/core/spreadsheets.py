@@ -47,6 +47,13 @@ MAX_CELL_CHARS = 32_767
 # anything is decompressed (Python's zipfile never inflates a member beyond its declared size: it stops
 # and fails the CRC check). MAX_CELLS cells of ~40 bytes of sheet XML plus their shared strings fit well.
 MAX_UNCOMPRESSED = 64 * 1024 * 1024
+# The limits as the API documents them on every route that takes a spreadsheet.
+LIMITS_DOC = (
+    f"A file is refused with a 400 on `file` when it is larger than {MAX_BYTES // (1024 * 1024)} MB, an .xlsx "
+    f"unpacks to more than {MAX_UNCOMPRESSED // (1024 * 1024)} MB, its first sheet spans more than "
+    f"{MAX_ROWS + ROW_SLACK:,} rows (blank rows count), {MAX_COLUMNS} columns or {MAX_CELLS:,} cells, a cell "
+    f"holds more than {MAX_CELL_CHARS:,} characters or a NUL, or it has more than {MAX_ROWS:,} data rows."
+)
 EXTENSIONS = ("xlsx", "csv")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

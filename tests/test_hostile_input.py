@@ -2,17 +2,26 @@
 
 The walk reuses the isolation walk's enumeration of every page and API route, so a route added by a later
 app is covered without registering anything. A list route gets every hostile query parameter; the API's
-writes get JSON bodies carrying text no database stores.
+writes get JSON bodies carrying text no database stores. Every route that takes an uploaded spreadsheet (found
+in the OpenAPI document's multipart bodies and in the pages' upload forms) gets every hostile file of
+`core/tests/hostile_files.py`: a 4xx naming `file` or a clean report, never a 500, never a partial write.
 """
 
 import base64
 import io
 import json
+import re
 import uuid
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
 
-from fieldloop.customers.models import Customer
+from fieldloop.api import api
+from fieldloop.core.tests import hostile_files
+from fieldloop.customers.models import Contact, Customer, RegistryCompany
 from fieldloop.customers.services import customer_create
 from fieldloop.org.models import Employee
 from tests.test_isolation import LIST_ROUTES
@@ -168,3 +177,117 @@ def test_an_id_no_row_can_have_inside_a_list_field_is_a_field_error(cast, value)
     assert response.status_code == 422
     assert list(response.json()["fields"]) == ["collaborator_ids.0"]
     assert not Customer.objects.filter(name="测试公司").exists()
+
+
+# --- Uploaded spreadsheets --------------------------------------------------------------------------------
+
+# Every API route with a multipart `file` is listed here, as a spreadsheet import or not: a new one fails
+# test_every_multipart_route_is_listed until it is, and a spreadsheet route then gets the hostile corpus.
+API_SPREADSHEET_ROUTES = [
+    "/api/v1/customers/imports/dry-run",
+    "/api/v1/customers/imports",
+    "/api/v1/customer-registry/imports",
+]
+API_OTHER_UPLOADS = ["/api/v1/attachments"]  # photos and files: tested in formtemplates' attachment tests
+
+
+def multipart_file_routes() -> set[str]:
+    with translation.override("en"):
+        schema = api.get_openapi_schema(path_prefix="/api/v1/")
+    routes = set()
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            body = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data")
+            if body is None:
+                continue
+            properties = body["schema"].get("properties") or {}
+            if "$ref" in body["schema"]:
+                name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+                properties = schema["components"]["schemas"][name].get("properties", {})
+            if "file" in properties:
+                routes.add(path)
+    return routes
+
+
+def test_every_multipart_route_is_listed():
+    assert multipart_file_routes() == set(API_SPREADSHEET_ROUTES) | set(API_OTHER_UPLOADS)
+
+
+FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
+SPREADSHEET_INPUT = re.compile(r'<input[^>]*type="file"[^>]*accept="[^"]*\.(?:xlsx|csv)', re.S)
+ACTION = re.compile(r"action=\"\{% url '([\w:]+)' %\}\"")
+
+
+def html_spreadsheet_routes() -> list[str]:
+    """The pages' forms that upload a spreadsheet, by their action: every template is read."""
+    routes = set()
+    for template in Path(settings.BASE_DIR, "templates").rglob("*.html"):
+        for form in FORM.findall(template.read_text()):
+            if SPREADSHEET_INPUT.search(form):
+                action = ACTION.search(form)
+                assert action, f"{template}: a spreadsheet upload form needs an action the walk can follow"
+                routes.add(reverse(action.group(1)))
+    return sorted(routes)
+
+
+HTML_SPREADSHEET_ROUTES = html_spreadsheet_routes()
+
+
+def test_the_pages_spreadsheet_uploads_are_found():
+    assert HTML_SPREADSHEET_ROUTES == ["/customers/import/", "/customers/registry/import/"]
+
+
+def uploaded(content: bytes, name: str) -> io.BytesIO:
+    file = io.BytesIO(content)
+    file.name = name
+    return file
+
+
+def written() -> tuple[int, int, int]:
+    return Customer.objects.count(), Contact.objects.count(), RegistryCompany.objects.count()
+
+
+def assert_all_or_nothing(before: tuple[int, int, int], response) -> None:
+    """Nothing written, unless the request answered a success that wrote the whole (tiny) file."""
+    after = written()
+    if response.status_code >= 400 or after == before:
+        assert after == before, (response.status_code, before, after)
+        return
+    body = response.json() if response["Content-Type"].startswith("application/json") else {}
+    assert body.get("status", "done") == "done", body
+
+
+CORPUS_IDS = [label for label, _name, _build in hostile_files.CORPUS]
+REFUSED = {"sparse XFD1000000", "no dimension, far row", "lying dimension", "zip bomb", "9 MB CSV field",
+           "100,000 CSV columns", "NUL in a cell"}  # fmt: skip
+
+
+@pytest.mark.parametrize(("label", "name", "build"), hostile_files.CORPUS, ids=CORPUS_IDS)
+@pytest.mark.parametrize("route", API_SPREADSHEET_ROUTES)
+def test_every_spreadsheet_api_route_answers_hostile_files_cleanly(cast, route, label, name, build):
+    client = cast.client_for(cast.admin)
+    before = written()
+    response = client.post(route, {"file": uploaded(build(), name)}, HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    assert response.status_code < 500, (route, label, response.status_code)
+    assert_all_or_nothing(before, response)
+    body = response.json()
+    if response.status_code >= 400:
+        assert_error_format(response)
+    if label in REFUSED:
+        # refused on `file`: by the request itself, or by the import job it queued (run at once in tests)
+        errors = body.get("fields", {}).get("file") or body.get("error", "")
+        assert response.status_code == 400 or body.get("status") == "failed", body
+        assert errors, body
+
+
+@pytest.mark.parametrize(("label", "name", "build"), hostile_files.CORPUS, ids=CORPUS_IDS)
+@pytest.mark.parametrize("route", HTML_SPREADSHEET_ROUTES)
+def test_every_spreadsheet_page_answers_hostile_files_cleanly(cast, route, label, name, build):
+    client = cast.client_for(cast.admin)
+    before = written()
+    response = client.post(route, {"file": uploaded(build(), name)})
+    assert response.status_code < 500, (route, label, response.status_code)
+    assert written() == before  # the import page only checks; the registry page refuses these files whole
+    if label in REFUSED:
+        assert response.status_code == 400
+        assert "text/html" in response["Content-Type"]

@@ -3,22 +3,57 @@
 The customer import (`customers/imports.py`) and the business-registry import (`customers/enrichment.py`)
 read files through `read_rows`; what the columns mean is theirs. Every refusal is a `ServiceError` on the
 field `file`, in the user's language.
+
+A file's size says little about the work it causes: a 5 KB .xlsx can hold one cell at XFD1000000, which a
+naive reader pads into a million rows of 16,384 cells, and a 10 KB .xlsx can inflate to gigabytes. So an
+.xlsx is refused before it is parsed when its zip members would inflate beyond MAX_UNCOMPRESSED, and before
+any row is read when the sheet's declared dimension exceeds the row, column or cell limits; because a
+hostile file can lie about its dimension (or leave it out), the same limits are enforced again while
+reading, counting blank rows too, so no file makes the reader walk more than `sheet_row_limit()` rows of
+MAX_COLUMNS cells.
 """
 
 import csv
 import io
 import re
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from .errors import invalid
+from .input_guard import is_unsafe_text
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 10_000  # data rows a file may have (blank rows not counted)
+MAX_ROWS = 10_000  # data rows a file may have (blank rows not counted); the importers check it
+# Rows a sheet may span, blank or not: the data rows, a header and the template's hidden key row, and some
+# slack for blank rows between or below the data. Reading stops with a refusal at the first row beyond it.
+ROW_SLACK = 1_000
+# Columns a row may span up to its last filled cell: the customer import's 22 columns plus a template's
+# 200 custom fields (formtemplates.definitions.MAX_FIELDS) fit; it is also the old Excel limit (IV).
+MAX_COLUMNS = 256
+# Cells a sheet may hold, counted per row up to its last filled cell (and, before reading, as the declared
+# dimension's area): 10,000 rows of 100 columns. It bounds the memory of a dry run (every cell is kept as
+# text) where rows x columns alone (11,000 x 256) would allow almost three times as much.
+MAX_CELLS = 1_000_000
+# Characters a cell may hold: Excel's own limit, so no file Excel writes is refused by it. A CSV field
+# beyond it is refused by the csv module (its field_size_limit, 128 K by default) or by us.
+MAX_CELL_CHARS = 32_767
+# Bytes an .xlsx may inflate to, all its zip members together, checked on the sizes the zip declares before
+# anything is decompressed (Python's zipfile never inflates a member beyond its declared size: it stops
+# and fails the CRC check). MAX_CELLS cells of ~40 bytes of sheet XML plus their shared strings fit well.
+MAX_UNCOMPRESSED = 64 * 1024 * 1024
+# The limits as the API documents them on every route that takes a spreadsheet.
+LIMITS_DOC = (
+    f"A file is refused with a 400 on `file` when it is larger than {MAX_BYTES // (1024 * 1024)} MB, an .xlsx "
+    f"unpacks to more than {MAX_UNCOMPRESSED // (1024 * 1024)} MB, its first sheet spans more than "
+    f"{MAX_ROWS + ROW_SLACK:,} rows (blank rows count), {MAX_COLUMNS} columns or {MAX_CELLS:,} cells, a cell "
+    f"holds more than {MAX_CELL_CHARS:,} characters or a NUL, or it has more than {MAX_ROWS:,} data rows."
+)
 EXTENSIONS = ("xlsx", "csv")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -41,13 +76,20 @@ def check_row_count(count: int) -> None:
         raise invalid("file", _("The file has more than %(count)d rows; split it.") % {"count": MAX_ROWS})
 
 
+def sheet_row_limit() -> int:
+    """Rows a sheet may span, blank ones included (read at call time, so a test may lower MAX_ROWS)."""
+    return MAX_ROWS + ROW_SLACK
+
+
 def read_rows(*, filename: str, content: bytes) -> Iterator[list[str]]:
-    """Every row of the file's first sheet (the header too), each cell as stripped text. The type comes
-    from the file's name; a file over MAX_BYTES, of another type or unreadable is refused."""
+    """Every row of the file's first sheet (the header too), each cell as stripped text, trailing empty
+    cells left out. The type comes from the file's name; a file over MAX_BYTES, of another type or
+    unreadable is refused, and so is a sheet beyond the row, column, cell or size limits above (possibly
+    only once the rows before the limit have been read: consume the rows before writing anything)."""
     extension = file_extension(filename)
     if len(content) > MAX_BYTES:
         raise invalid("file", too_large_message())
-    return _xlsx_rows(content) if extension == "xlsx" else _csv_rows(content)
+    return _bounded(_xlsx_rows(content) if extension == "xlsx" else _csv_rows(content))
 
 
 def normal_header(text: str) -> str:
@@ -65,22 +107,118 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
+def too_many_rows() -> Exception:
+    return invalid(
+        "file",
+        _("The sheet has more than %(count)d rows, counting blank ones; delete the rows below your data or split it.")
+        % {"count": sheet_row_limit()},
+    )
+
+
+def too_many_columns() -> Exception:
+    return invalid(
+        "file",
+        _("The sheet has more than %(count)d columns (the last is %(column)s); delete the columns you do not import.")
+        % {"count": MAX_COLUMNS, "column": get_column_letter(MAX_COLUMNS)},
+    )
+
+
+def too_many_cells() -> Exception:
+    return invalid("file", _("The sheet has more than %(count)d cells; split it.") % {"count": MAX_CELLS})
+
+
+def _bounded(rows: Iterable[Sequence[Any]]) -> Iterator[list[str]]:
+    """The rows as text, refused at the first row, column, cell or character beyond the limits, or at a
+    cell holding text no database stores (a NUL, possible in a CSV file)."""
+    row_limit = sheet_row_limit()
+    cells = 0
+    for number, values in enumerate(rows, start=1):
+        if number > row_limit:
+            raise too_many_rows()
+        end = len(values)
+        if values.count(None) == end:  # a blank (or padded) row, found without a loop in Python
+            end = 0
+        while end and (values[end - 1] is None or values[end - 1] == ""):
+            end -= 1
+        if end > MAX_COLUMNS:
+            raise too_many_columns()
+        cells += end
+        if cells > MAX_CELLS:
+            raise too_many_cells()
+        texts = [cell_text(v) for v in values[:end]]
+        if texts and max(map(len, texts)) > MAX_CELL_CHARS:
+            raise too_long_cell(number)
+        if is_unsafe_text("".join(texts)):
+            raise invalid(
+                "file",
+                _("Row %(number)d holds an invisible control character (such as NUL); remove it.") % {"number": number},
+            )
+        yield texts
+
+
+def too_long_cell(number: int) -> Exception:
+    return invalid(
+        "file",
+        _("Row %(number)d has a cell of more than %(count)d characters.") % {"number": number, "count": MAX_CELL_CHARS},
+    )
+
+
+def _not_readable_xlsx() -> Exception:
+    return invalid("file", _("This is not a readable Excel (.xlsx) file."))
+
+
+def _check_zip(content: bytes) -> None:
+    """Refuse an .xlsx whose members would inflate beyond MAX_UNCOMPRESSED, from the sizes the zip declares."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _not_readable_xlsx() from None
+    if declared > MAX_UNCOMPRESSED:
+        raise invalid(
+            "file",
+            _("Unpacked, the file would be larger than %(size)d MB; split it.")
+            % {"size": MAX_UNCOMPRESSED // (1024 * 1024)},
+        )
+
+
+def _xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
+    _check_zip(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a broken file
-        raise invalid("file", _("This is not a readable Excel (.xlsx) file.")) from None
+        raise _not_readable_xlsx() from None
     try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield [cell_text(v) for v in values]
-    except Exception:  # a sheet may break while it is read, too
-        raise invalid("file", _("This is not a readable Excel (.xlsx) file.")) from None
+        try:
+            sheet = workbook.worksheets[0]
+        except IndexError:
+            raise _not_readable_xlsx() from None
+        # What the sheet says of its size, refused before any row is read; a file may leave it out or lie
+        declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
+        if declared_rows > sheet_row_limit():
+            raise too_many_rows()
+        if declared_columns > MAX_COLUMNS:
+            raise too_many_columns()
+        if declared_rows * declared_columns > MAX_CELLS:
+            raise too_many_cells()
+        # So read within the limits whatever it says: openpyxl stops parsing past max_row (one more row
+        # than allowed, so that it is seen and refused) and pads every row, and every missing row, to
+        # max_col cells only; a cell beyond that column is not read.
+        sheet.reset_dimensions()
+        source = sheet.iter_rows(max_row=sheet_row_limit() + 1, max_col=MAX_COLUMNS + 1, values_only=True)
+        while True:
+            try:
+                values = next(source)
+            except StopIteration:
+                return
+            except Exception:  # a sheet may break while it is read, too
+                raise _not_readable_xlsx() from None
+            yield values
     finally:
         workbook.close()
 
 
-def _csv_rows(content: bytes) -> Iterator[list[str]]:
+def _csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = content.decode(encoding)
@@ -89,8 +227,16 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
             continue
     else:
         raise invalid("file", _("Save the CSV file as UTF-8 (or GB18030) text."))
-    try:
-        for values in csv.reader(io.StringIO(text, newline="")):
-            yield [v.strip() for v in values]
-    except csv.Error:
-        raise invalid("file", _("This is not a readable CSV file.")) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    number = 0
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            if "field larger than field limit" in str(e):  # the csv module's field_size_limit (128 K)
+                raise too_long_cell(number + 1) from None
+            raise invalid("file", _("This is not a readable CSV file.")) from None
+        number += 1
+        yield values

@@ -314,6 +314,7 @@ def customer_import_template(request: HttpRequest) -> HttpResponse:
     "/customers/imports/dry-run",
     response={200: ImportReportOut, **ERRORS},
     summary="Check an .xlsx or CSV file row by row; writes nothing",
+    description=spreadsheets.LIMITS_DOC,
 )
 def customer_import_dry_run(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
     filename, content = _upload(file)
@@ -335,7 +336,8 @@ def import_job_out(job: CustomerImportJob) -> dict[str, Any]:
     description="The Idempotency-Key becomes the job's `client_id`: a replay returns the first job. The job writes "
     "what your dry run of the same file found while the data it was checked against is unchanged; otherwise it "
     "checks the file again (as the dry run does) and imports nothing while a row has errors. Committing the same "
-    "file again creates nothing new.",
+    "file again creates nothing new. A file beyond the dry run's limits (see it) makes the job fail with the dry "
+    "run's message as its `error`.",
 )
 def customer_import_submit(
     request: HttpRequest,
@@ -459,6 +461,7 @@ def customer_enrichment(request: HttpRequest, customer_id: int) -> list[dict[str
     "/customer-registry/imports",
     response={201: RegistryImportOut, **ERRORS},
     summary="Import a business-registry file (.xlsx or CSV; administrators), all or nothing",
+    description=spreadsheets.LIMITS_DOC,
 )
 def registry_import(
     request: HttpRequest, file: File[UploadedFile], idempotency_key: uuid.UUID = IdempotencyKey

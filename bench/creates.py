@@ -24,7 +24,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from fieldloop.activities.builtin import builtin_templates_ensure
 from fieldloop.customers.duplicates import possible_duplicates
 from fieldloop.customers.models import Customer
 from fieldloop.demo.company import build_demo_company
@@ -68,7 +67,6 @@ def run(options: Options, database: Database) -> None:
         company = build_demo_company(size="large", seed=1, until="customers")
     assert company.org is not None
     org_id = company.org.pk
-    builtin_templates_ensure(org_id=org_id)
     rep = Employee.objects.filter(org_id=org_id, role=Role.REP).select_related("org", "department").order_by("id")[0]
     insert_shared_prefix(org_id, rep, SHARED_PREFIX)
     generate_s = time.perf_counter() - start

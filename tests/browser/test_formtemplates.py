@@ -24,8 +24,8 @@ def test_admin_designs_previews_and_publishes_a_template(page: Page, live_server
     page.goto(f"{live_server.url}/form-templates/")
     form = page.locator("[data-testid=template-create]")
     form.locator("#id_purpose").select_option("visit")
-    form.locator("#id_name").fill("客户拜访")
-    form.locator("#id_name_en").fill("Customer visit")
+    form.locator("#id_name").fill("门店巡检")
+    form.locator("#id_name_en").fill("Store check")
     form.locator("button[type=submit]").click()
     expect(page.locator("[data-testid=version-1]")).to_be_visible()
 
@@ -48,7 +48,7 @@ def test_admin_designs_previews_and_publishes_a_template(page: Page, live_server
     page.click("[data-testid=publish]")
     expect(page.locator("[data-testid=version-2]")).to_be_visible()
     expect(page.locator("[data-testid=current-version]")).to_have_text("v2")
-    template = FormTemplate.objects.get(org=live_cast.org, name="客户拜访")
+    template = FormTemplate.objects.get(org=live_cast.org, name="门店巡检")  # beside the built-in 客户拜访
     assert template.current_version is not None
     assert [f["label"] for f in template.current_version.fields] == ["拜访目的", "参与人数"]
 

@@ -138,6 +138,7 @@ def test_an_admin_designs_the_columns_of_a_subtable_with_a_live_preview(
     columns.nth(0).get_by_test_id("column-required").check()
     field.get_by_test_id("add-column").click()
     expect(columns).to_have_count(2)
+    phone.wait_for_load_state("networkidle")  # no earlier preview request may re-render the row after the choice
     columns.nth(1).get_by_test_id("column-type").select_option("integer")
     expect(columns.nth(1).locator("input[name$=opt-min]")).to_be_visible()  # the editor re-rendered for the type
     columns.nth(1).get_by_test_id("column-key").fill("quantity")

@@ -50,8 +50,8 @@ from conftest import Cast
 from fieldloop.activities import services as activity_services
 from fieldloop.activities import visit_services
 from fieldloop.activities.tests.helpers import file_call, file_daily
-from fieldloop.activities.visits import Position
 from fieldloop.core.errors import ErrorCode, ServiceError
+from fieldloop.core.geo import SentFix
 from fieldloop.customers import duplicates, handover, pools, stages
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
@@ -118,8 +118,8 @@ def unique(prefix: str) -> str:
     return f"{prefix} {uuid.uuid4().hex[:8]}"
 
 
-def now_position() -> Position:
-    return Position(31.2304, 121.4737, 10, timezone.now())
+def now_position() -> SentFix:
+    return SentFix(31.2304, 121.4737, 10, timezone.now())
 
 
 # --- Row makers -------------------------------------------------------------------------------------------------

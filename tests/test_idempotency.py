@@ -27,9 +27,10 @@ from PIL import Image
 
 from conftest import Cast
 from fieldloop.activities import services as activity_services
-from fieldloop.activities import visit_services, visits
+from fieldloop.activities import visit_services
 from fieldloop.activities.models import Visit, WorkRecord, WorkRecordComment
 from fieldloop.api import api
+from fieldloop.core.geo import SentFix
 from fieldloop.customers import credit_code, imports, pools
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Contact, Customer, CustomerImportJob
@@ -194,7 +195,7 @@ def check_outs(cast: Cast) -> Callable[[], Request]:
     shop = a_customer(cast.rep, latitude=SHOP[0], longitude=SHOP[1])
     visit, _ = visit_services.visit_check_in(
         actor=cast.rep, client_id=uuid.uuid4(), visit_type_id=vt.pk, customer_id=shop.pk,
-        position=visits.Position(latitude=SHOP[0], longitude=SHOP[1], accuracy=12, fix_at=timezone.now(),
+        position=SentFix(latitude=SHOP[0], longitude=SHOP[1], accuracy_m=12, fix_at=timezone.now(),
                                  mocked=False),
     )  # fmt: skip
     body = a_fix()

@@ -102,7 +102,7 @@ def _foreign_visits(cast: Cast) -> Targets:
     from django.utils import timezone
 
     from fieldloop.activities.visit_services import visit_check_in, visit_type_create
-    from fieldloop.activities.visits import Position
+    from fieldloop.core.geo import SentFix
 
     def visit(employee: Employee) -> int:
         vt = visit_type_create(actor=cast.outsider if employee == cast.outsider else cast.admin,
@@ -110,7 +110,7 @@ def _foreign_visits(cast: Cast) -> Targets:
         customer = customer_services.customer_create(
             actor=employee, client_id=uuid.uuid4(), name=f"{employee.name} 的门店 {uuid.uuid4().hex[:6]}"
         )[0]
-        position = Position(31.23, 121.47, 10, timezone.now())
+        position = SentFix(31.23, 121.47, 10, timezone.now())
         return visit_check_in(actor=employee, client_id=uuid.uuid4(), visit_type_id=vt.pk, customer_id=customer.pk,
                               position=position)[0].pk  # fmt: skip
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 from ninja import Query, Router, Status
 
+from fieldloop.core.geo import SentFix
 from fieldloop.core.pagination import keyset_page
 from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempotent
@@ -81,11 +82,11 @@ def visit_out(v: Visit) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _position(payload: CheckInIn | CheckOutIn) -> visits.Position:
-    return visits.Position(
+def _position(payload: CheckInIn | CheckOutIn) -> SentFix:
+    return SentFix(
         latitude=payload.latitude,
         longitude=payload.longitude,
-        accuracy=payload.accuracy,
+        accuracy_m=payload.accuracy,
         fix_at=payload.fix_at,
         mocked=payload.mocked,
     )

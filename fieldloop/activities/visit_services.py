@@ -28,8 +28,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
-from fieldloop.core.geo import Fix, fix_signals, position_errors
+from fieldloop.core.geo import Fix, SentFix, fix_signals, position_errors
 from fieldloop.customers import pools
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
@@ -49,7 +50,6 @@ from .visits import (
     MAX_MIN_DURATION,
     MAX_STEPS,
     VISIT_CLOSED,
-    Position,
     applies_to,
     classify,
 )
@@ -221,7 +221,7 @@ def visit_type_update(*, actor: Employee, visit_type_id: int, **values: Any) -> 
 # --- Check-in and check-out ----------------------------------------------------------------------------
 
 
-def _check_times(position: Position, captured_at: datetime | None, now: datetime, max_age_s: int) -> datetime:
+def _check_times(position: SentFix, captured_at: datetime | None, now: datetime, max_age_s: int) -> datetime:
     """The capture time (now by default), after checking it and the fix's time; field errors otherwise."""
     errors: dict[str, list[Any]] = {}
     if captured_at is None:
@@ -249,11 +249,11 @@ def _check_times(position: Position, captured_at: datetime | None, now: datetime
     return captured_at
 
 
-def _fix(position: Position, at: datetime) -> Fix:
+def _fix(position: SentFix, at: datetime) -> Fix:
     return Fix(
         latitude=float(position.latitude),
         longitude=float(position.longitude),
-        accuracy_m=float(position.accuracy),
+        accuracy_m=float(position.accuracy_m),
         at=at,
         mocked=bool(position.mocked),
     )
@@ -369,7 +369,7 @@ def visit_check_in(
     client_id: uuid.UUID,
     visit_type_id: int | None,
     customer_id: int | None,
-    position: Position,
+    position: SentFix,
     captured_at: datetime | None = None,
 ) -> tuple[Visit, bool]:
     """Check in; returns (visit, created). A replayed `client_id` returns the first visit."""
@@ -384,7 +384,7 @@ def visit_check_in(
     now = timezone.now()
     vt, settings = _visit_type_for_check_in(actor, visit_type_id)
     errors: dict[str, list[Any]] = {
-        k: [m] for k, m in position_errors(position.latitude, position.longitude, position.accuracy).items()
+        k: [m] for k, m in position_errors(position.latitude, position.longitude, position.accuracy_m).items()
     }
     try:
         captured_at = _check_times(position, captured_at, now, settings.fix_max_age_seconds)
@@ -425,47 +425,48 @@ def visit_check_in(
         max_age_s=settings.fix_max_age_seconds,
         poor_accuracy_m=settings.poor_accuracy_m,
     )
+
+    def write() -> Visit:
+        located = False
+        if customer is not None and distance is None:  # the first check-in locates the customer
+            located = customer_services.customer_locate_from_visit(
+                actor=actor, customer_id=customer.pk, latitude=_coordinate(fix.latitude),
+                longitude=_coordinate(fix.longitude),
+            )  # fmt: skip
+        visit = Visit.objects.create(
+            org_id=actor.org_id,
+            client_id=client_id,
+            visit_type=vt,
+            employee=actor,
+            customer=customer,
+            check_in_latitude=_coordinate(fix.latitude),
+            check_in_longitude=_coordinate(fix.longitude),
+            check_in_accuracy_m=fix.accuracy_m,
+            check_in_fix_at=fix.at,
+            check_in_mocked=fix.mocked,
+            check_in_distance_m=distance,
+            check_in_signals=[str(s) for s in signals],
+            checked_in_at=captured_at,
+            check_in_received_at=now,
+            check_in_late=(now - captured_at).total_seconds() > settings.fix_max_age_seconds,
+            located_customer=located,
+        )
+        if customer is not None:
+            customer_services.customer_visited(customer_id=customer.pk, at=captured_at)
+            # pools extends only the protection of a customer its visitor owns: the row just read says when
+            # that cannot be, which spares the call its query (as for a work record)
+            if customer.owner_id == actor.pk and customer.protected_until is not None:
+                pools.customer_followed_up(customer_id=customer.pk, by=actor, at=captured_at)
+        return visit
+
     try:
-        with transaction.atomic():
-            located = False
-            if customer is not None and distance is None:  # the first check-in locates the customer
-                located = customer_services.customer_locate_from_visit(
-                    actor=actor, customer_id=customer.pk, latitude=_coordinate(fix.latitude),
-                    longitude=_coordinate(fix.longitude),
-                )  # fmt: skip
-            visit = Visit.objects.create(
-                org_id=actor.org_id,
-                client_id=client_id,
-                visit_type=vt,
-                employee=actor,
-                customer=customer,
-                check_in_latitude=_coordinate(fix.latitude),
-                check_in_longitude=_coordinate(fix.longitude),
-                check_in_accuracy_m=fix.accuracy_m,
-                check_in_fix_at=fix.at,
-                check_in_mocked=fix.mocked,
-                check_in_distance_m=distance,
-                check_in_signals=[str(s) for s in signals],
-                checked_in_at=captured_at,
-                check_in_received_at=now,
-                check_in_late=(now - captured_at).total_seconds() > settings.fix_max_age_seconds,
-                located_customer=located,
-            )
-            if customer is not None:
-                customer_services.customer_visited(customer_id=customer.pk, at=captured_at)
-                # pools extends only the protection of a customer its visitor owns: the row just read says when
-                # that cannot be, which spares the call its query (as for a work record)
-                if customer.owner_id == actor.pk and customer.protected_until is not None:
-                    pools.customer_followed_up(customer_id=customer.pk, by=actor, at=captured_at)
-    except IntegrityError:
-        winner = Visit.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-        if winner is not None:
-            return winner, False
+        visit, created = create_or_winner(Visit.objects.filter(org_id=actor.org_id, client_id=client_id), write)
+    except IntegrityError:  # not this client_id: the one-open-visit rule, two check-ins at once
         open_visit = open_visit_of(actor=actor)
-        if open_visit is not None:  # two check-ins at once: the other one won
+        if open_visit is not None:  # the other one won
             raise _already_open(open_visit) from None
         raise
-    return visit, True
+    return visit, created
 
 
 def _coordinate(value: float) -> Decimal:
@@ -477,7 +478,7 @@ def visit_check_out(
     actor: Employee,
     client_id: uuid.UUID,
     visit_id: int | None,
-    position: Position,
+    position: SentFix,
     captured_at: datetime | None = None,
 ) -> tuple[Visit, bool]:
     """Check out of the actor's open visit (`visit_id`, or the open one when None); returns (visit,
@@ -503,7 +504,7 @@ def visit_check_out(
     now = timezone.now()
     settings = activity_settings(org_id=actor.org_id)
     errors: dict[str, list[Any]] = {
-        k: [m] for k, m in position_errors(position.latitude, position.longitude, position.accuracy).items()
+        k: [m] for k, m in position_errors(position.latitude, position.longitude, position.accuracy_m).items()
     }
     try:
         captured_at = _check_times(position, captured_at, now, settings.fix_max_age_seconds)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
+from fieldloop.core.geo import SentFix
 from fieldloop.core.offline import OFFLINE_HEADER, offline_capable
 from fieldloop.core.pagination import keyset_page
 from fieldloop.customers.selectors import visible_customers
@@ -37,11 +38,11 @@ PAGE_SIZE = 20
 MAX_CUSTOMER_CHOICES = 300
 
 
-def _position(data: dict[str, Any]) -> visits.Position:
-    return visits.Position(
+def _position(data: dict[str, Any]) -> SentFix:
+    return SentFix(
         latitude=data.get("latitude"),
         longitude=data.get("longitude"),
-        accuracy=data.get("accuracy"),
+        accuracy_m=data.get("accuracy"),
         fix_at=data.get("fix_at"),
         mocked=bool(data.get("mocked")),
     )

@@ -12,8 +12,7 @@ for an employee, the list, a visit, its steps) in `selectors`.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.utils.functional import Promise
@@ -85,17 +84,6 @@ def applies_to(visit_type: VisitType, employee: Employee, department_paths: Sequ
 
 
 # --- Check-in, check-out and classification ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Position:
-    """A position fix as the client sent it (unchecked)."""
-
-    latitude: Any
-    longitude: Any
-    accuracy: Any
-    fix_at: datetime | None
-    mocked: bool = False
 
 
 def classify(*, visit: Visit, records: Iterable[WorkRecord]) -> list[str]:

@@ -43,16 +43,34 @@ class FixSignal(StrEnum):
 
 
 @dataclass(frozen=True)
-class Position:
-    """Where a device was: WGS-84 degrees and the accuracy radius in metres. Clients send the radius as
-    `accuracy` (the API's and the forms' field name); in Python it is `accuracy_m`, as in the models."""
+class Point:
+    """A place: WGS-84 degrees."""
 
     latitude: float
     longitude: float
-    accuracy_m: float
 
     def distance_m(self, latitude: float, longitude: float) -> float:
         return haversine_m(self.latitude, self.longitude, latitude, longitude)
+
+
+@dataclass(frozen=True)
+class Position(Point):
+    """Where a device was, checked: a point and the accuracy radius in metres. Clients send the radius as
+    `accuracy` (the API's and the forms' field name); in Python it is `accuracy_m`, as in the models."""
+
+    accuracy_m: float
+
+
+@dataclass(frozen=True)
+class SentFix:
+    """A fix as a client sent it, not yet checked (numbers or their text, or nothing): what a check-in or
+    check-out service checks field by field, so that every error is reported at once."""
+
+    latitude: Any
+    longitude: Any
+    accuracy_m: Any
+    fix_at: datetime | None
+    mocked: bool = False
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fieldloop.core import spreadsheets
+from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.org.models import Employee
 from fieldloop.org.selectors import visibility_for
@@ -60,23 +61,28 @@ def import_job_submit(
     if len(content) > spreadsheets.MAX_BYTES:
         raise invalid("file", spreadsheets.too_large_message())
     path = default_storage.save(f"imports/{actor.org_id}/job-{client_id}.{extension}", ContentFile(content))
-    try:
-        with transaction.atomic():
-            job = CustomerImportJob.objects.create(
-                org_id=actor.org_id,
-                client_id=client_id,
-                created_by=actor,
-                filename=filename[-200:],
-                sha256=hashlib.sha256(content).hexdigest(),
-                file_path=path,
-                include_duplicates=include_duplicates,
-            )
-    except IntegrityError:  # the same client_id submitted concurrently: the first job wins
+
+    def create() -> CustomerImportJob:
+        return CustomerImportJob.objects.create(
+            org_id=actor.org_id,
+            client_id=client_id,
+            created_by=actor,
+            filename=filename[-200:],
+            sha256=hashlib.sha256(content).hexdigest(),
+            file_path=path,
+            include_duplicates=include_duplicates,
+        )
+
+    try:  # the same client_id submitted concurrently: the first job wins, and this upload is not kept
+        job, created = create_or_winner(
+            CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id), create
+        )
+    except IntegrityError:
         default_storage.delete(path)
-        winner = CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-        if winner is None:
-            raise
-        return winner, False
+        raise
+    if not created:
+        default_storage.delete(path)
+        return job, False
     enqueue(job.pk)
     job.refresh_from_db()  # an immediate backend has run it already
     return job, True

@@ -34,7 +34,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import ErrorCode, ServiceError
-from fieldloop.core.geo import haversine_m
+from fieldloop.core.geo import Point, haversine_m
 from fieldloop.org.models import Employee
 
 from . import references
@@ -63,15 +63,9 @@ class DefaultCheckError(Exception):
 
 
 @dataclass
-class Position:
-    latitude: float
-    longitude: float
-
-
-@dataclass
 class _Context:
     actor: Employee | None
-    device_position: Position | None
+    device_position: Point | None
     attachments: dict[int, Attachment] = field(default_factory=dict)
     previous: dict[str, Any] = field(default_factory=dict)
 
@@ -86,13 +80,13 @@ def _empty(value: Any) -> bool:
     return False
 
 
-def _position(value: Any) -> Position | None:
-    if value is None or isinstance(value, Position):
+def _position(value: Any) -> Point | None:
+    if value is None or isinstance(value, Point):
         return value
     if isinstance(value, dict):
-        return Position(float(value["latitude"]), float(value["longitude"]))
+        return Point(float(value["latitude"]), float(value["longitude"]))
     lat, lon = value
-    return Position(float(lat), float(lon))
+    return Point(float(lat), float(lon))
 
 
 def validate_values(
@@ -105,7 +99,7 @@ def validate_values(
 ) -> dict[str, Any]:
     """Clean `values` against `version`, or raise ServiceError(INVALID) with every field's messages.
 
-    `device_position` (a Position, {latitude, longitude} or a (lat, lon) pair) is where the device
+    `device_position` (a Point, {latitude, longitude} or a (lat, lon) pair) is where the device
     was when submitting; "nearby" location fields need it. `previous` is the record's stored values
     when it is re-saved: retired fields (and keys of older versions) keep them, defaults apply only
     to new records, and references and attachments unchanged since are not checked again.

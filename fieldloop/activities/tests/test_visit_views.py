@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from fieldloop.activities import visit_services, visits
+from fieldloop.activities import visit_services
 from fieldloop.activities.models import Visit, VisitType
+from fieldloop.core.geo import SentFix
 from fieldloop.formtemplates.models import Purpose
 
 from .helpers import template
@@ -49,7 +50,7 @@ def test_the_visits_list_is_scoped_and_its_queries_do_not_grow(cast):
     vt, shop = routine(cast.admin), located_customer(cast.rep)
 
     def one():
-        here = visits.Position(*SHOP, 10, timezone.now())
+        here = SentFix(*SHOP, 10, timezone.now())
         v, _ = visit_services.visit_check_in(
             actor=cast.rep, client_id=uuid.uuid4(), visit_type_id=vt.pk, customer_id=shop.pk, position=here
         )

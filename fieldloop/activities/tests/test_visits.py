@@ -12,8 +12,9 @@ from django.utils import timezone, translation
 
 from fieldloop.activities import selectors, services, visit_services, visits
 from fieldloop.activities.models import DistanceMode, Visit, VisitStatus
-from fieldloop.activities.visits import Position, Reason
+from fieldloop.activities.visits import Reason
 from fieldloop.core.errors import ServiceError
+from fieldloop.core.geo import SentFix
 from fieldloop.customers.models import Customer, CustomerEvent
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.notifications.models import Notification
@@ -50,10 +51,10 @@ def routine(admin, **rules):
 
 def near(metres_north=0.0, *, at=None, accuracy=15.0, mocked=False):
     """A fix `metres_north` north of the shop, read now (or at `at`)."""
-    return Position(
+    return SentFix(
         latitude=float(SHOP[0]) + metres_north / 111_195,
         longitude=float(SHOP[1]),
-        accuracy=accuracy,
+        accuracy_m=accuracy,
         fix_at=at or timezone.now(),
         mocked=mocked,
     )
@@ -89,12 +90,12 @@ def fields_of(excinfo):
 @pytest.mark.parametrize(
     ("position", "field"),
     [
-        (Position(None, 121.47, 10, None), "latitude"),
-        (Position(31.23, 121.47, None, timezone.now()), "accuracy"),
-        (Position(91, 121.47, 10, timezone.now()), "latitude"),
-        (Position(31.23, 181, 10, timezone.now()), "longitude"),
-        (Position(31.23, 121.47, -5, timezone.now()), "accuracy"),
-        (Position("abc", 121.47, 10, timezone.now()), "latitude"),
+        (SentFix(None, 121.47, 10, None), "latitude"),
+        (SentFix(31.23, 121.47, None, timezone.now()), "accuracy"),
+        (SentFix(91, 121.47, 10, timezone.now()), "latitude"),
+        (SentFix(31.23, 181, 10, timezone.now()), "longitude"),
+        (SentFix(31.23, 121.47, -5, timezone.now()), "accuracy"),
+        (SentFix("abc", 121.47, 10, timezone.now()), "latitude"),
     ],
 )
 def test_a_position_without_accuracy_or_out_of_range_is_refused_on_its_field(cast, position, field):
@@ -225,11 +226,11 @@ def test_signals_mocked_repeated_and_too_fast_put_the_visit_up_for_review(cast):
     now = timezone.now()
     same = near(0)
     for minutes in (50, 40, 30):
-        v = check_in(cast.rep, vt, shop, Position(same.latitude, same.longitude, 15, now - timedelta(minutes=minutes)),
+        v = check_in(cast.rep, vt, shop, SentFix(same.latitude, same.longitude, 15, now - timedelta(minutes=minutes)),
                      captured_at=now - timedelta(minutes=minutes))  # fmt: skip
-        check_out(cast.rep, v, Position(same.latitude, same.longitude, 15, now - timedelta(minutes=minutes - 1)),
+        check_out(cast.rep, v, SentFix(same.latitude, same.longitude, 15, now - timedelta(minutes=minutes - 1)),
                   captured_at=now - timedelta(minutes=minutes - 1))  # fmt: skip
-    repeated = check_in(cast.rep, vt, shop, Position(same.latitude, same.longitude, 15, now, mocked=True))
+    repeated = check_in(cast.rep, vt, shop, SentFix(same.latitude, same.longitude, 15, now, mocked=True))
     assert {"repeated", "mocked"} <= set(repeated.check_in_signals)
     closed = check_out(cast.rep, repeated, near(100_000))  # 100 km in no time
     assert "too_fast" in closed.check_out_signals

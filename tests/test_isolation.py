@@ -163,7 +163,7 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "record_id": _foreign_records,
     "visit_type_id": _foreign_visit_types,
     "visit_id": _foreign_visits,
-    "number": lambda cast: Targets([1]),  # a template's version number: always after template_id
+    "number": lambda cast: Targets([1]),  # a template's version number: only after template_id, see PAIRED_TARGETS
     "attachment_id": lambda cast: Targets([1]),  # only after record_id or customer_id: see PAIRED_TARGETS
 }
 
@@ -190,8 +190,16 @@ def _foreign_record_photos(cast: Cast) -> Targets:
 
 
 # Parameters that name a row only together (an attachment of a record): (values, ...) per organization/branch.
+def _foreign_template_versions(cast: Cast) -> Targets:
+    """(template, one of its real version numbers) of the other organization."""
+    template = formtemplate_services.template_create(actor=cast.outsider, purpose="visit", name="Otto 的巡店模板")
+    assert template.current_version is not None
+    return Targets([(template.pk, template.current_version.number)])
+
+
 PAIRED_TARGETS: dict[tuple[str, ...], Callable[[Cast], Targets]] = {
     ("record_id", "attachment_id"): _foreign_record_photos,
+    ("template_id", "number"): _foreign_template_versions,
 }
 
 

@@ -22,9 +22,10 @@ class EmployeeContextMiddleware:
         attach_employee(request, employee)
         if employee is None:
             return self.get_response(request)
-        translation.activate(employee.language)
         request.LANGUAGE_CODE = employee.language  # type: ignore[attr-defined]
-        timezone.activate(employee.org.time_zone)
-        response = self.get_response(request)
+        # for this request only: the thread speaks its previous language again afterwards (a worker thread, or a
+        # test calling services after a request, must not inherit the last employee's language and zone)
+        with translation.override(employee.language), timezone.override(employee.org.time_zone):
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", employee.language)
         return response

@@ -122,3 +122,17 @@ def test_pages_send_security_headers_and_a_content_security_policy(cast):
 def test_the_session_cookie_is_http_only(cast, client):
     attempt(client, "mia", cast.password)
     assert client.cookies[settings.SESSION_COOKIE_NAME]["httponly"]
+
+
+def test_a_request_speaks_its_employees_language_and_leaves_the_thread_as_it_found_it(cast, client):
+    from django.utils import timezone, translation
+
+    cast.rep.language = "en"
+    cast.rep.save(update_fields=["language"])
+    client.force_login(cast.rep.user)
+    with translation.override("zh-hans"):
+        response = client.get("/customers/")
+        assert response["Content-Language"] == "en"
+        assert "Customers" in response.content.decode()
+        assert translation.get_language() == "zh-hans"  # not the employee's, after the request
+    assert timezone.get_current_timezone_name() == "UTC"

@@ -63,7 +63,8 @@ async function keep(urls) {
   for (const url of urls) {
     if (new URL(url, self.location.origin).origin !== self.location.origin || await cache.match(url)) continue;
     try {
-      const response = await fetch(url, { credentials: "same-origin" });
+      // marked, so the page kept renders no flash messages (they belong to the page the rep opens next)
+      const response = await fetch(url, { credentials: "same-origin", headers: { "X-Fieldloop-Keep": "1" } });
       if (response.ok && !response.redirected && response.headers.get("X-Fieldloop-Offline") === "1") {
         await cache.put(url, response);
       }

@@ -92,6 +92,7 @@ def test_a_refused_form_shows_its_errors_in_place_and_keeps_nothing(
     add_customer(phone, "校验码错误的客户")
 
     expect(phone.get_by_test_id("error-credit_code")).to_be_visible()
+    phone.wait_for_function("window.fieldloopOutbox !== undefined")  # the re-rendered page's script has run
     assert phone.evaluate("window.fieldloopOutbox.items()") == []
     assert not Customer.objects.filter(name="校验码错误的客户").exists()
 

@@ -40,3 +40,14 @@ def test_every_signed_in_page_loads_the_outbox_for_its_employee(client, cast):
 
     assert f'data-employee-id="{cast.rep.pk}"' in page
     assert "js/outbox.js" in page
+
+
+def test_a_page_the_service_worker_keeps_leaves_the_flash_messages_to_the_page_the_rep_opens(cast):
+    """The worker fetches pages to keep them (X-Fieldloop-Keep: 1): that copy renders no messages, so a message
+    waiting for the next page (a sent form's "Record saved.") is not used up by a background fetch."""
+    client = cast.client_for(cast.rep)
+    client.post("/customers/999999/claim/")  # refused: an error message waits for the next page
+    kept = client.get("/customers/new/", headers={"X-Fieldloop-Keep": "1"}).content.decode()
+    assert "data-message=" not in kept
+    shown = client.get("/customers/new/").content.decode()
+    assert 'data-message="error"' in shown

@@ -124,6 +124,12 @@ def login(page: Page, live_server: LiveServer, username: str, password: str) -> 
     page.wait_for_url(f"{live_server.url}/")
 
 
+def outbox_ready(page: Page) -> None:
+    """Wait until the page's outbox script (deferred) has run: before that, a form's submit is not the outbox's,
+    and offline it would fail like any form without one."""
+    page.wait_for_function("window.fieldloopOutbox !== undefined")
+
+
 def kept_on_the_device(page: Page) -> None:
     """Wait until the service worker has kept the page in its cache (it opens offline). Read with
     caches.match, which never creates the cache (only the worker writes to it)."""

@@ -21,7 +21,7 @@ from fieldloop.customers.models import Customer
 from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.org.services import employee_set_language
 
-from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login
+from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login, outbox_ready
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +49,7 @@ def open_offline(page: Page, url: str) -> None:
             for worker in page.context.service_workers
         ]
         raise AssertionError(f"{url} did not open offline; the service workers kept {kept}") from error
+    outbox_ready(page)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

@@ -15,7 +15,7 @@ from fieldloop.customers.models import Customer
 from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.org.services import employee_set_language
 
-from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login
+from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login, outbox_ready
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +42,7 @@ def test_a_record_kept_offline_leaves_a_clean_form_and_is_confirmed_by_a_toast_w
 
     phone.context.set_offline(True)
     phone.reload()  # the form opens from the phone's cache
+    outbox_ready(phone)
     phone.fill("#id_v-competitor", "三一重工")
     phone.fill("#id_v-product", "SY75C 挖掘机")
     phone.fill("#id_v-price", "268000")

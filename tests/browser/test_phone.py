@@ -18,7 +18,7 @@ from fieldloop.customers.models import Customer
 from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.org.services import employee_set_language
 
-from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login
+from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login, outbox_ready
 
 pytestmark = pytest.mark.browser
 HERE = {"latitude": 31.2304, "longitude": 121.4737, "accuracy": 25}
@@ -99,6 +99,7 @@ def test_a_competitor_record_filed_without_signal_is_stored_once_with_its_captur
 
     phone.context.set_offline(True)
     phone.reload()  # the form opens from the phone's cache
+    outbox_ready(phone)
     phone.fill("#id_v-competitor", "三一重工")
     phone.fill("#id_v-product", "SY75C 挖掘机")
     phone.fill("#id_v-price", "268000")

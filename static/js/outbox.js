@@ -175,8 +175,13 @@
     return { state: "waiting", error: `HTTP ${response.status}` };
   }
 
+  let flushAgain = false;
   async function flush() {
-    if (sending || !employeeId) return;
+    if (!employeeId) return;
+    if (sending) { // the signal came back (or a send was asked for) during a send: go again right after it
+      flushAgain = true;
+      return;
+    }
     sending = true;
     try {
       const items = mine(await allItems()).filter((i) => i.state === "waiting");
@@ -195,6 +200,10 @@
     } finally {
       sending = false;
       await render();
+      if (flushAgain) {
+        flushAgain = false;
+        flush();
+      }
     }
   }
 

@@ -110,7 +110,7 @@ def _validation_message(error: dict[str, Any]) -> str:
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    body = {"code": ErrorCode.UNAUTHENTICATED, "message": _("Log in or send a valid API token."), "fields": {}}
+    body = {"code": ErrorCode.UNAUTHENTICATED, "message": _("Sign in or send a valid API token."), "fields": {}}
     return error_response(request, 401, body)
 
 

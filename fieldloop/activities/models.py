@@ -3,7 +3,7 @@ report, ...), their edit history and comments, and each organization's settings 
 
 A record may belong to a visit (its steps: the visit type's templates filled during the visit).
 
-Visits (外勤): an administrator combines templates into visit types with rules (who they apply to, how far
+Visits (拜访): an administrator combines templates into visit types with rules (who they apply to, how far
 from the customer a check-in may be, photo, customer, minimum duration, check-out, who is copied); a rep
 checks in with the phone's position and checks out, and the visit is classified effective or not, with
 the reasons. Its rules are in activities/visits.py, the writes in visit_services.py, the reads in
@@ -164,7 +164,7 @@ class DistanceMode(models.TextChoices):
 
 
 class VisitType(OrgScopedModel):
-    """外勤类型: the steps of a visit (templates, in order) and the rules a visit of this type follows."""
+    """拜访类型: the steps of a visit (templates, in order) and the rules a visit of this type follows."""
 
     name = models.CharField(_("name"), max_length=60)
     name_en = models.CharField(_("English name"), max_length=60, blank=True, default="")

@@ -1,4 +1,4 @@
-"""Visits (外勤): the rules a visit is judged by, shared by the writes (visit_services), the reads
+"""Visits (拜访): the rules a visit is judged by, shared by the writes (visit_services), the reads
 (selectors) and the pages.
 
 - A visit type says where and how a visit counts: who it applies to (`applies_to`), how far from the

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import ServiceError
-from fieldloop.core.geo import Position, position_from
+from fieldloop.core.geo import Position, distance_text, position_from
 from fieldloop.core.htmx import is_htmx
 from fieldloop.core.offline import offline_capable
 from fieldloop.core.redirects import safe_next
@@ -41,14 +41,6 @@ def _position(query: QueryDict) -> Position | None:
         return position_from(query.get("lat"), query.get("lon"), query.get("acc"))
     except ServiceError:
         return None
-
-
-def distance_text(metres: float | None) -> str:
-    if metres is None:
-        return ""
-    if metres < 1000:
-        return _("%(n)d m") % {"n": round(metres)}
-    return _("%(n).1f km") % {"n": metres / 1000}
 
 
 def visit_start_url() -> str | None:

@@ -68,10 +68,12 @@ class CustomerFilters:
     include_archived: bool = False
     expiring: bool = False  # protection ends within the pool's warning window (notify_days_before)
     not_visited_days: int | None = None  # no visit for this many days (never visited counts)
+    in_pool: bool = False  # waiting in a public pool (no owner)
 
 
 def customer_filters_from_query(query: dict[str, str]) -> CustomerFilters:
-    """The customer list's filters from a query string (q, owner, level, stage, expiring=1); junk is ignored."""
+    """The customer list's filters from a query string (q, owner, level, stage, expiring=1, pool=1); junk is
+    ignored."""
     from .models import CustomerLevel
 
     level = query.get("level", "")
@@ -82,6 +84,7 @@ def customer_filters_from_query(query: dict[str, str]) -> CustomerFilters:
         stage_id=int(query["stage"]) if query.get("stage", "").isdigit() else None,
         expiring=query.get("expiring") == "1",
         not_visited_days=_days(query.get("not_visited", "")),
+        in_pool=query.get("pool") == "1",
     )
 
 
@@ -113,6 +116,8 @@ def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) ->
         qs = qs.filter(protection_ending(windows=warning_windows(org_id=actor.org_id), now=timezone.now()))
     if f.not_visited_days:
         qs = qs.filter(not_visited_since(f.not_visited_days, now=timezone.now()))
+    if f.in_pool:
+        qs = qs.filter(owner__isnull=True)
     return qs
 
 

@@ -12,9 +12,9 @@ from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
 
 from . import services
+from .forms import SignupForm
 from .models import Employee
 from .selectors import starts_on_today
-from .forms import SignupForm
 
 
 class LoginView(auth_views.LoginView):

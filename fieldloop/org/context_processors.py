@@ -68,6 +68,8 @@ BOTTOM_BAR: dict[str, list[Entry]] = {
 
 def _mark_active(items: list[dict[str, Any]], path: str) -> None:
     """The item whose URL is the longest prefix of the path is the current one ("/" only for itself)."""
+    for i in items:
+        i["active"] = False
     matches = [i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
     if matches:
         max(matches, key=lambda i: len(i["url"]))["active"] = True
@@ -86,14 +88,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             continue
         if entry.permission is not None and not has_permission(employee, entry.permission):
             continue
-        url = reverse(entry.name)
-        items.append(
-            {"url": url, "label": entry.label, "icon": entry.icon, "active": False, "bottom": entry.name in bottom_names}
-        )
-    bottom = [
-        {"url": reverse(e.name), "label": e.label, "icon": e.icon, "active": False, "testid": e.name}
-        for e in BOTTOM_BAR[who]
-    ]
+        bottom_too = entry.name in bottom_names
+        items.append({"url": reverse(entry.name), "label": entry.label, "icon": entry.icon, "bottom": bottom_too})
+    bottom = [{"url": reverse(e.name), "label": e.label, "icon": e.icon, "testid": e.name} for e in BOTTOM_BAR[who]]
     _mark_active(items, request.path)
     _mark_active(bottom, request.path)
     return {

@@ -351,9 +351,15 @@ def customer_for_change(*, actor: Employee, customer_id: int) -> Customer:
     merge and contacts. Seeing a customer (as a collaborator, say) is not enough: its owner must be the
     actor or someone the actor may change rows of; a pool customer is changed by whoever sees it."""
     customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
-    if customer.owner is not None and not can_change_owned_by(actor=actor, owner=customer.owner):
+    if not may_change_customer(actor=actor, customer=customer):
         raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
     return customer
+
+
+def may_change_customer(*, actor: Employee, customer: Customer) -> bool:
+    """The rule `customer_for_change` enforces, for a customer the actor sees: may they change it? Pages ask
+    it to show only what the actor may do (at most one query: whether the actor sees the owner)."""
+    return customer.owner is None or can_change_owned_by(actor=actor, owner=customer.owner)
 
 
 def customer_attachment(*, actor: Employee, customer_id: int, attachment_id: int) -> Attachment:

@@ -217,15 +217,20 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
             item.obj.change_rows = [
                 (FIELD_LABELS.get(field, field), *change) for field, change in item.obj.changes.items()
             ]
+    can_change = selectors.may_change_customer(actor=actor, customer=customer)
     context = {
         "customer": customer,
+        "can_change": can_change,
+        "navigate": f"geo:{customer.latitude},{customer.longitude}?q={customer.latitude},{customer.longitude}"
+        if customer.latitude is not None and customer.longitude is not None
+        else "",
         "contacts": selectors.contact_list(actor=actor, customer=customer),
         "collaborators": customer.collaborators.all(),
         "timeline": timeline,
         "timeline_actions": timeline_actions(actor=actor, customer=customer),
         "contact_form": ContactForm(initial={"client_id": uuid.uuid4()}),
         "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
-        **release_and_assign_forms(actor, customer),
+        **release_and_assign_forms(actor, customer, can_change=can_change),
         "merge_candidates": _merge_candidates(actor, customer),
         "custom_rows": display_values(
             version=customer.template_version, values=customer.custom_values, language=get_language()

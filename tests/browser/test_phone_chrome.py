@@ -43,7 +43,8 @@ def located(owner, name: str, *, phone: str = "") -> Customer:
     shop, _ = customer_services.customer_create(
         actor=owner, client_id=uuid.uuid4(), name=name, allow_duplicates=True, address="南京东路100号", phone=phone
     )
-    Customer.objects.filter(pk=shop.pk).update(latitude=Decimal("31.231747")  # 150 m north of HERE, longitude=Decimal("121.473700"))
+    # 150 m north of HERE
+    Customer.objects.filter(pk=shop.pk).update(latitude=Decimal("31.231747"), longitude=Decimal("121.473700"))
     return shop
 
 

@@ -83,6 +83,7 @@ def test_a_reps_pages_fit_a_360_px_phone_with_44_px_tap_targets(
         "customer": f"/customers/{shop.pk}/",
         "visits": "/visits/",
         "notifications": "/notifications/",
+        "records": "/work/",
         "profile": "/profile/",
     }
     ARTIFACTS.mkdir(exist_ok=True)

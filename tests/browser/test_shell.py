@@ -139,7 +139,9 @@ def test_admin_creates_department_and_employee(
 
     newcomer = new_page()
     login(newcomer, live_server, "hana", "Str0ng-pass-2026")
-    expect(newcomer.locator(".page-title")).to_contain_text("Hana")
+    assert newcomer.url == f"{live_server.url}/today/"  # a new rep signs in to her day
+    newcomer.goto(f"{live_server.url}/profile/")
+    expect(newcomer.locator(".page-body")).to_contain_text("Hana")
 
 
 def test_bad_input_shows_field_errors(page: Page, live_server: LiveServer, live_cast: Cast) -> None:

@@ -64,6 +64,8 @@ def test_a_reps_pages_fit_a_360_px_phone_with_44_px_tap_targets(
     located(live_cast.rep, "南京路五金")
     locale = "en-US" if language == "en" else "zh-CN"
     phone = new_page(**{**PHONE_360, "locale": locale, "geolocation": HERE, "permissions": ["geolocation"]})
+    fetched: list[str] = []
+    phone.on("request", lambda request: fetched.append(request.url))
     login(phone, live_server, "rex", live_cast.password)
 
     # A rep signs in to their day.
@@ -93,6 +95,8 @@ def test_a_reps_pages_fit_a_360_px_phone_with_44_px_tap_targets(
         topbar = phone.locator("header.topbar").bounding_box()
         assert topbar is not None and topbar["height"] <= 64, f"{path}: the top bar takes more than one row"
         phone.screenshot(path=str(ARTIFACTS / f"phone360-{name}-{language}.png"))
+
+    assert not [url for url in fetched if "leaflet" in url], "a phone page fetched the map library"
 
     # The customer's "more" opens edit and archive, and the open menu fits too.
     phone.goto(f"{live_server.url}/customers/{shop.pk}/")

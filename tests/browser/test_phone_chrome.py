@@ -1,8 +1,10 @@
 """A rep's pages on a 360-px phone, in both languages: one top bar row, five bottom entries, nothing wider
 than the screen, and every visible link, button and field at least 44x44 px (each one found is listed).
 A rep signs in to Today; the customers are cards with chips and no bulk bar; a customer's page has its bar
-at the thumb, and a colleague's customer that the rep only collaborates on shows no edit or archive."""
+at the thumb, and a colleague's customer that the rep only collaborates on shows no edit or archive; Today shows what
+waits in the phone's outbox."""
 
+import re
 import uuid
 from decimal import Decimal
 
@@ -12,12 +14,14 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
+from fieldloop.activities.models import WorkRecord
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
+from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.org.context_processors import BOTTOM_BAR, OTHERS
 from fieldloop.org.services import employee_set_language
 
-from .conftest import ARTIFACTS, PHONE, NewPage, login
+from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login, outbox_ready
 
 pytestmark = pytest.mark.browser
 PHONE_360 = {**PHONE, "viewport": {"width": 360, "height": 740}}
@@ -140,3 +144,35 @@ def test_on_a_phone_customers_are_cards_with_chips_and_no_bulk_bar(
     phone.goto(f"{live_server.url}/customers/{mine.pk}/")
     phone.get_by_test_id("bar-more").locator("summary").click()
     expect(phone.get_by_test_id("more-edit")).to_be_visible()
+
+
+def test_today_shows_what_waits_in_the_phones_outbox(
+    live_server: LiveServer, live_cast: Cast, new_page: NewPage
+) -> None:
+    competitor = FormTemplate.objects.get(org=live_cast.org, purpose=Purpose.COMPETITOR, is_active=True)
+    phone = new_page(**PHONE_360)
+    login(phone, live_server, "rex", live_cast.password)
+    expect(phone.get_by_test_id("today-outbox")).to_be_hidden()  # nothing waits
+    url = f"{live_server.url}/work/new/{competitor.pk}/"
+    phone.goto(url)
+    kept_on_the_device(phone)
+    phone.context.set_offline(True)
+    phone.reload()  # the form opens from the phone's cache
+    outbox_ready(phone)
+    phone.fill("#id_v-competitor", "三一重工")
+    phone.get_by_test_id("save-record").click()
+    expect(phone.get_by_test_id("outbox-notice")).to_be_visible()
+
+    # The signal is back but the server cannot be reached for this form yet: the record still waits.
+    phone.route(
+        re.compile(r".*/work/new/\d+/$"),
+        lambda route: route.abort() if route.request.method == "POST" else route.continue_(),
+    )
+    phone.context.set_offline(False)
+    phone.goto(f"{live_server.url}/today/")
+    waiting = phone.get_by_test_id("today-outbox")
+    expect(waiting).to_be_visible()
+    expect(waiting).to_contain_text("1")
+    expect(waiting).to_have_attribute("href", "/outbox/")
+    fits_the_phone(phone, "Today with a record waiting")
+    assert not WorkRecord.objects.exists()

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import ServiceError
-from fieldloop.core.geo import Position, position_from
+from fieldloop.core.geo import Position, distance_text, position_from
 from fieldloop.core.htmx import is_htmx
 from fieldloop.core.offline import offline_capable
 from fieldloop.core.redirects import safe_next
@@ -41,14 +41,6 @@ def _position(query: QueryDict) -> Position | None:
         return position_from(query.get("lat"), query.get("lon"), query.get("acc"))
     except ServiceError:
         return None
-
-
-def distance_text(metres: float | None) -> str:
-    if metres is None:
-        return ""
-    if metres < 1000:
-        return _("%(n)d m") % {"n": round(metres)}
-    return _("%(n).1f km") % {"n": metres / 1000}
 
 
 def visit_start_url() -> str | None:
@@ -85,8 +77,10 @@ def _rows(actor: Employee, position: Position | None) -> list[TodayRow]:
 
 @employee_required()
 def phone_today(request: HttpRequest) -> HttpResponse:
-    """Today (今日): the customers nearby with big buttons, and today's daily report. The page comes first
-    with the rep's own customers; static/js/phone_today.js reads the position and swaps in the nearby list."""
+    """Today (今日), a rep's home: what waits in the phone's outbox (counted by static/js/outbox.js), today's
+    daily report, the calls and records filed today, and the customers nearby with big buttons (today's plan
+    will come first, in the template's `today_plan` block, once schedules exist). The page comes first with the
+    rep's own customers; static/js/phone_today.js reads the position and swaps in the nearby list."""
     actor = actor_of(request)
     position = _position(request.GET)
     context: dict[str, object] = {
@@ -98,10 +92,12 @@ def phone_today(request: HttpRequest) -> HttpResponse:
         return render(request, "activities/phone/today.html#nearby", context)
     report_template = selectors.purpose_template(actor=actor, purpose=Purpose.DAILY_REPORT)
     report = selectors.daily_report_today(actor=actor, template=report_template) if report_template else None
-    filed = list(selectors.records_today(actor=actor)[:FILED_SHOWN])
+    today = selectors.records_today(actor=actor)
+    filed = list(today[:FILED_SHOWN])
     language = get_language()
     context |= {
         "report": report,
+        "filed_count": len(filed) if len(filed) < FILED_SHOWN else today.count(),
         "filed": [(r, r.template.display_name(language)) for r in filed],
     }
     return render(request, "activities/phone/today.html", context)

@@ -32,6 +32,15 @@ MAX_SPEED_MPS = 70  # ~250 km/h: faster than a car or a fast train between two f
 MIN_SECONDS_FOR_SPEED = 1.0
 
 
+def distance_text(metres: float | None) -> str:
+    """A distance as a phone shows it: "150 m" under a kilometre, "2.4 km" beyond ("" when unknown)."""
+    if metres is None:
+        return ""
+    if metres < 1000:
+        return _("%(n)d m") % {"n": round(metres)}
+    return _("%(n).1f km") % {"n": metres / 1000}
+
+
 class FixSignal(StrEnum):
     """Why a position may not be what it claims, recorded beside it (never silently dropped)."""
 

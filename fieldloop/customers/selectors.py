@@ -68,10 +68,12 @@ class CustomerFilters:
     include_archived: bool = False
     expiring: bool = False  # protection ends within the pool's warning window (notify_days_before)
     not_visited_days: int | None = None  # no visit for this many days (never visited counts)
+    in_pool: bool = False  # waiting in a public pool (no owner)
 
 
 def customer_filters_from_query(query: dict[str, str]) -> CustomerFilters:
-    """The customer list's filters from a query string (q, owner, level, stage, expiring=1); junk is ignored."""
+    """The customer list's filters from a query string (q, owner, level, stage, expiring=1, pool=1); junk is
+    ignored."""
     from .models import CustomerLevel
 
     level = query.get("level", "")
@@ -82,6 +84,7 @@ def customer_filters_from_query(query: dict[str, str]) -> CustomerFilters:
         stage_id=int(query["stage"]) if query.get("stage", "").isdigit() else None,
         expiring=query.get("expiring") == "1",
         not_visited_days=_days(query.get("not_visited", "")),
+        in_pool=query.get("pool") == "1",
     )
 
 
@@ -113,6 +116,8 @@ def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) ->
         qs = qs.filter(protection_ending(windows=warning_windows(org_id=actor.org_id), now=timezone.now()))
     if f.not_visited_days:
         qs = qs.filter(not_visited_since(f.not_visited_days, now=timezone.now()))
+    if f.in_pool:
+        qs = qs.filter(owner__isnull=True)
     return qs
 
 
@@ -346,9 +351,15 @@ def customer_for_change(*, actor: Employee, customer_id: int) -> Customer:
     merge and contacts. Seeing a customer (as a collaborator, say) is not enough: its owner must be the
     actor or someone the actor may change rows of; a pool customer is changed by whoever sees it."""
     customer = customer_get(actor=actor, customer_id=customer_id, for_update=True)
-    if customer.owner is not None and not can_change_owned_by(actor=actor, owner=customer.owner):
+    if not may_change_customer(actor=actor, customer=customer):
         raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this customer."))
     return customer
+
+
+def may_change_customer(*, actor: Employee, customer: Customer) -> bool:
+    """The rule `customer_for_change` enforces, for a customer the actor sees: may they change it? Pages ask
+    it to show only what the actor may do (at most one query: whether the actor sees the owner)."""
+    return customer.owner is None or can_change_owned_by(actor=actor, owner=customer.owner)
 
 
 def customer_attachment(*, actor: Employee, customer_id: int, attachment_id: int) -> Attachment:
@@ -419,7 +430,7 @@ def customers_nearby(
     longitude) index serves; the database orders the box by a flat-earth distance, which ranks like the
     great-circle one at this scale, and each of the `limit` gets its haversine distance here).
     Without a position: the customers the actor owns, most recently active first."""
-    qs = visible_customers(actor=actor).select_related("stage")
+    qs = visible_customers(actor=actor).select_related("stage", "owner")
     if latitude is None or longitude is None:
         own = qs.filter(owner_id=actor.pk).order_by("-updated_at", "-id")[:limit]
         return [NearbyCustomer(customer=c, distance_m=None) for c in own]

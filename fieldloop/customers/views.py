@@ -1,11 +1,12 @@
 """HTML pages of the customers app: parse, check access, call one service or selector, render."""
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -14,9 +15,10 @@ from django.views.decorators.http import require_POST
 
 from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.core.forms import add_service_error
+from fieldloop.core.geo import Position, distance_text, haversine_m, position_from
 from fieldloop.core.htmx import is_htmx
 from fieldloop.core.offline import offline_capable
-from fieldloop.core.pagination import keyset_page
+from fieldloop.core.pagination import Page, keyset_page
 from fieldloop.formtemplates.display import display_values
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.serving import attachment_response
@@ -37,23 +39,57 @@ from .timeline import EVENTS as TIMELINE_EVENTS
 from .timeline import customer_timeline_page, timeline_actions
 
 PAGE_SIZE = 50
+CARDS_MORE = "load-more-cards"  # the phone cards' "load more": its next page comes as cards, not table rows
 FIELD_LABELS = {f.name: f.verbose_name for f in Customer._meta.get_fields() if hasattr(f, "verbose_name")}
 FIELD_LABELS |= {f"{name}_id": label for name, label in list(FIELD_LABELS.items())}
 FIELD_LABELS["collaborator_ids"] = FIELD_LABELS.get("collaborators", "")
 
 
+@dataclass(frozen=True)
+class CustomerCard:
+    """A customer as the phone's card list shows it."""
+
+    customer: Customer
+    distance: str  # "" when no position is known
+
+
+def _position(query: QueryDict) -> Position | None:
+    try:
+        return position_from(query.get("lat"), query.get("lon"), query.get("acc"))
+    except ServiceError:
+        return None
+
+
 @employee_required()
 def customer_list(request: HttpRequest) -> HttpResponse:
+    """The customers: a table with the bulk bar on a desktop, cards with filter chips (mine, nearby, pool) on a
+    phone, from the same rows. "Nearby" (`near=1`) lists the nearest customers to the phone's position (sent by
+    static/js/phone_today.js as `lat`, `lon`, `acc`; the rep's own most recent ones until then)."""
     actor = actor_of(request)
     stages = stage_list(actor=actor)
     get = request.GET
     filters = selectors.customer_filters_from_query(get.dict())
-    qs = selectors.customer_list(actor=actor, filters=filters)
-    page = keyset_page(qs, ordering=("-updated_at", "-id"), cursor=get.get("cursor") or None, limit=PAGE_SIZE)
+    position = _position(get)
+    near = get.get("near") == "1"
+    if near:
+        nearby = selectors.customers_nearby(
+            actor=actor,
+            latitude=position.latitude if position else None,
+            longitude=position.longitude if position else None,
+        )
+        page = Page(items=[n.customer for n in nearby], next_cursor=None)
+        cards = [CustomerCard(n.customer, distance_text(n.distance_m)) for n in nearby]
+    else:
+        qs = selectors.customer_list(actor=actor, filters=filters)
+        page = keyset_page(qs, ordering=("-updated_at", "-id"), cursor=get.get("cursor") or None, limit=PAGE_SIZE)
+        cards = [CustomerCard(c, _distance_from(position, c)) for c in page.items]
     query = get.copy()
     query.pop("cursor", None)
     context = {
         "page": page,
+        "cards": cards,
+        "near": near,
+        "position": position,
         "filters": filters,
         "query": query.urlencode(),
         "levels": CustomerLevel.choices,
@@ -63,9 +99,19 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "bulk": bulk_bar(actor),
         "can_manage_stages": has_permission(actor, Permission.MANAGE_ORGANIZATION),
     }
+    if is_htmx(request) and (near or request.headers.get("HX-Target") == CARDS_MORE):
+        return render(request, "customers/customer_list.html#cards", context)
     if is_htmx(request) and get.get("cursor"):
         return render(request, "customers/customer_list.html#rows", context)
     return render(request, "customers/customer_list.html", context)
+
+
+def _distance_from(position: Position | None, customer: Customer) -> str:
+    if position is None or customer.latitude is None or customer.longitude is None:
+        return ""
+    return distance_text(
+        haversine_m(position.latitude, position.longitude, float(customer.latitude), float(customer.longitude))
+    )
 
 
 def _customer_form_values(form: CustomerForm) -> dict[str, Any]:
@@ -171,15 +217,20 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
             item.obj.change_rows = [
                 (FIELD_LABELS.get(field, field), *change) for field, change in item.obj.changes.items()
             ]
+    can_change = selectors.may_change_customer(actor=actor, customer=customer)
     context = {
         "customer": customer,
+        "can_change": can_change,
+        "navigate": f"geo:{customer.latitude},{customer.longitude}?q={customer.latitude},{customer.longitude}"
+        if customer.latitude is not None and customer.longitude is not None
+        else "",
         "contacts": selectors.contact_list(actor=actor, customer=customer),
         "collaborators": customer.collaborators.all(),
         "timeline": timeline,
         "timeline_actions": timeline_actions(actor=actor, customer=customer),
         "contact_form": ContactForm(initial={"client_id": uuid.uuid4()}),
         "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
-        **release_and_assign_forms(actor, customer),
+        **release_and_assign_forms(actor, customer, can_change=can_change),
         "merge_candidates": _merge_candidates(actor, customer),
         "custom_rows": display_values(
             version=customer.template_version, values=customer.custom_values, language=get_language()

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import ServiceError
@@ -13,11 +13,21 @@ from fieldloop.core.forms import add_service_error
 
 from . import services
 from .forms import SignupForm
+from .models import Employee
+from .selectors import starts_on_today
 
 
 class LoginView(auth_views.LoginView):
     template_name = "org/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Where a sign-in without `next` lands: the employee's home (Today for a rep), with no extra hop
+        through the overview on a slow connection."""
+        employee = getattr(self.request.user, "employee", None)
+        if isinstance(employee, Employee) and employee.is_active and starts_on_today(actor=employee):
+            return resolve_url("phone_today")
+        return super().get_default_redirect_url()
 
 
 def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -1,44 +1,103 @@
-"""Navigation for the web UI shell: what the signed-in employee may open."""
+"""Navigation for the web UI shell: what the signed-in employee may open.
 
+Two shapes of the same entries: the desktop's sidebar lists every page the employee may open; the phone's
+bottom bar has at most five, the ones used every day. Someone who starts on Today (`org.selectors.starts_on_today`:
+a rep, who leads nobody) and a leader (or an administrator) get different homes, feeds and bottom bars.
+"""
+
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .decorators import employee_of
 from .permissions import Permission, has_permission
+from .selectors import starts_on_today
 
-# (url name, label, icon, permission needed or None, shown in the phone's bottom bar)
-NAVIGATION: list[tuple[str, Any, str, Permission | None, bool]] = [
-    ("home", _("Home"), "ti-home", None, True),
-    ("phone_today", _("Today"), "ti-map-pin", None, True),
-    ("customer_list", _("Customers"), "ti-building-store", None, True),
-    ("pool_list", _("Public pool"), "ti-lifebuoy", None, False),
-    ("record_feed", _("Team work"), "ti-notes", None, True),
-    ("visit_list", _("Visits"), "ti-map-pin-check", None, False),
-    ("employee_list", _("Employees"), "ti-users", Permission.VIEW_EMPLOYEES, True),
-    ("department_tree", _("Departments"), "ti-sitemap", Permission.VIEW_DEPARTMENTS, True),
-    ("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION, False),
-    ("formtemplate_list", _("Form templates"), "ti-forms", Permission.MANAGE_ORGANIZATION, False),
-    ("profile", _("Profile"), "ti-user-circle", None, True),
+LEADERS, OTHERS = "leaders", "others"  # who an entry is for (leaders and administrators, or reps); None: all
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str  # the URL name
+    label: Any
+    icon: str
+    permission: Permission | None = None
+    only: str | None = None  # LEADERS or OTHERS
+
+
+NAVIGATION: list[Entry] = [
+    Entry("home", _("Home"), "ti-home", only=LEADERS),
+    Entry("phone_today", _("Today"), "ti-map-pin"),
+    Entry("customer_list", _("Customers"), "ti-building-store"),
+    Entry("pool_list", _("Public pool"), "ti-lifebuoy"),
+    Entry("record_feed", _("Team work"), "ti-notes", only=LEADERS),
+    Entry("record_feed", _("My records"), "ti-notes", only=OTHERS),
+    Entry("visit_list", _("Visits"), "ti-map-pin-check"),
+    Entry("employee_list", _("Employees"), "ti-users", Permission.VIEW_EMPLOYEES),
+    Entry("department_tree", _("Departments"), "ti-sitemap", Permission.VIEW_DEPARTMENTS),
+    Entry("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION),
+    Entry("formtemplate_list", _("Form templates"), "ti-forms", Permission.MANAGE_ORGANIZATION),
+    Entry("profile", _("Profile"), "ti-user-circle"),
 ]
+
+# The phone's bottom bar: five entries at most, with short labels.
+MESSAGES = Entry("notification_list", pgettext_lazy("bottom bar", "Messages"), "ti-bell")
+ME = Entry("profile", pgettext_lazy("bottom bar", "Me"), "ti-user-circle")
+BOTTOM_BAR: dict[str, list[Entry]] = {
+    OTHERS: [
+        Entry("phone_today", _("Today"), "ti-map-pin"),
+        Entry("customer_list", _("Customers"), "ti-building-store"),
+        Entry("visit_list", _("Visits"), "ti-map-pin-check"),
+        MESSAGES,
+        ME,
+    ],
+    LEADERS: [
+        Entry("home", _("Home"), "ti-home"),
+        Entry("customer_list", _("Customers"), "ti-building-store"),
+        Entry("record_feed", _("Team work"), "ti-notes"),
+        MESSAGES,
+        ME,
+    ],
+}
+
+
+def _mark_active(items: list[dict[str, Any]], path: str) -> None:
+    """The item whose URL is the longest prefix of the path is the current one ("/" only for itself)."""
+    for i in items:
+        i["active"] = False
+    matches = [i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     employee = employee_of(request)
     if employee is None:
-        return {"nav_items": [], "languages": settings.LANGUAGES}
-    path = request.path
+        return {"nav_items": [], "bottom_items": [], "languages": settings.LANGUAGES}
+    on_today = employee.is_active and starts_on_today(actor=employee)
+    who = OTHERS if on_today else LEADERS
+    bottom_names = {e.name for e in BOTTOM_BAR[who]}
     items = []
-    for name, label, icon, permission, in_bottom_bar in NAVIGATION:
-        if permission is not None and not has_permission(employee, permission):
+    for entry in NAVIGATION:
+        if entry.only is not None and entry.only != who:
             continue
-        url = reverse(name)
-        items.append({"url": url, "label": label, "icon": icon, "active": False, "bottom": in_bottom_bar})
-    # The item whose URL is the longest prefix of the path is the current one ("/" only for itself).
-    matches = [i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
-    if matches:
-        max(matches, key=lambda i: len(i["url"]))["active"] = True
-    return {"nav_items": items, "languages": settings.LANGUAGES, "employee": employee}
+        if entry.permission is not None and not has_permission(employee, entry.permission):
+            continue
+        bottom_too = entry.name in bottom_names
+        items.append({"url": reverse(entry.name), "label": entry.label, "icon": entry.icon, "bottom": bottom_too})
+    bottom = [{"url": reverse(e.name), "label": e.label, "icon": e.icon, "testid": e.name} for e in BOTTOM_BAR[who]]
+    _mark_active(items, request.path)
+    _mark_active(bottom, request.path)
+    return {
+        "nav_items": items,
+        "bottom_items": bottom,
+        "home_url": reverse("phone_today" if on_today else "home"),
+        "starts_on_today": on_today,
+        "languages": settings.LANGUAGES,
+        "employee": employee,
+    }

@@ -20,11 +20,11 @@ and management commands only.
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from fieldloop.core.errors import not_found
 
-from .models import DataScope, Department, Employee, EmployeeQuerySet, Organization
+from .models import DataScope, Department, Employee, EmployeeQuerySet, EmployeeStatus, Organization, Role
 from .permissions import Permission, has_permission
 
 M = TypeVar("M", bound=Model)
@@ -86,6 +86,26 @@ def visibility_for(actor: Employee) -> Visibility:
     )
     actor._visibility = visibility  # type: ignore[attr-defined]
     return visibility
+
+
+def leads_people(*, actor: Employee) -> bool:
+    """Does the actor lead anyone: someone active reports to them, or they manage a department? One query,
+    cached on the actor for the request. It names the actor's pages: a leader's home is the team's overview and
+    the work feed is "team work"; anyone else (a rep) starts on Today and the feed is "my records"."""
+    cached: bool | None = getattr(actor, "_leads_people", None)
+    if cached is not None:
+        return cached
+    reports = Employee.objects.filter(manager_id=OuterRef("pk"), status=EmployeeStatus.ACTIVE)
+    managed = Department.objects.filter(manager_id=OuterRef("pk"), archived_at__isnull=True)
+    leads = Employee.objects.filter(pk=actor.pk).filter(Q(Exists(reports)) | Q(Exists(managed))).exists()
+    actor._leads_people = leads  # type: ignore[attr-defined]
+    return leads
+
+
+def starts_on_today(*, actor: Employee) -> bool:
+    """Is the actor's home their day (Today) rather than the overview? Everyone who leads nobody, except an
+    administrator, whose home is where the organization is set up."""
+    return actor.role != Role.ADMIN and not leads_people(actor=actor)
 
 
 def visible_employees(*, actor: Employee) -> EmployeeQuerySet:
@@ -195,6 +215,4 @@ def all_orgs_employee_by_username(username: str) -> Employee | None:
 
 
 def organization_admin_count(org: Organization) -> int:
-    from .models import EmployeeStatus, Role
-
     return Employee.objects.filter(org=org, role=Role.ADMIN, status=EmployeeStatus.ACTIVE).count()

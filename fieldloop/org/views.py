@@ -39,7 +39,11 @@ PAGE_SIZE = 50
 
 @employee_required()
 def home(request: HttpRequest) -> HttpResponse:
+    """A leader's overview (the team by role, where to start). Someone who leads nobody starts on Today, their
+    day (sign-in sends them there directly; this answers old bookmarks and links)."""
     actor = actor_of(request)
+    if selectors.starts_on_today(actor=actor):
+        return redirect("phone_today")
     visible = selectors.visible_employees(actor=actor)
     by_role = dict(visible.active().values_list("role").annotate(n=Count("id")).values_list("role", "n"))
     context: dict[str, Any] = {

@@ -1,14 +1,25 @@
 // The customer's location on a Leaflet map. Tiles only when the deployment configures a tile URL;
 // without one the map still shows the marker on a plain background.
+// Leaflet (its script and styles, ~190 KB) is fetched only when the map is shown: on a desktop, not on a
+// phone, where the map is hidden and the page's bar offers "navigate" instead.
 document.addEventListener("DOMContentLoaded", () => {
   // A tooltip gets an element holding the text, never a string Leaflet would parse as HTML.
   const asText = (text) => Object.assign(document.createElement("span"), { textContent: text || "" });
   const el = document.getElementById("customer-map");
-  if (!el || typeof L === "undefined") return;
-  const position = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
-  const map = L.map(el, { zoomControl: true, attributionControl: false }).setView(position, 15);
-  if (el.dataset.tiles) {
-    L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
+  if (!el || el.offsetParent === null) return; // no map, or hidden (a phone)
+
+  function draw() {
+    const position = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
+    const map = L.map(el, { zoomControl: true, attributionControl: false }).setView(position, 15);
+    if (el.dataset.tiles) {
+      L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
+    }
+    L.circleMarker(position, { radius: 9, color: "#066fd1", fillOpacity: 0.7 }).addTo(map).bindTooltip(asText(el.dataset.label));
   }
-  L.circleMarker(position, { radius: 9, color: "#066fd1", fillOpacity: 0.7 }).addTo(map).bindTooltip(asText(el.dataset.label));
+
+  if (typeof L !== "undefined") return draw();
+  const styles = Object.assign(document.createElement("link"), { rel: "stylesheet", href: el.dataset.leafletCss });
+  const script = Object.assign(document.createElement("script"), { src: el.dataset.leafletJs });
+  script.addEventListener("load", draw);
+  document.head.append(styles, script);
 });

@@ -1,4 +1,5 @@
-/* Today (今日): read the phone's position (with its accuracy) and swap in the customers nearest to it.
+/* Today (今日), and the customer list's "Nearby": read the phone's position (with its accuracy) and swap in
+ * the customers nearest to it (the element marked `data-nearby`, its list `data-nearby-list`).
  *
  * The page arrives with the rep's own customers, so it is useful before (or without) a position. A fix
  * is asked for once on load and again on "Locate"; the nearby list comes back as a partial of the same
@@ -6,22 +7,21 @@
  */
 (() => {
   "use strict";
-  const root = document.getElementById("phone-today");
+  const root = document.querySelector("[data-nearby]");
   if (!root) return;
-  const list = document.getElementById("nearby");
+  const list = root.querySelector("[data-nearby-list]");
   const status = root.querySelector("[data-locate-status]");
   const button = root.querySelector("[data-locate]");
   const initialTitle = status.textContent;
 
   async function show(position) {
     const c = position.coords;
-    const query = new URLSearchParams({
-      lat: c.latitude.toFixed(6),
-      lon: c.longitude.toFixed(6),
-      acc: String(Math.max(1, Math.round(c.accuracy))),
-    });
+    const url = new URL(root.dataset.url, location.href);
+    url.searchParams.set("lat", c.latitude.toFixed(6));
+    url.searchParams.set("lon", c.longitude.toFixed(6));
+    url.searchParams.set("acc", String(Math.max(1, Math.round(c.accuracy))));
     try {
-      const response = await fetch(`${root.dataset.url}?${query}`, {
+      const response = await fetch(url, {
         headers: { "HX-Request": "true" },
         credentials: "same-origin",
       });

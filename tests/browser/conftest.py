@@ -116,12 +116,13 @@ def page(new_page: NewPage) -> Page:
 
 
 def login(page: Page, live_server: LiveServer, username: str, password: str) -> None:
-    """Sign in through the login form and wait for the home page."""
+    """Sign in through the login form and wait for the home page: the overview for a leader or an
+    administrator, Today for a rep."""
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("form[action='/login/'] button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(re.compile(rf"^{re.escape(live_server.url)}/(today/)?$"))
 
 
 def outbox_ready(page: Page) -> None:

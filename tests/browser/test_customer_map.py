@@ -116,7 +116,7 @@ def test_a_customer_named_like_markup_is_shown_as_text_on_its_map(
     errors = _collect_console_errors(page)
     login(page, live_server, "rex", live_cast.password)
     page.goto(f"{live_server.url}/customers/")
-    page.get_by_text("恶意公司").first.click()
+    page.get_by_test_id("customer-table").get_by_text("恶意公司").click()  # the desktop's table
     marker = page.locator("#customer-map path.leaflet-interactive")
     marker.hover()
     tooltip = page.locator("#customer-map .leaflet-tooltip")

@@ -58,26 +58,53 @@ def test_user_logs_in_and_sees_home(page: Page, live_server: LiveServer, live_ca
 
 
 def test_user_switches_language(page: Page, live_server: LiveServer, live_cast: Cast) -> None:
+    """On a desktop the switch is in the top bar and on the profile; the choice is the user's, on every page."""
     login(page, live_server, "ada", live_cast.password)
     html = page.locator("html")
     expect(html).to_have_attribute("lang", "zh-hans")
+    sign_out = page.get_by_test_id("logout")
 
     page.click("[data-testid=lang-en]")
     expect(html).to_have_attribute("lang", "en")
-    expect(page.get_by_text("Sign out", exact=True)).to_be_visible()
+    expect(sign_out).to_have_text("Sign out")
     page.goto(f"{live_server.url}/profile/")
     expect(html).to_have_attribute("lang", "en")
-    expect(page.get_by_text("Sign out", exact=True)).to_be_visible()
+    expect(sign_out).to_have_text("Sign out")
+    expect(page.get_by_test_id("profile-lang-en")).to_have_attribute("aria-pressed", "true")
 
-    page.click("[data-testid=lang-zh-hans]")
+    page.click("[data-testid=profile-lang-zh-hans]")
     expect(html).to_have_attribute("lang", "zh-hans")
     if _zh_translates_sign_out():
-        expect(page.get_by_text("退出登录", exact=True)).to_be_visible()
-        expect(page.get_by_text("Sign out", exact=True)).to_have_count(0)
+        expect(sign_out).to_have_text("退出登录")
+    page.click("[data-testid=lang-en]")  # and back from the top bar, on the profile
+    expect(html).to_have_attribute("lang", "en")
+    page.click("[data-testid=lang-zh-hans]")
+    expect(html).to_have_attribute("lang", "zh-hans")
     page.goto(f"{live_server.url}/profile/")
     expect(html).to_have_attribute("lang", "zh-hans")
     live_cast.admin.refresh_from_db()
     assert live_cast.admin.language == "zh-hans"
+
+
+def test_on_a_phone_the_language_switch_and_sign_out_are_on_the_profile(
+    live_server: LiveServer, live_cast: Cast, new_page: NewPage
+) -> None:
+    phone = new_page(**PHONE)
+    login(phone, live_server, "rex", live_cast.password)
+    html = phone.locator("html")
+    expect(phone.locator("#language-switch")).to_be_hidden()  # one top bar row
+    expect(phone.get_by_test_id("logout")).to_be_hidden()
+    phone.get_by_test_id("bottom-profile").click()
+    phone.wait_for_url(f"{live_server.url}/profile/")
+    phone.click("[data-testid=profile-lang-en]")
+    expect(html).to_have_attribute("lang", "en")
+    expect(phone.get_by_test_id("profile-logout")).to_have_text("Sign out")
+    expect(phone.get_by_test_id("more-pages")).to_contain_text("My records")  # the pages the bottom bar leaves out
+    _screenshot(phone, "profile-phone-en.png", full_page=False)
+    live_cast.rep.refresh_from_db()
+    assert live_cast.rep.language == "en"
+    phone.get_by_test_id("profile-logout").click()
+    phone.wait_for_url(re.compile(r".*/login/"))
 
 
 def test_admin_creates_department_and_employee(
@@ -112,7 +139,9 @@ def test_admin_creates_department_and_employee(
 
     newcomer = new_page()
     login(newcomer, live_server, "hana", "Str0ng-pass-2026")
-    expect(newcomer.locator(".page-title")).to_contain_text("Hana")
+    assert newcomer.url == f"{live_server.url}/today/"  # a new rep signs in to her day
+    newcomer.goto(f"{live_server.url}/profile/")
+    expect(newcomer.locator(".page-body")).to_contain_text("Hana")
 
 
 def test_bad_input_shows_field_errors(page: Page, live_server: LiveServer, live_cast: Cast) -> None:

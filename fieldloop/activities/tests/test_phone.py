@@ -20,7 +20,7 @@ from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import customers_nearby
 from fieldloop.formtemplates.models import Attachment, Purpose
 
-from .helpers import customer, file_daily, template
+from .helpers import customer, file_call, file_daily, template
 
 # People's Square, Shanghai
 HERE = (31.2304, 121.4737)
@@ -153,11 +153,33 @@ def test_the_today_page_stays_within_its_byte_and_request_budget(cast):
     assert "<script>" not in html  # no inline script
 
 
-def test_the_reps_home_and_bottom_bar_lead_to_today(cast):
-    html = cast.client_for(cast.rep).get("/").content.decode()
-    assert 'data-testid="go-today"' in html
-    assert html.count('href="/today/"') >= 2  # the home's button and the navigation
-    assert 'data-testid="go-today"' not in cast.client_for(cast.manager).get("/").content.decode()
+def test_a_reps_home_is_today_and_a_leaders_home_is_the_overview(cast):
+    rep = cast.client_for(cast.rep)
+    assert rep.get("/").headers["Location"] == "/today/"  # an old bookmark
+    response = rep.post("/login/", {"username": "rex", "password": cast.password})
+    assert response.headers["Location"] == "/today/"  # sign-in goes there directly, no extra hop
+    html = rep.get("/today/").content.decode()
+    assert 'data-testid="bottom-phone_today"' in html and 'data-testid="bottom-home"' not in html
+    assert 'href="/api/v1/docs"' not in html and 'data-testid="visible-count"' not in html
+    for leader in (cast.manager, cast.director, cast.admin):
+        client = cast.client_for(leader)
+        overview = client.get("/")
+        assert overview.status_code == 200
+        assert 'data-testid="visible-count"' in overview.content.decode()
+        assert 'data-testid="bottom-home"' in overview.content.decode()
+
+
+def test_today_shows_the_count_of_todays_records_the_outbox_and_a_place_for_the_plan(cast):
+    shop = customer(cast.rep, "上海精工")
+    client = cast.client_for(cast.rep)
+    html = today(client).content.decode()
+    assert 'data-testid="filed-none"' in html and 'data-testid="filed-count">0<' in html
+    assert "data-outbox-count" in html and 'data-testid="today-outbox"' in html  # outbox.js fills the count
+    for _i in range(4):
+        file_call(cast.rep, shop)
+    html = today(client).content.decode()
+    assert 'data-testid="filed-count">4<' in html
+    assert html.count('data-testid="filed-record"') == 3  # the latest three
 
 
 # --- A call in two taps ---------------------------------------------------------------------------------

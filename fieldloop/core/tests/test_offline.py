@@ -36,7 +36,7 @@ def test_a_form_page_is_kept_on_the_device_but_a_customer_list_is_not(client, ca
 def test_every_signed_in_page_loads_the_outbox_for_its_employee(client, cast):
     sign_in(client, "rex", cast.password)
 
-    page = client.get("/").content.decode()
+    page = client.get("/", follow=True).content.decode()  # a rep's home: Today
 
     assert f'data-employee-id="{cast.rep.pk}"' in page
     assert "js/outbox.js" in page

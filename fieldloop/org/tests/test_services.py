@@ -204,9 +204,9 @@ def test_marking_someone_as_left_stops_their_login_and_tokens(cast, client):
 
 def test_an_open_session_stops_when_the_person_leaves(cast):
     client = cast.client_for(cast.rep)
-    assert client.get("/", HTTP_HOST="127.0.0.1").status_code == 200
+    assert client.get("/today/", HTTP_HOST="127.0.0.1").status_code == 200  # a rep's home
     services.employee_mark_left(actor=cast.admin, employee_id=cast.rep.pk)
-    response = client.get("/", HTTP_HOST="127.0.0.1")
+    response = client.get("/today/", HTTP_HOST="127.0.0.1")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
 

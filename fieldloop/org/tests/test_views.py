@@ -33,7 +33,7 @@ def test_the_language_switch_is_remembered_for_the_user(cast):
     assert '<html lang="en">' in page.content.decode()
     assert page["Content-Language"] == "en"
     other_device = cast.client_for(cast.rep)
-    assert '<html lang="en">' in other_device.get("/").content.decode()
+    assert '<html lang="en">' in other_device.get("/today/").content.decode()  # a rep's home
 
 
 def test_the_language_switch_refuses_an_unknown_language(cast):
@@ -209,7 +209,7 @@ def test_a_password_change_needs_the_current_password(cast):
     assert 'data-testid="error-old_password"' in response.content.decode()
     response = client.post("/profile/password/", {"old_password": cast.password, "new_password": "An0ther-pass-2026"})
     assert response.status_code == 302
-    assert client.get("/").status_code == 200  # the session survives the change
+    assert client.get("/today/").status_code == 200  # the session survives the change
 
 
 def test_organization_settings_refuse_a_bad_time_zone(cast):

@@ -115,7 +115,68 @@ def page(new_page: NewPage) -> Page:
     return new_page()
 
 
-def login(page: Page, live_server: LiveServer, username: str, password: str) -> None:
+PRODUCTION_STORAGE = {"BACKEND": "fieldloop.core.staticfiles.VendorTolerantStaticFilesStorage"}
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The static files as production's `collectstatic` leaves them (FIELDLOOP_MANIFEST_STATIC): hashed names,
+    gzip and brotli copies. django-ninja's API docs (megabytes to compress) are left out: no test here opens them."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    root = tmp_path_factory.mktemp("static")
+    with override_settings(STATIC_ROOT=root, STORAGES={**settings.STORAGES, "staticfiles": PRODUCTION_STORAGE}):
+        call_command("collectstatic", interactive=False, verbosity=0, ignore_patterns=["ninja"])
+    return root
+
+
+class ProductionLiveServer:
+    """A live server whose static files go through WhiteNoise, as in production: hashed names with a long,
+    immutable cache, compressed by the client's Accept-Encoding. (pytest-django's live_server wraps the app in
+    StaticFilesHandler, which serves every file from the finders, uncompressed.) Pages render the hashed names
+    while it runs."""
+
+    def __init__(self, static_root: Path) -> None:
+        from django.conf import settings
+        from django.test.testcases import LiveServerThread
+        from django.test.utils import override_settings
+
+        self._settings = override_settings(
+            STATIC_ROOT=static_root, STORAGES={**settings.STORAGES, "staticfiles": PRODUCTION_STORAGE}
+        )
+        self.thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app)  # WhiteNoise is middleware
+        self.thread.daemon = True
+
+    def start(self) -> None:
+        self._settings.enable()  # before the thread builds its handler: WhiteNoise reads STATIC_ROOT then
+        self.thread.start()
+        self.thread.is_ready.wait()
+        if self.thread.error:
+            self.stop()
+            raise self.thread.error
+
+    def stop(self) -> None:
+        self.thread.terminate()
+        self._settings.disable()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.thread.host}:{self.thread.port}"
+
+
+@pytest.fixture
+def production_server(collected_static: Path, transactional_db: None) -> Iterator[ProductionLiveServer]:
+    server = ProductionLiveServer(collected_static)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def login(page: Page, live_server: LiveServer | ProductionLiveServer, username: str, password: str) -> None:
     """Sign in through the login form and wait for the home page."""
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)

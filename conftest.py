@@ -22,7 +22,6 @@ from django.test import Client
 from fieldloop.org.models import Department, Employee, Organization, Role
 from fieldloop.org.tests.factories import TEST_PASSWORD, DepartmentFactory, EmployeeFactory, OrganizationFactory
 
-
 BUILT_ASSETS = Path(__file__).resolve().parent / "build" / "static"
 
 

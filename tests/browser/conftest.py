@@ -146,7 +146,8 @@ class ProductionLiveServer:
         self._settings = override_settings(
             STATIC_ROOT=static_root, STORAGES={**settings.STORAGES, "staticfiles": PRODUCTION_STORAGE}
         )
-        self.thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app)  # WhiteNoise is middleware
+        # No static handler around the app: WhiteNoise, a middleware inside it, serves the static files.
+        self.thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app)  # type: ignore[arg-type]
         self.thread.daemon = True
 
     def start(self) -> None:

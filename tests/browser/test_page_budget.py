@@ -10,6 +10,7 @@ load times on the same connection are bench/'s (`python -m bench pages`), not a 
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.browser
 
 MAX_BYTES = 150 * 1024
 MAX_REQUESTS = 8
-PHONE_360 = {
+PHONE_360: dict[str, Any] = {
     "viewport": {"width": 360, "height": 780},
     "device_scale_factor": 2,
     "is_mobile": True,
@@ -86,7 +87,7 @@ def test_a_reps_first_load_of_today_check_in_and_the_visit_form_fits_slow_3g(
     loads.append(cold(f"/work/new/{visit_form.pk}/?customer={shop.pk}&visit={visit.pk}"))
 
     report = "\n".join(load.report() for load in loads)
-    print(report)  # noqa: T201 - the figures, shown with -s and on failure
+    print(report)
     for load in loads:
         document = load.network_requests[0]
         assert document.url == load.url and document.status == 200, report  # the page itself, signed in

@@ -1,7 +1,8 @@
-"""One page's first load on a throttled connection, as Chromium's DevTools protocol (CDP) reports it.
+"""One page's first load on a throttled connection, as Chromium's DevTools protocol (CDP) reports it, from a
+server that serves static files the production way.
 
 Shared by the page budget browser test (tests/browser/test_page_budget.py), which counts the requests and
-bytes, and the `pages` benchmark, which reports the paint and load times. Playwright only: no Django here.
+bytes, and the `pages` benchmark, which reports the paint and load times.
 
 `first_load(context, url)` opens the URL in a new page of `context` with the network throttled (slow 3G by
 default: 400 ms latency, 400 kbit/s down and up) and waits until the network is quiet. A cold load needs a
@@ -9,6 +10,7 @@ new browser context (empty HTTP cache, no service worker): the caller makes it.
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import BrowserContext
@@ -94,9 +96,14 @@ PAINTS_JS = """() => new Promise((resolve) => {
 
 
 def first_load(
-    context: BrowserContext, url: str, network: Network | None = SLOW_3G, timeout_ms: float = 120_000
+    context: BrowserContext,
+    url: str,
+    network: Network | None = SLOW_3G,
+    timeout_ms: float = 120_000,
+    close: bool = False,
 ) -> PageLoad:
-    """Load `url` in a new page of `context` through the throttled network; every request it made."""
+    """Load `url` in a new page of `context` through the throttled network; every request it made. `close`:
+    close the context afterwards (a context made for this one cold load)."""
     page = context.new_page()
     page.set_default_timeout(timeout_ms)
     cdp = context.new_cdp_session(page)
@@ -145,6 +152,8 @@ def first_load(
     finally:
         cdp.detach()
         page.close()
+        if close:
+            context.close()
     return PageLoad(
         url=url,
         requests=list(requests.values()),
@@ -154,3 +163,56 @@ def first_load(
         load_ms=paints["load"],
         html_bytes=paints["html"],
     )
+
+
+# --- A live server that serves static files as production does ------------------------------------------------
+
+PRODUCTION_STORAGE = {"BACKEND": "fieldloop.core.staticfiles.VendorTolerantStaticFilesStorage"}
+
+
+def _production_settings(static_root: Path) -> Any:
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    return override_settings(STATIC_ROOT=static_root, STORAGES={**settings.STORAGES, "staticfiles": PRODUCTION_STORAGE})
+
+
+def collect_static(static_root: Path) -> Path:
+    """collectstatic into `static_root` with production's storage (FIELDLOOP_MANIFEST_STATIC): hashed names, gzip
+    and brotli copies. django-ninja's API docs (megabytes to compress) are left out: no page measured links them."""
+    from django.core.management import call_command
+
+    with _production_settings(static_root):
+        call_command("collectstatic", interactive=False, verbosity=0, ignore_patterns=["ninja"])
+    return static_root
+
+
+class ProductionLiveServer:
+    """A live server (a thread of this process, on 127.0.0.1) whose static files go through WhiteNoise, as in
+    production: hashed names with a long, immutable cache, compressed by the client's Accept-Encoding.
+    pytest-django's live_server wraps the app in StaticFilesHandler instead, which serves every file from the
+    finders, uncompressed. While it runs, pages render the hashed names of `static_root`'s manifest."""
+
+    def __init__(self, static_root: Path) -> None:
+        from django.test.testcases import LiveServerThread
+
+        self._settings = _production_settings(static_root)
+        # No static handler around the app: WhiteNoise, a middleware inside it, serves the static files.
+        self.thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app)  # type: ignore[arg-type]
+        self.thread.daemon = True
+
+    def start(self) -> None:
+        self._settings.enable()  # before the thread builds its handler: WhiteNoise reads STATIC_ROOT then
+        self.thread.start()
+        self.thread.is_ready.wait()
+        if self.thread.error:
+            self.stop()
+            raise self.thread.error
+
+    def stop(self) -> None:
+        self.thread.terminate()
+        self._settings.disable()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.thread.host}:{self.thread.port}"

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
+from bench.pageload import ProductionLiveServer, collect_static
 from conftest import Cast, build_cast
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -115,56 +116,10 @@ def page(new_page: NewPage) -> Page:
     return new_page()
 
 
-PRODUCTION_STORAGE = {"BACKEND": "fieldloop.core.staticfiles.VendorTolerantStaticFilesStorage"}
-
-
 @pytest.fixture(scope="session")
 def collected_static(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The static files as production's `collectstatic` leaves them (FIELDLOOP_MANIFEST_STATIC): hashed names,
-    gzip and brotli copies. django-ninja's API docs (megabytes to compress) are left out: no test here opens them."""
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.test.utils import override_settings
-
-    root = tmp_path_factory.mktemp("static")
-    with override_settings(STATIC_ROOT=root, STORAGES={**settings.STORAGES, "staticfiles": PRODUCTION_STORAGE}):
-        call_command("collectstatic", interactive=False, verbosity=0, ignore_patterns=["ninja"])
-    return root
-
-
-class ProductionLiveServer:
-    """A live server whose static files go through WhiteNoise, as in production: hashed names with a long,
-    immutable cache, compressed by the client's Accept-Encoding. (pytest-django's live_server wraps the app in
-    StaticFilesHandler, which serves every file from the finders, uncompressed.) Pages render the hashed names
-    while it runs."""
-
-    def __init__(self, static_root: Path) -> None:
-        from django.conf import settings
-        from django.test.testcases import LiveServerThread
-        from django.test.utils import override_settings
-
-        self._settings = override_settings(
-            STATIC_ROOT=static_root, STORAGES={**settings.STORAGES, "staticfiles": PRODUCTION_STORAGE}
-        )
-        # No static handler around the app: WhiteNoise, a middleware inside it, serves the static files.
-        self.thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app)  # type: ignore[arg-type]
-        self.thread.daemon = True
-
-    def start(self) -> None:
-        self._settings.enable()  # before the thread builds its handler: WhiteNoise reads STATIC_ROOT then
-        self.thread.start()
-        self.thread.is_ready.wait()
-        if self.thread.error:
-            self.stop()
-            raise self.thread.error
-
-    def stop(self) -> None:
-        self.thread.terminate()
-        self._settings.disable()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.thread.host}:{self.thread.port}"
+    """The static files as production's collectstatic leaves them (hashed names, gzip and brotli copies)."""
+    return collect_static(tmp_path_factory.mktemp("static"))
 
 
 @pytest.fixture

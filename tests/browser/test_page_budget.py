@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser
 
-from bench.pageload import PageLoad, first_load
+from bench.pageload import PageLoad, ProductionLiveServer, first_load
 from conftest import Cast
 from fieldloop.activities import visit_services
 from fieldloop.activities.tests.helpers import customer, template
@@ -25,7 +25,7 @@ from fieldloop.customers.models import Customer
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.org.services import employee_set_language
 
-from .conftest import ProductionLiveServer, login
+from .conftest import login
 
 pytestmark = pytest.mark.browser
 

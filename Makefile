@@ -58,12 +58,15 @@ assets: build/.assets
 install: system-deps $(VENV)/.installed node_modules/.installed locale/.compiled build/.assets
 
 # The demo serves static files as production does: hashed names with a ten-year immutable cache, gzip and
-# brotli copies made by collectstatic, served by WhiteNoise.
+# brotli copies made by collectstatic (again when the built assets change), served by WhiteNoise.
+DATA_DIR := $(or $(FIELDLOOP_DATA_DIR),var)
+$(DATA_DIR)/static/staticfiles.json: build/.assets
+	FIELDLOOP_MANIFEST_STATIC=1 $(PY) manage.py collectstatic --no-input -v 0
+
 demo: export FIELDLOOP_MANIFEST_STATIC := 1
-demo: install
+demo: install $(DATA_DIR)/static/staticfiles.json
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py demo_data --size $(DEMO_SIZE) --seed $(DEMO_SEED) --if-empty
-	$(PY) manage.py collectstatic --no-input -v 0
 	@$(PY) manage.py demo_logins
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload

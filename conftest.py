@@ -14,12 +14,25 @@ Both organizations have every app's defaults (stages, customer template, built-i
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.test import Client
 
 from fieldloop.org.models import Department, Employee, Organization, Role
 from fieldloop.org.tests.factories import TEST_PASSWORD, DepartmentFactory, EmployeeFactory, OrganizationFactory
+
+BUILT_ASSETS = Path(__file__).resolve().parent / "build" / "static"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Pages link the stylesheet and icon font that `make install` builds (scripts/build_assets.py, into
+    build/static, not committed): without them page and browser tests would test unstyled pages."""
+    if not (BUILT_ASSETS / "css" / "fieldloop.css").exists():
+        pytest.exit(
+            f"{BUILT_ASSETS} is missing: run `make install` (or `make assets`) before pytest; `make test` does it.",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
 
 
 @dataclass

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.csp import CSP
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,7 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: served before the rest, compressed ahead of time
+    "django.middleware.gzip.GZipMiddleware",  # pages (with Django's BREACH mitigation); static is WhiteNoise's
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -83,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fieldloop.org.context_processors.navigation",
+                "fieldloop.notifications.context_processors.notifications",
             ],
         },
     },
@@ -181,18 +184,11 @@ USE_TZ = True
 # --- Static files -------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-NODE_MODULES = BASE_DIR / "node_modules"
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/tabler/css", NODE_MODULES / "@tabler/core/dist/css"),
-    ("vendor/tabler/js", NODE_MODULES / "@tabler/core/dist/js"),
-    ("vendor/tabler-icons", NODE_MODULES / "@tabler/icons-webfont/dist"),
-    ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
-    ("vendor/echarts", NODE_MODULES / "echarts/dist"),
-    ("vendor/leaflet", NODE_MODULES / "leaflet/dist"),
-    ("vendor/leaflet-markercluster", NODE_MODULES / "leaflet.markercluster/dist"),
-    ("vendor/leaflet-heat", NODE_MODULES / "leaflet.heat/dist"),
-]
+# What the pages load from npm packages, the icon subset and the one stylesheet are built into ASSETS_DIR by
+# scripts/build_assets.py (`make install`): collectstatic then hashes and compresses a few hundred KB, not
+# node_modules' dist folders.
+ASSETS_DIR = BASE_DIR / "build" / "static"
+STATICFILES_DIRS = [BASE_DIR / "static", ASSETS_DIR]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -204,6 +200,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+# With the manifest storage: collectstatic keeps and compresses (gzip and brotli) the hashed copies only, which
+# WhiteNoise serves with a ten-year `immutable` cache; source maps (django-ninja's API docs ship megabytes of
+# them) are for developer tools and are not compressed.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 

@@ -1,6 +1,9 @@
 /* The service worker: pages a rep needs without a signal open from the device.
  *
- * Static files: served from the cache at once and refreshed behind (stale-while-revalidate).
+ * Static files: a hashed name (collectstatic's manifest, `app.0123456789ab.css`: production and the demo) never
+ * changes, so it is served from the cache without asking the network again, and caching it forgets the
+ * file's other versions; another static URL (development) is served from the cache at once and refreshed
+ * behind (stale-while-revalidate).
  * Pages: always from the network first; a page the server marks `X-Fieldloop-Offline: 1` (a form the
  * outbox can keep) is cached, and served from the cache when the network fails. Other pages are
  * never stored on the device. Signing out deletes the page cache.
@@ -9,7 +12,7 @@
  * it loaded before the worker took control) posts {type: "keep", urls} and the worker fetches what is
  * missing. (A page creating the cache while the worker writes to it could lose the worker's entries.)
  */
-const STATIC_CACHE = "fieldloop-static-v1";
+const STATIC_CACHE = "fieldloop-static-v2";
 const PAGE_CACHE = "fieldloop-pages";
 const NETWORK_TIMEOUT_MS = 8000;
 
@@ -33,6 +36,24 @@ async function staleWhileRevalidate(request) {
     return response;
   });
   return cached || fresh;
+}
+
+const HASHED = /^(.*)\.[0-9a-f]{12}(\.[^./]+)$/; // name.hash.ext
+
+async function cacheFirst(request) {
+  const cache = await caches.open(STATIC_CACHE);
+  const cached = await cache.match(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) {
+    await cache.put(request, response.clone());
+    const [, stem, ext] = new URL(request.url).pathname.match(HASHED);
+    for (const key of await cache.keys()) { // the same file's older versions: never asked for again
+      const other = new URL(key.url).pathname.match(HASHED);
+      if (other && other[1] === stem && other[2] === ext && key.url !== request.url) await cache.delete(key);
+    }
+  }
+  return response;
 }
 
 function withTimeout(promise, ms) {
@@ -81,6 +102,8 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith("/static/")) event.respondWith(staleWhileRevalidate(request));
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(HASHED.test(url.pathname) ? cacheFirst(request) : staleWhileRevalidate(request));
+  }
   else if (request.mode === "navigate") event.respondWith(networkFirst(request));
 });

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
+from bench.pageload import ProductionLiveServer, collect_static
 from conftest import Cast, build_cast
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -115,7 +116,23 @@ def page(new_page: NewPage) -> Page:
     return new_page()
 
 
-def login(page: Page, live_server: LiveServer, username: str, password: str) -> None:
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The static files as production's collectstatic leaves them (hashed names, gzip and brotli copies)."""
+    return collect_static(tmp_path_factory.mktemp("static"))
+
+
+@pytest.fixture
+def production_server(collected_static: Path, transactional_db: None) -> Iterator[ProductionLiveServer]:
+    server = ProductionLiveServer(collected_static)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def login(page: Page, live_server: LiveServer | ProductionLiveServer, username: str, password: str) -> None:
     """Sign in through the login form and wait for the home page: the overview for a leader or an
     administrator, Today for a rep."""
     page.goto(f"{live_server.url}/login/")

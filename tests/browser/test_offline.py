@@ -1,6 +1,7 @@
 """Working without a signal: a rep's form is kept on the phone and sent, exactly once, when the signal
 returns; the form itself opens from the phone's cache while offline."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -8,6 +9,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Route, expect
 from pytest_django.live_server_helper import LiveServer
 
+from bench.pageload import ProductionLiveServer
 from conftest import Cast
 from fieldloop.customers.models import Customer
 
@@ -15,6 +17,7 @@ from .conftest import PHONE, NewPage, kept_on_the_device, login, outbox_ready
 
 pytestmark = pytest.mark.browser
 NAMES = ["杭州湖滨五金店", "宁波港口物流公司"]
+STATIC_CACHE = "fieldloop-static-v2"  # static/js/sw.js
 
 
 def add_customer(page: Page, name: str) -> None:
@@ -116,3 +119,34 @@ def test_the_first_form_opened_after_signing_in_is_kept_on_the_device(
     phone.context.set_offline(True)
     phone.goto(f"{live_server.url}/customers/new/")
     expect(phone.locator("#id_name")).to_be_visible()
+
+
+def test_with_hashed_static_names_a_kept_form_opens_offline_styled_and_old_versions_are_forgotten(
+    production_server: ProductionLiveServer, live_cast: Cast, new_page: NewPage
+) -> None:
+    """As production serves them (collectstatic's hashed names): the service worker keeps each static file it
+    fetched, serves it without asking the network again, and drops the versions a new deployment replaced."""
+    phone = new_page(**PHONE)
+    login(phone, production_server, "rex", live_cast.password)
+    phone.evaluate("navigator.serviceWorker.ready")
+    stylesheet = phone.evaluate("document.querySelector('link[rel=stylesheet]').getAttribute('href')")
+    assert re.fullmatch(r"/static/css/fieldloop\.[0-9a-f]{12}\.css", stylesheet)
+    older = "/static/css/fieldloop.000000000000.css"  # what the worker kept from an earlier deployment
+    phone.evaluate(f"caches.open('{STATIC_CACHE}').then((c) => c.put('{older}', new Response('old')))")
+
+    phone.goto(f"{production_server.url}/customers/new/")
+    kept_on_the_device(phone)
+    kept = phone.evaluate(f"caches.open('{STATIC_CACHE}').then((c) => c.keys()).then((ks) => ks.map((k) => k.url))")
+    assert f"{production_server.url}{stylesheet}" in kept
+    assert f"{production_server.url}{older}" not in kept
+
+    phone.context.set_offline(True)
+    phone.reload()  # the page from the page cache, its stylesheet, scripts and icon font from the static cache
+    expect(phone.locator("#id_name")).to_be_visible()
+    outbox_ready(phone)
+    assert phone.evaluate(
+        "getComputedStyle(document.querySelector('.page-body .btn-primary')).backgroundColor"
+    ) not in (
+        "rgba(0, 0, 0, 0)",
+        "transparent",
+    )

@@ -28,7 +28,7 @@ HERE = (31.2304, 121.4737)
 # the static files it makes the phone fetch (cached after the first visit by the service worker).
 TODAY_HTML_BYTES = 30_000
 TODAY_HTML_GZIP_BYTES = 5_000
-TODAY_STATIC_REQUESTS = 7  # favicon, 3 stylesheets, htmx, outbox.js, phone_today.js
+TODAY_STATIC_REQUESTS = 4  # the one stylesheet, htmx, outbox.js, phone_today.js (the favicon is inline)
 
 
 def placed(owner, name, north_m, east_m=0.0) -> Customer:

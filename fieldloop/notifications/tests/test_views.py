@@ -1,4 +1,4 @@
-"""The notifications pages: the bell loads its count by htmx, the inbox, open and mark all read."""
+"""The notifications pages: the bell's count rendered with each page, the inbox, open and mark all read."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,12 +10,19 @@ from fieldloop.org import services as org_services
 from .test_services import notice
 
 
-def test_pages_carry_the_bell_but_not_its_count(cast):
-    notify_many([notice(cast.rep)])
-    body = cast.client_for(cast.rep).get("/customers/").content.decode()
+def test_pages_carry_the_bell_with_its_count_in_one_query(cast):
+    """The count comes with the page (a phone on a slow network makes no request for it after the page)."""
+    notify_many([notice(cast.rep, i) for i in range(3)] + [notice(cast.rep2)])
+    client = cast.client_for(cast.rep)
+    with CaptureQueriesContext(connection) as page:
+        body = client.get("/customers/").content.decode()
     assert 'data-testid="bell"' in body
-    assert 'hx-get="/notifications/bell/"' in body
-    assert 'data-testid="bell-count"' not in body  # the count comes after the page, by htmx
+    assert 'data-testid="bell-count"' in body and ">3</span>" in body
+    assert 'hx-get="/notifications/bell/"' not in body
+    assert sum("notifications_notification" in q["sql"] for q in page.captured_queries) == 1
+    with CaptureQueriesContext(connection) as partial:  # an htmx swap renders no shell: no count
+        assert "<html" not in client.get("/today/", HTTP_HX_REQUEST="true").content.decode()
+    assert not [q for q in partial.captured_queries if "notifications_notification" in q["sql"]]
 
 
 def test_the_bell_shows_the_unread_count(cast):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from fieldloop.org.models import Employee
 from fieldloop.org.selectors import scope_to_visible
@@ -16,6 +16,8 @@ from fieldloop.org.selectors import scope_to_visible
 from .models import ItemState, ScheduleItem
 
 ITEM_RELATED = ("employee", "customer", "contact")
+# a day's items: timed ones by their start, untimed ones first (both databases: NULLs placed explicitly)
+DAY_ORDER = ("day", F("start_time").asc(nulls_first=True), "id")
 
 
 def _ids(employees: Iterable[Employee | int]) -> list[int]:
@@ -31,7 +33,7 @@ def items_for(
     return (
         qs.filter(employee_id__in=_ids(employees), day__gte=start_day, day__lte=end_day)
         .select_related(*ITEM_RELATED)
-        .order_by("employee_id", *ScheduleItem._meta.ordering)
+        .order_by("employee_id", *DAY_ORDER)
     )
 
 
@@ -73,5 +75,6 @@ def day_counts_many(employees: Iterable[Employee | int], day: date, *, org_id: i
     )
     counts = {pk: DayCounts() for pk in ids}
     for row in rows:
-        counts[row["employee_id"]] = DayCounts(**{state: row[state] for state in ItemState.values})
+        values: dict[str, int] = dict(row)  # type: ignore[arg-type]
+        counts[values["employee_id"]] = DayCounts(**{state: values[state] for state in ItemState.values})
     return counts

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from fieldloop.org.models import Employee
+from fieldloop.core.errors import invalid, not_found
+from fieldloop.org.models import Department, Employee
 from fieldloop.org.selectors import scope_to_visible
 
 from .models import ItemState, ScheduleItem
@@ -78,3 +80,55 @@ def day_counts_many(employees: Iterable[Employee | int], day: date, *, org_id: i
         values: dict[str, int] = dict(row)  # type: ignore[arg-type]
         counts[values["employee_id"]] = DayCounts(**{state: values[state] for state in ItemState.values})
     return counts
+
+
+# --- the calendar (pages and API) ---------------------------------------------------------------------------
+
+API_ORDERING = ("day", "id")
+MAX_RANGE_DAYS = 92
+
+
+def item_get(*, actor: Employee, item_id: int) -> ScheduleItem:
+    """An item the actor may see (by its employee), or not found."""
+    item = (
+        scope_to_visible(ScheduleItem.objects.all(), actor=actor, owner_field="employee")
+        .select_related(*ITEM_RELATED)
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is None:
+        raise not_found()
+    return item
+
+
+def calendar_items(
+    *,
+    actor: Employee,
+    start_day: date,
+    end_day: date,
+    employee_id: int | None = None,
+    department_id: int | None = None,
+    state: str = "",
+    kind: str = "",
+) -> QuerySet[ScheduleItem]:
+    """The items of the employees the actor sees (one employee, a department's subtree, or all) over a range of
+    at most MAX_RANGE_DAYS days; keyset-page it on API_ORDERING."""
+    if end_day < start_day:
+        raise invalid("date_to", _("The last day must not be before the first."))
+    if (end_day - start_day).days >= MAX_RANGE_DAYS:
+        raise invalid("date_to", _("At most %(n)d days at once.") % {"n": MAX_RANGE_DAYS})
+    qs = scope_to_visible(ScheduleItem.objects.all(), actor=actor, owner_field="employee").filter(
+        day__gte=start_day, day__lte=end_day
+    )
+    if employee_id is not None:
+        qs = qs.filter(employee_id=employee_id)
+    if department_id is not None:
+        path = Department.objects.filter(org_id=actor.org_id, pk=department_id).values_list("path", flat=True).first()
+        if path is None:
+            return qs.none()
+        qs = qs.filter(employee__department__path__startswith=path)
+    if state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.select_related(*ITEM_RELATED)

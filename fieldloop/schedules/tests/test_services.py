@@ -1,8 +1,7 @@
 import uuid
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from django.utils import timezone
 
 from fieldloop.activities.tests.helpers import customer, file_call
 from fieldloop.activities.tests.test_visits import check_in, located_customer, routine
@@ -171,9 +170,9 @@ def test_the_close_follows_each_organizations_midnight(cast):
     item = plan(cast.rep)
     ScheduleItem.objects.filter(pk=item.pk).update(day=date(2026, 3, 1))
     # 23:30 in Shanghai on 1 March is 15:30 UTC: the day has not ended there
-    services.all_orgs_close_schedule_days(now=timezone.datetime(2026, 3, 1, 15, 30, tzinfo=timezone.UTC))
+    services.all_orgs_close_schedule_days(now=datetime(2026, 3, 1, 15, 30, tzinfo=UTC))
     assert ScheduleItem.objects.get(pk=item.pk).state == ItemState.PLANNED
-    services.all_orgs_close_schedule_days(now=timezone.datetime(2026, 3, 1, 16, 30, tzinfo=timezone.UTC))
+    services.all_orgs_close_schedule_days(now=datetime(2026, 3, 1, 16, 30, tzinfo=UTC))
     assert ScheduleItem.objects.get(pk=item.pk).state == ItemState.MISSED
 
 

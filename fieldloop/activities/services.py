@@ -234,6 +234,7 @@ def record_update(*, actor: Employee, record_id: int, values: dict[str, Any]) ->
         record.values = clean
         record.edited_at = timezone.now()
         record.save(update_fields=["values", "edited_at", "updated_at"])
+        hooks.record_updated(record)
     return record
 
 

@@ -8,6 +8,8 @@ class SchedulesConfig(AppConfig):
     verbose_name = _("Schedules")
 
     def ready(self) -> None:
+        from . import plan_hooks
         from .hooks import register
 
         register()
+        plan_hooks.register()

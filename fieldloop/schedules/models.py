@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fieldloop.core.models import OrgScopedModel
+from fieldloop.customers.models import CustomerLevel
 
 MAX_OCCURRENCES = 500
 
@@ -189,3 +190,58 @@ class ScheduleItem(OrgScopedModel):
     @property
     def is_planned(self) -> bool:
         return self.state == ItemState.PLANNED
+
+
+# --- visit plans (拜访计划): how often each customer should be visited ---------------------------------------
+
+MAX_EVERY_DAYS = 365
+
+
+class VisitFrequency(OrgScopedModel):
+    """How often the organization wants a customer of a level visited: every `every_days` days, or not on a
+    schedule (null). One row per level, created with the organization (`plans.DEFAULT_EVERY_DAYS`)."""
+
+    level = models.CharField(_("level"), max_length=1, choices=CustomerLevel.choices)
+    every_days = models.PositiveSmallIntegerField(
+        _("visit every (days)"), null=True, blank=True, help_text=_("Empty: no regular visits.")
+    )
+
+    class Meta:
+        ordering = ["level"]
+        verbose_name = _("visit frequency")
+        verbose_name_plural = _("visit frequencies")
+        constraints = [
+            models.UniqueConstraint(fields=["org", "level"], name="visitfrequency_one_per_level"),
+            models.CheckConstraint(
+                condition=Q(every_days__isnull=True) | Q(every_days__gte=1, every_days__lte=MAX_EVERY_DAYS),
+                name="visitfrequency_every_days_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.every_days}"
+
+
+class CustomerVisitFrequency(OrgScopedModel):
+    """One customer's own visit frequency, in place of its level's: every `every_days` days, or none (null)."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    every_days = models.PositiveSmallIntegerField(
+        _("visit every (days)"), null=True, blank=True, help_text=_("Empty: no regular visits.")
+    )
+
+    class Meta:
+        ordering = ["customer_id"]
+        verbose_name = _("customer visit frequency")
+        verbose_name_plural = _("customer visit frequencies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(every_days__isnull=True) | Q(every_days__gte=1, every_days__lte=MAX_EVERY_DAYS),
+                name="customervisitfrequency_every_days_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.every_days}"

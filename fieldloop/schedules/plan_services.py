@@ -63,9 +63,9 @@ def visit_frequencies_set(*, actor: Employee, every_days: dict[str, Any]) -> dic
         raise _refuse({"every_days": [_("Expected an object.")]})
     for level, value in every_days.items():
         if level not in CustomerLevel.values:
-            errors[f"every_days.{level}"] = [_("Not a customer level.")]
+            errors[level] = [_("Not a customer level.")]
             continue
-        clean[level] = check_every_days(errors, f"every_days.{level}", value)
+        clean[level] = check_every_days(errors, level, value)
     if errors:
         raise _refuse(errors)
     rows = {f.level: f for f in VisitFrequency.objects.select_for_update().filter(org_id=actor.org_id)}

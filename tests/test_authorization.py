@@ -60,6 +60,7 @@ from fieldloop.notifications import services as notification_services
 from fieldloop.notifications.models import Notification
 from fieldloop.org import services as org_services
 from fieldloop.org.models import Employee
+from fieldloop.schedules import plan_services
 from fieldloop.schedules import services as schedule_services
 
 ROLES = ("rep", "manager", "director", "admin")
@@ -239,6 +240,16 @@ def a_schedule_item(w: Where) -> int:
     )[0].pk
 
 
+def a_planned_visit(w: Where) -> tuple[int, int]:
+    """A visit of the owner tomorrow (the owner's day to put in order): (employee id, item id)."""
+    customer_id = a_customer(w)
+    item = schedule_services.schedule_item_create(
+        actor=w.owner, client_id=uuid.uuid4(), day=schedule_services.org_today(w.owner) + timedelta(days=1),
+        kind="visit", customer_id=customer_id,
+    )[0]  # fmt: skip
+    return w.owner.pk, item.pk
+
+
 # --- The matrix -------------------------------------------------------------------------------------------------
 
 ON_COLLABORATION = "collaborator: a record/visit by Ben about Ben's customer that the actor collaborates on"
@@ -309,6 +320,13 @@ MATRIX: list[Case] = [
          lambda w, pk: schedule_services.schedule_item_cancel(actor=w.actor, item_id=pk), SCHEDULE),
     Case("schedule_item_done", "schedules.services.schedule_item_done", a_schedule_item,
          lambda w, pk: schedule_services.schedule_item_done(actor=w.actor, item_id=pk, note="已完成"), SCHEDULE),
+    Case("route_apply", "schedules.plan_services.route_apply", a_planned_visit,
+         lambda w, t: plan_services.route_apply(
+             actor=w.actor, employee_id=t[0], day=schedule_services.org_today(w.owner) + timedelta(days=1),
+             item_ids=[t[1]]), SCHEDULE, "an employee's day of visits: their own, a manager's reports'"),
+    Case("customer_visit_frequency_set", "schedules.plan_services.customer_visit_frequency_set", a_customer,
+         lambda w, pk: plan_services.customer_visit_frequency_set(actor=w.actor, customer_id=pk, every_days=3),
+         ADMIN_FIRST, "the organization's visit plan for a customer: administrators"),
     # notifications and tokens: their person's alone
     Case("notification_mark_read", "notifications.services.notification_mark_read", a_notification,
          lambda w, pk: notification_services.notification_mark_read(actor=w.actor, notification_id=pk), PRIVATE,
@@ -381,6 +399,8 @@ MATRIX: list[Case] = [
     Case("duplicate_rules_update", "customers.duplicates.duplicate_rules_update", nothing,
          lambda w, _: duplicates.duplicate_rules_update(actor=w.actor, duplicate_name="block", duplicate_phone="block"),
          CONFIGURATION),
+    Case("visit_frequencies_set", "schedules.plan_services.visit_frequencies_set", nothing,
+         lambda w, _: plan_services.visit_frequencies_set(actor=w.actor, every_days={"A": 3}), CONFIGURATION),
     Case("organization_update", "org.services.organization_update", nothing,
          lambda w, _: org_services.organization_update(actor=w.actor, name=unique("华东机械")), CONFIGURATION),
 ]  # fmt: skip
@@ -446,6 +466,11 @@ READS: dict[str, str] = {
     "customers.import_template.import_template": "download",
     "customers.services.customer_validate": "validation",
     "customers.stages.stage_list": "read",
+    "schedules.plan_selectors.customer_frequencies": "read (visible customers)",
+    "schedules.plan_selectors.day_route": "read (visible employees)",
+    "schedules.plan_selectors.day_visits": "read (of an employee day_route checked)",
+    "schedules.plan_selectors.due_for_visit": "read (visible employees and customers)",
+    "schedules.plan_selectors.employee_in_scope": "read (visible employees)",
     "customers.stages.stage_usage": "read",
     "customers.timeline.customer_timeline_page": "read",
     "customers.timeline.timeline_actions": "read",

@@ -90,12 +90,12 @@ def customer_frequencies(*, actor: Employee) -> QuerySet[CustomerVisitFrequency]
 
 
 def employee_in_scope(*, actor: Employee, employee_id: int | None, field: str = "employee_id") -> Employee:
-    """The actor, or a visible employee (a field error otherwise: outside the actor's scope is 'not found')."""
+    """The actor, or a visible employee; anyone else is not found (a 404 naming the field)."""
     if employee_id is None or employee_id == actor.pk:
         return actor
     employee = visible_employees(actor=actor).select_related("org").filter(pk=employee_id).first()
     if employee is None:
-        raise _invalid(field, _("Not found."))
+        raise ServiceError(ErrorCode.NOT_FOUND, _("Not found."), {field: [_("Not found.")]})
     return employee
 
 

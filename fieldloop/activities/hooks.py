@@ -1,8 +1,9 @@
 """What other apps do when a visit or a work record is created, in the same transaction.
 
-An app above activities (schedules: a planned visit or call becomes done) registers a callback in its
-AppConfig.ready; `visit_check_in`, `record_create` and `record_update` call every registered one inside the transaction that
-creates the row, so the follow-up is written with it or not at all. A callback gets the new row (its employee or
+An app above activities (schedules: a planned visit or call becomes done, a visit report's next visit is
+planned) registers a callback in its AppConfig.ready; `visit_check_in`, `record_create` and `record_update` call
+every registered one inside the transaction that writes the row, so the follow-up is written with it or not at
+all. A callback gets the new row (its employee or
 author, customer and template attached) and should stay cheap: a set-based statement or two. activities imports
 no app above it.
 """

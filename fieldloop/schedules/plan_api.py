@@ -60,7 +60,9 @@ def customer_frequency_set(request: HttpRequest, customer_id: int, payload: Cust
         actor=actor, customer_id=customer_id, every_days=payload.every_days, follow_level=payload.follow_level
     )
     customer = Customer.objects.get(org_id=actor.org_id, pk=customer_id)
-    every = own.every_days if own is not None else plan_selectors.level_frequencies(org_id=actor.org_id).get(customer.level)
+    every = (
+        own.every_days if own is not None else plan_selectors.level_frequencies(org_id=actor.org_id).get(customer.level)
+    )
     return {"customer": _ref(customer), "level": customer.level, "every_days": every, "own": own is not None}
 
 
@@ -79,30 +81,46 @@ def due_list(
     qs = plan_selectors.due_for_visit(actor=actor, employee_id=employee.pk, within_days=within_days)
     page = keyset_page(qs, ordering=plan_selectors.DUE_ORDERING, cursor=cursor, limit=limit)
     today = plan_selectors.org_today(employee)
+    rows: list[Any] = page.items  # customers with the due list's annotations
     items = [
         {
-            "customer": _ref(c), "level": c.level, "latitude": _float(c.latitude), "longitude": _float(c.longitude),
-            "last_visit_on": c.last_visit_on, "every_days": c.every_days, "due_on": c.due_on,
-            "overdue_days": overdue_days(c.due_on, today), "planned_on": c.planned_on,
-        }  # fmt: skip
-        for c in page.items
+            "customer": _ref(c),
+            "level": c.level,
+            "latitude": _float(c.latitude),
+            "longitude": _float(c.longitude),
+            "last_visit_on": c.last_visit_on,
+            "every_days": c.every_days,
+            "due_on": c.due_on,
+            "overdue_days": overdue_days(c.due_on, today),
+            "planned_on": c.planned_on,
+        }
+        for c in rows
     ]
     return {"employee": _ref(employee), "items": items, "next_cursor": page.next_cursor}
 
 
-def route_out(route: plan_selectors.DayRoute) -> dict[str, Any]:
-    stops = [
-        {
-            "item_id": s.item.pk, "customer": _ref(s.item.customer), "latitude": _float(s.item.customer.latitude),
-            "longitude": _float(s.item.customer.longitude), "located": s.located, "start_time": s.item.start_time,
-            "leg_m": s.leg_m,
-        }  # fmt: skip
-        for s in route.stops
-    ]
+def _stop_out(stop: plan_selectors.RouteStop) -> dict[str, Any]:
+    customer: Any = stop.item.customer  # a route's items all have one
     return {
-        "employee": _ref(route.employee), "day": route.day, "before_m": route.before_m, "after_m": route.after_m,
+        "item_id": stop.item.pk,
+        "customer": _ref(customer),
+        "latitude": _float(customer.latitude),
+        "longitude": _float(customer.longitude),
+        "located": stop.located,
+        "start_time": stop.item.start_time,
+        "leg_m": stop.leg_m,
+    }
+
+
+def route_out(route: plan_selectors.DayRoute) -> dict[str, Any]:
+    stops = [_stop_out(s) for s in route.stops]
+    return {
+        "employee": _ref(route.employee),
+        "day": route.day,
+        "before_m": route.before_m,
+        "after_m": route.after_m,
         "stops": stops,
-    }  # fmt: skip
+    }
 
 
 @router.get("/visit-route", response={200: RouteOut, **ERRORS}, summary="A day's visits in a suggested order")
@@ -111,9 +129,12 @@ def route_get(request: HttpRequest, filters: Query[RouteFilters]) -> dict[str, A
     (nearest neighbour then 2-opt, from the position given or else the first visit), with the total distance
     in the day's order and in the suggested one. Visits to customers without a location come last."""
     route = plan_selectors.day_route(
-        actor=actor_of(request), employee_id=filters.employee_id, day=filters.day, latitude=filters.latitude,
+        actor=actor_of(request),
+        employee_id=filters.employee_id,
+        day=filters.day,
+        latitude=filters.latitude,
         longitude=filters.longitude,
-    )  # fmt: skip
+    )
     return route_out(route)
 
 
@@ -123,7 +144,11 @@ def route_apply(request: HttpRequest, payload: RouteApplyIn) -> dict[str, Any]:
     sets the same times: it needs no Idempotency-Key."""
     actor = actor_of(request)
     plan_services.route_apply(
-        actor=actor, employee_id=payload.employee_id, day=payload.day, item_ids=payload.item_ids,
-        start_time=payload.start_time, minutes_each=payload.minutes_each,
-    )  # fmt: skip
+        actor=actor,
+        employee_id=payload.employee_id,
+        day=payload.day,
+        item_ids=payload.item_ids,
+        start_time=payload.start_time,
+        minutes_each=payload.minutes_each,
+    )
     return route_out(plan_selectors.day_route(actor=actor, employee_id=payload.employee_id, day=payload.day))

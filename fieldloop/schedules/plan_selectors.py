@@ -21,7 +21,6 @@ from django.db.models import (
     OuterRef,
     QuerySet,
     Subquery,
-    Value,
     When,
 )
 from django.db.models.functions import Coalesce, TruncDate
@@ -57,15 +56,15 @@ class AddDays(Func):
 
     output_field = DateField()
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         day, day_params = compiler.compile(self.source_expressions[0])
         n, n_params = compiler.compile(self.source_expressions[1])
-        return f"date({day}, ({n}) || ' days')", [*day_params, *n_params]
+        return f"date({day}, ({n}) || ' days')", (*day_params, *n_params)
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         day, day_params = compiler.compile(self.source_expressions[0])
         n, n_params = compiler.compile(self.source_expressions[1])
-        return f"(({day})::date + ({n})::integer)", [*day_params, *n_params]
+        return f"(({day})::date + ({n})::integer)", (*day_params, *n_params)
 
 
 # --- frequencies ----------------------------------------------------------------------------------------------
@@ -125,9 +124,13 @@ def due_for_visit(
     by_level = VisitFrequency.objects.filter(org_id=employee.org_id, level=OuterRef("level"))
     planned = (
         ScheduleItem.objects.filter(
-            org_id=employee.org_id, employee_id=employee.pk, customer_id=OuterRef("pk"), kind=ItemKind.VISIT,
-            state=ItemState.PLANNED, day__gte=today,
-        )  # fmt: skip
+            org_id=employee.org_id,
+            employee_id=employee.pk,
+            customer_id=OuterRef("pk"),
+            kind=ItemKind.VISIT,
+            state=ItemState.PLANNED,
+            day__gte=today,
+        )
         .order_by("day")
         .values("day")[:1]
     )
@@ -210,9 +213,13 @@ def day_visits(*, actor: Employee, employee: Employee, day: date) -> list[Schedu
     """The employee's planned visits of the day (to a customer), in the day's order: one query."""
     return list(
         ScheduleItem.objects.filter(
-            org_id=actor.org_id, employee_id=employee.pk, day=day, kind=ItemKind.VISIT, state=ItemState.PLANNED,
+            org_id=actor.org_id,
+            employee_id=employee.pk,
+            day=day,
+            kind=ItemKind.VISIT,
+            state=ItemState.PLANNED,
             customer__isnull=False,
-        )  # fmt: skip
+        )
         .select_related("customer")
         .order_by(*DAY_ORDER)[:MAX_ROUTE_STOPS]
     )

@@ -151,12 +151,10 @@ def route_apply(
     errors: dict[str, list[Any]] = {}
     if not isinstance(start_time, time):
         errors["start_time"] = [_("Enter a time.")]
-    if (
-        isinstance(minutes_each, bool)
-        or not isinstance(minutes_each, int)
-        or not 5 <= minutes_each <= MAX_MINUTES_EACH
-    ):
-        errors["minutes_each"] = [_("Enter a whole number from %(min)d to %(max)d.") % {"min": 5, "max": MAX_MINUTES_EACH}]
+    if isinstance(minutes_each, bool) or not isinstance(minutes_each, int) or not 5 <= minutes_each <= MAX_MINUTES_EACH:
+        errors["minutes_each"] = [
+            _("Enter a whole number from %(min)d to %(max)d.") % {"min": 5, "max": MAX_MINUTES_EACH}
+        ]
     ids = list(item_ids) if isinstance(item_ids, (list, tuple)) else []
     items = {
         i.pk: i

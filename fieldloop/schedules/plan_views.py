@@ -82,8 +82,9 @@ def due_list(request: HttpRequest) -> HttpResponse:
     qs = plan_selectors.due_for_visit(actor=actor, employee_id=employee.pk)
     page = keyset_page(qs, ordering=plan_selectors.DUE_ORDERING, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
     today = plan_selectors.org_today(employee)
+    customers: list[Any] = page.items  # with the due list's annotations
     context: dict[str, Any] = {
-        "rows": [DueRow(c, overdue_days(c.due_on, today), uuid.uuid4()) for c in page.items],
+        "rows": [DueRow(c, overdue_days(c.due_on, today), uuid.uuid4()) for c in customers],
         "page": page,
         "subject": employee,
         "team": _team(actor),
@@ -113,9 +114,13 @@ def due_schedule(request: HttpRequest) -> HttpResponse:
     if customer_id is None:
         raise invalid("customer_id", _("Choose the customer to visit or call."))
     item, _created = services.schedule_item_create(
-        actor=actor, client_id=client_id, employee_id=employee_id, kind=ItemKind.VISIT, customer_id=customer_id,
+        actor=actor,
+        client_id=client_id,
+        employee_id=employee_id,
+        kind=ItemKind.VISIT,
+        customer_id=customer_id,
         day=_day(request.POST.get("day"), date.min),
-    )  # fmt: skip
+    )
     messages.success(
         request,
         _("Visit to %(customer)s planned for %(day)s.")
@@ -143,17 +148,17 @@ def route(request: HttpRequest) -> HttpResponse:
     plan = plan_selectors.day_route(
         actor=actor, employee_id=employee.pk, day=day, latitude=start[0], longitude=start[1]
     )
-    stops = [
-        {
-            "n": n + 1, "item": s.item, "customer": s.item.customer, "located": s.located,
-            "leg": distance_text(s.leg_m), "lat": float(s.item.customer.latitude) if s.located else None,  # type: ignore[union-attr,arg-type]
-            "lng": float(s.item.customer.longitude) if s.located else None,  # type: ignore[union-attr,arg-type]
-        }  # fmt: skip
-        for n, s in enumerate(plan.stops)
-    ]
-    map_stops = [
-        {"n": s["n"], "lat": s["lat"], "lng": s["lng"], "name": s["customer"].name} for s in stops if s["located"]
-    ]
+    stops: list[dict[str, Any]] = []
+    map_stops: list[dict[str, Any]] = []
+    for n, s in enumerate(plan.stops, start=1):
+        customer: Any = s.item.customer  # a route's items all have one
+        stops.append(
+            {"n": n, "item": s.item, "customer": customer, "located": s.located, "leg": distance_text(s.leg_m)}
+        )
+        if s.located:
+            map_stops.append(
+                {"n": n, "lat": float(customer.latitude), "lng": float(customer.longitude), "name": customer.name}
+            )
     context = {
         "plan": plan,
         "stops": stops,
@@ -188,9 +193,13 @@ def route_apply(request: HttpRequest) -> HttpResponse:
         start_time = raw_time  # the service refuses it on its field
     minutes = _int(request.POST.get("minutes_each") or "45")
     plan_services.route_apply(
-        actor=actor, employee_id=employee_id, day=day, item_ids=ids, start_time=start_time,
+        actor=actor,
+        employee_id=employee_id,
+        day=day,
+        item_ids=ids,
+        start_time=start_time,
         minutes_each=minutes if minutes is not None else -1,
-    )  # fmt: skip
+    )
     messages.success(request, _("The visits of %(day)s are in the suggested order.") % {"day": date_format(day)})
     query = {"day": day.isoformat(), **({"employee": str(employee_id)} if employee_id else {})}
     return redirect(reverse("visit_plan_route") + "?" + urlencode(query))
@@ -204,19 +213,21 @@ class FrequenciesForm(StyledForm):
         super().__init__(*args, **kwargs)
         for value, label in CustomerLevel.choices:
             self.fields[value] = forms.IntegerField(
-                label=_("Level %(level)s") % {"level": label}, required=False,
+                label=_("Level %(level)s") % {"level": label},
+                required=False,
                 help_text=_("Visit every n days (1 to %(max)d); empty: no regular visits.") % {"max": MAX_EVERY_DAYS},
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-            )  # fmt: skip
+            )
         self.style_fields()
 
 
 class CustomerFrequencyForm(StyledForm):
     customer = forms.CharField(label=gettext_lazy("Customer"), max_length=120)
     every_days = forms.IntegerField(
-        label=gettext_lazy("Visit every (days)"), required=False,
+        label=gettext_lazy("Visit every (days)"),
+        required=False,
         help_text=gettext_lazy("Empty: no regular visits."),
-    )  # fmt: skip
+    )
 
 
 @employee_required(Permission.MANAGE_ORGANIZATION)

@@ -83,7 +83,12 @@ def test_an_admin_edits_the_frequencies_and_a_rep_may_not(cast):
     assert refused.status_code == 400 and b'data-testid="error-A"' in refused.content
     assert b'data-testid="error-B"' in refused.content
     shop = customer(cast.rep, "人民广场便利店")
-    assert admin.post("/plans/frequencies/", {"action": "customer", "own-customer": shop.name, "own-every_days": "3"}).status_code == 302
+    assert (
+        admin.post(
+            "/plans/frequencies/", {"action": "customer", "own-customer": shop.name, "own-every_days": "3"}
+        ).status_code
+        == 302
+    )
     assert CustomerVisitFrequency.objects.get(customer=shop).every_days == 3
     assert admin.post("/plans/frequencies/", {"action": "follow_level", "customer_id": shop.pk}).status_code == 302
     assert not CustomerVisitFrequency.objects.exists()

@@ -4,6 +4,7 @@ report's next visit planning a visit."""
 import uuid
 from datetime import time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -76,7 +77,7 @@ def test_the_due_list_is_the_reps_own_customers_most_overdue_first_with_planned_
     tomorrow = today(cast.rep) + timedelta(days=1)
     plan(cast.rep, kind=ItemKind.VISIT, customer_id=a_overdue.pk, day=tomorrow)
 
-    rows = list(plan_selectors.due_for_visit(actor=cast.rep).order_by(*plan_selectors.DUE_ORDERING))
+    rows: list[Any] = list(plan_selectors.due_for_visit(actor=cast.rep).order_by(*plan_selectors.DUE_ORDERING))
 
     assert [r.pk for r in rows] == [c_never.pk, c_ineffective.pk, a_overdue.pk, own.pk]
     t = today(cast.rep)
@@ -87,9 +88,7 @@ def test_the_due_list_is_the_reps_own_customers_most_overdue_first_with_planned_
     assert b_fresh.pk in {r.pk for r in ahead}
 
 
-def test_the_due_list_costs_the_same_few_queries_whatever_the_number_of_customers(
-    cast, django_assert_max_num_queries
-):
+def test_the_due_list_costs_the_same_few_queries_whatever_the_number_of_customers(cast, django_assert_max_num_queries):
     def page():
         actor = type(cast.rep).objects.select_related("org", "department").get(pk=cast.rep.pk)
         qs = plan_selectors.due_for_visit(actor=actor)
@@ -155,7 +154,9 @@ def test_a_customer_gets_its_own_frequency_and_follows_its_level_again(cast):
     with pytest.raises(ServiceError) as excinfo:
         plan_services.customer_visit_frequency_set(actor=cast.admin, customer_id=shop.pk, every_days=-4)
     assert fields_of(excinfo) == {"every_days"}
-    plan_services.customer_visit_frequency_set(actor=cast.admin, customer_id=shop.pk, every_days=None, follow_level=True)
+    plan_services.customer_visit_frequency_set(
+        actor=cast.admin, customer_id=shop.pk, every_days=None, follow_level=True
+    )
     assert not CustomerVisitFrequency.objects.exists()
     with pytest.raises(ServiceError):
         plan_services.customer_visit_frequency_set(actor=cast.outsider, customer_id=shop.pk, every_days=3)

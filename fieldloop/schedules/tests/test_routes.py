@@ -65,7 +65,7 @@ def test_trivial_days(n):
 
 
 def test_on_random_days_the_suggestion_is_a_permutation_no_longer_than_nearest_neighbour_or_the_given_order():
-    rng = random.Random(12)
+    rng = random.Random(12)  # noqa: S311 - reproducible test data, not a secret
     close = 0
     for _ in range(150):
         stops = [Point(31 + rng.random() * 0.3, 121 + rng.random() * 0.3) for _ in range(7)]

@@ -26,7 +26,7 @@ from fieldloop.customers.models import Customer, CustomerLevel
 from fieldloop.customers.selectors import customer_name_search, visible_customers
 from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
-from fieldloop.org.permissions import Permission
+from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import visible_employees
 
 from . import plan_selectors, plan_services, services
@@ -91,6 +91,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
         "tomorrow": today + timedelta(days=1),
         "today": today,
         "route_url": reverse("visit_plan_route") + "?" + urlencode({"employee": employee.pk}),
+        "can_configure": has_permission(actor, Permission.MANAGE_ORGANIZATION),
     }
     if request.GET.get("cursor") and request.headers.get("HX-Request"):
         return render(request, "schedules/plan_due.html#rows", context)

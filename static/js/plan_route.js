@@ -43,14 +43,11 @@
     }
     for (const s of stops) {
       line.push([s.lat, s.lng]);
-      const icon = L.divIcon({ className: "", html: "", iconSize: [24, 24] });
-      const marker = L.marker([s.lat, s.lng], { icon }).addTo(map);
-      const badge = marker.getElement();
-      if (badge) {
-        badge.classList.add("route-stop-label");
-        badge.textContent = String(s.n);
-      }
-      marker.bindTooltip(Object.assign(document.createElement("span"), { textContent: `${s.n}. ${s.name}` }));
+      // the label is the stop's number (the server's integer), never text Leaflet would parse as HTML
+      const icon = L.divIcon({ className: "route-stop-label", html: String(Number(s.n)), iconSize: [24, 24] });
+      L.marker([s.lat, s.lng], { icon })
+        .addTo(map)
+        .bindTooltip(Object.assign(document.createElement("span"), { textContent: `${s.n}. ${s.name}` }));
     }
     if (line.length > 1) L.polyline(line, { color: "#066fd1", weight: 3, opacity: 0.8 }).addTo(map);
     if (line.length) map.fitBounds(L.latLngBounds(line).pad(0.15));

@@ -267,6 +267,7 @@ ACTIONS: dict[str, str] = {
     "/notifications/{notification_id}/read": "marks as read; again changes nothing",
     "/schedule-items/{item_id}/cancel": "cancels an existing item; again changes nothing",
     "/schedule-items/{item_id}/done": "marks an existing item done; again is refused (409)",
+    "/visit-route/apply": "sets the day's visits' start times in the order sent; again sets the same times",
 }
 
 

@@ -4,6 +4,9 @@ route and applying it; bad input answers a field error in the error format."""
 import uuid
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from fieldloop.activities.tests.helpers import customer
 from fieldloop.activities.tests.test_visits import api, post
 from fieldloop.schedules.models import ItemKind, ScheduleItem, VisitFrequency
@@ -100,3 +103,17 @@ def test_bad_route_requests_answer_field_errors(cast):
     assert outside.status_code == 404 and set(outside.json()["fields"]) == {"employee_id"}
     refused = post(client, "/api/v1/visit-route/apply", {"day": day.isoformat(), "item_ids": [items[0].pk]})
     assert refused.status_code == 400 and set(refused.json()["fields"]) == {"item_ids"}
+
+
+def test_the_due_list_answers_in_the_same_few_queries_whatever_the_number_of_customers(cast):
+    def queries() -> int:
+        client = api(cast.rep)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/visits/due").status_code == 200
+        return len(captured.captured_queries)
+
+    level_customer(cast.rep, "C", created_days_ago=40)
+    few = queries()
+    for n in range(20):
+        level_customer(cast.rep, "C", created_days_ago=41 + n)
+    assert queries() == few

@@ -171,12 +171,16 @@ def register_routers() -> None:
     from fieldloop.formtemplates.api import router as formtemplates_router
     from fieldloop.notifications.api import router as notifications_router
     from fieldloop.org.api import router as org_router
+    from fieldloop.schedules.api import router as schedules_router
+    from fieldloop.schedules.plan_api import router as visit_plans_router
 
     api.add_router("/", org_router)
     api.add_router("/", customers_router)
     api.add_router("/", formtemplates_router)
     api.add_router("/", activities_router)
     api.add_router("/", notifications_router)
+    api.add_router("/", schedules_router)
+    api.add_router("/", visit_plans_router)
 
 
 register_routers()

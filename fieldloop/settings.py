@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "fieldloop.customers",
     "fieldloop.notifications",
     "fieldloop.activities",
+    "fieldloop.schedules",
     "fieldloop.demo",
 ]
 

@@ -60,6 +60,8 @@ from fieldloop.notifications import services as notification_services
 from fieldloop.notifications.models import Notification
 from fieldloop.org import services as org_services
 from fieldloop.org.models import Employee
+from fieldloop.schedules import plan_services
+from fieldloop.schedules import services as schedule_services
 
 ROLES = ("rep", "manager", "director", "admin")
 ROLE_ATTRIBUTE = {"rep": "rep", "manager": "manager", "director": "director", "admin": "admin"}
@@ -83,6 +85,8 @@ ASSIGN = {"own": "FAAA", "subordinate": "FAAA", "other_branch": "FNAA", "collabo
 ADMIN_FIRST = {"own": "FFFA", "subordinate": "FFFA", "other_branch": "FFFA", "collaborator": "FFFA"}
 # Admin only, the row looked up (through the actor's visibility) before the permission.
 ADMIN_AFTER_LOOKUP = {"own": "FFFA", "subordinate": "NFFA", "other_branch": "NNFA", "collaborator": "FFFA"}
+# The change rule for rows nobody collaborates on (schedule items).
+SCHEDULE = {k: v for k, v in CHANGE.items() if k != "collaborator"}
 # The recipient's alone, invisible to everyone else (not even an admin reads Ben's notifications).
 PRIVATE = {"own": "AAAA", "subordinate": "NNNN", "other_branch": "NNNN"}
 # The organization's configuration: administrators change it.
@@ -230,6 +234,22 @@ def stage_ids_reversed(w: Where) -> list[int]:
     return [s.pk for s in reversed(stages.stage_list(actor=w.cast.admin, include_inactive=True))]
 
 
+def a_schedule_item(w: Where) -> int:
+    return schedule_services.schedule_item_create(
+        actor=w.owner, client_id=uuid.uuid4(), day=schedule_services.org_today(w.owner), kind="task", title="整理报价"
+    )[0].pk
+
+
+def a_planned_visit(w: Where) -> tuple[int, int]:
+    """A visit of the owner tomorrow (the owner's day to put in order): (employee id, item id)."""
+    customer_id = a_customer(w)
+    item = schedule_services.schedule_item_create(
+        actor=w.owner, client_id=uuid.uuid4(), day=schedule_services.org_today(w.owner) + timedelta(days=1),
+        kind="visit", customer_id=customer_id,
+    )[0]  # fmt: skip
+    return w.owner.pk, item.pk
+
+
 # --- The matrix -------------------------------------------------------------------------------------------------
 
 ON_COLLABORATION = "collaborator: a record/visit by Ben about Ben's customer that the actor collaborates on"
@@ -289,6 +309,24 @@ MATRIX: list[Case] = [
     Case("visit_locate_customer", "activities.visit_services.visit_locate_customer", an_open_visit,
          lambda w, pk: visit_services.visit_locate_customer(actor=w.actor, visit_id=pk), ADMIN_AFTER_LOOKUP,
          ON_COLLABORATION),
+    # schedules: an item is its employee's (nobody collaborates on it)
+    Case("schedule_item_update", "schedules.services.schedule_item_update", a_schedule_item,
+         lambda w, pk: schedule_services.schedule_item_update(actor=w.actor, item_id=pk, title="改过的日程"),
+         SCHEDULE),
+    Case("schedule_item_move", "schedules.services.schedule_item_move", a_schedule_item,
+         lambda w, pk: schedule_services.schedule_item_move(
+             actor=w.actor, item_id=pk, day=schedule_services.org_today(w.owner) + timedelta(days=1)), SCHEDULE),
+    Case("schedule_item_cancel", "schedules.services.schedule_item_cancel", a_schedule_item,
+         lambda w, pk: schedule_services.schedule_item_cancel(actor=w.actor, item_id=pk), SCHEDULE),
+    Case("schedule_item_done", "schedules.services.schedule_item_done", a_schedule_item,
+         lambda w, pk: schedule_services.schedule_item_done(actor=w.actor, item_id=pk, note="已完成"), SCHEDULE),
+    Case("route_apply", "schedules.plan_services.route_apply", a_planned_visit,
+         lambda w, t: plan_services.route_apply(
+             actor=w.actor, employee_id=t[0], day=schedule_services.org_today(w.owner) + timedelta(days=1),
+             item_ids=[t[1]]), SCHEDULE, "an employee's day of visits: their own, a manager's reports'"),
+    Case("customer_visit_frequency_set", "schedules.plan_services.customer_visit_frequency_set", a_customer,
+         lambda w, pk: plan_services.customer_visit_frequency_set(actor=w.actor, customer_id=pk, every_days=3),
+         ADMIN_FIRST, "the organization's visit plan for a customer: administrators"),
     # notifications and tokens: their person's alone
     Case("notification_mark_read", "notifications.services.notification_mark_read", a_notification,
          lambda w, pk: notification_services.notification_mark_read(actor=w.actor, notification_id=pk), PRIVATE,
@@ -361,6 +399,8 @@ MATRIX: list[Case] = [
     Case("duplicate_rules_update", "customers.duplicates.duplicate_rules_update", nothing,
          lambda w, _: duplicates.duplicate_rules_update(actor=w.actor, duplicate_name="block", duplicate_phone="block"),
          CONFIGURATION),
+    Case("visit_frequencies_set", "schedules.plan_services.visit_frequencies_set", nothing,
+         lambda w, _: plan_services.visit_frequencies_set(actor=w.actor, every_days={"A": 3}), CONFIGURATION),
     Case("organization_update", "org.services.organization_update", nothing,
          lambda w, _: org_services.organization_update(actor=w.actor, name=unique("华东机械")), CONFIGURATION),
 ]  # fmt: skip
@@ -379,6 +419,8 @@ EXEMPT: dict[str, str] = {
     "must be visible to the actor (field errors, activities/tests)",
     "activities.visit_services.visit_check_in": "creates the actor's visit (employee=actor) at a customer visible to "
     "the actor (field error otherwise, activities/tests/test_visits.py)",
+    "schedules.services.schedule_item_create": "plans for the actor, or for employee_id: an employee the actor sees "
+    "(field error otherwise) whose rows the actor may change (can_change_owned_by, 403), schedules/tests",
     "formtemplates.services.attachment_upload": "creates the actor's own attachment (uploaded_by=actor)",
     "formtemplates.services.attachments_claim": "a helper of the saves below: claims only the actor's own fresh "
     "uploads (uploaded_by=actor, never held), tested in tests/test_attachment_borrowing.py",
@@ -407,6 +449,8 @@ EXEMPT: dict[str, str] = {
     "customers.notices.customers_assigned": "helper: notifications for customers_bulk_assign's receiver",
     "customers.notices.customers_handed_over": "helper: notifications for customer_handover's successors",
     "org.services.audit": "helper: the audit line of the calling service",
+    "schedules.services.items_follow_handover": "helper of customer_handover (its follower hook), which has checked "
+    "the permission and the leaver",
     "org.idempotency.run_idempotent": "helper: keeps the first answer of the create it wraps, whose service checks",
 }
 
@@ -422,6 +466,11 @@ READS: dict[str, str] = {
     "customers.import_template.import_template": "download",
     "customers.services.customer_validate": "validation",
     "customers.stages.stage_list": "read",
+    "schedules.plan_selectors.customer_frequencies": "read (visible customers)",
+    "schedules.plan_selectors.day_route": "read (visible employees)",
+    "schedules.plan_selectors.day_visits": "read (of an employee day_route checked)",
+    "schedules.plan_selectors.due_for_visit": "read (visible employees and customers)",
+    "schedules.plan_selectors.employee_in_scope": "read (visible employees)",
     "customers.stages.stage_usage": "read",
     "customers.timeline.customer_timeline_page": "read",
     "customers.timeline.timeline_actions": "read",

@@ -38,6 +38,7 @@ from fieldloop.formtemplates import services as template_services
 from fieldloop.formtemplates.models import Attachment, FormTemplate, Purpose
 from fieldloop.org import services as org_services
 from fieldloop.org.models import Employee, IdempotencyRecord
+from fieldloop.schedules.models import ScheduleItem
 
 PREFIX = "/api/v1"
 SHOP = (31.2304, 121.4737)
@@ -202,6 +203,12 @@ def check_outs(cast: Cast) -> Callable[[], Request]:
     return lambda: (f"/visits/{visit.pk}/check-out", json_body(body))
 
 
+def schedule_items(cast: Cast) -> Callable[[], Request]:
+    shop = a_customer(cast.rep)
+    body = {"day": timezone.localdate().isoformat(), "kind": "visit", "customer_id": shop.pk, "start_time": "09:30"}
+    return lambda: ("/schedule-items", json_body(body))
+
+
 @dataclass(frozen=True)
 class Keyed:
     """A route taking the key: who calls it, what it needs, the status of its first answer, the row the key is
@@ -237,6 +244,7 @@ KEYED: dict[str, Keyed] = {
     "/visits": Keyed("rep", check_ins, 201, (Visit, "client_id"), "manager"),
     # a check-out changes the visit the path names, whose own employee alone may close it (anyone else: 404)
     "/visits/{visit_id}/check-out": Keyed("rep", check_outs, 200, (Visit, "check_out_client_id"), reused_by=None),
+    "/schedule-items": Keyed("rep", schedule_items, 201, (ScheduleItem, "client_id")),
 }
 
 # POSTs that create nothing a client could send twice by mistake: they act on a row the path names, and doing so
@@ -257,6 +265,9 @@ ACTIONS: dict[str, str] = {
     "again",
     "/notifications/read-all": "marks as read; again changes nothing",
     "/notifications/{notification_id}/read": "marks as read; again changes nothing",
+    "/schedule-items/{item_id}/cancel": "cancels an existing item; again changes nothing",
+    "/schedule-items/{item_id}/done": "marks an existing item done; again is refused (409)",
+    "/visit-route/apply": "sets the day's visits' start times in the order sent; again sets the same times",
 }
 
 

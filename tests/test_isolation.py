@@ -148,6 +148,18 @@ def _foreign_notifications(cast: Cast) -> Targets:
     return Targets([notification(cast.outsider)], [notification(cast.other_branch_rep)])
 
 
+def _foreign_schedule_items(cast: Cast) -> Targets:
+    """A schedule item is its employee's: Otto's and Ben's."""
+    from fieldloop.schedules.services import org_today, schedule_item_create
+
+    def item(employee: Employee) -> int:
+        return schedule_item_create(
+            actor=employee, client_id=uuid.uuid4(), day=org_today(employee), kind="task", title="对手的日程"
+        )[0].pk
+
+    return Targets([item(cast.outsider)], [item(cast.other_branch_rep)])
+
+
 # parameter name -> the rows to try (a plain list means: rows of the other organization)
 PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "employee_id": lambda cast: Targets([cast.outsider.pk], [cast.other_branch_rep.pk]),
@@ -163,6 +175,7 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "record_id": _foreign_records,
     "visit_type_id": _foreign_visit_types,
     "visit_id": _foreign_visits,
+    "item_id": _foreign_schedule_items,
     "number": lambda cast: Targets([1]),  # a template's version number: only after template_id, see PAIRED_TARGETS
     "attachment_id": lambda cast: Targets([1]),  # only after record_id or customer_id: see PAIRED_TARGETS
 }

@@ -28,6 +28,7 @@ from fieldloop.org.permissions import Permission
 from fieldloop.org.selectors import can_change_owned_by
 from fieldloop.org.services import audit, require_permission
 
+from . import hooks
 from .builtin import activity_settings
 from .models import ActivitySettings, WorkRecord, WorkRecordComment, WorkRecordRevision
 from .selectors import record_get, visit_record_check
@@ -176,6 +177,7 @@ def record_create(
         attachments_claim_held(
             actor=actor, holder=holder_of(record), version=version, values=clean, field_prefix="values."
         )
+        hooks.record_created(record)
         return record
 
     # the same client_id sent concurrently: the first one wins
@@ -232,6 +234,7 @@ def record_update(*, actor: Employee, record_id: int, values: dict[str, Any]) ->
         record.values = clean
         record.edited_at = timezone.now()
         record.save(update_fields=["values", "edited_at", "updated_at"])
+        hooks.record_updated(record)
     return record
 
 

@@ -41,6 +41,7 @@ from fieldloop.org.models import Department, Employee, Role
 from fieldloop.org.permissions import Permission
 from fieldloop.org.services import audit, require_permission
 
+from . import hooks
 from .builtin import activity_settings
 from .models import ActivitySettings, DistanceMode, Visit, VisitStatus, VisitType, VisitTypeStep
 from .selectors import VISIT_RELATED, open_visit_of, visit_get, visit_step_records, visit_type_get
@@ -457,6 +458,7 @@ def visit_check_in(
             # that cannot be, which spares the call its query (as for a work record)
             if customer.owner_id == actor.pk and customer.protected_until is not None:
                 pools.customer_followed_up(customer_id=customer.pk, by=actor, at=captured_at)
+        hooks.checked_in(visit)
         return visit
 
     try:

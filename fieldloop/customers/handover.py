@@ -5,6 +5,7 @@ successor; every customer records the handover. `register_holding` makes `employ
 refuse while someone still owns customers, so none is ever orphaned.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,6 +30,17 @@ from .models import Customer, CustomerEvent, CustomerEventKind
 class HandoverResult:
     moved: dict[int, int]  # successor id -> customers received
     left: bool
+
+
+# What other apps move with a handover (schedules: the leaver's planned items follow their customers), run in the
+# handover's transaction after the customers moved and before the leaver is marked as left.
+HandoverFollower = Callable[..., object]  # (*, actor, leaver, successors) -> anything
+_FOLLOWERS: dict[str, HandoverFollower] = {}
+
+
+def register_handover_follower(name: str, callback: HandoverFollower) -> None:
+    """`callback(actor=..., leaver=..., successors=[...])` runs inside every customer handover."""
+    _FOLLOWERS[name] = callback
 
 
 def owned_customers(employee: Employee) -> int:
@@ -95,6 +107,8 @@ def customer_handover(
     CustomerEvent.objects.bulk_create(events)
     notices.customers_handed_over(actor=actor, leaver=leaver, moved=moved)
     Customer.collaborators.through.objects.filter(employee=leaver, customer__org_id=actor.org_id).delete()
+    for follow in _FOLLOWERS.values():
+        follow(actor=actor, leaver=leaver, successors=successors)
     if mark_left:
         employee_mark_left(actor=actor, employee_id=leaver.pk)
     return HandoverResult(moved=moved, left=mark_left)

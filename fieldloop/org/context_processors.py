@@ -38,6 +38,7 @@ NAVIGATION: list[Entry] = [
     Entry("record_feed", _("Team work"), "ti-notes", only=LEADERS),
     Entry("record_feed", _("My records"), "ti-notes", only=OTHERS),
     Entry("visit_list", _("Visits"), "ti-map-pin-check"),
+    Entry("visit_plan_due", _("Visit plans"), "ti-calendar-due"),
     Entry("employee_list", _("Employees"), "ti-users", Permission.VIEW_EMPLOYEES),
     Entry("department_tree", _("Departments"), "ti-sitemap", Permission.VIEW_DEPARTMENTS),
     Entry("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION),

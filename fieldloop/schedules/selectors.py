@@ -1,0 +1,134 @@
+"""Reads of schedule items, always through the actor's visibility (org.selectors).
+
+- `items_for`: the items of some employees over a range of days, those the actor may not see left out.
+- `day_counts`: how many of an employee's items of a day are planned, done, missed and cancelled (one query).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from fieldloop.core.errors import invalid, not_found
+from fieldloop.org.models import Department, Employee
+from fieldloop.org.selectors import scope_to_visible
+
+from .models import ItemState, ScheduleItem
+
+ITEM_RELATED = ("employee", "customer", "contact")
+# a day's items: timed ones by their start, untimed ones first (both databases: NULLs placed explicitly)
+DAY_ORDER = ("day", F("start_time").asc(nulls_first=True), "id")
+
+
+def _ids(employees: Iterable[Employee | int]) -> list[int]:
+    return [e if isinstance(e, int) else e.pk for e in employees]
+
+
+def items_for(
+    actor: Employee, employees: Iterable[Employee | int], start_day: date, end_day: date
+) -> QuerySet[ScheduleItem]:
+    """The items of `employees` (those the actor sees) from `start_day` to `end_day`, both included, by employee,
+    day, time; with their employee, customer and contact."""
+    qs = scope_to_visible(ScheduleItem.objects.all(), actor=actor, owner_field="employee")
+    return (
+        qs.filter(employee_id__in=_ids(employees), day__gte=start_day, day__lte=end_day)
+        .select_related(*ITEM_RELATED)
+        .order_by("employee_id", *DAY_ORDER)
+    )
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    planned: int = 0
+    done: int = 0
+    missed: int = 0
+    cancelled: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every item of the day but the cancelled ones."""
+        return self.planned + self.done + self.missed
+
+    def as_dict(self) -> dict[str, int]:
+        return {"planned": self.planned, "done": self.done, "missed": self.missed, "cancelled": self.cancelled}
+
+
+def _count(state: str) -> Count:
+    return Count("id", filter=Q(state=state))
+
+
+def day_counts(employee: Employee, day: date) -> DayCounts:
+    """An employee's items of a day, counted by state, in one query."""
+    row = ScheduleItem.objects.filter(org_id=employee.org_id, employee_id=employee.pk, day=day).aggregate(
+        **{state: _count(state) for state in ItemState.values}
+    )
+    return DayCounts(**{state: row[state] or 0 for state in ItemState.values})
+
+
+def day_counts_many(employees: Iterable[Employee | int], day: date, *, org_id: int) -> dict[int, DayCounts]:
+    """`day_counts` of many employees at once (one query): employee id -> counts (zeros when nothing)."""
+    ids = _ids(employees)
+    rows = (
+        ScheduleItem.objects.filter(org_id=org_id, employee_id__in=ids, day=day)
+        .values("employee_id")
+        .annotate(**{state: _count(state) for state in ItemState.values})
+    )
+    counts = {pk: DayCounts() for pk in ids}
+    for row in rows:
+        values: dict[str, int] = dict(row)  # type: ignore[arg-type]
+        counts[values["employee_id"]] = DayCounts(**{state: values[state] for state in ItemState.values})
+    return counts
+
+
+# --- the calendar (pages and API) ---------------------------------------------------------------------------
+
+API_ORDERING = ("day", "id")
+MAX_RANGE_DAYS = 92
+
+
+def item_get(*, actor: Employee, item_id: int) -> ScheduleItem:
+    """An item the actor may see (by its employee), or not found."""
+    item = (
+        scope_to_visible(ScheduleItem.objects.all(), actor=actor, owner_field="employee")
+        .select_related(*ITEM_RELATED)
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is None:
+        raise not_found()
+    return item
+
+
+def calendar_items(
+    *,
+    actor: Employee,
+    start_day: date,
+    end_day: date,
+    employee_id: int | None = None,
+    department_id: int | None = None,
+    state: str = "",
+    kind: str = "",
+) -> QuerySet[ScheduleItem]:
+    """The items of the employees the actor sees (one employee, a department's subtree, or all) over a range of
+    at most MAX_RANGE_DAYS days; keyset-page it on API_ORDERING."""
+    if end_day < start_day:
+        raise invalid("date_to", _("The last day must not be before the first."))
+    if (end_day - start_day).days >= MAX_RANGE_DAYS:
+        raise invalid("date_to", _("At most %(n)d days at once.") % {"n": MAX_RANGE_DAYS})
+    qs = scope_to_visible(ScheduleItem.objects.all(), actor=actor, owner_field="employee").filter(
+        day__gte=start_day, day__lte=end_day
+    )
+    if employee_id is not None:
+        qs = qs.filter(employee_id=employee_id)
+    if department_id is not None:
+        path = Department.objects.filter(org_id=actor.org_id, pk=department_id).values_list("path", flat=True).first()
+        if path is None:
+            return qs.none()
+        qs = qs.filter(employee__department__path__startswith=path)
+    if state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.select_related(*ITEM_RELATED)

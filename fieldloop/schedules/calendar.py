@@ -59,3 +59,55 @@ def day_from_query(value: str | None, default: date) -> date:
     if abs(day.year - default.year) > MAX_YEARS_AWAY:
         return default
     return day
+
+
+MAX_LANES = 6  # items at once side by side; more share the last lane
+
+
+@dataclass
+class Placed[T]:
+    item: T
+    row: int  # within its cluster, 1-based
+    span: int
+    lane: int  # 1-based
+
+
+@dataclass
+class Cluster[T]:
+    """Timed items of one day that overlap (directly or through each other), laid out side by side in lanes."""
+
+    col: int
+    row: int  # on the day's grid
+    span: int
+    lanes: int
+    entries: list[Placed[T]]
+
+
+def clusters[T](timed: list[tuple[T, int, int]], col: int = 1) -> list[Cluster[T]]:
+    """Lay out one day's timed items, given as (item, first row, rows spanned) in start order: overlapping ones
+    share a cluster and each takes the first lane free at its start."""
+    out: list[Cluster[T]] = []
+    current: list[tuple[T, int, int, int]] = []  # (item, row, span, lane)
+    lane_ends: list[int] = []  # per lane: the row after its last item
+    end = 0
+
+    def close() -> None:
+        if current:
+            top = min(r for _i, r, _s, _l in current)
+            entries = [Placed(item=i, row=r - top + 1, span=s, lane=lane) for i, r, s, lane in current]
+            out.append(Cluster(col=col, row=top, span=end - top, lanes=len(lane_ends), entries=entries))
+
+    for item, row, span in sorted(timed, key=lambda t: (t[1], -t[2])):
+        if row >= end:
+            close()
+            current, lane_ends = [], []
+        lane = next((n for n, free_at in enumerate(lane_ends) if free_at <= row), None)
+        if lane is None:
+            if len(lane_ends) < MAX_LANES:
+                lane_ends.append(0)
+            lane = len(lane_ends) - 1
+        lane_ends[lane] = max(lane_ends[lane], row + span)
+        current.append((item, row, span, lane + 1))
+        end = max(end, row + span)
+    close()
+    return out

@@ -18,20 +18,31 @@ WEEKDAYS = [
 class ItemForm(StyledForm):
     client_id = forms.UUIDField(widget=forms.HiddenInput)
     employee_id = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1)
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     kind = forms.ChoiceField(label=_("Kind"), choices=ItemKind.choices, initial=ItemKind.VISIT)
     customer_id = forms.TypedChoiceField(label=_("Customer"), coerce=int, required=False, empty_value=None)
-    start_time = forms.TimeField(label=_("Starts at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label=_("Ends at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    title = forms.CharField(label=_("Title"), required=False, max_length=120)
-    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    start_time = forms.TimeField(
+        label=_("Starts at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        label=_("Ends at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    title = forms.CharField(
+        label=_("Title"), required=False, max_length=120, widget=forms.TextInput(attrs={"placeholder": _("Title")})
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Notes")}),
+    )  # fmt: skip
     repeat = forms.ChoiceField(
         label=_("Repeat"), required=False, choices=[("", _("Does not repeat")), *Frequency.choices]
     )
     weekdays = forms.TypedMultipleChoiceField(
         label=_("On"), required=False, coerce=int, choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple
     )
-    ends_on = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     count = forms.IntegerField(label=_("Or times"), required=False, min_value=1, max_value=500)
 
     def __init__(self, *args: Any, customers: list[tuple[int, str]], **kwargs: Any) -> None:
@@ -50,11 +61,15 @@ class ItemForm(StyledForm):
 
 
 class EditForm(StyledForm):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     kind = forms.ChoiceField(label=_("Kind"), choices=ItemKind.choices)
     customer_id = forms.TypedChoiceField(label=_("Customer"), coerce=int, required=False, empty_value=None)
-    start_time = forms.TimeField(label=_("Starts at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label=_("Ends at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    start_time = forms.TimeField(
+        label=_("Starts at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        label=_("Ends at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     title = forms.CharField(label=_("Title"), required=False, max_length=120)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -54,16 +54,18 @@ def _customer_choices(employee: Employee, selected: int | None = None) -> list[t
     return choices
 
 
-def _placed(items: list[ScheduleItem], column: int = 1) -> tuple[list[dict[str, Any]], list[ScheduleItem]]:
-    """Timed items with their place on the grid, and the untimed ones."""
+def _placed(
+    items: list[ScheduleItem], column: int = 1
+) -> tuple[list[calendar.Cluster[ScheduleItem]], list[ScheduleItem]]:
+    """One day's timed items laid out on the grid (overlapping ones side by side), and the untimed ones."""
     timed, untimed = [], []
     for item in items:
         place = calendar.placement(item.start_time, item.end_time)
         if place is None:
             untimed.append(item)
         else:
-            timed.append({"item": item, "row": place[0], "span": place[1], "col": column})
-    return timed, untimed
+            timed.append((item, *place))
+    return calendar.clusters(timed, col=column), untimed
 
 
 def _page_url(name: str, employee: Employee, actor: Employee, day: date) -> str:
@@ -134,7 +136,7 @@ def schedule_week(request: HttpRequest) -> HttpResponse:
     day = calendar.day_from_query(request.GET.get("day"), services.org_today(actor))
     days = calendar.week_of(day)
     by_day = selectors.week_items(actor=actor, employee=employee, days=days)
-    timed: list[dict[str, Any]] = []
+    timed: list[calendar.Cluster[ScheduleItem]] = []
     untimed_by_day = []
     for n, d in enumerate(days, start=1):
         placed, untimed = _placed(by_day[d], column=n)

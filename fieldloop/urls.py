@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("fieldloop.formtemplates.urls")),
     path("", include("fieldloop.notifications.urls")),
     path("", include("fieldloop.activities.urls")),
+    path("", include("fieldloop.schedules.urls")),
     path("", include("fieldloop.schedules.plan_urls")),
 ]

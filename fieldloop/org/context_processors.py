@@ -38,6 +38,8 @@ NAVIGATION: list[Entry] = [
     Entry("record_feed", _("Team work"), "ti-notes", only=LEADERS),
     Entry("record_feed", _("My records"), "ti-notes", only=OTHERS),
     Entry("visit_list", _("Visits"), "ti-map-pin-check"),
+    Entry("schedule_day", _("Schedule"), "ti-calendar"),
+    Entry("schedule_team", _("Subordinates' schedules"), "ti-calendar-user", Permission.VIEW_EMPLOYEES, only=LEADERS),
     Entry("visit_plan_due", _("Visit plans"), "ti-calendar-due"),
     Entry("employee_list", _("Employees"), "ti-users", Permission.VIEW_EMPLOYEES),
     Entry("department_tree", _("Departments"), "ti-sitemap", Permission.VIEW_DEPARTMENTS),

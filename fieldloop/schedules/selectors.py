@@ -4,18 +4,21 @@
 - `day_counts`: how many of an employee's items of a day are planned, done, missed and cancelled (one query).
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from fieldloop.activities.models import Visit, WorkRecord
+from fieldloop.activities.selectors import FeedFilters, VisitFilters, record_feed, visit_list
 from fieldloop.core.errors import invalid, not_found
+from fieldloop.formtemplates.models import Purpose
 from fieldloop.org.models import Department, Employee
-from fieldloop.org.selectors import scope_to_visible
+from fieldloop.org.selectors import employee_list, scope_to_visible
 
-from .models import ItemState, ScheduleItem
+from .models import ItemKind, ItemState, ScheduleItem
 
 ITEM_RELATED = ("employee", "customer", "contact")
 # a day's items: timed ones by their start, untimed ones first (both databases: NULLs placed explicitly)
@@ -132,3 +135,90 @@ def calendar_items(
     if kind:
         qs = qs.filter(kind=kind)
     return qs.select_related(*ITEM_RELATED)
+
+
+# --- the pages: an employee's day or week, the team's day ----------------------------------------------------
+
+
+@dataclass
+class DayColumn:
+    """One employee's day: the plan (with what became of it), and the work done that no item planned."""
+
+    employee: Employee
+    items: list[ScheduleItem] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)  # unplanned visits
+    records: list[WorkRecord] = field(default_factory=list)  # unplanned work records
+
+    @property
+    def counts(self) -> DayCounts:
+        states = [i.state for i in self.items]
+        return DayCounts(**{s: states.count(s) for s in ItemState.values})
+
+    @property
+    def missed(self) -> list[ScheduleItem]:
+        return [i for i in self.items if i.state == ItemState.MISSED]
+
+    @property
+    def unplanned_count(self) -> int:
+        return len(self.visits) + len(self.records)
+
+
+def day_columns(*, actor: Employee, employees: Sequence[Employee], day: date) -> list[DayColumn]:
+    """Each employee's day (those the actor sees): four queries whatever the number of employees and rows (the
+    items, the visits, the records and their template versions), through activities' selectors."""
+    columns = {e.pk: DayColumn(employee=e) for e in employees}
+    if not columns:
+        return []
+    ids = list(columns)
+    items = list(items_for(actor, ids, day, day))
+    visits = list(
+        visit_list(actor=actor, filters=VisitFilters(date_from=day, date_to=day))
+        .filter(employee_id__in=ids)
+        .order_by("checked_in_at", "id")
+    )
+    records = list(
+        record_feed(actor=actor, filters=FeedFilters(date_from=day, date_to=day))
+        .filter(author_id__in=ids, visit__isnull=True)  # a visit's steps are the visit's
+        .exclude(template__purpose=Purpose.DAILY_REPORT)  # the report about the day is not work of the day
+        .order_by("captured_at", "id")
+    )
+    fulfilled_visits = {i.fulfilled_visit_id for i in items if i.fulfilled_visit_id}
+    fulfilled_records = {i.fulfilled_record_id for i in items if i.fulfilled_record_id}
+    planned_at = {(i.employee_id, i.customer_id, i.kind) for i in items if i.state != ItemState.CANCELLED}
+    planned_customer = {(e, c) for e, c, _k in planned_at if c is not None}
+    for item in items:
+        columns[item.employee_id].items.append(item)
+    for visit in visits:
+        if (
+            visit.pk not in fulfilled_visits
+            and (visit.employee_id, visit.customer_id, ItemKind.VISIT) not in planned_at
+        ):
+            columns[visit.employee_id].visits.append(visit)
+    for record in records:
+        if record.pk not in fulfilled_records and (record.author_id, record.customer_id) not in planned_customer:
+            columns[record.author_id].records.append(record)
+    return [columns[e.pk] for e in employees]
+
+
+def week_items(*, actor: Employee, employee: Employee, days: Sequence[date]) -> dict[date, list[ScheduleItem]]:
+    """An employee's items of some consecutive days, by day (one query)."""
+    by_day: dict[date, list[ScheduleItem]] = {d: [] for d in days}
+    for item in items_for(actor, [employee], days[0], days[-1]):
+        by_day[item.day].append(item)
+    return by_day
+
+
+def team_employees(
+    *, actor: Employee, department_id: int | None = None, employee_id: int | None = None
+) -> QuerySet[Employee]:
+    """The active employees whose days the team view shows: those the actor sees, in a department's subtree or
+    one of them; keyset-page it on ("name", "id")."""
+    department = None
+    if department_id is not None:
+        department = Department.objects.filter(org_id=actor.org_id, pk=department_id).first()
+        if department is None:
+            return Employee.objects.none()
+    qs = employee_list(actor=actor, department=department)
+    if employee_id is not None:
+        qs = qs.filter(pk=employee_id)
+    return qs

@@ -204,3 +204,23 @@ def test_items_for_reads_only_what_the_actor_sees(cast):
     assert list(items_for(cast.rep, [cast.rep, cast.rep2], day, day)) == [mine]
     assert set(items_for(cast.manager, [cast.rep.pk, cast.rep2.pk], day, day)) == {mine, theirs}
     assert not items_for(cast.other_branch_rep, [cast.rep], day, day).exists()
+
+
+def test_the_nightly_command_closes_each_organizations_day_at_its_own_midnight(cast):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    cast.other_org.time_zone = "America/Los_Angeles"
+    cast.other_org.save()
+    shanghai, los_angeles = plan(cast.rep), plan(cast.outsider)
+    ScheduleItem.objects.update(day=date(2026, 3, 1))
+    # 17:00 UTC on 1 March: the day has ended in Shanghai (01:00 on the 2nd), not in Los Angeles (09:00 on the 1st)
+    marked = services.all_orgs_close_schedule_days(now=datetime(2026, 3, 1, 17, 0, tzinfo=UTC))
+    assert marked == {"America/Los_Angeles": 0, "Asia/Shanghai": 1}
+    assert ScheduleItem.objects.get(pk=shanghai.pk).state == ItemState.MISSED
+    assert ScheduleItem.objects.get(pk=los_angeles.pk).state == ItemState.PLANNED
+    out = StringIO()
+    call_command("close_schedule_days", stdout=out)  # now: both days are long over
+    assert out.getvalue().startswith("1 planned items marked missed")
+    assert ScheduleItem.objects.get(pk=los_angeles.pk).state == ItemState.MISSED

@@ -172,6 +172,7 @@ def register_routers() -> None:
     from fieldloop.notifications.api import router as notifications_router
     from fieldloop.org.api import router as org_router
     from fieldloop.schedules.api import router as schedules_router
+    from fieldloop.schedules.card_api import router as daily_cards_router
 
     api.add_router("/", org_router)
     api.add_router("/", customers_router)
@@ -179,6 +180,7 @@ def register_routers() -> None:
     api.add_router("/", activities_router)
     api.add_router("/", notifications_router)
     api.add_router("/", schedules_router)
+    api.add_router("/", daily_cards_router)
 
 
 register_routers()

@@ -9,7 +9,7 @@
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -359,16 +359,18 @@ class DayWork:
     visits: int = 0
     effective_visits: int = 0
     calls: int = 0
-    records: list[TemplateCount] | None = None
+    records: list[TemplateCount] = field(default_factory=list)
 
 
 def day_work_many(*, org_id: int, employee_ids: list[int], start: datetime, end: datetime) -> dict[int, DayWork]:
     """The visits (by check-in) and the not archived records (by capture) of `employee_ids` from `start` to `end`:
     two queries whatever the number of employees. The caller has already scoped `employee_ids` to what its actor
     may see. A record of a visit step counts as a record; a call is a record of a call-log template."""
-    work = {pk: DayWork(records=[]) for pk in employee_ids}
+    work = {pk: DayWork() for pk in employee_ids}
     visits = (
-        Visit.objects.filter(org_id=org_id, employee_id__in=employee_ids, checked_in_at__gte=start, checked_in_at__lt=end)
+        Visit.objects.filter(
+            org_id=org_id, employee_id__in=employee_ids, checked_in_at__gte=start, checked_in_at__lt=end
+        )
         .values("employee_id")
         .annotate(n=Count("id"), effective=Count("id", filter=Q(effective=True)))
         .order_by()
@@ -385,14 +387,13 @@ def day_work_many(*, org_id: int, employee_ids: list[int], start: datetime, end:
         .annotate(n=Count("id"))
         .order_by("author_id", "template_id")
     )  # fmt: skip
-    for row in records:
-        w = work[row["author_id"]]
-        assert w.records is not None
+    for r in records:
+        w = work[r["author_id"]]
         w.records.append(
             TemplateCount(
-                row["template_id"], row["template__name"], row["template__name_en"], row["template__purpose"], row["n"]
+                r["template_id"], r["template__name"], r["template__name_en"], r["template__purpose"], r["n"]
             )
         )
-        if row["template__purpose"] == Purpose.CALL:
-            w.calls += row["n"]
+        if r["template__purpose"] == Purpose.CALL:
+            w.calls += r["n"]
     return work

@@ -456,7 +456,9 @@ def customers_created_many(*, org_id: int, employee_ids: list[int], start: datet
     """How many customers each of `employee_ids` created from `start` to `end` (one query; the caller has scoped the
     employees to what its actor may see): the daily close card's "new customers"."""
     rows = (
-        Customer.objects.filter(org_id=org_id, created_by_id__in=employee_ids, created_at__gte=start, created_at__lt=end)
+        Customer.objects.filter(
+            org_id=org_id, created_by_id__in=employee_ids, created_at__gte=start, created_at__lt=end
+        )
         .values("created_by_id")
         .annotate(n=Count("id"))
         .order_by()

@@ -63,7 +63,7 @@ def day_figures_many(*, org_id: int, zone: ZoneInfo, employee_ids: list[int], da
             "new_customers": created[pk],
             "records": [
                 {"template_id": t.template_id, "name": t.name, "name_en": t.name_en, "count": t.count}
-                for t in (w.records or [])
+                for t in w.records
             ],
             "extra": {key: figure_json(values.get(pk, 0)) for key, values in extra.items()},
         }
@@ -196,7 +196,7 @@ def review_queue(*, actor: Employee) -> QuerySet[DailyCard]:
 
 def required_employees(*, actor: Employee, day: date) -> EmployeeQuerySet:
     """The people the actor sees who close `day` on a card: active reps and managers who had joined by then."""
-    start, end = day_bounds(day, org_zone(actor))
+    _start, end = day_bounds(day, org_zone(actor))
     return visible_employees(actor=actor).active().filter(role__in=CARD_ROLES, created_at__lt=end)
 
 
@@ -239,7 +239,9 @@ class CloseStats:
         return self.on_time / self.working_days if self.working_days else None
 
 
-def close_stats_many(*, actor: Employee, employee_ids: list[int], day_from: date, day_to: date) -> dict[int, CloseStats]:
+def close_stats_many(
+    *, actor: Employee, employee_ids: list[int], day_from: date, day_to: date
+) -> dict[int, CloseStats]:
     """The daily close rate and average score of each visible employee over days: one query."""
     rows = (
         scope_to_visible(DailyCard.objects.all(), actor=actor, owner_field="employee")

@@ -6,7 +6,7 @@ with every field's message on refusal (nothing is written then).
   transaction; the card keeps the day's figures as they were. Filing is idempotent: a card already filed is
   returned as it is. A card filed after the deadline is late (`on_time` False).
 - Copying (抄送) to active colleagues, who are notified; 已读: a copied colleague or a reviewer marks it read.
-- Review: a manager scores a subordinate's filed card 1–5 with a comment, once; the author is notified.
+- Review: a manager scores a subordinate's filed card from 1 to 5 with a comment, once; the author is notified.
 - The nightly close (`all_orgs_close_daily_cards`): every working day whose deadline has passed gets a card for
   each employee who must file one, "not filed" when they did not: a stored fact, with the day's figures.
 - Reminders (`all_orgs_send_schedule_reminders`), each sent at most once (a notification dedupe key).
@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from fieldloop.activities.services import record_create
 from fieldloop.core.db import create_or_winner
-from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
+from fieldloop.core.errors import ErrorCode, ServiceError, not_found
 from fieldloop.notifications.services import Notice, notify_many
 from fieldloop.org.models import Employee, Organization
 from fieldloop.org.permissions import Permission
@@ -140,20 +140,23 @@ def card_file(
             return existing, False
     targets = _copy_targets(errors, actor, copy_to)
     template = cs.daily_report_template(actor=actor)
-    if errors:
+    if errors or day is None:
         raise _refuse(errors)
-    assert day is not None
     record = None
     if template is not None:  # an organization that archived its daily report still closes its days
         record, _created = record_create(actor=actor, client_id=client_id, template_id=template.pk, values=values)
     now = timezone.now()
-    settings = cs.close_settings(org_id=actor.org_id)
-    deadline = deadline_of(settings, day, cs.org_zone(actor))
+    card = DailyCard.objects.select_for_update().filter(org_id=actor.org_id, employee=actor, day=day).first()
+    # the deadline the nightly close stored with an unfiled card stands; else today's settings say
+    deadline = (
+        card.deadline
+        if card is not None
+        else deadline_of(cs.close_settings(org_id=actor.org_id), day, cs.org_zone(actor))
+    )
     fields = {
         "status": CardStatus.FILED, "figures": cs.figures_of(actor, day), "record": record, "filed_at": now,
         "on_time": now <= deadline, "deadline": deadline,
     }  # fmt: skip
-    card = DailyCard.objects.select_for_update().filter(org_id=actor.org_id, employee=actor, day=day).first()
     if card is not None:  # found unfiled by the nightly close: filed late
         for name, value in fields.items():
             setattr(card, name, value)
@@ -355,7 +358,7 @@ def _item_reminders(org: Organization, settings: DailyCloseSettings, local: date
     return [
         Notice(
             org_id=org.pk, recipient_id=i.employee_id, kind=KIND_ITEM_STARTING,
-            params={"title": i.title or (i.customer.name if i.customer else ""), "time": i.start_time.strftime("%H:%M")},
+            params={"title": i.title or (i.customer.name if i.customer else ""), "time": f"{i.start_time:%H:%M}"},
             dedupe_key=f"{KIND_ITEM_STARTING}:{i.pk}",
         )
         for i in items

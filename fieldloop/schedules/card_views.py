@@ -88,7 +88,11 @@ def _render_card(
     language = get_language() or "zh-hans"
     own = card.employee_id == actor.pk
     colleagues = list(cs.copy_candidates(actor=actor)) if own else []
-    context: dict[str, Any] = {"card": card, "own": own, "today": cs.today_of(actor), **_figure_rows(card, language)}
+    today = cs.today_of(actor)
+    context: dict[str, Any] = {
+        "card": card, "own": own, "previous_day": card.day - timedelta(days=1),
+        "next_day": card.day + timedelta(days=1) if card.day < today else None, **_figure_rows(card, language),
+    }  # fmt: skip
     if own and not card.is_filed:
         template = cs.daily_report_template(actor=actor)
         context["template_name"] = template.display_name(language) if template else ""
@@ -101,7 +105,9 @@ def _render_card(
     if card.is_filed:
         record = card.record
         if record is not None:
-            context["writeup"] = display_values(version=record.template_version, values=record.values, language=language)
+            context["writeup"] = display_values(
+                version=record.template_version, values=record.values, language=language
+            )
             context["can_edit_writeup"] = can_edit(actor=actor, record=record)
         context["readers"] = cs.card_readers(card=card)
         if own:
@@ -157,8 +163,12 @@ def _card_day(request: HttpRequest, actor: Employee, day: date) -> HttpResponse:
                 add_service_error(values_form, ServiceError(e.code, e.message, values_errors))
             other = {k: v for k, v in e.fields.items() if not k.startswith("values.")}
             if other or not e.fields:
-                add_service_error(form, ServiceError(e.code, e.message, {"copy_to" if k == "employee_ids" else k: v
-                                                                           for k, v in other.items()}))
+                add_service_error(
+                    form,
+                    ServiceError(
+                        e.code, e.message, {"copy_to" if k == "employee_ids" else k: v for k, v in other.items()}
+                    ),
+                )
         else:
             messages.success(request, _("Daily close card filed."))
             return redirect("daily_card_day", day=day.isoformat())

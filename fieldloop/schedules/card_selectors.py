@@ -15,7 +15,7 @@ from fieldloop.activities.selectors import day_work_many, purpose_template
 from fieldloop.core.errors import not_found
 from fieldloop.customers.selectors import customers_created_many
 from fieldloop.formtemplates.models import FormTemplate, Purpose
-from fieldloop.org.models import Employee, EmployeeQuerySet
+from fieldloop.org.models import Department, Employee, EmployeeQuerySet
 from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import scope_to_visible, visibility_for, visible_employees
 
@@ -150,8 +150,22 @@ def reader_of(*, actor: Employee, card: DailyCard) -> CardReader | None:
 
 
 def copy_candidates(*, actor: Employee) -> EmployeeQuerySet:
-    """Whom the actor may copy a card to: the active colleagues of their organization."""
-    return Employee.objects.filter(org_id=actor.org_id).active().exclude(pk=actor.pk).order_by("name", "id")
+    """Whom the actor may copy a card to (抄送): the active colleagues they see, those of their own department, and
+    the managers above them (their manager, and the heads of their department and of those it belongs to). Another
+    branch stays out of a rep's reach."""
+    path = actor.department.path
+    ancestors = [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
+    heads = Department.objects.filter(org_id=actor.org_id, path__in=ancestors, manager__isnull=False).values(
+        "manager_id"
+    )
+    reach = (
+        Q(pk__in=visible_employees(actor=actor).values("pk")) | Q(department_id=actor.department_id) | Q(pk__in=heads)
+    )
+    if actor.manager_id is not None:
+        reach |= Q(pk=actor.manager_id)
+    return (
+        Employee.objects.filter(org_id=actor.org_id).filter(reach).active().exclude(pk=actor.pk).order_by("name", "id")
+    )
 
 
 def daily_report_template(*, actor: Employee) -> FormTemplate | None:

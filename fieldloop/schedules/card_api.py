@@ -122,19 +122,19 @@ def card_detail(request: HttpRequest, card_id: int) -> dict[str, Any]:
     return card_out(cs.card_get(actor=actor_of(request), card_id=card_id), readers=True)
 
 
-@router.post("/daily-cards", response={200: DailyCardOut, 201: DailyCardOut, **ERRORS}, summary="File a card")
+@router.post("/daily-cards", response={201: DailyCardOut, **ERRORS}, summary="File a card")
 def card_file(request: HttpRequest, payload: CardFileIn, idempotency_key: uuid.UUID = IdempotencyKey) -> Status[Any]:
-    """File the caller's card of a day (today or before) with the daily-report template's `values`: 201. A card
-    already filed answers 200 as it is."""
+    """File the caller's card of a day (today or before) with the daily-report template's `values` (a replay of the
+    key answers the first answer; another filing of a filed day is a 409)."""
     actor = actor_of(request)
 
     def create() -> tuple[int, Any]:
-        card, filed = card_services.card_file(
+        card, _filed = card_services.card_file(
             actor=actor, client_id=idempotency_key, day=payload.day, values=payload.values,
             employee_id=payload.employee_id, copy_to=payload.copy_to,
         )  # fmt: skip
         body = DailyCardOut.model_validate(card_out(cs.card_get(actor=actor, card_id=card.pk), readers=True))
-        return (201 if filed else 200), body.model_dump(mode="json")
+        return 201, body.model_dump(mode="json")
 
     result = run_idempotent(
         request=request, actor=actor, key=idempotency_key, operation="daily_card.file", create=create

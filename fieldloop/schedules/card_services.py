@@ -3,8 +3,9 @@ with every field's message on refusal (nothing is written then).
 
 - Filing: an employee files their own card of today or a past day (never a day to come, never someone else's).
   The write-up is a work record of the organization's daily-report template, filed with the card in one
-  transaction; the card keeps the day's figures as they were. Filing is idempotent: a card already filed is
-  returned as it is. A card filed after the deadline is late (`on_time` False).
+  transaction; the card keeps the day's figures as they were. Filing is idempotent: the same filing sent again
+  (its client_id) returns the card as it is; another one for a filed day is refused (409). A card filed after
+  the deadline is late (`on_time` False).
 - Copying (抄送) to active colleagues, who are notified; 已读: a copied colleague or a reviewer marks it read.
 - Review: a manager scores a subordinate's filed card from 1 to 5 with a comment, once; the author is notified.
 - The nightly close (`all_orgs_close_daily_cards`): every working day whose deadline has passed gets a card for
@@ -125,7 +126,8 @@ def card_file(
     copy_to: Iterable[Any] = (),
 ) -> tuple[DailyCard, bool]:
     """File the actor's card of `day` with the daily-report template's `values` (its write-up), copied to
-    `copy_to`; returns (card, filed now). A card already filed is returned unchanged (a replay writes nothing)."""
+    `copy_to`; returns (card, filed now). The same filing sent again returns the card unchanged (writes nothing);
+    another filing of a filed day is refused."""
     if not actor.is_active:
         raise not_found()
     errors: Errors = {}
@@ -137,7 +139,13 @@ def card_file(
         filed = DailyCard.objects.filter(org_id=actor.org_id, employee=actor, day=day, status=CardStatus.FILED)
         existing = filed.select_related(*cs.CARD_RELATED).first()
         if existing is not None and not errors:
-            return existing, False
+            if existing.record is not None and existing.record.client_id == client_id:
+                return existing, False  # the same filing sent again (the phone's outbox): it stands
+            raise ServiceError(
+                ErrorCode.CONFLICT,
+                _("This day's card is already filed; edit its write-up instead."),
+                {"day": [_("This day's card is already filed.")]},
+            )
     targets = _copy_targets(errors, actor, copy_to)
     template = cs.daily_report_template(actor=actor)
     if errors or day is None:
@@ -196,7 +204,7 @@ def card_mark_read(*, actor: Employee, card_id: int) -> DailyCard:
     again changes nothing."""
     card = cs.card_get(actor=actor, card_id=card_id)
     if card.employee_id == actor.pk:
-        raise ServiceError(ErrorCode.CONFLICT, _("This is your own card."))
+        raise ServiceError(ErrorCode.FORBIDDEN, _("This is your own card."))
     if card.status != CardStatus.FILED:
         raise ServiceError(ErrorCode.CONFLICT, _("This card has not been filed."))
     reader = CardReader.objects.select_for_update().filter(card=card, employee_id=actor.pk).first()

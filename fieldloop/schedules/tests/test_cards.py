@@ -84,8 +84,8 @@ def test_filing_stores_the_figures_and_the_write_up_once_and_a_replay_changes_no
     assert record.customer_id is None and record.template.purpose == Purpose.DAILY_REPORT
     replay = post(client, "/api/v1/daily-cards", body, key)
     assert (replay.status_code, replay.json()) == (201, card)
-    again = post(client, "/api/v1/daily-cards", body)  # another key: the card is already filed, as it was
-    assert again.status_code == 200 and again.json()["id"] == card["id"]
+    again = post(client, "/api/v1/daily-cards", body)  # another filing of a filed day
+    assert again.status_code == 409 and "day" in again.json()["fields"]
     assert DailyCard.objects.count() == 1 and WorkRecord.objects.count() == 1
 
 
@@ -317,7 +317,7 @@ def test_copy_and_read_are_refused_where_they_do_not_apply(cast):
     assert "employee_ids" in e.value.fields
     with pytest.raises(ServiceError) as e:
         card_services.card_mark_read(actor=cast.rep, card_id=card.pk)
-    assert e.value.code == ErrorCode.CONFLICT
+    assert e.value.code == ErrorCode.FORBIDDEN
     card_services.card_copy(actor=cast.rep, card_id=card.pk, employee_ids=[cast.rep2.pk])
     card_services.card_copy(actor=cast.rep, card_id=card.pk, employee_ids=[cast.rep2.pk])
     assert CardReader.objects.filter(card=card).count() == 1

@@ -134,7 +134,7 @@ def test_the_html_card_files_with_the_daily_report_form_and_copies_to_a_colleagu
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     card = DailyCard.objects.get(employee=cast.rep, day=day)
-    assert card.record.values["done_today"] == "跑了三家"
+    assert card.record is not None and card.record.values["done_today"] == "跑了三家"
     reader = CardReader.objects.get(card=card)
     assert (reader.employee_id, reader.copied, reader.read_at) == (cast.rep2.pk, True, None)
     assert Notification.objects.filter(recipient=cast.rep2, kind=card_services.KIND_COPIED).count() == 1
@@ -231,7 +231,7 @@ def test_the_nightly_close_stores_not_filed_cards_once_with_the_days_figures(cas
     assert unfiled.get(employee=cast.rep2).figures["items"]["planned"] == 1
     assert card_services.all_orgs_close_daily_cards(now=after) == 0  # idempotent
     rows = list(cs.not_filed(actor=cast.manager, day=day))
-    assert [e.pk for e in rows] == [cast.rep2.pk] and rows[0].card_status == CardStatus.NOT_FILED
+    assert [e.pk for e in rows] == [cast.rep2.pk] and rows[0].card_status == CardStatus.NOT_FILED  # type: ignore[attr-defined]
     page = cast.client_for(cast.manager).get("/close/not-filed/", {"day": day.isoformat()})
     assert page.status_code == 200 and cast.rep2.name in page.content.decode()
     api_rows = api(cast.manager).get("/api/v1/daily-cards/not-filed", {"day": day.isoformat()}).json()["items"]
@@ -301,7 +301,9 @@ def test_the_phone_daily_report_opens_the_card_and_the_daily_report_form_asks_no
     client = cast.client_for(cast.rep)
     response = client.get("/today/daily-report/")
     assert response.status_code == 302 and response["Location"] == "/close/"
-    template_id = cs.daily_report_template(actor=cast.rep).pk
+    template = cs.daily_report_template(actor=cast.rep)
+    assert template is not None
+    template_id = template.pk
     form = client.get(f"/work/new/{template_id}/").content.decode()
     assert 'name="customer_id"' not in form
 

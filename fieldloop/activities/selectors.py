@@ -390,9 +390,7 @@ def day_work_many(*, org_id: int, employee_ids: list[int], start: datetime, end:
     for r in records:
         w = work[r["author_id"]]
         w.records.append(
-            TemplateCount(
-                r["template_id"], r["template__name"], r["template__name_en"], r["template__purpose"], r["n"]
-            )
+            TemplateCount(r["template_id"], r["template__name"], r["template__name_en"], r["template__purpose"], r["n"])
         )
         if r["template__purpose"] == Purpose.CALL:
             w.calls += r["n"]

@@ -225,7 +225,7 @@ def card_mark_read(*, actor: Employee, card_id: int) -> DailyCard:
 def card_review(*, actor: Employee, card_id: int, score: Any, comment: str = "") -> DailyCard:
     """Review a subordinate's filed card: a score of 1 to 5 and a comment, once. The author is notified."""
     found = cs.card_get(actor=actor, card_id=card_id)
-    card = DailyCard.objects.select_for_update().select_related(*cs.CARD_RELATED).get(pk=found.pk)
+    card = DailyCard.objects.select_for_update().get(pk=found.pk)
     if not cs.may_review(actor=actor, card=card):
         raise ServiceError(ErrorCode.FORBIDDEN, _("You may review only the cards of the people you manage."))
     if card.status != CardStatus.FILED:

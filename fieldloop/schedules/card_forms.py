@@ -31,7 +31,7 @@ class CardFileForm(StyledForm):
     """Filing a card: the write-up is a TemplateValuesForm of the daily-report template beside this one."""
 
     client_id = forms.UUIDField(widget=forms.HiddenInput)
-    copy_to = ColleaguesField(label=_("Copy to (抄送)"))
+    copy_to = ColleaguesField(label=_("Copy to"))
 
     def __init__(self, *args: Any, colleagues: list[Employee], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -40,7 +40,7 @@ class CardFileForm(StyledForm):
 
 
 class CardCopyForm(StyledForm):
-    employee_ids = ColleaguesField(label=_("Copy to (抄送)"))
+    employee_ids = ColleaguesField(label=_("Copy to"))
 
     def __init__(self, *args: Any, colleagues: list[Employee], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

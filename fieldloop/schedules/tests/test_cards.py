@@ -343,3 +343,17 @@ def test_close_settings_are_saved_by_an_administrator_only(cast):
             actor=cast.admin, deadline_time=time(9), deadline_next_day=False, working_weekdays=[],
             remind_before_minutes=5, plan_reminder_time=None,
         )  # fmt: skip
+
+
+def test_the_commands_close_the_days_and_send_the_reminders(cast):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings_for(cast.rep, deadline_time=time(0, 0), deadline_next_day=False, working_weekdays=list(range(7)))
+    out = StringIO()
+    call_command("close_daily_cards", stdout=out)
+    assert DailyCard.objects.filter(employee=cast.rep, day=today(cast.rep), status=CardStatus.NOT_FILED).exists()
+    assert "not filed" in out.getvalue()
+    call_command("send_schedule_reminders", stdout=out)
+    assert Notification.objects.filter(recipient=cast.rep, kind=card_services.KIND_NOT_FILED).count() == 1

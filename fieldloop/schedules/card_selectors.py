@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from fieldloop.activities.models import WorkRecord
 from fieldloop.activities.selectors import day_work_many, purpose_template
 from fieldloop.core.errors import not_found
 from fieldloop.customers.selectors import customers_created_many
@@ -171,6 +172,23 @@ def copy_candidates(*, actor: Employee) -> EmployeeQuerySet:
 def daily_report_template(*, actor: Employee) -> FormTemplate | None:
     """The organization's daily-report template: the card's write-up (None when an administrator archived it)."""
     return purpose_template(actor=actor, purpose=Purpose.DAILY_REPORT)
+
+
+def unlinked_daily_report(*, actor: Employee, template: FormTemplate, day: date) -> WorkRecord | None:
+    """The actor's own daily report of `day` filed as a plain work record (before the card existed, or from the
+    records page) and not yet the write-up of a card: the card takes it over instead of filing a second one."""
+    start, end = day_bounds(day, org_zone(actor))
+    linked = DailyCard.objects.filter(org_id=actor.org_id, employee_id=actor.pk, record__isnull=False)
+    return (
+        WorkRecord.objects.filter(
+            org_id=actor.org_id, author_id=actor.pk, template=template, archived_at__isnull=True,
+            captured_at__gte=start, captured_at__lt=end,
+        )
+        .exclude(pk__in=linked.values("record_id"))
+        .select_related("template_version")
+        .order_by("-captured_at", "-id")
+        .first()
+    )  # fmt: skip
 
 
 # --- lists ----------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fieldloop.activities.services import record_create
+from fieldloop.activities.services import can_edit, record_create, record_update
 from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, not_found
 from fieldloop.notifications.services import Notice, notify_many
@@ -152,7 +152,11 @@ def card_file(
         raise _refuse(errors)
     record = None
     if template is not None:  # an organization that archived its daily report still closes its days
-        record, _created = record_create(actor=actor, client_id=client_id, template_id=template.pk, values=values)
+        earlier = cs.unlinked_daily_report(actor=actor, template=template, day=day)
+        if earlier is not None and can_edit(actor=actor, record=earlier):  # one report a day: the card takes it over
+            record = record_update(actor=actor, record_id=earlier.pk, values=values)
+        else:
+            record, _created = record_create(actor=actor, client_id=client_id, template_id=template.pk, values=values)
     now = timezone.now()
     card = DailyCard.objects.select_for_update().filter(org_id=actor.org_id, employee=actor, day=day).first()
     # the deadline the nightly close stored with an unfiled card stands; else today's settings say

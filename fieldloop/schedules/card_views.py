@@ -97,9 +97,11 @@ def _render_card(
         template = cs.daily_report_template(actor=actor)
         context["template_name"] = template.display_name(language) if template else ""
         if values_form is None and template is not None:
+            earlier = cs.unlinked_daily_report(actor=actor, template=template, day=card.day)
             values_form = TemplateValuesForm(
-                None, version=template.current_version, actor=actor, prefix="v", previous=_prefill(actor, card)
-            )
+                None, version=template.current_version, actor=actor, prefix="v",
+                previous=earlier.values if earlier is not None else _prefill(actor, card),
+            )  # fmt: skip
         context["values_form"] = values_form
         context["file_form"] = file_form or CardFileForm(initial={"client_id": uuid.uuid4()}, colleagues=colleagues)
     if card.is_filed:

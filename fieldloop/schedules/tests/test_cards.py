@@ -210,13 +210,14 @@ def test_the_review_queue_costs_the_same_queries_for_3_or_12_cards(cast, django_
 
 
 def test_the_nightly_close_stores_not_filed_cards_once_with_the_days_figures(cast):
-    settings_for(cast.rep, deadline_time=time(21), deadline_next_day=False, working_weekdays=list(range(7)))
+    # the deadline is the day's last minute: the rep files before it whenever the test runs (but in that minute)
+    settings_for(cast.rep, deadline_time=time(23, 59), deadline_next_day=False, working_weekdays=list(range(7)))
     day = today(cast.rep)
     plan(cast.rep2, kind=ItemKind.TASK, title="未完成")
     file(cast.rep)
-    before_deadline = local(cast.rep, day, time(20, 59))
+    before_deadline = local(cast.rep, day, time(23, 58))
     assert card_services.all_orgs_close_daily_cards(now=before_deadline) == 0
-    after = local(cast.rep, day, time(21, 1))
+    after = local(cast.rep, day + timedelta(days=1), time(0, 1))
     stored = card_services.all_orgs_close_daily_cards(now=after)
     unfiled = DailyCard.objects.filter(day=day, status=CardStatus.NOT_FILED)
     # the reps and managers of both organizations' working days, the rep who filed left out
@@ -357,3 +358,16 @@ def test_the_commands_close_the_days_and_send_the_reminders(cast):
     assert "not filed" in out.getvalue()
     call_command("send_schedule_reminders", stdout=out)
     assert Notification.objects.filter(recipient=cast.rep, kind=card_services.KIND_NOT_FILED).count() == 1
+
+
+def test_a_daily_report_filed_earlier_that_day_becomes_the_cards_write_up_not_a_second_one(cast):
+    from fieldloop.activities.tests.helpers import file_daily
+
+    always_on_time(cast.rep)
+    earlier = file_daily(cast.rep)
+    page = cast.client_for(cast.rep).get("/close/").content.decode()
+    assert DAILY_VALUES["done_today"] in page  # the card starts from it
+    card = file(cast.rep, values={"done_today": "补充：又打了两个电话", "plan_tomorrow": "回访"})
+    assert card.record_id == earlier.pk and WorkRecord.objects.count() == 1
+    earlier.refresh_from_db()
+    assert earlier.values["done_today"] == "补充：又打了两个电话" and earlier.revisions.count() == 1

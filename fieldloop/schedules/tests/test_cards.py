@@ -371,3 +371,26 @@ def test_a_daily_report_filed_earlier_that_day_becomes_the_cards_write_up_not_a_
     assert card.record_id == earlier.pk and WorkRecord.objects.count() == 1
     earlier.refresh_from_db()
     assert earlier.values["done_today"] == "补充：又打了两个电话" and earlier.revisions.count() == 1
+
+
+def test_the_nightly_close_costs_the_same_queries_for_a_team_of_5_or_25(cast):
+    """Set-based: the figures of every unfiled employee of a day come from a handful of queries, one insert."""
+    from fieldloop.org.models import Role
+    from fieldloop.org.tests.factories import EmployeeFactory
+
+    settings_for(cast.rep, deadline_time=time(23, 59), deadline_next_day=False, working_weekdays=list(range(7)))
+    DailyCloseSettings.objects.update_or_create(org_id=cast.outsider.org_id, defaults={"working_weekdays": []})
+    day = today(cast.rep)
+    after = local(cast.rep, day + timedelta(days=1), time(0, 1))
+
+    def close() -> tuple[int, int]:
+        DailyCard.objects.all().delete()
+        with CaptureQueriesContext(connection) as queries:
+            stored = card_services.all_orgs_close_daily_cards(now=after)
+        return stored, len(queries)
+
+    few = close()
+    for n in range(20):
+        EmployeeFactory.create(department=cast.rep.department, role=Role.REP, name=f"新人{n}", user__username=f"new{n}")
+    many = close()
+    assert many[0] == few[0] + 20 and many[1] == few[1]

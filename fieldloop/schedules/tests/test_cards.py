@@ -65,6 +65,7 @@ def test_the_card_is_built_from_the_day_and_starts_filled_in_without_a_customer(
     assert 'data-testid="fig-calls">1<' in html and 'data-testid="fig-new-customers">1<' in html
     assert "customer_id" not in html  # the write-up asks for no customer
     assert "09:00" in html and shop.name in html  # tomorrow's plan is filled in
+    assert f'action="/close/{today(cast.rep)}/"' in html  # the same form from /close/cards/<id>/ files the day
     assert "Planned 2, done 1" in html or "计划" in html or "Planned" in html
 
 

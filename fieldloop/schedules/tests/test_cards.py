@@ -66,7 +66,8 @@ def test_the_card_is_built_from_the_day_and_starts_filled_in_without_a_customer(
     assert "customer_id" not in html  # the write-up asks for no customer
     assert "09:00" in html and shop.name in html  # tomorrow's plan is filled in
     assert f'action="/close/{today(cast.rep)}/"' in html  # the same form from /close/cards/<id>/ files the day
-    assert "Planned 2, done 1" in html or "计划" in html or "Planned" in html
+    summary = html.split('name="v-done_today"', 1)[1].split("</textarea>", 1)[0]
+    assert "2" in summary and "1" in summary  # the day in one sentence: 2 planned, 1 done, 1 call, 1 new customer
 
 
 def test_filing_stores_the_figures_and_the_write_up_once_and_a_replay_changes_nothing(cast):

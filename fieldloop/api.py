@@ -172,6 +172,7 @@ def register_routers() -> None:
     from fieldloop.notifications.api import router as notifications_router
     from fieldloop.org.api import router as org_router
     from fieldloop.schedules.api import router as schedules_router
+    from fieldloop.schedules.card_api import router as daily_cards_router
     from fieldloop.schedules.plan_api import router as visit_plans_router
 
     api.add_router("/", org_router)
@@ -181,6 +182,7 @@ def register_routers() -> None:
     api.add_router("/", notifications_router)
     api.add_router("/", schedules_router)
     api.add_router("/", visit_plans_router)
+    api.add_router("/", daily_cards_router)
 
 
 register_routers()

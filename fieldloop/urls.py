@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("fieldloop.activities.urls")),
     path("", include("fieldloop.schedules.urls")),
     path("", include("fieldloop.schedules.plan_urls")),
+    path("", include("fieldloop.schedules.card_urls")),
 ]

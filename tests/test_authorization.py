@@ -36,7 +36,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ from fieldloop.notifications import services as notification_services
 from fieldloop.notifications.models import Notification
 from fieldloop.org import services as org_services
 from fieldloop.org.models import Employee
-from fieldloop.schedules import plan_services
+from fieldloop.schedules import card_services, plan_services
 from fieldloop.schedules import services as schedule_services
 
 ROLES = ("rep", "manager", "director", "admin")
@@ -250,6 +250,19 @@ def a_planned_visit(w: Where) -> tuple[int, int]:
     return w.owner.pk, item.pk
 
 
+def a_filed_card(w: Where) -> int:
+    from fieldloop.schedules.card_selectors import today_of
+
+    return card_services.card_file(
+        actor=w.owner, client_id=uuid.uuid4(), day=today_of(w.owner),
+        values={"done_today": "拜访三家客户", "plan_tomorrow": "整理报价"},
+    )[0].pk  # fmt: skip
+
+
+def a_colleague_of(w: Where) -> int:
+    return (w.cast.rep2 if w.actor.pk != w.cast.rep2.pk else w.cast.rep).pk
+
+
 # --- The matrix -------------------------------------------------------------------------------------------------
 
 ON_COLLABORATION = "collaborator: a record/visit by Ben about Ben's customer that the actor collaborates on"
@@ -327,6 +340,21 @@ MATRIX: list[Case] = [
     Case("customer_visit_frequency_set", "schedules.plan_services.customer_visit_frequency_set", a_customer,
          lambda w, pk: plan_services.customer_visit_frequency_set(actor=w.actor, customer_id=pk, every_days=3),
          ADMIN_FIRST, "the organization's visit plan for a customer: administrators"),
+    # daily close cards: the author files and copies; a manager who sees the author reviews, never their own
+    Case("card_review", "schedules.card_services.card_review", a_filed_card,
+         lambda w, pk: card_services.card_review(actor=w.actor, card_id=pk, score=4),
+         {"own": "FFFF", "subordinate": "NAAA", "other_branch": "NNAA"}, "nobody collaborates on a card"),
+    Case("card_mark_read", "schedules.card_services.card_mark_read", a_filed_card,
+         lambda w, pk: card_services.card_mark_read(actor=w.actor, card_id=pk),
+         {"own": "FFFF", "subordinate": "NAAA", "other_branch": "NNAA"},
+         "a reviewer (or a copied colleague: schedules/tests) marks read, the author never"),
+    Case("card_copy", "schedules.card_services.card_copy", a_filed_card,
+         lambda w, pk: card_services.card_copy(actor=w.actor, card_id=pk, employee_ids=[a_colleague_of(w)]),
+         {k: v for k, v in AUTHOR.items() if k != "collaborator"}, "the author alone copies their card"),
+    Case("close_settings_update", "schedules.card_services.close_settings_update", nothing,
+         lambda w, _: card_services.close_settings_update(
+             actor=w.actor, deadline_time=time(20), deadline_next_day=False, working_weekdays=[0, 1, 2, 3, 4],
+             remind_before_minutes=10, plan_reminder_time=None), CONFIGURATION),
     # notifications and tokens: their person's alone
     Case("notification_mark_read", "notifications.services.notification_mark_read", a_notification,
          lambda w, pk: notification_services.notification_mark_read(actor=w.actor, notification_id=pk), PRIVATE,
@@ -415,6 +443,8 @@ EXEMPT: dict[str, str] = {
     "customers.import_jobs.import_job_restart": "restarts a job the actor sees (import_jobs_visible: their own, or "
     "the organization's for an admin); it writes what the job's submitter asked for, nothing of the actor's",
     "customers.imports.import_commit": "the same import, synchronously: owners checked by can_change_owned_by per row",
+    "schedules.card_services.card_file": "files the actor's own card (employee=actor); another's employee_id is a "
+    "field error, and so is a colleague to copy to that the actor may not reach (schedules/tests/test_cards.py)",
     "activities.services.record_create": "creates the actor's record (author=actor); its customer, contact and visit "
     "must be visible to the actor (field errors, activities/tests)",
     "activities.visit_services.visit_check_in": "creates the actor's visit (employee=actor) at a customer visible to "
@@ -483,7 +513,7 @@ READS: dict[str, str] = {
 
 SKIPPED_DIRECTORIES = {"tests", "migrations", "management", "templatetags"}
 SKIPPED_MODULES = {"__init__", "views", "api", "forms", "schemas", "apps", "urls", "selectors"}
-SKIPPED_SUFFIXES = ("_views", "_api", "_forms", "_schemas")
+SKIPPED_SUFFIXES = ("_views", "_api", "_forms", "_schemas", "_selectors")
 
 
 def services_with_an_actor() -> Iterator[str]:

@@ -209,6 +209,16 @@ def schedule_items(cast: Cast) -> Callable[[], Request]:
     return lambda: ("/schedule-items", json_body(body))
 
 
+def daily_cards(cast: Cast) -> Callable[[], Request]:
+    from fieldloop.schedules.card_selectors import today_of
+
+    body = {
+        "day": today_of(cast.rep).isoformat(),
+        "values": {"done_today": "拜访三家客户", "plan_tomorrow": "整理报价"},
+    }
+    return lambda: ("/daily-cards", json_body(body))
+
+
 @dataclass(frozen=True)
 class Keyed:
     """A route taking the key: who calls it, what it needs, the status of its first answer, the row the key is
@@ -245,6 +255,7 @@ KEYED: dict[str, Keyed] = {
     # a check-out changes the visit the path names, whose own employee alone may close it (anyone else: 404)
     "/visits/{visit_id}/check-out": Keyed("rep", check_outs, 200, (Visit, "check_out_client_id"), reused_by=None),
     "/schedule-items": Keyed("rep", schedule_items, 201, (ScheduleItem, "client_id")),
+    "/daily-cards": Keyed("rep", daily_cards, 201, BY_RECORD),
 }
 
 # POSTs that create nothing a client could send twice by mistake: they act on a row the path names, and doing so
@@ -268,6 +279,9 @@ ACTIONS: dict[str, str] = {
     "/schedule-items/{item_id}/cancel": "cancels an existing item; again changes nothing",
     "/schedule-items/{item_id}/done": "marks an existing item done; again is refused (409)",
     "/visit-route/apply": "sets the day's visits' start times in the order sent; again sets the same times",
+    "/daily-cards/{card_id}/review": "reviews a filed card; again is refused (409)",
+    "/daily-cards/{card_id}/copy": "copies a filed card to colleagues; again changes nothing (one reader each)",
+    "/daily-cards/{card_id}/read": "marks a card read; again changes nothing",
 }
 
 

@@ -160,6 +160,18 @@ def _foreign_schedule_items(cast: Cast) -> Targets:
     return Targets([item(cast.outsider)], [item(cast.other_branch_rep)])
 
 
+def _foreign_daily_cards(cast: Cast) -> Targets:
+    """A daily close card is its employee's: Otto's and Ben's, filed."""
+    from fieldloop.activities.tests.helpers import DAILY_VALUES
+    from fieldloop.schedules.card_selectors import today_of
+    from fieldloop.schedules.card_services import card_file
+
+    def card(employee: Employee) -> int:
+        return card_file(actor=employee, client_id=uuid.uuid4(), day=today_of(employee), values=DAILY_VALUES)[0].pk
+
+    return Targets([card(cast.outsider)], [card(cast.other_branch_rep)])
+
+
 # parameter name -> the rows to try (a plain list means: rows of the other organization)
 PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "employee_id": lambda cast: Targets([cast.outsider.pk], [cast.other_branch_rep.pk]),
@@ -176,6 +188,9 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "visit_type_id": _foreign_visit_types,
     "visit_id": _foreign_visits,
     "item_id": _foreign_schedule_items,
+    "card_id": _foreign_daily_cards,
+    # a day of the caller's own card (there is no other's): a day to come is not found
+    "day": lambda cast: Targets(["2999-01-01"]),
     "number": lambda cast: Targets([1]),  # a template's version number: only after template_id, see PAIRED_TARGETS
     "attachment_id": lambda cast: Targets([1]),  # only after record_id or customer_id: see PAIRED_TARGETS
 }

@@ -25,9 +25,13 @@ class RecordForm(StyledForm):
     customer_id = forms.IntegerField(label=_("Customer"), required=False, widget=forms.Select)
     contact_id = forms.IntegerField(label=_("Contact"), required=False, widget=forms.Select)
 
-    def __init__(self, *args: Any, actor: Employee, customer: Customer | None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actor: Employee, customer: Customer | None, about_customer: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        if customer is not None:
+        if not about_customer:
+            del self.fields["customer_id"], self.fields["contact_id"]
+        elif customer is not None:
             self.fields["customer_id"].initial = customer.pk
             self.fields["customer_id"].widget.choices = [(customer.pk, customer.name)]  # type: ignore[attr-defined]
             contacts = Contact.objects.filter(customer=customer, archived_at__isnull=True).values_list("pk", "name")

@@ -99,7 +99,10 @@ def record_create(request: HttpRequest, template_id: int) -> HttpResponse:
     raw_visit = request.GET.get("visit", "")
     visit_id = int(raw_visit) if raw_visit.isdigit() and len(raw_visit) < 19 else None
     post = request.POST if request.method == "POST" else None
-    form = RecordForm(post, actor=actor, customer=customer, initial={"client_id": uuid.uuid4()})
+    form = RecordForm(
+        post, actor=actor, customer=customer, initial={"client_id": uuid.uuid4()},
+        about_customer=template.purpose != Purpose.DAILY_REPORT,  # a daily report is about the day, not a customer
+    )  # fmt: skip
     taken_at = form.cleaned_data.get("captured_at") if post is not None and form.is_valid() else None
     values_form = TemplateValuesForm(
         post,

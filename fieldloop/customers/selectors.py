@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
+    Count,
     Exists,
     ExpressionWrapper,
     FloatField,
@@ -460,3 +461,20 @@ def customers_nearby(
     ]
     found.sort(key=lambda n: (n.distance_m or 0.0, n.customer.pk))
     return found
+
+
+def customers_created_many(*, org_id: int, employee_ids: list[int], start: datetime, end: datetime) -> dict[int, int]:
+    """How many customers each of `employee_ids` created from `start` to `end` (one query; the caller has scoped the
+    employees to what its actor may see): the daily close card's "new customers"."""
+    rows = (
+        Customer.objects.filter(
+            org_id=org_id, created_by_id__in=employee_ids, created_at__gte=start, created_at__lt=end
+        )
+        .values("created_by_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = dict.fromkeys(employee_ids, 0)
+    for row in rows:
+        counts[row["created_by_id"]] = row["n"]
+    return counts

@@ -41,6 +41,9 @@ NAVIGATION: list[Entry] = [
     Entry("schedule_day", _("Schedule"), "ti-calendar"),
     Entry("schedule_team", _("Subordinates' schedules"), "ti-calendar-user", Permission.VIEW_EMPLOYEES, only=LEADERS),
     Entry("visit_plan_due", _("Visit plans"), "ti-calendar-due"),
+    Entry(
+        "daily_card_review_queue", _("Daily close reviews"), "ti-clipboard-check", Permission.CHANGE_SUBORDINATE_RECORDS
+    ),
     Entry("employee_list", _("Employees"), "ti-users", Permission.VIEW_EMPLOYEES),
     Entry("department_tree", _("Departments"), "ti-sitemap", Permission.VIEW_DEPARTMENTS),
     Entry("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION),

@@ -11,6 +11,7 @@ own becomes an exception (`is_exception`), and a date skipped is in the series' 
 """
 
 import uuid
+from datetime import time
 
 from django.db import models
 from django.db.models import F, Q
@@ -21,6 +22,10 @@ from fieldloop.core.models import OrgScopedModel
 from fieldloop.customers.models import CustomerLevel
 
 MAX_OCCURRENCES = 500
+
+
+def default_working_weekdays() -> list[int]:
+    return [0, 1, 2, 3, 4, 5]  # Monday to Saturday: field sales work Saturdays
 
 
 class ItemKind(models.TextChoices):
@@ -245,3 +250,136 @@ class CustomerVisitFrequency(OrgScopedModel):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.every_days}"
+
+
+# --- the daily close (日清) -------------------------------------------------------------------------------
+
+
+class CardStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("daily card status", "Not filed yet")
+    FILED = "filed", pgettext_lazy("daily card status", "Filed")
+    NOT_FILED = "not_filed", pgettext_lazy("daily card status", "Not filed")
+
+
+class DailyCard(OrgScopedModel):
+    """日清卡: one employee's close of one working day. Its figures are built from the day (schedules, visits, calls,
+    records, new customers, and what other apps register) and kept as they were when the card was filed (or found
+    unfiled by the nightly close). The write-up is a work record of the organization's daily-report template
+    (`record`), so a company's own daily-report design applies; the card needs no customer.
+
+    The row also answers reports at one row per employee per day: `on_time` (filed before the deadline) for the
+    daily close rate, `score` for the average."""
+
+    employee = models.ForeignKey("org.Employee", on_delete=models.PROTECT, related_name="+", verbose_name=_("employee"))
+    day = models.DateField(_("day"))
+    status = models.CharField(_("status"), max_length=9, choices=CardStatus.choices, default=CardStatus.OPEN)
+    deadline = models.DateTimeField(_("deadline"))
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+    record = models.OneToOneField(
+        "activities.WorkRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("daily report"),
+    )  # fmt: skip
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    on_time = models.BooleanField(_("filed on time"), default=False)
+    # the review
+    reviewed_by = models.ForeignKey(
+        "org.Employee", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("reviewed by"),
+    )  # fmt: skip
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), max_length=2000, blank=True, default="")
+
+    class Meta:
+        ordering = ["-day", "employee_id", "id"]
+        verbose_name = _("daily close card")
+        verbose_name_plural = _("daily close cards")
+        indexes = [
+            models.Index(fields=["org", "day", "status"], name="dailycard_org_day_status"),
+            models.Index(fields=["org", "status", "filed_at", "id"], name="dailycard_org_queue"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "employee", "day"], name="dailycard_one_per_employee_day"),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "filed", "not_filed"]), name="dailycard_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5), name="dailycard_score_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="filed") | Q(filed_at__isnull=True, reviewed_at__isnull=True, on_time=False),
+                name="dailycard_filed_before_reviewed",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_at__isnull=True, score__isnull=True)
+                | Q(reviewed_at__isnull=False, score__isnull=False, reviewed_by__isnull=False),
+                name="dailycard_review_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.day} {self.status}"
+
+    @property
+    def is_filed(self) -> bool:
+        return self.status == CardStatus.FILED
+
+    @property
+    def is_late(self) -> bool:
+        return self.is_filed and not self.on_time
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_at is not None
+
+
+class CardReader(OrgScopedModel):
+    """Someone a card was copied to (抄送), or its reviewer, and when they marked it read (已读)."""
+
+    card = models.ForeignKey(DailyCard, on_delete=models.CASCADE, related_name="readers")
+    employee = models.ForeignKey("org.Employee", on_delete=models.PROTECT, related_name="+", verbose_name=_("employee"))
+    copied = models.BooleanField(_("copied"), default=False)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["card", "id"]
+        verbose_name = _("daily card reader")
+        verbose_name_plural = _("daily card readers")
+        indexes = [models.Index(fields=["org", "employee", "card"], name="cardreader_org_employee")]
+        constraints = [models.UniqueConstraint(fields=["card", "employee"], name="cardreader_one_per_employee")]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} -> {self.employee_id}"
+
+
+class DailyCloseSettings(OrgScopedModel):
+    """Per organization: when a day's card is due, which days are working days, and when reminders go out."""
+
+    deadline_time = models.TimeField(_("card deadline"), default=time(21, 0))
+    deadline_next_day = models.BooleanField(
+        _("deadline is the next morning"), default=False, help_text=_("The deadline time is on the day after.")
+    )
+    working_weekdays = models.JSONField(
+        _("working days"), default=default_working_weekdays, help_text=_("0 (Monday) to 6 (Sunday).")
+    )
+    remind_before_minutes = models.PositiveSmallIntegerField(
+        _("remind before an item starts (minutes)"), default=15, help_text=_("0: no reminder.")
+    )
+    plan_reminder_time = models.TimeField(
+        _("remind to plan tomorrow at"), null=True, blank=True, default=time(18, 0),
+        help_text=_("Reps with nothing planned for tomorrow are reminded then; empty: never."),
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["org"]
+        verbose_name = _("daily close settings")
+        verbose_name_plural = _("daily close settings")
+        constraints = [
+            models.UniqueConstraint(fields=["org"], name="dailyclosesettings_one_per_org"),
+            models.CheckConstraint(
+                condition=Q(remind_before_minutes__lte=1440), name="dailyclosesettings_remind_at_most_a_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id}: {self.deadline_time}"

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
-from fieldloop.activities.models import ActivitySettings, WorkRecord
+from fieldloop.activities.models import WorkRecord
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import customers_nearby
@@ -259,27 +259,15 @@ def test_the_customer_page_has_the_log_call_button(cast):
 # --- The daily report, once a day -------------------------------------------------------------------------
 
 
-def test_the_daily_report_opens_a_new_one_then_todays_for_edit(cast):
+def test_the_daily_report_opens_the_daily_close_card_whose_write_up_it_is(cast):
+    """The daily report and the daily close card (日清, schedules) are one: Today's button opens the card, which
+    files the report without a customer; Today shows it filed."""
     client = cast.client_for(cast.rep)
-    report = template(cast.rep, Purpose.DAILY_REPORT)
-    assert client.get("/today/daily-report/")["Location"] == f"/work/new/{report.pk}/"
-    filed = file_daily(cast.rep)
-    assert client.get("/today/daily-report/")["Location"] == f"/work/{filed.pk}/edit/"
+    assert client.get("/today/daily-report/")["Location"] == "/close/"
+    file_daily(cast.rep)
     assert 'data-testid="daily-report"' in (html := today(client).content.decode())
     assert "ti-circle-check" in html
-    # yesterday's report does not count for today
-    WorkRecord.objects.filter(pk=filed.pk).update(captured_at=timezone.now() - timedelta(days=1, hours=1))
-    assert client.get("/today/daily-report/")["Location"] == f"/work/new/{report.pk}/"
-
-
-def test_todays_report_past_its_edit_window_opens_for_reading(cast):
-    client = cast.client_for(cast.rep)
-    filed = file_daily(cast.rep)
-    ActivitySettings.objects.filter(org_id=cast.org.pk).update(edit_window_hours=0)
-    WorkRecord.objects.filter(pk=filed.pk).update(received_at=timezone.now() - timedelta(minutes=1))
-    assert client.get("/today/daily-report/")["Location"] == f"/work/{filed.pk}/"
-    # another rep's report is not his
-    assert cast.client_for(cast.rep2).get("/today/daily-report/")["Location"].startswith("/work/new/")
+    assert cast.client_for(cast.rep2).get("/today/daily-report/")["Location"] == "/close/"
 
 
 # --- The record form offline --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('customers', '0013_customer_name_nearest_search'),
         ('org', '0004_idempotency_record_fingerprint'),
-        ('schedules', '0001_schedule_items'),
+        ('schedules', '0002_daily_cards'),
     ]
 
     operations = [

@@ -29,6 +29,7 @@ from fieldloop.org.models import Employee
 
 from . import selectors, services
 from .forms import RecordForm, add_record_error
+from .today import today_sections
 
 # The call log's fields the phone form lays out itself; any other field an administrator adds follows them.
 CALL_KEYS = ("direction", "duration_minutes", "result", "notes")
@@ -77,9 +78,9 @@ def _rows(actor: Employee, position: Position | None) -> list[TodayRow]:
 
 @employee_required()
 def phone_today(request: HttpRequest) -> HttpResponse:
-    """Today (今日), a rep's home: what waits in the phone's outbox (counted by static/js/outbox.js), today's
-    daily report, the calls and records filed today, and the customers nearby with big buttons (today's plan
-    will come first, in the template's `today_plan` block, once schedules exist). The page comes first with the
+    """Today (今日), a rep's home: what other apps put first (today's plan and the day's close card, see
+    activities/today.py), what waits in the phone's outbox (counted by static/js/outbox.js), the calls and
+    records filed today, and the customers nearby with big buttons. The page comes first with the
     rep's own customers; static/js/phone_today.js reads the position and swaps in the nearby list."""
     actor = actor_of(request)
     position = _position(request.GET)
@@ -96,6 +97,7 @@ def phone_today(request: HttpRequest) -> HttpResponse:
     filed = list(today[:FILED_SHOWN])
     language = get_language()
     context |= {
+        "sections": today_sections(actor),
         "report": report,
         "filed_count": len(filed) if len(filed) < FILED_SHOWN else today.count(),
         "filed": [(r, r.template.display_name(language)) for r in filed],

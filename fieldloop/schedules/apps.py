@@ -8,14 +8,17 @@ class SchedulesConfig(AppConfig):
     verbose_name = _("Schedules")
 
     def ready(self) -> None:
+        from fieldloop.activities.today import register_today_section
         from fieldloop.org.defaults import register_defaults
 
         from . import plan_hooks
         from .card_notices import register as register_card_notices
         from .card_services import close_defaults_create
         from .hooks import register
+        from .today import today_plan
 
         register()
         plan_hooks.register()
         register_card_notices()
         register_defaults("schedules.daily_close_settings", close_defaults_create)
+        register_today_section("schedules.today_plan", today_plan)

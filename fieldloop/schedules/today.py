@@ -1,0 +1,31 @@
+"""Today's plan on a rep's Today page (registered with activities/today.py): the day's items with what is done,
+a check-in for each planned visit, and the way to the day's close card; two queries whatever the plan."""
+
+from fieldloop.activities.today import TodaySection
+from fieldloop.org.models import Employee
+
+from .card_selectors import today_of
+from .models import ItemKind, ItemState
+from .selectors import day_counts, items_for
+
+SHOWN = 8  # a phone's screen of items; the schedule page has the rest
+
+
+def today_plan(actor: Employee) -> TodaySection:
+    day = today_of(actor)
+    items = list(items_for(actor, [actor], day, day).exclude(state=ItemState.CANCELLED)[: SHOWN + 1])
+    counts = day_counts(actor, day) if len(items) > SHOWN else None
+    done = counts.done if counts else sum(i.state == ItemState.DONE for i in items)
+    total = counts.total if counts else len(items)
+    return TodaySection(
+        "schedules/_today_plan.html",
+        {
+            "day": day,
+            "items": items[:SHOWN],
+            "more": total - min(len(items), SHOWN),
+            "done": done,
+            "total": total,
+            "visit": ItemKind.VISIT,
+            "planned": ItemState.PLANNED,
+        },
+    )

@@ -171,12 +171,14 @@ def register_routers() -> None:
     from fieldloop.formtemplates.api import router as formtemplates_router
     from fieldloop.notifications.api import router as notifications_router
     from fieldloop.org.api import router as org_router
+    from fieldloop.tracking.api import router as tracking_router
 
     api.add_router("/", org_router)
     api.add_router("/", customers_router)
     api.add_router("/", formtemplates_router)
     api.add_router("/", activities_router)
     api.add_router("/", notifications_router)
+    api.add_router("/", tracking_router)
 
 
 register_routers()

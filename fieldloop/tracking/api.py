@@ -84,7 +84,9 @@ def stops(request: HttpRequest, employee_id: int, day: date) -> list[dict[str, A
 def quality(
     request: HttpRequest, date_from: date, date_to: date, employee_id: int | None = Query(None)
 ) -> list[dict[str, Any]]:
-    rows = selectors.quality_list(actor=actor_of(request), date_from=date_from, date_to=date_to, employee_id=employee_id)
+    rows = selectors.quality_list(
+        actor=actor_of(request), date_from=date_from, date_to=date_to, employee_id=employee_id
+    )
     return [
         {"employee": {"id": q.employee.pk, "name": q.employee.name}, "day": q.day, "received": q.received,
          "expected": q.expected, "grey": q.grey, "positioning_rate": round(q.positioning_rate, 4),

@@ -8,7 +8,9 @@ from .models import TrackingSettings
 
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The instants a local day starts and ends (end excluded)."""
-    return datetime.combine(day, time.min, tzinfo=zone), datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return datetime.combine(day, time.min, tzinfo=zone), datetime.combine(
+        day + timedelta(days=1), time.min, tzinfo=zone
+    )
 
 
 def in_working_hours(at: datetime, settings: TrackingSettings, zone: ZoneInfo) -> bool:

@@ -108,7 +108,9 @@ class NamedStop:
     visit_id: int | None
 
 
-def _name_stops(actor: Employee, employee: Employee, day: date, found: list[tracks.Stop], hours: TrackingSettings) -> list[NamedStop]:
+def _name_stops(
+    actor: Employee, employee: Employee, day: date, found: list[tracks.Stop], hours: TrackingSettings
+) -> list[NamedStop]:
     """Each stop with its visit (a check-in of the employee during it) and its customer: the visit's, else the
     nearest visible located customer within the radius. Two queries whatever the number of stops."""
     if not found:
@@ -125,24 +127,27 @@ def _name_stops(actor: Employee, employee: Employee, day: date, found: list[trac
     nearby = list(
         visible_customers(actor=actor)
         .filter(
-            latitude__gte=min(lats) - margin, latitude__lte=max(lats) + margin,
-            longitude__gte=min(lons) - margin, longitude__lte=max(lons) + margin,
-        )  # fmt: skip
+            latitude__gte=min(lats) - margin,
+            latitude__lte=max(lats) + margin,
+            longitude__gte=min(lons) - margin,
+            longitude__lte=max(lons) + margin,
+        )
         .order_by("pk")
         .values_list("pk", "name", "latitude", "longitude")[:2000]
     )
+    places = {pk: (name, float(lat or 0), float(lon or 0)) for pk, name, lat, lon in nearby}
     named = []
     for stop in found:
         visit = next((v for v in visits if stop.start - VISIT_MATCH_BEFORE <= v[1] <= stop.end), None)
         customer: tuple[float | None, int, str] | None = None
-        for pk, name, lat, lon in nearby:
-            d = haversine_m(stop.latitude, stop.longitude, float(lat), float(lon))
+        for pk, (name, lat, lon) in places.items():
+            d = haversine_m(stop.latitude, stop.longitude, lat, lon)
             if d <= radius and (customer is None or d < (customer[0] or 0)):
                 customer = (d, pk, name)
         if visit is not None and visit[2] is not None:  # the visit names the customer, near or not
-            located = {pk: (lat, lon) for pk, _n, lat, lon in nearby}.get(visit[2])
-            d = haversine_m(stop.latitude, stop.longitude, float(located[0]), float(located[1])) if located else None
-            customer = (d, visit[2], visit[3])
+            place = places.get(visit[2])
+            at_visit = haversine_m(stop.latitude, stop.longitude, place[1], place[2]) if place else None
+            customer = (at_visit, visit[2], visit[3])
         named.append(
             NamedStop(
                 stop=stop,
@@ -156,7 +161,7 @@ def _name_stops(actor: Employee, employee: Employee, day: date, found: list[trac
 
 
 def trajectory(*, actor: Employee, employee_id: int, day: date, simplified: bool = True) -> Trajectory:
-    """A visible employee's day: points (simplified with Douglas–Peucker unless raw is asked for), gaps over
+    """A visible employee's day: points (simplified with Douglas-Peucker unless raw is asked for), gaps over
     the setting (unverified), distance, stops named, the quality rollup."""
     employee = tracked_employee(actor=actor, employee_id=employee_id)
     hours = tracking_settings(org_id=actor.org_id)
@@ -178,7 +183,9 @@ def trajectory(*, actor: Employee, employee_id: int, day: date, simplified: bool
     )
 
 
-def quality_list(*, actor: Employee, date_from: date, date_to: date, employee_id: int | None = None) -> list[DayQuality]:
+def quality_list(
+    *, actor: Employee, date_from: date, date_to: date, employee_id: int | None = None
+) -> list[DayQuality]:
     """The quality rollup of the visible employees' days in [date_from, date_to]."""
     qs = DayQuality.objects.filter(
         org_id=actor.org_id, employee__in=visible_employees(actor=actor), day__gte=date_from, day__lte=date_to

@@ -10,7 +10,7 @@ import math
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,7 +48,7 @@ def retention_start(now: datetime) -> datetime:
     y, m = now.year, now.month - months + 1
     while m <= 0:
         y, m = y - 1, m + 12
-    return datetime(y, m, 1, tzinfo=timezone.UTC)
+    return datetime(y, m, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -92,7 +92,9 @@ def _number(value: Any, low: float, high: float, *, optional: bool) -> tuple[flo
     return number, math.isfinite(number) and low <= number <= high
 
 
-def _check(index: int, raw: Any, *, now: datetime, earliest: datetime, hours: TrackingSettings, zone: ZoneInfo) -> tuple[_Point | None, list[Rejection]]:
+def _check(
+    index: int, raw: Any, *, now: datetime, earliest: datetime, hours: TrackingSettings, zone: ZoneInfo
+) -> tuple[_Point | None, list[Rejection]]:
     """One point as the client sent it: the point, or its field errors."""
     errors: list[Rejection] = []
 
@@ -189,7 +191,9 @@ def _insert_points(actor: Employee, points: list[_Point], received_at: datetime)
         return {uuid.UUID(str(r[0])) for r in cursor.fetchall()}
 
 
-def _upsert_quality(actor: Employee, hours: TrackingSettings, written: list[_Point], zone: ZoneInfo, now: datetime) -> None:
+def _upsert_quality(
+    actor: Employee, hours: TrackingSettings, written: list[_Point], zone: ZoneInfo, now: datetime
+) -> None:
     """Add the written points to their days' rollup (one statement for every touched day)."""
     received: Counter[date] = Counter()
     grey: Counter[date] = Counter()
@@ -220,9 +224,10 @@ def _upsert_last_position(actor: Employee, newest: _Point, now: datetime) -> Non
     stamp = _prep(LastPosition, "updated_at", now)
     sql = (
         f"INSERT INTO {table} (org_id, employee_id, at, latitude, longitude, accuracy_m, speed_mps, mocked, "  # noqa: S608
-        "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (employee_id) DO UPDATE SET "
-        "at = excluded.at, latitude = excluded.latitude, longitude = excluded.longitude, accuracy_m = excluded.accuracy_m, "
-        f"speed_mps = excluded.speed_mps, mocked = excluded.mocked, updated_at = excluded.updated_at WHERE excluded.at > {table}.at"
+        "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (employee_id) DO UPDATE SET at = excluded.at, latitude = excluded.latitude, "
+        "longitude = excluded.longitude, accuracy_m = excluded.accuracy_m, speed_mps = excluded.speed_mps, "
+        f"mocked = excluded.mocked, updated_at = excluded.updated_at WHERE excluded.at > {table}.at"
     )
     params = [
         actor.org_id, actor.pk, _prep(LastPosition, "at", newest.at), newest.latitude, newest.longitude,
@@ -239,9 +244,14 @@ def location_batch_ingest(*, actor: Employee, points: Any, now: datetime | None 
     list, more than MAX_BATCH points, or tracking off for the actor."""
     now = now or timezone.now()
     if not isinstance(points, list):
-        raise ServiceError(ErrorCode.INVALID, _("Send the points as a list."), {"points": [_("Send the points as a list.")]})
+        raise ServiceError(
+            ErrorCode.INVALID, _("Send the points as a list."), {"points": [_("Send the points as a list.")]}
+        )
     if len(points) > MAX_BATCH:
-        message = _("Send at most %(max)d points at a time (this batch has %(count)d).") % {"max": MAX_BATCH, "count": len(points)}
+        message = _("Send at most %(max)d points at a time (this batch has %(count)d).") % {
+            "max": MAX_BATCH,
+            "count": len(points),
+        }
         raise ServiceError(ErrorCode.INVALID, message, {"points": [message]})
     hours = tracking_settings(org_id=actor.org_id)
     switch = switch_of(employee=actor)
@@ -274,7 +284,9 @@ def location_batch_ingest(*, actor: Employee, points: Any, now: datetime | None 
                 if _same(point, at, lat, lon):
                     result.duplicates += 1
                 else:
-                    result.rejected.append(Rejection(point.index, "id", _("This point id was already sent with other content.")))
+                    result.rejected.append(
+                        Rejection(point.index, "id", _("This point id was already sent with other content."))
+                    )
             written_ids = _insert_points(actor, list(good.values()), now)
             written = [p for p in good.values() if p.client_id in written_ids]
             result.accepted = len(written)

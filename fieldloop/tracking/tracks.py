@@ -1,4 +1,4 @@
-"""A day's track read as a person would: simplified for display (Douglas–Peucker), its stops (dwell), its
+"""A day's track read as a person would: simplified for display (Douglas-Peucker), its stops (dwell), its
 gaps (no position for longer than allowed: unverified, never filled in) and the distance travelled. Pure
 functions over time-ordered samples; no database."""
 
@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from fieldloop.core.geo import EARTH_RADIUS_M, haversine_m
 
@@ -58,7 +59,7 @@ def _segment_distance(p: tuple[float, float], a: tuple[float, float], b: tuple[f
 
 
 def simplify(samples: Sequence[Sample], tolerance_m: float) -> list[int]:
-    """Douglas–Peucker: the indexes of the samples kept (first and last always) so that no dropped sample
+    """Douglas-Peucker: the indexes of the samples kept (first and last always) so that no dropped sample
     lies farther than `tolerance_m` from the kept polyline. Iterative (a long day never hits the recursion
     limit)."""
     n = len(samples)
@@ -92,7 +93,10 @@ def stops(samples: Sequence[Sample], *, min_minutes: float, radius_m: float) -> 
     while i < n:
         anchor = samples[i]
         j = i + 1
-        while j < n and haversine_m(anchor.latitude, anchor.longitude, samples[j].latitude, samples[j].longitude) <= radius_m:
+        while (
+            j < n
+            and haversine_m(anchor.latitude, anchor.longitude, samples[j].latitude, samples[j].longitude) <= radius_m
+        ):
             j += 1
         run = samples[i:j]
         if (run[-1].at - anchor.at).total_seconds() >= min_minutes * 60:
@@ -113,11 +117,7 @@ def stops(samples: Sequence[Sample], *, min_minutes: float, radius_m: float) -> 
 
 def gaps(samples: Sequence[Sample], *, max_minutes: float) -> list[Gap]:
     """Stretches longer than `max_minutes` between two consecutive samples."""
-    return [
-        Gap(a.at, b.at)
-        for a, b in zip(samples, samples[1:], strict=False)
-        if (b.at - a.at).total_seconds() > max_minutes * 60
-    ]
+    return [Gap(a.at, b.at) for a, b in pairwise(samples) if (b.at - a.at).total_seconds() > max_minutes * 60]
 
 
 def distance_m(samples: Sequence[Sample], *, poor_accuracy_m: float) -> float:
@@ -125,7 +125,7 @@ def distance_m(samples: Sequence[Sample], *, poor_accuracy_m: float) -> float:
     and the moves smaller than the two fixes' accuracy (jitter while standing still)."""
     good = [s for s in samples if s.accuracy_m <= poor_accuracy_m]
     total = 0.0
-    for a, b in zip(good, good[1:], strict=False):
+    for a, b in pairwise(good):
         d = haversine_m(a.latitude, a.longitude, b.latitude, b.longitude)
         if d > max(a.accuracy_m, b.accuracy_m):
             total += d

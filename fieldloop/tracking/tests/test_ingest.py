@@ -40,7 +40,11 @@ def test_late_and_out_of_order_points_are_taken_and_the_last_position_never_move
     assert late.accepted == 2
     last = LastPosition.objects.get(employee=rep)
     assert (last.at, last.latitude) == (at(day, 15), 31.3)
-    assert list(LocationPoint.objects.filter(employee=rep).order_by("at").values_list("latitude", flat=True)) == [31.0, 31.1, 31.3]
+    assert list(LocationPoint.objects.filter(employee=rep).order_by("at").values_list("latitude", flat=True)) == [
+        31.0,
+        31.1,
+        31.3,
+    ]
 
 
 def test_bad_points_are_reported_by_index_and_field_and_the_good_ones_stored(cast):
@@ -105,7 +109,7 @@ def test_the_days_quality_counts_received_grey_and_expected_samples(cast):
     ingest(rep, [point(at(day, 10)), point(at(day, 10, 5), accuracy=400)])
     ingest(rep, [point(at(day, 10, 10)), point(at(day, 10))])  # the second: a new id at the same time
     q = DayQuality.objects.get(employee=rep, day=day)
-    assert (q.received, q.grey, q.expected) == (4, 1, 9 * 12)  # 09:00–18:00 every 5 minutes
+    assert (q.received, q.grey, q.expected) == (4, 1, 9 * 12)  # 09:00-18:00 every 5 minutes
     assert q.positioning_rate == pytest.approx(4 / 108)
     assert q.grey_rate == pytest.approx(0.25)
 

@@ -1,5 +1,5 @@
-"""Douglas–Peucker, stops, gaps and distance against hand computations (on the equator one degree of
-longitude is 6,371,008.8 m × π/180 = 111,195.08 m)."""
+"""Douglas-Peucker, stops, gaps and distance against hand computations (on the equator one degree of
+longitude is 6,371,008.8 m x π/180 = 111,195.08 m)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +23,7 @@ def test_a_point_closer_to_the_line_than_the_tolerance_is_dropped():
 
 def test_douglas_peucker_splits_at_the_farthest_point_then_each_half():
     # The peak (index 2) is 111 m off the first-to-last line: kept. Each half's middle point lies
-    # |111.2 - 2 × 11.12| / √5 = 39.8 m from its half's line: dropped at 50 m, kept at 30 m.
+    # |111.2 - 2 x 11.12| / √5 = 39.8 m from its half's line: dropped at 50 m, kept at 30 m.
     line = [s(0, 0, 0), s(5, 0.0001, 0.001), s(10, 0.001, 0.002), s(15, 0.0001, 0.003), s(20, 0, 0.004)]
     assert tracks.simplify(line, 50) == [0, 2, 4]
     assert tracks.simplify(line, 30) == [0, 1, 2, 3, 4]
@@ -52,5 +52,5 @@ def test_gaps_longer_than_the_setting_are_found_and_the_distance_skips_grey_poin
     day = [s(0, 0, 0), s(5, 0, 0.001), s(40, 0, 0.002), s(45, 0, 0.0021, accuracy=500), s(50, 0, 0.002, accuracy=30)]
     gaps = tracks.gaps(day, max_minutes=20)
     assert [(g.start, g.end, g.minutes) for g in gaps] == [(T0 + timedelta(minutes=5), T0 + timedelta(minutes=40), 35)]
-    # 0 → 0.001 → 0.002: 2 × 111.195 m; the 500 m point is grey; the last one moved 0 m.
+    # 0 → 0.001 → 0.002: 2 x 111.195 m; the 500 m point is grey; the last one moved 0 m.
     assert tracks.distance_m(day, poor_accuracy_m=100) == pytest.approx(2 * DEG * 0.001, abs=0.01)

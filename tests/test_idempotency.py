@@ -257,6 +257,8 @@ ACTIONS: dict[str, str] = {
     "again",
     "/notifications/read-all": "marks as read; again changes nothing",
     "/notifications/{notification_id}/read": "marks as read; again changes nothing",
+    "/tracking/points": "every point carries its own id (unique per employee): a replayed batch stores nothing "
+    "twice and answers its points as duplicates",
 }
 
 

@@ -5,17 +5,25 @@ and answers what it finds (its points as duplicates)."""
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router
 
 from fieldloop.org.decorators import actor_of
+from fieldloop.org.models import Employee
 from fieldloop.org.schemas import ERRORS
 
 from . import selectors, services
 from .schemas import IngestOut, PointsIn, QualityOut, StopOut, TeamMemberOut, TrajectoryOut
 
 router = Router(tags=["tracking"])
+
+
+def _today(actor: Employee) -> date:
+    """`day` left out: today in the organization's time zone."""
+    return timezone.now().astimezone(ZoneInfo(actor.org.time_zone)).date()
 
 
 def point_out(p: selectors.Point) -> dict[str, Any]:
@@ -65,8 +73,11 @@ def points_ingest(request: HttpRequest, payload: PointsIn) -> dict[str, Any]:
     response={200: TrajectoryOut, **ERRORS},
     summary="An employee's day: points (simplified or raw), gaps, distance",
 )
-def trajectory(request: HttpRequest, employee_id: int, day: date, simplified: bool = True) -> dict[str, Any]:
-    t = selectors.trajectory(actor=actor_of(request), employee_id=employee_id, day=day, simplified=simplified)
+def trajectory(
+    request: HttpRequest, employee_id: int, day: date | None = None, simplified: bool = True
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    t = selectors.trajectory(actor=actor, employee_id=employee_id, day=day or _today(actor), simplified=simplified)
     return trajectory_out(t, simplified=simplified)
 
 
@@ -75,8 +86,9 @@ def trajectory(request: HttpRequest, employee_id: int, day: date, simplified: bo
     response={200: list[StopOut], **ERRORS},
     summary="An employee's stops of a day, at customers and visits",
 )
-def stops(request: HttpRequest, employee_id: int, day: date) -> list[dict[str, Any]]:
-    t = selectors.trajectory(actor=actor_of(request), employee_id=employee_id, day=day)
+def stops(request: HttpRequest, employee_id: int, day: date | None = None) -> list[dict[str, Any]]:
+    actor = actor_of(request)
+    t = selectors.trajectory(actor=actor, employee_id=employee_id, day=day or _today(actor))
     return [stop_out(s) for s in t.stops]
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fieldloop.core.errors import ServiceError
+from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.core.forms import add_service_error
 from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.permissions import Permission, has_permission
@@ -95,6 +95,8 @@ def employee_switch(request: HttpRequest, employee_id: int) -> HttpResponse:
     try:
         services.tracking_switch_set(actor=actor, employee_id=employee_id, enabled=enabled)
     except ServiceError as e:
+        if e.code == ErrorCode.NOT_FOUND:
+            raise
         messages.error(request, str(e.message))
     else:
         messages.success(request, _("Tracking switched on.") if enabled else _("Tracking switched off."))

@@ -8,6 +8,7 @@ computed from the same points; everything is written in bulk (`core.bulk.insert_
 import math
 import uuid
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from fieldloop.activities.models import Visit
@@ -47,7 +48,7 @@ def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
 def _position(keys: list[Key], at: datetime) -> tuple[float, float, float]:
     """Where the rep is at `at` along the keyframes: (lat, lon, speed). Between two places the rep waits at
     the first, then travels at city speed on a gently bent line to arrive on time."""
-    for (t0, lat0, lon0), (t1, lat1, lon1) in zip(keys, keys[1:], strict=False):
+    for (t0, lat0, lon0), (t1, lat1, lon1) in pairwise(keys):
         if not t0 <= at <= t1:
             continue
         metres = _distance((lat0, lon0), (lat1, lon1))
@@ -93,15 +94,18 @@ def build_trajectories(ctx: DemoContext) -> None:
         .order_by("employee_id", "checked_in_at")
         .values_list("employee_id", "checked_in_at", "checked_out_at", "check_in_latitude", "check_in_longitude")
     )
-    for employee_id, check_in, check_out, lat, lon in rows:
+    for employee_id, check_in, check_out, v_lat, v_lon in rows:
         local_in = check_in.astimezone(zone)
         visits.setdefault((employee_id, local_in.date()), []).extend(
-            [(check_in, float(lat), float(lon)), (check_out or check_in + timedelta(minutes=20), float(lat), float(lon))]
+            [
+                (check_in, float(v_lat), float(v_lon)),
+                (check_out or check_in + timedelta(minutes=20), float(v_lat), float(v_lon)),
+            ]
         )
     points: list[tuple[object, ...]] = []
     quality: list[DayQuality] = []
     last: dict[int, tuple[datetime, float, float, float, float | None]] = {}
-    gap_rep, odd_rep = (reps + [0, 0])[:2]
+    gap_rep, odd_rep = [*reps, 0, 0][:2]
     for employee_id in reps:
         home = _move(*HOME, rng.uniform(-12_000, 12_000), rng.uniform(-12_000, 12_000))
         for day in days:
@@ -151,8 +155,14 @@ def build_trajectories(ctx: DemoContext) -> None:
                 last[employee_id] = (at, lat, lon, accuracy, speed)
                 at += STEP
             quality.append(
-                DayQuality(org=org, employee_id=employee_id, day=day, received=received, grey=grey,
-                           expected=expected_samples(day, hours))  # fmt: skip
+                DayQuality(
+                    org=org,
+                    employee_id=employee_id,
+                    day=day,
+                    received=received,
+                    grey=grey,
+                    expected=expected_samples(day, hours),
+                )
             )
     insert_rows(LocationPoint, POINT_FIELDS, points)
     DayQuality.objects.bulk_create(quality, batch_size=1_000)

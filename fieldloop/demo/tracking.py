@@ -23,6 +23,7 @@ DAYS = 10  # workdays of trajectories before today (and today up to now)
 STEP = timedelta(minutes=5)
 CITY_SPEED_MPS = 8.0  # ~30 km/h through town
 METRES_PER_DEGREE = 111_195.0
+REACH_M = 60_000
 HOME = (31.2304, 121.4737)
 POINT_FIELDS = (
     "org_id", "employee_id", "at", "latitude", "longitude", "accuracy_m", "speed_mps", "heading", "provider",
@@ -107,11 +108,17 @@ def build_trajectories(ctx: DemoContext) -> None:
     last: dict[int, tuple[datetime, float, float, float, float | None]] = {}
     gap_rep, odd_rep = [*reps, 0, 0][:2]
     for employee_id in reps:
-        home = _move(*HOME, rng.uniform(-12_000, 12_000), rng.uniform(-12_000, 12_000))
+        # The rep sets out each day from near the day's first visit (demo customers lie in many cities);
+        # a visit over REACH_M from there is left out of the path (it stays on record, far from the track).
+        usual = _move(*HOME, rng.uniform(-12_000, 12_000), rng.uniform(-12_000, 12_000))
         for day in days:
             start = datetime.combine(day, hours.day_start, tzinfo=zone)
             end = datetime.combine(day, hours.day_end, tzinfo=zone)
             stops = [k for k in visits.get((employee_id, day), []) if start <= k[0] <= end]
+            home = (
+                _move(stops[0][1], stops[0][2], rng.uniform(-3000, 3000), rng.uniform(-3000, 3000)) if stops else usual
+            )
+            stops = [k for k in stops if _distance(home, (k[1], k[2])) <= REACH_M]
             # checks-in overlapping the previous check-out are left out of the path (they stay on record)
             ordered: list[Key] = []
             for k in stops:

@@ -11,7 +11,11 @@ document.addEventListener("DOMContentLoaded", () => {
   const clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
   map.addLayer(clusters);
   let fitted = false;
-  const age = (seconds) => (seconds === null ? el.dataset.neverLabel : el.dataset.ageLabel.replace("%(minutes)s", String(Math.round(seconds / 60))));
+  const age = (seconds) => {
+    if (seconds === null) return el.dataset.neverLabel;
+    if (seconds >= 5400) return el.dataset.hoursLabel.replace("%(hours)s", String(Math.round(seconds / 3600)));
+    return el.dataset.ageLabel.replace("%(minutes)s", String(Math.round(seconds / 60)));
+  };
 
   function draw(payload) {
     clusters.clearLayers();
@@ -24,9 +28,11 @@ document.addEventListener("DOMContentLoaded", () => {
       row.dataset.testid = "team-member";
       row.dataset.state = m.state;
       const dot = Object.assign(document.createElement("span"), { className: `track-dot track-${m.state}` });
-      const name = Object.assign(document.createElement("span"), { className: "flex-fill", textContent: m.name });
-      const info = Object.assign(document.createElement("span"), { className: "small text-secondary", textContent: `${m.label} · ${age(m.age_s)}` });
-      row.append(dot, name, info);
+      const text = Object.assign(document.createElement("div"), { className: "flex-fill text-truncate" });
+      const name = Object.assign(document.createElement("div"), { className: "text-truncate", textContent: m.name });
+      const info = Object.assign(document.createElement("div"), { className: "small text-secondary", textContent: `${m.label} · ${age(m.age_s)}` });
+      text.append(name, info);
+      row.append(dot, text);
       list.append(row);
       if (m.lat === null) continue;
       const marker = L.circleMarker([m.lat, m.lng], { radius: 8, color: "#fff", weight: 2, fillColor: COLOURS[m.state], fillOpacity: 1 });

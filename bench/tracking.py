@@ -39,7 +39,8 @@ from .activities import api_server
 from .harness import Database, Options, analyze, explain, handwritten, measure, print_table, write_results
 
 PHONES = int(os.environ.get("BENCH_TRACKING_PHONES", "200"))
-BATCHES_PER_PHONE = 6
+POINTS_PER_PHONE = int(os.environ.get("BENCH_TRACKING_POINTS", "330"))
+BATCH_SIZES = tuple(int(n) for n in os.environ.get("BENCH_TRACKING_BATCH", "10-100").split("-"))
 REPLAYED_SHARE = 0.05
 TRAJECTORY_ROWS = 2_000_000
 QUICK_TRAJECTORY_ROWS = 200_000
@@ -78,7 +79,7 @@ def phone_points(rng: random.Random, days: list[date], count: int) -> list[dict[
 def batches_of(rng: random.Random, points: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     out, i = [], 0
     while i < len(points):
-        size = rng.randint(10, 100)
+        size = rng.randint(BATCH_SIZES[0], BATCH_SIZES[-1])
         out.append(points[i : i + size])
         i += size
     return out
@@ -150,7 +151,7 @@ def run(options: Options, database: Database) -> None:
     days = workdays_back(10, datetime.now(ZONE).date())
     phones = []
     for rep in reps:
-        points = phone_points(rng, days, BATCHES_PER_PHONE * 55)
+        points = phone_points(rng, days, POINTS_PER_PHONE)
         batches = batches_of(rng, points)
         batches += [b for b in batches if rng.random() < REPLAYED_SHARE]
         phones.append((rep.pk, api_token_create(actor=rep, name="bench").secret, batches))
@@ -158,7 +159,7 @@ def run(options: Options, database: Database) -> None:
     unique_points = {p["id"]: (pk, p) for pk, _, bs in phones for b in bs for p in b}
     print(
         f"\n== tracking on {database.vendor}: {len(phones)} phones, {sum(len(bs) for _, _, bs in phones):,} batches of "
-        f"10-100, {sent_points:,} points sent ({len(unique_points):,} distinct) "
+        f"{BATCH_SIZES[0]}-{BATCH_SIZES[-1]}, {sent_points:,} points sent ({len(unique_points):,} distinct) "
         f"(setup {time.perf_counter() - start:.1f} s)",
         flush=True,
     )

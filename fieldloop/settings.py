@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "fieldloop.notifications",
     "fieldloop.activities",
     "fieldloop.schedules",
+    "fieldloop.tracking",
     "fieldloop.demo",
 ]
 
@@ -214,6 +215,10 @@ TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db
 
 # --- Product settings -----------------------------------------------------------
 FIELDLOOP_MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+# Location points older than this many months (counting the current one) are dropped with their monthly
+# partition (`manage.py tracking_partitions`, run daily); partitions are created this many months ahead.
+FIELDLOOP_TRACKING_RETENTION_MONTHS = int(os.environ.get("FIELDLOOP_TRACKING_RETENTION_MONTHS", "13"))
+FIELDLOOP_TRACKING_MONTHS_AHEAD = 3
 FIELDLOOP_API_PAGE_SIZE = 50
 
 LOGGING = {

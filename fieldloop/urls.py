@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("fieldloop.schedules.urls")),
     path("", include("fieldloop.schedules.plan_urls")),
     path("", include("fieldloop.schedules.card_urls")),
+    path("", include("fieldloop.tracking.urls")),
 ]

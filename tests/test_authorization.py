@@ -62,6 +62,7 @@ from fieldloop.org import services as org_services
 from fieldloop.org.models import Employee
 from fieldloop.schedules import card_services, plan_services
 from fieldloop.schedules import services as schedule_services
+from fieldloop.tracking import services as tracking_services
 
 ROLES = ("rep", "manager", "director", "admin")
 ROLE_ATTRIBUTE = {"rep": "rep", "manager": "manager", "director": "director", "admin": "admin"}
@@ -422,6 +423,12 @@ MATRIX: list[Case] = [
     Case("visit_type_update", "activities.visit_services.visit_type_update", a_visit_type,
          lambda w, pk: visit_services.visit_type_update(actor=w.actor, visit_type_id=pk, name=unique("改名巡店")),
          CONFIGURATION),
+    Case("tracking_settings_update", "tracking.services.tracking_settings_update", nothing,
+         lambda w, _: tracking_services.tracking_settings_update(actor=w.actor, interval_seconds=120), CONFIGURATION),
+    Case("tracking_switch_set", "tracking.services.tracking_switch_set", lambda w: w.owner.pk,
+         lambda w, pk: tracking_services.tracking_switch_set(actor=w.actor, employee_id=pk, enabled=False),
+         {"own": "FFFF", "subordinate": "NAAA", "other_branch": "NNAA"},
+         "the switch of the employee the row is: their manager's or an admin's, never their own"),
     Case("activity_settings_update", "activities.services.settings_update", nothing,
          lambda w, _: activity_services.settings_update(actor=w.actor, edit_window_hours=48), CONFIGURATION),
     Case("duplicate_rules_update", "customers.duplicates.duplicate_rules_update", nothing,
@@ -456,6 +463,8 @@ EXEMPT: dict[str, str] = {
     "uploads (uploaded_by=actor, never held), tested in tests/test_attachment_borrowing.py",
     "formtemplates.services.attachments_claim_held": "the same, for the values a record or customer save holds",
     "org.services.api_token_create": "creates the actor's own token",
+    "tracking.services.location_batch_ingest": "stores the actor's own positions only, by construction "
+    "(employee=actor); tracking/tests/test_ingest.py",
     "customers.enrichment.enrich_customer": "queues public-registry lookups for a customer the actor sees: it changes "
     "nothing of the customer, only adds enrichment results (seeing is the rule)",
     "customers.pools.customer_claim": "no owner to take from: a pool customer is claimed by the members of its pool "

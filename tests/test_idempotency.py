@@ -282,6 +282,8 @@ ACTIONS: dict[str, str] = {
     "/daily-cards/{card_id}/review": "reviews a filed card; again is refused (409)",
     "/daily-cards/{card_id}/copy": "copies a filed card to colleagues; again changes nothing (one reader each)",
     "/daily-cards/{card_id}/read": "marks a card read; again changes nothing",
+    "/tracking/points": "every point carries its own id (unique per employee): a replayed batch stores nothing "
+    "twice and answers its points as duplicates",
 }
 
 

@@ -11,6 +11,10 @@
  * The server's answer to a sent form carries its messages (Django messages, rendered once): they are read
  * from that answer and shown, so none is lost. A form sent at once shows them on the page it opens next;
  * a kept item sent later shows a toast "Sent: <what>" (or "Not accepted: <what>") on whatever page is open.
+ *
+ * JSON batches (`fieldloopOutbox.queuePoints(url, points, label)`: the tracking page's positions) wait in the
+ * same store and are sent quietly as JSON, consecutive ones to the same URL merged into one request of at
+ * most MAX_POINTS; every point carries its own id, so a batch sent twice is stored once.
  */
 (() => {
   "use strict";
@@ -23,6 +27,7 @@
   const FLASH = "fieldloop-outbox-flash";
   const TOAST_MS = 8000;
   let sending = false;
+  const MAX_POINTS = 1000;
 
   function uuid() {
     if (crypto.randomUUID) return crypto.randomUUID();
@@ -150,7 +155,31 @@
 
   /* One attempt: "sent" (stored, the response redirected), "refused" (the server answered with the form
    * and its errors), or "waiting" (no answer, a server error, or signed out: try again later). */
+  async function attemptJson(item) {
+    let response;
+    try {
+      response = await fetch(item.url, {
+        method: "POST",
+        body: JSON.stringify(item.json),
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+        signal: AbortSignal.timeout ? AbortSignal.timeout(TIMEOUT_MS) : undefined,
+      });
+    } catch {
+      return { state: "waiting", error: text.noSignal || "" };
+    }
+    if (response.ok) return { state: "sent", url: "", messages: [] };
+    let body = {};
+    try { body = await response.json(); } catch { /* not the API's error format */ }
+    if (response.status === 401 || (response.status === 403 && body.code !== "forbidden")) {
+      return { state: "waiting", error: text.signIn || "" }; // signed out, or the CSRF token changed
+    }
+    if (response.status >= 400 && response.status < 500) return { state: "refused", error: body.message || `HTTP ${response.status}` };
+    return { state: "waiting", error: `HTTP ${response.status}` };
+  }
+
   async function attempt(item) {
+    if (item.json) return attemptJson(item);
     let response;
     try {
       response = await fetch(item.url, {
@@ -186,14 +215,26 @@
     try {
       const items = mine(await allItems()).filter((i) => i.state === "waiting");
       items.sort((a, b) => a.capturedAt.localeCompare(b.capturedAt));
-      for (const item of items) {
-        const result = await attempt(item);
-        if (result.state === "sent") {
-          await deleteItem(item.id);
-          toast(format(text.sent, item.label), result.messages.map((m) => m.text), true);
-        } else {
-          await putItem({ ...item, state: result.state, error: result.error, attempts: (item.attempts || 0) + 1 });
-          if (result.state === "refused") toast(format(text.notAccepted, item.label), [result.error], false);
+      for (let k = 0; k < items.length; k++) {
+        const item = items[k];
+        const group = [item]; // consecutive point batches to the same URL go as one request
+        let count = item.json ? item.json.points.length : 0;
+        while (item.json && items[k + 1]?.json && items[k + 1].url === item.url
+               && count + items[k + 1].json.points.length <= MAX_POINTS) {
+          k += 1;
+          group.push(items[k]);
+          count += items[k].json.points.length;
+        }
+        const sent = group.length > 1 ? { ...item, json: { points: group.flatMap((i) => i.json.points) } } : item;
+        const result = await attempt(sent);
+        for (const member of group) {
+          if (result.state === "sent") {
+            await deleteItem(member.id);
+            if (!member.quiet) toast(format(text.sent, member.label), result.messages.map((m) => m.text), true);
+          } else {
+            await putItem({ ...member, state: result.state, error: result.error, attempts: (member.attempts || 0) + 1 });
+            if (result.state === "refused") toast(format(text.notAccepted, member.label), [result.error], false);
+          }
         }
         if (result.state === "waiting") break; // still no signal: keep the order, try again later
       }
@@ -306,7 +347,17 @@
   });
   window.addEventListener("online", flush);
   setInterval(flush, RETRY_MS);
-  window.fieldloopOutbox = { flush, items: async () => mine(await allItems()) };
+  /* Keep a batch of points (objects with their own `id`) for `url`; sent now if there is a signal. */
+  async function queuePoints(url, points, label) {
+    await putItem({
+      id: uuid(), url, json: { points }, quiet: true, label: `${label || ""} (${points.length})`,
+      capturedAt: new Date().toISOString(), employeeId, state: "waiting", attempts: 0, error: "",
+    });
+    await render();
+    if (navigator.onLine) await flush();
+  }
+
+  window.fieldloopOutbox = { flush, queuePoints, items: async () => mine(await allItems()) };
   if ("serviceWorker" in navigator && document.body.dataset.serviceWorker) {
     navigator.serviceWorker.register(document.body.dataset.serviceWorker, { scope: "/" }).catch(() => {});
   }

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TrackingConfig(AppConfig):
+    name = "fieldloop.tracking"
+    label = "tracking"
+    verbose_name = _("Location tracking")
+
+    def ready(self) -> None:
+        from fieldloop.org.defaults import register_defaults
+
+        from .services import tracking_defaults_create
+
+        register_defaults("tracking.settings", tracking_defaults_create)

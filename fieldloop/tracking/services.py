@@ -1,0 +1,358 @@
+"""Writes of tracking: the location batch ingest, the organization's settings, an employee's switch.
+
+The ingest checks a batch in Python once (every point's fields, reported by index), reads which of its
+client point ids are already stored (one query), writes the new points in ONE INSERT … ON CONFLICT DO
+NOTHING (a replay racing it is a duplicate, never a second row), then upserts the touched days' quality
+rollup and the last position (one statement each). A few statements whatever the batch's size.
+"""
+
+import math
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from fieldloop.core.errors import ErrorCode, ServiceError, not_found
+from fieldloop.core.geo import MAX_ACCURACY_M
+from fieldloop.org.models import Employee, Organization
+from fieldloop.org.selectors import can_change_owned_by, visible_employees
+
+from .hours import expected_samples, in_working_hours
+from .models import DayQuality, LastPosition, LocationPoint, Provider, TrackingSettings, TrackingSwitch
+from .selectors import settings_and_switch
+
+MAX_BATCH = 1000
+FUTURE_SKEW = timedelta(minutes=5)  # a phone's clock may run this far ahead
+POINT_COLUMNS = (
+    "org_id", "employee_id", "at", "latitude", "longitude", "accuracy_m", "speed_mps", "heading", "provider",
+    "battery", "mocked", "client_point_id", "received_at",
+)  # fmt: skip
+
+
+def tracking_defaults_create(org: Organization) -> TrackingSettings:
+    return TrackingSettings.objects.create(org=org)
+
+
+def retention_start(now: datetime) -> datetime:
+    """The first instant still kept: the start of the month `FIELDLOOP_TRACKING_RETENTION_MONTHS` months
+    back (older partitions are dropped)."""
+    months = django_settings.FIELDLOOP_TRACKING_RETENTION_MONTHS
+    y, m = now.year, now.month - months + 1
+    while m <= 0:
+        y, m = y - 1, m + 12
+    return datetime(y, m, 1, tzinfo=UTC)
+
+
+@dataclass
+class Rejection:
+    index: int
+    field: str
+    message: str
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Point:
+    index: int
+    client_id: uuid.UUID
+    at: datetime
+    latitude: float
+    longitude: float
+    accuracy_m: float
+    speed_mps: float | None
+    heading: float | None
+    provider: str
+    battery: int | None
+    mocked: bool
+
+
+def _number(value: Any, low: float, high: float, *, optional: bool) -> tuple[float | None, bool]:
+    if value is None or value == "":
+        return None, optional
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None, False
+    try:
+        number = float(value)
+    except ValueError:
+        return None, False
+    return number, math.isfinite(number) and low <= number <= high
+
+
+def _check(
+    index: int, raw: Any, *, now: datetime, earliest: datetime, hours: TrackingSettings, zone: ZoneInfo
+) -> tuple[_Point | None, list[Rejection]]:
+    """One point as the client sent it: the point, or its field errors."""
+    errors: list[Rejection] = []
+
+    def refuse(name: str, message: str) -> None:
+        errors.append(Rejection(index, name, message))
+
+    if not isinstance(raw, dict):
+        return None, [Rejection(index, "point", _("Each point must be an object."))]
+    try:
+        client_id = uuid.UUID(str(raw.get("id") or ""))
+    except ValueError:
+        client_id = uuid.UUID(int=0)
+        refuse("id", _("Give each point its own id (a UUID)."))
+    at: datetime | None = None
+    text = raw.get("at")
+    try:
+        at = parse_datetime(text) if isinstance(text, str) and len(text) <= 40 else None
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        refuse("at", _("Enter the time as ISO 8601 with a time zone."))
+        at = None
+    elif at > now + FUTURE_SKEW:
+        refuse("at", _("This time is in the future."))
+    elif at < earliest:
+        refuse("at", _("This time is before the employee's tracking could start."))
+    elif not in_working_hours(at, hours, zone):
+        refuse("at", _("This time is outside the tracking hours; nothing is recorded then."))
+    lat, lat_ok = _number(raw.get("latitude"), -90, 90, optional=False)
+    if not lat_ok:
+        refuse("latitude", _("Enter a number between -%(limit)d and %(limit)d.") % {"limit": 90})
+    lon, lon_ok = _number(raw.get("longitude"), -180, 180, optional=False)
+    if not lon_ok:
+        refuse("longitude", _("Enter a number between -%(limit)d and %(limit)d.") % {"limit": 180})
+    accuracy, accuracy_ok = _number(raw.get("accuracy"), 0, MAX_ACCURACY_M, optional=False)
+    if not accuracy_ok or accuracy == 0:
+        refuse("accuracy", _("The accuracy must be between 0 and %(limit)d metres.") % {"limit": MAX_ACCURACY_M})
+    speed, speed_ok = _number(raw.get("speed"), 0, 150, optional=True)
+    if not speed_ok:
+        refuse("speed", _("The speed must be between 0 and 150 m/s."))
+    heading, heading_ok = _number(raw.get("heading"), 0, 360, optional=True)
+    if not heading_ok:
+        refuse("heading", _("The heading must be between 0 and 360 degrees."))
+    battery, battery_ok = _number(raw.get("battery"), 0, 100, optional=True)
+    if not battery_ok:
+        refuse("battery", _("The battery must be between 0 and 100 %."))
+    provider = raw.get("provider") or Provider.UNKNOWN
+    if provider not in Provider.values:
+        refuse("provider", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Provider.values)})
+    mocked = raw.get("mocked", False)
+    if not isinstance(mocked, bool):
+        refuse("mocked", _("Enter true or false."))
+    if errors or at is None or lat is None or lon is None or accuracy is None:
+        return None, errors
+    point = _Point(
+        index=index, client_id=client_id, at=at, latitude=lat, longitude=lon, accuracy_m=accuracy,
+        speed_mps=speed, heading=heading, provider=str(provider),
+        battery=None if battery is None else round(battery), mocked=bool(mocked),
+    )  # fmt: skip
+    return point, []
+
+
+def _same(point: _Point, at: datetime, latitude: float, longitude: float) -> bool:
+    return point.at == at and point.latitude == latitude and point.longitude == longitude
+
+
+def _prep(model: type[Any], attname: str, value: Any) -> Any:
+    f = next(f for f in model._meta.concrete_fields if f.attname == attname)
+    return f.get_db_prep_save(value, connection)
+
+
+def _stored(actor: Employee, client_ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, datetime, float, float]]:
+    """The points of these client ids already stored: one indexed read (plain SQL: the ORM's compile costs more
+    than the query)."""
+    uuid_field = LocationPoint._meta.get_field("client_point_id")
+    table = connection.ops.quote_name(LocationPoint._meta.db_table)
+    marks = ", ".join(["%s"] * len(client_ids))
+    sql = (
+        f"SELECT client_point_id, at, latitude, longitude FROM {table} "  # noqa: S608 - names from the model
+        f"WHERE org_id = %s AND employee_id = %s AND client_point_id IN ({marks})"
+    )
+    params = [actor.org_id, actor.pk, *(uuid_field.get_db_prep_value(c, connection) for c in client_ids)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    out = []
+    for client_id, at, lat, lon in rows:
+        if isinstance(at, str):  # SQLite keeps UTC without a zone
+            at = datetime.fromisoformat(at)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        out.append((uuid.UUID(str(client_id)), at, lat, lon))
+    return out
+
+
+def _insert_points(actor: Employee, points: list[_Point], received_at: datetime) -> set[uuid.UUID]:
+    """One INSERT of every point, a clash skipped; the client ids written."""
+    if not points:
+        return set()
+    at_field = LocationPoint._meta.get_field("at")
+    uuid_field = LocationPoint._meta.get_field("client_point_id")
+    received = at_field.get_db_prep_save(received_at, connection)
+    params: list[Any] = []
+    for p in points:
+        params += [
+            actor.org_id, actor.pk, at_field.get_db_prep_save(p.at, connection), p.latitude, p.longitude,
+            p.accuracy_m, p.speed_mps, p.heading, p.provider, p.battery, p.mocked,
+            uuid_field.get_db_prep_save(p.client_id, connection), received,
+        ]  # fmt: skip
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(POINT_COLUMNS)) + ")"
+    sql = (
+        f"INSERT INTO {quote(LocationPoint._meta.db_table)} ({', '.join(quote(c) for c in POINT_COLUMNS)}) "  # noqa: S608 - names from the model
+        f"VALUES {', '.join([row] * len(points))} ON CONFLICT DO NOTHING RETURNING {quote('client_point_id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {uuid.UUID(str(r[0])) for r in cursor.fetchall()}
+
+
+def _upsert_quality(
+    actor: Employee, hours: TrackingSettings, written: list[_Point], zone: ZoneInfo, now: datetime
+) -> None:
+    """Add the written points to their days' rollup (one statement for every touched day)."""
+    received: Counter[date] = Counter()
+    grey: Counter[date] = Counter()
+    for p in written:
+        day = p.at.astimezone(zone).date()
+        received[day] += 1
+        grey[day] += p.accuracy_m > hours.poor_accuracy_m
+    table = connection.ops.quote_name(DayQuality._meta.db_table)
+    stamp = _prep(DayQuality, "updated_at", now)
+    params: list[Any] = []
+    for day in sorted(received):
+        params += [actor.org_id, actor.pk, _prep(DayQuality, "day", day), received[day], grey[day],
+                   expected_samples(day, hours), stamp, stamp]  # fmt: skip
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(received))
+    sql = (
+        f"INSERT INTO {table} (org_id, employee_id, day, received, grey, expected, created_at, updated_at) "  # noqa: S608
+        f"VALUES {rows} ON CONFLICT (org_id, employee_id, day) DO UPDATE SET "
+        f"received = {table}.received + excluded.received, grey = {table}.grey + excluded.grey, "
+        "expected = excluded.expected, updated_at = excluded.updated_at"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _upsert_last_position(actor: Employee, newest: _Point, now: datetime) -> None:
+    """The employee's last position becomes `newest` unless a newer one is stored (one statement)."""
+    table = connection.ops.quote_name(LastPosition._meta.db_table)
+    stamp = _prep(LastPosition, "updated_at", now)
+    sql = (
+        f"INSERT INTO {table} (org_id, employee_id, at, latitude, longitude, accuracy_m, speed_mps, mocked, "  # noqa: S608
+        "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (employee_id) DO UPDATE SET at = excluded.at, latitude = excluded.latitude, "
+        "longitude = excluded.longitude, accuracy_m = excluded.accuracy_m, speed_mps = excluded.speed_mps, "
+        f"mocked = excluded.mocked, updated_at = excluded.updated_at WHERE excluded.at > {table}.at"
+    )
+    params = [
+        actor.org_id, actor.pk, _prep(LastPosition, "at", newest.at), newest.latitude, newest.longitude,
+        newest.accuracy_m, newest.speed_mps, newest.mocked, stamp, stamp,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def location_batch_ingest(*, actor: Employee, points: Any, now: datetime | None = None) -> IngestResult:
+    """Store the actor's own positions: each point once however often it arrives (by its client id), late
+    and out-of-order points too; bad points are reported by index (field and message) and the good ones
+    stored. A point replayed with other content is refused and the stored one kept. Refused whole: not a
+    list, more than MAX_BATCH points, or tracking off for the actor."""
+    now = now or timezone.now()
+    if not isinstance(points, list):
+        raise ServiceError(
+            ErrorCode.INVALID, _("Send the points as a list."), {"points": [_("Send the points as a list.")]}
+        )
+    if len(points) > MAX_BATCH:
+        message = _("Send at most %(max)d points at a time (this batch has %(count)d).") % {
+            "max": MAX_BATCH,
+            "count": len(points),
+        }
+        raise ServiceError(ErrorCode.INVALID, message, {"points": [message]})
+    hours, switch = settings_and_switch(employee=actor)
+    if not hours.enabled or not switch:
+        message = _("Tracking is off for you: no position is recorded.")
+        raise ServiceError(ErrorCode.FORBIDDEN, message, {"points": [message]})
+    zone = ZoneInfo(actor.org.time_zone)
+    started = actor.joined_on or actor.created_at.astimezone(zone).date()
+    earliest = max(datetime.combine(started, time.min, tzinfo=zone), retention_start(now))
+    result = IngestResult()
+    good: dict[uuid.UUID, _Point] = {}
+    for index, raw in enumerate(points):
+        point, errors = _check(index, raw, now=now, earliest=earliest, hours=hours, zone=zone)
+        if point is None:
+            result.rejected += errors
+        elif point.client_id in good:  # twice in this batch
+            if _same(point, good[point.client_id].at, good[point.client_id].latitude, good[point.client_id].longitude):
+                result.duplicates += 1
+            else:
+                result.rejected.append(Rejection(index, "id", _("This point id was already sent with other content.")))
+        else:
+            good[point.client_id] = point
+    if good:
+        with transaction.atomic():
+            for client_id, at, lat, lon in _stored(actor, list(good)):
+                point = good.pop(client_id)
+                if _same(point, at, lat, lon):
+                    result.duplicates += 1
+                else:
+                    result.rejected.append(
+                        Rejection(point.index, "id", _("This point id was already sent with other content."))
+                    )
+            written_ids = _insert_points(actor, list(good.values()), now)
+            written = [p for p in good.values() if p.client_id in written_ids]
+            result.accepted = len(written)
+            result.duplicates += len(good) - len(written)  # a replay that raced this batch
+            if written:
+                _upsert_quality(actor, hours, written, zone, now)
+                _upsert_last_position(actor, max(written, key=lambda p: p.at), now)
+    result.rejected.sort(key=lambda r: r.index)
+    return result
+
+
+def tracking_settings_update(*, actor: Employee, **values: Any) -> TrackingSettings:
+    """Change the organization's tracking settings (an administrator's)."""
+    from fieldloop.org.permissions import Permission, has_permission
+
+    if not has_permission(actor, Permission.MANAGE_ORGANIZATION):
+        raise ServiceError(ErrorCode.FORBIDDEN, _("Only an administrator may change the tracking settings."))
+    errors: dict[str, list[Any]] = {}
+    start, end = values.get("day_start"), values.get("day_end")
+    if isinstance(start, time) and isinstance(end, time) and start >= end:
+        errors["day_end"] = [_("The working hours must end after they start.")]
+    interval = values.get("interval_seconds")
+    if interval is not None and not 30 <= interval <= 3600:
+        errors["interval_seconds"] = [_("Choose between 30 and 3600 seconds.")]
+    workdays = values.get("workdays")
+    if workdays is not None and (not workdays or not all(isinstance(d, int) and 1 <= d <= 7 for d in workdays)):
+        errors["workdays"] = [_("Choose at least one workday.")]
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, next(iter(errors.values()))[0], errors)
+    with transaction.atomic():
+        current, _created = TrackingSettings.objects.select_for_update().get_or_create(org_id=actor.org_id)
+        for name, value in values.items():
+            setattr(current, name, sorted(set(value)) if name == "workdays" else value)
+        current.save()
+    return current
+
+
+def tracking_switch_set(*, actor: Employee, employee_id: int, enabled: bool) -> TrackingSwitch:
+    """Turn an employee's tracking on or off: their manager (anyone who may change their rows) or an
+    administrator; an employee may turn their own off only through their manager."""
+    employee = visible_employees(actor=actor).filter(pk=employee_id).first()
+    if employee is None:
+        raise not_found()
+    if employee.pk == actor.pk or not can_change_owned_by(actor=actor, owner=employee):
+        raise ServiceError(ErrorCode.FORBIDDEN, _("Only their manager or an administrator may switch their tracking."))
+    switch, _created = TrackingSwitch.objects.update_or_create(
+        employee=employee, defaults={"org_id": actor.org_id, "enabled": enabled, "changed_by": actor}
+    )
+    return switch

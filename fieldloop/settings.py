@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "fieldloop.customers",
     "fieldloop.notifications",
     "fieldloop.activities",
+    "fieldloop.attendance",
     "fieldloop.demo",
 ]
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("fieldloop.formtemplates.urls")),
     path("", include("fieldloop.notifications.urls")),
     path("", include("fieldloop.activities.urls")),
+    path("", include("fieldloop.attendance.urls")),
 ]

@@ -156,7 +156,7 @@ def request_list(*, actor: Employee, mine: bool = False, to_approve: bool = Fals
 
 
 def request_get(*, actor: Employee, request_id: int) -> AttendanceRequest:
-    req = request_list(actor=actor).filter(pk=request_id).first()
+    req = request_list(actor=actor).prefetch_related("events__actor").filter(pk=request_id).first()
     if req is None:
         raise not_found()
     return req

@@ -18,6 +18,7 @@ NAVIGATION: list[tuple[str, Any, str, Permission | None, bool]] = [
     ("pool_list", _("Public pool"), "ti-lifebuoy", None, False),
     ("record_feed", _("Team work"), "ti-notes", None, True),
     ("visit_list", _("Visits"), "ti-map-pin-check", None, False),
+    ("attendance_clock", _("Attendance"), "ti-clock-check", None, False),
     ("employee_list", _("Employees"), "ti-users", Permission.VIEW_EMPLOYEES, True),
     ("department_tree", _("Departments"), "ti-sitemap", Permission.VIEW_DEPARTMENTS, True),
     ("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION, False),

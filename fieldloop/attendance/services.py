@@ -727,6 +727,11 @@ def _row(
     )  # fmt: skip
 
 
+def store_rows(rows: list[DailyStatus]) -> None:
+    """Insert or replace daily status rows (one statement per 2,000 rows)."""
+    _upsert(rows)
+
+
 def _upsert(rows: list[DailyStatus]) -> None:
     DailyStatus.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["org", "employee", "day"],

@@ -13,7 +13,7 @@ from faker import Faker
 
 from fieldloop.org.models import Employee, Organization, Role
 
-from . import activities, customers, org
+from . import activities, attendance, customers, org
 from .context import DEMO_ORG_NAME, SIZES, DemoContext, DemoLogin
 
 # Each domain's step by name, run in this order in one transaction.
@@ -22,6 +22,7 @@ DEMO_STEPS: dict[str, Callable[[DemoContext], None]] = {
     "customers": customers.build_customers,
     "work_records": activities.build_work_records,
     "visits": activities.build_visits,
+    "attendance": attendance.build_attendance,
 }
 
 

@@ -14,7 +14,7 @@ import sys
 
 from .harness import BASE_DIR, VENDORS, Options, scratch_database
 
-BENCHMARKS = ("visibility", "customers", "imports", "activities", "creates")
+BENCHMARKS = ("visibility", "customers", "imports", "activities", "creates", "attendance")
 WITH_POSTGRES = BASE_DIR / "scripts" / "with-postgres"
 
 

@@ -48,6 +48,11 @@ router = Router(tags=["attendance"])
 PAGE = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200)
 
 
+def _json(schema: Any, body: dict[str, Any]) -> Any:
+    """An answer as JSON-ready values, to be kept by `run_idempotent` for a replay."""
+    return schema.model_validate(body).model_dump(mode="json")
+
+
 def _ref(e: Any) -> dict[str, Any] | None:
     return {"id": e.pk, "name": e.name} if e is not None else None
 
@@ -122,7 +127,7 @@ def group_create(request: HttpRequest, payload: GroupIn, idempotency_key: uuid.U
 
     def create() -> tuple[int, Any]:
         group = services.group_create(actor=actor, **payload.dict())
-        return 201, group_out(selectors.group_get(actor=actor, group_id=group.pk))
+        return 201, _json(GroupOut, group_out(selectors.group_get(actor=actor, group_id=group.pk)))
 
     result = run_idempotent(request=request, actor=actor, key=idempotency_key, operation="attendance_group.create",
                             create=create)  # fmt: skip
@@ -148,7 +153,7 @@ def shift_create(
     actor = actor_of(request)
 
     def create() -> tuple[int, Any]:
-        return 201, shift_out(services.shift_create(actor=actor, group_id=group_id, **payload.dict()))
+        return 201, _json(ShiftOut, shift_out(services.shift_create(actor=actor, group_id=group_id, **payload.dict())))
 
     result = run_idempotent(request=request, actor=actor, key=idempotency_key, operation="attendance_shift.create",
                             create=create)  # fmt: skip
@@ -168,7 +173,7 @@ def place_create(
     actor = actor_of(request)
 
     def create() -> tuple[int, Any]:
-        return 201, place_out(services.place_create(actor=actor, group_id=group_id, **payload.dict()))
+        return 201, _json(PlaceOut, place_out(services.place_create(actor=actor, group_id=group_id, **payload.dict())))
 
     result = run_idempotent(request=request, actor=actor, key=idempotency_key, operation="attendance_place.create",
                             create=create)  # fmt: skip
@@ -229,7 +234,9 @@ def clock_list(request: HttpRequest, day: date, employee_id: int | None = None) 
 # --- Requests and approvals ----------------------------------------------------------------------------------------
 
 
-@router.post("/attendance/requests", response={201: RequestOut, **ERRORS}, summary="Ask for leave, a trip, a correction")
+@router.post(
+    "/attendance/requests", response={201: RequestOut, **ERRORS}, summary="Ask for leave, a trip, a correction"
+)
 def request_create(
     request: HttpRequest, payload: RequestIn, idempotency_key: uuid.UUID = IdempotencyKey
 ) -> Status[Any]:
@@ -270,7 +277,7 @@ def request_decide(
 
     def create() -> tuple[int, Any]:
         services.request_decide(actor=actor, request_id=request_id, approve=payload.approve, note=payload.note)
-        return 200, request_out(selectors.request_get(actor=actor, request_id=request_id))
+        return 200, _json(RequestOut, request_out(selectors.request_get(actor=actor, request_id=request_id)))
 
     result = run_idempotent(request=request, actor=actor, key=idempotency_key, operation="attendance_request.decide",
                             create=create)  # fmt: skip

@@ -43,7 +43,9 @@ class RequestForm(StyledForm):
 
 
 class DecisionForm(StyledForm):
-    approve = forms.TypedChoiceField(coerce=lambda v: v == "1", choices=[("1", "1"), ("0", "0")], widget=forms.HiddenInput)
+    approve = forms.TypedChoiceField(
+        coerce=lambda v: v == "1", choices=[("1", "1"), ("0", "0")], widget=forms.HiddenInput
+    )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 

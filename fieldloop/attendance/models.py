@@ -13,9 +13,7 @@ class AttendanceGroup(OrgScopedModel):
     """考勤组: who it applies to (members), when they work (shifts), where they may clock (places)."""
 
     name = models.CharField(_("name"), max_length=60)
-    field_staff = models.BooleanField(
-        _("field staff (clock in anywhere, position recorded)"), default=False
-    )
+    field_staff = models.BooleanField(_("field staff (clock in anywhere, position recorded)"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -62,7 +60,9 @@ class Shift(OrgScopedModel):
 
     class Meta:
         ordering = ["start", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="shift_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="shift_ends_after_start")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -201,7 +201,9 @@ class AttendanceRequest(OrgScopedModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["org", "client_id"], name="attendance_request_unique_client"),
-            models.CheckConstraint(condition=models.Q(end_day__gte=models.F("start_day")), name="request_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(end_day__gte=models.F("start_day")), name="request_ends_after_start"
+            ),
         ]
         indexes = [
             models.Index(fields=["org", "employee", "start_day"], name="attendance_request_employee"),
@@ -259,7 +261,5 @@ class DailyStatus(OrgScopedModel):
 
     class Meta:
         ordering = ["day", "employee_id"]
-        constraints = [
-            models.UniqueConstraint(fields=["org", "employee", "day"], name="attendance_daily_unique_day")
-        ]
+        constraints = [models.UniqueConstraint(fields=["org", "employee", "day"], name="attendance_daily_unique_day")]
         indexes = [models.Index(fields=["org", "day", "employee"], name="attendance_daily_day")]

@@ -120,7 +120,7 @@ def compute_day(
     tz: ZoneInfo,
     segments: Sequence[Segment],
     clocks: Sequence[tuple[str, datetime]],
-    cover: Cover = Cover(),  # noqa: B008  # frozen, shared safely
+    cover: Cover = Cover(),  # frozen, shared safely
     now: datetime,
 ) -> DayResult:
     """Judge one person's day. `clocks` are (kind "in"/"out", time); `now` decides what is still open."""
@@ -146,7 +146,9 @@ def compute_day(
         if cover.leave_am and cover.leave_pm:
             result.leave_hours = round(scheduled / 60, 1)
         else:
-            half = [(s.start, min(s.end, middle)) if cover.leave_am else (max(s.start, middle), s.end) for s in segments]
+            half = [
+                (s.start, min(s.end, middle)) if cover.leave_am else (max(s.start, middle), s.end) for s in segments
+            ]
             result.leave_hours = round(sum(_minutes(b - a) for a, b in half if b > a) / 60, 1)
     if cover.leave_am and cover.leave_pm:
         result.status = DayStatus.LEAVE
@@ -155,7 +157,7 @@ def compute_day(
         if clocks:
             result.status = DayStatus.TRIP
             return result
-        if cover.trip_am and cover.trip_pm or not cover.leave:
+        if (cover.trip_am and cover.trip_pm) or not cover.leave:
             result.status = DayStatus.MISSING if closed else DayStatus.OPEN
             result.missing_clocks = 1 if closed else 0
             return result

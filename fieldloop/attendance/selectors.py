@@ -104,18 +104,23 @@ def calendar_days(*, actor: Employee, year: int) -> QuerySet[CalendarDay]:
 
 
 def exemptions(*, actor: Employee) -> QuerySet[StatsExemption]:
-    return scope_to_visible(StatsExemption.objects.all(), actor=actor, owner_field="employee").select_related(
-        "employee"
-    ).order_by("-effective_from", "-id")
+    return (
+        scope_to_visible(StatsExemption.objects.all(), actor=actor, owner_field="employee")
+        .select_related("employee")
+        .order_by("-effective_from", "-id")
+    )
 
 
 # --- People's rows -----------------------------------------------------------------------------------------------
 
 
 def clocks_of_day(*, actor: Employee, employee_id: int, day: date) -> QuerySet[Clock]:
-    return scope_to_visible(Clock.objects.all(), actor=actor, owner_field="employee").filter(
-        employee_id=employee_id, day=day
-    ).select_related("place").order_by("at", "id")
+    return (
+        scope_to_visible(Clock.objects.all(), actor=actor, owner_field="employee")
+        .filter(employee_id=employee_id, day=day)
+        .select_related("place")
+        .order_by("at", "id")
+    )
 
 
 def clock_list(*, actor: Employee, employee_id: int | None = None, start: date | None = None,
@@ -163,9 +168,11 @@ def request_get(*, actor: Employee, request_id: int) -> AttendanceRequest:
 
 
 def daily_statuses(*, actor: Employee, start: date, end: date, employee_id: int | None = None) -> QuerySet[DailyStatus]:
-    qs = scope_to_visible(DailyStatus.objects.all(), actor=actor, owner_field="employee").filter(
-        day__range=(start, end)
-    ).select_related("employee")
+    qs = (
+        scope_to_visible(DailyStatus.objects.all(), actor=actor, owner_field="employee")
+        .filter(day__range=(start, end))
+        .select_related("employee")
+    )
     if employee_id is not None:
         qs = qs.filter(employee_id=employee_id)
     return qs
@@ -213,21 +220,23 @@ STATS_AGGREGATES: dict[str, Any] = {
 def stats_for(*, org_id: int, employees: list[Employee], start: date, end: date) -> list[MonthStats]:
     """The statistics of these employees over [start, end], summed from the rollup in one query (the days on
     the whitelist left out)."""
-    sums = {
-        row.pop("employee_id"): row
-        for row in DailyStatus.objects.filter(
+    sums: dict[int, dict[str, Any]] = {}
+    for row in (
+        DailyStatus.objects.filter(
             org_id=org_id, employee_id__in=[e.pk for e in employees], day__range=(start, end), exempt=False
         )
         .values("employee_id")
         .annotate(**STATS_AGGREGATES)
         .order_by()
-    }
+    ):
+        values: dict[str, Any] = dict(row)
+        sums[values.pop("employee_id")] = values
     out = []
     for e in employees:
-        row = {k: (v or 0) for k, v in sums.get(e.pk, {}).items()}
-        if "leave_hours" in row:
-            row["leave_hours"] = float(row["leave_hours"])
-        out.append(MonthStats(employee=e, **row))
+        figures: dict[str, Any] = {k: (v or 0) for k, v in sums.get(e.pk, {}).items()}
+        if "leave_hours" in figures:
+            figures["leave_hours"] = float(figures["leave_hours"])
+        out.append(MonthStats(employee=e, **figures))
     return out
 
 

@@ -188,7 +188,11 @@ def shift_create(*, actor: Employee, group_id: int, **values: Any) -> Shift:
     errors: dict[str, list[Any]] = {}
     name = _text(values, "name", errors, max_length=60, required=True)
     weekdays = values.get("weekdays")
-    if not isinstance(weekdays, list) or not weekdays or any(d not in range(7) or isinstance(d, bool) for d in weekdays):
+    if (
+        not isinstance(weekdays, list)
+        or not weekdays
+        or any(d not in range(7) or isinstance(d, bool) for d in weekdays)
+    ):
         errors.setdefault("weekdays", []).append(_("Choose at least one weekday (0 = Monday … 6 = Sunday)."))
         weekdays = []
     start, end = _parse_time(values.get("start")), _parse_time(values.get("end"))
@@ -198,7 +202,9 @@ def shift_create(*, actor: Employee, group_id: int, **values: Any) -> Shift:
         errors.setdefault("end", []).append(_("Enter a time, e.g. 18:00."))
     elif start is not None and end <= start:
         errors.setdefault("end", []).append(_("The end must be after the start (night shifts are not supported)."))
-    graces = {k: _minutes_field(values, k, errors) for k in ("late_grace_minutes", "early_grace_minutes", "flex_minutes")}
+    graces = {
+        k: _minutes_field(values, k, errors) for k in ("late_grace_minutes", "early_grace_minutes", "flex_minutes")
+    }
     if start is not None and end is not None and end > start:
         overlapping = Shift.objects.filter(group=group, start__lt=end, end__gt=start)
         if any(set(s.weekdays) & set(weekdays) for s in overlapping):
@@ -233,7 +239,9 @@ def place_create(*, actor: Employee, group_id: int, **values: Any) -> AllowedPla
         errors.setdefault(key, []).append(message)
     radius = _minutes_field(values, "radius_m", errors, limit=50_000) if values.get("radius_m") is not None else 200
     if not radius and "radius_m" not in errors:
-        errors.setdefault("radius_m", []).append(_("Enter a whole number from %(min)d to %(max)d.") % {"min": 1, "max": 50_000})
+        errors.setdefault("radius_m", []).append(
+            _("Enter a whole number from %(min)d to %(max)d.") % {"min": 1, "max": 50_000}
+        )
     if errors:
         raise _fail(errors)
     place = AllowedPlace.objects.create(
@@ -262,9 +270,7 @@ def _coordinate(value: float) -> Decimal:
 
 
 @transaction.atomic
-def calendar_day_set(
-    *, actor: Employee, day: date, kind: str, name: str = "", as_weekday: int = 0
-) -> CalendarDay:
+def calendar_day_set(*, actor: Employee, day: date, kind: str, name: str = "", as_weekday: int = 0) -> CalendarDay:
     """An administrator marks a day a public holiday or a make-up workday (working like `as_weekday`). Days
     already computed are recomputed (set-based, everyone of the organization)."""
     require_permission(actor, Permission.MANAGE_ORGANIZATION)
@@ -301,12 +307,12 @@ def exemption_add(*, actor: Employee, employee_id: int) -> StatsExemption:
     if employee is None:
         raise invalid("employee_id", _("Choose an employee of your organization."))
     tomorrow = local_today(actor.org) + timedelta(days=1)
-    current = StatsExemption.objects.filter(org_id=actor.org_id, employee=employee).filter(
-        effective_until__isnull=True
-    )
+    current = StatsExemption.objects.filter(org_id=actor.org_id, employee=employee).filter(effective_until__isnull=True)
     if current.exists():
         raise invalid("employee_id", _("This employee is already on the whitelist."), code=ErrorCode.CONFLICT)
-    return StatsExemption.objects.create(org_id=actor.org_id, employee=employee, effective_from=tomorrow, added_by=actor)
+    return StatsExemption.objects.create(
+        org_id=actor.org_id, employee=employee, effective_from=tomorrow, added_by=actor
+    )
 
 
 @transaction.atomic
@@ -567,11 +573,13 @@ def request_create(
                 clock_at=clock_at if kind == RequestKind.CORRECTION else None, reason=reason,
             )  # fmt: skip
 
-        req, created = create_or_winner(AttendanceRequest.objects.filter(org_id=actor.org_id, client_id=client_id), write)
+        req, created = create_or_winner(
+            AttendanceRequest.objects.filter(org_id=actor.org_id, client_id=client_id), write
+        )
         if not created:
             return req, False
-        RequestEvent.objects.create(org_id=actor.org_id, request=req, actor=actor, action="made" if by_manager else "asked",
-                                    note=reason)  # fmt: skip
+        action = "made" if by_manager else "asked"
+        RequestEvent.objects.create(org_id=actor.org_id, request=req, actor=actor, action=action, note=reason)
         if by_manager:
             _decide(actor, req, approved=True, note=reason)
         else:

@@ -15,8 +15,13 @@ urlpatterns = [
     path("attendance/settings/group/", views.settings_post, {"what": "group"}, name="attendance_settings_group"),
     path("attendance/settings/shift/", views.settings_post, {"what": "shift"}, name="attendance_settings_shift"),
     path("attendance/settings/place/", views.settings_post, {"what": "place"}, name="attendance_settings_place"),
-    path("attendance/settings/calendar/", views.settings_post, {"what": "calendar"},
-         name="attendance_settings_calendar"),  # fmt: skip
-    path("attendance/settings/exemption/", views.settings_post, {"what": "exemption"},
-         name="attendance_settings_exemption"),  # fmt: skip
+    path(
+        "attendance/settings/calendar/", views.settings_post, {"what": "calendar"}, name="attendance_settings_calendar"
+    ),
+    path(
+        "attendance/settings/exemption/",
+        views.settings_post,
+        {"what": "exemption"},
+        name="attendance_settings_exemption",
+    ),
 ]

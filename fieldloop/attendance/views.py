@@ -65,8 +65,10 @@ def clock_page(request: HttpRequest) -> HttpResponse:
     form = ClockForm(post, initial={"client_id": uuid.uuid4()})
     if post is not None and form.is_valid():
         data = form.cleaned_data
-        position = SentFix(latitude=data.get("latitude"), longitude=data.get("longitude"),
-                           accuracy_m=data.get("accuracy"), fix_at=data.get("fix_at"), mocked=bool(data.get("mocked")))  # fmt: skip
+        position = SentFix(
+            latitude=data.get("latitude"), longitude=data.get("longitude"), accuracy_m=data.get("accuracy"),
+            fix_at=data.get("fix_at"), mocked=bool(data.get("mocked")),
+        )  # fmt: skip
         try:
             clock, _created = services.clock_create(actor=actor, client_id=data["client_id"], kind=data["kind"],
                                                     position=position, captured_at=data.get("captured_at"))  # fmt: skip

@@ -1,12 +1,14 @@
-"""The demo's attendance: one field-staff group for the whole company (9:00–18:00 on weekdays, an office in
+"""The demo's attendance: one field-staff group for the whole company (9:00-18:00 on weekdays, an office in
 Shanghai), a public holiday and a make-up Saturday, and the last 30 days of clocks for every employee with
 some lateness, early leave, missing clocks and absences, approved leave (some half days), trips and
 corrections; then the daily status rollup for every person-day. Set-based: bulk inserts and one computation
 over the month, deterministic for the seed."""
 
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fieldloop.attendance import services as attendance_services
@@ -32,6 +34,10 @@ OFFICE = (31.2304, 121.4737)
 LEAVE_TYPES = ("annual", "sick", "personal")
 
 
+def _local(d: date, tz: ZoneInfo, hour: int, minute: int) -> datetime:
+    return datetime.combine(d, time(hour, minute), tz)
+
+
 def build_attendance(ctx: DemoContext) -> None:
     if ctx.org is None:
         raise ValueError("build_org runs first")
@@ -44,8 +50,9 @@ def build_attendance(ctx: DemoContext) -> None:
     admins = [e for e in ctx.employees if e.role == Role.ADMIN]
     GroupMember.objects.bulk_create([GroupMember(org=org, group=office_group, employee=e) for e in admins])
     for g in (group, office_group):
+        flex = 30 if g is group else 0
         Shift.objects.create(org=org, group=g, name="白班", weekdays=[0, 1, 2, 3, 4], start=time(9), end=time(18),
-                             late_grace_minutes=5, early_grace_minutes=5, flex_minutes=30 if g is group else 0)  # fmt: skip
+                             late_grace_minutes=5, early_grace_minutes=5, flex_minutes=flex)  # fmt: skip
         AllowedPlace.objects.create(org=org, group=g, name="上海总部", latitude=Decimal("31.230400"),
                                     longitude=Decimal("121.473700"), radius_m=300)  # fmt: skip
     today = ctx.now.astimezone(tz).date()
@@ -74,7 +81,7 @@ def build_attendance(ctx: DemoContext) -> None:
             fix_at=at - timedelta(seconds=rng.randint(2, 30)) if phone else None, distance_m=rng.uniform(0, 250),
         ))  # fmt: skip
 
-    def request(e_id: int, kind: str, d0: object, h0: str, d1: object, h1: str, reason: str, **extra: object) -> None:
+    def request(e_id: int, kind: str, d0: date, h0: str, d1: date, h1: str, reason: str, **extra: Any) -> None:
         requests.append(AttendanceRequest(
             org=org, client_id=uuid.UUID(int=rng.getrandbits(128)), employee_id=e_id, created_by_id=e_id, kind=kind,
             start_day=d0, start_half=h0, end_day=d1, end_half=h1, reason=reason, status=RequestStatus.APPROVED,
@@ -87,14 +94,14 @@ def build_attendance(ctx: DemoContext) -> None:
             if skip:
                 skip -= 1
                 continue
-            at = lambda h, m: datetime.combine(d, time(h, m), tz)  # noqa: E731
+            at = partial(_local, d, tz)
             r = rng.random()
             if r < 0.02:  # absent
                 continue
             if r < 0.04:  # a full day's leave, sometimes two
                 n = rng.choice((0, 0, 1))
-                request(e.pk, "leave", d, "am", d + timedelta(days=n), "pm", rng.choice(("家中有事", "身体不适", "年假")),
-                        leave_type=rng.choice(LEAVE_TYPES))  # fmt: skip
+                why = rng.choice(("家中有事", "身体不适", "年假"))
+                request(e.pk, "leave", d, "am", d + timedelta(days=n), "pm", why, leave_type=rng.choice(LEAVE_TYPES))
                 skip = n
                 continue
             if r < 0.06:  # half a day's leave, the afternoon
@@ -122,13 +129,14 @@ def build_attendance(ctx: DemoContext) -> None:
             clock(e.pk, "out", end)
     AttendanceRequest.objects.bulk_create(requests, batch_size=2000)
     corrections = [r for r in requests if r.kind == "correction"]
-    for r in corrections:
-        if r.clock_at is not None:
-            clock(r.employee_id, r.clock_kind, r.clock_at, source=ClockSource.CORRECTION)
+    for req in corrections:
+        if req.clock_at is not None:
+            clock(req.employee_id, req.clock_kind, req.clock_at, source=ClockSource.CORRECTION)
     Clock.objects.bulk_create(clocks, batch_size=2000)
     RequestEvent.objects.bulk_create(
         [RequestEvent(org=org, request=r, actor_id=r.employee_id, action="asked", note=r.reason) for r in requests]
-        + [RequestEvent(org=org, request=r, actor_id=r.decided_by_id, action="approved", note="同意") for r in requests],
+        + [RequestEvent(org=org, request=r, actor_id=r.decided_by_id or fallback, action="approved", note="同意")
+           for r in requests],
         batch_size=2000,
     )  # fmt: skip
     pairs = [(e.pk, d) for e in ctx.employees for d in days]

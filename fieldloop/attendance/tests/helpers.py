@@ -1,4 +1,4 @@
-"""A group for the shared cast: the sales department, 9:00–18:00 on weekdays, one office in Shanghai."""
+"""A group for the shared cast: the sales department, 9:00-18:00 on weekdays, one office in Shanghai."""
 
 from datetime import datetime, time
 from typing import Any

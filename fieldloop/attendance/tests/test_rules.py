@@ -62,7 +62,7 @@ def test_two_shifts_a_day_each_take_their_own_clocks() -> None:
     split = [Segment(at(8), at(12)), Segment(at(14), at(18))]
     clocks = [("in", at(8, 10)), ("out", at(12)), ("in", at(14, 20)), ("out", at(18))]
     r = compute_day(day=DAY, tz=TZ, segments=split, clocks=clocks, now=AFTER)
-    assert (r.status, r.late_minutes, r.worked_minutes) == (DayStatus.LATE, 30, 450)  # 8:10–12:00 and 14:20–18:00
+    assert (r.status, r.late_minutes, r.worked_minutes) == (DayStatus.LATE, 30, 450)  # 8:10-12:00 and 14:20-18:00
     r = compute_day(day=DAY, tz=TZ, segments=split, clocks=clocks[:2], now=AFTER)
     assert (r.status, r.missing_clocks) == (DayStatus.MISSING, 2)
 

@@ -79,8 +79,10 @@ def test_field_staff_clock_anywhere_with_the_position_and_distance_recorded(cast
 def test_an_offline_clock_keeps_its_capture_time(cast: Cast) -> None:
     a_group(cast.admin, [cast.sales.pk])
     captured = timezone.now() - timedelta(hours=2)
-    clock, _ = services.clock_create(actor=cast.rep, client_id=uuid.uuid4(), kind="in",
-                                     position=fix_at(at=captured - timedelta(seconds=20)), captured_at=captured)  # fmt: skip
+    position = fix_at(at=captured - timedelta(seconds=20))
+    clock, _ = services.clock_create(
+        actor=cast.rep, client_id=uuid.uuid4(), kind="in", position=position, captured_at=captured
+    )
     assert clock.at == captured and clock.late
 
 

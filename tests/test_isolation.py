@@ -151,7 +151,7 @@ def _foreign_notifications(cast: Cast) -> Targets:
 def _foreign_attendance_group(cast: Cast) -> Any:
     from fieldloop.attendance.tests.helpers import a_group
 
-    return a_group(cast.outsider, [cast.outsider.department_id], name=f"对手考勤 {uuid.uuid4().hex[:4]}")
+    return a_group(cast.outsider, [], name=f"对手考勤 {uuid.uuid4().hex[:4]}")
 
 
 def _foreign_attendance_groups(cast: Cast) -> Targets:

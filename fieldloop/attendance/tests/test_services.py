@@ -160,3 +160,18 @@ def test_month_statistics_from_the_rollup_in_constant_queries(cast: Cast, django
         rows = selectors.stats_for(org_id=cast.org.pk, employees=employees, start=yesterday, end=yesterday)
     rep = next(r for r in rows if r.employee.pk == cast.rep.pk)
     assert (rep.absent_days, rep.workdays) == (1, 1)
+
+
+def test_the_nightly_command_closes_yesterday_for_everyone(cast: Cast) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    a_group(cast.admin, [cast.sales.pk])
+    yesterday = services.local_today(cast.org) - timedelta(days=1)
+    out = StringIO()
+    call_command("close_attendance_days", stdout=out)
+    statuses = dict(DailyStatus.objects.filter(day=yesterday).values_list("employee_id", "status"))
+    assert statuses[cast.rep.pk] == DayStatus.ABSENT and statuses[cast.director.pk] == DayStatus.ABSENT
+    assert cast.admin.pk not in statuses  # in no group
+    assert "daily statuses written" in out.getvalue()

@@ -25,7 +25,17 @@ from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import department_list, visible_employees
 
 from . import selectors, services
-from .forms import CalendarDayForm, ClockForm, DecisionForm, ExemptionForm, GroupForm, PlaceForm, RequestForm, ShiftForm
+from .forms import (
+    WEEKDAYS,
+    CalendarDayForm,
+    ClockForm,
+    DecisionForm,
+    ExemptionForm,
+    GroupForm,
+    PlaceForm,
+    RequestForm,
+    ShiftForm,
+)
 from .models import ClockKind
 from .rules import request_days
 
@@ -232,8 +242,13 @@ def _settings_context(actor: Employee, **forms_: Any) -> dict[str, Any]:
     departments = [(d.pk, d.name) for d in department_list(actor=actor)]
     employees = list(visible_employees(actor=actor).active().order_by("name", "id").values_list("pk", "name")[:1000])
     year = services.local_today(actor.org).year
+    groups = list(selectors.group_list(actor=actor))
+    names = dict(WEEKDAYS)
+    for g in groups:
+        for s in g.shifts.all():
+            s.weekday_names = " ".join(str(names[d]) for d in s.weekdays)  # type: ignore[attr-defined]
     return {
-        "groups": list(selectors.group_list(actor=actor)),
+        "groups": groups,
         "calendar": list(selectors.calendar_days(actor=actor, year=year)),
         "exemptions": list(selectors.exemptions(actor=actor)[:200]),
         "group_form": forms_.get("group_form") or GroupForm(departments=departments, employees=employees),

@@ -14,7 +14,17 @@ import sys
 
 from .harness import BASE_DIR, VENDORS, Options, scratch_database
 
-BENCHMARKS = ("visibility", "customers", "imports", "activities", "creates", "pages", "routes", "tracking")
+BENCHMARKS = (
+    "visibility",
+    "customers",
+    "imports",
+    "activities",
+    "creates",
+    "pages",
+    "routes",
+    "tracking",
+    "attendance",
+)
 WITH_POSTGRES = BASE_DIR / "scripts" / "with-postgres"
 
 

@@ -167,6 +167,7 @@ class MethodNotAllowedMiddleware:
 
 def register_routers() -> None:
     from fieldloop.activities.api import router as activities_router
+    from fieldloop.attendance.api import router as attendance_router
     from fieldloop.customers.api import router as customers_router
     from fieldloop.formtemplates.api import router as formtemplates_router
     from fieldloop.notifications.api import router as notifications_router
@@ -180,6 +181,7 @@ def register_routers() -> None:
     api.add_router("/", customers_router)
     api.add_router("/", formtemplates_router)
     api.add_router("/", activities_router)
+    api.add_router("/", attendance_router)
     api.add_router("/", notifications_router)
     api.add_router("/", schedules_router)
     api.add_router("/", visit_plans_router)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "fieldloop.activities",
     "fieldloop.schedules",
     "fieldloop.tracking",
+    "fieldloop.attendance",
     "fieldloop.demo",
 ]
 

@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("fieldloop.schedules.plan_urls")),
     path("", include("fieldloop.schedules.card_urls")),
     path("", include("fieldloop.tracking.urls")),
+    path("", include("fieldloop.attendance.urls")),
 ]

@@ -36,7 +36,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,7 @@ from conftest import Cast
 from fieldloop.activities import services as activity_services
 from fieldloop.activities import visit_services
 from fieldloop.activities.tests.helpers import file_call, file_daily
+from fieldloop.attendance import services as attendance_services
 from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.core.geo import SentFix
 from fieldloop.customers import duplicates, handover, pools, stages
@@ -264,6 +265,44 @@ def a_colleague_of(w: Where) -> int:
     return (w.cast.rep2 if w.actor.pk != w.cast.rep2.pk else w.cast.rep).pk
 
 
+def an_attendance_group(w: Where) -> Any:
+    from fieldloop.attendance.tests.helpers import a_group
+
+    return a_group(w.cast.admin, [], name=unique("考勤组"))
+
+
+def a_pending_correction(w: Where) -> int:
+    req, _ = attendance_services.request_create(
+        actor=w.owner, client_id=uuid.uuid4(), kind="correction", reason="忘记打卡", clock_kind="in",
+        clock_at=timezone.now() - timedelta(hours=1))  # fmt: skip
+    return req.pk
+
+
+def a_calendar_day(w: Where) -> date:
+    day = date(2026, 1, 1) + timedelta(days=uuid.uuid4().int % 300)
+    attendance_services.calendar_day_set(actor=w.cast.admin, day=day, kind="holiday", name="假日")
+    return day
+
+
+def no_exemption(w: Where) -> int:
+    from fieldloop.attendance.models import StatsExemption
+
+    StatsExemption.objects.filter(employee=w.cast.rep).delete()
+    return w.cast.rep.pk
+
+
+def an_exemption(w: Where) -> int:
+    pk = no_exemption(w)
+    attendance_services.exemption_add(actor=w.cast.admin, employee_id=pk)
+    return pk
+
+
+SHIFT = {"name": "白班", "weekdays": [0], "start": time(9), "end": time(12)}
+# Another person's leave, trip or correction: made (approved at once) or decided by whoever may approve for them
+# (a manager who sees them; an administrator may approve their own).
+APPROVE_FOR = {"own": "AAAA", "subordinate": "NAAA", "other_branch": "NNAA"}
+DECIDE = {"own": "FFFA", "subordinate": "NAAA", "other_branch": "NNAA"}
+
 # --- The matrix -------------------------------------------------------------------------------------------------
 
 ON_COLLABORATION = "collaborator: a record/visit by Ben about Ben's customer that the actor collaborates on"
@@ -436,6 +475,39 @@ MATRIX: list[Case] = [
          CONFIGURATION),
     Case("visit_frequencies_set", "schedules.plan_services.visit_frequencies_set", nothing,
          lambda w, _: plan_services.visit_frequencies_set(actor=w.actor, every_days={"A": 3}), CONFIGURATION),
+    Case("attendance_group_create", "attendance.services.group_create", nothing,
+         lambda w, _: attendance_services.group_create(actor=w.actor, name=unique("考勤组")), CONFIGURATION),
+    Case("attendance_group_update", "attendance.services.group_update", an_attendance_group,
+         lambda w, g: attendance_services.group_update(actor=w.actor, group_id=g.pk, name=unique("改名")),
+         CONFIGURATION),
+    Case("attendance_shift_create", "attendance.services.shift_create", an_attendance_group,
+         lambda w, g: attendance_services.shift_create(actor=w.actor, group_id=g.pk, **{**SHIFT, "start": time(19),
+                                                                                       "end": time(21)}),
+         CONFIGURATION),
+    Case("attendance_shift_delete", "attendance.services.shift_delete", an_attendance_group,
+         lambda w, g: attendance_services.shift_delete(actor=w.actor, shift_id=g.shifts.get().pk), CONFIGURATION),
+    Case("attendance_place_create", "attendance.services.place_create", an_attendance_group,
+         lambda w, g: attendance_services.place_create(actor=w.actor, group_id=g.pk, name="仓库", latitude=31,
+                                                       longitude=121), CONFIGURATION),
+    Case("attendance_place_delete", "attendance.services.place_delete", an_attendance_group,
+         lambda w, g: attendance_services.place_delete(actor=w.actor, place_id=g.places.get().pk), CONFIGURATION),
+    Case("attendance_calendar_day_set", "attendance.services.calendar_day_set", nothing,
+         lambda w, _: attendance_services.calendar_day_set(actor=w.actor, day=date(2026, 10, 1), kind="holiday"),
+         CONFIGURATION),
+    Case("attendance_calendar_day_delete", "attendance.services.calendar_day_delete", a_calendar_day,
+         lambda w, day: attendance_services.calendar_day_delete(actor=w.actor, day=day), CONFIGURATION),
+    Case("attendance_exemption_add", "attendance.services.exemption_add", no_exemption,
+         lambda w, pk: attendance_services.exemption_add(actor=w.actor, employee_id=pk), CONFIGURATION),
+    Case("attendance_exemption_end", "attendance.services.exemption_end", an_exemption,
+         lambda w, pk: attendance_services.exemption_end(actor=w.actor, employee_id=pk), CONFIGURATION),
+    Case("attendance_request_create", "attendance.services.request_create", nothing,
+         lambda w, _: attendance_services.request_create(
+             actor=w.actor, client_id=uuid.uuid4(), kind="correction", reason="补卡", employee_id=w.owner.pk,
+             clock_kind="in", clock_at=timezone.now() - timedelta(hours=1)), APPROVE_FOR,
+         "the position is the person the correction is for; for someone else it is made and approved at once"),
+    Case("attendance_request_decide", "attendance.services.request_decide", a_pending_correction,
+         lambda w, pk: attendance_services.request_decide(actor=w.actor, request_id=pk, approve=True), DECIDE,
+         "the position is the person who asked"),
     Case("organization_update", "org.services.organization_update", nothing,
          lambda w, _: org_services.organization_update(actor=w.actor, name=unique("华东机械")), CONFIGURATION),
 ]  # fmt: skip
@@ -459,6 +531,7 @@ EXEMPT: dict[str, str] = {
     "schedules.services.schedule_item_create": "plans for the actor, or for employee_id: an employee the actor sees "
     "(field error otherwise) whose rows the actor may change (can_change_owned_by, 403), schedules/tests",
     "formtemplates.services.attachment_upload": "creates the actor's own attachment (uploaded_by=actor)",
+    "attendance.services.clock_create": "creates the actor's own clock (employee=actor) by construction",
     "formtemplates.services.attachments_claim": "a helper of the saves below: claims only the actor's own fresh "
     "uploads (uploaded_by=actor, never held), tested in tests/test_attachment_borrowing.py",
     "formtemplates.services.attachments_claim_held": "the same, for the values a record or customer save holds",

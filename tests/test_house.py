@@ -8,7 +8,18 @@ from django.apps import apps
 from django.db.migrations.loader import MigrationLoader
 
 # The labels databases already know (django_migrations.app, django_content_type.app_label, table prefixes).
-LABELS = {"core", "org", "formtemplates", "customers", "notifications", "activities", "schedules", "tracking", "demo"}
+LABELS = {
+    "core",
+    "org",
+    "formtemplates",
+    "customers",
+    "notifications",
+    "activities",
+    "schedules",
+    "tracking",
+    "attendance",
+    "demo",
+}
 
 
 def our_apps():

@@ -13,6 +13,7 @@ import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ from fieldloop.activities import services as activity_services
 from fieldloop.activities import visit_services
 from fieldloop.activities.models import Visit, WorkRecord, WorkRecordComment
 from fieldloop.api import api
+from fieldloop.attendance.models import AttendanceRequest, Clock
 from fieldloop.core.geo import SentFix
 from fieldloop.customers import credit_code, imports, pools
 from fieldloop.customers import services as customer_services
@@ -219,6 +221,53 @@ def daily_cards(cast: Cast) -> Callable[[], Request]:
     return lambda: ("/daily-cards", json_body(body))
 
 
+def _attendance_group(cast: Cast) -> Any:
+    from fieldloop.attendance.tests.helpers import a_group
+
+    return a_group(cast.admin, [cast.sales.pk], name=f"考勤 {uuid.uuid4().hex[:4]}")
+
+
+def attendance_groups(cast: Cast) -> Callable[[], Request]:
+    body = {"name": f"考勤组 {uuid.uuid4().hex[:4]}", "department_ids": [cast.beijing.pk]}
+    return lambda: ("/attendance/groups", json_body(body))
+
+
+def attendance_shifts(cast: Cast) -> Callable[[], Request]:
+    group = _attendance_group(cast)
+    body = {"name": "晚班", "weekdays": [0], "start": "19:00", "end": "22:00"}
+    return lambda: (f"/attendance/groups/{group.pk}/shifts", json_body(body))
+
+
+def attendance_places(cast: Cast) -> Callable[[], Request]:
+    group = _attendance_group(cast)
+    body = {"name": "仓库", "latitude": 31.3, "longitude": 121.5, "radius_m": 100}
+    return lambda: (f"/attendance/groups/{group.pk}/places", json_body(body))
+
+
+def attendance_calendar(cast: Cast) -> Callable[[], Request]:
+    return lambda: ("/attendance/calendar", json_body({"day": "2026-10-01", "kind": "holiday", "name": "国庆"}))
+
+
+def attendance_clocks(cast: Cast) -> Callable[[], Request]:
+    _attendance_group(cast)
+    body = {"kind": "in", **a_fix()}
+    return lambda: ("/attendance/clocks", json_body(body))
+
+
+def attendance_requests(cast: Cast) -> Callable[[], Request]:
+    body = {"kind": "correction", "reason": "忘记打卡", "clock_kind": "in",
+            "clock_at": (timezone.now() - timedelta(hours=3)).isoformat()}  # fmt: skip
+    return lambda: ("/attendance/requests", json_body(body))
+
+
+def attendance_decisions(cast: Cast) -> Callable[[], Request]:
+    from fieldloop.attendance.services import request_create
+
+    req, _ = request_create(actor=cast.rep, client_id=uuid.uuid4(), kind="correction", reason="忘记打卡",
+                            clock_kind="out", clock_at=timezone.now() - timedelta(hours=2))  # fmt: skip
+    return lambda: (f"/attendance/requests/{req.pk}/decision", json_body({"approve": True}))
+
+
 @dataclass(frozen=True)
 class Keyed:
     """A route taking the key: who calls it, what it needs, the status of its first answer, the row the key is
@@ -256,6 +305,13 @@ KEYED: dict[str, Keyed] = {
     "/visits/{visit_id}/check-out": Keyed("rep", check_outs, 200, (Visit, "check_out_client_id"), reused_by=None),
     "/schedule-items": Keyed("rep", schedule_items, 201, (ScheduleItem, "client_id")),
     "/daily-cards": Keyed("rep", daily_cards, 201, BY_RECORD),
+    "/attendance/groups": Keyed("admin", attendance_groups, 201, BY_RECORD),
+    "/attendance/groups/{group_id}/shifts": Keyed("admin", attendance_shifts, 201, BY_RECORD),
+    "/attendance/groups/{group_id}/places": Keyed("admin", attendance_places, 201, BY_RECORD),
+    "/attendance/calendar": Keyed("admin", attendance_calendar, 200, BY_RECORD),
+    "/attendance/clocks": Keyed("rep", attendance_clocks, 201, (Clock, "client_id"), "manager"),
+    "/attendance/requests": Keyed("rep", attendance_requests, 201, (AttendanceRequest, "client_id"), "manager"),
+    "/attendance/requests/{request_id}/decision": Keyed("manager", attendance_decisions, 200, BY_RECORD),
 }
 
 # POSTs that create nothing a client could send twice by mistake: they act on a row the path names, and doing so

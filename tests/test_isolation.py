@@ -172,6 +172,41 @@ def _foreign_daily_cards(cast: Cast) -> Targets:
     return Targets([card(cast.outsider)], [card(cast.other_branch_rep)])
 
 
+def _foreign_attendance_group(cast: Cast) -> Any:
+    from fieldloop.attendance.tests.helpers import a_group
+
+    return a_group(cast.outsider, [], name=f"对手考勤 {uuid.uuid4().hex[:4]}")
+
+
+def _foreign_attendance_groups(cast: Cast) -> Targets:
+    """Attendance groups (their shifts and places) are the organization's configuration: only another
+    organization's are out of reach."""
+    return Targets([_foreign_attendance_group(cast).pk])
+
+
+def _foreign_shifts(cast: Cast) -> Targets:
+    return Targets([_foreign_attendance_group(cast).shifts.get().pk])
+
+
+def _foreign_places(cast: Cast) -> Targets:
+    return Targets([_foreign_attendance_group(cast).places.get().pk])
+
+
+def _foreign_attendance_requests(cast: Cast) -> Targets:
+    """A leave, trip or correction is its employee's: Otto's and Ben's."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from fieldloop.attendance.services import request_create
+
+    def request(employee: Employee) -> int:
+        return request_create(actor=employee, client_id=uuid.uuid4(), kind="correction", reason="对手忘记打卡",
+                              clock_kind="in", clock_at=timezone.now() - timedelta(hours=1))[0].pk  # fmt: skip
+
+    return Targets([request(cast.outsider)], [request(cast.other_branch_rep)])
+
+
 # parameter name -> the rows to try (a plain list means: rows of the other organization)
 PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "employee_id": lambda cast: Targets([cast.outsider.pk], [cast.other_branch_rep.pk]),
@@ -191,6 +226,10 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "card_id": _foreign_daily_cards,
     # a day of the caller's own card (there is no other's): a day to come is not found
     "day": lambda cast: Targets(["2999-01-01"]),
+    "group_id": _foreign_attendance_groups,
+    "shift_id": _foreign_shifts,
+    "place_id": _foreign_places,
+    "request_id": _foreign_attendance_requests,
     "number": lambda cast: Targets([1]),  # a template's version number: only after template_id, see PAIRED_TARGETS
     "attachment_id": lambda cast: Targets([1]),  # only after record_id or customer_id: see PAIRED_TARGETS
 }

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AttendanceConfig(AppConfig):
+    name = "fieldloop.attendance"
+    label = "attendance"
+    verbose_name = _("Attendance")
+
+    def ready(self) -> None:
+        from .rules import register_notices
+
+        register_notices()

@@ -8,6 +8,9 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Attendance")
 
     def ready(self) -> None:
+        from fieldloop.activities.today import TodaySection, register_today_section
+
         from .rules import register_notices
 
         register_notices()
+        register_today_section("attendance.clock", lambda actor: TodaySection("attendance/_today_clock.html", {}))

@@ -18,7 +18,7 @@ def test_the_rep_plans_two_due_customers_for_tomorrow_in_one_tap_each(cast):
     assert page.status_code == 200
     html = page.content.decode()
     assert html.index(f'id="due-{second.pk}"') < html.index(f'id="due-{first.pk}"')  # most overdue first
-    assert "Overdue 11 days" in html
+    assert "已逾期 11 天" in html  # the rep reads Chinese (the cast's language)
     tomorrow = today(cast.rep) + timedelta(days=1)
     for shop in (first, second):
         key = str(uuid.uuid4())

@@ -61,7 +61,7 @@ def test_the_manager_switches_a_reps_tracking_off_and_the_phone_is_told(cast):
     assert response.status_code == 302
     assert TrackingSwitch.objects.get(employee=cast.rep).enabled is False
     assert "Tracking is switched off for you" in cast.client_for(cast.rep).get("/tracking/me/").content.decode() or (
-        "定位已为您关闭" in cast.client_for(cast.rep).get("/tracking/me/").content.decode()
+        "您的定位已被关闭" in cast.client_for(cast.rep).get("/tracking/me/").content.decode()
     )
     assert (
         cast.client_for(cast.rep).post(f"/tracking/employees/{cast.rep.pk}/switch/", {"enabled": "1"}).status_code

@@ -26,7 +26,14 @@ class PositionForm(StyledForm):
     reread = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
+class CheckOutForm(PositionForm):
+    # Set by the page's second tap ("End the visit anyway") when the visit will not be effective.
+    confirm_not_effective = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
 class CheckInForm(PositionForm):
+    # Set by the page's second tap ("Check in anyway") when the check-in will be flagged.
+    confirm_flagged = forms.BooleanField(required=False, widget=forms.HiddenInput)
     visit_type_id = forms.TypedChoiceField(label=_("Visit type"), coerce=int, choices=())
     customer_id = forms.TypedChoiceField(label=_("Customer"), coerce=int, required=False, empty_value=None, choices=())
 

@@ -4,15 +4,23 @@
 - A visit type says where and how a visit counts: who it applies to (`applies_to`), how far from the
   customer a check-in may be (hard refuses, soft accepts and marks the visit not effective), the minimum
   duration, a required photo and required steps.
+- Before a check-in counts, `judge_check_in` says what it will be (fine, accepted and flagged, or refused)
+  from the distance, the type's range and the fix's signals: the check-in page shows it once the position is
+  read, and the service applies it (a flagged check-in needs the rep's explicit confirmation).
 - At check-out (or when the nightly run closes an abandoned visit) a visit is classified effective or not
-  (`classify`), with reason codes rendered in the reader's language (`reason_label`).
+  (`classify`), with reason codes rendered in the reader's language (`reason_label`). Before a check-out,
+  the same classification of the visit as it stands (`classify` with the duration so far) says whether it
+  will count and how many minutes are still needed (`remaining_minutes`); ending a visit that will not count
+  needs the rep's confirmation too.
 
 Writes (visit types, check-in, check-out, the nightly close) are in `visit_services`; reads (visit types
 for an employee, the list, a visit, its steps) in `selectors`.
 """
 
+import math
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils.functional import Promise
@@ -24,7 +32,7 @@ from fieldloop.formtemplates.fields import FieldType
 from fieldloop.notifications.kinds import register_kind
 from fieldloop.org.models import Employee
 
-from .models import Visit, VisitType, VisitTypeStep, WorkRecord
+from .models import DistanceMode, Visit, VisitType, VisitTypeStep, WorkRecord
 
 ABANDONED_AFTER = timedelta(hours=12)  # an open visit older than this is closed by the nightly run
 # A visit type's limits.
@@ -84,6 +92,69 @@ def applies_to(visit_type: VisitType, employee: Employee, department_paths: Sequ
 
 
 # --- Check-in, check-out and classification ---------------------------------------------------------------
+
+
+class Outcome:
+    """What a check-in (or check-out) will be if the rep confirms it."""
+
+    FINE = "fine"
+    FLAGGED = "flagged"  # accepted, with reasons a manager sees; the rep confirms it explicitly
+    REFUSED = "refused"
+
+
+# A check-in's flags: the signals that make the visit not effective, and a poor accuracy (only recorded, but the
+# rep is told before confirming, since a vague position is why a manager doubts a visit).
+FLAG_SIGNALS = (*REVIEW_SIGNALS, FixSignal.POOR_ACCURACY)
+
+
+@dataclass(frozen=True)
+class CheckInVerdict:
+    outcome: str  # Outcome
+    distance_m: float | None  # from the customer's location; None without a customer or a located one
+    max_distance_m: int | None  # the visit type's allowed range; None: unchecked
+    reasons: list[str]  # Reason.TOO_FAR and FLAG_SIGNALS codes, why it is flagged or refused
+    locates_customer: bool  # the customer has no location yet: this check-in sets it
+    counts: bool  # the visit can still be effective (nothing here makes it not effective)
+
+
+def judge_check_in(
+    *, visit_type: VisitType, distance_m: float | None, signals: Iterable[str], locates_customer: bool = False
+) -> CheckInVerdict:
+    """What a check-in `distance_m` from the customer with these fix `signals` will be: refused (farther than a
+    hard range), flagged (farther than a soft range, or a signal of FLAG_SIGNALS), or fine. The one rule of the
+    check-in service and the page that shows it before the rep confirms."""
+    signals = [str(s) for s in signals]
+    reasons: list[str] = []
+    too_far = (
+        visit_type.max_distance_m is not None and distance_m is not None and distance_m > visit_type.max_distance_m
+    )
+    if too_far:
+        reasons.append(Reason.TOO_FAR)
+    reasons += [str(s) for s in FLAG_SIGNALS if str(s) in signals]
+    if too_far and visit_type.distance_mode == DistanceMode.HARD:
+        outcome = Outcome.REFUSED
+    else:
+        outcome = Outcome.FLAGGED if reasons else Outcome.FINE
+    counts = not too_far and not any(str(s) in signals for s in REVIEW_SIGNALS)
+    return CheckInVerdict(
+        outcome=outcome,
+        distance_m=distance_m,
+        max_distance_m=visit_type.max_distance_m,
+        reasons=reasons,
+        locates_customer=locates_customer,
+        counts=counts,
+    )
+
+
+def remaining_minutes(*, visit: Visit, at: datetime) -> int:
+    """Whole minutes (rounded up) the open visit still needs at `at` to reach its type's minimum duration."""
+    needed = visit.visit_type.min_duration_minutes * 60 - (at - visit.checked_in_at).total_seconds()
+    return max(0, math.ceil(needed / 60))
+
+
+def check_out_outcome(reasons: Sequence[str]) -> str:
+    """A check-out that leaves the visit not effective (any reason) is flagged: the rep confirms it first."""
+    return Outcome.FLAGGED if reasons else Outcome.FINE
 
 
 def classify(*, visit: Visit, records: Iterable[WorkRecord]) -> list[str]:

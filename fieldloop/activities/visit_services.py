@@ -28,6 +28,7 @@ from django.db.models import F, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
@@ -618,8 +619,9 @@ def not_effective_message(visit: Visit, reasons: list[str], at: datetime) -> str
     text = "; ".join(visits.reasons_text(reasons))
     minutes = visits.remaining_minutes(visit=visit, at=at)
     if visits.Reason.TOO_SHORT in reasons and minutes:
-        return _("%(n)d more minutes needed for an effective visit. Checking out now: not effective (%(reasons)s).") % {
-            "n": minutes,
+        needed = ngettext("%(n)d more minute needed", "%(n)d more minutes needed", minutes) % {"n": minutes}
+        return _("%(needed)s for an effective visit. Checking out now: not effective (%(reasons)s).") % {
+            "needed": needed,
             "reasons": text,
         }
     return _("Checking out now: the visit will not be effective (%(reasons)s).") % {"reasons": text}

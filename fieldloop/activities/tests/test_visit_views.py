@@ -55,7 +55,11 @@ def test_the_visits_list_is_scoped_and_its_queries_do_not_grow(cast):
     def one():
         here = SentFix(*SHOP, 10, timezone.now())
         v, _ = visit_services.visit_check_in(
-            actor=cast.rep, client_id=uuid.uuid4(), visit_type_id=vt.pk, customer_id=shop.pk, position=here,
+            actor=cast.rep,
+            client_id=uuid.uuid4(),
+            visit_type_id=vt.pk,
+            customer_id=shop.pk,
+            position=here,
             confirm_flagged=True,  # the same position again and again: flagged, confirmed
         )
         visit_services.visit_check_out(

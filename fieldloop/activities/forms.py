@@ -25,8 +25,14 @@ class RecordForm(StyledForm):
     customer_id = forms.IntegerField(label=_("Customer"), required=False, widget=forms.Select)
     contact_id = forms.IntegerField(label=_("Contact"), required=False, widget=forms.Select)
 
-    def __init__(self, *args: Any, actor: Employee, customer: Customer | None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actor: Employee, customer: Customer | None, fixed: bool = False, **kwargs: Any
+    ) -> None:
+        """`fixed`: the customer is the visit's, shown and sent but not chosen (the service refuses another)."""
         super().__init__(*args, **kwargs)
+        self.customer_fixed = fixed and customer is not None
+        if self.customer_fixed:
+            self.fields["customer_id"].widget = forms.HiddenInput()
         if customer is not None:
             self.fields["customer_id"].initial = customer.pk
             self.fields["customer_id"].widget.choices = [(customer.pk, customer.name)]  # type: ignore[attr-defined]

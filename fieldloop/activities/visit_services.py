@@ -37,7 +37,8 @@ from fieldloop.customers import pools
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import visible_customers
-from fieldloop.formtemplates.models import FormTemplate, Purpose
+from fieldloop.formtemplates.models import Attachment, AttachmentKind, FormTemplate, Purpose, holder_of
+from fieldloop.formtemplates.services import attachment_copy
 from fieldloop.notifications.services import Notice, notify_many
 from fieldloop.org.models import Department, Employee, Role
 from fieldloop.org.permissions import Permission
@@ -45,8 +46,15 @@ from fieldloop.org.services import audit, require_permission
 
 from . import visits
 from .builtin import activity_settings
-from .models import ActivitySettings, DistanceMode, Visit, VisitStatus, VisitType, VisitTypeStep
-from .selectors import VISIT_RELATED, open_visit_of, visit_get, visit_step_records, visit_type_get
+from .models import ActivitySettings, DistanceMode, Visit, VisitStatus, VisitType, VisitTypeStep, WorkRecord
+from .selectors import (
+    VISIT_RELATED,
+    open_visit_of,
+    visit_get,
+    visit_record_check,
+    visit_step_records,
+    visit_type_get,
+)
 from .visits import (
     ABANDONED_AFTER,
     MAX_DISTANCE_M,
@@ -710,3 +718,26 @@ def visit_locate_customer(*, actor: Employee, visit_id: int) -> Customer:
         latitude=visit.check_in_latitude,
         longitude=visit.check_in_longitude,
     )
+
+
+def visit_photos_reuse(*, actor: Employee, visit_id: int, attachment_ids: list[int], namespace: uuid.UUID) -> list[int]:
+    """Copies, for a new step of the actor's own visit, of photos its earlier records hold (a photo held by one
+    record cannot be held by another: `attachment_copy`); the copies are the actor's fresh uploads, claimed when
+    the step's record is saved. Once per (`namespace`, photo): a resent form copies nothing again. A photo not
+    held by a record of this visit is refused, as not found."""
+    visit = visit_record_check(actor=actor, visit_id=visit_id)
+    wanted = list(dict.fromkeys(attachment_ids))
+    holders = [holder_of(r) for r in WorkRecord.objects.filter(visit=visit, archived_at__isnull=True).only("pk")]
+    sources = {
+        a.pk: a
+        for a in Attachment.objects.filter(
+            org_id=actor.org_id, pk__in=wanted, holder__in=holders, kind=AttachmentKind.PHOTO
+        )
+    }
+    missing = [i for i in wanted if i not in sources]
+    if missing:
+        raise invalid("attachment_ids", _("Attachment %(id)d was not found; upload it first.") % {"id": missing[0]})
+    return [
+        attachment_copy(actor=actor, source=sources[i], client_id=uuid.uuid5(namespace, f"reuse:{i}")).pk
+        for i in wanted
+    ]

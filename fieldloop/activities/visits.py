@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fieldloop.core.geo import FixSignal
-from fieldloop.formtemplates.fields import FieldType
+from fieldloop.formtemplates.fields import FieldDefinition, FieldType
 from fieldloop.notifications.kinds import register_kind
 from fieldloop.org.models import Employee
 
@@ -182,6 +182,78 @@ def classify(*, visit: Visit, records: Iterable[WorkRecord]) -> list[str]:
 
 def _has_photo(record: WorkRecord) -> bool:
     return any(d.type == FieldType.PHOTO and record.values.get(d.key) for d in record.template_version.definitions)
+
+
+# --- One flow: what a step may take from the visit's earlier steps -------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepPrefill:
+    values: dict[str, Any]  # field key -> a value filled in an earlier step (the form's initial value)
+    photos: dict[str, list[tuple[int, int]]]  # photo field key -> [(record id, attachment id)] offered for reuse
+
+
+def step_prefill(definitions: Sequence[FieldDefinition], earlier: Sequence[WorkRecord]) -> StepPrefill:
+    """What a step's fields (`definitions`) take from the visit's `earlier` records (newest first), so that
+    nothing is entered twice: a field of the same key and type gets the latest value (a sub-table its rows, in
+    the columns of the same key and type); a photo field is offered the photos of the same field, or else of
+    the latest record's photo fields (a storefront photo is one photo, whatever the templates call it)."""
+    values: dict[str, Any] = {}
+    photos: dict[str, list[tuple[int, int]]] = {}
+    for d in definitions:
+        if d.retired or d.type == FieldType.FILE:
+            continue
+        same = [(r, e) for r in earlier for e in r.template_version.definitions if e.key == d.key and e.type == d.type]
+        if d.type == FieldType.PHOTO:
+            found = [(r.pk, i) for r, e in same[:1] for i in _ids(r.values.get(e.key))]
+            if not found:
+                found = next(
+                    (
+                        [
+                            (r.pk, i)
+                            for e in r.template_version.definitions
+                            if e.type == FieldType.PHOTO
+                            for i in _ids(r.values.get(e.key))
+                        ]
+                        for r in earlier
+                        if any(
+                            e.type == FieldType.PHOTO and _ids(r.values.get(e.key))
+                            for e in r.template_version.definitions
+                        )
+                    ),
+                    [],
+                )
+            if found:
+                photos[d.key] = found[: int(d.option("max_count") or len(found))]
+            continue
+        for record, earlier_definition in same:
+            value = record.values.get(d.key)
+            if value in (None, "", []):
+                continue
+            if d.type == FieldType.SUBTABLE:
+                value = _rows_for(d, earlier_definition, value)
+                if not value:
+                    continue
+            values[d.key] = value
+            break
+    return StepPrefill(values=values, photos=photos)
+
+
+def _ids(value: Any) -> list[int]:
+    return [i for i in value if isinstance(i, int) and not isinstance(i, bool)] if isinstance(value, list) else []
+
+
+def _rows_for(target: FieldDefinition, source: FieldDefinition, rows: Any) -> list[dict[str, Any]]:
+    """A sub-table's rows kept in the target's columns of the same key and type."""
+    kept = {c.key for c in target.columns if not c.retired} & {
+        c.key for c in source.columns if any(t.key == c.key and t.type == c.type for t in target.columns)
+    }
+    out = (
+        [{k: v for k, v in row.items() if k in kept} for row in rows if isinstance(row, dict)]
+        if isinstance(rows, list)
+        else []
+    )
+    return [row for row in out if any(v not in (None, "") for v in row.values())]
 
 
 # --- Notifications ------------------------------------------------------------------------------------------

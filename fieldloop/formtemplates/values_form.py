@@ -55,6 +55,10 @@ class PhotoInput(MultipleFileInput):
         super().__init__(attrs)
         self.camera_only = camera_only
         self.stored: list[tuple[int, str, str]] = []  # (id, thumbnail URL, photo URL)
+        # Photos taken earlier (in the visit's earlier steps) offered for reuse: (id, thumbnail URL, photo URL),
+        # and which of them are ticked (all, until the form is sent).
+        self.reusable: list[tuple[int, str, str]] = []
+        self.reuse_ticked: set[int] | None = None
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         context = {
@@ -63,6 +67,11 @@ class PhotoInput(MultipleFileInput):
             "camera_only": self.camera_only,
             "stored": self.stored,
             "positions": [(f"{name}-{part}", part) for part in self.POSITION_PARTS],
+            "reuse_name": f"{name}-reuse",
+            "reusable": [
+                (pk, thumbnail, url, self.reuse_ticked is None or pk in self.reuse_ticked)
+                for pk, thumbnail, url in self.reusable
+            ],
         }
         return render_to_string(self.wrapper_template_name, context)
 
@@ -272,12 +281,21 @@ class TemplateValuesForm(StyledForm):
         attachment_url: Callable[[int, bool], str] | None = None,
         upload_namespace: str | uuid.UUID | None = None,
         taken_at: datetime | None = None,
+        initial_values: dict[str, Any] | None = None,
+        reusable: dict[str, list[tuple[int, str, str]]] | None = None,
+        reuse: Callable[[list[int]], list[int]] | None = None,
     ) -> None:
-        """`attachment_url(id, thumbnail)`: where a stored photo of `previous` is shown (an edit page).
+        """`initial_values`: values a new record starts with (filled earlier, in the same visit).
+        `reusable`: per photo field, photos taken earlier offered for reuse (id, thumbnail URL, photo URL); the
+        ticked ones are sent as `<name>-reuse` and `reuse(ids)` makes them this record's (copies), on the form's
+        clean: only offered ids are taken.
+        `attachment_url(id, thumbnail)`: where a stored photo of `previous` is shown (an edit page).
         `upload_namespace`: the record's client_id; a file sent again with it (a retried or replayed form)
         is the attachment stored the first time, not a new one. `taken_at`: the record's capture time, for
         its photos' watermark."""
         self.taken_at = taken_at
+        self.reusable = reusable or {}
+        self.reuse = reuse
         self.version = version
         self.actor = actor
         self.previous = previous or {}
@@ -296,6 +314,8 @@ class TemplateValuesForm(StyledForm):
                 continue
             field = _form_field(d, actor, language)
             initial = self.previous.get(d.key, d.default if not self.previous else None)
+            if initial_values and d.key in initial_values:
+                initial = initial_values[d.key]
             if initial is not None and d.type not in (FieldType.PHOTO, FieldType.FILE):
                 field.initial = _initial(d, initial)
             self.fields[d.key] = field
@@ -309,6 +329,9 @@ class TemplateValuesForm(StyledForm):
                 stored = self.previous.get(d.key)
                 ids = [i for i in stored if isinstance(i, int)] if isinstance(stored, list) else []
                 widget.stored = [(i, attachment_url(i, True), attachment_url(i, False)) for i in ids]
+            if isinstance(widget, PhotoInput) and self.reusable.get(d.key):
+                widget.reusable = self.reusable[d.key]
+                widget.reuse_ticked = set(self._reused(d)) if self.is_bound else None
             if d.type in (FieldType.MULTI_CHOICE,):
                 self.fields[d.key].widget.attrs["class"] = "form-check-input"
 
@@ -325,7 +348,7 @@ class TemplateValuesForm(StyledForm):
                 continue
             value = cleaned.get(key)
             if d.type in (FieldType.PHOTO, FieldType.FILE):
-                value = self._upload(d, value or []) or self.previous.get(key)
+                value = self._upload(d, value or []) + self._reuse(d) or self.previous.get(key)
             if value not in (None, "", []):
                 raw[key] = value
         try:
@@ -378,6 +401,22 @@ class TemplateValuesForm(StyledForm):
         except ServiceError as e:  # a refused photo or position: its message on the field
             self.add_error(d.key, str(next(iter(e.fields.values()), [e.message])[0]))
         return ids
+
+    def _reused(self, d: FieldDefinition) -> list[int]:
+        """The offered photos the form sent ticked."""
+        offered = {pk for pk, _thumbnail, _url in self.reusable.get(d.key, [])}
+        sent = self.data.getlist(f"{self.add_prefix(d.key)}-reuse") if hasattr(self.data, "getlist") else []
+        return [int(v) for v in sent if str(v).isdigit() and len(str(v)) < 19 and int(v) in offered]
+
+    def _reuse(self, d: FieldDefinition) -> list[int]:
+        ids = self._reused(d)
+        if not ids or self.reuse is None or self.actor is None:
+            return []
+        try:
+            return self.reuse(ids)
+        except ServiceError as e:
+            self.add_error(d.key, str(next(iter(e.fields.values()), [e.message])[0]))
+            return []
 
     def _client_id(self, d: FieldDefinition, upload: UploadedFile) -> uuid.UUID:
         """Derived from the record's client_id, the field and the file's content, so that sending the same

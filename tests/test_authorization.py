@@ -368,6 +368,11 @@ MATRIX: list[Case] = [
 
 # Write services that are not matrix rows, and why.
 EXEMPT: dict[str, str] = {
+    "activities.visit_services.visit_photos_reuse": "creates the actor's own unclaimed copies of photos held by the "
+    "records of the actor's own visit (visit_record_check; others refused as not found, "
+    "activities/tests/test_visit_flow.py)",
+    "formtemplates.services.attachment_copy": "helper of visit_photos_reuse, which has checked the source; the copy "
+    "is the actor's own fresh upload",
     # creates: the row is the actor's own by construction
     "customers.services.customer_create": "creates the actor's customer; giving it to another owner (owner_id) is "
     "checked in _clean by can_see_employee and can_change_owned_by, as a field error (customers/tests)",

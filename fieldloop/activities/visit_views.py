@@ -22,7 +22,6 @@ from fieldloop.core.forms import add_service_error
 from fieldloop.core.geo import SentFix
 from fieldloop.core.offline import OFFLINE_HEADER, offline_capable
 from fieldloop.core.pagination import keyset_page
-from fieldloop.customers.selectors import visible_customers
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.formtemplates.selectors import template_list
 from fieldloop.org.decorators import actor_of, employee_required
@@ -35,7 +34,6 @@ from .models import Visit, VisitType
 from .visit_forms import STEP_ROWS, CheckInForm, CheckOutForm, PositionForm, VisitTypeForm
 
 PAGE_SIZE = 20
-MAX_CUSTOMER_CHOICES = 300
 
 
 def _position(data: dict[str, Any]) -> SentFix:
@@ -46,14 +44,6 @@ def _position(data: dict[str, Any]) -> SentFix:
         fix_at=data.get("fix_at"),
         mocked=bool(data.get("mocked")),
     )
-
-
-def _customer_choices(actor: Employee, selected: int | None) -> list[tuple[int, str]]:
-    qs = visible_customers(actor=actor).order_by("name", "id")
-    choices = list(qs.filter(owner=actor).values_list("pk", "name")[:MAX_CUSTOMER_CHOICES])
-    if selected is not None and all(pk != selected for pk, _name in choices):
-        choices += list(qs.filter(pk=selected).values_list("pk", "name"))
-    return choices
 
 
 @employee_required()
@@ -69,14 +59,8 @@ def visit_start(request: HttpRequest) -> HttpResponse:
     language = get_language()
     types = [(t.pk, t.display_name(language)) for t in selectors.visit_types_for(actor=actor)]
     post = request.POST if request.method == "POST" else None
-    selected = customer_id
-    if post is not None and post.get("customer_id", "").isdigit():
-        selected = int(post["customer_id"])
     form = CheckInForm(
-        post,
-        types=types,
-        customers=_customer_choices(actor, selected),
-        initial={"client_id": uuid.uuid4(), "customer_id": customer_id},
+        post, types=types, org_id=actor.org_id, initial={"client_id": uuid.uuid4(), "customer_id": customer_id}
     )
     if post is not None and form.is_valid():
         data = form.cleaned_data

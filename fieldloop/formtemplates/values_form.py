@@ -11,10 +11,12 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -24,8 +26,8 @@ from fieldloop.core.forms import StyledForm, add_service_error
 from fieldloop.org.models import Employee
 from fieldloop.org.selectors import visible_employees
 
-from . import services
-from .fields import ADDRESS_PARTS, FieldDefinition, FieldType
+from . import references, services
+from .fields import ADDRESS_PARTS, REFERENCE_KINDS, FieldDefinition, FieldType
 from .models import AttachmentKind, FormTemplateVersion
 from .validation import validate_values
 
@@ -74,6 +76,61 @@ class PhotoInput(MultipleFileInput):
             ],
         }
         return render_to_string(self.wrapper_template_name, context)
+
+
+class PickerInput(forms.Widget):
+    """A searchable picker instead of a list of hundreds: a search box that asks the server for the matching
+    rows (htmx, `<kind>_pick`: customers.pick_views, the actor's visible rows only, a few at a time, nearest
+    first when the page knows the phone's position: the `latitude`/`longitude` inputs of a check-in form), shown
+    as radio buttons named like the field, so the form sends the chosen id as a plain value. The chosen row
+    stays on top of every answer. Keyboard: type, Tab to the rows, arrows to choose."""
+
+    template_name = "formtemplates/_picker.html"
+
+    def __init__(self, kind: str, attrs: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.kind = kind  # "customer" or "contact": the reference kind, and the rows' URL `<kind>_pick`
+        self.params = params or {}  # sent with every search (a contact picker's customer)
+        self.labels: dict[int, str] = {}  # the chosen row's text, by id (set by the form: `picker_labels`)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "PickerInput":
+        copy = super().__deepcopy__(memo)  # each form's copy has labels of its own, never a shared one
+        copy.params = dict(self.params)
+        copy.labels = {}
+        return copy
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        chosen = int(value) if str(value or "").isdigit() and len(str(value)) < 19 else None
+        context["widget"].update(
+            url=reverse(f"{self.kind}_pick"),
+            query=urlencode({"name": name, **self.params}),
+            chosen=chosen,
+            chosen_label=self.labels.get(chosen, "") if chosen is not None else "",
+            near=self.kind == "customer",
+        )
+        return context
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        return render_to_string(self.template_name, self.get_context(name, value, attrs))
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
+def picker_labels(form: forms.Form, org_id: int) -> None:
+    """Give the form's pickers the text of their chosen rows (one query per kind with a chosen row)."""
+    wanted: dict[str, list[tuple[PickerInput, int]]] = {}
+    for bound in form:
+        widget = bound.field.widget
+        if isinstance(widget, PickerInput):
+            value = bound.value()
+            if str(value or "").isdigit() and len(str(value)) < 19:
+                wanted.setdefault(widget.kind, []).append((widget, int(value)))
+    for kind, pairs in wanted.items():
+        found = references.labels(kind, org_id, {pk for _w, pk in pairs})
+        for widget, pk in pairs:
+            widget.labels[pk] = found.get(pk, "")
 
 
 class AddressWidget(forms.MultiWidget):
@@ -258,7 +315,9 @@ def _form_field(d: FieldDefinition, actor: Employee | None, language: str) -> fo
     if t == FieldType.EMPLOYEE_REF and actor is not None:
         people = visible_employees(actor=actor).active().order_by("name", "id").values_list("pk", "name")
         return forms.ChoiceField(choices=[("", "—"), *((str(pk), name) for pk, name in people)], **common)
-    if t in (FieldType.CUSTOMER_REF, FieldType.CONTACT_REF, FieldType.PRODUCT_REF, FieldType.EMPLOYEE_REF):
+    if t in (FieldType.CUSTOMER_REF, FieldType.CONTACT_REF):
+        return forms.CharField(widget=PickerInput(REFERENCE_KINDS[t]), **common)
+    if t in (FieldType.PRODUCT_REF, FieldType.EMPLOYEE_REF):
         return forms.CharField(widget=forms.NumberInput(attrs={"min": "1", "placeholder": _("ID")}), **common)
     max_length = int(d.option("max_length") or 200)
     return forms.CharField(widget=forms.TextInput(attrs={"maxlength": max_length}), **common)
@@ -334,6 +393,8 @@ class TemplateValuesForm(StyledForm):
                 widget.reuse_ticked = set(self._reused(d)) if self.is_bound else None
             if d.type in (FieldType.MULTI_CHOICE,):
                 self.fields[d.key].widget.attrs["class"] = "form-check-input"
+        if actor is not None:
+            picker_labels(self, actor.org_id)
 
     def rows(self) -> list[tuple[forms.BoundField, FieldDefinition]]:
         return [(self[key], d) for key, d in self.definition_of.items()]

@@ -116,7 +116,9 @@ def test_only_photos_of_the_actors_own_visit_are_reused(cast, flow):
 
 
 def test_prefill_takes_the_same_key_and_type_and_a_photo_from_any_photo_field(cast):
-    definitions = template(cast.rep, Purpose.VISIT).current_version.definitions
+    version = template(cast.rep, Purpose.VISIT).current_version
+    assert version is not None
+    definitions = version.definitions
     stock_t = template_install(org_id=cast.org.pk, purpose=Purpose.CUSTOM, name="库存", name_en="",
                                description="", fields=STOCK_FIELDS)  # fmt: skip
     photo_t = template_install(org_id=cast.org.pk, purpose=Purpose.CUSTOM, name="照", name_en="",

@@ -27,6 +27,12 @@ def _id(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() and len(raw) < 19 else None
 
 
+def _distance(metres: float | None) -> str:
+    if metres is None:
+        return ""
+    return f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
+
+
 def _render(request: HttpRequest, kind: str, rows: list[selectors.Pick]) -> HttpResponse:
     get = request.GET
     name = get.get("name", "")
@@ -44,7 +50,7 @@ def _render(request: HttpRequest, kind: str, rows: list[selectors.Pick]) -> Http
                 selected = None
     context = {
         "name": name,
-        "rows": [r for r in rows if r.pk != selected],
+        "rows": [(r, _distance(r.distance_m)) for r in rows if r.pk != selected],
         "selected": selected,
         "selected_row": next((r for r in rows if r.pk == selected), None),
         "selected_label": label,

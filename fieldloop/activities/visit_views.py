@@ -125,7 +125,8 @@ def visit_check_out_preview(request: HttpRequest, visit_id: int) -> HttpResponse
         if e.code == ErrorCode.NOT_FOUND:
             raise
         return render(request, "activities/_check_out_verdict.html", {"errors": [str(e.message)]}, status=e.status)
-    return render(request, "activities/_check_out_verdict.html", {"preview": preview})
+    context = {"preview": preview, "out_reasons": visits.reasons_text(preview.reasons)}
+    return render(request, "activities/_check_out_verdict.html", context)
 
 
 def _position_errors(form: PositionForm) -> list[str]:
@@ -139,7 +140,7 @@ def _detail_context(actor: Employee, visit: Visit, checkout_form: CheckOutForm |
     own_open = visit.is_open and visit.employee_id == actor.pk
     if own_open and checkout_form is None:
         checkout_form = CheckOutForm(initial={"client_id": uuid.uuid4()})
-    return {
+    context: dict[str, Any] = {
         "visit": visit,
         "type_name": visit.visit_type.display_name(language),
         "steps": selectors.visit_steps(visit=visit),
@@ -152,8 +153,11 @@ def _detail_context(actor: Employee, visit: Visit, checkout_form: CheckOutForm |
         "stale": checkout_form is not None and "fix_at" in checkout_form.errors,
         "can_locate": visit.customer is not None and has_permission(actor, Permission.MANAGE_ORGANIZATION),
         "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
-        "preview": visit_services.check_out_preview(visit=visit) if own_open else None,
     }
+    if own_open:
+        context["preview"] = visit_services.check_out_preview(visit=visit)
+        context["out_reasons"] = visits.reasons_text(context["preview"].reasons)
+    return context
 
 
 @employee_required()

@@ -90,6 +90,8 @@ def test_a_too_far_check_in_is_told_before_it_counts_and_needs_a_second_tap(
     assert not Visit.objects.exists()
     no_sideways_scroll(phone)
     phone.screenshot(path=str(ARTIFACTS / f"check-in-confirm-phone-{language}.png"), full_page=True)
+    phone.set_viewport_size({"width": 1280, "height": 800})
+    phone.screenshot(path=str(ARTIFACTS / f"check-in-confirm-desktop-{language}.png"), full_page=True)
     confirm.click()  # the second, explicit tap
     expect(phone.get_by_test_id("visit-status")).to_be_visible()
     visit = Visit.objects.get()
@@ -195,6 +197,8 @@ def test_a_visit_is_completed_without_entering_anything_twice(
     phone.fill("#id_v-outcome", "客户下月补货")
     no_sideways_scroll(phone)
     phone.screenshot(path=str(ARTIFACTS / f"visit-step-prefilled-phone-{language}.png"), full_page=True)
+    phone.set_viewport_size({"width": 1280, "height": 800})
+    phone.screenshot(path=str(ARTIFACTS / f"visit-step-prefilled-desktop-{language}.png"), full_page=True)
     phone.get_by_test_id("save-record").click()
     expect(phone.get_by_test_id("step-done")).to_have_count(3)
 

@@ -44,7 +44,6 @@
           set(form, "mocked", c.mocked || position.mocked ? "on" : "");
           form.dataset.readAt = String(Date.now());
           say(form, "accuracy", { m: Math.round(c.accuracy) });
-          form.dispatchEvent(new CustomEvent("geo:position", { bubbles: true, detail: c }));
           resolve(true);
         },
         (error) => {
@@ -64,7 +63,9 @@
     if (!box || !url) return "fine";
     const query = new URLSearchParams();
     for (const [name, value] of new FormData(form)) {
-      if (typeof value === "string" && name !== "csrfmiddlewaretoken") query.append(name, value);
+      if (typeof value === "string" && !["csrfmiddlewaretoken", "client_id", "reread"].includes(name)) {
+        query.append(name, value);
+      }
     }
     say(form, "checking");
     try {

@@ -27,7 +27,7 @@ from fieldloop.formtemplates.models import Attachment, Purpose
 from fieldloop.formtemplates.services import template_install
 from fieldloop.org.services import employee_set_language
 
-from .conftest import ARTIFACTS, PHONE, NewPage, login
+from .conftest import ARTIFACTS, PHONE, NewPage, login, outbox_ready
 
 pytestmark = pytest.mark.browser
 
@@ -211,3 +211,29 @@ def test_a_visit_is_completed_without_entering_anything_twice(
     [copy] = filed.values["storefront_photo"]
     [original] = WorkRecord.objects.get(template=photo_t).values["storefront"]
     assert Attachment.objects.get(pk=copy).sha256 == Attachment.objects.get(pk=original).sha256
+
+
+def test_without_a_signal_the_check_in_says_it_cannot_be_judged_and_a_second_tap_keeps_it_on_the_phone(
+    live_server: LiveServer, live_cast: Cast, new_page: NewPage
+) -> None:
+    visit_services.visit_type_create(actor=live_cast.admin, name="例行拜访", max_distance_m=300)
+    shop = shop_at(live_cast, "杭州湖滨五金店")
+    phone = new_page(**SMALL_PHONE, geolocation=FAR, permissions=["geolocation"])
+    login(phone, live_server, "rex", live_cast.password)
+    phone.goto(f"{live_server.url}/visits/start/?customer={shop.pk}")
+    outbox_ready(phone)
+    expect(phone.get_by_test_id("check-in-verdict")).to_have_attribute("data-verdict", "flagged")
+    phone.context.set_offline(True)
+    phone.get_by_test_id("check-in").click()
+    expect(phone.get_by_test_id("check-in-verdict")).to_have_attribute("data-verdict", "offline")
+    assert not Visit.objects.exists()
+    phone.get_by_test_id("check-in").click()  # the second tap: kept on the phone, judged when it arrives
+    expect(phone.get_by_test_id("outbox-notice")).to_be_visible()
+    phone.context.set_offline(False)
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    for _ in range(100):
+        if Visit.objects.exists():
+            break
+        phone.wait_for_timeout(200)
+    visit = Visit.objects.get()
+    assert visit.customer_id == shop.pk and 1265 < (visit.check_in_distance_m or 0) < 1277

@@ -357,7 +357,8 @@ MATRIX: list[Case] = [
              actor=w.actor, record_id=r[0], client_id=uuid.uuid4(), body="收到，下周跟进"), SEE, ON_COLLABORATION),
     Case("visit_check_out", "activities.visit_services.visit_check_out", an_open_visit,
          lambda w, pk: visit_services.visit_check_out(
-             actor=w.actor, client_id=uuid.uuid4(), visit_id=pk, position=now_position()), AUTHOR,
+             actor=w.actor, client_id=uuid.uuid4(), visit_id=pk, position=now_position(),
+             confirm_not_effective=True), AUTHOR,
          ON_COLLABORATION + "; only the one who checked in checks out, whoever sees the visit"),
     Case("visit_locate_customer", "activities.visit_services.visit_locate_customer", an_open_visit,
          lambda w, pk: visit_services.visit_locate_customer(actor=w.actor, visit_id=pk), ADMIN_AFTER_LOOKUP,
@@ -514,6 +515,11 @@ MATRIX: list[Case] = [
 
 # Write services that are not matrix rows, and why.
 EXEMPT: dict[str, str] = {
+    "activities.visit_services.visit_photos_reuse": "creates the actor's own unclaimed copies of photos held by the "
+    "records of the actor's own visit (visit_record_check; others refused as not found, "
+    "activities/tests/test_visit_flow.py)",
+    "formtemplates.services.attachment_copy": "helper of visit_photos_reuse, which has checked the source; the copy "
+    "is the actor's own fresh upload",
     # creates: the row is the actor's own by construction
     "customers.services.customer_create": "creates the actor's customer; giving it to another owner (owner_id) is "
     "checked in _clean by can_see_employee and can_change_owned_by, as a field error (customers/tests)",
@@ -569,6 +575,8 @@ EXEMPT: dict[str, str] = {
 # Read-only functions (outside selectors modules) that take an actor: the isolation walk covers them.
 READS: dict[str, str] = {
     "activities.services.can_edit": "predicate",
+    "activities.visit_services.visit_check_in_preview": "read: the verdict a check-in would get",
+    "activities.visit_services.visit_check_out_preview": "read: the actor's own open visit, by visit_get",
     "customers.duplicates.all_orgs_masked_existence_check": "search",
     "customers.enrichment.enrichment_latest": "read",
     "customers.exports.customers_export": "export",

@@ -201,7 +201,7 @@ def check_outs(cast: Cast) -> Callable[[], Request]:
         position=SentFix(latitude=SHOP[0], longitude=SHOP[1], accuracy_m=12, fix_at=timezone.now(),
                                  mocked=False),
     )  # fmt: skip
-    body = a_fix()
+    body = {**a_fix(), "confirm_not_effective": True}
     return lambda: (f"/visits/{visit.pk}/check-out", json_body(body))
 
 

@@ -7,13 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import StyledForm, add_service_error
-from fieldloop.customers.models import Contact, Customer
-from fieldloop.customers.selectors import visible_customers
+from fieldloop.customers.models import Customer
+from fieldloop.formtemplates.values_form import PickerInput, picker_labels
 from fieldloop.org.models import Employee
 
 from .services import MAX_COMMENT_LENGTH, MAX_EDIT_WINDOW_HOURS
-
-CUSTOMER_CHOICES_LIMIT = 200
 
 
 class RecordForm(StyledForm):
@@ -22,25 +20,32 @@ class RecordForm(StyledForm):
     client_id = forms.UUIDField(widget=forms.HiddenInput)
     # When the phone captured the record (filled by static/js/outbox.js; a record kept offline is sent later).
     captured_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
-    customer_id = forms.IntegerField(label=_("Customer"), required=False, widget=forms.Select)
-    contact_id = forms.IntegerField(label=_("Contact"), required=False, widget=forms.Select)
+    customer_id = forms.IntegerField(label=_("Customer"), required=False, widget=PickerInput("customer"))
+    contact_id = forms.IntegerField(label=_("Contact"), required=False, widget=PickerInput("contact"))
 
     def __init__(
-        self, *args: Any, actor: Employee, customer: Customer | None, about_customer: bool = True, **kwargs: Any
+        self,
+        *args: Any,
+        actor: Employee,
+        customer: Customer | None,
+        about_customer: bool = True,
+        fixed: bool = False,
+        **kwargs: Any,
     ) -> None:
+        """`about_customer`: False for a daily report (about the day). `fixed`: the customer is the visit's, shown
+        and sent but not chosen (the service refuses another)."""
         super().__init__(*args, **kwargs)
+        self.customer_fixed = fixed and customer is not None and about_customer
+        if self.customer_fixed:
+            self.fields["customer_id"].widget = forms.HiddenInput()
         if not about_customer:
             del self.fields["customer_id"], self.fields["contact_id"]
         elif customer is not None:
             self.fields["customer_id"].initial = customer.pk
-            self.fields["customer_id"].widget.choices = [(customer.pk, customer.name)]  # type: ignore[attr-defined]
-            contacts = Contact.objects.filter(customer=customer, archived_at__isnull=True).values_list("pk", "name")
-            self.fields["contact_id"].widget.choices = [("", "—"), *contacts]  # type: ignore[attr-defined]
+            self.fields["contact_id"].widget = PickerInput("contact", params={"customer": customer.pk})
         else:
-            recent = visible_customers(actor=actor).order_by("-updated_at", "-id")[:CUSTOMER_CHOICES_LIMIT]
-            customers = list(recent.values_list("pk", "name"))
-            self.fields["customer_id"].widget.choices = [("", "—"), *customers]  # type: ignore[attr-defined]
             del self.fields["contact_id"]
+        picker_labels(self, actor.org_id)
 
 
 def add_record_error(record_form: forms.Form, values_form: forms.Form, error: ServiceError) -> None:

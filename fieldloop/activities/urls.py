@@ -20,11 +20,15 @@ urlpatterns = [
     ),
     path("visits/", visit_views.visit_list, name="visit_list"),
     path("visits/start/", visit_views.visit_start, name="visit_start"),
+    path("visits/start/preview/", visit_views.visit_check_in_preview, name="visit_check_in_preview"),
     path("visits/types/", visit_views.visit_type_list, name="visit_type_list"),
     path("visits/types/new/", visit_views.visit_type_edit, name="visit_type_new"),
     path("visits/types/<int:visit_type_id>/", visit_views.visit_type_edit, name="visit_type_edit"),
     path("visits/<int:visit_id>/", visit_views.visit_detail, name="visit_detail"),
     path("visits/<int:visit_id>/check-out/", visit_views.visit_check_out, name="visit_check_out"),
+    path(
+        "visits/<int:visit_id>/check-out/preview/", visit_views.visit_check_out_preview, name="visit_check_out_preview"
+    ),
     path("visits/<int:visit_id>/locate-customer/", visit_views.visit_locate_customer, name="visit_locate_customer"),
     path("today/", phone_views.phone_today, name="phone_today"),
     path("today/call/<int:customer_id>/", phone_views.phone_call, name="phone_call"),

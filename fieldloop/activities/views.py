@@ -2,6 +2,7 @@
 Each view parses, calls one selector or service, renders; an htmx request gets the partial."""
 
 import uuid
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -28,11 +29,11 @@ from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import can_change_owned_by, department_list, visible_employees
 
-from . import selectors, services
+from . import selectors, services, visit_services, visits
 from .builtin import activity_settings
 from .display import decorate_cards, value_text
 from .forms import ActivitySettingsForm, CommentForm, RecordForm, add_record_error
-from .models import WorkRecord
+from .models import Visit, WorkRecord
 
 PAGE_SIZE = 20
 
@@ -95,23 +96,30 @@ def record_new(request: HttpRequest) -> HttpResponse:
 def record_create(request: HttpRequest, template_id: int) -> HttpResponse:
     actor = actor_of(request)
     template = template_get(actor=actor, template_id=template_id)
-    customer = _customer_from_query(request, actor)
     raw_visit = request.GET.get("visit", "")
     visit_id = int(raw_visit) if raw_visit.isdigit() and len(raw_visit) < 19 else None
+    visit = _own_visit(actor, visit_id)
+    # inside a visit the customer is the visit's, fixed; elsewhere the page may be opened for one
+    customer = visit.customer if visit is not None else _customer_from_query(request, actor)
     post = request.POST if request.method == "POST" else None
     form = RecordForm(
-        post, actor=actor, customer=customer, initial={"client_id": uuid.uuid4()},
+        post, actor=actor, customer=customer, fixed=visit is not None, initial={"client_id": uuid.uuid4()},
         about_customer=template.purpose != Purpose.DAILY_REPORT,  # a daily report is about the day, not a customer
     )  # fmt: skip
     taken_at = form.cleaned_data.get("captured_at") if post is not None and form.is_valid() else None
+    prefill = _visit_prefill(visit, template)
+    namespace = post.get("client_id") if post else None
     values_form = TemplateValuesForm(
         post,
         request.FILES if post else None,
         version=template.current_version,
         actor=actor,
         prefix="v",
-        upload_namespace=post.get("client_id") if post else None,  # a replayed form stores its photos once
+        upload_namespace=namespace,  # a replayed form stores its photos once
         taken_at=taken_at,  # a record kept offline: its photos show when they were taken
+        initial_values=prefill.values if prefill else None,
+        reusable=_reusable_photos(prefill),
+        reuse=_photo_reuser(actor, visit, namespace),
     )
     replayed = selectors.record_of_client(actor=actor, client_id=form["client_id"].value()) if post else None
     if replayed is not None:  # sent again by the outbox: the first one stands, and its photos are not stored twice
@@ -143,8 +151,56 @@ def record_create(request: HttpRequest, template_id: int) -> HttpResponse:
         "template_name": template.display_name(get_language()),
         "customer": customer,
         "customer_required": template.purpose in services.CUSTOMER_REQUIRED,
+        "visit": visit,
+        "prefilled": bool(prefill and (prefill.values or prefill.photos)),
     }
     return render(request, "activities/record_form.html", context)
+
+
+def _own_visit(actor: Employee, visit_id: int | None) -> Visit | None:
+    """The actor's own visit a step is filled in (None: none asked, or not theirs: the service refuses it)."""
+    if visit_id is None:
+        return None
+    try:
+        return selectors.visit_record_check(actor=actor, visit_id=visit_id)
+    except ServiceError:
+        return None
+
+
+def _visit_prefill(visit: Visit | None, template: FormTemplate) -> visits.StepPrefill | None:
+    """What the visit's earlier steps already captured for this step's fields (one query)."""
+    if visit is None or template.current_version is None:
+        return None
+    earlier = list(selectors.visit_step_records(visit=visit).order_by("-captured_at", "-id"))
+    return visits.step_prefill(template.current_version.definitions, earlier)
+
+
+def _reusable_photos(prefill: visits.StepPrefill | None) -> dict[str, list[tuple[int, str, str]]]:
+    if prefill is None:
+        return {}
+    return {
+        key: [
+            (pk, reverse("record_attachment_thumbnail", args=[record_id, pk]),
+             reverse("record_attachment", args=[record_id, pk]))
+            for record_id, pk in found
+        ]
+        for key, found in prefill.photos.items()
+    }  # fmt: skip
+
+
+def _photo_reuser(
+    actor: Employee, visit: Visit | None, namespace: str | None
+) -> Callable[[list[int]], list[int]] | None:
+    """Copies the ticked photos of the visit's earlier steps for the record being saved."""
+    if visit is None or not namespace:
+        return None
+    try:
+        client_id = uuid.UUID(namespace)
+    except ValueError:
+        return None
+    return lambda ids: visit_services.visit_photos_reuse(
+        actor=actor, visit_id=visit.pk, attachment_ids=ids, namespace=client_id
+    )
 
 
 def _detail_context(actor: Employee, record: WorkRecord) -> dict[str, object]:

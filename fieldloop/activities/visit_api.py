@@ -23,7 +23,10 @@ from . import selectors, visit_services, visits
 from .models import Visit, VisitType
 from .visit_schemas import (
     CheckInIn,
+    CheckInPreviewIn,
+    CheckInPreviewOut,
     CheckOutIn,
+    CheckOutPreviewOut,
     VisitFiltersIn,
     VisitOut,
     VisitPage,
@@ -152,6 +155,7 @@ def visit_check_in(
             customer_id=payload.customer_id,
             position=_position(payload),
             captured_at=payload.captured_at,
+            confirm_flagged=payload.confirm_flagged,
         ),
         same=lambda v: (
             (v.employee_id, v.visit_type_id, v.customer_id) == (actor.pk, payload.visit_type_id, payload.customer_id)
@@ -179,5 +183,45 @@ def visit_check_out(
         visit_id=visit_id,
         position=_position(payload),
         captured_at=payload.captured_at,
+        confirm_not_effective=payload.confirm_not_effective,
     )
     return visit_out(selectors.visit_get(actor=actor, visit_id=visit_id))
+
+
+def check_in_preview_out(verdict: visits.CheckInVerdict) -> dict[str, Any]:
+    return {
+        "outcome": verdict.outcome,
+        "distance_m": verdict.distance_m,
+        "max_distance_m": verdict.max_distance_m,
+        "reasons": [{"code": c, "label": visits.reason_label(c)} for c in verdict.reasons],
+        "counts": verdict.counts,
+        "locates_customer": verdict.locates_customer,
+        "message": visit_services.flagged_message(verdict) if verdict.outcome != visits.Outcome.FINE else "",
+    }
+
+
+@router.get("/visits/check-in-preview", response={200: CheckInPreviewOut, **ERRORS}, summary="What a check-in would be")
+def visit_check_in_preview(request: HttpRequest, query: Query[CheckInPreviewIn]) -> dict[str, Any]:
+    """The verdict the check-in would get with this position, now (fine, flagged or refused; writes nothing)."""
+    verdict = visit_services.visit_check_in_preview(
+        actor=actor_of(request),
+        visit_type_id=query.visit_type_id,
+        customer_id=query.customer_id,
+        position=SentFix(query.latitude, query.longitude, query.accuracy, query.fix_at, query.mocked),
+    )
+    return check_in_preview_out(verdict)
+
+
+@router.get(
+    "/visits/{int:visit_id}/check-out-preview",
+    response={200: CheckOutPreviewOut, **ERRORS},
+    summary="What checking out now would make of the visit",
+)
+def visit_check_out_preview(request: HttpRequest, visit_id: int) -> dict[str, Any]:
+    preview = visit_services.visit_check_out_preview(actor=actor_of(request), visit_id=visit_id)
+    return {
+        "outcome": preview.outcome,
+        "reasons": [{"code": c, "label": visits.reason_label(c)} for c in preview.reasons],
+        "remaining_minutes": preview.remaining_minutes,
+        "message": preview.message,
+    }

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fieldloop.core.forms import StyledForm
+from fieldloop.formtemplates.values_form import PickerInput, picker_labels
 from fieldloop.org.models import Role
 
 from .models import DistanceMode
@@ -26,14 +27,21 @@ class PositionForm(StyledForm):
     reread = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-class CheckInForm(PositionForm):
-    visit_type_id = forms.TypedChoiceField(label=_("Visit type"), coerce=int, choices=())
-    customer_id = forms.TypedChoiceField(label=_("Customer"), coerce=int, required=False, empty_value=None, choices=())
+class CheckOutForm(PositionForm):
+    # Set by the page's second tap ("End the visit anyway") when the visit will not be effective.
+    confirm_not_effective = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, types: list[tuple[int, str]], customers: list[tuple[int, str]], **kwargs: object):
+
+class CheckInForm(PositionForm):
+    # Set by the page's second tap ("Check in anyway") when the check-in will be flagged.
+    confirm_flagged = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    visit_type_id = forms.TypedChoiceField(label=_("Visit type"), coerce=int, choices=())
+    customer_id = forms.IntegerField(label=_("Customer"), required=False, widget=PickerInput("customer"))
+
+    def __init__(self, *args: object, types: list[tuple[int, str]], org_id: int, **kwargs: object):
         super().__init__(*args, **kwargs)
         self.fields["visit_type_id"].choices = types  # type: ignore[attr-defined]
-        self.fields["customer_id"].choices = [("", "—"), *customers]  # type: ignore[attr-defined]
+        picker_labels(self, org_id)
 
 
 class VisitTypeForm(StyledForm):

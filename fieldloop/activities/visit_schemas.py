@@ -88,10 +88,21 @@ class PositionFixIn(Schema):
 class CheckInIn(PositionFixIn):
     visit_type_id: RowId
     customer_id: RowId | None = None
+    confirm_flagged: bool = Field(
+        False,
+        description="The rep confirmed a check-in that will be flagged (too far in a soft range, poor accuracy, "
+        "a suspicious position): without it such a check-in is refused with an error on `confirm_flagged` saying "
+        "why. See GET /visits/check-in-preview.",
+    )
 
 
 class CheckOutIn(PositionFixIn):
-    pass
+    confirm_not_effective: bool = Field(
+        False,
+        description="The rep confirmed ending a visit that will not be effective (too short, steps missing, ...): "
+        "without it such a check-out is refused with an error on `confirm_not_effective` saying why. See GET "
+        "/visits/{visit_id}/check-out-preview.",
+    )
 
 
 class FixOut(Schema):
@@ -142,3 +153,30 @@ class VisitFiltersIn(Schema):
     date_to: date | None = Field(None, description="Last day, included.")
     effective: bool | None = None
     status: VisitStatus | None = None
+
+
+class CheckInPreviewIn(Schema):
+    visit_type_id: RowId | None = None
+    customer_id: RowId | None = None
+    latitude: float | None = Field(None, description="WGS-84 degrees.")
+    longitude: float | None = Field(None, description="WGS-84 degrees.")
+    accuracy: float | None = Field(None, description="Accuracy radius in metres, as the device reports it.")
+    fix_at: datetime | None = Field(None, description="When the device read the position (ISO 8601 with offset).")
+    mocked: bool = False
+
+
+class CheckInPreviewOut(Schema):
+    outcome: str = Field(description="fine; flagged: accepted only with confirm_flagged; refused.")
+    distance_m: float | None = Field(description="From the customer's location; null without one.")
+    max_distance_m: int | None = Field(description="The visit type's allowed range; null: unchecked.")
+    reasons: list[ReasonOut] = Field(description="Why it is flagged or refused.")
+    counts: bool = Field(description="The visit can still be effective.")
+    locates_customer: bool = Field(description="The customer has no location: this check-in will set it.")
+    message: str = Field(description="What will happen, in the caller's language; empty when fine.")
+
+
+class CheckOutPreviewOut(Schema):
+    outcome: str = Field(description="fine; flagged: the visit will not be effective, confirm_not_effective needed.")
+    reasons: list[ReasonOut] = Field(description="Why the visit would not be effective if it ended now.")
+    remaining_minutes: int = Field(description="Minutes still needed for the visit type's minimum duration.")
+    message: str = Field(description="In the caller's language; empty when fine.")

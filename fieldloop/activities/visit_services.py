@@ -15,6 +15,7 @@ client's `client_id`, a check-out by its own (a replay returns the first result 
   employees the visit type copies.
 """
 
+import copy
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from django.db.models import F, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
@@ -35,16 +37,24 @@ from fieldloop.customers import pools
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import visible_customers
-from fieldloop.formtemplates.models import FormTemplate, Purpose
+from fieldloop.formtemplates.models import Attachment, AttachmentKind, FormTemplate, Purpose, holder_of
+from fieldloop.formtemplates.services import attachment_copy
 from fieldloop.notifications.services import Notice, notify_many
 from fieldloop.org.models import Department, Employee, Role
 from fieldloop.org.permissions import Permission
 from fieldloop.org.services import audit, require_permission
 
-from . import hooks
+from . import hooks, visits
 from .builtin import activity_settings
-from .models import ActivitySettings, DistanceMode, Visit, VisitStatus, VisitType, VisitTypeStep
-from .selectors import VISIT_RELATED, open_visit_of, visit_get, visit_step_records, visit_type_get
+from .models import ActivitySettings, DistanceMode, Visit, VisitStatus, VisitType, VisitTypeStep, WorkRecord
+from .selectors import (
+    VISIT_RELATED,
+    open_visit_of,
+    visit_get,
+    visit_record_check,
+    visit_step_records,
+    visit_type_get,
+)
 from .visits import (
     ABANDONED_AFTER,
     MAX_DISTANCE_M,
@@ -364,6 +374,78 @@ def _already_open(visit: Visit) -> ServiceError:
     )
 
 
+def _check_in_customer(
+    actor: Employee, vt: VisitType | None, customer_id: int | None, errors: dict[str, list[Any]]
+) -> Customer | None:
+    customer = None
+    if customer_id is not None:
+        customer = visible_customers(actor=actor).filter(pk=customer_id).first()
+        if customer is None:
+            errors["customer_id"] = [_("Not found, or not visible to you.")]
+    elif vt is not None and vt.customer_required:
+        errors["customer_id"] = [_("Choose the customer you are visiting.")]
+    return customer
+
+
+def _judge_check_in(
+    vt: VisitType, settings: ActivitySettings, customer: Customer | None, fix: Fix, captured_at: datetime,
+    latest: list[Visit],
+) -> tuple[visits.CheckInVerdict, list[str]]:  # fmt: skip
+    """The verdict of a check-in (visits.judge_check_in) and its fix's signals."""
+    signals = fix_signals(
+        fix,
+        now=captured_at,
+        previous=_fixes_before(latest, fix.at),
+        max_age_s=settings.fix_max_age_seconds,
+        poor_accuracy_m=settings.poor_accuracy_m,
+    )
+    codes = [str(s) for s in signals]
+    verdict = visits.judge_check_in(
+        visit_type=vt,
+        distance_m=_distance(customer, fix),
+        signals=codes,
+        locates_customer=customer is not None and (customer.latitude is None or customer.longitude is None),
+    )
+    return verdict, codes
+
+
+def flagged_message(verdict: visits.CheckInVerdict) -> str:
+    """Why a check-in is flagged or refused, in the reader's language."""
+    if verdict.outcome == visits.Outcome.REFUSED and verdict.distance_m is not None:
+        return _("You are %(distance)d m from the customer; check in within %(max)d m.") % {
+            "distance": verdict.distance_m,
+            "max": verdict.max_distance_m,
+        }
+    reasons = "; ".join(visits.reasons_text(verdict.reasons))
+    if not verdict.counts:
+        return _("This check-in will be flagged (%(reasons)s) and the visit will not count as effective.") % {
+            "reasons": reasons
+        }
+    return _("This check-in will be flagged for your manager: %(reasons)s.") % {"reasons": reasons}
+
+
+def visit_check_in_preview(
+    *, actor: Employee, visit_type_id: int | None, customer_id: int | None, position: SentFix
+) -> visits.CheckInVerdict:
+    """What a check-in with this position would be, now: the verdict the check-in service would apply
+    (read-only: it writes nothing). Field errors as the check-in's (position, visit type, customer)."""
+    now = timezone.now()
+    vt, settings = _visit_type_for_check_in(actor, visit_type_id)
+    errors: dict[str, list[Any]] = {
+        k: [m] for k, m in position_errors(position.latitude, position.longitude, position.accuracy_m).items()
+    }
+    if position.fix_at is None or timezone.is_naive(position.fix_at):
+        errors["fix_at"] = [_("The position has no time; read it again.")]
+    if vt is None:
+        errors["visit_type_id"] = [_("Choose one of the visit types that apply to you.")]
+    customer = _check_in_customer(actor, vt, customer_id, errors)
+    if errors or vt is None or position.fix_at is None:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
+    fix = _fix(position, position.fix_at)
+    latest = list(_latest_visits(actor, fix.at))
+    return _judge_check_in(vt, settings, customer, fix, now, latest)[0]
+
+
 def visit_check_in(
     *,
     actor: Employee,
@@ -372,8 +454,10 @@ def visit_check_in(
     customer_id: int | None,
     position: SentFix,
     captured_at: datetime | None = None,
+    confirm_flagged: bool = False,
 ) -> tuple[Visit, bool]:
-    """Check in; returns (visit, created). A replayed `client_id` returns the first visit."""
+    """Check in; returns (visit, created). A replayed `client_id` returns the first visit. A check-in that
+    `visits.judge_check_in` flags is refused (on `confirm_flagged`, saying why) unless the rep confirmed it."""
     if not actor.is_active:
         raise not_found()
     made = _check_in_visits(actor, client_id, position.fix_at)
@@ -393,13 +477,7 @@ def visit_check_in(
         errors |= e.fields
     if vt is None:
         errors["visit_type_id"] = [_("Choose one of the visit types that apply to you.")]
-    customer = None
-    if customer_id is not None:
-        customer = visible_customers(actor=actor).filter(pk=customer_id).first()
-        if customer is None:
-            errors["customer_id"] = [_("Not found, or not visible to you.")]
-    elif vt is not None and vt.customer_required:
-        errors["customer_id"] = [_("Choose the customer you are visiting.")]
+    customer = _check_in_customer(actor, vt, customer_id, errors)
     if errors:
         raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
     if vt is None or captured_at is None or position.fix_at is None:
@@ -407,25 +485,12 @@ def visit_check_in(
     fix = _fix(position, position.fix_at)
     if made.open is not None:
         raise _already_open(made.open)
-    distance = _distance(customer, fix)
-    if (
-        distance is not None
-        and vt.max_distance_m is not None
-        and distance > vt.max_distance_m
-        and vt.distance_mode == DistanceMode.HARD
-    ):
-        raise invalid(
-            "position",
-            _("You are %(distance)d m from the customer; check in within %(max)d m.")
-            % {"distance": distance, "max": vt.max_distance_m},
-        )
-    signals = fix_signals(
-        fix,
-        now=captured_at,
-        previous=_fixes_before(made.latest, fix.at),
-        max_age_s=settings.fix_max_age_seconds,
-        poor_accuracy_m=settings.poor_accuracy_m,
-    )
+    verdict, signals = _judge_check_in(vt, settings, customer, fix, captured_at, made.latest)
+    distance = verdict.distance_m
+    if verdict.outcome == visits.Outcome.REFUSED:
+        raise invalid("position", flagged_message(verdict))
+    if verdict.outcome == visits.Outcome.FLAGGED and not confirm_flagged:
+        raise invalid("confirm_flagged", flagged_message(verdict))
 
     def write() -> Visit:
         located = False
@@ -446,7 +511,7 @@ def visit_check_in(
             check_in_fix_at=fix.at,
             check_in_mocked=fix.mocked,
             check_in_distance_m=distance,
-            check_in_signals=[str(s) for s in signals],
+            check_in_signals=signals,
             checked_in_at=captured_at,
             check_in_received_at=now,
             check_in_late=(now - captured_at).total_seconds() > settings.fix_max_age_seconds,
@@ -482,10 +547,13 @@ def visit_check_out(
     visit_id: int | None,
     position: SentFix,
     captured_at: datetime | None = None,
+    confirm_not_effective: bool = False,
 ) -> tuple[Visit, bool]:
     """Check out of the actor's open visit (`visit_id`, or the open one when None); returns (visit,
     changed). A replayed `client_id` returns the closed visit unchanged. Only the one who checked in checks
-    out: someone else's visit is forbidden when the actor may see it, not found otherwise."""
+    out: someone else's visit is forbidden when the actor may see it, not found otherwise. A check-out that
+    leaves the visit not effective is refused (on `confirm_not_effective`, saying why) unless the rep
+    confirmed it."""
     if not actor.is_active:
         raise not_found()
     if visit_id is not None:
@@ -548,14 +616,63 @@ def visit_check_out(
         visit.check_out_received_at = now
         visit.check_out_late = (now - captured_at).total_seconds() > settings.fix_max_age_seconds
         visit.duration_s = int((captured_at - visit.checked_in_at).total_seconds())
-        _close(visit)
+        reasons = classify(visit=visit, records=list(visit_step_records(visit=visit)))
+        if reasons and not confirm_not_effective:
+            raise invalid("confirm_not_effective", not_effective_message(visit, reasons, captured_at))
+        _close(visit, reasons)
     return visit, True
 
 
-def _close(visit: Visit) -> None:
+def not_effective_message(visit: Visit, reasons: list[str], at: datetime) -> str:
+    """Why checking out now leaves the visit not effective, in the reader's language."""
+    text = "; ".join(visits.reasons_text(reasons))
+    minutes = visits.remaining_minutes(visit=visit, at=at)
+    if visits.Reason.TOO_SHORT in reasons and minutes:
+        needed = ngettext("%(n)d more minute needed", "%(n)d more minutes needed", minutes) % {"n": minutes}
+        return _("%(needed)s for an effective visit. Checking out now: not effective (%(reasons)s).") % {
+            "needed": needed,
+            "reasons": text,
+        }
+    return _("Checking out now: the visit will not be effective (%(reasons)s).") % {"reasons": text}
+
+
+@dataclass(frozen=True)
+class CheckOutPreview:
+    outcome: str  # visits.Outcome: fine, or flagged (confirm before ending a visit that will not count)
+    reasons: list[str]  # why the visit would not be effective if it ended now
+    remaining_minutes: int  # still needed for the minimum duration
+    message: str  # in the reader's language; empty when fine
+
+
+def visit_check_out_preview(*, actor: Employee, visit_id: int) -> CheckOutPreview:
+    """What checking out of the actor's open visit now would make of it (read-only): the classification of
+    the visit as it stands, by the rule the check-out applies (the check-out's own position is not known yet)."""
+    visit = visit_get(actor=actor, visit_id=visit_id)
+    if visit.employee_id != actor.pk or not visit.is_open:
+        raise invalid("visit", _("This visit is already closed; check in again."), code=ErrorCode.CONFLICT)
+    return check_out_preview(visit=visit)
+
+
+def check_out_preview(*, visit: Visit, at: datetime | None = None) -> CheckOutPreview:
+    """`visit_check_out_preview` of a visit already read (two queries: its records and required steps)."""
+    now = at or timezone.now()
+    visit = copy.copy(visit)  # the caller's instance keeps no duration
+    visit.duration_s = int((now - visit.checked_in_at).total_seconds())
+    reasons = classify(visit=visit, records=list(visit_step_records(visit=visit)))
+    return CheckOutPreview(
+        outcome=visits.check_out_outcome(reasons),
+        reasons=reasons,
+        remaining_minutes=visits.remaining_minutes(visit=visit, at=now),
+        message=not_effective_message(visit, reasons, now) if reasons else "",
+    )
+
+
+def _close(visit: Visit, reasons: list[str] | None = None) -> None:
     """Classify and save a visit being closed, and tell the copied employees (inside a transaction)."""
     visit.status = VisitStatus.CLOSED
-    visit.reasons = classify(visit=visit, records=list(visit_step_records(visit=visit)))
+    if reasons is None:
+        reasons = classify(visit=visit, records=list(visit_step_records(visit=visit)))
+    visit.reasons = reasons
     visit.effective = not visit.reasons
     visit.save()
     copied = visit.visit_type.copied.filter(status="active").exclude(pk=visit.employee_id).values_list("pk", flat=True)
@@ -602,3 +719,26 @@ def visit_locate_customer(*, actor: Employee, visit_id: int) -> Customer:
         latitude=visit.check_in_latitude,
         longitude=visit.check_in_longitude,
     )
+
+
+def visit_photos_reuse(*, actor: Employee, visit_id: int, attachment_ids: list[int], namespace: uuid.UUID) -> list[int]:
+    """Copies, for a new step of the actor's own visit, of photos its earlier records hold (a photo held by one
+    record cannot be held by another: `attachment_copy`); the copies are the actor's fresh uploads, claimed when
+    the step's record is saved. Once per (`namespace`, photo): a resent form copies nothing again. A photo not
+    held by a record of this visit is refused, as not found."""
+    visit = visit_record_check(actor=actor, visit_id=visit_id)
+    wanted = list(dict.fromkeys(attachment_ids))
+    holders = [holder_of(r) for r in WorkRecord.objects.filter(visit=visit, archived_at__isnull=True).only("pk")]
+    sources = {
+        a.pk: a
+        for a in Attachment.objects.filter(
+            org_id=actor.org_id, pk__in=wanted, holder__in=holders, kind=AttachmentKind.PHOTO
+        )
+    }
+    missing = [i for i in wanted if i not in sources]
+    if missing:
+        raise invalid("attachment_ids", _("Attachment %(id)d was not found; upload it first.") % {"id": missing[0]})
+    return [
+        attachment_copy(actor=actor, source=sources[i], client_id=uuid.uuid5(namespace, f"reuse:{i}")).pk
+        for i in wanted
+    ]

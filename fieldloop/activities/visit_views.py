@@ -17,12 +17,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fieldloop.core.errors import ServiceError
+from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.core.forms import add_service_error
 from fieldloop.core.geo import SentFix
 from fieldloop.core.offline import OFFLINE_HEADER, offline_capable
 from fieldloop.core.pagination import keyset_page
-from fieldloop.customers.selectors import visible_customers
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.formtemplates.selectors import template_list
 from fieldloop.org.decorators import actor_of, employee_required
@@ -32,10 +31,9 @@ from fieldloop.org.selectors import department_list, visible_employees
 
 from . import selectors, visit_services, visits
 from .models import Visit, VisitType
-from .visit_forms import STEP_ROWS, CheckInForm, PositionForm, VisitTypeForm
+from .visit_forms import STEP_ROWS, CheckInForm, CheckOutForm, PositionForm, VisitTypeForm
 
 PAGE_SIZE = 20
-MAX_CUSTOMER_CHOICES = 300
 
 
 def _position(data: dict[str, Any]) -> SentFix:
@@ -46,14 +44,6 @@ def _position(data: dict[str, Any]) -> SentFix:
         fix_at=data.get("fix_at"),
         mocked=bool(data.get("mocked")),
     )
-
-
-def _customer_choices(actor: Employee, selected: int | None) -> list[tuple[int, str]]:
-    qs = visible_customers(actor=actor).order_by("name", "id")
-    choices = list(qs.filter(owner=actor).values_list("pk", "name")[:MAX_CUSTOMER_CHOICES])
-    if selected is not None and all(pk != selected for pk, _name in choices):
-        choices += list(qs.filter(pk=selected).values_list("pk", "name"))
-    return choices
 
 
 @employee_required()
@@ -69,14 +59,8 @@ def visit_start(request: HttpRequest) -> HttpResponse:
     language = get_language()
     types = [(t.pk, t.display_name(language)) for t in selectors.visit_types_for(actor=actor)]
     post = request.POST if request.method == "POST" else None
-    selected = customer_id
-    if post is not None and post.get("customer_id", "").isdigit():
-        selected = int(post["customer_id"])
     form = CheckInForm(
-        post,
-        types=types,
-        customers=_customer_choices(actor, selected),
-        initial={"client_id": uuid.uuid4(), "customer_id": customer_id},
+        post, types=types, org_id=actor.org_id, initial={"client_id": uuid.uuid4(), "customer_id": customer_id}
     )
     if post is not None and form.is_valid():
         data = form.cleaned_data
@@ -88,6 +72,7 @@ def visit_start(request: HttpRequest) -> HttpResponse:
                 customer_id=data.get("customer_id"),
                 position=_position(data),
                 captured_at=data.get("captured_at"),
+                confirm_flagged=bool(data.get("confirm_flagged")),
             )
         except ServiceError as e:
             add_service_error(form, e)
@@ -99,18 +84,63 @@ def visit_start(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/visit_start.html", context)
 
 
+def _optional_id(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+
+@employee_required()
+def visit_check_in_preview(request: HttpRequest) -> HttpResponse:
+    """The check-in page's verdict once the position is read (a partial; writes nothing): the distance to the
+    customer, the visit type's range and what a check-in now would be, by the check-in service's own rule."""
+    get = request.GET
+    form = PositionForm({**get.dict(), "client_id": str(uuid.uuid4())})
+    form.is_valid()
+    data = form.cleaned_data
+    try:
+        verdict = visit_services.visit_check_in_preview(
+            actor=actor_of(request),
+            visit_type_id=_optional_id(get.get("visit_type_id", "")),
+            customer_id=_optional_id(get.get("customer_id", "")),
+            position=_position(data),
+        )
+    except ServiceError as e:
+        errors = [str(m) for messages in e.fields.values() for m in messages] or [str(e.message)]
+        return render(request, "activities/_check_in_verdict.html", {"errors": errors}, status=e.status)
+    context = {
+        "verdict": verdict,
+        "reasons": visits.reasons_text(verdict.reasons),
+        "message": visit_services.flagged_message(verdict) if verdict.outcome != visits.Outcome.FINE else "",
+        "accuracy": data.get("accuracy"),
+    }
+    return render(request, "activities/_check_in_verdict.html", context)
+
+
+@employee_required()
+def visit_check_out_preview(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """The check-out's verdict (a partial; writes nothing): will the visit count if it ends now, and how many
+    minutes it still needs."""
+    try:
+        preview = visit_services.visit_check_out_preview(actor=actor_of(request), visit_id=visit_id)
+    except ServiceError as e:
+        if e.code == ErrorCode.NOT_FOUND:
+            raise
+        return render(request, "activities/_check_out_verdict.html", {"errors": [str(e.message)]}, status=e.status)
+    context = {"preview": preview, "out_reasons": visits.reasons_text(preview.reasons)}
+    return render(request, "activities/_check_out_verdict.html", context)
+
+
 def _position_errors(form: PositionForm) -> list[str]:
     """Errors of the hidden position fields (shown together above the button)."""
     names = ("latitude", "longitude", "accuracy", "fix_at", "captured_at", "mocked")
     return [str(e) for name in names for e in form.errors.get(name, [])]
 
 
-def _detail_context(actor: Employee, visit: Visit, checkout_form: PositionForm | None = None) -> dict[str, Any]:
+def _detail_context(actor: Employee, visit: Visit, checkout_form: CheckOutForm | None = None) -> dict[str, Any]:
     language = get_language()
     own_open = visit.is_open and visit.employee_id == actor.pk
     if own_open and checkout_form is None:
-        checkout_form = PositionForm(initial={"client_id": uuid.uuid4()})
-    return {
+        checkout_form = CheckOutForm(initial={"client_id": uuid.uuid4()})
+    context: dict[str, Any] = {
         "visit": visit,
         "type_name": visit.visit_type.display_name(language),
         "steps": selectors.visit_steps(visit=visit),
@@ -124,6 +154,10 @@ def _detail_context(actor: Employee, visit: Visit, checkout_form: PositionForm |
         "can_locate": visit.customer is not None and has_permission(actor, Permission.MANAGE_ORGANIZATION),
         "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
     }
+    if own_open:
+        context["preview"] = visit_services.check_out_preview(visit=visit)
+        context["out_reasons"] = visits.reasons_text(context["preview"].reasons)
+    return context
 
 
 @employee_required()
@@ -141,7 +175,7 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
 @employee_required()
 def visit_check_out(request: HttpRequest, visit_id: int) -> HttpResponse:
     actor = actor_of(request)
-    form = PositionForm(request.POST)
+    form = CheckOutForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -151,6 +185,7 @@ def visit_check_out(request: HttpRequest, visit_id: int) -> HttpResponse:
                 visit_id=visit_id,
                 position=_position(data),
                 captured_at=data.get("captured_at"),
+                confirm_not_effective=bool(data.get("confirm_not_effective")),
             )
         except ServiceError as e:
             add_service_error(form, e)

@@ -4,15 +4,23 @@
 - A visit type says where and how a visit counts: who it applies to (`applies_to`), how far from the
   customer a check-in may be (hard refuses, soft accepts and marks the visit not effective), the minimum
   duration, a required photo and required steps.
+- Before a check-in counts, `judge_check_in` says what it will be (fine, accepted and flagged, or refused)
+  from the distance, the type's range and the fix's signals: the check-in page shows it once the position is
+  read, and the service applies it (a flagged check-in needs the rep's explicit confirmation).
 - At check-out (or when the nightly run closes an abandoned visit) a visit is classified effective or not
-  (`classify`), with reason codes rendered in the reader's language (`reason_label`).
+  (`classify`), with reason codes rendered in the reader's language (`reason_label`). Before a check-out,
+  the same classification of the visit as it stands (`classify` with the duration so far) says whether it
+  will count and how many minutes are still needed (`remaining_minutes`); ending a visit that will not count
+  needs the rep's confirmation too.
 
 Writes (visit types, check-in, check-out, the nightly close) are in `visit_services`; reads (visit types
 for an employee, the list, a visit, its steps) in `selectors`.
 """
 
+import math
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils.functional import Promise
@@ -20,11 +28,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fieldloop.core.geo import FixSignal
-from fieldloop.formtemplates.fields import FieldType
+from fieldloop.formtemplates.fields import FieldDefinition, FieldType
 from fieldloop.notifications.kinds import register_kind
 from fieldloop.org.models import Employee
 
-from .models import Visit, VisitType, VisitTypeStep, WorkRecord
+from .models import DistanceMode, Visit, VisitType, VisitTypeStep, WorkRecord
 
 ABANDONED_AFTER = timedelta(hours=12)  # an open visit older than this is closed by the nightly run
 # A visit type's limits.
@@ -86,6 +94,69 @@ def applies_to(visit_type: VisitType, employee: Employee, department_paths: Sequ
 # --- Check-in, check-out and classification ---------------------------------------------------------------
 
 
+class Outcome:
+    """What a check-in (or check-out) will be if the rep confirms it."""
+
+    FINE = "fine"
+    FLAGGED = "flagged"  # accepted, with reasons a manager sees; the rep confirms it explicitly
+    REFUSED = "refused"
+
+
+# A check-in's flags: the signals that make the visit not effective, and a poor accuracy (only recorded, but the
+# rep is told before confirming, since a vague position is why a manager doubts a visit).
+FLAG_SIGNALS = (*REVIEW_SIGNALS, FixSignal.POOR_ACCURACY)
+
+
+@dataclass(frozen=True)
+class CheckInVerdict:
+    outcome: str  # Outcome
+    distance_m: float | None  # from the customer's location; None without a customer or a located one
+    max_distance_m: int | None  # the visit type's allowed range; None: unchecked
+    reasons: list[str]  # Reason.TOO_FAR and FLAG_SIGNALS codes, why it is flagged or refused
+    locates_customer: bool  # the customer has no location yet: this check-in sets it
+    counts: bool  # the visit can still be effective (nothing here makes it not effective)
+
+
+def judge_check_in(
+    *, visit_type: VisitType, distance_m: float | None, signals: Iterable[str], locates_customer: bool = False
+) -> CheckInVerdict:
+    """What a check-in `distance_m` from the customer with these fix `signals` will be: refused (farther than a
+    hard range), flagged (farther than a soft range, or a signal of FLAG_SIGNALS), or fine. The one rule of the
+    check-in service and the page that shows it before the rep confirms."""
+    signals = [str(s) for s in signals]
+    reasons: list[str] = []
+    too_far = (
+        visit_type.max_distance_m is not None and distance_m is not None and distance_m > visit_type.max_distance_m
+    )
+    if too_far:
+        reasons.append(Reason.TOO_FAR)
+    reasons += [str(s) for s in FLAG_SIGNALS if str(s) in signals]
+    if too_far and visit_type.distance_mode == DistanceMode.HARD:
+        outcome = Outcome.REFUSED
+    else:
+        outcome = Outcome.FLAGGED if reasons else Outcome.FINE
+    counts = not too_far and not any(str(s) in signals for s in REVIEW_SIGNALS)
+    return CheckInVerdict(
+        outcome=outcome,
+        distance_m=distance_m,
+        max_distance_m=visit_type.max_distance_m,
+        reasons=reasons,
+        locates_customer=locates_customer,
+        counts=counts,
+    )
+
+
+def remaining_minutes(*, visit: Visit, at: datetime) -> int:
+    """Whole minutes (rounded up) the open visit still needs at `at` to reach its type's minimum duration."""
+    needed = visit.visit_type.min_duration_minutes * 60 - (at - visit.checked_in_at).total_seconds()
+    return max(0, math.ceil(needed / 60))
+
+
+def check_out_outcome(reasons: Sequence[str]) -> str:
+    """A check-out that leaves the visit not effective (any reason) is flagged: the rep confirms it first."""
+    return Outcome.FLAGGED if reasons else Outcome.FINE
+
+
 def classify(*, visit: Visit, records: Iterable[WorkRecord]) -> list[str]:
     """The reasons the visit is not effective (none: effective), by the rules of its type."""
     vt = visit.visit_type
@@ -111,6 +182,78 @@ def classify(*, visit: Visit, records: Iterable[WorkRecord]) -> list[str]:
 
 def _has_photo(record: WorkRecord) -> bool:
     return any(d.type == FieldType.PHOTO and record.values.get(d.key) for d in record.template_version.definitions)
+
+
+# --- One flow: what a step may take from the visit's earlier steps -------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepPrefill:
+    values: dict[str, Any]  # field key -> a value filled in an earlier step (the form's initial value)
+    photos: dict[str, list[tuple[int, int]]]  # photo field key -> [(record id, attachment id)] offered for reuse
+
+
+def step_prefill(definitions: Sequence[FieldDefinition], earlier: Sequence[WorkRecord]) -> StepPrefill:
+    """What a step's fields (`definitions`) take from the visit's `earlier` records (newest first), so that
+    nothing is entered twice: a field of the same key and type gets the latest value (a sub-table its rows, in
+    the columns of the same key and type); a photo field is offered the photos of the same field, or else of
+    the latest record's photo fields (a storefront photo is one photo, whatever the templates call it)."""
+    values: dict[str, Any] = {}
+    photos: dict[str, list[tuple[int, int]]] = {}
+    for d in definitions:
+        if d.retired or d.type == FieldType.FILE:
+            continue
+        same = [(r, e) for r in earlier for e in r.template_version.definitions if e.key == d.key and e.type == d.type]
+        if d.type == FieldType.PHOTO:
+            found = [(r.pk, i) for r, e in same[:1] for i in _ids(r.values.get(e.key))]
+            if not found:
+                found = next(
+                    (
+                        [
+                            (r.pk, i)
+                            for e in r.template_version.definitions
+                            if e.type == FieldType.PHOTO
+                            for i in _ids(r.values.get(e.key))
+                        ]
+                        for r in earlier
+                        if any(
+                            e.type == FieldType.PHOTO and _ids(r.values.get(e.key))
+                            for e in r.template_version.definitions
+                        )
+                    ),
+                    [],
+                )
+            if found:
+                photos[d.key] = found[: int(d.option("max_count") or len(found))]
+            continue
+        for record, earlier_definition in same:
+            value = record.values.get(d.key)
+            if value in (None, "", []):
+                continue
+            if d.type == FieldType.SUBTABLE:
+                value = _rows_for(d, earlier_definition, value)
+                if not value:
+                    continue
+            values[d.key] = value
+            break
+    return StepPrefill(values=values, photos=photos)
+
+
+def _ids(value: Any) -> list[int]:
+    return [i for i in value if isinstance(i, int) and not isinstance(i, bool)] if isinstance(value, list) else []
+
+
+def _rows_for(target: FieldDefinition, source: FieldDefinition, rows: Any) -> list[dict[str, Any]]:
+    """A sub-table's rows kept in the target's columns of the same key and type."""
+    kept = {c.key for c in target.columns if not c.retired} & {
+        c.key for c in source.columns if any(t.key == c.key and t.type == c.type for t in target.columns)
+    }
+    out = (
+        [{k: v for k, v in row.items() if k in kept} for row in rows if isinstance(row, dict)]
+        if isinstance(rows, list)
+        else []
+    )
+    return [row for row in out if any(v not in (None, "") for v in row.values())]
 
 
 # --- Notifications ------------------------------------------------------------------------------------------

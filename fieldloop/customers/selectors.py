@@ -9,14 +9,17 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
+    Case,
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     FloatField,
     OuterRef,
     Q,
     QuerySet,
     Value,
+    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
@@ -478,3 +481,63 @@ def customers_created_many(*, org_id: int, employee_ids: list[int], start: datet
     for row in rows:
         counts[row["created_by_id"]] = row["n"]
     return counts
+
+
+# --- Pickers -----------------------------------------------------------------------------------------------
+
+PICK_LIMIT = 8
+
+
+@dataclass(frozen=True)
+class Pick:
+    pk: int
+    label: str
+    detail: str  # a second line: the contact's customer, the customer's address
+    distance_m: float | None
+
+
+def customer_pick(
+    *, actor: Employee, text: str, latitude: float | None = None, longitude: float | None = None,
+    limit: int = PICK_LIMIT,
+) -> list[Pick]:  # fmt: skip
+    """The searchable customer picker's rows: the actor's visible customers whose name (or phone) matches
+    `text`, nearest first around a position (located ones first), else the actor's own first, by name; at most
+    `limit`. One query."""
+    qs = customer_name_search(visible_customers(actor=actor), text[:100])
+    if latitude is not None and longitude is not None:
+        shrink = max(math.cos(math.radians(latitude)), 0.01)
+        lat, lon = Cast("latitude", FloatField()), Cast("longitude", FloatField())
+        flat = (lat - Value(latitude)) * (lat - Value(latitude)) + (lon - Value(longitude)) * (
+            lon - Value(longitude)
+        ) * Value(shrink * shrink)
+        qs = qs.annotate(flat_distance=ExpressionWrapper(flat, output_field=FloatField())).order_by(
+            F("flat_distance").asc(nulls_last=True), "name", "id"
+        )
+    else:
+        qs = qs.annotate(mine=Case(When(owner_id=actor.pk, then=Value(0)), default=Value(1))).order_by(
+            "mine", "name", "id"
+        )
+    rows = qs.values_list("pk", "name", "address", "latitude", "longitude")[:limit]
+    return [
+        Pick(
+            pk=pk, label=name, detail=address or "",
+            distance_m=haversine_m(latitude, longitude, float(lat_), float(lon_))
+            if latitude is not None and longitude is not None and lat_ is not None and lon_ is not None else None,
+        )
+        for pk, name, address, lat_, lon_ in rows
+    ]  # fmt: skip
+
+
+def contact_pick(*, actor: Employee, text: str, customer_id: int | None = None, limit: int = PICK_LIMIT) -> list[Pick]:
+    """The searchable contact picker's rows: contacts of the actor's visible customers (of `customer_id` when
+    given) whose name or phone contains `text`, by name; at most `limit`. One query."""
+    qs = Contact.objects.filter(
+        org_id=actor.org_id, archived_at__isnull=True, customer__in=visible_customers(actor=actor).values("pk")
+    )
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    text = text.strip()[:100]
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(mobile__startswith=text) | Q(phone__startswith=text))
+    rows = qs.order_by("name", "id").values_list("pk", "name", "customer__name")[:limit]
+    return [Pick(pk=pk, label=name, detail=customer, distance_m=None) for pk, name, customer in rows]

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import enrichment_views, map_views, pool_views, stage_views, transfer_views, views
+from . import enrichment_views, map_views, pick_views, pool_views, stage_views, transfer_views, views
 
 urlpatterns = [
     path("customers/pools/", pool_views.pool_list, name="pool_list"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("customers/<int:customer_id>/release/", pool_views.customer_release, name="customer_release"),
     path("customers/<int:customer_id>/assign/", pool_views.customer_assign, name="customer_assign"),
     path("customers/", views.customer_list, name="customer_list"),
+    path("customers/pick/", pick_views.customer_pick, name="customer_pick"),
+    path("customers/pick/contacts/", pick_views.contact_pick, name="contact_pick"),
     path("customers/bulk/", pool_views.customer_bulk, name="customer_bulk"),
     path("customers/stages/", stage_views.stage_list, name="stage_list"),
     path("customers/stages/<int:stage_id>/", stage_views.stage_edit, name="stage_edit"),

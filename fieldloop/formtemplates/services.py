@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -348,6 +349,40 @@ def attachment_upload(
         _delete_files(attachment)
         return _replayed(saved, digest, actor)
     return attachment
+
+
+def attachment_copy(*, actor: Employee, source: Attachment, client_id: uuid.UUID) -> Attachment:
+    """A new attachment of the actor's with the same content as `source` (its file and thumbnail copied), not
+    yet held by anything, once per `client_id` (a replay returns the first copy). An attachment is held by one
+    row only (`attachments_claim_held`): reusing a photo in another record is a copy. The caller has checked
+    that the actor may reuse `source` (activities.visit_services.visit_photos_reuse: a photo of their own visit)."""
+    existing = Attachment.objects.filter(org_id=actor.org_id, client_id=client_id).first()
+    if existing is not None:
+        return _replayed(existing, source.sha256, actor)
+    copy = Attachment(
+        org_id=actor.org_id, uploaded_by=actor, original_name=source.original_name, original_size=source.original_size,
+        sha256=source.sha256, kind=source.kind, client_id=client_id, content_type=source.content_type,
+        size=source.size,
+    )  # fmt: skip
+
+    def write() -> Attachment:
+        copy.save()
+        return copy
+
+    try:
+        with source.file.open("rb") as f:
+            copy.file.save(PurePosixPath(source.file.name or "photo.jpg").name, ContentFile(f.read()), save=False)
+        if source.thumbnail:
+            with source.thumbnail.open("rb") as f:
+                copy.thumbnail.save("thumbnail.jpg", ContentFile(f.read()), save=False)
+        saved, created = create_or_winner(Attachment.objects.filter(org_id=actor.org_id, client_id=client_id), write)
+    except BaseException:
+        _delete_files(copy)
+        raise
+    if not created:
+        _delete_files(copy)
+        return _replayed(saved, source.sha256, actor)
+    return copy
 
 
 def _delete_files(attachment: Attachment) -> None:

@@ -11,10 +11,12 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -24,8 +26,8 @@ from fieldloop.core.forms import StyledForm, add_service_error
 from fieldloop.org.models import Employee
 from fieldloop.org.selectors import visible_employees
 
-from . import services
-from .fields import ADDRESS_PARTS, FieldDefinition, FieldType
+from . import references, services
+from .fields import ADDRESS_PARTS, REFERENCE_KINDS, FieldDefinition, FieldType
 from .models import AttachmentKind, FormTemplateVersion
 from .validation import validate_values
 
@@ -55,6 +57,10 @@ class PhotoInput(MultipleFileInput):
         super().__init__(attrs)
         self.camera_only = camera_only
         self.stored: list[tuple[int, str, str]] = []  # (id, thumbnail URL, photo URL)
+        # Photos taken earlier (in the visit's earlier steps) offered for reuse: (id, thumbnail URL, photo URL),
+        # and which of them are ticked (all, until the form is sent).
+        self.reusable: list[tuple[int, str, str]] = []
+        self.reuse_ticked: set[int] | None = None
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         context = {
@@ -63,8 +69,68 @@ class PhotoInput(MultipleFileInput):
             "camera_only": self.camera_only,
             "stored": self.stored,
             "positions": [(f"{name}-{part}", part) for part in self.POSITION_PARTS],
+            "reuse_name": f"{name}-reuse",
+            "reusable": [
+                (pk, thumbnail, url, self.reuse_ticked is None or pk in self.reuse_ticked)
+                for pk, thumbnail, url in self.reusable
+            ],
         }
         return render_to_string(self.wrapper_template_name, context)
+
+
+class PickerInput(forms.Widget):
+    """A searchable picker instead of a list of hundreds: a search box that asks the server for the matching
+    rows (htmx, `<kind>_pick`: customers.pick_views, the actor's visible rows only, a few at a time, nearest
+    first when the page knows the phone's position: the `latitude`/`longitude` inputs of a check-in form), shown
+    as radio buttons named like the field, so the form sends the chosen id as a plain value. The chosen row
+    stays on top of every answer. Keyboard: type, Tab to the rows, arrows to choose."""
+
+    template_name = "formtemplates/_picker.html"
+
+    def __init__(self, kind: str, attrs: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.kind = kind  # "customer" or "contact": the reference kind, and the rows' URL `<kind>_pick`
+        self.params = params or {}  # sent with every search (a contact picker's customer)
+        self.labels: dict[int, str] = {}  # the chosen row's text, by id (set by the form: `picker_labels`)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "PickerInput":
+        copy = super().__deepcopy__(memo)  # each form's copy has labels of its own, never a shared one
+        copy.params = dict(self.params)
+        copy.labels = {}
+        return copy
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        chosen = int(value) if str(value or "").isdigit() and len(str(value)) < 19 else None
+        context["widget"].update(
+            url=reverse(f"{self.kind}_pick"),
+            query=urlencode({"name": name, **self.params}),
+            chosen=chosen,
+            chosen_label=self.labels.get(chosen, "") if chosen is not None else "",
+            near=self.kind == "customer",
+        )
+        return context
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        return render_to_string(self.template_name, self.get_context(name, value, attrs))
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
+def picker_labels(form: forms.Form, org_id: int) -> None:
+    """Give the form's pickers the text of their chosen rows (one query per kind with a chosen row)."""
+    wanted: dict[str, list[tuple[PickerInput, int]]] = {}
+    for bound in form:
+        widget = bound.field.widget
+        if isinstance(widget, PickerInput):
+            value = bound.value()
+            if str(value or "").isdigit() and len(str(value)) < 19:
+                wanted.setdefault(widget.kind, []).append((widget, int(value)))
+    for kind, pairs in wanted.items():
+        found = references.labels(kind, org_id, {pk for _w, pk in pairs})
+        for widget, pk in pairs:
+            widget.labels[pk] = found.get(pk, "")
 
 
 class AddressWidget(forms.MultiWidget):
@@ -249,7 +315,9 @@ def _form_field(d: FieldDefinition, actor: Employee | None, language: str) -> fo
     if t == FieldType.EMPLOYEE_REF and actor is not None:
         people = visible_employees(actor=actor).active().order_by("name", "id").values_list("pk", "name")
         return forms.ChoiceField(choices=[("", "—"), *((str(pk), name) for pk, name in people)], **common)
-    if t in (FieldType.CUSTOMER_REF, FieldType.CONTACT_REF, FieldType.PRODUCT_REF, FieldType.EMPLOYEE_REF):
+    if t in (FieldType.CUSTOMER_REF, FieldType.CONTACT_REF):
+        return forms.CharField(widget=PickerInput(REFERENCE_KINDS[t]), **common)
+    if t in (FieldType.PRODUCT_REF, FieldType.EMPLOYEE_REF):
         return forms.CharField(widget=forms.NumberInput(attrs={"min": "1", "placeholder": _("ID")}), **common)
     max_length = int(d.option("max_length") or 200)
     return forms.CharField(widget=forms.TextInput(attrs={"maxlength": max_length}), **common)
@@ -272,12 +340,21 @@ class TemplateValuesForm(StyledForm):
         attachment_url: Callable[[int, bool], str] | None = None,
         upload_namespace: str | uuid.UUID | None = None,
         taken_at: datetime | None = None,
+        initial_values: dict[str, Any] | None = None,
+        reusable: dict[str, list[tuple[int, str, str]]] | None = None,
+        reuse: Callable[[list[int]], list[int]] | None = None,
     ) -> None:
-        """`attachment_url(id, thumbnail)`: where a stored photo of `previous` is shown (an edit page).
+        """`initial_values`: values a new record starts with (filled earlier, in the same visit).
+        `reusable`: per photo field, photos taken earlier offered for reuse (id, thumbnail URL, photo URL); the
+        ticked ones are sent as `<name>-reuse` and `reuse(ids)` makes them this record's (copies), on the form's
+        clean: only offered ids are taken.
+        `attachment_url(id, thumbnail)`: where a stored photo of `previous` is shown (an edit page).
         `upload_namespace`: the record's client_id; a file sent again with it (a retried or replayed form)
         is the attachment stored the first time, not a new one. `taken_at`: the record's capture time, for
         its photos' watermark."""
         self.taken_at = taken_at
+        self.reusable = reusable or {}
+        self.reuse = reuse
         self.version = version
         self.actor = actor
         self.previous = previous or {}
@@ -296,6 +373,8 @@ class TemplateValuesForm(StyledForm):
                 continue
             field = _form_field(d, actor, language)
             initial = self.previous.get(d.key, d.default if not self.previous else None)
+            if initial_values and d.key in initial_values:
+                initial = initial_values[d.key]
             if initial is not None and d.type not in (FieldType.PHOTO, FieldType.FILE):
                 field.initial = _initial(d, initial)
             self.fields[d.key] = field
@@ -309,8 +388,13 @@ class TemplateValuesForm(StyledForm):
                 stored = self.previous.get(d.key)
                 ids = [i for i in stored if isinstance(i, int)] if isinstance(stored, list) else []
                 widget.stored = [(i, attachment_url(i, True), attachment_url(i, False)) for i in ids]
+            if isinstance(widget, PhotoInput) and self.reusable.get(d.key):
+                widget.reusable = self.reusable[d.key]
+                widget.reuse_ticked = set(self._reused(d)) if self.is_bound else None
             if d.type in (FieldType.MULTI_CHOICE,):
                 self.fields[d.key].widget.attrs["class"] = "form-check-input"
+        if actor is not None:
+            picker_labels(self, actor.org_id)
 
     def rows(self) -> list[tuple[forms.BoundField, FieldDefinition]]:
         return [(self[key], d) for key, d in self.definition_of.items()]
@@ -325,7 +409,7 @@ class TemplateValuesForm(StyledForm):
                 continue
             value = cleaned.get(key)
             if d.type in (FieldType.PHOTO, FieldType.FILE):
-                value = self._upload(d, value or []) or self.previous.get(key)
+                value = self._upload(d, value or []) + self._reuse(d) or self.previous.get(key)
             if value not in (None, "", []):
                 raw[key] = value
         try:
@@ -378,6 +462,22 @@ class TemplateValuesForm(StyledForm):
         except ServiceError as e:  # a refused photo or position: its message on the field
             self.add_error(d.key, str(next(iter(e.fields.values()), [e.message])[0]))
         return ids
+
+    def _reused(self, d: FieldDefinition) -> list[int]:
+        """The offered photos the form sent ticked."""
+        offered = {pk for pk, _thumbnail, _url in self.reusable.get(d.key, [])}
+        sent = self.data.getlist(f"{self.add_prefix(d.key)}-reuse") if hasattr(self.data, "getlist") else []
+        return [int(v) for v in sent if str(v).isdigit() and len(str(v)) < 19 and int(v) in offered]
+
+    def _reuse(self, d: FieldDefinition) -> list[int]:
+        ids = self._reused(d)
+        if not ids or self.reuse is None or self.actor is None:
+            return []
+        try:
+            return self.reuse(ids)
+        except ServiceError as e:
+            self.add_error(d.key, str(next(iter(e.fields.values()), [e.message])[0]))
+            return []
 
     def _client_id(self, d: FieldDefinition, upload: UploadedFile) -> uuid.UUID:
         """Derived from the record's client_id, the field and the file's content, so that sending the same

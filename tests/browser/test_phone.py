@@ -69,7 +69,7 @@ def test_a_rep_sees_the_nearest_customers_and_logs_a_call_in_two_taps(
 
     rows.nth(0).get_by_test_id("log-call").click()  # tap 1
     expect(phone.get_by_test_id("call-customer")).to_contain_text("南京路精工机械")
-    expect(phone.locator("#id_contact_id")).to_have_value(str(near.contacts.get().pk))
+    expect(phone.locator("input[name=contact_id]:checked")).to_have_value(str(near.contacts.get().pk))
     phone.screenshot(path=str(ARTIFACTS / f"phone-call-{language}.png"), full_page=True)
     phone.get_by_test_id("result-follow_up").click()  # tap 2
     phone.wait_for_url(f"{live_server.url}/today/")

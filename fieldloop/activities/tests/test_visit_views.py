@@ -38,7 +38,10 @@ def test_a_rep_checks_in_on_the_page_and_errors_come_back_on_the_form(cast):
     assert client.get("/visits/start/")["Location"] == f"/visits/{visit.pk}/"  # one visit at a time
     detail = client.get(f"/visits/{visit.pk}/").content.decode()
     assert 'data-testid="check-out-form"' in detail and f"visit={visit.pk}" in detail
-    out = client.post(f"/visits/{visit.pk}/check-out/", position())
+    asked = client.post(f"/visits/{visit.pk}/check-out/", position())  # its required step is not filled
+    assert asked.status_code == 200 and 'data-testid="confirm-not-effective"' in asked.content.decode()
+    assert Visit.objects.get().is_open
+    out = client.post(f"/visits/{visit.pk}/check-out/", position(confirm_not_effective="on"))
     assert out.status_code == 302
     visit.refresh_from_db()
     assert visit.status == "closed"
@@ -52,9 +55,16 @@ def test_the_visits_list_is_scoped_and_its_queries_do_not_grow(cast):
     def one():
         here = SentFix(*SHOP, 10, timezone.now())
         v, _ = visit_services.visit_check_in(
-            actor=cast.rep, client_id=uuid.uuid4(), visit_type_id=vt.pk, customer_id=shop.pk, position=here
+            actor=cast.rep,
+            client_id=uuid.uuid4(),
+            visit_type_id=vt.pk,
+            customer_id=shop.pk,
+            position=here,
+            confirm_flagged=True,  # the same position again and again: flagged, confirmed
         )
-        visit_services.visit_check_out(actor=cast.rep, client_id=uuid.uuid4(), visit_id=v.pk, position=here)
+        visit_services.visit_check_out(
+            actor=cast.rep, client_id=uuid.uuid4(), visit_id=v.pk, position=here, confirm_not_effective=True
+        )
 
     one()
     client = cast.client_for(cast.manager)

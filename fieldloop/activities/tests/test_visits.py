@@ -61,6 +61,8 @@ def near(metres_north=0.0, *, at=None, accuracy=15.0, mocked=False):
 
 
 def check_in(rep, vt, shop, position=None, **extra):
+    """A check-in the rep confirms when it is flagged (as the page's second tap does)."""
+    extra.setdefault("confirm_flagged", True)
     visit, _created = visit_services.visit_check_in(
         actor=rep,
         client_id=extra.pop("client_id", uuid.uuid4()),
@@ -73,6 +75,8 @@ def check_in(rep, vt, shop, position=None, **extra):
 
 
 def check_out(rep, visit, position=None, **extra):
+    """A check-out the rep confirms when the visit will not be effective (as the page's second tap does)."""
+    extra.setdefault("confirm_not_effective", True)
     closed, _changed = visit_services.visit_check_out(
         actor=rep, client_id=extra.pop("client_id", uuid.uuid4()), visit_id=visit.pk, position=position or near(),
         **extra,
@@ -330,7 +334,10 @@ def test_the_api_checks_in_idempotently_checks_out_and_lists_with_constant_queri
     assert bad.status_code == 400 and "accuracy" in bad.json()["fields"]
     visit_id = first.json()["id"]
     out_key = uuid.uuid4()
-    out = post(client, f"/api/v1/visits/{visit_id}/check-out", {**body, "fix_at": timezone.now().isoformat()}, out_key)
+    now_body = {**body, "fix_at": timezone.now().isoformat()}
+    unconfirmed = post(client, f"/api/v1/visits/{visit_id}/check-out", now_body)  # its step is not filled
+    assert unconfirmed.status_code == 400 and "confirm_not_effective" in unconfirmed.json()["fields"]
+    out = post(client, f"/api/v1/visits/{visit_id}/check-out", {**now_body, "confirm_not_effective": True}, out_key)
     assert out.status_code == 200 and out.json()["status"] == "closed"
     replay = post(client, f"/api/v1/visits/{visit_id}/check-out", body, out_key)
     assert replay.json() == out.json()

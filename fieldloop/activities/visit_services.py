@@ -44,6 +44,7 @@ from fieldloop.org.services import audit, require_permission
 from .builtin import activity_settings
 from .models import ActivitySettings, DistanceMode, Visit, VisitStatus, VisitType, VisitTypeStep
 from .selectors import VISIT_RELATED, open_visit_of, visit_get, visit_step_records, visit_type_get
+from .visit_review_services import visit_signals_refresh
 from .visits import (
     ABANDONED_AFTER,
     MAX_DISTANCE_M,
@@ -451,6 +452,7 @@ def visit_check_in(
             check_in_late=(now - captured_at).total_seconds() > settings.fix_max_age_seconds,
             located_customer=located,
         )
+        visit_signals_refresh([visit], photos=False)  # review signals (visit_review): a new visit has no photo
         if customer is not None:
             customer_services.customer_visited(customer_id=customer.pk, at=captured_at)
             # pools extends only the protection of a customer its visitor owns: the row just read says when
@@ -553,6 +555,7 @@ def visit_check_out(
 def _close(visit: Visit) -> None:
     """Classify and save a visit being closed, and tell the copied employees (inside a transaction)."""
     visit.status = VisitStatus.CLOSED
+    visit_signals_refresh([visit], save=False)  # review signals, saved below with the rest
     visit.reasons = classify(visit=visit, records=list(visit_step_records(visit=visit)))
     visit.effective = not visit.reasons
     visit.save()

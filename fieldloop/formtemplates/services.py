@@ -316,7 +316,8 @@ def attachment_upload(
     if kind == AttachmentKind.PHOTO:
         upload.seek(0)
         watermark = photo_watermark(actor=actor, taken_at=taken_at or now(), position=position)
-        photo = process_photo(upload.read(), watermark=watermark)
+        photo = process_photo(upload.read(), watermark=watermark, zone=ZoneInfo(actor.org.time_zone))
+        attachment.exif_taken_at = photo.exif_taken_at
         stored: File = ContentFile(photo.jpeg, name="photo.jpg")
         attachment.content_type = "image/jpeg"
         attachment.size = len(photo.jpeg)

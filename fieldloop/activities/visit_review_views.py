@@ -48,7 +48,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         limit=PAGE_SIZE,
     )
     language = get_language()
-    rows = [(v, v.visit_type.display_name(language), [signal_text(s) for s in v.review_signals]) for v in page.items]
+    rows = [
+        (v, v.visit_type.display_name(language), [(s.get("code"), signal_text(s)) for s in v.review_signals])
+        for v in page.items
+    ]
     return render(request, "activities/review_queue.html", {"page": page, "rows": rows, "form": ReviewForm()})
 
 
@@ -75,5 +78,5 @@ def visit_review(request: HttpRequest, visit_id: int) -> HttpResponse:
                 messages.success(request, _("Visit confirmed."))
             return redirect(safe_next(request, f"/visits/{visit.pk}/"))
     visit = selectors.visit_get(actor=actor, visit_id=visit_id)
-    context = review_context(actor, visit, form)
+    context = review_context(actor, visit, form) | {"review_next": safe_next(request, f"/visits/{visit.pk}/")}
     return render(request, "activities/visit_review_form.html", context)

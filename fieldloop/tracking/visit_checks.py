@@ -15,12 +15,14 @@ One bounded read per employee and stretch of time (the index (org, employee, at)
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import groupby
 
-from fieldloop.activities.models import Visit
-from fieldloop.activities.visit_review import Signal, VisitSignal
+from fieldloop.activities.models import ReviewState, Visit
+from fieldloop.activities.selectors import VisitFilters, visit_list
+from fieldloop.activities.visit_review import Signal, VisitSignal, signal_text
 from fieldloop.core.geo import haversine_m
+from fieldloop.org.models import Employee
 
 from .models import LocationPoint
 
@@ -114,20 +116,29 @@ def check_visit(visit: Visit, points: Sequence[_Point]) -> list[VisitSignal]:
 
 
 def trajectory_signals(visits: Sequence[Visit]) -> dict[int, list[VisitSignal]]:
-    """Each visit's trajectory signals: per employee, one read of the points from the first check-in's window
-    to the last's (the recheck command passes one day's visits, the check-in one visit)."""
+    """Each visit's trajectory signals: one read of the employee's points per day of visits (from the first
+    check-in's window to the last's), whatever the number of visits that day."""
     result: dict[int, list[VisitSignal]] = {}
     ordered = sorted(visits, key=lambda v: (v.org_id, v.employee_id, v.checked_in_at))
-    for (org_id, employee_id), group in groupby(ordered, key=lambda v: (v.org_id, v.employee_id)):
-        mine = list(group)
-        if mine[-1].checked_in_at - mine[0].checked_in_at > timedelta(days=2):
-            chunks = [[v] for v in mine]  # visits far apart: a read each rather than one over weeks
-        else:
-            chunks = [mine]
-        for chunk in chunks:
-            points = _points(org_id, employee_id, chunk[0].checked_in_at - WINDOW, chunk[-1].checked_in_at + WINDOW)
-            for visit in chunk:
-                signals = check_visit(visit, points)
-                if signals:
-                    result[visit.pk] = signals
+    days = groupby(ordered, key=lambda v: (v.org_id, v.employee_id, v.checked_in_at.date()))
+    for (org_id, employee_id, _day), group in days:
+        chunk = list(group)
+        points = _points(org_id, employee_id, chunk[0].checked_in_at - WINDOW, chunk[-1].checked_in_at + WINDOW)
+        for visit in chunk:
+            signals = check_visit(visit, points)
+            if signals:
+                result[visit.pk] = signals
     return result
+
+
+@dataclass(frozen=True)
+class DoubtfulVisit:
+    visit: Visit
+    signals: list[str]  # in the reader's language
+
+
+def day_doubtful_visits(*, actor: Employee, employee_id: int, day: date) -> list[DoubtfulVisit]:
+    """The employee's visits of `day` with a review signal (any state), for the trajectory page: one query."""
+    qs = visit_list(actor=actor, filters=VisitFilters(employee_id=employee_id, date_from=day, date_to=day))
+    rows = qs.exclude(review_state=ReviewState.NONE).order_by("checked_in_at", "pk")[:50]
+    return [DoubtfulVisit(v, [signal_text(s) for s in v.review_signals]) for v in rows]

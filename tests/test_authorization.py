@@ -48,7 +48,7 @@ from django.utils import timezone, translation
 import fieldloop
 from conftest import Cast
 from fieldloop.activities import services as activity_services
-from fieldloop.activities import visit_services
+from fieldloop.activities import visit_review_services, visit_services
 from fieldloop.activities.tests.helpers import file_call, file_daily
 from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.core.geo import SentFix
@@ -290,6 +290,12 @@ MATRIX: list[Case] = [
     Case("visit_locate_customer", "activities.visit_services.visit_locate_customer", an_open_visit,
          lambda w, pk: visit_services.visit_locate_customer(actor=w.actor, visit_id=pk), ADMIN_AFTER_LOOKUP,
          ON_COLLABORATION),
+    Case("visit_review_decide", "activities.visit_review_services.visit_review_decide", an_open_visit,
+         lambda w, pk: visit_review_services.visit_review_decide(
+             actor=w.actor, visit_id=pk, decision="rejected", reason="不在现场"),
+         {"own": "FFFF", "subordinate": "NAAA", "other_branch": "NNAA", "collaborator": "FFAA"},
+         ON_COLLABORATION + " (the check-in located the customer: flagged); the employee's manager decides, never "
+         "the employee, nor someone who only sees the visit through its customer"),
     # notifications and tokens: their person's alone
     Case("notification_mark_read", "notifications.services.notification_mark_read", a_notification,
          lambda w, pk: notification_services.notification_mark_read(actor=w.actor, notification_id=pk), PRIVATE,
@@ -421,6 +427,9 @@ EXEMPT: dict[str, str] = {
 
 # Read-only functions (outside selectors modules) that take an actor: the isolation walk covers them.
 READS: dict[str, str] = {
+    "activities.visit_review_selectors.review_queue": "read",
+    "activities.visit_review_services.may_review": "predicate",
+    "tracking.visit_checks.day_doubtful_visits": "read",
     "activities.services.can_edit": "predicate",
     "customers.duplicates.all_orgs_masked_existence_check": "search",
     "customers.enrichment.enrichment_latest": "read",

@@ -348,9 +348,7 @@ class VisitReview(OrgScopedModel):
     never an overwrite; the visit's `review_state` is the latest one's."""
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("visit"))
-    reviewer = models.ForeignKey(
-        "org.Employee", on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewer")
-    )
+    reviewer = models.ForeignKey("org.Employee", on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewer"))
     decision = models.CharField(_("decision"), max_length=9, choices=ReviewState.choices)
     reason = models.CharField(_("reason"), max_length=500, blank=True, default="")
     signals = models.JSONField(_("signals"), default=list, blank=True, help_text=_("The signals the reviewer saw."))

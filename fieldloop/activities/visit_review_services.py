@@ -11,8 +11,7 @@ the manager's decision.
 """
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 
@@ -60,8 +59,8 @@ def visit_signals_refresh(visits: Sequence[Visit], *, photos: bool = True, save:
 def all_orgs_recheck_visit_signals(*, day: date) -> int:
     """Recompute the signals of every visit checked in on `day` (wide enough for every time zone: a visit of
     the day before or after is rechecked too, harmlessly). Returns how many visits were rechecked."""
-    start = datetime.combine(day, time.min, tzinfo=dt_timezone.utc) - timedelta(hours=14)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=dt_timezone.utc) + timedelta(hours=14)
+    start = datetime.combine(day, time.min, tzinfo=UTC) - timedelta(hours=14)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC) + timedelta(hours=14)
     qs = Visit.objects.filter(checked_in_at__gte=start, checked_in_at__lt=end).order_by("org_id", "employee_id", "pk")
     done = 0
     last_pk = 0

@@ -32,8 +32,8 @@ from fieldloop.org.selectors import department_list, visible_employees
 
 from . import selectors, visit_services, visits
 from .models import Visit, VisitType
-from .visit_review_views import review_context
 from .visit_forms import STEP_ROWS, CheckInForm, PositionForm, VisitTypeForm
+from .visit_review_views import review_context
 
 PAGE_SIZE = 20
 MAX_CUSTOMER_CHOICES = 300

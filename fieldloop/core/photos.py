@@ -8,7 +8,7 @@ when and where, so a photo cannot be passed off as another visit's. The watermar
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from io import BytesIO
 from pathlib import Path
 
@@ -50,14 +50,18 @@ def exif_taken_at(image: Image.Image, zone: tzinfo) -> datetime | None:
         raw = ifd.get(DATETIME_ORIGINAL)
         if not isinstance(raw, str):
             return None
-        taken = datetime.strptime(raw.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+        text = raw.strip("\x00 ")[:19]  # "YYYY:MM:DD HH:MM:SS"
+        parts = [int(p) for p in text.replace(" ", ":").split(":")]
+        if len(parts) != 6:
+            return None
+        zone_of_photo: tzinfo = zone
         offset = ifd.get(OFFSET_TIME_ORIGINAL)
         if isinstance(offset, str) and len(offset.strip()) >= 6 and offset.strip()[0] in "+-":
             sign = -1 if offset.strip()[0] == "-" else 1
             hours, minutes = offset.strip()[1:6].split(":")
-            delta = timedelta(hours=int(hours), minutes=int(minutes)) * sign
-            return taken.replace(tzinfo=timezone(delta))
-        return taken.replace(tzinfo=zone)
+            zone_of_photo = timezone(timedelta(hours=int(hours), minutes=int(minutes)) * sign)
+        year, month, day, hour, minute, second = parts
+        return datetime(year, month, day, hour, minute, second, tzinfo=zone_of_photo)
     except (ValueError, TypeError, KeyError, OSError, SyntaxError):
         return None
 
@@ -117,7 +121,7 @@ def _jpeg(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def process_photo(data: bytes, *, watermark: list[str], zone: tzinfo = timezone.utc) -> ProcessedPhoto:
+def process_photo(data: bytes, *, watermark: list[str], zone: tzinfo = UTC) -> ProcessedPhoto:
     """The stored form of an uploaded photo: upright, at most MAX_SIDE, metadata gone, watermark drawn;
     or a field error on `file` when it is not a photo we accept. Its EXIF capture time (`exif_taken_at`, a
     naive one read in `zone`) is taken first: it is the only metadata kept, as a value, never in the file."""

@@ -27,8 +27,9 @@ def build_doubtful_visits(ctx: DemoContext) -> None:
     hours = TrackingSettings.objects.get(org=org)
     today = datetime.combine(ctx.now.astimezone(zone).date(), time.min, tzinfo=zone)
     visits = list(
-        Visit.objects.filter(org=org, checked_in_at__gte=today - timedelta(days=DAYS_BACK), checked_in_at__lt=today)
-        .order_by("-checked_in_at", "pk")
+        Visit.objects.filter(
+            org=org, checked_in_at__gte=today - timedelta(days=DAYS_BACK), checked_in_at__lt=today
+        ).order_by("-checked_in_at", "pk")
     )
     chosen: list[Visit] = []
     for visit in visits:  # the latest visit in working hours of each of the first reps found, newest first

@@ -5,69 +5,109 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0004_attachment_holders_of_work_records'),
-        ('customers', '0013_customer_name_nearest_search'),
-        ('org', '0004_idempotency_record_fingerprint'),
+        ("activities", "0004_attachment_holders_of_work_records"),
+        ("customers", "0013_customer_name_nearest_search"),
+        ("org", "0004_idempotency_record_fingerprint"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VisitReview',
+            name="VisitReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('decision', models.CharField(choices=[('none', 'No signal'), ('pending', 'To review'), ('confirmed', 'Confirmed'), ('rejected', 'Rejected')], max_length=9, verbose_name='decision')),
-                ('reason', models.CharField(blank=True, default='', max_length=500, verbose_name='reason')),
-                ('signals', models.JSONField(blank=True, default=list, help_text='The signals the reviewer saw.', verbose_name='signals')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("none", "No signal"),
+                            ("pending", "To review"),
+                            ("confirmed", "Confirmed"),
+                            ("rejected", "Rejected"),
+                        ],
+                        max_length=9,
+                        verbose_name="decision",
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, default="", max_length=500, verbose_name="reason")),
+                (
+                    "signals",
+                    models.JSONField(
+                        blank=True, default=list, help_text="The signals the reviewer saw.", verbose_name="signals"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'visit review',
-                'verbose_name_plural': 'visit reviews',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "visit review",
+                "verbose_name_plural": "visit reviews",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='visit',
-            name='review_signals',
-            field=models.JSONField(blank=True, default=list, verbose_name='review signals'),
+            model_name="visit",
+            name="review_signals",
+            field=models.JSONField(blank=True, default=list, verbose_name="review signals"),
         ),
         migrations.AddField(
-            model_name='visit',
-            name='review_state',
-            field=models.CharField(default='none', max_length=9, verbose_name='review'),
+            model_name="visit",
+            name="review_state",
+            field=models.CharField(default="none", max_length=9, verbose_name="review"),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(condition=models.Q(('review_state', 'pending')), fields=['org', 'checked_in_at', 'id'], name='visit_review_queue'),
+            model_name="visit",
+            index=models.Index(
+                condition=models.Q(("review_state", "pending")),
+                fields=["org", "checked_in_at", "id"],
+                name="visit_review_queue",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.CheckConstraint(condition=models.Q(('review_state__in', ['none', 'pending', 'confirmed', 'rejected'])), name='visit_review_state_valid'),
+            model_name="visit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("review_state__in", ["none", "pending", "confirmed", "rejected"])),
+                name="visit_review_state_valid",
+            ),
         ),
         migrations.AddField(
-            model_name='visitreview',
-            name='org',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.organization', verbose_name='organization'),
+            model_name="visitreview",
+            name="org",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="org.organization",
+                verbose_name="organization",
+            ),
         ),
         migrations.AddField(
-            model_name='visitreview',
-            name='reviewer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.employee', verbose_name='reviewer'),
+            model_name="visitreview",
+            name="reviewer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="org.employee",
+                verbose_name="reviewer",
+            ),
         ),
         migrations.AddField(
-            model_name='visitreview',
-            name='visit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='activities.visit', verbose_name='visit'),
+            model_name="visitreview",
+            name="visit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reviews",
+                to="activities.visit",
+                verbose_name="visit",
+            ),
         ),
         migrations.AddIndex(
-            model_name='visitreview',
-            index=models.Index(fields=['visit', 'created_at', 'id'], name='visitreview_visit'),
+            model_name="visitreview",
+            index=models.Index(fields=["visit", "created_at", "id"], name="visitreview_visit"),
         ),
         migrations.AddConstraint(
-            model_name='visitreview',
-            constraint=models.CheckConstraint(condition=models.Q(('decision__in', ['confirmed', 'rejected'])), name='visitreview_decision_valid'),
+            model_name="visitreview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("decision__in", ["confirmed", "rejected"])), name="visitreview_decision_valid"
+            ),
         ),
     ]

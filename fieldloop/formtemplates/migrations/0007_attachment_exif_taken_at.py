@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('formtemplates', '0006_attachment_holder'),
+        ("formtemplates", "0006_attachment_holder"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attachment',
-            name='exif_taken_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='taken at (photo metadata)'),
+            model_name="attachment",
+            name="exif_taken_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="taken at (photo metadata)"),
         ),
     ]

@@ -3,7 +3,7 @@ order, constant queries), confirm/reject with history, notice and the effective 
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from io import BytesIO
+from io import BytesIO, StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -161,14 +161,11 @@ def test_late_points_are_caught_by_the_recheck_command(cast):
     visit = check_in(cast.rep, vt, shop)
     assert visit.review_state == ReviewState.NONE
     track(cast.rep, [(-5, 3000), (-2, 3000)])  # sent later through the outbox
-    call_command("recheck_visit_signals", day=timezone.localdate().isoformat(), stdout=BytesIO_text())
+    out = StringIO()
+    call_command("recheck_visit_signals", day=timezone.localdate().isoformat(), stdout=out)
+    assert "visits rechecked" in out.getvalue()
     visit.refresh_from_db()
     assert Signal.OFF_TRACK in signal_codes(visit) and visit.review_state == ReviewState.PENDING
-
-
-class BytesIO_text:
-    def write(self, _text):
-        return None
 
 
 # --- The queue -----------------------------------------------------------------------------------------------
@@ -303,3 +300,23 @@ def test_the_api_lists_the_queue_shows_signals_and_decides_idempotently(cast):
     assert post(api(cast.rep), f"/api/v1/visits/{visit.pk}/review", {"decision": "confirmed"}).status_code == 403
     assert post(api(cast.outsider), f"/api/v1/visits/{visit.pk}/review", {"decision": "confirmed"}).status_code == 404
     assert api(cast.outsider).get(f"/api/v1/visits/{visit.pk}/signals").status_code == 404
+
+
+def test_a_capture_time_without_an_offset_is_read_in_the_organizations_time_zone():
+    from zoneinfo import ZoneInfo
+
+    from fieldloop.core.photos import process_photo
+
+    image = Image.new("RGB", (32, 32), (0, 0, 0))
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[36867] = "2026:03:04 09:30:00"
+    out = BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    processed = process_photo(out.getvalue(), watermark=[], zone=ZoneInfo("Asia/Shanghai"))
+    assert processed.exif_taken_at == datetime(2026, 3, 4, 1, 30, tzinfo=UTC)
+    assert not Image.open(BytesIO(processed.jpeg)).getexif()
+    broken = Image.Exif()
+    broken.get_ifd(0x8769)[36867] = "not a date"
+    out = BytesIO()
+    image.save(out, "JPEG", exif=broken)
+    assert process_photo(out.getvalue(), watermark=[]).exif_taken_at is None

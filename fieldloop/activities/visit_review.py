@@ -138,21 +138,30 @@ def _fix_signals(visit: Visit) -> list[VisitSignal]:
 
 
 def _photo_signals(visits: Sequence[Visit]) -> dict[int, list[VisitSignal]]:
-    """Photos of the visits' steps taken before the check-in or without a capture time: two queries."""
+    """Photos of the visits' steps taken before the check-in or without a capture time: two queries (the steps'
+    values name their attachments by id: the photos are read by primary key, held by those steps only)."""
     records = list(
         WorkRecord.objects.filter(visit__in=[v.pk for v in visits], archived_at__isnull=True).values_list(
-            "pk", "visit_id"
+            "pk", "visit_id", "values"
         )
     )
-    if not records:
+    visit_of: dict[str, int] = {}
+    ids: set[int] = set()
+    for pk, visit_id, values in records:
+        visit_of[holder_of(WorkRecord(pk=pk))] = visit_id
+        for value in (values or {}).values():
+            if isinstance(value, list):
+                ids.update(i for i in value if isinstance(i, int) and not isinstance(i, bool))
+    if not ids:
         return {}
-    visit_of = {holder_of(WorkRecord(pk=pk)): visit_id for pk, visit_id in records}
     by_id = {v.pk: v for v in visits}
     found: dict[int, list[VisitSignal]] = {}
-    photos = Attachment.objects.filter(
-        org_id=visits[0].org_id, kind=AttachmentKind.PHOTO, holder__in=list(visit_of)
-    ).values_list("pk", "holder", "exif_taken_at")
+    photos = Attachment.objects.filter(org_id=visits[0].org_id, kind=AttachmentKind.PHOTO, pk__in=ids).values_list(
+        "pk", "holder", "exif_taken_at"
+    )
     for pk, holder, taken_at in photos.order_by("pk"):
+        if holder not in visit_of:
+            continue  # named by a step's values but held by something else: not this visit's photo
         visit = by_id[visit_of[holder]]
         if taken_at is None:
             detail: dict[str, Any] = {"attachment_id": pk, "taken_at": None}

@@ -48,7 +48,7 @@ from django.utils import timezone, translation
 import fieldloop
 from conftest import Cast
 from fieldloop.activities import services as activity_services
-from fieldloop.activities import visit_services
+from fieldloop.activities import visit_review_services, visit_services
 from fieldloop.activities.tests.helpers import file_call, file_daily
 from fieldloop.attendance import services as attendance_services
 from fieldloop.core.errors import ErrorCode, ServiceError
@@ -396,6 +396,12 @@ MATRIX: list[Case] = [
          lambda w, _: card_services.close_settings_update(
              actor=w.actor, deadline_time=time(20), deadline_next_day=False, working_weekdays=[0, 1, 2, 3, 4],
              remind_before_minutes=10, plan_reminder_time=None), CONFIGURATION),
+    Case("visit_review_decide", "activities.visit_review_services.visit_review_decide", an_open_visit,
+         lambda w, pk: visit_review_services.visit_review_decide(
+             actor=w.actor, visit_id=pk, decision="rejected", reason="不在现场"),
+         {"own": "FFFF", "subordinate": "NAAA", "other_branch": "NNAA", "collaborator": "FFAA"},
+         ON_COLLABORATION + " (the check-in located the customer: flagged); the employee's manager decides, never "
+         "the employee, nor someone who only sees the visit through its customer"),
     # notifications and tokens: their person's alone
     Case("notification_mark_read", "notifications.services.notification_mark_read", a_notification,
          lambda w, pk: notification_services.notification_mark_read(actor=w.actor, notification_id=pk), PRIVATE,
@@ -574,6 +580,9 @@ EXEMPT: dict[str, str] = {
 
 # Read-only functions (outside selectors modules) that take an actor: the isolation walk covers them.
 READS: dict[str, str] = {
+    "activities.visit_review_selectors.review_queue": "read",
+    "activities.visit_review_services.may_review": "predicate",
+    "tracking.visit_checks.day_doubtful_visits": "read",
     "activities.services.can_edit": "predicate",
     "activities.visit_services.visit_check_in_preview": "read: the verdict a check-in would get",
     "activities.visit_services.visit_check_out_preview": "read: the actor's own open visit, by visit_get",

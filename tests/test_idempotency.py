@@ -317,6 +317,8 @@ KEYED: dict[str, Keyed] = {
 # POSTs that create nothing a client could send twice by mistake: they act on a row the path names, and doing so
 # again is refused or changes nothing.
 ACTIONS: dict[str, str] = {
+    "/visits/{visit_id}/review": "decides on an existing visit; the same decision and reason again changes nothing, "
+    "another decision is recorded as a change",
     "/departments/{department_id}/move": "moves an existing department; moving it again changes nothing",
     "/departments/{department_id}/archive": "archives an existing department; archiving again is refused",
     "/employees/{employee_id}/leave": "marks an employee as left; again is refused",

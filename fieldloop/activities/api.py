@@ -182,3 +182,7 @@ def comment_create(
 from .visit_api import router as visit_router  # noqa: E402
 
 router.add_router("/", visit_router)
+
+from .visit_review_api import router as visit_review_router  # noqa: E402
+
+router.add_router("/", visit_review_router)

@@ -12,8 +12,10 @@ class ActivitiesConfig(AppConfig):
 
         from .builtin import activity_defaults_create
         from .timeline import register
+        from .visit_review import register_review_notices
         from .visits import register_notices
 
         register_defaults("activities.settings_and_builtin_templates", activity_defaults_create)
         register()
         register_notices()
+        register_review_notices()

@@ -297,6 +297,10 @@ class Visit(OrgScopedModel):
     located_customer = models.BooleanField(
         _("set the customer's location"), default=False, help_text=_("The customer had no location; this visit set it.")
     )
+    # review (activities/visit_review.py): the signals that make the visit doubtful, [{"code", "detail"}], kept
+    # current at check-in, check-out, a step's photos and the recheck command; and the manager's latest decision
+    review_signals = models.JSONField(_("review signals"), default=list, blank=True)
+    review_state = models.CharField(_("review"), max_length=9, default="none")
 
     class Meta:
         ordering = ["-checked_in_at", "-id"]
@@ -306,6 +310,9 @@ class Visit(OrgScopedModel):
             models.Index(fields=["employee", "checked_in_at", "id"], name="visit_employee_time"),
             models.Index(fields=["customer", "checked_in_at", "id"], name="visit_customer_time"),
             models.Index(fields=["org", "checked_in_at", "id"], name="visit_org_time"),
+            models.Index(
+                fields=["org", "checked_in_at", "id"], condition=Q(review_state="pending"), name="visit_review_queue"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["org", "client_id"], name="visit_unique_client_id_per_org"),
@@ -313,6 +320,10 @@ class Visit(OrgScopedModel):
                 fields=["employee"], condition=Q(status="open"), name="visit_one_open_per_employee"
             ),
             models.CheckConstraint(condition=Q(status__in=["open", "closed"]), name="visit_status_valid"),
+            models.CheckConstraint(
+                condition=Q(review_state__in=["none", "pending", "confirmed", "rejected"]),
+                name="visit_review_state_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -321,3 +332,37 @@ class Visit(OrgScopedModel):
     @property
     def is_open(self) -> bool:
         return self.status == VisitStatus.OPEN
+
+
+class ReviewState(models.TextChoices):
+    """Where a visit stands in its manager's review (activities/visit_review.py)."""
+
+    NONE = "none", _("No signal")
+    PENDING = "pending", _("To review")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class VisitReview(OrgScopedModel):
+    """One decision on a doubtful visit: who, when, confirmed or rejected, why. A later decision is a new row,
+    never an overwrite; the visit's `review_state` is the latest one's."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("visit"))
+    reviewer = models.ForeignKey("org.Employee", on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewer"))
+    decision = models.CharField(_("decision"), max_length=9, choices=ReviewState.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True, default="")
+    signals = models.JSONField(_("signals"), default=list, blank=True, help_text=_("The signals the reviewer saw."))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("visit review")
+        verbose_name_plural = _("visit reviews")
+        indexes = [models.Index(fields=["visit", "created_at", "id"], name="visitreview_visit")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__in=["confirmed", "rejected"]), name="visitreview_decision_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id}: {self.decision}"

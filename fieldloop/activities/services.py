@@ -30,8 +30,9 @@ from fieldloop.org.services import audit, require_permission
 
 from . import hooks
 from .builtin import activity_settings
-from .models import ActivitySettings, WorkRecord, WorkRecordComment, WorkRecordRevision
+from .models import ActivitySettings, Visit, WorkRecord, WorkRecordComment, WorkRecordRevision
 from .selectors import record_get, visit_record_check
+from .visit_review_services import visit_signals_refresh
 
 # How far a client's capture time may be from the server's clock: a phone's clock runs a little fast,
 # and an offline phone sends what it captured days ago.
@@ -178,6 +179,8 @@ def record_create(
             actor=actor, holder=holder_of(record), version=version, values=clean, field_prefix="values."
         )
         hooks.record_created(record)
+        if visit is not None:  # the step's photos may make the visit doubtful (visit_review)
+            visit_signals_refresh([visit])
         return record
 
     # the same client_id sent concurrently: the first one wins
@@ -231,6 +234,8 @@ def record_update(*, actor: Employee, record_id: int, values: dict[str, Any]) ->
             field_prefix="values.",
         )
         WorkRecordRevision.objects.create(org_id=record.org_id, record=record, editor=actor, changes=changes)
+        if record.visit_id is not None:  # the step's photos may make the visit doubtful (visit_review)
+            visit_signals_refresh(list(Visit.objects.filter(pk=record.visit_id)))
         record.values = clean
         record.edited_at = timezone.now()
         record.save(update_fields=["values", "edited_at", "updated_at"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import phone_views, views, visit_views
+from . import phone_views, views, visit_review_views, visit_views
 
 urlpatterns = [
     path("work/", views.record_feed, name="record_feed"),
@@ -21,6 +21,7 @@ urlpatterns = [
     path("visits/", visit_views.visit_list, name="visit_list"),
     path("visits/start/", visit_views.visit_start, name="visit_start"),
     path("visits/start/preview/", visit_views.visit_check_in_preview, name="visit_check_in_preview"),
+    path("visits/review/", visit_review_views.review_queue, name="visit_review_queue"),
     path("visits/types/", visit_views.visit_type_list, name="visit_type_list"),
     path("visits/types/new/", visit_views.visit_type_edit, name="visit_type_new"),
     path("visits/types/<int:visit_type_id>/", visit_views.visit_type_edit, name="visit_type_edit"),
@@ -29,6 +30,7 @@ urlpatterns = [
     path(
         "visits/<int:visit_id>/check-out/preview/", visit_views.visit_check_out_preview, name="visit_check_out_preview"
     ),
+    path("visits/<int:visit_id>/review/", visit_review_views.visit_review, name="visit_review"),
     path("visits/<int:visit_id>/locate-customer/", visit_views.visit_locate_customer, name="visit_locate_customer"),
     path("today/", phone_views.phone_today, name="phone_today"),
     path("today/call/<int:customer_id>/", phone_views.phone_call, name="phone_call"),

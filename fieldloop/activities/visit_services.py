@@ -55,6 +55,7 @@ from .selectors import (
     visit_step_records,
     visit_type_get,
 )
+from .visit_review_services import visit_signals_refresh
 from .visits import (
     ABANDONED_AFTER,
     MAX_DISTANCE_M,
@@ -517,6 +518,7 @@ def visit_check_in(
             check_in_late=(now - captured_at).total_seconds() > settings.fix_max_age_seconds,
             located_customer=located,
         )
+        visit_signals_refresh([visit], photos=False)  # review signals (visit_review): a new visit has no photo
         if customer is not None:
             customer_services.customer_visited(customer_id=customer.pk, at=captured_at)
             # pools extends only the protection of a customer its visitor owns: the row just read says when
@@ -670,6 +672,7 @@ def check_out_preview(*, visit: Visit, at: datetime | None = None) -> CheckOutPr
 def _close(visit: Visit, reasons: list[str] | None = None) -> None:
     """Classify and save a visit being closed, and tell the copied employees (inside a transaction)."""
     visit.status = VisitStatus.CLOSED
+    visit_signals_refresh([visit], save=False)  # review signals, saved below with the rest
     if reasons is None:
         reasons = classify(visit=visit, records=list(visit_step_records(visit=visit)))
     visit.reasons = reasons

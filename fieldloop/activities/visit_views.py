@@ -32,6 +32,7 @@ from fieldloop.org.selectors import department_list, visible_employees
 from . import selectors, visit_services, visits
 from .models import Visit, VisitType
 from .visit_forms import STEP_ROWS, CheckInForm, CheckOutForm, PositionForm, VisitTypeForm
+from .visit_review_views import review_context
 
 PAGE_SIZE = 20
 
@@ -153,6 +154,7 @@ def _detail_context(actor: Employee, visit: Visit, checkout_form: CheckOutForm |
         "stale": checkout_form is not None and "fix_at" in checkout_form.errors,
         "can_locate": visit.customer is not None and has_permission(actor, Permission.MANAGE_ORGANIZATION),
         "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
+        "review": review_context(actor, visit),
     }
     if own_open:
         context["preview"] = visit_services.check_out_preview(visit=visit)
@@ -230,6 +232,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         "employees": visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"),
         "open_visit": selectors.open_visit_of(actor=actor),
         "can_manage": has_permission(actor, Permission.MANAGE_ORGANIZATION),
+        "can_review": has_permission(actor, Permission.CHANGE_SUBORDINATE_RECORDS),
     }
     return render(request, "activities/visit_list.html", context)
 

@@ -50,6 +50,7 @@ class Reason:
     PHOTO_MISSING = "photo_missing"
     STEPS_MISSING = "steps_missing"
     NO_CHECK_OUT = "no_check_out"
+    REJECTED = "rejected"  # by the manager who reviewed it (visit_review_services)
 
 
 # Signals that put a visit up for a manager's review (a poor accuracy alone is only recorded).
@@ -61,6 +62,7 @@ REASON_LABELS: dict[str, Promise] = {
     Reason.PHOTO_MISSING: gettext_lazy("Required photo missing"),
     Reason.STEPS_MISSING: gettext_lazy("Required steps missing"),
     Reason.NO_CHECK_OUT: gettext_lazy("No check-out"),
+    Reason.REJECTED: gettext_lazy("Rejected by the reviewer"),
     FixSignal.MOCKED: gettext_lazy("Mock location reported by the device"),
     FixSignal.REPEATED: gettext_lazy("Position identical to the previous ones"),
     FixSignal.TOO_FAST: gettext_lazy("Implausible speed from the previous position"),
@@ -174,9 +176,12 @@ def classify(*, visit: Visit, records: Iterable[WorkRecord]) -> list[str]:
     required = set(VisitTypeStep.objects.filter(visit_type=vt, required=True).values_list("template_id", flat=True))
     if required - done:
         reasons.append(Reason.STEPS_MISSING)
-    for signal in REVIEW_SIGNALS:
-        if signal in visit.check_in_signals or signal in visit.check_out_signals:
-            reasons.append(str(signal))
+    if visit.review_state == "rejected":  # the manager's decision: a rejected visit never counts
+        reasons.append(Reason.REJECTED)
+    elif visit.review_state != "confirmed":  # a confirmed visit's signals were checked by a person
+        for signal in REVIEW_SIGNALS:
+            if signal in visit.check_in_signals or signal in visit.check_out_signals:
+                reasons.append(str(signal))
     return reasons
 
 

@@ -8,6 +8,7 @@ when and where, so a photo cannot be passed off as another visit's. The watermar
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from io import BytesIO
 from pathlib import Path
 
@@ -33,6 +34,36 @@ class ProcessedPhoto:
     thumbnail: bytes
     width: int
     height: int
+    exif_taken_at: datetime | None = None  # the original's EXIF DateTimeOriginal, read before it is dropped
+
+
+EXIF_IFD = 0x8769
+DATETIME_ORIGINAL = 36867
+OFFSET_TIME_ORIGINAL = 36881
+
+
+def exif_taken_at(image: Image.Image, zone: tzinfo) -> datetime | None:
+    """When the camera says the photo was taken (EXIF DateTimeOriginal, with its OffsetTimeOriginal when given,
+    else in `zone`, the photographer's organization's); None when absent or unreadable."""
+    try:
+        ifd = image.getexif().get_ifd(EXIF_IFD)
+        raw = ifd.get(DATETIME_ORIGINAL)
+        if not isinstance(raw, str):
+            return None
+        text = raw.strip("\x00 ")[:19]  # "YYYY:MM:DD HH:MM:SS"
+        parts = [int(p) for p in text.replace(" ", ":").split(":")]
+        if len(parts) != 6:
+            return None
+        zone_of_photo: tzinfo = zone
+        offset = ifd.get(OFFSET_TIME_ORIGINAL)
+        if isinstance(offset, str) and len(offset.strip()) >= 6 and offset.strip()[0] in "+-":
+            sign = -1 if offset.strip()[0] == "-" else 1
+            hours, minutes = offset.strip()[1:6].split(":")
+            zone_of_photo = timezone(timedelta(hours=int(hours), minutes=int(minutes)) * sign)
+        year, month, day, hour, minute, second = parts
+        return datetime(year, month, day, hour, minute, second, tzinfo=zone_of_photo)
+    except (ValueError, TypeError, KeyError, OSError, SyntaxError):
+        return None
 
 
 def watermark_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -90,10 +121,12 @@ def _jpeg(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def process_photo(data: bytes, *, watermark: list[str]) -> ProcessedPhoto:
+def process_photo(data: bytes, *, watermark: list[str], zone: tzinfo = UTC) -> ProcessedPhoto:
     """The stored form of an uploaded photo: upright, at most MAX_SIDE, metadata gone, watermark drawn;
-    or a field error on `file` when it is not a photo we accept."""
+    or a field error on `file` when it is not a photo we accept. Its EXIF capture time (`exif_taken_at`, a
+    naive one read in `zone`) is taken first: it is the only metadata kept, as a value, never in the file."""
     image = _open(data)
+    taken_at = exif_taken_at(image, zone)
     upright = ImageOps.exif_transpose(image)
     image.close()
     if upright.mode != "RGB":
@@ -105,4 +138,10 @@ def process_photo(data: bytes, *, watermark: list[str]) -> ProcessedPhoto:
     _draw_watermark(upright, watermark)
     thumbnail = upright.copy()
     thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
-    return ProcessedPhoto(jpeg=_jpeg(upright), thumbnail=_jpeg(thumbnail), width=upright.width, height=upright.height)
+    return ProcessedPhoto(
+        jpeg=_jpeg(upright),
+        thumbnail=_jpeg(thumbnail),
+        width=upright.width,
+        height=upright.height,
+        exif_taken_at=taken_at,
+    )

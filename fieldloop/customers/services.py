@@ -462,6 +462,12 @@ def customer_visited(*, customer_id: int, at: datetime) -> None:
     )
 
 
+def customer_last_visit_set(*, customer_id: int, at: datetime | None) -> None:
+    """Set the customer's `last_visited_at` rollup to `at` (a visit that stopped counting, rejected by its
+    reviewer, leaves the latest one that counts). Runs in the caller's transaction."""
+    Customer.objects.filter(pk=customer_id).update(last_visited_at=at)
+
+
 def customer_locate_from_visit(*, actor: Employee, customer_id: int, latitude: Decimal, longitude: Decimal) -> bool:
     """A customer without a location gets the position of its first visit's check-in (the caller has
     checked the actor may see the customer). Returns whether it was set; one timeline event when it was."""

@@ -13,7 +13,7 @@ from faker import Faker
 
 from fieldloop.org.models import Employee, Organization, Role
 
-from . import activities, attendance, customers, org, schedules, tracking
+from . import activities, attendance, customers, org, schedules, tracking, visit_review
 from .context import DEMO_ORG_NAME, SIZES, DemoContext, DemoLogin
 
 # Each domain's step by name, run in this order in one transaction.
@@ -25,6 +25,7 @@ DEMO_STEPS: dict[str, Callable[[DemoContext], None]] = {
     "schedules": schedules.build_schedules,
     "trajectories": tracking.build_trajectories,
     "attendance": attendance.build_attendance,
+    "doubtful_visits": visit_review.build_doubtful_visits,
 }
 
 

@@ -137,6 +137,9 @@ class Attachment(OrgScopedModel):
     # What holds it, set with claimed_at: "<app>.<model>:<id>" (`holder_of`). Only its uploader's values claim an
     # attachment, only once, and a download goes through the holder it names: an id is never borrowed.
     holder = models.CharField(max_length=64, blank=True, default="", help_text="The record or customer holding it.")
+    # A photo's capture time as its EXIF said (DateTimeOriginal), read before the metadata is stripped; None when
+    # the photo had none (a screenshot, an edited or forwarded picture): a visit's photo review reads it.
+    exif_taken_at = models.DateTimeField(_("taken at (photo metadata)"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -317,7 +317,8 @@ def attachment_upload(
     if kind == AttachmentKind.PHOTO:
         upload.seek(0)
         watermark = photo_watermark(actor=actor, taken_at=taken_at or now(), position=position)
-        photo = process_photo(upload.read(), watermark=watermark)
+        photo = process_photo(upload.read(), watermark=watermark, zone=ZoneInfo(actor.org.time_zone))
+        attachment.exif_taken_at = photo.exif_taken_at
         stored: File = ContentFile(photo.jpeg, name="photo.jpg")
         attachment.content_type = "image/jpeg"
         attachment.size = len(photo.jpeg)
@@ -362,7 +363,7 @@ def attachment_copy(*, actor: Employee, source: Attachment, client_id: uuid.UUID
     copy = Attachment(
         org_id=actor.org_id, uploaded_by=actor, original_name=source.original_name, original_size=source.original_size,
         sha256=source.sha256, kind=source.kind, client_id=client_id, content_type=source.content_type,
-        size=source.size,
+        size=source.size, exif_taken_at=source.exif_taken_at,  # the same photo, taken when it was
     )  # fmt: skip
 
     def write() -> Attachment:

@@ -8,8 +8,11 @@ class TrackingConfig(AppConfig):
     verbose_name = _("Location tracking")
 
     def ready(self) -> None:
+        from fieldloop.activities.visit_review import register_signal_source
         from fieldloop.org.defaults import register_defaults
 
         from .services import tracking_defaults_create
+        from .visit_checks import trajectory_signals
 
         register_defaults("tracking.settings", tracking_defaults_create)
+        register_signal_source("tracking.trajectory", trajectory_signals)

@@ -24,6 +24,7 @@ from fieldloop.org.selectors import can_change_owned_by
 from . import selectors, services
 from .forms import TrackingSettingsForm
 from .selectors import State
+from .visit_checks import day_doubtful_visits
 
 
 def _state_labels() -> dict[str, str]:
@@ -83,6 +84,7 @@ def employee_day(request: HttpRequest, employee_id: int) -> HttpResponse:
         "switch_on": selectors.switch_of(employee=t.employee),
         "may_switch": t.employee.pk != actor.pk and can_change_owned_by(actor=actor, owner=t.employee),
         "distance_km": f"{t.distance_m / 1000:.1f}",
+        "doubtful": day_doubtful_visits(actor=actor, employee_id=t.employee.pk, day=day),
     }
     return render(request, "tracking/day.html", context)
 

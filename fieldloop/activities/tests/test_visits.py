@@ -462,9 +462,10 @@ def test_a_check_in_costs_a_few_queries_and_its_replay_fewer(cast, django_assert
             "accuracy": 12, "fix_at": timezone.now().isoformat()}  # fmt: skip
     # 1 the token; 2 the rep's visits that matter (this client_id's, the open one, the latest three: one UNION
     # ALL); 3 the visit type with its departments and the organization's settings; 4 the customer among those
-    # the rep sees; 5 SAVEPOINT; 6 the visit; 7 the customer's last visit; 8 the hooks (schedules: that day's
-    # planned visits to the customer are done, one UPDATE); 9 RELEASE. The answer is built from the saved instance.
-    with django_assert_num_queries(9):
+    # the rep sees; 5 SAVEPOINT; 6 the visit; 7 the rep's track around the check-in (review signals, one bounded
+    # read); 8 the customer's last visit; 9 the hooks (schedules: that day's planned visits to the customer are
+    # done, one UPDATE); 10 RELEASE. The answer is built from the saved instance.
+    with django_assert_num_queries(10):
         first = post(client, "/api/v1/visits", body, key)
     # 1 the token; 2 the visits that matter (the replay among them); 3 the visit as a read gives it (visibility)
     with django_assert_num_queries(3):

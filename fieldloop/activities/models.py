@@ -13,6 +13,7 @@ selectors.py.
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fieldloop.core.models import OrgScopedModel
 
@@ -337,7 +338,7 @@ class Visit(OrgScopedModel):
 class ReviewState(models.TextChoices):
     """Where a visit stands in its manager's review (activities/visit_review.py)."""
 
-    NONE = "none", _("No signal")
+    NONE = "none", pgettext_lazy("visit review state", "No signal")
     PENDING = "pending", _("To review")
     CONFIRMED = "confirmed", _("Confirmed")
     REJECTED = "rejected", _("Rejected")

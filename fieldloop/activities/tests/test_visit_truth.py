@@ -169,7 +169,7 @@ def test_the_check_in_page_previews_with_constant_queries_and_writes_nothing(cas
         page = client.get("/visits/start/preview/", query, HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
     assert page.status_code == 200 and 'data-verdict="flagged"' in html
-    assert "1271 m" in html and "within 300 m" in html and 'data-testid="confirm-flagged"' in html
+    assert "1271 米" in html and "300 米以内" in html and 'data-testid="confirm-flagged"' in html  # the rep's language
     assert not Visit.objects.exists()
     missing = client.get("/visits/start/preview/", {"visit_type_id": vt.pk, "customer_id": shop.pk})
     assert missing.status_code == 400 and 'data-verdict="error"' in missing.content.decode()
@@ -187,7 +187,7 @@ def test_the_visit_page_shows_the_minutes_still_needed(cast):
     visit = check_in(cast.rep, vt, shop, near(0, at=start), captured_at=start)
     client = cast.client_for(cast.rep)
     html = client.get(f"/visits/{visit.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "9 more minutes needed" in html and 'data-verdict="flagged"' in html
+    assert "还需 9 分钟" in html and 'data-verdict="flagged"' in html  # the rep's language, not the browser's
     partial = client.get(f"/visits/{visit.pk}/check-out/preview/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'data-testid="remaining-minutes"' in partial
     assert cast.client_for(cast.rep2).get(f"/visits/{visit.pk}/check-out/preview/").status_code == 404

@@ -35,12 +35,12 @@ PHONE_360 = {**PHONE, "viewport": {"width": 360, "height": 780}}
 LATITUDE = Decimal("31.230000")
 WORDS = {
     "zh-hans": {
-        "check_in": "签到", "too_fast": "移动速度异常", "done": "已完成", "missed": "已错过", "filed": "日清卡已提交。", "on_time": "已提交",
+        "check_in": "签到", "tile_filed": "今日日报已提交", "fulfilled_by": "在客户处的签到", "too_fast": "移动速度异常", "done": "已完成", "missed": "已错过", "filed": "日清卡已提交。", "on_time": "已提交",
         "plan_vs_done": "已完成 2 / 计划 3 · 已错过 1", "reviewed": "已评阅。",
         "notice": "Mia 已评阅您 {day} 的日清卡：4/5。",
     },
     "en": {
-        "check_in": "Check in", "too_fast": "mplausible speed", "done": "Done", "missed": "Missed", "filed": "Daily close card filed.",
+        "check_in": "Check in", "tile_filed": "Today's report filed", "fulfilled_by": "the check-in at the customer", "too_fast": "mplausible speed", "done": "Done", "missed": "Missed", "filed": "Daily close card filed.",
         "on_time": "Filed", "plan_vs_done": "Done 2 / Planned 3 · Missed 1", "reviewed": "Card reviewed.",
         "notice": "Mia reviewed your daily close card of {day}: 4/5.",
     },
@@ -80,8 +80,12 @@ def test_a_reps_day_is_planned_done_closed_and_reviewed(
     for person in (rep, manager):
         employee_set_language(actor=person, language=language)
     close_settings_update(
-        actor=live_cast.admin, deadline_time=time(23, 59), deadline_next_day=True, working_weekdays=list(range(7)),
-        remind_before_minutes=0, plan_reminder_time=None,
+        actor=live_cast.admin,
+        deadline_time=time(23, 59),
+        deadline_next_day=True,
+        working_weekdays=list(range(7)),
+        remind_before_minutes=0,
+        plan_reminder_time=None,
     )  # fmt: skip: the card is due by the next day's 23:59, so filing it today is on time whatever the hour
     visit_services.visit_type_create(
         actor=live_cast.admin, name="例行拜访", name_en="Routine visit", max_distance_m=300, distance_mode="soft"
@@ -161,6 +165,16 @@ def test_a_reps_day_is_planned_done_closed_and_reviewed(
         expect(phone.get_by_test_id("today-plan-progress")).to_have_text(f"{done}/3")
     expect(plan_row(phone, west).get_by_test_id("today-plan-check-in")).to_be_visible()
     shot(phone, "today-two-done", language)
+    # the day's schedule says the same, and a done visit says what did it: the check-in, not a tap on "done"
+    phone.get_by_test_id("today-plan-schedule").click()
+    day_items = phone.get_by_test_id("day-item")
+    expect(day_items).to_have_count(3)
+    expect(phone.get_by_test_id("count-done")).to_have_text("2")
+    expect(day_items.filter(has=phone.get_by_test_id("state-done"))).to_have_count(2)
+    expect(day_items.filter(has=phone.get_by_test_id("state-planned"))).to_contain_text(west.name)
+    expect(phone.get_by_test_id("unplanned-visit")).to_have_count(0)  # both visits fulfilled the plan
+    day_items.filter(has_text=east.name).click()
+    expect(phone.get_by_test_id("fulfilled-by")).to_have_text(words["fulfilled_by"])
 
     # the day ends with the west shop not visited: the nightly close, at the next midnight in the org's zone
     midnight = datetime.combine(day + timedelta(days=1), time(0, 1), tzinfo=ZoneInfo(live_cast.org.time_zone))
@@ -184,6 +198,8 @@ def test_a_reps_day_is_planned_done_closed_and_reviewed(
     expect(phone.locator(".alert-success")).to_contain_text(words["filed"])
     expect(phone.get_by_test_id("card-status")).to_have_text(words["on_time"])
     expect(phone.get_by_test_id("card-writeup")).to_contain_text("拜访东方、中山两家")
+    phone.goto(f"{live_server.url}/today/")
+    expect(phone.get_by_test_id("daily-report")).to_have_text(words["tile_filed"])
 
     # the manager, at a desk: 下属日程 of that day shows plan vs done for Rex
     desk = new_page(**{**DESKTOP, "locale": locale})

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Geolocation, Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from conftest import Cast
@@ -35,16 +35,32 @@ PHONE_360 = {**PHONE, "viewport": {"width": 360, "height": 780}}
 LATITUDE = Decimal("31.230000")
 WORDS = {
     "zh-hans": {
-        "check_in": "签到", "tile_filed": "今日日报已提交", "fulfilled_by": "在客户处的签到", "too_fast": "移动速度异常", "done": "已完成", "missed": "已错过", "filed": "日清卡已提交。", "on_time": "已提交",
-        "plan_vs_done": "已完成 2 / 计划 3 · 已错过 1", "reviewed": "已评阅。",
+        "check_in": "签到",
+        "too_fast": "移动速度异常",
+        "done": "已完成",
+        "fulfilled_by": "在客户处的签到",
+        "missed": "已错过",
+        "filed": "日清卡已提交。",
+        "on_time": "已提交",
+        "tile_filed": "今日日报已提交",
+        "plan_vs_done": "已完成 2 / 计划 3 · 已错过 1",
+        "reviewed": "已评阅。",
         "notice": "Mia 已评阅您 {day} 的日清卡：4/5。",
     },
     "en": {
-        "check_in": "Check in", "tile_filed": "Today's report filed", "fulfilled_by": "the check-in at the customer", "too_fast": "mplausible speed", "done": "Done", "missed": "Missed", "filed": "Daily close card filed.",
-        "on_time": "Filed", "plan_vs_done": "Done 2 / Planned 3 · Missed 1", "reviewed": "Card reviewed.",
+        "check_in": "Check in",
+        "too_fast": "mplausible speed",
+        "done": "Done",
+        "fulfilled_by": "the check-in at the customer",
+        "missed": "Missed",
+        "filed": "Daily close card filed.",
+        "on_time": "Filed",
+        "tile_filed": "Today's report filed",
+        "plan_vs_done": "Done 2 / Planned 3 · Missed 1",
+        "reviewed": "Card reviewed.",
         "notice": "Mia reviewed your daily close card of {day}: 4/5.",
     },
-}  # fmt: skip
+}
 
 
 def due_customer(owner: Employee, name: str, longitude: str, days_ago: int) -> Customer:
@@ -57,7 +73,7 @@ def due_customer(owner: Employee, name: str, longitude: str, days_ago: int) -> C
     return shop
 
 
-def at(shop: Customer) -> dict[str, float]:
+def at(shop: Customer) -> Geolocation:
     """A position ~10 m north of the customer, as a phone's GPS reports it."""
     return {"latitude": float(LATITUDE) + 0.0001, "longitude": float(shop.longitude or 0), "accuracy": 10}
 
@@ -67,7 +83,7 @@ def shot(page: Page, name: str, language: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"rep-day-{name}-{language}.png"), full_page=True)
 
 
-def plan_row(phone: Page, shop: Customer):  # noqa: ANN201 (a Locator)
+def plan_row(phone: Page, shop: Customer) -> Locator:
     return phone.get_by_test_id("today-plan-item").filter(has_text=shop.name)
 
 
@@ -79,6 +95,7 @@ def test_a_reps_day_is_planned_done_closed_and_reviewed(
     rep, manager = live_cast.rep, live_cast.manager
     for person in (rep, manager):
         employee_set_language(actor=person, language=language)
+    # the card is due by the next day's 23:59: filing it today is on time whatever the hour the test runs
     close_settings_update(
         actor=live_cast.admin,
         deadline_time=time(23, 59),
@@ -86,7 +103,7 @@ def test_a_reps_day_is_planned_done_closed_and_reviewed(
         working_weekdays=list(range(7)),
         remind_before_minutes=0,
         plan_reminder_time=None,
-    )  # fmt: skip: the card is due by the next day's 23:59, so filing it today is on time whatever the hour
+    )
     visit_services.visit_type_create(
         actor=live_cast.admin, name="例行拜访", name_en="Routine visit", max_distance_m=300, distance_mode="soft"
     )

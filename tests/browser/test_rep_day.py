@@ -136,7 +136,8 @@ def test_a_reps_day_is_planned_done_closed_and_reviewed(
     phone.get_by_test_id("route-filter").locator("button[type=submit]").first.click()
     stops = phone.get_by_test_id("route-stop")
     expect(stops).to_have_count(3)
-    expect(phone.get_by_test_id("total-after")).to_contain_text("9.5")
+    expect(phone.get_by_test_id("total-after")).to_contain_text("9.5")  # km, against 14.3 in the order planned
+    expect(phone.get_by_test_id("total-before")).to_contain_text("14.3")
     for n, shop in enumerate((east, middle, west)):
         expect(stops.nth(n)).to_contain_text(shop.name)
     shot(phone, "route", language)

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from fieldloop.core.errors import invalid
@@ -89,8 +88,9 @@ def card_draft(request: HttpRequest, day: date) -> dict[str, Any]:
     """The caller's card of `day` (today or before): as filed, or, not filed yet, the day's figures as they are now
     (`id` is null until it is stored). Reading it stores nothing."""
     actor = actor_of(request)
-    if day > cs.today_of(actor):
-        raise invalid("day", _("A day that has not come yet cannot be closed."))
+    errors: dict[str, list[str]] = {}
+    if card_services.check_card_day(errors, day, cs.today_of(actor)) is None:  # the filing window, not year 566
+        raise invalid("day", str(errors["day"][0]))
     return card_out(cs.card_of_day(actor=actor, day=day), readers=True)
 
 

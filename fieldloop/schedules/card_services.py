@@ -57,7 +57,8 @@ def card_path(card: DailyCard) -> str:
     return reverse("daily_card", args=[card.pk])
 
 
-def _check_day(errors: Errors, day: Any, today: date) -> date | None:
+def check_card_day(errors: Errors, day: Any, today: date) -> date | None:
+    """`day` if a card may be filed (or drafted) for it: today or up to FILE_DAYS_BACK before; else a field error."""
     if not isinstance(day, date) or isinstance(day, datetime):
         errors["day"] = [_("Enter a date.")]
         return None
@@ -134,7 +135,7 @@ def card_file(
     if employee_id is not None and employee_id != actor.pk:
         errors["employee_id"] = [_("You can file only your own card.")]
     today = cs.today_of(actor)
-    day = _check_day(errors, day, today)
+    day = check_card_day(errors, day, today)
     if day is not None:
         filed = DailyCard.objects.filter(org_id=actor.org_id, employee=actor, day=day, status=CardStatus.FILED)
         existing = filed.select_related(*cs.CARD_RELATED).first()

@@ -7,12 +7,14 @@ card agrees with a recomputation. Most filed cards are reviewed by the employee'
 comment; the latest ones, and a few older, still wait. Set-based: one bulk insert per table; deterministic per seed.
 """
 
+import json
 import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fieldloop.activities.models import WorkRecord
+from fieldloop.core.bulk import JsonText, allocate_ids, insert_rows
 from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.org.models import Department, Employee
 from fieldloop.schedules.card_selectors import close_settings, day_figures_many
@@ -36,6 +38,15 @@ REVIEW_COMMENTS = [
     "漏掉的拜访要尽快补上。",
     "",
 ]
+RECORD_FIELDS = (
+    "id", "created_at", "updated_at", "org_id", "client_id", "template_id", "template_version_id", "author_id",
+    "values", "captured_at", "received_at", "comment_count",
+)  # fmt: skip
+CARD_FIELDS = (
+    "id", "created_at", "updated_at", "org_id", "employee_id", "day", "status", "deadline", "figures", "record_id",
+    "filed_at", "on_time", "reviewed_by_id", "reviewed_at", "score", "review_comment",
+)  # fmt: skip
+READER_FIELDS = ("created_at", "updated_at", "org_id", "card_id", "employee_id", "copied", "read_at")
 IMPROVE = ["提前规划拜访路线", "拜访前准备好报价资料", "及时更新客户信息", "按时提交日清", "多跟进意向客户"]
 
 
@@ -91,17 +102,15 @@ def build_daily_cards(ctx: DemoContext) -> None:
 
     # 1. who filed which day, when, and with which write-up
     plans: list[dict[str, Any]] = []
-    new_records: list[WorkRecord] = []
+    new_records: list[tuple[Any, ...]] = []
     for day in days:
         deadline = deadline_of(settings, day, zone)
         for e in people:
-            plan: dict[str, Any] = {"employee": e, "day": day, "deadline": deadline}
+            plan: dict[str, Any] = {"employee_id": e.pk, "day": day, "deadline": deadline}
+            plans.append(plan)
             found = earlier.get((e.pk, day))
             if found is None and rng.random() < NOT_FILED_SHARE:
-                plan["status"] = CardStatus.NOT_FILED
-                plans.append(plan)
                 continue
-            plan["status"] = CardStatus.FILED
             if found is not None:  # the report written that evening became the card's write-up
                 plan["record_id"], filed_at = found
                 filed_at = max(filed_at, datetime.combine(day, time(17, 30), tzinfo=zone))
@@ -110,47 +119,46 @@ def build_daily_cards(ctx: DemoContext) -> None:
                 filed_at = datetime.combine(on, time(rng.randint(7, 10), rng.randint(0, 59)), tzinfo=zone)
             else:
                 filed_at = datetime.combine(day, time(rng.randint(17, 20), rng.randint(0, 59)), tzinfo=zone)
-            filed_at = min(filed_at, now - timedelta(minutes=1))
-            plan["filed_at"] = filed_at
+            plan["filed_at"] = filed_at = min(filed_at, now - timedelta(minutes=1))
             if template is not None and "record_id" not in plan:
-                record = WorkRecord(
-                    org=org, client_id=uuid.UUID(int=rng.getrandbits(128)), template=template,
-                    template_version=template.current_version, author=e, values=_write_up(rng), captured_at=filed_at,
-                    received_at=filed_at,
-                )  # fmt: skip
-                plan["record"] = record
-                new_records.append(record)
+                plan["record_id"] = len(new_records)  # replaced by the record's id below
+                plan["new_record"] = True
+                new_records.append((
+                    filed_at, filed_at, org.pk, uuid.UUID(int=rng.getrandbits(128)), template.pk,
+                    template.current_version_id, e.pk, JsonText(json.dumps(_write_up(rng), ensure_ascii=False)),
+                    filed_at, filed_at, 0,
+                ))  # fmt: skip
             reviewer = _reviewer(e, heads)
             reviewed_at = filed_at + timedelta(hours=rng.randint(1, 30), minutes=rng.randint(0, 59))
             if reviewer is not None and now - filed_at > REVIEW_LAG and rng.random() >= UNREVIEWED_SHARE:
                 plan["review"] = (reviewer, min(reviewed_at, now), rng.choice(SCORES), rng.choice(REVIEW_COMMENTS))
-            plans.append(plan)
-    WorkRecord.objects.bulk_create(new_records, batch_size=2_000)
+    record_ids = allocate_ids(WorkRecord, len(new_records))
+    insert_rows(WorkRecord, RECORD_FIELDS, [(pk, *r) for pk, r in zip(record_ids, new_records, strict=True)])
 
     # 2. each day's figures, as filing would have computed them (the write-ups included), for everyone at once
     ids = [e.pk for e in people]
     figures = {day: day_figures_many(org_id=org.pk, zone=zone, employee_ids=ids, day=day) for day in days}
 
     # 3. the cards, and the reviewers who read them
-    cards = []
-    for plan in plans:
-        e, day, status = plan["employee"], plan["day"], plan["status"]
-        card = DailyCard(
-            org=org, employee=e, day=day, status=status, deadline=plan["deadline"], figures=figures[day][e.pk]
-        )
-        if status == CardStatus.FILED:
-            card.filed_at = plan["filed_at"]
-            card.on_time = card.filed_at <= card.deadline
-            card.record_id = plan["record"].pk if "record" in plan else plan.get("record_id")
-            if "review" in plan:
-                card.reviewed_by_id, card.reviewed_at, card.score, card.review_comment = plan["review"]
-        cards.append(card)
-    DailyCard.objects.bulk_create(cards, batch_size=2_000)
-    readers = [
-        CardReader(org=org, card=c, employee_id=c.reviewed_by_id, read_at=c.reviewed_at)
-        for c in cards
-        if c.reviewed_by_id is not None
-    ]
-    CardReader.objects.bulk_create(readers, batch_size=2_000)
+    card_ids = allocate_ids(DailyCard, len(plans))
+    cards, readers = [], []
+    for card_id, plan in zip(card_ids, plans, strict=True):
+        e_id, day, deadline = plan["employee_id"], plan["day"], plan["deadline"]
+        filed_at = plan.get("filed_at")
+        record_id = plan.get("record_id")
+        if plan.get("new_record"):
+            record_id = record_ids[record_id]
+        reviewer, reviewed_at, score, comment = plan.get("review", (None, None, None, ""))
+        status = CardStatus.FILED if filed_at is not None else CardStatus.NOT_FILED
+        stored = filed_at or deadline  # an unfiled card is stored by the nightly close after the deadline
+        cards.append((
+            card_id, stored, reviewed_at or stored, org.pk, e_id, day, status, deadline,
+            JsonText(json.dumps(figures[day][e_id])), record_id, filed_at,
+            filed_at is not None and filed_at <= deadline, reviewer, reviewed_at, score, comment,
+        ))  # fmt: skip
+        if reviewer is not None:
+            readers.append((reviewed_at, reviewed_at, org.pk, card_id, reviewer, False, reviewed_at))
+    insert_rows(DailyCard, CARD_FIELDS, cards)
+    insert_rows(CardReader, READER_FIELDS, readers)
     ctx.counts["daily cards"] = len(cards)
     ctx.counts["daily card reviews"] = len(readers)

@@ -1,11 +1,12 @@
 """The demo's daily close: every rep and manager has a card for each past working day, most filed on time, a few late,
 a few not filed; most filed cards reviewed by their manager, some waiting; the figures are the day's real ones."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from fieldloop.activities.models import WorkRecord
 from fieldloop.demo.company import build_demo_company
 from fieldloop.formtemplates.models import Purpose
+from fieldloop.formtemplates.validation import validate_values
 from fieldloop.org.models import Employee, Role
 from fieldloop.schedules import card_selectors as cs
 from fieldloop.schedules.models import CardStatus, CustomerVisitFrequency, DailyCard, VisitFrequency
@@ -34,6 +35,9 @@ def test_the_demo_closes_its_days_on_cards_with_the_real_figures(db):
     assert not filed.filter(record__isnull=True).exists()
     reports = WorkRecord.objects.filter(pk__in=filed.values("record_id"))
     assert set(reports.values_list("template__purpose", flat=True)) == {Purpose.DAILY_REPORT}
+    assert not filed.exclude(record__author_id=F("employee_id")).exists()
+    for report in reports.select_related("author", "template_version")[:: max(1, reports.count() // 20)]:
+        assert validate_values(actor=report.author, version=report.template_version, values=report.values)
     assert not DailyCard.objects.filter(status=CardStatus.NOT_FILED, record__isnull=False).exists()
     # one rep-day, recomputed: the card's figures are the day's
     card = (

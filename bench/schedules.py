@@ -56,7 +56,8 @@ FIELDS = (
 KINDS = [ItemKind.VISIT, ItemKind.VISIT, ItemKind.VISIT, ItemKind.CALL, ItemKind.TASK]
 
 TEAM_SQL = """
-SELECT i.id FROM schedules_scheduleitem i
+SELECT i.id, i.employee_id, i.day, i.start_time, i.end_time, i.kind, i.title, i.state, i.done_at, i.done_note,
+       i.notes, i.customer_id, c.name FROM schedules_scheduleitem i
 LEFT JOIN customers_customer c ON c.id = i.customer_id
 WHERE i.org_id = %s AND i.day = %s AND i.employee_id IN (
     SELECT e.id FROM org_employee e JOIN org_department d ON d.id = e.department_id
@@ -64,7 +65,8 @@ WHERE i.org_id = %s AND i.day = %s AND i.employee_id IN (
 ORDER BY i.employee_id, i.start_time, i.id
 """
 WEEK_SQL = """
-SELECT i.id FROM schedules_scheduleitem i
+SELECT i.id, i.employee_id, i.day, i.start_time, i.end_time, i.kind, i.title, i.state, i.done_at, i.done_note,
+       i.notes, i.customer_id, c.name FROM schedules_scheduleitem i
 LEFT JOIN customers_customer c ON c.id = i.customer_id
 WHERE i.org_id = %s AND i.employee_id = %s AND i.day >= %s AND i.day <= %s
 ORDER BY i.day, i.start_time, i.id

@@ -189,9 +189,13 @@ def run(options: Options, database: Database) -> None:
     analyze(options)
 
     rep = reps[0]
+    if rep.manager_id is None:
+        raise SystemExit("bench: the first rep has no manager")
     team_manager = Employee.objects.select_related("department", "user").get(pk=rep.manager_id)
-    branch_manager = Employee.objects.select_related("department", "user").get(pk=team_manager.manager_id)
-    if branch_manager.role != Role.MANAGER:
+    branch_manager = (
+        Employee.objects.select_related("department", "user").filter(pk=team_manager.manager_id or 0).first()
+    )
+    if branch_manager is None or branch_manager.role != Role.MANAGER:
         raise SystemExit("bench: the first rep's manager's manager is not a manager")
     rep = Employee.objects.select_related("department", "user").get(pk=rep.pk)
     week = [close_day - timedelta(days=close_day.weekday()) + timedelta(days=n) for n in range(7)]
@@ -244,8 +248,7 @@ def run(options: Options, database: Database) -> None:
         for operation, url, sql, params, n in cases:
             who = rep_client if operation.startswith("own") else client
             rows = n if n is not None else len(_raw(sql, params))
-            page_ms, sql_ms = measure(lambda who=who, url=url: who.get(url), lambda sql=sql, p=params: _raw(sql, p),
-                                      options=options)  # fmt: skip
+            page_ms, sql_ms = measure(_get(who, url), _query(sql, params), options=options)
             queries = _queries(who, url)
             actor = "rep" if operation.startswith("own") else label
             page_rows.append([database.vendor, actor, visible, operation, rows, page_ms.median_ms, sql_ms.median_ms,
@@ -347,6 +350,14 @@ def run(options: Options, database: Database) -> None:
     )
     path = write_results("schedules", database, {"options": options, **payload})
     print(f"\nwritten to {path.relative_to(path.parent.parent)}")
+
+
+def _get(client: Client, url: str) -> Callable[[], object]:
+    return lambda: client.get(url)
+
+
+def _query(sql: str, params: tuple[Any, ...]) -> Callable[[], object]:
+    return lambda: _raw(sql, params)
 
 
 def _raw(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:

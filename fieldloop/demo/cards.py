@@ -9,6 +9,7 @@ comment; the latest ones, and a few older, still wait. Set-based: one bulk inser
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,7 +58,7 @@ def _write_up(rng: Any) -> dict[str, Any]:
     return values
 
 
-def _reviewer(e: Employee, heads: dict[int, int | None]) -> int | None:
+def _reviewer(e: Employee, heads: Mapping[int, int | None]) -> int | None:
     """Who reviews e's cards: their manager, else their department's head (never themselves)."""
     for pk in (e.manager_id, heads.get(e.department_id)):
         if pk is not None and pk != e.pk:
@@ -144,17 +145,17 @@ def build_daily_cards(ctx: DemoContext) -> None:
     cards, readers = [], []
     for card_id, plan in zip(card_ids, plans, strict=True):
         e_id, day, deadline = plan["employee_id"], plan["day"], plan["deadline"]
-        filed_at = plan.get("filed_at")
-        record_id = plan.get("record_id")
+        filed: datetime | None = plan.get("filed_at")
+        record_id: int | None = plan.get("record_id")
         if plan.get("new_record"):
-            record_id = record_ids[record_id]
+            record_id = record_ids[int(plan["record_id"])]
         reviewer, reviewed_at, score, comment = plan.get("review", (None, None, None, ""))
-        status = CardStatus.FILED if filed_at is not None else CardStatus.NOT_FILED
-        stored = filed_at or deadline  # an unfiled card is stored by the nightly close after the deadline
+        status = CardStatus.FILED if filed is not None else CardStatus.NOT_FILED
+        stored = filed or deadline  # an unfiled card is stored by the nightly close after the deadline
         cards.append((
             card_id, stored, reviewed_at or stored, org.pk, e_id, day, status, deadline,
-            JsonText(json.dumps(figures[day][e_id])), record_id, filed_at,
-            filed_at is not None and filed_at <= deadline, reviewer, reviewed_at, score, comment,
+            JsonText(json.dumps(figures[day][e_id])), record_id, filed,
+            filed is not None and filed <= deadline, reviewer, reviewed_at, score, comment,
         ))  # fmt: skip
         if reviewer is not None:
             readers.append((reviewed_at, reviewed_at, org.pk, card_id, reviewer, False, reviewed_at))

@@ -49,10 +49,11 @@ def test_the_demo_closes_its_days_on_cards_with_the_real_figures(db):
     assert card is not None and card.figures["items"]["planned"] > 0
     assert card.figures == cs.figures_of(card.employee, card.day)
     late = filed.filter(on_time=False).select_related("employee__org").first()
-    assert late is not None and late.filed_at > late.deadline
+    assert late is not None and late.filed_at is not None and late.filed_at > late.deadline
     assert late.figures == cs.figures_of(late.employee, late.day)
     # the manager sees the not-filed and the queue
     unfiled = DailyCard.objects.filter(status=CardStatus.NOT_FILED, employee__role=Role.REP).first()
+    assert unfiled is not None and unfiled.employee.manager_id is not None
     manager = Employee.objects.get(pk=unfiled.employee.manager_id)
     assert unfiled.employee in cs.not_filed(actor=manager, day=unfiled.day)
     # visit frequencies: one per level (the organization's defaults), and a few customers with their own

@@ -24,6 +24,7 @@ BENCHMARKS = (
     "routes",
     "tracking",
     "attendance",
+    "schedules",
 )
 WITH_POSTGRES = BASE_DIR / "scripts" / "with-postgres"
 

@@ -13,7 +13,7 @@ from faker import Faker
 
 from fieldloop.org.models import Employee, Organization, Role
 
-from . import activities, attendance, customers, org, schedules, tracking, visit_review
+from . import activities, attendance, cards, customers, org, schedules, tracking, visit_review
 from .context import DEMO_ORG_NAME, SIZES, DemoContext, DemoLogin
 
 # Each domain's step by name, run in this order in one transaction.
@@ -23,6 +23,7 @@ DEMO_STEPS: dict[str, Callable[[DemoContext], None]] = {
     "work_records": activities.build_work_records,
     "visits": activities.build_visits,
     "schedules": schedules.build_schedules,
+    "daily_cards": cards.build_daily_cards,
     "trajectories": tracking.build_trajectories,
     "attendance": attendance.build_attendance,
     "doubtful_visits": visit_review.build_doubtful_visits,

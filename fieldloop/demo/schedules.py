@@ -15,7 +15,14 @@ from fieldloop.core.bulk import allocate_ids, insert_rows
 from fieldloop.customers.models import Customer
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.org.models import Role
-from fieldloop.schedules.models import Frequency, ItemKind, ItemState, ScheduleItem, ScheduleSeries
+from fieldloop.schedules.models import (
+    CustomerVisitFrequency,
+    Frequency,
+    ItemKind,
+    ItemState,
+    ScheduleItem,
+    ScheduleSeries,
+)
 
 from .context import DemoContext
 
@@ -26,6 +33,7 @@ CANCELLED_SHARE = 0.15  # of those, cancelled beforehand rather than missed
 DAYS_AHEAD = 7
 MEETING_WEEKS = 16
 TASKS = ["整理报价单", "准备周报", "跟进回款", "更新客户资料", "参加产品培训", "准备投标文件"]
+OWN_EVERY_DAYS = [3, 5, 10, 21, 45, None]  # a customer's own visit frequency (None: not on a schedule)
 DONE_NOTES = ["已完成", "已参加", "已发给客户", "已与经理确认"]
 
 FIELDS = (
@@ -132,3 +140,18 @@ def build_schedules(ctx: DemoContext) -> None:
     ScheduleSeries.objects.bulk_create(series)
     insert_rows(ScheduleItem, FIELDS, rows)
     ctx.counts["schedule items"] = len(rows)
+    _own_frequencies(ctx)
+
+
+def _own_frequencies(ctx: DemoContext) -> None:
+    """The levels' visit frequencies are the organization's defaults (created with it); a few customers have their
+    own: a key account visited every few days, a dormant one never on a schedule."""
+    org = ctx.org
+    if org is None:
+        raise ValueError("build_org runs first")
+    ids = list(Customer.objects.filter(org=org).order_by("id").values_list("pk", flat=True))
+    chosen = ctx.rng.sample(ids, min(len(ids), max(5, len(ids) // 100)))
+    CustomerVisitFrequency.objects.bulk_create(
+        [CustomerVisitFrequency(org=org, customer_id=pk, every_days=ctx.rng.choice(OWN_EVERY_DAYS)) for pk in chosen]
+    )
+    ctx.counts["own visit frequencies"] = len(chosen)

@@ -108,6 +108,7 @@ def record_create(
             contact_id=payload.contact_id,
             captured_at=payload.captured_at,
             visit_id=payload.visit_id,
+            reuse_photo_ids=payload.reuse_photo_ids,
             device_position=payload.device_position.dict() if payload.device_position else None,
         ),
         # the same key with another record (template, customer or contact) is a mismatch, not a replay

@@ -346,7 +346,7 @@ def visit_step_prefill(*, visit: Visit, template: FormTemplate) -> StepPrefill |
     return step_prefill(template.current_version.definitions, earlier)
 
 
-def visit_prefill(*, actor: Employee, visit_id: int, template_id: int) -> tuple[Visit, StepPrefill]:
+def visit_prefill(*, actor: Employee, visit_id: int, template_id: int | None) -> tuple[Visit, StepPrefill]:
     """The values a step of `template_id` starts from in a visit the actor may see (its rep, or whoever may read
     it; else not found). The template is one a record may be filed with (else a field error)."""
     visit = visit_get(actor=actor, visit_id=visit_id)
@@ -355,6 +355,8 @@ def visit_prefill(*, actor: Employee, visit_id: int, template_id: int) -> tuple[
         .filter(org_id=actor.org_id, pk=template_id, is_active=True)
         .exclude(purpose=Purpose.CUSTOMER)
         .first()
+        if template_id is not None
+        else None
     )
     prefill = visit_step_prefill(visit=visit, template=template) if template is not None else None
     if prefill is None:

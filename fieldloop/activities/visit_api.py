@@ -236,7 +236,10 @@ def visit_check_out_preview(request: HttpRequest, visit_id: int) -> dict[str, An
     summary="What a step of a template starts from in this visit",
 )
 def visit_prefill(
-    request: HttpRequest, visit_id: int, template_id: int = Query(..., ge=1, le=MAX_ROW_ID)
+    request: HttpRequest,
+    visit_id: int,
+    # needed; checked after the visit (one outside the caller's scope is not found, whatever the query)
+    template_id: int | None = Query(None, ge=1, le=MAX_ROW_ID, description="The step's template (required)."),
 ) -> dict[str, Any]:
     """The values the visit's earlier steps already captured for a step of `template_id` (so that nothing is
     entered twice), and their photos offered for reuse: file the step with `visit_id` and the chosen photos'
@@ -249,4 +252,4 @@ def visit_prefill(
             url = reverse("api:work_record_attachment", args=[record_id, attachment_id])
             photos.append({"field": key, "attachment_id": attachment_id, "record_id": record_id, "url": url,
                            "thumbnail_url": f"{url}?thumbnail=true"})  # fmt: skip
-    return {"visit_id": visit.pk, "template_id": template_id, "values": prefill.values, "photos": photos}
+    return {"visit_id": visit.pk, "template_id": template_id or 0, "values": prefill.values, "photos": photos}

@@ -11,6 +11,7 @@ from fieldloop.activities import visit_services
 from fieldloop.activities.models import WorkRecord
 from fieldloop.formtemplates.models import Attachment, holder_of
 from fieldloop.formtemplates.tests.test_photos_upload import photo_bytes
+from tests.test_reads_never_write import writes_of
 
 from .helpers import customer
 from .test_api import api, post
@@ -145,3 +146,11 @@ def test_the_prefill_asks_for_the_template_once_the_visit_is_in_scope(cast, flow
     assert api(cast.rep2).get(f"/api/v1/visits/{flow.visit.pk}/prefill").status_code == 404
     big = api(cast.rep).get(f"/api/v1/visits/{flow.visit.pk}/prefill?template_id={2**70}")
     assert big.status_code in {400, 422} and "template_id" in big.json()["fields"]
+
+
+def test_reading_the_prefill_writes_nothing(cast, flow, earlier):  # noqa: F811
+    url = f"/api/v1/visits/{flow.visit.pk}/prefill?template_id={flow.report.pk}"
+    for who in (cast.rep, cast.manager):
+        client = cast.client_for(who)
+        assert client.get(url).status_code == 200
+        assert writes_of(client, "api/v1/visits/<int:visit_id>/prefill", url) == []

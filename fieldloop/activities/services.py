@@ -218,7 +218,7 @@ def _reuse_photos(
             continue
         try:
             copies = visit_services.visit_photos_reuse(
-                actor=actor, visit_id=visit.pk, attachment_ids=ids, namespace=client_id
+                actor=actor, visit_id=visit.pk, attachment_ids=ids, namespace=client_id, field=key
             )
         except ServiceError as e:
             errors[f"reuse_photo_ids.{key}"] = next(iter(e.fields.values()), [e.message])

@@ -187,7 +187,7 @@ def _reusable_photos(prefill: visits.StepPrefill | None) -> dict[str, list[tuple
 
 def _photo_reuser(
     actor: Employee, visit: Visit | None, namespace: str | None
-) -> Callable[[list[int]], list[int]] | None:
+) -> Callable[[str, list[int]], list[int]] | None:
     """Copies the ticked photos of the visit's earlier steps for the record being saved."""
     if visit is None or not namespace:
         return None
@@ -195,8 +195,8 @@ def _photo_reuser(
         client_id = uuid.UUID(namespace)
     except ValueError:
         return None
-    return lambda ids: visit_services.visit_photos_reuse(
-        actor=actor, visit_id=visit.pk, attachment_ids=ids, namespace=client_id
+    return lambda key, ids: visit_services.visit_photos_reuse(
+        actor=actor, visit_id=visit.pk, attachment_ids=ids, namespace=client_id, field=key
     )
 
 

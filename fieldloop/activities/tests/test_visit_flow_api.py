@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fieldloop.activities import visit_services
 from fieldloop.activities.models import WorkRecord
-from fieldloop.formtemplates.models import Attachment, holder_of
+from fieldloop.formtemplates.models import Attachment, Purpose, holder_of
+from fieldloop.formtemplates.services import template_install
 from fieldloop.formtemplates.tests.test_photos_upload import photo_bytes
 from tests.test_reads_never_write import writes_of
 
@@ -154,3 +155,19 @@ def test_reading_the_prefill_writes_nothing(cast, flow, earlier):  # noqa: F811
         client = cast.client_for(who)
         assert client.get(url).status_code == 200
         assert writes_of(client, "api/v1/visits/<int:visit_id>/prefill", url) == []
+
+
+def test_one_photo_reused_in_two_fields_of_a_step_is_two_copies(cast, flow, earlier):  # noqa: F811
+    fields = [{"key": k, "type": "photo", "label": k, "label_en": k} for k in ("inside", "outside")]
+    both = template_install(org_id=cast.org.pk, purpose=Purpose.CUSTOM, name="店内外", name_en="Inside and out",
+                            description="", fields=fields)  # fmt: skip
+    offered = earlier.client.get(f"/api/v1/visits/{flow.visit.pk}/prefill?template_id={both.pk}").json()["photos"]
+    assert {(p["field"], p["attachment_id"]) for p in offered} == {
+        ("inside", earlier.photo),
+        ("outside", earlier.photo),
+    }
+    response = file_step(earlier.client, both, flow.visit, {},
+                         reuse_photo_ids={"inside": [earlier.photo], "outside": [earlier.photo]})  # fmt: skip
+    assert response.status_code == 201, response.content
+    [inside], [outside] = response.json()["values"]["inside"], response.json()["values"]["outside"]
+    assert len({inside, outside, earlier.photo}) == 3

@@ -108,12 +108,17 @@ def record_create(
             contact_id=payload.contact_id,
             captured_at=payload.captured_at,
             visit_id=payload.visit_id,
+            reuse_photo_ids=payload.reuse_photo_ids,
             device_position=payload.device_position.dict() if payload.device_position else None,
         ),
-        # the same key with another record (template, customer or contact) is a mismatch, not a replay
+        # the same key with another record (template, visit, customer or contact) is a mismatch, not a replay; a
+        # visit's step sent without a customer took the visit's
         same=lambda r: (
-            (r.author_id, r.template_id, r.customer_id, r.contact_id)
-            == (actor.pk, payload.template_id, payload.customer_id, payload.contact_id)
+            (r.author_id, r.template_id, r.visit_id) == (actor.pk, payload.template_id, payload.visit_id)
+            and (
+                (r.customer_id, r.contact_id) == (payload.customer_id, payload.contact_id)
+                or (r.visit_id is not None and payload.customer_id is None and payload.contact_id is None)
+            )
         ),
     )
     if not created:  # a replay: the first record, read with what the answer shows

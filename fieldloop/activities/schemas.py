@@ -1,7 +1,7 @@
 """API schemas for work records and their comments."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -17,6 +17,9 @@ class TemplateRef(Schema):
     purpose: Purpose
     name: str
     name_en: str
+
+
+MAX_REUSED = 50  # photos reused in one field (a photo field holds a few)
 
 
 class NamedRef(Schema):
@@ -65,6 +68,11 @@ class WorkRecordIn(Schema):
     )
     device_position: PositionIn | None = Field(None, description="Where the device was (for 'nearby' fields).")
     visit_id: RowId | None = Field(None, description="One of the author's visits this record is a step of.")
+    reuse_photo_ids: dict[str, Annotated[list[RowId], Field(max_length=MAX_REUSED)]] = Field(
+        default_factory=dict,
+        description="By photo field key: photos of the visit's earlier steps to reuse in this step (its prefill "
+        "offers them); each is copied once per Idempotency-Key and added to the field's photos. Needs `visit_id`.",
+    )
 
 
 class WorkRecordPatchIn(Schema):

@@ -26,7 +26,7 @@ from fieldloop.org.models import Department, Employee
 from fieldloop.org.selectors import scope_to_visible
 
 from .models import Visit, VisitStatus, VisitType, VisitTypeStep, WorkRecord, WorkRecordComment, WorkRecordRevision
-from .visits import applies_to
+from .visits import StepPrefill, applies_to, step_prefill
 
 FEED_ORDERING = ("-captured_at", "-id")
 RECORD_RELATED = ("author", "template", "customer", "contact")
@@ -335,6 +335,33 @@ def visit_record_check(*, actor: Employee, visit_id: int) -> Visit:
 
 def visit_step_records(*, visit: Visit) -> QuerySet[WorkRecord]:
     return WorkRecord.objects.filter(visit=visit, archived_at__isnull=True).select_related("template_version")
+
+
+def visit_step_prefill(*, visit: Visit, template: FormTemplate) -> StepPrefill | None:
+    """What the visit's earlier steps already captured for a step of `template` (one query): the values and the
+    photos offered for reuse (`visits.step_prefill`), the same on the page and in the API."""
+    if template.current_version is None:
+        return None
+    earlier = list(visit_step_records(visit=visit).order_by("-captured_at", "-id"))
+    return step_prefill(template.current_version.definitions, earlier)
+
+
+def visit_prefill(*, actor: Employee, visit_id: int, template_id: int | None) -> tuple[Visit, StepPrefill]:
+    """The values a step of `template_id` starts from in a visit the actor may see (its rep, or whoever may read
+    it; else not found). The template is one a record may be filed with (else a field error)."""
+    visit = visit_get(actor=actor, visit_id=visit_id)
+    template = (
+        FormTemplate.objects.select_related("current_version")
+        .filter(org_id=actor.org_id, pk=template_id, is_active=True)
+        .exclude(purpose=Purpose.CUSTOMER)
+        .first()
+        if template_id is not None
+        else None
+    )
+    prefill = visit_step_prefill(visit=visit, template=template) if template is not None else None
+    if prefill is None:
+        raise invalid("template_id", _("Choose one of the organization's active work record templates."))
+    return visit, prefill
 
 
 # --- a day's work of many employees at once (the daily close card) --------------------------------------------

@@ -20,7 +20,8 @@ from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.customers import pools
 from fieldloop.customers.models import Contact, Customer
 from fieldloop.customers.selectors import visible_customers
-from fieldloop.formtemplates.models import FormTemplate, Purpose, holder_of
+from fieldloop.formtemplates.fields import FieldType
+from fieldloop.formtemplates.models import FormTemplate, FormTemplateVersion, Purpose, holder_of
 from fieldloop.formtemplates.services import attachments_claim_held
 from fieldloop.formtemplates.validation import validate_values
 from fieldloop.org.models import Employee
@@ -28,7 +29,7 @@ from fieldloop.org.permissions import Permission
 from fieldloop.org.selectors import can_change_owned_by
 from fieldloop.org.services import audit, require_permission
 
-from . import hooks
+from . import hooks, visit_services
 from .builtin import activity_settings
 from .models import ActivitySettings, Visit, WorkRecord, WorkRecordComment, WorkRecordRevision
 from .selectors import record_get, visit_record_check
@@ -107,8 +108,12 @@ def record_create(
     captured_at: datetime | None = None,
     device_position: Any = None,
     visit_id: int | None = None,
+    reuse_photo_ids: dict[str, list[int]] | None = None,
 ) -> tuple[WorkRecord, bool]:
     """File a work record; returns (record, created). A replayed `client_id` returns the first record.
+
+    A step of the actor's own visit may reuse photos its earlier records hold (`reuse_photo_ids`, by photo field
+    key): copies of them join the field's photos (`visit_services.visit_photos_reuse`, once per `client_id`).
 
     A new record comes back with its template, version, author, customer and contact attached (the instances
     the checks loaded), so an answer built from it needs no further query."""
@@ -146,6 +151,15 @@ def record_create(
     except ServiceError as e:
         errors |= e.fields
     clean: dict[str, Any] = {}
+    if reuse_photo_ids:
+        if visit is None:
+            if visit_id is None:
+                errors["reuse_photo_ids"] = [_("Only a step of one of your visits may reuse its photos.")]
+        elif template is not None and template.current_version is not None:
+            values, reuse_errors = _reuse_photos(
+                actor, visit, template.current_version, values, reuse_photo_ids, client_id
+            )
+            errors |= reuse_errors
     if template is not None and template.current_version is not None:
         try:
             clean = validate_values(
@@ -185,6 +199,37 @@ def record_create(
 
     # the same client_id sent concurrently: the first one wins
     return create_or_winner(WorkRecord.objects.filter(org_id=actor.org_id, client_id=client_id), write)
+
+
+def _reuse_photos(
+    actor: Employee,
+    visit: Visit,
+    version: FormTemplateVersion,
+    values: dict[str, Any],
+    reuse: dict[str, list[int]],
+    client_id: uuid.UUID,
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """`values` with copies of the reused photos added to their fields' photos, and the refusals by field."""
+    photo_fields = {d.key for d in version.definitions if d.type == FieldType.PHOTO and not d.retired}
+    values = dict(values)
+    errors: dict[str, list[Any]] = {}
+    for key, ids in reuse.items():
+        if not ids:
+            continue
+        if key not in photo_fields:
+            errors[f"reuse_photo_ids.{key}"] = [_("This template has no photo field with this key.")]
+            continue
+        try:
+            copies = visit_services.visit_photos_reuse(
+                actor=actor, visit_id=visit.pk, attachment_ids=ids, namespace=client_id, field=key
+            )
+        except ServiceError as e:
+            errors[f"reuse_photo_ids.{key}"] = next(iter(e.fields.values()), [e.message])
+            continue
+        sent = values.get(key)
+        if sent is None or isinstance(sent, list):
+            values[key] = [*(sent or []), *(c for c in copies if c not in (sent or []))]
+    return values, errors
 
 
 def edit_window(*, org_id: int) -> timedelta:

@@ -169,10 +169,7 @@ def _own_visit(actor: Employee, visit_id: int | None) -> Visit | None:
 
 def _visit_prefill(visit: Visit | None, template: FormTemplate) -> visits.StepPrefill | None:
     """What the visit's earlier steps already captured for this step's fields (one query)."""
-    if visit is None or template.current_version is None:
-        return None
-    earlier = list(selectors.visit_step_records(visit=visit).order_by("-captured_at", "-id"))
-    return visits.step_prefill(template.current_version.definitions, earlier)
+    return selectors.visit_step_prefill(visit=visit, template=template) if visit is not None else None
 
 
 def _reusable_photos(prefill: visits.StepPrefill | None) -> dict[str, list[tuple[int, str, str]]]:
@@ -190,7 +187,7 @@ def _reusable_photos(prefill: visits.StepPrefill | None) -> dict[str, list[tuple
 
 def _photo_reuser(
     actor: Employee, visit: Visit | None, namespace: str | None
-) -> Callable[[list[int]], list[int]] | None:
+) -> Callable[[str, list[int]], list[int]] | None:
     """Copies the ticked photos of the visit's earlier steps for the record being saved."""
     if visit is None or not namespace:
         return None
@@ -198,8 +195,8 @@ def _photo_reuser(
         client_id = uuid.UUID(namespace)
     except ValueError:
         return None
-    return lambda ids: visit_services.visit_photos_reuse(
-        actor=actor, visit_id=visit.pk, attachment_ids=ids, namespace=client_id
+    return lambda key, ids: visit_services.visit_photos_reuse(
+        actor=actor, visit_id=visit.pk, attachment_ids=ids, namespace=client_id, field=key
     )
 
 

@@ -10,11 +10,13 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import get_language
 from ninja import Query, Router, Status
 
 from fieldloop.core.geo import SentFix
 from fieldloop.core.pagination import keyset_page
+from fieldloop.core.schemas import MAX_ROW_ID
 from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempotent
 from fieldloop.org.schemas import ERRORS
@@ -30,6 +32,7 @@ from .visit_schemas import (
     VisitFiltersIn,
     VisitOut,
     VisitPage,
+    VisitPrefillOut,
     VisitTypeIn,
     VisitTypeOut,
     VisitTypePatchIn,
@@ -225,3 +228,28 @@ def visit_check_out_preview(request: HttpRequest, visit_id: int) -> dict[str, An
         "remaining_minutes": preview.remaining_minutes,
         "message": preview.message,
     }
+
+
+@router.get(
+    "/visits/{int:visit_id}/prefill",
+    response={200: VisitPrefillOut, **ERRORS},
+    summary="What a step of a template starts from in this visit",
+)
+def visit_prefill(
+    request: HttpRequest,
+    visit_id: int,
+    # needed; checked after the visit (one outside the caller's scope is not found, whatever the query)
+    template_id: int | None = Query(None, ge=1, le=MAX_ROW_ID, description="The step's template (required)."),
+) -> dict[str, Any]:
+    """The values the visit's earlier steps already captured for a step of `template_id` (so that nothing is
+    entered twice), and their photos offered for reuse: file the step with `visit_id` and the chosen photos'
+    ids in `reuse_photo_ids` (by field key), which makes copies of them. For the visit's rep and whoever may
+    read the visit; writes nothing."""
+    visit, prefill = selectors.visit_prefill(actor=actor_of(request), visit_id=visit_id, template_id=template_id)
+    photos = []
+    for key, found in prefill.photos.items():
+        for record_id, attachment_id in found:
+            url = reverse("api:work_record_attachment", args=[record_id, attachment_id])
+            photos.append({"field": key, "attachment_id": attachment_id, "record_id": record_id, "url": url,
+                           "thumbnail_url": f"{url}?thumbnail=true"})  # fmt: skip
+    return {"visit_id": visit.pk, "template_id": template_id or 0, "values": prefill.values, "photos": photos}

@@ -1,6 +1,7 @@
 """API schemas for visit types and visits (check-in / check-out)."""
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -180,3 +181,23 @@ class CheckOutPreviewOut(Schema):
     reasons: list[ReasonOut] = Field(description="Why the visit would not be effective if it ended now.")
     remaining_minutes: int = Field(description="Minutes still needed for the visit type's minimum duration.")
     message: str = Field(description="In the caller's language; empty when fine.")
+
+
+class ReusablePhotoOut(Schema):
+    field: str = Field(description="The key of the step's photo field the photo is offered to.")
+    attachment_id: int = Field(description="Send it in the step's `reuse_photo_ids` (by field key) to reuse it.")
+    record_id: int = Field(description="The visit's earlier record that holds the photo.")
+    url: str
+    thumbnail_url: str
+
+
+class VisitPrefillOut(Schema):
+    visit_id: int
+    template_id: int
+    values: dict[str, Any] = Field(
+        description="By field key: what the visit's earlier steps filled in (same key and type; a sub-table's rows "
+        "in the matching columns), the values the step's form starts from."
+    )
+    photos: list[ReusablePhotoOut] = Field(
+        description="Photos of the visit's earlier steps offered for reuse in the step's photo fields."
+    )

@@ -724,11 +724,14 @@ def visit_locate_customer(*, actor: Employee, visit_id: int) -> Customer:
     )
 
 
-def visit_photos_reuse(*, actor: Employee, visit_id: int, attachment_ids: list[int], namespace: uuid.UUID) -> list[int]:
+def visit_photos_reuse(
+    *, actor: Employee, visit_id: int, attachment_ids: list[int], namespace: uuid.UUID, field: str = ""
+) -> list[int]:
     """Copies, for a new step of the actor's own visit, of photos its earlier records hold (a photo held by one
     record cannot be held by another: `attachment_copy`); the copies are the actor's fresh uploads, claimed when
-    the step's record is saved. Once per (`namespace`, photo): a resent form copies nothing again. A photo not
-    held by a record of this visit is refused, as not found."""
+    the step's record is saved. Once per (`namespace`, `field`, photo): a resent form copies nothing again, and
+    one photo reused in two fields of the step is two copies. A photo not held by a record of this visit is
+    refused, as not found."""
     visit = visit_record_check(actor=actor, visit_id=visit_id)
     wanted = list(dict.fromkeys(attachment_ids))
     holders = [holder_of(r) for r in WorkRecord.objects.filter(visit=visit, archived_at__isnull=True).only("pk")]
@@ -742,6 +745,10 @@ def visit_photos_reuse(*, actor: Employee, visit_id: int, attachment_ids: list[i
     if missing:
         raise invalid("attachment_ids", _("Attachment %(id)d was not found; upload it first.") % {"id": missing[0]})
     return [
-        attachment_copy(actor=actor, source=sources[i], client_id=uuid.uuid5(namespace, f"reuse:{i}")).pk
+        attachment_copy(
+            actor=actor,
+            source=sources[i],
+            client_id=uuid.uuid5(namespace, f"reuse:{field}:{i}" if field else f"reuse:{i}"),
+        ).pk
         for i in wanted
     ]

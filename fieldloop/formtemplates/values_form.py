@@ -342,11 +342,11 @@ class TemplateValuesForm(StyledForm):
         taken_at: datetime | None = None,
         initial_values: dict[str, Any] | None = None,
         reusable: dict[str, list[tuple[int, str, str]]] | None = None,
-        reuse: Callable[[list[int]], list[int]] | None = None,
+        reuse: Callable[[str, list[int]], list[int]] | None = None,
     ) -> None:
         """`initial_values`: values a new record starts with (filled earlier, in the same visit).
         `reusable`: per photo field, photos taken earlier offered for reuse (id, thumbnail URL, photo URL); the
-        ticked ones are sent as `<name>-reuse` and `reuse(ids)` makes them this record's (copies), on the form's
+        ticked ones are sent as `<name>-reuse` and `reuse(key, ids)` makes them this record's (copies), on the form's
         clean: only offered ids are taken.
         `attachment_url(id, thumbnail)`: where a stored photo of `previous` is shown (an edit page).
         `upload_namespace`: the record's client_id; a file sent again with it (a retried or replayed form)
@@ -474,7 +474,7 @@ class TemplateValuesForm(StyledForm):
         if not ids or self.reuse is None or self.actor is None:
             return []
         try:
-            return self.reuse(ids)
+            return self.reuse(d.key, ids)
         except ServiceError as e:
             self.add_error(d.key, str(next(iter(e.fields.values()), [e.message])[0]))
             return []

@@ -130,3 +130,20 @@ def test_prefill_takes_the_same_key_and_type_and_a_photo_from_any_photo_field(ca
     assert prefill.values == {"stock": [{"sku": "A", "stock": 2}]}
     assert prefill.photos == {"storefront_photo": [(2, 7), (2, 8)]}
     assert visits.step_prefill(definitions, []).values == {}
+
+
+def test_a_photo_offered_to_two_fields_of_a_step_is_copied_into_each(cast, flow):
+    """A step with two photo fields of other keys is offered the earlier photo in both: ticked in both, it is
+    two copies (one attachment is held by one field of one record)."""
+    client = cast.client_for(cast.rep)
+    shot = SimpleUploadedFile("shop.jpg", photo_bytes(), content_type="image/jpeg")
+    fill(client, flow.photo.pk, flow.visit, {"v-storefront": shot})
+    [original] = WorkRecord.objects.get().values["storefront"]
+    fields = [{"key": k, "type": "photo", "label": k, "label_en": k} for k in ("inside", "outside")]
+    both = template_install(org_id=cast.org.pk, purpose=Purpose.CUSTOM, name="店内外", name_en="Inside and out",
+                            description="", fields=fields)  # fmt: skip
+    sent = {"v-inside-reuse": str(original), "v-outside-reuse": str(original)}
+    assert fill(client, both.pk, flow.visit, sent).status_code == 302
+    record = WorkRecord.objects.get(template=both)
+    [inside], [outside] = record.values["inside"], record.values["outside"]
+    assert len({inside, outside, original}) == 3

@@ -29,7 +29,7 @@ from fieldloop.org.models import Employee
 
 from . import selectors, services
 from .forms import RecordForm, add_record_error
-from .today import today_sections
+from .today import DAILY_TILE, TOP, today_sections
 
 # The call log's fields the phone form lays out itself; any other field an administrator adds follows them.
 CALL_KEYS = ("direction", "duration_minutes", "result", "notes")
@@ -91,13 +91,18 @@ def phone_today(request: HttpRequest) -> HttpResponse:
     }
     if is_htmx(request):
         return render(request, "activities/phone/today.html#nearby", context)
-    report_template = selectors.purpose_template(actor=actor, purpose=Purpose.DAILY_REPORT)
-    report = selectors.daily_report_today(actor=actor, template=report_template) if report_template else None
+    sections = today_sections(actor)
+    daily_tile = next((s for s in sections if s.slot == DAILY_TILE), None)
+    report = None
+    if daily_tile is None:  # no app closes the day: today's daily report is the tile
+        report_template = selectors.purpose_template(actor=actor, purpose=Purpose.DAILY_REPORT)
+        report = selectors.daily_report_today(actor=actor, template=report_template) if report_template else None
     today = selectors.records_today(actor=actor)
     filed = list(today[:FILED_SHOWN])
     language = get_language()
     context |= {
-        "sections": today_sections(actor),
+        "sections": [s for s in sections if s.slot == TOP],
+        "daily_tile": daily_tile,
         "report": report,
         "filed_count": len(filed) if len(filed) < FILED_SHOWN else today.count(),
         "filed": [(r, r.template.display_name(language)) for r in filed],

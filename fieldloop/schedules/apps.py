@@ -15,10 +15,11 @@ class SchedulesConfig(AppConfig):
         from .card_notices import register as register_card_notices
         from .card_services import close_defaults_create
         from .hooks import register
-        from .today import today_plan
+        from .today import today_card_tile, today_plan
 
         register()
         plan_hooks.register()
         register_card_notices()
         register_defaults("schedules.daily_close_settings", close_defaults_create)
         register_today_section("schedules.today_plan", today_plan)
+        register_today_section("schedules.today_card_tile", today_card_tile)

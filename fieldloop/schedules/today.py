@@ -1,11 +1,11 @@
 """Today's plan on a rep's Today page (registered with activities/today.py): the day's items with what is done,
 a check-in for each planned visit, and the way to the day's close card; two queries whatever the plan."""
 
-from fieldloop.activities.today import TodaySection
+from fieldloop.activities.today import DAILY_TILE, TodaySection
 from fieldloop.org.models import Employee
 
 from .card_selectors import today_of
-from .models import ItemKind, ItemState
+from .models import CardStatus, DailyCard, ItemKind, ItemState
 from .selectors import day_counts, items_for
 
 SHOWN = 8  # a phone's screen of items; the schedule page has the rest
@@ -29,3 +29,11 @@ def today_plan(actor: Employee) -> TodaySection:
             "planned": ItemState.PLANNED,
         },
     )
+
+
+def today_card_tile(actor: Employee) -> TodaySection:
+    """Today's tile for the day's close: filed or not, for today's card (one query). A daily report written today
+    may be the write-up of yesterday's card; it does not close today."""
+    day = today_of(actor)
+    filed = DailyCard.objects.filter(org_id=actor.org_id, employee=actor, day=day, status=CardStatus.FILED).exists()
+    return TodaySection("schedules/_today_card_tile.html", {"filed": filed}, slot=DAILY_TILE)

@@ -260,13 +260,14 @@ def test_the_customer_page_has_the_log_call_button(cast):
 
 
 def test_the_daily_report_opens_the_daily_close_card_whose_write_up_it_is(cast):
-    """The daily report and the daily close card (日清, schedules) are one: Today's button opens the card, which
-    files the report without a customer; Today shows it filed."""
+    """The daily report and the daily close card (日清, schedules) are one: Today's tile is the card's (it says
+    whether today's card is filed: schedules/tests/test_today.py), and the daily report's link opens the card."""
     client = cast.client_for(cast.rep)
     assert client.get("/today/daily-report/")["Location"] == "/close/"
-    file_daily(cast.rep)
-    assert 'data-testid="daily-report"' in (html := today(client).content.decode())
-    assert "ti-circle-check" in html
+    file_daily(cast.rep)  # a report written today is the card's write-up; the card itself is not filed yet
+    html = today(client).content.decode()
+    tile = html[html.index('data-testid="daily-report"') - 300 : html.index('data-testid="daily-report"')]
+    assert 'href="/close/"' in tile and "ti-circle-check" not in html
     assert cast.client_for(cast.rep2).get("/today/daily-report/")["Location"] == "/close/"
 
 

@@ -1,12 +1,13 @@
 """Today's plan on a rep's Today page: the day's items first, a check-in for each planned visit, what is done."""
 
+import uuid
 from datetime import time, timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from fieldloop.activities.tests.helpers import customer
-from fieldloop.schedules import services
+from fieldloop.schedules import card_selectors, card_services, services
 from fieldloop.schedules.models import ItemKind
 
 from .helpers import plan, today
@@ -45,3 +46,19 @@ def test_the_plan_costs_the_same_queries_however_long_the_day(cast):
         page = client.get("/today/").content.decode()
     assert len(many) <= len(few) + 1  # the day's count, once more items than a phone screen are planned
     assert "13 more items" in page or "还有 13 项" in page
+
+
+def _tile(page: str) -> str:
+    at = page.index('data-testid="daily-report"')
+    return page[at - 300 : at + 400]
+
+
+def test_the_tile_says_filed_only_once_todays_card_is_filed_not_yesterdays(cast):
+    client = cast.client_for(cast.rep)
+    values = {"done_today": "拜访三家客户", "plan_tomorrow": "整理报价"}
+    day = card_selectors.today_of(cast.rep)
+    card_services.card_file(actor=cast.rep, client_id=uuid.uuid4(), day=day - timedelta(days=1), values=values)
+    tile = _tile(client.get("/today/").content.decode())
+    assert 'href="/close/"' in tile and "ti-circle-check" not in tile  # yesterday's card filed today: today is open
+    card_services.card_file(actor=cast.rep, client_id=uuid.uuid4(), day=day, values=values)
+    assert "ti-circle-check" in _tile(client.get("/today/").content.decode())

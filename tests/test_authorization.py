@@ -580,7 +580,6 @@ EXEMPT: dict[str, str] = {
 
 # Read-only functions (outside selectors modules) that take an actor: the isolation walk covers them.
 READS: dict[str, str] = {
-    "activities.visit_review_selectors.review_queue": "read",
     "activities.visit_review_services.may_review": "predicate",
     "tracking.visit_checks.day_doubtful_visits": "read",
     "activities.services.can_edit": "predicate",

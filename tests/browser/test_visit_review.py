@@ -74,7 +74,7 @@ def test_a_manager_opens_the_queue_sees_the_signal_and_rejects_the_visit_with_a_
     row = page.get_by_test_id("review-row")
     expect(row).to_have_count(1)
     expect(row.get_by_test_id("review-signal")).to_have_attribute("data-code", "off_track")
-    expect(row.get_by_test_id("review-signal")).to_contain_text("m")  # how far from the track
+    expect(row.get_by_test_id("review-signal")).to_contain_text("米" if language == "zh-hans" else " m")  # how far off
     page.screenshot(path=str(ARTIFACTS / f"review-queue-{language}.png"), full_page=True)
 
     row.get_by_test_id("review-reject").click()  # no reason: refused on the field

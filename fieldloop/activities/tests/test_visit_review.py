@@ -264,7 +264,7 @@ def test_the_queue_page_and_the_visit_page_show_the_signals_and_take_the_decisio
     visit = flagged_visit(cast)
     client = cast.client_for(cast.manager)
     page = client.get("/visits/review/").content.decode()
-    assert f'data-visit="{visit.pk}"' in page and "from the track" in page
+    assert f'data-visit="{visit.pk}"' in page and "距当时的轨迹" in page  # the manager reads Chinese
     refused = client.post(f"/visits/{visit.pk}/review/", {"decision": "rejected", "reason": " "})
     assert refused.status_code == 200 and 'data-testid="review-error"' in refused.content.decode()
     done = client.post(

@@ -14,5 +14,7 @@ def test_the_small_demo_has_doubtful_visits_of_each_kind_in_a_managers_queue(db)
     assert len(pending) == ctx.counts["doubtful visits"] >= 3
     codes = {code for v in pending for code in signal_codes(v)}
     assert {Signal.OFF_TRACK, Signal.MOCK_LOCATION, Signal.FIRST_LOCATION} <= codes
-    manager = Employee.objects.get(pk=pending[0].employee.manager_id)
+    manager_id = pending[0].employee.manager_id
+    assert manager_id is not None
+    manager = Employee.objects.get(pk=manager_id)
     assert pending[0] in list(review_queue(actor=manager))

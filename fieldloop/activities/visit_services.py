@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 
 from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
-from fieldloop.core.geo import Fix, SentFix, fix_signals, position_errors
+from fieldloop.core.geo import Fix, SentFix, check_capture_times, fix_signals, position_errors
 from fieldloop.customers import pools
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
@@ -66,8 +66,6 @@ from .visits import (
     classify,
 )
 
-CAPTURE_FUTURE_SLACK = timedelta(minutes=10)
-CAPTURE_MAX_AGE = timedelta(days=90)
 PREVIOUS_FIXES = 3  # the employee's previous fixes compared with a new one
 
 # --- Visit types ------------------------------------------------------------------------------------------
@@ -231,34 +229,6 @@ def visit_type_update(*, actor: Employee, visit_type_id: int, **values: Any) -> 
 
 
 # --- Check-in and check-out ----------------------------------------------------------------------------
-
-
-def _check_times(position: SentFix, captured_at: datetime | None, now: datetime, max_age_s: int) -> datetime:
-    """The capture time (now by default), after checking it and the fix's time; field errors otherwise."""
-    errors: dict[str, list[Any]] = {}
-    if captured_at is None:
-        captured_at = now
-    elif timezone.is_naive(captured_at):
-        errors["captured_at"] = [_("Send the capture time with its time zone (ISO 8601).")]
-    elif captured_at > now + CAPTURE_FUTURE_SLACK:
-        errors["captured_at"] = [_("The capture time is in the future; check the device's clock.")]
-    elif captured_at < now - CAPTURE_MAX_AGE:
-        errors["captured_at"] = [_("The capture time is more than %(n)d days ago.") % {"n": CAPTURE_MAX_AGE.days}]
-    fix_at = position.fix_at
-    if fix_at is None:
-        errors["fix_at"] = [_("The position has no time; read it again.")]
-    elif timezone.is_naive(fix_at):
-        errors["fix_at"] = [_("Send the position's time with its time zone (ISO 8601).")]
-    elif not errors and fix_at > captured_at + CAPTURE_FUTURE_SLACK:
-        errors["fix_at"] = [_("The position was read after the capture time; check the device's clock.")]
-    elif not errors and (captured_at - fix_at).total_seconds() > max_age_s:
-        errors["fix_at"] = [
-            _("The position is %(age)d seconds old (at most %(max)d); re-read the position.")
-            % {"age": (captured_at - fix_at).total_seconds(), "max": max_age_s}
-        ]
-    if errors:
-        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
-    return captured_at
 
 
 def _fix(position: SentFix, at: datetime) -> Fix:
@@ -473,7 +443,7 @@ def visit_check_in(
         k: [m] for k, m in position_errors(position.latitude, position.longitude, position.accuracy_m).items()
     }
     try:
-        captured_at = _check_times(position, captured_at, now, settings.fix_max_age_seconds)
+        captured_at = check_capture_times(position, captured_at, now, settings.fix_max_age_seconds)
     except ServiceError as e:
         errors |= e.fields
     if vt is None:
@@ -579,7 +549,7 @@ def visit_check_out(
         k: [m] for k, m in position_errors(position.latitude, position.longitude, position.accuracy_m).items()
     }
     try:
-        captured_at = _check_times(position, captured_at, now, settings.fix_max_age_seconds)
+        captured_at = check_capture_times(position, captured_at, now, settings.fix_max_age_seconds)
     except ServiceError as e:
         errors |= e.fields
     if not errors and captured_at is not None and captured_at < visit.checked_in_at:

@@ -23,7 +23,15 @@ from django.utils.translation import gettext as _
 from fieldloop.activities.builtin import activity_settings
 from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
-from fieldloop.core.geo import Fix, SentFix, fix_signals, haversine_m, position_errors
+from fieldloop.core.geo import (
+    CAPTURE_MAX_AGE,
+    Fix,
+    SentFix,
+    check_capture_times,
+    fix_signals,
+    haversine_m,
+    position_errors,
+)
 from fieldloop.notifications.services import Notice, notify_many
 from fieldloop.org.models import Department, Employee, Organization
 from fieldloop.org.permissions import Permission
@@ -52,8 +60,6 @@ from .models import (
 )
 from .selectors import can_approve, group_ids_of, org_tz, request_get
 
-CAPTURE_FUTURE_SLACK = timedelta(minutes=10)
-CAPTURE_MAX_AGE = timedelta(days=90)
 PREVIOUS_FIXES = 3
 MAX_REQUEST_DAYS = 366
 MAX_GRACE = 240
@@ -338,33 +344,6 @@ def local_today(org: Organization) -> date:
     return timezone.now().astimezone(ZoneInfo(org.time_zone)).date()
 
 
-def _check_times(position: SentFix, captured_at: datetime | None, now: datetime, max_age_s: int) -> datetime:
-    errors: dict[str, list[Any]] = {}
-    if captured_at is None:
-        captured_at = now
-    elif timezone.is_naive(captured_at):
-        errors["captured_at"] = [_("Send the capture time with its time zone (ISO 8601).")]
-    elif captured_at > now + CAPTURE_FUTURE_SLACK:
-        errors["captured_at"] = [_("The capture time is in the future; check the device's clock.")]
-    elif captured_at < now - CAPTURE_MAX_AGE:
-        errors["captured_at"] = [_("The capture time is more than %(n)d days ago.") % {"n": CAPTURE_MAX_AGE.days}]
-    fix_at = position.fix_at
-    if fix_at is None:
-        errors["fix_at"] = [_("The position has no time; read it again.")]
-    elif timezone.is_naive(fix_at):
-        errors["fix_at"] = [_("Send the position's time with its time zone (ISO 8601).")]
-    elif not errors and fix_at > captured_at + CAPTURE_FUTURE_SLACK:
-        errors["fix_at"] = [_("The position was read after the capture time; check the device's clock.")]
-    elif not errors and (captured_at - fix_at).total_seconds() > max_age_s:
-        errors["fix_at"] = [
-            _("The position is %(age)d seconds old (at most %(max)d); re-read the position.")
-            % {"age": (captured_at - fix_at).total_seconds(), "max": max_age_s}
-        ]
-    if errors:
-        raise _fail(errors)
-    return captured_at
-
-
 def distance_text(metres: float) -> str:
     if metres < 1000:
         return _("%(n)d m") % {"n": round(metres)}
@@ -393,7 +372,7 @@ def clock_create(
     if kind not in ClockKind.values:
         errors["kind"] = [_("Choose clock-in or clock-out.")]
     try:
-        captured_at = _check_times(position, captured_at, now, settings.fix_max_age_seconds)
+        captured_at = check_capture_times(position, captured_at, now, settings.fix_max_age_seconds)
     except ServiceError as e:
         errors |= e.fields
     if errors or captured_at is None or position.fix_at is None:

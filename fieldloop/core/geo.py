@@ -4,10 +4,11 @@ goes through before anything trusts it."""
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .errors import ErrorCode, ServiceError
@@ -151,3 +152,36 @@ def fix_signals(
     if fix.mocked:
         signals.append(FixSignal.MOCKED)
     return signals
+
+
+CAPTURE_FUTURE_SLACK = timedelta(minutes=10)  # a phone clock a little ahead is tolerated
+CAPTURE_MAX_AGE = timedelta(days=90)  # the oldest capture the outbox may still deliver
+
+
+def check_capture_times(position: SentFix, captured_at: datetime | None, now: datetime, max_age_s: int) -> datetime:
+    """The capture time (now by default), after checking it and the fix's time (read at most `max_age_s` before
+    it); field errors otherwise. A visit's check-in/out and an attendance clock judge their times alike."""
+    errors: dict[str, list[Any]] = {}
+    if captured_at is None:
+        captured_at = now
+    elif timezone.is_naive(captured_at):
+        errors["captured_at"] = [_("Send the capture time with its time zone (ISO 8601).")]
+    elif captured_at > now + CAPTURE_FUTURE_SLACK:
+        errors["captured_at"] = [_("The capture time is in the future; check the device's clock.")]
+    elif captured_at < now - CAPTURE_MAX_AGE:
+        errors["captured_at"] = [_("The capture time is more than %(n)d days ago.") % {"n": CAPTURE_MAX_AGE.days}]
+    fix_at = position.fix_at
+    if fix_at is None:
+        errors["fix_at"] = [_("The position has no time; read it again.")]
+    elif timezone.is_naive(fix_at):
+        errors["fix_at"] = [_("Send the position's time with its time zone (ISO 8601).")]
+    elif not errors and fix_at > captured_at + CAPTURE_FUTURE_SLACK:
+        errors["fix_at"] = [_("The position was read after the capture time; check the device's clock.")]
+    elif not errors and (captured_at - fix_at).total_seconds() > max_age_s:
+        errors["fix_at"] = [
+            _("The position is %(age)d seconds old (at most %(max)d); re-read the position.")
+            % {"age": (captured_at - fix_at).total_seconds(), "max": max_age_s}
+        ]
+    if errors:
+        raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), errors)
+    return captured_at

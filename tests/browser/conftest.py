@@ -148,6 +148,13 @@ def outbox_ready(page: Page) -> None:
     page.wait_for_function("window.fieldloopOutbox !== undefined")
 
 
+def htmx_settled(page: Page) -> None:
+    """Wait until no htmx request is in flight and every swap has settled. htmx wires the triggers of swapped-in
+    content only when it settles (20 ms after the swap): an event fired on new content before then is lost, and
+    a locator that matches the new content says nothing about it being live yet."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def kept_on_the_device(page: Page) -> None:
     """Wait until the service worker has kept the page in its cache (it opens offline). Read with
     caches.match, which never creates the cache (only the worker writes to it)."""

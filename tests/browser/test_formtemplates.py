@@ -14,7 +14,7 @@ from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.services import template_create, template_publish
 from fieldloop.org.services import employee_set_language
 
-from .conftest import ARTIFACTS, PHONE, NewPage, login
+from .conftest import ARTIFACTS, PHONE, NewPage, htmx_settled, login
 
 pytestmark = pytest.mark.browser
 
@@ -138,7 +138,7 @@ def test_an_admin_designs_the_columns_of_a_subtable_with_a_live_preview(
     columns.nth(0).get_by_test_id("column-required").check()
     field.get_by_test_id("add-column").click()
     expect(columns).to_have_count(2)
-    phone.wait_for_load_state("networkidle")  # no earlier preview request may re-render the row after the choice
+    htmx_settled(phone)  # the new column's type select is live, and no earlier request re-renders it later
     columns.nth(1).get_by_test_id("column-type").select_option("integer")
     expect(columns.nth(1).locator("input[name$=opt-min]")).to_be_visible()  # the editor re-rendered for the type
     columns.nth(1).get_by_test_id("column-key").fill("quantity")

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "fieldloop.schedules",
     "fieldloop.tracking",
     "fieldloop.attendance",
+    "fieldloop.sales",
+    "fieldloop.targets",
     "fieldloop.demo",
 ]
 

@@ -18,6 +18,8 @@ LABELS = {
     "schedules",
     "tracking",
     "attendance",
+    "sales",
+    "targets",
     "demo",
 }
 

@@ -1,0 +1,5 @@
+"""Targets pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -30,7 +30,7 @@ class ProductCategory(OrgScopedModel):
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
     )
-    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
 
     class Meta:
         verbose_name = _("product category")

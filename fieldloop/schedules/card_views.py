@@ -117,9 +117,11 @@ def _render_card(
         else:
             reader = cs.reader_of(actor=actor, card=card)
             reviewer = cs.may_review(actor=actor, card=card)
-            context["may_mark_read"] = (reader is not None or reviewer) and (reader is None or reader.read_at is None)
-            if reviewer and not card.is_reviewed:
+            unread = (reader is not None or reviewer) and (reader is None or reader.read_at is None)
+            if reviewer and not card.is_reviewed:  # reviewing marks it read: one button, not two
                 context["review_form"] = review_form or CardReviewForm()
+            else:
+                context["may_mark_read"] = unread
     return render(request, "schedules/card.html", context, status=status)
 
 

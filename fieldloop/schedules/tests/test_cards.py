@@ -183,7 +183,9 @@ def test_the_html_review_form_shows_field_errors(cast):
     always_on_time(cast.rep)
     card = file(cast.rep)
     client = cast.client_for(cast.manager)
-    assert 'data-testid="review-form"' in client.get(f"/close/cards/{card.pk}/").content.decode()
+    unreviewed = client.get(f"/close/cards/{card.pk}/").content.decode()
+    assert 'data-testid="review-form"' in unreviewed
+    assert 'data-testid="mark-read"' not in unreviewed  # reviewing marks it read: one button, not two
     bad = client.post(f"/close/cards/{card.pk}/review/", {"score": "9"})
     assert bad.status_code == 400 and 'data-testid="error-score"' in bad.content.decode()
     ok = client.post(f"/close/cards/{card.pk}/review/", {"score": "3", "comment": "明天多打电话"})

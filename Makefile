@@ -68,7 +68,9 @@ demo: install $(DATA_DIR)/static/staticfiles.json
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py demo_data --size $(DEMO_SIZE) --seed $(DEMO_SEED) --if-empty
 	@$(PY) manage.py demo_logins
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "Serving on http://$(HOST):$(PORT)/ with the background worker beside it  (Ctrl-C stops both)"
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	$(PY) manage.py db_worker --queue-name '*' --no-reload -v 0 & worker=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 serve: install

@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import F
 from faker import Faker
 
 from fieldloop.org.models import Employee, Organization, Role
@@ -53,11 +54,18 @@ def demo_logins() -> list[DemoLogin]:
     org = Organization.objects.filter(name=DEMO_ORG_NAME).order_by("id").first()
     if org is None:
         return []
-    logins = []
-    for role in (Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.REP):
-        e = Employee.objects.filter(org=org, role=role).select_related("user", "department").order_by("id").first()
-        if e is not None:
-            logins.append(
-                DemoLogin(role=str(role.label), username=e.user.username, name=e.name, department=e.department.name)
-            )
-    return logins
+    people = Employee.objects.filter(org=org).select_related("user", "department").order_by("id")
+    chosen = [people.filter(role=role).first() for role in (Role.ADMIN, Role.DIRECTOR, Role.MANAGER, Role.REP)]
+    # A second branch's manager and one of their reps, so that what each manager sees can be compared.
+    rep = chosen[3]
+    if rep is not None:
+        beside = people.filter(
+            role=Role.MANAGER, department__manager_id=F("id"), department__parent_id=rep.department.parent_id
+        ).exclude(department_id=rep.department_id)
+        for boss in beside[:1]:
+            chosen += [boss, people.filter(role=Role.REP, department_id=boss.department_id).first()]
+    return [
+        DemoLogin(role=str(e.get_role_display()), username=e.user.username, name=e.name, department=e.department.name)
+        for e in chosen
+        if e is not None
+    ]

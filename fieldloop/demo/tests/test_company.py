@@ -37,12 +37,18 @@ def test_the_same_seed_builds_the_same_company_and_another_seed_another(db):
 def test_demo_logins_sign_in_and_see_what_their_role_sees(db, client):
     build_demo_company(size="small", seed=3)
     logins = {login.username: login for login in demo_logins()}
-    assert set(logins) == {"admin", "director", "manager", "rep"}
+    assert list(logins)[:4] == ["admin", "director", "manager", "rep"]
+    # a second branch's manager and rep, beside the first: each manager sees their own branch only
+    other_manager, other_rep = list(logins)[4:]
     response = client.post("/login/", {"username": "manager", "password": DEMO_PASSWORD})
     assert response.status_code == 302
-    manager = Employee.objects.get(user__username="manager")
-    seen = set(visible_employees(actor=manager).values_list("department_id", flat=True))
-    assert seen == {manager.department_id}
+    manager, second = Employee.objects.get(user__username="manager"), Employee.objects.get(user__username=other_manager)
+    rep, rep2 = Employee.objects.get(user__username="rep"), Employee.objects.get(user__username=other_rep)
+    assert second.department_id != manager.department_id and rep2.department_id == second.department_id
+    for boss, own_rep, other in ((manager, rep, rep2), (second, rep2, rep)):
+        seen = set(visible_employees(actor=boss).values_list("pk", flat=True))
+        assert own_rep.pk in seen and other.pk not in seen
+        assert set(visible_employees(actor=boss).values_list("department_id", flat=True)) == {boss.department_id}
 
 
 def test_until_stops_after_the_named_step(db):

@@ -73,6 +73,24 @@ class CalendarDayOut(CalendarDayIn):
     pass
 
 
+class ExemptionIn(Schema):
+    employee_id: RowId = Field(description="Left out of the statistics from tomorrow (the organization's date).")
+
+
+class ExemptionOut(Schema):
+    id: int
+    employee: EmployeeRef
+    effective_from: date = Field(description="The first day left out: the day after the entry was added.")
+    effective_until: date | None = Field(description="The last day left out: the day the entry was removed.")
+    in_effect: bool = Field(description="Left out of today's statistics.")
+    added_by: EmployeeRef
+
+
+class ExemptionPage(Schema):
+    items: list[ExemptionOut]
+    next_cursor: str | None
+
+
 class ClockIn(Schema):
     kind: ClockKind
     latitude: float | str | None = None

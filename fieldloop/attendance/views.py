@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -88,8 +89,9 @@ def clock_page(request: HttpRequest) -> HttpResponse:
             text = _("Clocked in.") if clock.kind == ClockKind.IN else _("Clocked out.")
             messages.success(request, text)
             return redirect("attendance_clock")
-    today = services.local_today(actor.org)
     group = selectors.group_of(employee=actor)
+    # the day clocks count for now: after midnight, a night shift's day until its morning is over
+    today = services.attendance_day_of(org=actor.org, group_id=group.pk if group else None, at=timezone.now())
     shifts = []
     if group is not None:
         calendar_day = selectors.calendar_days(actor=actor, year=today.year).filter(day=today).first()

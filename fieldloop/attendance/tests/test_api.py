@@ -63,7 +63,7 @@ def test_groups_are_the_administrators_and_shifts_validate(cast: Cast) -> None:
     group_id = r.json()["id"]
     assert post(cast.client_for(cast.manager), "/attendance/groups", {"name": "x"}).status_code == 403
     bad = post(admin, f"/attendance/groups/{group_id}/shifts", {"name": "夜班", "weekdays": [0], "start": "18:00",
-                                                                 "end": "09:00"})  # fmt: skip
+                                                                 "end": "18:00"})  # fmt: skip
     assert bad.status_code == 400 and "end" in bad.json()["fields"]
     ok = post(admin, f"/attendance/groups/{group_id}/shifts", {"name": "白班", "weekdays": [0, 1], "start": "09:00",
                                                                 "end": "18:00", "flex_minutes": 30})  # fmt: skip

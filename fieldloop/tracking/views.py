@@ -49,6 +49,7 @@ def my_tracking(request: HttpRequest) -> HttpResponse:
     status = selectors.my_status(actor=actor)
     context = {
         "status": status,
+        "hours": ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in status.today),
         "points_url": reverse("api:points_ingest"),
         "zone": actor.org.time_zone,
     }

@@ -1,0 +1,37 @@
+"""When an employee works, as an app that schedules people knows it: a registry `org` owns and a higher app fills
+in its `AppConfig.ready` (attendance: its shifts and calendar).
+
+Apps beside each other (`attendance` and `tracking` are siblings: neither imports the other) meet here: tracking
+asks `working_spans` when to collect positions and how many it expected, without knowing where the answer comes
+from; attendance answers from its shifts without knowing who asks. An employee no source knows (no attendance
+group with shifts) is left out of the answer, and the caller falls back to its own hours.
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from .models import Organization
+
+Span = tuple[datetime, datetime]  # [start, end): aware instants
+# A source takes the organization, employee ids and an interval [start, end) and answers, for each employee it
+# schedules, their working spans overlapping the interval (an empty list: off the whole time). It reads in a few
+# queries whatever the number of employees and days.
+WorkingHoursSource = Callable[[Organization, Sequence[int], datetime, datetime], dict[int, list[Span]]]
+_SOURCES: dict[str, WorkingHoursSource] = {}
+
+
+def register_working_hours(name: str, source: WorkingHoursSource) -> None:
+    """Add a source of working hours (called from a higher app's AppConfig.ready)."""
+    _SOURCES[name] = source
+
+
+def working_spans(
+    *, org: Organization, employee_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, list[Span]]:
+    """Each scheduled employee's working spans overlapping [start, end), in order; employees no source
+    schedules are absent."""
+    found: dict[int, list[Span]] = {}
+    for source in _SOURCES.values():
+        for employee_id, spans in source(org, employee_ids, start, end).items():
+            found.setdefault(employee_id, []).extend(spans)
+    return {employee_id: sorted(spans) for employee_id, spans in found.items()}

@@ -63,7 +63,7 @@ def _ref(e: Any) -> dict[str, Any] | None:
 def shift_out(s: Any) -> dict[str, Any]:
     return {"id": s.pk, "name": s.name, "weekdays": s.weekdays, "start": s.start, "end": s.end,
             "late_grace_minutes": s.late_grace_minutes, "early_grace_minutes": s.early_grace_minutes,
-            "flex_minutes": s.flex_minutes}  # fmt: skip
+            "flex_minutes": s.flex_minutes, "overnight": s.overnight}  # fmt: skip
 
 
 def place_out(p: Any) -> dict[str, Any]:

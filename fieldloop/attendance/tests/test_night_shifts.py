@@ -210,3 +210,15 @@ def test_an_organization_in_a_daylight_saving_zone_counts_the_long_autumn_night(
     (row,) = services.compute_rows(org=cast.org, pairs=[(cast.rep.pk, day)])
     assert (row.status, row.scheduled_minutes, row.worked_minutes, row.overtime_minutes) == (
         DayStatus.NORMAL, 540, 545, 0)  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_api_adds_a_night_shift_and_says_it_ends_the_next_day(cast: Cast) -> None:
+    group = services.group_create(actor=cast.admin, name="夜班组", department_ids=[cast.sales.pk])
+    r = cast.client_for(cast.admin).post(
+        f"/api/v1/attendance/groups/{group.pk}/shifts",
+        {"name": "夜班", "weekdays": [0, 1, 2, 3, 4], "start": "22:00", "end": "06:00"},
+        content_type="application/json", headers={"Idempotency-Key": str(uuid.uuid4())},
+    )  # fmt: skip
+    assert r.status_code == 201, r.json()
+    assert (r.json()["start"], r.json()["end"], r.json()["overnight"]) == ("22:00:00", "06:00:00", True)

@@ -1,5 +1,5 @@
 """Attendance's answer to `org.workhours`: an employee's working spans are the shifts of their attendance group
-(a flexible shift's end moved by its flexible minutes, the latest it may end), on the days the calendar makes
+(a flexible shift may end as late as its flexible minutes move it), on the days the calendar makes
 workdays; a night shift runs into the next morning. Registered in AttendanceConfig.ready, so that tracking
 collects positions in these hours without importing attendance.
 
@@ -44,8 +44,8 @@ def shift_spans(
         for day in days:
             for segment in rules.segments_for(day, rules.shifts_of_day(day, shifts_by_group[group_id],
                                                                        calendar.get(day)), tz):  # fmt: skip
-                span_end = segment.end + timedelta(minutes=segment.flex)
-                if segment.start < end and span_end > start:
-                    spans.append((segment.start, span_end))
+                latest = segment.end + timedelta(minutes=segment.flex)
+                if segment.start < end and latest > start:
+                    spans.append(Span(segment.start, segment.end, latest if segment.flex else None))
         by_group[group_id] = spans
     return {employee_id: list(by_group[group_id]) for employee_id, group_id in groups.items()}

@@ -8,14 +8,30 @@ group with shifts) is left out of the answer, and the caller falls back to its o
 """
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from .models import Organization
 
-Span = tuple[datetime, datetime]  # [start, end): aware instants
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A stretch of work, as aware instants: scheduled from `start` to `end` (what a full stretch lasts), and
+    possibly ending as late as `latest_end` (a flexible start moves the end)."""
+
+    start: datetime
+    end: datetime
+    latest_end: datetime | None = None
+
+    @property
+    def until(self) -> datetime:
+        """The latest the stretch may end: work may be under way until then."""
+        return self.latest_end or self.end
+
+
 # A source takes the organization, employee ids and an interval [start, end) and answers, for each employee it
-# schedules, their working spans overlapping the interval (an empty list: off the whole time). It reads in a few
-# queries whatever the number of employees and days.
+# schedules, their working spans overlapping the interval up to their latest end (an empty list: off the whole
+# time). It reads in a few queries whatever the number of employees and days.
 WorkingHoursSource = Callable[[Organization, Sequence[int], datetime, datetime], dict[int, list[Span]]]
 _SOURCES: dict[str, WorkingHoursSource] = {}
 

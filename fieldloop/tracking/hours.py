@@ -53,23 +53,25 @@ class WorkingHours:
         return self.spans is not None
 
     def contains(self, at: datetime) -> bool:
+        """Is `at` in working hours (to a flexible shift's latest end)?"""
         if self.spans is None:
             return in_working_hours(at, self.settings, self.zone)
-        return any(start <= at < end for start, end in self.spans)
+        return any(s.start <= at < s.until for s in self.spans)
 
     def day_spans(self, day: date) -> list[Span]:
-        """The working spans within the local `day` (a night shift's part of it)."""
+        """The scheduled working spans within the local `day` (a night shift's part of it)."""
         lo, hi = day_bounds(day, self.zone)
         if self.spans is None:
             if day.isoweekday() not in self.settings.workdays:
                 return []
-            return [(datetime.combine(day, self.settings.day_start, self.zone),
-                     datetime.combine(day, self.settings.day_end, self.zone))]  # fmt: skip
-        return [(max(a, lo), min(b, hi)) for a, b in self.spans if a < hi and b > lo]
+            return [Span(datetime.combine(day, self.settings.day_start, self.zone),
+                         datetime.combine(day, self.settings.day_end, self.zone))]  # fmt: skip
+        return [Span(max(s.start, lo), min(s.end, hi)) for s in self.spans if s.start < hi and s.end > lo]
 
     def expected_samples(self, day: date) -> int:
-        """How many positions a phone tracking all the working hours of the local `day` sends."""
+        """How many positions a phone tracking all the scheduled working hours of the local `day` sends (a
+        flexible shift lasts as long, whenever it starts)."""
         if self.spans is None:
             return expected_samples(day, self.settings)
-        seconds = sum((b - a).total_seconds() for a, b in self.day_spans(day))
+        seconds = sum((s.end - s.start).total_seconds() for s in self.day_spans(day))
         return int(seconds // self.settings.interval_seconds)

@@ -102,7 +102,7 @@ def my_status(*, actor: Employee, now: datetime | None = None) -> Status:
     lo, hi = day_bounds(today, zone)
     working = working_hours_of(employee=actor, settings=hours, start=lo, end=hi)
     shown = working.spans if working.spans is not None else working.day_spans(today)  # a night shift whole
-    spans = [(a.astimezone(zone), b.astimezone(zone)) for a, b in shown]
+    spans = [(s.start.astimezone(zone), s.end.astimezone(zone)) for s in shown]
     on_now = switched_on and working.contains(now)
     return Status(on_now=on_now, switched_on=switched_on, settings=hours, today=spans,
                   from_shifts=working.from_shifts)  # fmt: skip

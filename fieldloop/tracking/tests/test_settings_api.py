@@ -54,11 +54,11 @@ def test_a_manager_switches_a_reps_tracking_off_and_the_rep_is_told(cast):
     assert TrackingSwitch.objects.get(employee=cast.rep).enabled is False
 
 
-def a_late_shift(cast, start=time(13), end=time(21)):
+def a_late_shift(cast, start=time(13), end=time(21), flex=0):
     """The Shanghai branch's attendance group (Mia, Rex and Ria): one shift every day."""
     group = attendance_services.group_create(actor=cast.admin, name="晚班组", department_ids=[cast.shanghai.pk])
     attendance_services.shift_create(actor=cast.admin, group_id=group.pk, name="班", weekdays=list(range(7)),
-                                     start=start, end=end)  # fmt: skip
+                                     start=start, end=end, flex_minutes=flex)  # fmt: skip
     return group
 
 
@@ -104,3 +104,12 @@ def test_a_night_shift_is_tracked_into_the_morning_and_each_day_expects_its_part
     assert LocationPoint.objects.filter(employee=rep).count() == 2
     # the day's working time: 00:00-06:00 (the night before's shift) and 22:00-24:00: 8 hours, 96 samples
     assert DayQuality.objects.get(employee=rep, day=day).expected == 96
+
+
+def test_a_flexible_shift_is_tracked_to_its_latest_end_and_expects_its_length(cast):
+    day = last_workday()
+    rep = employed(cast.rep, day)
+    a_late_shift(cast, flex=30)  # 13:00-21:00, starting up to 30 minutes later and ending as much later
+    result = services.location_batch_ingest(actor=rep, points=[point(at(day, 21, 20)), point(at(day, 21, 35))])
+    assert result.accepted == 1 and [r.index for r in result.rejected] == [1]  # 21:30 is the latest end
+    assert DayQuality.objects.get(employee=rep, day=day).expected == 96  # 8 hours whenever they start

@@ -248,6 +248,10 @@ def attendance_calendar(cast: Cast) -> Callable[[], Request]:
     return lambda: ("/attendance/calendar", json_body({"day": "2026-10-01", "kind": "holiday", "name": "国庆"}))
 
 
+def attendance_whitelist(cast: Cast) -> Callable[[], Request]:
+    return lambda: ("/attendance/whitelist", json_body({"employee_id": cast.rep.pk}))
+
+
 def attendance_clocks(cast: Cast) -> Callable[[], Request]:
     _attendance_group(cast)
     body = {"kind": "in", **a_fix()}
@@ -309,6 +313,7 @@ KEYED: dict[str, Keyed] = {
     "/attendance/groups/{group_id}/shifts": Keyed("admin", attendance_shifts, 201, BY_RECORD),
     "/attendance/groups/{group_id}/places": Keyed("admin", attendance_places, 201, BY_RECORD),
     "/attendance/calendar": Keyed("admin", attendance_calendar, 200, BY_RECORD),
+    "/attendance/whitelist": Keyed("admin", attendance_whitelist, 201, BY_RECORD),
     "/attendance/clocks": Keyed("rep", attendance_clocks, 201, (Clock, "client_id"), "manager"),
     "/attendance/requests": Keyed("rep", attendance_requests, 201, (AttendanceRequest, "client_id"), "manager"),
     "/attendance/requests/{request_id}/decision": Keyed("manager", attendance_decisions, 200, BY_RECORD),

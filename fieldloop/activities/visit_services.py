@@ -392,6 +392,10 @@ def flagged_message(verdict: visits.CheckInVerdict) -> str:
         return _("This check-in will be flagged (%(reasons)s) and the visit will not count as effective.") % {
             "reasons": reasons
         }
+    if verdict.reviewed:
+        return _(
+            "This check-in goes to your manager for review (%(reasons)s); the visit counts unless they reject it."
+        ) % {"reasons": reasons}
     return _("This check-in will be flagged for your manager: %(reasons)s.") % {"reasons": reasons}
 
 

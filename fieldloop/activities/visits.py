@@ -6,7 +6,10 @@
   duration, a required photo and required steps.
 - Before a check-in counts, `judge_check_in` says what it will be (fine, accepted and flagged, or refused)
   from the distance, the type's range and the fix's signals: the check-in page shows it once the position is
-  read, and the service applies it (a flagged check-in needs the rep's explicit confirmation).
+  read, and the service applies it (a flagged check-in needs the rep's explicit confirmation). The device's
+  mock-location flag is a claim: it sends the visit to the manager's review and the visit still counts unless
+  the manager rejects it; the signals the server measures (a repeated position, an implausible speed) keep the
+  visit from counting until the manager confirms it.
 - At check-out (or when the nightly run closes an abandoned visit) a visit is classified effective or not
   (`classify`), with reason codes rendered in the reader's language (`reason_label`). Before a check-out,
   the same classification of the visit as it stands (`classify` with the duration so far) says whether it
@@ -53,8 +56,12 @@ class Reason:
     REJECTED = "rejected"  # by the manager who reviewed it (visit_review_services)
 
 
-# Signals that put a visit up for a manager's review (a poor accuracy alone is only recorded).
+# Signals of a fix that put a visit up for a manager's review (a poor accuracy alone is only recorded).
 REVIEW_SIGNALS = (FixSignal.MOCKED, FixSignal.REPEATED, FixSignal.TOO_FAST)
+# Among them, those the server itself measured (against the employee's previous fixes): the visit does not count
+# until a manager confirms it. The device's mock-location flag is not among them: a client's claim, never trusted
+# alone, it only sends the visit to the manager, whose rejection (not the claim) makes it not effective.
+DISCOUNTING_SIGNALS = (FixSignal.REPEATED, FixSignal.TOO_FAST)
 
 REASON_LABELS: dict[str, Promise] = {
     Reason.TOO_SHORT: gettext_lazy("Shorter than the minimum duration"),
@@ -104,8 +111,8 @@ class Outcome:
     REFUSED = "refused"
 
 
-# A check-in's flags: the signals that make the visit not effective, and a poor accuracy (only recorded, but the
-# rep is told before confirming, since a vague position is why a manager doubts a visit).
+# A check-in's flags: the signals that send the visit to the manager's review, and a poor accuracy (only
+# recorded, but the rep is told before confirming, since a vague position is why a manager doubts a visit).
 FLAG_SIGNALS = (*REVIEW_SIGNALS, FixSignal.POOR_ACCURACY)
 
 
@@ -118,13 +125,19 @@ class CheckInVerdict:
     locates_customer: bool  # the customer has no location yet: this check-in sets it
     counts: bool  # the visit can still be effective (nothing here makes it not effective)
 
+    @property
+    def reviewed(self) -> bool:
+        """The check-in goes to the manager's review queue (a review signal), though it may still count."""
+        return any(str(s) in self.reasons for s in REVIEW_SIGNALS)
+
 
 def judge_check_in(
     *, visit_type: VisitType, distance_m: float | None, signals: Iterable[str], locates_customer: bool = False
 ) -> CheckInVerdict:
     """What a check-in `distance_m` from the customer with these fix `signals` will be: refused (farther than a
-    hard range), flagged (farther than a soft range, or a signal of FLAG_SIGNALS), or fine. The one rule of the
-    check-in service and the page that shows it before the rep confirms."""
+    hard range), flagged (farther than a soft range, or a signal of FLAG_SIGNALS), or fine; and whether the visit
+    can still count (not too far, no DISCOUNTING_SIGNALS: a mocked fix alone goes to review and still counts).
+    The one rule of the check-in service and the page that shows it before the rep confirms."""
     signals = [str(s) for s in signals]
     reasons: list[str] = []
     too_far = (
@@ -137,7 +150,7 @@ def judge_check_in(
         outcome = Outcome.REFUSED
     else:
         outcome = Outcome.FLAGGED if reasons else Outcome.FINE
-    counts = not too_far and not any(str(s) in signals for s in REVIEW_SIGNALS)
+    counts = not too_far and not any(str(s) in signals for s in DISCOUNTING_SIGNALS)
     return CheckInVerdict(
         outcome=outcome,
         distance_m=distance_m,
@@ -179,7 +192,7 @@ def classify(*, visit: Visit, records: Iterable[WorkRecord]) -> list[str]:
     if visit.review_state == "rejected":  # the manager's decision: a rejected visit never counts
         reasons.append(Reason.REJECTED)
     elif visit.review_state != "confirmed":  # a confirmed visit's signals were checked by a person
-        for signal in REVIEW_SIGNALS:
+        for signal in DISCOUNTING_SIGNALS:  # a mock claim alone waits for the manager, it discounts nothing
             if signal in visit.check_in_signals or signal in visit.check_out_signals:
                 reasons.append(str(signal))
     return reasons

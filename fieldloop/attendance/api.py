@@ -22,7 +22,7 @@ from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempoten
 from fieldloop.org.schemas import ERRORS
 
 from . import selectors, services
-from .models import AttendanceGroup, AttendanceRequest, CalendarDay, Clock, DailyStatus
+from .models import AttendanceGroup, AttendanceRequest, CalendarDay, Clock, DailyStatus, StatsExemption
 from .rules import request_days
 from .schemas import (
     CalendarDayIn,
@@ -31,6 +31,9 @@ from .schemas import (
     ClockOut,
     DailyStatusPage,
     DecisionIn,
+    ExemptionIn,
+    ExemptionOut,
+    ExemptionPage,
     GroupIn,
     GroupOut,
     GroupPatchIn,
@@ -60,7 +63,7 @@ def _ref(e: Any) -> dict[str, Any] | None:
 def shift_out(s: Any) -> dict[str, Any]:
     return {"id": s.pk, "name": s.name, "weekdays": s.weekdays, "start": s.start, "end": s.end,
             "late_grace_minutes": s.late_grace_minutes, "early_grace_minutes": s.early_grace_minutes,
-            "flex_minutes": s.flex_minutes}  # fmt: skip
+            "flex_minutes": s.flex_minutes, "overnight": s.overnight}  # fmt: skip
 
 
 def place_out(p: Any) -> dict[str, Any]:
@@ -204,6 +207,57 @@ def calendar_set(
     result = run_idempotent(request=request, actor=actor, key=idempotency_key, operation="attendance_calendar.set",
                             create=create)  # fmt: skip
     return Status(result.status_code, result.body)
+
+
+@router.delete("/attendance/calendar", response={204: None, **ERRORS}, summary="Clear a calendar day (admin)")
+def calendar_delete(request: HttpRequest, day: date) -> Status[None]:
+    """The day follows the weekly pattern again; the statuses already computed for it are recomputed."""
+    services.calendar_day_delete(actor=actor_of(request), day=day)
+    return Status(204, None)
+
+
+def exemption_out(x: StatsExemption, today: date) -> dict[str, Any]:
+    return {
+        "id": x.pk, "employee": _ref(x.employee), "effective_from": x.effective_from,
+        "effective_until": x.effective_until, "added_by": _ref(x.added_by),
+        "in_effect": x.effective_from <= today and (x.effective_until is None or today <= x.effective_until),
+    }  # fmt: skip
+
+
+@router.get("/attendance/whitelist", response={200: ExemptionPage, **ERRORS}, summary="The whitelist (admin)")
+def whitelist(
+    request: HttpRequest, current: bool = False, cursor: str | None = None, limit: int = PAGE
+) -> dict[str, Any]:
+    """People left out of the statistics (白名单), newest entry first; `current`: in effect or to come."""
+    actor = actor_of(request)
+    today = services.local_today(actor.org)
+    qs = selectors.whitelist(actor=actor, current=current, today=today)
+    page = keyset_page(qs, ordering=selectors.EXEMPTION_ORDERING, cursor=cursor, limit=limit)
+    return {"items": [exemption_out(x, today) for x in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post("/attendance/whitelist", response={201: ExemptionOut, **ERRORS}, summary="Add to the whitelist (admin)")
+def whitelist_add(
+    request: HttpRequest, payload: ExemptionIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    """Left out of the statistics from tomorrow, as on the settings page."""
+    actor = actor_of(request)
+
+    def create() -> tuple[int, Any]:
+        row = services.exemption_add(actor=actor, employee_id=payload.employee_id)
+        return 201, _json(ExemptionOut, exemption_out(row, services.local_today(actor.org)))
+
+    result = run_idempotent(request=request, actor=actor, key=idempotency_key, operation="attendance_exemption.add",
+                            create=create)  # fmt: skip
+    return Status(result.status_code, result.body)
+
+
+@router.delete("/attendance/whitelist/{int:employee_id}", response={204: None, **ERRORS},
+               summary="Take off the whitelist (admin)")  # fmt: skip
+def whitelist_remove(request: HttpRequest, employee_id: int) -> Status[None]:
+    """Counted again from tomorrow; an entry added today (not yet in effect) is removed as if never added."""
+    services.exemption_end(actor=actor_of(request), employee_id=employee_id)
+    return Status(204, None)
 
 
 # --- Clocks ---------------------------------------------------------------------------------------------------------

@@ -9,8 +9,11 @@ class AttendanceConfig(AppConfig):
 
     def ready(self) -> None:
         from fieldloop.activities.today import TodaySection, register_today_section
+        from fieldloop.org.workhours import register_working_hours
 
         from .rules import register_notices
+        from .workhours import shift_spans
 
         register_notices()
+        register_working_hours("attendance.shifts", shift_spans)
         register_today_section("attendance.clock", lambda actor: TodaySection("attendance/_today_clock.html", {}))

@@ -69,7 +69,8 @@ class ShiftForm(StyledForm):
     weekdays = forms.TypedMultipleChoiceField(label=_("Weekdays"), coerce=int, choices=WEEKDAYS,
                                               widget=forms.CheckboxSelectMultiple, initial=[0, 1, 2, 3, 4])  # fmt: skip
     start = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("End"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("End"), widget=forms.TimeInput(attrs={"type": "time"}),
+                          help_text=_("An end before the start is a night shift, ending the next day."))  # fmt: skip
     late_grace_minutes = forms.IntegerField(label=_("Late grace (minutes)"), initial=0, min_value=0)
     early_grace_minutes = forms.IntegerField(label=_("Early-leave grace (minutes)"), initial=0, min_value=0)
     flex_minutes = forms.IntegerField(label=_("Flexible start (minutes)"), initial=0, min_value=0)

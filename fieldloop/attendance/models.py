@@ -47,7 +47,8 @@ class GroupMember(OrgScopedModel):
 
 class Shift(OrgScopedModel):
     """班次: a working period on some weekdays (0 = Monday). Several shifts on one weekday make a split day.
-    A flexible shift may start up to `flex_minutes` later and then ends as much later."""
+    A flexible shift may start up to `flex_minutes` later and then ends as much later. A shift whose end is at or
+    before its start is a night shift (22:00-06:00): it belongs to the weekday it starts on and ends the next day."""
 
     group = models.ForeignKey(AttendanceGroup, on_delete=models.CASCADE, related_name="shifts")
     name = models.CharField(_("name"), max_length=60)
@@ -61,11 +62,16 @@ class Shift(OrgScopedModel):
     class Meta:
         ordering = ["start", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="shift_ends_after_start")
+            models.CheckConstraint(condition=~models.Q(end=models.F("start")), name="shift_end_differs_from_start")
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def overnight(self) -> bool:
+        """A night shift: it ends the day after it starts."""
+        return self.end <= self.start
 
 
 class AllowedPlace(OrgScopedModel):

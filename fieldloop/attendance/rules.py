@@ -1,8 +1,15 @@
 """The rules of attendance, pure: how a person's day is judged from its shifts, clocks, leave and trips
 (`compute_day`), which half-days a request covers, and the notification kinds.
 
-A day is judged in the organization's time zone. Each shift of the day is a segment; a clock belongs to the
-segment whose window holds it (the windows split the day halfway between segments). For each segment:
+A day is judged in the organization's time zone. Each shift of the day is a segment; a shift that ends at or
+before its start (22:00-06:00) is a night shift: it belongs to the day it starts and ends the next morning.
+Segments are real instants (UTC), so minutes are real minutes across a change of daylight saving time.
+
+The clocks of a day are those in its window (`day_window`): local midnight to midnight, except that a night
+shift's day keeps the next morning's clocks up to halfway from the shift's end to the next day's first shift (or
+to the end of that next day), and that next day starts there. A day is over (closed) when its window is, so a
+night shift's day closes the morning after. Within the window, a clock belongs to the segment whose part holds it
+(the window split halfway between segments). For each segment:
 - late: minutes after the start (plus the flexible minutes) when more than the grace; a flexible shift whose
   start moved ends as much later;
 - early leave: minutes before the (moved) end when more than the grace;
@@ -16,7 +23,7 @@ OVERTIME_MIN_MINUTES on.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from fieldloop.notifications.kinds import register_kind
 
-from .models import DayStatus
+from .models import CalendarDay, DayKind, DayStatus, Shift
 
 OVERTIME_MIN_MINUTES = 30
 REQUEST_SUBMITTED = "attendance.request_submitted"
@@ -95,12 +102,28 @@ def request_days(start_day: date, start_half: str, end_day: date, end_half: str)
     return days - (0.5 if start_half == "pm" else 0) - (0.5 if end_half == "am" else 0)
 
 
+def instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """A local wall time of a day as an instant (UTC): arithmetic on it counts real minutes."""
+    return datetime.combine(day, at, tz).astimezone(UTC)
+
+
+def shifts_of_day(day: date, shifts: Iterable[Shift], calendar_day: CalendarDay | None) -> list[Shift]:
+    """The shifts that start on `day`: none on a public holiday, a make-up workday's weekday's, else the day's."""
+    weekday = day.weekday()
+    if calendar_day is not None:
+        if calendar_day.kind == DayKind.HOLIDAY:
+            return []
+        weekday = calendar_day.as_weekday
+    return [s for s in shifts if weekday in s.weekdays]
+
+
 def segments_for(day: date, shifts: Iterable[Any], tz: ZoneInfo) -> list[Segment]:
-    """The day's segments from shift-like rows (start, end: times; graces; flex), in start order."""
+    """The day's segments from shift-like rows (start, end: times; graces; flex), in start order; a shift ending
+    at or before its start ends the next day."""
     out = [
         Segment(
-            start=datetime.combine(day, s.start, tz),
-            end=datetime.combine(day, s.end, tz),
+            start=instant(day, s.start, tz),
+            end=instant(day + timedelta(days=1) if s.end <= s.start else day, s.end, tz),
             late_grace=s.late_grace_minutes,
             early_grace=s.early_grace_minutes,
             flex=s.flex_minutes,
@@ -108,6 +131,35 @@ def segments_for(day: date, shifts: Iterable[Any], tz: ZoneInfo) -> list[Segment
         for s in shifts
     ]
     return sorted(out, key=lambda s: s.start)
+
+
+def _window_end(day: date, tz: ZoneInfo, segments: Sequence[Segment], following: Sequence[Segment]) -> datetime:
+    """Where `day`'s clocks end: the next midnight, or after a night shift halfway to the next day's first shift
+    (the next day's end when it has none)."""
+    midnight = instant(day + timedelta(days=1), time.min, tz)
+    end = max((s.end for s in segments), default=midnight)
+    if end <= midnight:
+        return midnight
+    nxt = following[0].start if following else instant(day + timedelta(days=2), time.min, tz)
+    return end + max(nxt - end, timedelta(0)) / 2
+
+
+def day_window(
+    day: date, tz: ZoneInfo, segments: Sequence[Segment], previous: Sequence[Segment], following: Sequence[Segment]
+) -> tuple[datetime, datetime]:
+    """The instants [start, end) whose clocks belong to `day`, from the segments of the day before, the day and
+    the day after."""
+    return _window_end(day - timedelta(days=1), tz, previous, segments), _window_end(day, tz, segments, following)
+
+
+def attendance_day(at: datetime, tz: ZoneInfo, segments_of: Any) -> date:
+    """The day a clock at `at` counts for: its local date, or the day before while that day's night shift window
+    lasts. `segments_of(day)` gives a day's segments."""
+    local = at.astimezone(tz).date()
+    previous = local - timedelta(days=1)
+    if at < _window_end(previous, tz, segments_of(previous), segments_of(local)):
+        return previous
+    return local
 
 
 def _minutes(delta: timedelta) -> int:
@@ -122,12 +174,13 @@ def compute_day(
     clocks: Sequence[tuple[str, datetime]],
     cover: Cover = Cover(),  # frozen, shared safely
     now: datetime,
+    window: tuple[datetime, datetime] | None = None,
 ) -> DayResult:
-    """Judge one person's day. `clocks` are (kind "in"/"out", time); `now` decides what is still open."""
-    day_start = datetime.combine(day, time.min, tz)
-    day_end = day_start + timedelta(days=1)
+    """Judge one person's day. `clocks` are (kind "in"/"out", time); `now` decides what is still open; `window`:
+    the day's clocks' span (`day_window`; by default local midnight to midnight)."""
+    day_start, day_end = window or (instant(day, time.min, tz), instant(day + timedelta(days=1), time.min, tz))
     closed = now >= day_end
-    clocks = sorted(clocks, key=lambda c: c[1])
+    clocks = sorted(((kind, at.astimezone(UTC)) for kind, at in clocks), key=lambda c: c[1])  # real minutes
     ins = [at for kind, at in clocks if kind == "in"]
     outs = [at for kind, at in clocks if kind == "out"]
     first_in = ins[0] if ins else None

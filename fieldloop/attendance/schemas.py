@@ -15,7 +15,9 @@ class ShiftIn(Schema):
     name: str
     weekdays: list[int] = Field(description="0 = Monday … 6 = Sunday.")
     start: time
-    end: time
+    end: time = Field(
+        description="Before the start: a night shift, ending the next day (it belongs to the day it starts)."
+    )
     late_grace_minutes: int = 0
     early_grace_minutes: int = 0
     flex_minutes: int = Field(0, description="A flexible start: up to this much later, ending as much later.")
@@ -23,6 +25,7 @@ class ShiftIn(Schema):
 
 class ShiftOut(ShiftIn):
     id: int
+    overnight: bool = Field(description="A night shift: it ends the day after it starts.")
 
 
 class PlaceIn(Schema):
@@ -71,6 +74,24 @@ class CalendarDayIn(Schema):
 
 class CalendarDayOut(CalendarDayIn):
     pass
+
+
+class ExemptionIn(Schema):
+    employee_id: RowId = Field(description="Left out of the statistics from tomorrow (the organization's date).")
+
+
+class ExemptionOut(Schema):
+    id: int
+    employee: EmployeeRef
+    effective_from: date = Field(description="The first day left out: the day after the entry was added.")
+    effective_until: date | None = Field(description="The last day left out: the day the entry was removed.")
+    in_effect: bool = Field(description="Left out of today's statistics.")
+    added_by: EmployeeRef
+
+
+class ExemptionPage(Schema):
+    items: list[ExemptionOut]
+    next_cursor: str | None
 
 
 class ClockIn(Schema):

@@ -14,6 +14,7 @@ from fieldloop.core.errors import not_found
 from fieldloop.org.models import Department, Employee, Organization
 from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import can_see_employee, scope_to_visible, visible_employees
+from fieldloop.org.services import require_permission
 
 from .models import (
     AllowedPlace,
@@ -109,6 +110,19 @@ def exemptions(*, actor: Employee) -> QuerySet[StatsExemption]:
         .select_related("employee")
         .order_by("-effective_from", "-id")
     )
+
+
+EXEMPTION_ORDERING = ("-id",)
+
+
+def whitelist(*, actor: Employee, current: bool = False, today: date | None = None) -> QuerySet[StatsExemption]:
+    """The whitelist (白名单) as its administrators keep it: every entry, newest first; `current`: the entries in
+    effect on `today` or to take effect (not ended before it). Administrators only, like the settings page."""
+    require_permission(actor, Permission.MANAGE_ORGANIZATION)
+    qs = StatsExemption.objects.filter(org_id=actor.org_id).select_related("employee", "added_by")
+    if current and today is not None:
+        qs = qs.filter(Q(effective_until__isnull=True) | Q(effective_until__gte=today))
+    return qs
 
 
 # --- People's rows -----------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ refusal (all the fields at once). A clock and a request are idempotent by their 
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -206,15 +206,17 @@ def shift_create(*, actor: Employee, group_id: int, **values: Any) -> Shift:
         errors.setdefault("start", []).append(_("Enter a time, e.g. 09:00."))
     if end is None:
         errors.setdefault("end", []).append(_("Enter a time, e.g. 18:00."))
-    elif start is not None and end <= start:
-        errors.setdefault("end", []).append(_("The end must be after the start (night shifts are not supported)."))
+    elif start is not None and end == start:
+        errors.setdefault("end", []).append(
+            _("The end must differ from the start (an end before the start is a night shift ending the next day).")
+        )
     graces = {
         k: _minutes_field(values, k, errors) for k in ("late_grace_minutes", "early_grace_minutes", "flex_minutes")
     }
-    if start is not None and end is not None and end > start:
-        overlapping = Shift.objects.filter(group=group, start__lt=end, end__gt=start)
-        if any(set(s.weekdays) & set(weekdays) for s in overlapping):
-            errors.setdefault("start", []).append(_("This shift overlaps another shift of the group on the same day."))
+    if start is not None and end is not None and end != start:
+        mine = _week_spans(weekdays, start, end)
+        if any(_overlap(mine, _week_spans(s.weekdays, s.start, s.end)) for s in Shift.objects.filter(group=group)):
+            errors.setdefault("start", []).append(_("This shift overlaps another shift of the group."))
     if errors:
         raise _fail(errors)
     assert start is not None and end is not None  # noqa: S101  # checked above
@@ -222,6 +224,25 @@ def shift_create(*, actor: Employee, group_id: int, **values: Any) -> Shift:
                                  start=start, end=end, **graces)  # fmt: skip
     audit(actor=actor, org=actor.org, action="attendance_shift.create", obj=shift, changes={"name": name})
     return shift
+
+
+WEEK_MINUTES = 7 * 24 * 60
+
+
+def _week_spans(weekdays: Iterable[int], start: time, end: time) -> list[tuple[int, int]]:
+    """A shift's minutes of the week [from, to), a night shift running into the next day (Sunday's into Monday)."""
+    a, b = start.hour * 60 + start.minute, end.hour * 60 + end.minute
+    if b <= a:
+        b += 24 * 60
+    spans = []
+    for d in weekdays:
+        lo, hi = d * 1440 + a, d * 1440 + b
+        spans += [(lo, WEEK_MINUTES), (0, hi - WEEK_MINUTES)] if hi > WEEK_MINUTES else [(lo, hi)]
+    return spans
+
+
+def _overlap(one: list[tuple[int, int]], other: list[tuple[int, int]]) -> bool:
+    return any(a < d and c < b for a, b in one for c, d in other)
 
 
 @transaction.atomic
@@ -399,7 +420,7 @@ def clock_create(
             % {"distance": distance_text(distance), "place": nearest.name, "radius": nearest.radius_m},
         )
     tz = org_tz(actor.org)
-    day = captured_at.astimezone(tz).date()
+    day = attendance_day_of(org=actor.org, group_id=group_id, at=captured_at)
     with transaction.atomic():
         Employee.objects.select_for_update().filter(pk=actor.pk).first()  # one clock at a time per person
         if kind == ClockKind.IN:
@@ -488,7 +509,6 @@ def request_create(
         errors["reason"] = [_("Give a reason.")]
     elif len(reason) > 500:
         errors["reason"] = [_("At most %(n)d characters.") % {"n": 500}]
-    tz = org_tz(actor.org)
     today = local_today(actor.org)
     if kind not in RequestKind.values:
         errors["kind"] = [_("Choose leave, a business trip or a correction.")]
@@ -503,8 +523,9 @@ def request_create(
             errors["clock_at"] = [_("The time is in the future: only a past clock can be corrected.")]
         elif clock_at < timezone.now() - CAPTURE_MAX_AGE:
             errors["clock_at"] = [_("The time is more than %(n)d days ago.") % {"n": CAPTURE_MAX_AGE.days}]
-        else:
-            start_day = end_day = clock_at.astimezone(tz).date()
+        else:  # the day the missing clock counts for (a night shift's morning: the day before)
+            group_id = group_ids_of(org_id=actor.org_id, employee_ids=[employee.pk]).get(employee.pk)
+            start_day = end_day = attendance_day_of(org=actor.org, group_id=group_id, at=clock_at)
             start_half, end_half = Half.AM, Half.PM
     else:
         if kind == RequestKind.LEAVE and leave_type not in LeaveType.values:
@@ -648,7 +669,12 @@ def compute_rows(
     shifts_by_group: dict[int, list[Shift]] = defaultdict(list)
     for s in Shift.objects.filter(org_id=org.pk, group_id__in=set(groups.values())):
         shifts_by_group[s.group_id].append(s)
-    calendar = {c.day: c for c in CalendarDay.objects.filter(org_id=org.pk, day__range=(first, last))}
+    calendar = {
+        c.day: c
+        for c in CalendarDay.objects.filter(
+            org_id=org.pk, day__range=(first - timedelta(days=1), last + timedelta(days=1))
+        )
+    }
     clocks: dict[tuple[int, date], list[tuple[str, datetime]]] = defaultdict(list)
     for e, d, kind, at in Clock.objects.filter(
         org_id=org.pk, employee_id__in=employee_ids, day__range=(first, last)
@@ -672,25 +698,40 @@ def compute_rows(
             continue
         if not include_clockless and (employee_id, day) not in clocks and not requests.get(employee_id):
             continue
+        shifts = shifts_by_group[group_id]
+
+        def segments_of(d: date, shifts: list[Shift] = shifts) -> list[rules.Segment]:
+            return rules.segments_for(d, shifts_of_day(d, shifts, calendar.get(d)), tz)
+
         rows.append(
-            _row(org, tz, employee_id, day, group_id, shifts_by_group[group_id], calendar.get(day),
-                 clocks.get((employee_id, day), []), requests.get(employee_id, []), exempt.get(employee_id, []), now)
+            _row(org, tz, employee_id, day, group_id, segments_of, clocks.get((employee_id, day), []),
+                 requests.get(employee_id, []), exempt.get(employee_id, []), now)
         )  # fmt: skip
     return rows
 
 
-def shifts_of_day(day: date, shifts: Iterable[Shift], calendar_day: CalendarDay | None) -> list[Shift]:
-    weekday = day.weekday()
-    if calendar_day is not None:
-        if calendar_day.kind == DayKind.HOLIDAY:
-            return []
-        weekday = calendar_day.as_weekday
-    return [s for s in shifts if weekday in s.weekdays]
+shifts_of_day = rules.shifts_of_day
+
+
+def attendance_day_of(*, org: Organization, group_id: int | None, at: datetime) -> date:
+    """The day a clock at `at` counts for (rules.attendance_day): the day before its local date while that day's
+    night shift lasts. Two queries (the group's shifts, two calendar days); without a group, the local date."""
+    tz = org_tz(org)
+    local = at.astimezone(tz).date()
+    if group_id is None:
+        return local
+    shifts = list(Shift.objects.filter(org_id=org.pk, group_id=group_id))
+    if not any(s.overnight for s in shifts):
+        return local
+    calendar = {
+        c.day: c for c in CalendarDay.objects.filter(org_id=org.pk, day__range=(local - timedelta(days=1), local))
+    }
+    return rules.attendance_day(at, tz, lambda d: rules.segments_for(d, shifts_of_day(d, shifts, calendar.get(d)), tz))
 
 
 def _row(
-    org: Organization, tz: ZoneInfo, employee_id: int, day: date, group_id: int, shifts: list[Shift],
-    calendar_day: CalendarDay | None, clocks: list[tuple[str, datetime]],
+    org: Organization, tz: ZoneInfo, employee_id: int, day: date, group_id: int,
+    segments_of: Callable[[date], list[rules.Segment]], clocks: list[tuple[str, datetime]],
     requests: list[tuple[str, date, str, date, str]], exemptions: list[tuple[date, date | None]], now: datetime,
 ) -> DailyStatus:  # fmt: skip
     leave_am = leave_pm = trip_am = trip_pm = False
@@ -700,9 +741,12 @@ def _row(
             leave_am, leave_pm = leave_am or am, leave_pm or pm
         else:
             trip_am, trip_pm = trip_am or am, trip_pm or pm
+    one_day = timedelta(days=1)
+    segments = segments_of(day)
+    window = rules.day_window(day, tz, segments, segments_of(day - one_day), segments_of(day + one_day))
     result = rules.compute_day(
-        day=day, tz=tz, segments=rules.segments_for(day, shifts_of_day(day, shifts, calendar_day), tz), clocks=clocks,
-        cover=rules.Cover(leave_am, leave_pm, trip_am, trip_pm), now=now,
+        day=day, tz=tz, segments=segments, clocks=clocks, cover=rules.Cover(leave_am, leave_pm, trip_am, trip_pm),
+        now=now, window=window,
     )  # fmt: skip
     return DailyStatus(
         org_id=org.pk, employee_id=employee_id, day=day, group_id=group_id, status=result.status,
@@ -731,23 +775,36 @@ def recompute_days(*, org: Organization, pairs: Iterable[tuple[int, date]]) -> N
     _upsert(compute_rows(org=org, pairs=pairs))
 
 
-def recompute_org_day(*, org: Organization, day: date, only_existing: bool = False) -> int:
+def recompute_org_day(*, org: Organization, day: date, only_existing: bool = False, now: datetime | None = None) -> int:
     """Recompute one day for everyone of the organization in a group (or only the rows already stored)."""
     if only_existing:
         ids = list(DailyStatus.objects.filter(org_id=org.pk, day=day).values_list("employee_id", flat=True))
     else:
         ids = list(Employee.objects.filter(org_id=org.pk).active().values_list("pk", flat=True))
-    rows = compute_rows(org=org, pairs=[(e, day) for e in ids])
+    rows = compute_rows(org=org, pairs=[(e, day) for e in ids], now=now)
     _upsert(rows)
     return len(rows)
 
 
-def all_orgs_close_days(*, day: date | None = None) -> int:
+REOPEN_DAYS = 7  # the nightly run finishes the rows of the days before yesterday still open (a night shift's)
+
+
+def all_orgs_close_days(*, day: date | None = None, now: datetime | None = None) -> int:
     """The nightly run: close `day` (by default each organization's yesterday) for everyone in a group,
-    whether they clocked or not: absent, rest day, leave, or the final status of a day with clocks."""
+    whether they clocked or not: absent, rest day, leave, or the final status of a day with clocks. A night
+    shift's day is not over until the next morning: its row stays open (in progress) and a later run closes it
+    (the rows of the REOPEN_DAYS days before still open are recomputed too: one indexed read)."""
     written = 0
+    now = now or timezone.now()
     for org in Organization.objects.all():
-        target = day or local_today(org) - timedelta(days=1)
+        target = day or now.astimezone(org_tz(org)).date() - timedelta(days=1)
         with transaction.atomic():
-            written += recompute_org_day(org=org, day=target)
+            written += recompute_org_day(org=org, day=target, now=now)
+            still_open = DailyStatus.objects.filter(
+                org_id=org.pk, day__range=(target - timedelta(days=REOPEN_DAYS), target - timedelta(days=1)),
+                closed=False,
+            ).values_list("employee_id", "day")  # fmt: skip
+            rows = compute_rows(org=org, pairs=list(still_open), now=now)
+            _upsert(rows)
+            written += len(rows)
     return written

@@ -4,6 +4,7 @@ shifts, places, calendar, whitelist). Each view parses, calls one service or sel
 
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,9 +12,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fieldloop.activities.visits import reasons_text
 from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
 from fieldloop.core.geo import SentFix
@@ -36,7 +39,7 @@ from .forms import (
     RequestForm,
     ShiftForm,
 )
-from .models import ClockKind
+from .models import Clock, ClockKind
 from .rules import request_days
 
 TEAM_PAGE = 100
@@ -59,6 +62,15 @@ def _neighbours(start: date) -> tuple[str, str]:
     previous = start - timedelta(days=1)
     following = start + timedelta(days=32)
     return f"{previous.year:04d}-{previous.month:02d}", f"{following.year:04d}-{following.month:02d}"
+
+
+def _labelled(clocks: Iterable[Clock]) -> list[Clock]:
+    """The clocks with their fix's signals in the reader's language (the visits' labels: a mocked position is
+    the device's claim, recorded and shown, and changes no status)."""
+    out = list(clocks)
+    for c in out:
+        c.signal_labels = reasons_text(c.signals)  # type: ignore[attr-defined]
+    return out
 
 
 def _position_errors(form: ClockForm) -> list[str]:
@@ -88,13 +100,14 @@ def clock_page(request: HttpRequest) -> HttpResponse:
             text = _("Clocked in.") if clock.kind == ClockKind.IN else _("Clocked out.")
             messages.success(request, text)
             return redirect("attendance_clock")
-    today = services.local_today(actor.org)
     group = selectors.group_of(employee=actor)
+    # the day clocks count for now: after midnight, a night shift's day until its morning is over
+    today = services.attendance_day_of(org=actor.org, group_id=group.pk if group else None, at=timezone.now())
     shifts = []
     if group is not None:
         calendar_day = selectors.calendar_days(actor=actor, year=today.year).filter(day=today).first()
         shifts = services.shifts_of_day(today, group.shifts.all(), calendar_day)
-    clocks = list(selectors.clocks_of_day(actor=actor, employee_id=actor.pk, day=today))
+    clocks = _labelled(selectors.clocks_of_day(actor=actor, employee_id=actor.pk, day=today))
     status = selectors.daily_statuses(actor=actor, start=today, end=today, employee_id=actor.pk).first()
     clocked_in = bool(clocks) and clocks[-1].kind == ClockKind.IN
     context = {
@@ -147,7 +160,7 @@ def person_days(request: HttpRequest) -> HttpResponse:
     except ValueError:
         day = None
     days = list(selectors.daily_statuses(actor=actor, start=start, end=end, employee_id=employee.pk).order_by("day"))
-    clocks = list(selectors.clocks_of_day(actor=actor, employee_id=employee.pk, day=day)) if day else []
+    clocks = _labelled(selectors.clocks_of_day(actor=actor, employee_id=employee.pk, day=day)) if day else []
     requests = list(selectors.request_list(actor=actor, employee_id=employee.pk).filter(
         start_day__lte=day or end, end_day__gte=day or start)[:50])  # fmt: skip
     return render(request, "attendance/person_days.html", {

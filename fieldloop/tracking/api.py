@@ -16,7 +16,19 @@ from fieldloop.org.models import Employee
 from fieldloop.org.schemas import ERRORS
 
 from . import selectors, services
-from .schemas import IngestOut, PointsIn, QualityOut, StopOut, TeamMemberOut, TrajectoryOut
+from .schemas import (
+    IngestOut,
+    MyTrackingOut,
+    PointsIn,
+    QualityOut,
+    StopOut,
+    SwitchIn,
+    SwitchOut,
+    TeamMemberOut,
+    TrackingSettingsOut,
+    TrackingSettingsPatch,
+    TrajectoryOut,
+)
 
 router = Router(tags=["tracking"])
 
@@ -110,3 +122,53 @@ def quality(
 @router.get("/tracking/team", response={200: list[TeamMemberOut], **ERRORS}, summary="The team's last positions")
 def team(request: HttpRequest) -> list[dict[str, Any]]:
     return [member_out(m) for m in selectors.team_positions(actor=actor_of(request))]
+
+
+# --- Settings, the switch, the caller's own status ------------------------------------------------------------
+
+
+def settings_out(t: Any) -> dict[str, Any]:
+    return {name: getattr(t, name) for name in TrackingSettingsOut.model_fields}
+
+
+@router.get("/tracking/settings", response={200: TrackingSettingsOut, **ERRORS}, summary="The tracking settings")
+def settings_get(request: HttpRequest) -> dict[str, Any]:
+    return settings_out(selectors.tracking_settings(org_id=actor_of(request).org_id))
+
+
+@router.patch("/tracking/settings", response={200: TrackingSettingsOut, **ERRORS}, summary="Change them (admin)")
+def settings_update(request: HttpRequest, payload: TrackingSettingsPatch) -> dict[str, Any]:
+    """Keys left out stay as they are; the working hours apply to employees without attendance shifts."""
+    return settings_out(services.tracking_settings_update(actor=actor_of(request), **payload.dict(exclude_unset=True)))
+
+
+@router.get("/tracking/me", response={200: MyTrackingOut, **ERRORS}, summary="Is my position collected, and when")
+def my_tracking(request: HttpRequest) -> dict[str, Any]:
+    status = selectors.my_status(actor=actor_of(request))
+    return {
+        "on_now": status.on_now, "switched_on": status.switched_on,
+        "interval_seconds": status.settings.interval_seconds, "hours_from_shifts": status.from_shifts,
+        "today": [{"start": a, "end": b} for a, b in status.today],
+    }  # fmt: skip
+
+
+def switch_out(s: selectors.SwitchState) -> dict[str, Any]:
+    return {
+        "employee": {"id": s.employee.pk, "name": s.employee.name}, "enabled": s.enabled,
+        "changed_by": {"id": s.changed_by.pk, "name": s.changed_by.name} if s.changed_by else None,
+        "changed_at": s.changed_at,
+    }  # fmt: skip
+
+
+@router.get("/tracking/employees/{int:employee_id}/switch", response={200: SwitchOut, **ERRORS},
+            summary="An employee's tracking switch")  # fmt: skip
+def switch_get(request: HttpRequest, employee_id: int) -> dict[str, Any]:
+    return switch_out(selectors.switch_state(actor=actor_of(request), employee_id=employee_id))
+
+
+@router.put("/tracking/employees/{int:employee_id}/switch", response={200: SwitchOut, **ERRORS},
+            summary="Switch an employee's tracking on or off (their manager, an administrator)")  # fmt: skip
+def switch_set(request: HttpRequest, employee_id: int, payload: SwitchIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.tracking_switch_set(actor=actor, employee_id=employee_id, enabled=payload.enabled)
+    return switch_out(selectors.switch_state(actor=actor, employee_id=employee_id))

@@ -1,6 +1,6 @@
 """API schemas for tracking: the location batch, trajectories, stops, quality, the team's last positions."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from ninja import Field, Schema
@@ -95,3 +95,55 @@ class TeamMemberOut(Schema):
     state: str = Field(description="visiting | moving | idle | no_signal")
     age_s: int | None = Field(description="Seconds since the last position; null: none yet.")
     position: PositionOut | None
+
+
+class TrackingSettingsOut(Schema):
+    enabled: bool = Field(description="Tracking runs at all in the organization.")
+    interval_seconds: int = Field(description="How often a phone sends its position (30 to 3600).")
+    day_start: time = Field(
+        description="Working hours for employees without attendance shifts (theirs are their shifts)."
+    )
+    day_end: time
+    workdays: list[int] = Field(description="ISO weekdays, 1 = Monday (employees without attendance shifts).")
+    stop_minutes: int
+    stop_radius_m: int
+    gap_minutes: int
+    customer_radius_m: int
+    poor_accuracy_m: int
+
+
+class TrackingSettingsPatch(Schema):
+    enabled: bool | None = None
+    interval_seconds: int | None = None
+    day_start: time | None = None
+    day_end: time | None = None
+    workdays: list[int] | None = None
+    stop_minutes: int | None = None
+    stop_radius_m: int | None = None
+    gap_minutes: int | None = None
+    customer_radius_m: int | None = None
+    poor_accuracy_m: int | None = None
+
+
+class SpanOut(Schema):
+    start: datetime
+    end: datetime
+
+
+class MyTrackingOut(Schema):
+    on_now: bool = Field(description="Positions are being collected right now.")
+    switched_on: bool = Field(description="Tracking is on for the caller (the organization's and their own switch).")
+    interval_seconds: int
+    hours_from_shifts: bool = Field(description="Today's working hours are the caller's attendance shifts.")
+    today: list[SpanOut] = Field(description="Today's working hours: positions are collected only within them.")
+
+
+class SwitchIn(Schema):
+    enabled: bool
+
+
+class SwitchOut(Schema):
+    employee: EmployeeRef
+    enabled: bool = Field(description="The employee's own tracking switch (on unless someone turned it off).")
+    changed_by: EmployeeRef | None
+    changed_at: datetime | None

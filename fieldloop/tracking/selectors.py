@@ -19,9 +19,10 @@ from fieldloop.core.geo import haversine_m
 from fieldloop.customers.selectors import visible_customers
 from fieldloop.org.models import Employee
 from fieldloop.org.selectors import visible_employees
+from fieldloop.org.workhours import working_spans
 
 from . import tracks
-from .hours import day_bounds, tracking_now
+from .hours import WorkingHours, day_bounds
 from .models import DayQuality, LastPosition, LocationPoint, TrackingSettings, TrackingSwitch
 
 SIMPLIFY_TOLERANCE_M = 15.0
@@ -49,6 +50,30 @@ def switch_of(*, employee: Employee) -> bool:
     return enabled is not False
 
 
+def working_hours_of(*, employee: Employee, settings: TrackingSettings, start: datetime, end: datetime) -> WorkingHours:
+    """The employee's working hours over [start, end): their attendance shifts when they have some
+    (`org.workhours`), else the organization's tracking hours."""
+    spans = working_spans(org=employee.org, employee_ids=[employee.pk], start=start, end=end).get(employee.pk)
+    return WorkingHours(settings, ZoneInfo(employee.org.time_zone), tuple(spans) if spans is not None else None)
+
+
+@dataclass(frozen=True)
+class SwitchState:
+    employee: Employee
+    enabled: bool
+    changed_by: Employee | None
+    changed_at: datetime | None
+
+
+def switch_state(*, actor: Employee, employee_id: int) -> SwitchState:
+    """A visible employee's own tracking switch, who last changed it and when (no row: on, never changed)."""
+    employee = tracked_employee(actor=actor, employee_id=employee_id)
+    row = TrackingSwitch.objects.filter(employee=employee).select_related("changed_by").first()
+    if row is None:
+        return SwitchState(employee, True, None, None)
+    return SwitchState(employee, row.enabled, row.changed_by, row.updated_at)
+
+
 def tracked_employee(*, actor: Employee, employee_id: int) -> Employee:
     employee = visible_employees(actor=actor).filter(pk=employee_id).select_related("department").first()
     if employee is None:
@@ -58,18 +83,29 @@ def tracked_employee(*, actor: Employee, employee_id: int) -> Employee:
 
 @dataclass(frozen=True)
 class Status:
-    """What the phone page tells its employee."""
+    """What the phone page (and GET /tracking/me) tells its employee."""
 
     on_now: bool  # positions are being collected right now
     switched_on: bool
     settings: TrackingSettings
+    today: list[tuple[datetime, datetime]]  # today's working hours (local), when tracking may run
+    from_shifts: bool  # the hours are the employee's attendance shifts, not the organization's
 
 
 def my_status(*, actor: Employee, now: datetime | None = None) -> Status:
+    """Is the actor's position collected now, and when today (their shifts', else the organization's hours)."""
+    now = now or timezone.now()
+    zone = ZoneInfo(actor.org.time_zone)
     hours = tracking_settings(org_id=actor.org_id)
     switched_on = hours.enabled and switch_of(employee=actor)
-    on_now = switched_on and tracking_now(now or timezone.now(), hours, ZoneInfo(actor.org.time_zone))
-    return Status(on_now=on_now, switched_on=switched_on, settings=hours)
+    today = now.astimezone(zone).date()
+    lo, hi = day_bounds(today, zone)
+    working = working_hours_of(employee=actor, settings=hours, start=lo, end=hi)
+    shown = working.spans if working.spans is not None else working.day_spans(today)  # a night shift whole
+    spans = [(s.start.astimezone(zone), s.end.astimezone(zone)) for s in shown]
+    on_now = switched_on and working.contains(now)
+    return Status(on_now=on_now, switched_on=switched_on, settings=hours, today=spans,
+                  from_shifts=working.from_shifts)  # fmt: skip
 
 
 @dataclass(frozen=True)

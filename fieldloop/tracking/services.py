@@ -25,9 +25,9 @@ from fieldloop.core.geo import MAX_ACCURACY_M
 from fieldloop.org.models import Employee, Organization
 from fieldloop.org.selectors import can_change_owned_by, visible_employees
 
-from .hours import expected_samples, in_working_hours
+from .hours import WorkingHours, day_bounds
 from .models import DayQuality, LastPosition, LocationPoint, Provider, TrackingSettings, TrackingSwitch
-from .selectors import settings_and_switch
+from .selectors import settings_and_switch, working_hours_of
 
 MAX_BATCH = 1000
 FUTURE_SKEW = timedelta(minutes=5)  # a phone's clock may run this far ahead
@@ -92,9 +92,7 @@ def _number(value: Any, low: float, high: float, *, optional: bool) -> tuple[flo
     return number, math.isfinite(number) and low <= number <= high
 
 
-def _check(
-    index: int, raw: Any, *, now: datetime, earliest: datetime, hours: TrackingSettings, zone: ZoneInfo
-) -> tuple[_Point | None, list[Rejection]]:
+def _check(index: int, raw: Any, *, now: datetime, earliest: datetime) -> tuple[_Point | None, list[Rejection]]:
     """One point as the client sent it: the point, or its field errors."""
     errors: list[Rejection] = []
 
@@ -121,8 +119,6 @@ def _check(
         refuse("at", _("This time is in the future."))
     elif at < earliest:
         refuse("at", _("This time is before the employee's tracking could start."))
-    elif not in_working_hours(at, hours, zone):
-        refuse("at", _("This time is outside the tracking hours; nothing is recorded then."))
     lat, lat_ok = _number(raw.get("latitude"), -90, 90, optional=False)
     if not lat_ok:
         refuse("latitude", _("Enter a number between -%(limit)d and %(limit)d.") % {"limit": 90})
@@ -216,8 +212,9 @@ def _insert_points(actor: Employee, points: list[_Point], received_at: datetime)
 
 
 def _upsert_quality(
-    actor: Employee, hours: TrackingSettings, written: list[_Point], zone: ZoneInfo, now: datetime
-) -> None:
+    actor: Employee, hours: TrackingSettings, working: WorkingHours, written: list[_Point], zone: ZoneInfo,
+    now: datetime,
+) -> None:  # fmt: skip
     """Add the written points to their days' rollup (one statement for every touched day)."""
     received: Counter[date] = Counter()
     grey: Counter[date] = Counter()
@@ -230,7 +227,7 @@ def _upsert_quality(
     params: list[Any] = []
     for day in sorted(received):
         params += [actor.org_id, actor.pk, _prep(DayQuality, "day", day), received[day], grey[day],
-                   expected_samples(day, hours), stamp, stamp]  # fmt: skip
+                   working.expected_samples(day), stamp, stamp]  # fmt: skip
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(received))
     sql = (
         f"INSERT INTO {table} (org_id, employee_id, day, received, grey, expected, created_at, updated_at) "  # noqa: S608
@@ -261,6 +258,16 @@ def _upsert_last_position(actor: Employee, newest: _Point, now: datetime) -> Non
         cursor.execute(sql, params)
 
 
+def _working_hours(actor: Employee, hours: TrackingSettings, points: list[_Point], zone: ZoneInfo) -> WorkingHours:
+    """The actor's working hours over the whole local days the points fall on (their shifts' or the
+    organization's): a few queries, whatever the number of points."""
+    if not points:
+        return WorkingHours(hours, zone)
+    days = [p.at.astimezone(zone).date() for p in points]
+    return working_hours_of(employee=actor, settings=hours, start=day_bounds(min(days), zone)[0],
+                            end=day_bounds(max(days), zone)[1])  # fmt: skip
+
+
 def location_batch_ingest(*, actor: Employee, points: Any, now: datetime | None = None) -> IngestResult:
     """Store the actor's own positions: each point once however often it arrives (by its client id), late
     and out-of-order points too; bad points are reported by index (field and message) and the good ones
@@ -285,11 +292,19 @@ def location_batch_ingest(*, actor: Employee, points: Any, now: datetime | None 
     started = actor.joined_on or actor.created_at.astimezone(zone).date()
     earliest = max(datetime.combine(started, time.min, tzinfo=zone), retention_start(now))
     result = IngestResult()
-    good: dict[uuid.UUID, _Point] = {}
+    checked: list[_Point] = []
     for index, raw in enumerate(points):
-        point, errors = _check(index, raw, now=now, earliest=earliest, hours=hours, zone=zone)
+        point, errors = _check(index, raw, now=now, earliest=earliest)
         if point is None:
             result.rejected += errors
+        else:
+            checked.append(point)
+    working = _working_hours(actor, hours, checked, zone)
+    good: dict[uuid.UUID, _Point] = {}
+    for point in checked:
+        if not working.contains(point.at):
+            message = _("This time is outside the tracking hours; nothing is recorded then.")
+            result.rejected.append(Rejection(point.index, "at", message))
         elif point.client_id in good:  # twice in this batch
             if _same(point, good[point.client_id].at, good[point.client_id].latitude, good[point.client_id].longitude):
                 result.duplicates += 1
@@ -312,32 +327,58 @@ def location_batch_ingest(*, actor: Employee, points: Any, now: datetime | None 
             result.accepted = len(written)
             result.duplicates += len(good) - len(written)  # a replay that raced this batch
             if written:
-                _upsert_quality(actor, hours, written, zone, now)
+                _upsert_quality(actor, hours, working, written, zone, now)
                 _upsert_last_position(actor, max(written, key=lambda p: p.at), now)
     result.rejected.sort(key=lambda r: r.index)
     return result
 
 
+# The settings an administrator changes, with their bounds (the page's form and the API check the same).
+SETTING_BOUNDS: dict[str, tuple[int, int]] = {
+    "interval_seconds": (30, 3600),
+    "stop_minutes": (1, 240),
+    "stop_radius_m": (10, 2000),
+    "gap_minutes": (1, 720),
+    "customer_radius_m": (10, 5000),
+    "poor_accuracy_m": (5, 5000),
+}
+SETTING_NAMES = ("enabled", "day_start", "day_end", "workdays", *SETTING_BOUNDS)
+
+
 def tracking_settings_update(*, actor: Employee, **values: Any) -> TrackingSettings:
-    """Change the organization's tracking settings (an administrator's)."""
+    """Change the organization's tracking settings (an administrator's); keys left out stay as they are. The
+    working hours apply to employees without attendance shifts (theirs are their shifts)."""
     from fieldloop.org.permissions import Permission, has_permission
 
     if not has_permission(actor, Permission.MANAGE_ORGANIZATION):
         raise ServiceError(ErrorCode.FORBIDDEN, _("Only an administrator may change the tracking settings."))
     errors: dict[str, list[Any]] = {}
-    start, end = values.get("day_start"), values.get("day_end")
-    if isinstance(start, time) and isinstance(end, time) and start >= end:
-        errors["day_end"] = [_("The working hours must end after they start.")]
-    interval = values.get("interval_seconds")
-    if interval is not None and not 30 <= interval <= 3600:
-        errors["interval_seconds"] = [_("Choose between 30 and 3600 seconds.")]
+    unknown = sorted(set(values) - set(SETTING_NAMES))
+    for name in unknown:
+        errors[name] = [_("Unknown setting.")]
+    for name, (low, high) in SETTING_BOUNDS.items():
+        value = values.get(name)
+        if name in values and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+            errors[name] = [_("Enter a whole number from %(min)d to %(max)d.") % {"min": low, "max": high}]
+    if "enabled" in values and not isinstance(values["enabled"], bool):
+        errors["enabled"] = [_("Enter true or false.")]
+    for name in ("day_start", "day_end"):
+        if name in values and not isinstance(values[name], time):
+            errors[name] = [_("Enter a time, e.g. 09:00.")]
     workdays = values.get("workdays")
-    if workdays is not None and (not workdays or not all(isinstance(d, int) and 1 <= d <= 7 for d in workdays)):
+    if "workdays" in values and (
+        not isinstance(workdays, list)
+        or not workdays
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in workdays)
+    ):
         errors["workdays"] = [_("Choose at least one workday.")]
-    if errors:
-        raise ServiceError(ErrorCode.INVALID, next(iter(errors.values()))[0], errors)
     with transaction.atomic():
         current, _created = TrackingSettings.objects.select_for_update().get_or_create(org_id=actor.org_id)
+        start, end = values.get("day_start", current.day_start), values.get("day_end", current.day_end)
+        if isinstance(start, time) and isinstance(end, time) and start >= end and "day_end" not in errors:
+            errors["day_end"] = [_("The working hours must end after they start.")]
+        if errors:
+            raise ServiceError(ErrorCode.INVALID, next(iter(errors.values()))[0], errors)
         for name, value in values.items():
             setattr(current, name, sorted(set(value)) if name == "workdays" else value)
         current.save()

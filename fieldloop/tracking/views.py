@@ -47,8 +47,11 @@ def _day(request: HttpRequest, zone: ZoneInfo) -> date:
 def my_tracking(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     status = selectors.my_status(actor=actor)
+    now = timezone.now()
+    shown = [(a, b) for a, b in status.today if b > now] or status.today  # what is left of today, else all of it
     context = {
         "status": status,
+        "hours": ", ".join(dict.fromkeys(f"{a:%H:%M}–{b:%H:%M}" for a, b in shown)),
         "points_url": reverse("api:points_ingest"),
         "zone": actor.org.time_zone,
     }

@@ -119,15 +119,21 @@ def test_the_same_position_repeated_is_frozen(cast):
 
 
 def test_the_mock_flag_is_a_signal_shown_never_a_rejection_by_itself(cast):
-    vt, shop = routine(cast.admin), located_customer(cast.rep)
+    optional_step = [{"template_id": template(cast.admin, Purpose.VISIT).pk, "required": False}]
+    vt, shop = routine(cast.admin, steps=optional_step), located_customer(cast.rep)
     visit = check_in(cast.rep, vt, shop, near(mocked=True))
     assert signal_codes(visit) == [Signal.MOCK_LOCATION] and visit.review_state == ReviewState.PENDING
     closed = check_out(cast.rep, visit, near(5))
-    assert "mocked" in closed.reasons  # until a person looked at it
+    assert closed.reasons == [] and closed.effective, closed.reasons  # the claim alone discounts nothing
+    assert closed.review_state == ReviewState.PENDING  # but a person looks at it
     decided, _changed = visit_review_services.visit_review_decide(
         actor=cast.manager, visit_id=closed.pk, decision="confirmed"
     )
-    assert "mocked" not in decided.reasons and decided.review_state == ReviewState.CONFIRMED
+    assert decided.effective and decided.review_state == ReviewState.CONFIRMED
+    rejected, _changed = visit_review_services.visit_review_decide(
+        actor=cast.manager, visit_id=closed.pk, decision="rejected", reason="定位软件"
+    )
+    assert not rejected.effective and rejected.reasons == ["rejected"]  # the manager's rejection does
 
 
 def test_the_first_visit_that_locates_a_customer_is_marked(cast):

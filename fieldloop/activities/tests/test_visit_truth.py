@@ -12,7 +12,7 @@ from fieldloop.activities import services, visit_services, visits
 from fieldloop.activities.models import DistanceMode, Visit
 from fieldloop.activities.visits import Outcome, Reason
 from fieldloop.core.errors import ServiceError
-from fieldloop.core.geo import FixSignal
+from fieldloop.core.geo import FixSignal, SentFix
 from fieldloop.formtemplates.models import Purpose
 
 from .helpers import VISIT_VALUES, customer, template
@@ -31,9 +31,24 @@ def test_the_rule_refuses_beyond_a_hard_range_flags_beyond_a_soft_one_or_on_a_si
     vague = visits.judge_check_in(visit_type=soft, distance_m=10.0, signals=[FixSignal.POOR_ACCURACY])
     assert (vague.outcome, vague.reasons, vague.counts) == (Outcome.FLAGGED, ["poor_accuracy"], True)
     mocked = visits.judge_check_in(visit_type=unchecked, distance_m=None, signals=[FixSignal.MOCKED])
-    assert (mocked.outcome, mocked.counts) == (Outcome.FLAGGED, False)
+    assert (mocked.outcome, mocked.counts, mocked.reviewed) == (Outcome.FLAGGED, True, True)  # a claim: reviewed
+    repeated = visits.judge_check_in(visit_type=unchecked, distance_m=None, signals=[FixSignal.REPEATED])
+    assert (repeated.outcome, repeated.counts) == (Outcome.FLAGGED, False)  # measured by the server
     stale_only = visits.judge_check_in(visit_type=unchecked, distance_m=5000.0, signals=[FixSignal.STALE])
     assert stale_only.outcome == Outcome.FINE  # no range, and an old fix is refused by the service itself
+
+
+def test_a_mocked_position_alone_is_previewed_as_going_to_review_and_still_counting(cast):
+    vt, shop = routine(cast.admin, max_distance_m=300), located_customer(cast.rep)
+    position = near(20)
+    preview = visit_services.visit_check_in_preview(
+        actor=cast.rep, visit_type_id=vt.pk, customer_id=shop.pk,
+        position=SentFix(position.latitude, position.longitude, position.accuracy_m, position.fix_at, mocked=True),
+    )  # fmt: skip
+    assert (preview.outcome, preview.counts, preview.reasons) == (Outcome.FLAGGED, True, [str(FixSignal.MOCKED)])
+    with translation.override("en"):
+        message = visit_services.flagged_message(preview)
+    assert "review" in message and "counts unless they reject it" in message and "will not count" not in message
 
 
 def test_a_flagged_check_in_is_refused_until_the_rep_confirms_it_and_the_preview_said_so(cast):

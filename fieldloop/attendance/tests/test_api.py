@@ -63,7 +63,7 @@ def test_groups_are_the_administrators_and_shifts_validate(cast: Cast) -> None:
     group_id = r.json()["id"]
     assert post(cast.client_for(cast.manager), "/attendance/groups", {"name": "x"}).status_code == 403
     bad = post(admin, f"/attendance/groups/{group_id}/shifts", {"name": "夜班", "weekdays": [0], "start": "18:00",
-                                                                 "end": "09:00"})  # fmt: skip
+                                                                 "end": "18:00"})  # fmt: skip
     assert bad.status_code == 400 and "end" in bad.json()["fields"]
     ok = post(admin, f"/attendance/groups/{group_id}/shifts", {"name": "白班", "weekdays": [0, 1], "start": "09:00",
                                                                 "end": "18:00", "flex_minutes": 30})  # fmt: skip
@@ -144,3 +144,14 @@ def test_the_phone_form_clocks_in_and_shows_the_status(cast: Cast) -> None:
     far = rep.post("/attendance/", {**body, "client_id": str(uuid.uuid4()), "kind": "out",
                                     "latitude": OFFICE[0] + 0.05})  # fmt: skip
     assert far.status_code == 200 and b"5.6" in far.content  # the distance in km, in the reader's language
+
+
+def test_a_mocked_clock_is_kept_as_the_devices_claim_shown_to_the_manager_and_changes_no_status(cast: Cast) -> None:
+    a_group(cast.admin, [cast.sales.pk])
+    fix = {**a_fix(), "mocked": True}
+    r = post(cast.client_for(cast.rep), "/attendance/clocks", {"kind": "in", **fix})
+    assert r.status_code == 201 and r.json()["mocked"] is True and "mocked" in r.json()["signals"]
+    day = r.json()["day"]
+    assert r.json()["status"]["status"] in ("open", "normal", "late")  # judged by the time alone
+    page = cast.client_for(cast.manager).get(f"/attendance/person/?employee={cast.rep.pk}&day={day}").content.decode()
+    assert 'data-testid="clock-signal">设备报告模拟定位<' in page  # the visits' label, in the reader's language

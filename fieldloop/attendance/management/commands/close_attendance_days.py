@@ -9,7 +9,8 @@ from fieldloop.attendance.services import all_orgs_close_days
 class Command(BaseCommand):
     help = (
         "Close a day's attendance for everyone in a group (absent, rest day, leave, or the final status of a day "
-        "with clocks); by default each organization's yesterday (run nightly)."
+        "with clocks); by default each organization's yesterday (run nightly). A night shift's day stays open until "
+        "its morning is over: the next run closes it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

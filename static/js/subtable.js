@@ -30,6 +30,7 @@
       const template = table.querySelector("template[data-subtable-template]");
       const html = template.innerHTML.replaceAll("__row__", index);
       body.insertAdjacentHTML("beforeend", html);
+      if (window.htmx) window.htmx.process(body.lastElementChild);  // a row's searchable picker (a product)
       const first = body.lastElementChild?.querySelector("input, select, textarea");
       if (first) first.focus();
     } else {

@@ -8,9 +8,6 @@ from fieldloop.core.schemas import RowId
 
 from .product_services import CATEGORY_NAME_LIMIT, DESCRIPTION_LIMIT, NAME_LIMIT, SKU_LIMIT, UNIT_LIMIT
 
-Price = Decimal
-
-
 class CategoryRef(Schema):
     id: int
     name: str
@@ -43,7 +40,10 @@ class ProductIn(Schema):
     name: str = Field(max_length=NAME_LIMIT)
     category_id: RowId | None = None
     unit: str = Field("", max_length=UNIT_LIMIT)
-    list_price: Decimal = Field(ge=0, max_digits=14, decimal_places=2, description="In the organization's currency.")
+    list_price: Decimal = Field(
+        description="In the organization's currency; at least 0, at most two decimal places (checked by the service, "
+        "with a field error in the user's language)."
+    )
     description: str = Field("", max_length=DESCRIPTION_LIMIT)
 
 
@@ -52,7 +52,7 @@ class ProductPatchIn(Schema):
     name: str | None = Field(None, max_length=NAME_LIMIT)
     category_id: RowId | None = None
     unit: str | None = Field(None, max_length=UNIT_LIMIT)
-    list_price: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    list_price: Decimal | None = None
     description: str | None = Field(None, max_length=DESCRIPTION_LIMIT)
 
 

@@ -306,7 +306,7 @@ def keyed_template(
     keys: Sequence[str],
     notes_title: str,
     notes_header: Sequence[str],
-    notes: Iterable[Sequence[str]],
+    notes: Iterable[Sequence[str | Promise]],
 ) -> bytes:
     """An import's template (.xlsx): a sheet `title` with the column `headers` (the user's language) over a
     hidden row of their `keys`, and a second sheet `notes_title` explaining what each column allows."""

@@ -133,9 +133,9 @@ def picker_labels(form: forms.Form, org_id: int) -> None:
             for key, cell in widget.cells.items():
                 if isinstance(cell.widget, PickerInput):
                     for row in rows if isinstance(rows, list) else []:
-                        value = row.get(key) if isinstance(row, dict) else None
-                        if str(value or "").isdigit() and len(str(value)) < 19:
-                            wanted.setdefault(cell.widget.kind, []).append((cell.widget, int(value)))
+                        cell_value = str(row.get(key) or "") if isinstance(row, dict) else ""
+                        if cell_value.isdigit() and len(cell_value) < 19:
+                            wanted.setdefault(cell.widget.kind, []).append((cell.widget, int(cell_value)))
     for kind, pairs in wanted.items():
         found = references.labels(kind, org_id, {pk for _w, pk in pairs})
         for widget, pk in pairs:

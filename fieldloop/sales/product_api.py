@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
+from fieldloop.core.errors import not_found
 from fieldloop.core.pagination import keyset_page
 from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import IdempotencyKey, run_idempotent
@@ -19,7 +20,15 @@ from fieldloop.org.schemas import ERRORS
 
 from . import product_selectors, product_services
 from .models import Product
-from .product_schemas import CategoryIn, CategoryOut, CategoryPatchIn, ProductIn, ProductOut, ProductPage, ProductPatchIn
+from .product_schemas import (
+    CategoryIn,
+    CategoryOut,
+    CategoryPatchIn,
+    ProductIn,
+    ProductOut,
+    ProductPage,
+    ProductPatchIn,
+)
 
 router = Router(tags=["products"])
 PAGE = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200)
@@ -64,7 +73,9 @@ def product_list(
 
 
 @router.post("/products", response={201: ProductOut, **ERRORS}, summary="Add a product (admin)")
-def product_create(request: HttpRequest, payload: ProductIn, idempotency_key: uuid.UUID = IdempotencyKey) -> Status[Any]:
+def product_create(
+    request: HttpRequest, payload: ProductIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
     actor = actor_of(request)
 
     def create() -> tuple[int, Any]:
@@ -114,8 +125,7 @@ def product_reactivate(request: HttpRequest, product_id: int) -> dict[str, Any]:
 def _category_out(actor: Any, category_id: int) -> dict[str, Any]:
     node = next((n for n in product_selectors.category_tree(actor=actor) if n.category.pk == category_id), None)
     if node is None:
-        product_selectors.category_get(actor=actor, category_id=category_id)  # not found
-    assert node is not None
+        raise not_found()
     return _node_out(node)
 
 
@@ -169,7 +179,7 @@ def category_update(request: HttpRequest, category_id: int, payload: CategoryPat
         actor=actor,
         category_id=category_id,
         name=values.get("name"),
-        parent_id=values["parent_id"] if "parent_id" in values else product_services.UNSET,
+        parent_id=values.get("parent_id", product_services.UNSET),
         sort_order=values.get("sort_order"),
     )
     return _category_out(actor, category_id)

@@ -13,7 +13,10 @@ from .product_services import CATEGORY_NAME_LIMIT, DESCRIPTION_LIMIT, NAME_LIMIT
 
 def category_choices(nodes: list[CategoryNode], *, blank: str, exclude: int | None = None) -> list[tuple[str, str]]:
     """The category tree as choices, indented by depth ("　" per level)."""
-    return [("", blank), *((str(n.category.pk), "　" * n.depth + n.category.name) for n in nodes if n.category.pk != exclude)]
+    return [
+        ("", blank),
+        *((str(n.category.pk), "　" * n.depth + n.category.name) for n in nodes if n.category.pk != exclude),
+    ]
 
 
 class ProductForm(StyledForm):
@@ -22,7 +25,11 @@ class ProductForm(StyledForm):
     category_id = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None)
     unit = forms.CharField(label=_("Unit"), max_length=UNIT_LIMIT, required=False, help_text=_("e.g. 台, 箱, 吨"))
     list_price = forms.DecimalField(
-        label=_("List price"), min_value=0, max_digits=14, decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"})
+        label=_("List price"),
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
     description = forms.CharField(
         label=_("Description"), max_length=DESCRIPTION_LIMIT, required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -8,6 +8,7 @@ from fieldloop.core.schemas import RowId
 
 from .product_services import CATEGORY_NAME_LIMIT, DESCRIPTION_LIMIT, NAME_LIMIT, SKU_LIMIT, UNIT_LIMIT
 
+
 class CategoryRef(Schema):
     id: int
     name: str

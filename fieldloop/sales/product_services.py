@@ -8,7 +8,7 @@ sub-categories) is not deleted: the error says what still uses it. Products are 
 deactivated: orders point at them.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -171,9 +171,7 @@ def category_delete(*, actor: Employee, category_id: int) -> None:
         if products:
             parts.append(ngettext("%(count)d product", "%(count)d products", products) % {"count": products})
         if children:
-            parts.append(
-                ngettext("%(count)d sub-category", "%(count)d sub-categories", children) % {"count": children}
-            )
+            parts.append(ngettext("%(count)d sub-category", "%(count)d sub-categories", children) % {"count": children})
         message = _("“%(name)s” is still used by %(what)s: move them first.") % {
             "name": category.name,
             "what": _(", ").join(parts),
@@ -363,7 +361,7 @@ def product_rows_write(*, actor: Employee, rows: list[dict[str, Any]]) -> int:
 
 
 @transaction.atomic
-def products_bulk_create(*, actor: Employee, products: list[Mapping[str, Any]]) -> int:
+def products_bulk_create(*, actor: Employee, products: Sequence[Mapping[str, Any]]) -> int:
     """Many products at once (the demo's catalogue, a script): each checked as `product_create` checks it, the
     SKUs against the catalogue and each other with one query; all or nothing, written in bulk. A refusal
     names the first broken entry (`products[<index>].<field>`)."""

@@ -8,6 +8,7 @@ deletes when they are old); the commit form carries only the SHA-256 and the ext
 another organization's file."""
 
 import re
+from collections.abc import Mapping
 
 from django.contrib import messages
 from django.core.files.base import ContentFile
@@ -53,9 +54,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         category_id = None
     state = request.GET.get("active", "active") if manages else "active"
     state = state if state in ACTIVE_FILTERS else "active"
-    qs = product_selectors.product_list(
-        actor=actor, text=search, category_id=category_id, active=ACTIVE_FILTERS[state]
-    )
+    qs = product_selectors.product_list(actor=actor, text=search, category_id=category_id, active=ACTIVE_FILTERS[state])
     page = keyset_page(
         qs, ordering=product_selectors.PRODUCT_ORDERING, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE
     )
@@ -106,7 +105,9 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
     actor = actor_of(request)
     product = product_selectors.product_get(actor=actor, product_id=product_id)
     categories = product_selectors.category_tree(actor=actor)
-    initial = {name: getattr(product, name) for name in ("sku", "name", "category_id", "unit", "list_price", "description")}
+    initial = {
+        name: getattr(product, name) for name in ("sku", "name", "category_id", "unit", "list_price", "description")
+    }
     form = ProductForm(request.POST or None, categories=categories, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -204,8 +205,8 @@ def _stored_path(actor: Employee, sha256: str, extension: str) -> str:
     return f"imports/{actor.org_id}/products-{sha256}.{extension}"
 
 
-def _import_page(request: HttpRequest, context: dict[str, object], status: int = 200) -> HttpResponse:
-    return render(request, "sales/products/import.html", context, status=status)
+def _import_page(request: HttpRequest, context: Mapping[str, object], status: int = 200) -> HttpResponse:
+    return render(request, "sales/products/import.html", dict(context), status=status)
 
 
 @employee_required(Permission.MANAGE_ORGANIZATION)
@@ -224,7 +225,9 @@ def product_import(request: HttpRequest) -> HttpResponse:
     try:
         report = product_imports.product_import_dry_run(actor=actor, filename=upload.name or "", content=content)
     except ServiceError as e:
-        return _import_page(request, {"error": " ".join(str(m) for m in e.fields.get("file", [])) or str(e.message)}, 400)
+        return _import_page(
+            request, {"error": " ".join(str(m) for m in e.fields.get("file", [])) or str(e.message)}, 400
+        )
     if not report.error_count:
         path = _stored_path(actor, report.sha256, report.extension)
         if not default_storage.exists(path):
@@ -265,7 +268,9 @@ def product_import_commit(request: HttpRequest) -> HttpResponse:
     except product_imports.ProductImportRefused as e:
         return _import_page(request, {"report": e.report, "rows": _report_rows(e.report), "error": str(e.message)}, 400)
     except ServiceError as e:
-        return _import_page(request, {"error": " ".join(str(m) for m in e.fields.get("file", [])) or str(e.message)}, 400)
+        return _import_page(
+            request, {"error": " ".join(str(m) for m in e.fields.get("file", [])) or str(e.message)}, 400
+        )
     default_storage.delete(path)
     messages.success(request, _("%(count)d products imported.") % {"count": result.created})
     return redirect("product_list")

@@ -64,7 +64,10 @@ def test_a_rep_reads_the_active_catalogue_and_may_not_change_it(cast, django_ass
     assert rep.get(f"/api/v1/products/{gone.pk}").status_code == 404
     assert rep.get("/api/v1/products", {"q": "ex-00"}).json()["items"][0]["sku"] == "EX-000"
     assert post(rep, "/products", {"sku": "R-1", "name": "x", "list_price": "1"}).status_code == 403
-    assert rep.patch(f"/api/v1/products/{gone.pk}", {"name": "x"}, content_type="application/json").status_code in (403, 404)
+    assert rep.patch(f"/api/v1/products/{gone.pk}", {"name": "x"}, content_type="application/json").status_code in (
+        403,
+        404,
+    )
     assert rep.post(f"/api/v1/products/{gone.pk}/reactivate").status_code in (403, 404)
     assert not Product.objects.get(pk=gone.pk).is_active
 

@@ -32,9 +32,11 @@ def test_a_rep_reads_the_active_catalogue_and_cannot_manage_it(cast):
 
 def test_the_list_searches_filters_and_pages_with_constant_queries(cast, django_assert_max_num_queries):
     diggers = a_category(cast.admin, "挖掘机")
-    product_services.products_bulk_create(actor=cast.admin, products=[
-        {"sku": f"EX-{i:03d}", "name": f"挖掘机{i}", "list_price": 100 + i, "category_id": diggers.pk} for i in range(120)
-    ])  # fmt: skip
+    rows = [
+        {"sku": f"EX-{i:03d}", "name": f"挖掘机{i}", "list_price": 100 + i, "category_id": diggers.pk}
+        for i in range(120)
+    ]
+    product_services.products_bulk_create(actor=cast.admin, products=rows)
     a_product(cast.admin, "OIL-1", name="液压油")
     client = cast.client_for(cast.admin)
     client.get("/products/")
@@ -44,7 +46,10 @@ def test_the_list_searches_filters_and_pages_with_constant_queries(cast, django_
     cursor = unquote(re.findall(r"cursor=([^\"&]+)", page)[0])
     with django_assert_max_num_queries(12):
         more = client.get("/products/", {"category": diggers.pk, "cursor": cursor}, HTTP_HX_REQUEST="true")
-    assert len(re.findall(r'data-testid="product-\d+"', more.content.decode())) == 50 and "<html" not in more.content.decode()
+    assert (
+        len(re.findall(r'data-testid="product-\d+"', more.content.decode())) == 50
+        and "<html" not in more.content.decode()
+    )
     found = client.get("/products/", {"q": "oil"}).content.decode()
     assert "液压油" in found and "EX-001" not in found
 
@@ -60,7 +65,9 @@ def test_the_admin_adds_a_product_and_sees_field_errors_in_her_language(cast):
         assert "已有产品使用此SKU编码" in taken.content.decode() or "SKU" in taken.content.decode()
     negative = client.post("/products/new/", {"sku": "EX-200", "name": "新品", "list_price": "-1"})
     assert negative.status_code == 400 and 'data-testid="error-list_price"' in negative.content.decode()
-    done = client.post("/products/new/", {"sku": "EX-200", "name": "新品", "list_price": "88.5", "category_id": diggers.pk})
+    done = client.post(
+        "/products/new/", {"sku": "EX-200", "name": "新品", "list_price": "88.5", "category_id": diggers.pk}
+    )
     assert done.status_code == 302
     assert Product.objects.get(org=cast.org, sku="EX-200").category_id == diggers.pk
 
@@ -90,7 +97,9 @@ def test_the_admin_manages_the_category_tree_on_its_page(cast):
     diggers = ProductCategory.objects.get(org=cast.org, name="挖掘机")
     page = client.get("/products/categories/").content.decode()
     assert f'data-testid="category-{diggers.pk}"' in page and f'data-testid="delete-{machines.pk}"' not in page
-    client.post(f"/products/categories/{diggers.pk}/", {f"c{diggers.pk}-name": "挖掘机械", f"c{diggers.pk}-parent_id": ""})
+    client.post(
+        f"/products/categories/{diggers.pk}/", {f"c{diggers.pk}-name": "挖掘机械", f"c{diggers.pk}-parent_id": ""}
+    )
     diggers.refresh_from_db()
     assert diggers.name == "挖掘机械" and diggers.parent_id is None
     client.post(f"/products/categories/{machines.pk}/", {"action": "delete"})

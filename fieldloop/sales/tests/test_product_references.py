@@ -3,6 +3,7 @@ active product of the actor's organization and refuse another organization's or 
 designer offers the product column; the record form shows a searchable picker whose rows are the catalogue's."""
 
 import re
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -22,7 +23,7 @@ from .helpers_products import a_product
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = [
+FIELDS: list[dict[str, Any]] = [
     {"key": "product", "type": "product_ref", "label": "产品", "label_en": "Product"},
     {"key": "stock", "type": "subtable", "label": "库存", "label_en": "Stock", "options": {"columns": [
         {"key": "product", "type": "product_ref", "label": "产品", "label_en": "Product", "required": True},
@@ -73,9 +74,12 @@ def test_a_subtable_product_column_checks_every_row_the_same_way(cast):
 def test_the_designer_offers_the_product_column_and_the_visit_stock_table_can_take_one(cast):
     assert FieldType.PRODUCT_REF in column_types_available()
     visit = template(cast.admin, Purpose.VISIT)
+    assert visit.current_version is not None
     fields = [d.as_json() for d in visit.current_version.definitions]
     stock = next(f for f in fields if f["key"] == "stock")
-    stock["options"]["columns"].append({"key": "product", "type": "product_ref", "label": "产品", "label_en": "Product"})
+    stock["options"]["columns"].append(
+        {"key": "product", "type": "product_ref", "label": "产品", "label_en": "Product"}
+    )
     version = template_publish(actor=cast.admin, template_id=visit.pk, fields=fields)
     ours = a_product(cast.admin, "EX-100")
     row = {"sku": "EX-100", "product": ours.pk, "stock": 4}

@@ -39,7 +39,9 @@ def test_an_admin_builds_a_category_tree_renames_and_moves_within_it(cast):
 def test_a_category_cannot_move_under_itself_or_repeat_a_sibling_name(cast):
     machines = a_category(cast.admin, "机械")
     diggers = a_category(cast.admin, "挖掘机", parent=machines)
-    error = refusal(lambda: product_services.category_update(actor=cast.admin, category_id=machines.pk, parent_id=diggers.pk))
+    error = refusal(
+        lambda: product_services.category_update(actor=cast.admin, category_id=machines.pk, parent_id=diggers.pk)
+    )
     assert "under itself" in str(error.fields["parent_id"][0])
     error = refusal(lambda: a_category(cast.admin, "机械"))
     assert error.code == ErrorCode.DUPLICATE and "already exists" in str(error.fields["name"][0])
@@ -51,9 +53,9 @@ def test_a_category_is_deleted_only_when_nothing_uses_it(cast):
     diggers = a_category(cast.admin, "挖掘机", parent=machines)
     product = a_product(cast.admin, category_id=diggers.pk)
     error = refusal(lambda: product_services.category_delete(actor=cast.admin, category_id=diggers.pk))
-    assert error.code == ErrorCode.CONFLICT and "1 product" in error.message
+    assert error.code == ErrorCode.CONFLICT and "1 product" in str(error.message)
     error = refusal(lambda: product_services.category_delete(actor=cast.admin, category_id=machines.pk))
-    assert "1 sub-category" in error.message
+    assert "1 sub-category" in str(error.message)
     product_services.product_update(actor=cast.admin, product_id=product.pk, values={"category_id": None})
     product_services.category_delete(actor=cast.admin, category_id=diggers.pk)
     product_services.category_delete(actor=cast.admin, category_id=machines.pk)
@@ -66,14 +68,16 @@ def test_a_sku_is_unique_per_organization_with_an_error_on_the_field(cast):
     assert error.code == ErrorCode.DUPLICATE and error.fields["sku"] == ["Another product already has this SKU code."]
     assert a_product(cast.outsider, "EX-100").org_id == cast.other_org.pk  # another catalogue may have it
     other = a_product(cast.admin, "EX-200")
-    error = refusal(lambda: product_services.product_update(actor=cast.admin, product_id=other.pk, values={"sku": "EX-100"}))
+    error = refusal(
+        lambda: product_services.product_update(actor=cast.admin, product_id=other.pk, values={"sku": "EX-100"})
+    )
     assert "sku" in error.fields
 
 
 @pytest.mark.parametrize(
     ("price", "message"),
-    [("-1", "cannot be negative"), ("abc", "Enter a number"), ("1.005", "two decimal places"), ("NaN", "Enter a number"),
-     ("1e20", "below one trillion"), ("", "required")],
+    [("-1", "cannot be negative"), ("abc", "Enter a number"), ("1.005", "two decimal places"),
+     ("NaN", "Enter a number"), ("1e20", "below one trillion"), ("", "required")],
 )  # fmt: skip
 def test_a_list_price_is_a_number_of_at_least_zero(cast, price, message):
     error = refusal(lambda: a_product(cast.admin, list_price=price))
@@ -109,7 +113,9 @@ def test_only_an_admin_changes_the_catalogue(cast):
 
 def test_another_organizations_product_is_not_found(cast):
     product = a_product(cast.admin)
-    error = refusal(lambda: product_services.product_update(actor=cast.outsider, product_id=product.pk, values={"name": "x"}))
+    error = refusal(
+        lambda: product_services.product_update(actor=cast.outsider, product_id=product.pk, values={"name": "x"})
+    )
     assert error.code == ErrorCode.NOT_FOUND
     with pytest.raises(ServiceError):
         product_selectors.product_get(actor=cast.outsider, product_id=product.pk)
@@ -142,7 +148,9 @@ def test_search_by_sku_or_name_and_filter_by_category_with_its_subcategories(cas
 
 def test_an_edit_changes_what_is_sent_and_records_it(cast):
     product = a_product(cast.admin)
-    product_services.product_update(actor=cast.admin, product_id=product.pk, values={"list_price": "99.5", "unit": "辆"})
+    product_services.product_update(
+        actor=cast.admin, product_id=product.pk, values={"list_price": "99.5", "unit": "辆"}
+    )
     product.refresh_from_db()
     assert product.list_price == Decimal("99.50") and product.unit == "辆" and product.name == "小型挖掘机"
 
@@ -151,9 +159,8 @@ def test_a_bulk_create_checks_every_entry_and_writes_all_or_nothing_in_few_queri
     parts = a_category(cast.admin, "配件")
     a_product(cast.admin, "P-0")
     rows = [{"sku": f"P-{i}", "name": f"配件{i}", "list_price": i, "category_id": parts.pk} for i in range(1, 201)]
-    error = refusal(lambda: product_services.products_bulk_create(
-        actor=cast.admin, products=[*rows, {"sku": "P-0", "name": "x", "list_price": 1}, {"sku": "", "name": "y", "list_price": -1}]
-    ))  # fmt: skip
+    broken = [{"sku": "P-0", "name": "x", "list_price": 1}, {"sku": "", "name": "y", "list_price": -1}]
+    error = refusal(lambda: product_services.products_bulk_create(actor=cast.admin, products=[*rows, *broken]))
     assert set(error.fields) == {"products[200].sku", "products[201].sku", "products[201].list_price"}
     assert Product.objects.filter(org=cast.org).count() == 1
     with CaptureQueriesContext(connection) as queries:

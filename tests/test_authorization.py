@@ -61,6 +61,7 @@ from fieldloop.notifications import services as notification_services
 from fieldloop.notifications.models import Notification
 from fieldloop.org import services as org_services
 from fieldloop.org.models import Employee
+from fieldloop.sales import product_imports, product_services
 from fieldloop.schedules import card_services, plan_services
 from fieldloop.schedules import services as schedule_services
 from fieldloop.tracking import services as tracking_services
@@ -222,6 +223,22 @@ def a_pool(w: Where) -> int:
 
 def a_visit_type(w: Where) -> int:
     return visit_services.visit_type_create(actor=w.cast.admin, name=unique("巡店")).pk
+
+
+def a_sku(prefix: str = "SKU") -> str:
+    return unique(prefix).replace(" ", "-")
+
+
+def a_product(w: Where) -> int:
+    return product_services.product_create(actor=w.cast.admin, sku=a_sku(), name="挖掘机", list_price="1").pk
+
+
+def a_product_category(w: Where) -> int:
+    return product_services.category_create(actor=w.cast.admin, name=unique("类别")).pk
+
+
+def a_product_file() -> bytes:
+    return f"SKU code,Product name,List price\n{a_sku('IMP')},导入产品,5\n".encode()
 
 
 def nothing(w: Where) -> None:
@@ -517,6 +534,28 @@ MATRIX: list[Case] = [
          "the position is the person who asked"),
     Case("organization_update", "org.services.organization_update", nothing,
          lambda w, _: org_services.organization_update(actor=w.actor, name=unique("华东机械")), CONFIGURATION),
+    Case("product_category_create", "sales.product_services.category_create", nothing,
+         lambda w, _: product_services.category_create(actor=w.actor, name=unique("类别")), CONFIGURATION),
+    Case("product_category_update", "sales.product_services.category_update", a_product_category,
+         lambda w, pk: product_services.category_update(actor=w.actor, category_id=pk, name=unique("改名")),
+         CONFIGURATION),
+    Case("product_category_delete", "sales.product_services.category_delete", a_product_category,
+         lambda w, pk: product_services.category_delete(actor=w.actor, category_id=pk), CONFIGURATION),
+    Case("product_create", "sales.product_services.product_create", nothing,
+         lambda w, _: product_services.product_create(actor=w.actor, sku=a_sku(), name="新品", list_price=1),
+         CONFIGURATION),
+    Case("product_update", "sales.product_services.product_update", a_product,
+         lambda w, pk: product_services.product_update(actor=w.actor, product_id=pk, values={"name": unique("改")}),
+         CONFIGURATION),
+    Case("product_set_active", "sales.product_services.product_set_active", a_product,
+         lambda w, pk: product_services.product_set_active(actor=w.actor, product_id=pk, active=False),
+         CONFIGURATION),
+    Case("products_bulk_create", "sales.product_services.products_bulk_create", nothing,
+         lambda w, _: product_services.products_bulk_create(
+             actor=w.actor, products=[{"sku": a_sku("B"), "name": "批量", "list_price": 2}]), CONFIGURATION),
+    Case("product_import_commit", "sales.product_imports.product_import_commit", nothing,
+         lambda w, _: product_imports.product_import_commit(actor=w.actor, filename="p.csv",
+                                                            content=a_product_file()), CONFIGURATION),
 ]  # fmt: skip
 
 # Write services that are not matrix rows, and why.
@@ -576,6 +615,8 @@ EXEMPT: dict[str, str] = {
     "schedules.services.items_follow_handover": "helper of customer_handover (its follower hook), which has checked "
     "the permission and the leaver",
     "org.idempotency.run_idempotent": "helper: keeps the first answer of the create it wraps, whose service checks",
+    "sales.product_services.product_rows_write": "helper of products_bulk_create and product_import_commit, which "
+    "have checked the permission and every row",
 }
 
 # Read-only functions (outside selectors modules) that take an actor: the isolation walk covers them.
@@ -599,6 +640,9 @@ READS: dict[str, str] = {
     "customers.timeline.timeline_actions": "read",
     "formtemplates.services.photo_watermark": "formatting",
     "formtemplates.validation.validate_values": "validation",
+    "sales.product_imports.product_import_dry_run": "validation",
+    "sales.product_imports.product_import_template": "download",
+    "sales.product_services.product_validate": "validation",
 }
 
 

@@ -221,6 +221,14 @@ def daily_cards(cast: Cast) -> Callable[[], Request]:
     return lambda: ("/daily-cards", json_body(body))
 
 
+def products(cast: Cast) -> Callable[[], Request]:
+    return lambda: ("/products", json_body({"sku": f"EX-{uuid.uuid4().hex[:6]}", "name": "挖掘机", "list_price": "10"}))
+
+
+def product_categories(cast: Cast) -> Callable[[], Request]:
+    return lambda: ("/product-categories", json_body({"name": f"类别 {uuid.uuid4().hex[:6]}"}))
+
+
 def _attendance_group(cast: Cast) -> Any:
     from fieldloop.attendance.tests.helpers import a_group
 
@@ -317,6 +325,8 @@ KEYED: dict[str, Keyed] = {
     "/attendance/clocks": Keyed("rep", attendance_clocks, 201, (Clock, "client_id"), "manager"),
     "/attendance/requests": Keyed("rep", attendance_requests, 201, (AttendanceRequest, "client_id"), "manager"),
     "/attendance/requests/{request_id}/decision": Keyed("manager", attendance_decisions, 200, BY_RECORD),
+    "/products": Keyed("admin", products, 201, BY_RECORD),
+    "/product-categories": Keyed("admin", product_categories, 201, BY_RECORD),
 }
 
 # POSTs that create nothing a client could send twice by mistake: they act on a row the path names, and doing so
@@ -345,6 +355,8 @@ ACTIONS: dict[str, str] = {
     "/daily-cards/{card_id}/review": "reviews a filed card; again is refused (409)",
     "/daily-cards/{card_id}/copy": "copies a filed card to colleagues; again changes nothing (one reader each)",
     "/daily-cards/{card_id}/read": "marks a card read; again changes nothing",
+    "/products/{product_id}/deactivate": "deactivates an existing product; again changes nothing",
+    "/products/{product_id}/reactivate": "reactivates an existing product; again changes nothing",
     "/tracking/points": "every point carries its own id (unique per employee): a replayed batch stores nothing "
     "twice and answers its points as duplicates",
 }

@@ -207,6 +207,20 @@ def _foreign_attendance_requests(cast: Cast) -> Targets:
     return Targets([request(cast.outsider)], [request(cast.other_branch_rep)])
 
 
+def _foreign_products(cast: Cast) -> Targets:
+    """The catalogue is the organization's: only another organization's products are out of reach."""
+    from fieldloop.sales.product_services import product_create
+
+    return Targets([product_create(actor=cast.outsider, sku=f"OT-{uuid.uuid4().hex[:6]}", name="对手产品",
+                                   list_price="1").pk])  # fmt: skip
+
+
+def _foreign_product_categories(cast: Cast) -> Targets:
+    from fieldloop.sales.product_services import category_create
+
+    return Targets([category_create(actor=cast.outsider, name=f"对手类别 {uuid.uuid4().hex[:4]}").pk])
+
+
 # parameter name -> the rows to try (a plain list means: rows of the other organization)
 PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "employee_id": lambda cast: Targets([cast.outsider.pk], [cast.other_branch_rep.pk]),
@@ -230,6 +244,8 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "shift_id": _foreign_shifts,
     "place_id": _foreign_places,
     "request_id": _foreign_attendance_requests,
+    "product_id": _foreign_products,
+    "category_id": _foreign_product_categories,
     "number": lambda cast: Targets([1]),  # a template's version number: only after template_id, see PAIRED_TARGETS
     "attachment_id": lambda cast: Targets([1]),  # only after record_id or customer_id: see PAIRED_TARGETS
 }

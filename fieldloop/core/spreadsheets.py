@@ -1,8 +1,10 @@
 """Reading an uploaded spreadsheet (.xlsx or CSV) as rows of text, with the limits every import shares.
 
-The customer import (`customers/imports.py`) and the business-registry import (`customers/enrichment.py`)
-read files through `read_rows`; what the columns mean is theirs. Every refusal is a `ServiceError` on the
-field `file`, in the user's language.
+The customer import (`customers/imports.py`), the product import (`sales/product_imports.py`) and the
+business-registry import (`customers/enrichment.py`) read files through `read_rows`; what the columns mean is
+theirs. An import whose columns have keys and translated labels reads its file with `read_keyed_table` (a
+header row in either language, or the keys; the hidden row of keys a template carries) and writes its
+template with `keyed_template`. Every refusal is a `ServiceError` on the field `file`, in the user's language.
 
 A file's size says little about the work it causes: a 5 KB .xlsx can hold one cell at XFD1000000, which a
 naive reader pads into a million rows of 16,384 cells, and a 10 KB .xlsx can inflate to gigabytes. So an
@@ -17,12 +19,16 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .errors import invalid
@@ -240,3 +246,88 @@ def _csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
             raise invalid("file", _("This is not a readable CSV file.")) from None
         number += 1
         yield values
+
+
+# --- Imports whose columns have keys and translated labels ------------------------------------------------
+
+
+def label_lookup(labels: Mapping[str, str | Promise]) -> dict[str, str]:
+    """Each column's key, and its label in either language (as `normal_header` compares it), -> the key."""
+    lookup = {key: key for key in labels}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            lookup |= {normal_header(str(label)): key for key, label in labels.items()}
+    return lookup
+
+
+@dataclass
+class KeyedTable:
+    rows: list[tuple[int, dict[str, str]]]  # (the row's number in the sheet, {column key: text}), filled cells only
+    ignored_columns: list[str]  # header texts no column has
+
+
+def read_keyed_table(
+    *,
+    filename: str,
+    content: bytes,
+    lookup: Mapping[str, str],
+    required: str,
+    missing: str,
+    is_key: Callable[[str], bool] | None = None,
+) -> KeyedTable:
+    """The file's data rows by column key; blank rows skipped. The first row names the columns (`lookup`:
+    `label_lookup`'s header text -> key); a second row of keys only (a template's hidden row, `is_key`
+    telling a key: by default one of `lookup`'s) names them instead, so a template filled in under any
+    language reads the same. A header without the `required` column is refused with `missing`."""
+    lines = read_rows(filename=filename, content=content)
+    known = set(lookup.values())
+    key_test = is_key or known.__contains__
+    header = next(lines, None) or []
+    keys = [lookup.get(normal_header(text)) for text in header]
+    if required not in keys:
+        raise invalid("file", missing)
+    ignored = [text for text, key in zip(header, keys, strict=True) if key is None and text]
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, values in enumerate(lines, start=2):
+        if not any(values):
+            continue
+        if number == 2 and all(key_test(v) for v in values if v):
+            keys = [v if v in known else None for v in values]
+            continue
+        check_row_count(len(rows))
+        rows.append((number, {key: value for key, value in zip(keys, values, strict=False) if key and value}))
+    return KeyedTable(rows=rows, ignored_columns=ignored)
+
+
+def keyed_template(
+    *,
+    title: str,
+    headers: Sequence[str],
+    keys: Sequence[str],
+    notes_title: str,
+    notes_header: Sequence[str],
+    notes: Iterable[Sequence[str | Promise]],
+) -> bytes:
+    """An import's template (.xlsx): a sheet `title` with the column `headers` (the user's language) over a
+    hidden row of their `keys`, and a second sheet `notes_title` explaining what each column allows."""
+    workbook = Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.title = title
+    sheet.append(list(headers))
+    sheet.append(list(keys))
+    sheet.row_dimensions[2].hidden = True
+    sheet.freeze_panes = "A3"
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        sheet.column_dimensions[cell.column_letter].width = 18
+    explained = workbook.create_sheet(notes_title)
+    explained.append(list(notes_header))
+    for cell in explained[1]:
+        cell.font = Font(bold=True)
+    explained.column_dimensions["A"].width = 24
+    explained.column_dimensions["B"].width = 80
+    for row in notes:
+        explained.append([str(text) for text in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

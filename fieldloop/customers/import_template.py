@@ -2,14 +2,11 @@
 column keys in a hidden second row, so a template filled in under either language imports) and a sheet
 of the values each column allows. What the columns mean is `customers/imports.py`'s."""
 
-import io
-
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from fieldloop.core import spreadsheets
 from fieldloop.formtemplates.fields import FieldDefinition, FieldType
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.org.models import Employee
@@ -26,22 +23,6 @@ def import_template(*, actor: Employee) -> bytes:
     version = customer_template(org=actor.org).current_version
     custom = custom_fields(version)
     columns = [d for d in custom if importable(d)]
-    workbook = Workbook()
-    sheet = workbook.worksheets[0]
-    sheet.title = _("Customers")
-    sheet.append([str(COLUMN_LABELS[c]) for c in COLUMNS] + [_custom_header(d, language) for d in columns])
-    sheet.append([*COLUMNS, *(custom_column(d) for d in columns)])
-    sheet.row_dimensions[2].hidden = True
-    sheet.freeze_panes = "A3"
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        sheet.column_dimensions[cell.column_letter].width = 18
-    notes = workbook.create_sheet(_("Allowed values"))
-    notes.append([_("Column"), _("Allowed values")])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-    notes.column_dimensions["A"].width = 24
-    notes.column_dimensions["B"].width = 80
     stages = stage_list(actor=actor)
     explained: list[tuple[str | Promise, str]] = [
         (COLUMN_LABELS["name"], _("Required.")),
@@ -68,11 +49,14 @@ def import_template(*, actor: Employee) -> bytes:
         for d in custom
         if not importable(d)
     ]
-    for label, text in explained:
-        notes.append([str(label), str(text)])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return spreadsheets.keyed_template(
+        title=_("Customers"),
+        headers=[str(COLUMN_LABELS[c]) for c in COLUMNS] + [_custom_header(d, language) for d in columns],
+        keys=[*COLUMNS, *(custom_column(d) for d in columns)],
+        notes_title=_("Allowed values"),
+        notes_header=[_("Column"), _("Allowed values")],
+        notes=explained,
+    )
 
 
 def _custom_header(definition: FieldDefinition, language: str) -> str:

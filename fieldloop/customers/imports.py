@@ -205,40 +205,24 @@ def _header_lookup(custom: list[FieldDefinition]) -> dict[str, str]:
         if importable(d):
             lookup |= {normal_header(text): custom_column(d) for text in (d.label_en, d.label) if text}
             lookup[custom_column(d)] = custom_column(d)
-    lookup |= {key: key for key in COLUMNS}
-    for language in ("zh-hans", "en"):
-        with translation.override(language):
-            lookup |= {normal_header(str(label)): key for key, label in COLUMN_LABELS.items()}
-    return lookup
+    return lookup | spreadsheets.label_lookup(COLUMN_LABELS)
 
 
-@dataclass
-class _Table:
-    rows: list[tuple[int, dict[str, str]]]
-    ignored_columns: list[str]
-
-
-def read_table(*, filename: str, content: bytes, custom: list[FieldDefinition] | None = None) -> _Table:
+def read_table(
+    *, filename: str, content: bytes, custom: list[FieldDefinition] | None = None
+) -> spreadsheets.KeyedTable:
     """The file's data rows as (row number, {column: text}); blank rows skipped. `custom`: the customer
     template's fields, whose columns are read too."""
-    lines = spreadsheets.read_rows(filename=filename, content=content)
     lookup = _header_lookup(custom or [])
     known = set(lookup.values())
-    header = next(lines, None)
-    keys = [lookup.get(normal_header(text)) for text in header or []]
-    if "name" not in keys:
-        raise invalid("file", _("The first row must name the columns, as in the template; no name column found."))
-    ignored = [text for text, key in zip(header or [], keys, strict=True) if key is None and text]
-    rows: list[tuple[int, dict[str, str]]] = []
-    for number, values in enumerate(lines, start=2):
-        if not any(values):
-            continue
-        if number == 2 and all(v in known or v.startswith(CUSTOM_PREFIX) for v in values if v):
-            keys = [v if v in known else None for v in values]  # the template's hidden row of keys
-            continue
-        spreadsheets.check_row_count(len(rows))
-        rows.append((number, {key: value for key, value in zip(keys, values, strict=False) if key and value}))
-    return _Table(rows=rows, ignored_columns=ignored)
+    return spreadsheets.read_keyed_table(
+        filename=filename,
+        content=content,
+        lookup=lookup,
+        required="name",
+        missing=_("The first row must name the columns, as in the template; no name column found."),
+        is_key=lambda v: v in known or v.startswith(CUSTOM_PREFIX),
+    )
 
 
 # --- Validating the rows in bulk ---------------------------------------------------------------------

@@ -89,7 +89,7 @@ class PickerInput(forms.Widget):
 
     def __init__(self, kind: str, attrs: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
-        self.kind = kind  # "customer" or "contact": the reference kind, and the rows' URL `<kind>_pick`
+        self.kind = kind  # "customer", "contact" or "product": the reference kind, and the rows' URL `<kind>_pick`
         self.params = params or {}  # sent with every search (a contact picker's customer)
         self.labels: dict[int, str] = {}  # the chosen row's text, by id (set by the form: `picker_labels`)
 
@@ -108,6 +108,7 @@ class PickerInput(forms.Widget):
             chosen=chosen,
             chosen_label=self.labels.get(chosen, "") if chosen is not None else "",
             near=self.kind == "customer",
+            by_code=self.kind == "product",
         )
         return context
 
@@ -127,6 +128,14 @@ def picker_labels(form: forms.Form, org_id: int) -> None:
             value = bound.value()
             if str(value or "").isdigit() and len(str(value)) < 19:
                 wanted.setdefault(widget.kind, []).append((widget, int(value)))
+        elif isinstance(widget, SubTableWidget):  # a sub-table's picker column (products): every row's choice
+            rows = bound.value()
+            for key, cell in widget.cells.items():
+                if isinstance(cell.widget, PickerInput):
+                    for row in rows if isinstance(rows, list) else []:
+                        cell_value = str(row.get(key) or "") if isinstance(row, dict) else ""
+                        if cell_value.isdigit() and len(cell_value) < 19:
+                            wanted.setdefault(cell.widget.kind, []).append((cell.widget, int(cell_value)))
     for kind, pairs in wanted.items():
         found = references.labels(kind, org_id, {pk for _w, pk in pairs})
         for widget, pk in pairs:
@@ -315,9 +324,9 @@ def _form_field(d: FieldDefinition, actor: Employee | None, language: str) -> fo
     if t == FieldType.EMPLOYEE_REF and actor is not None:
         people = visible_employees(actor=actor).active().order_by("name", "id").values_list("pk", "name")
         return forms.ChoiceField(choices=[("", "—"), *((str(pk), name) for pk, name in people)], **common)
-    if t in (FieldType.CUSTOMER_REF, FieldType.CONTACT_REF):
+    if t in (FieldType.CUSTOMER_REF, FieldType.CONTACT_REF, FieldType.PRODUCT_REF):
         return forms.CharField(widget=PickerInput(REFERENCE_KINDS[t]), **common)
-    if t in (FieldType.PRODUCT_REF, FieldType.EMPLOYEE_REF):
+    if t == FieldType.EMPLOYEE_REF:
         return forms.CharField(widget=forms.NumberInput(attrs={"min": "1", "placeholder": _("ID")}), **common)
     max_length = int(d.option("max_length") or 200)
     return forms.CharField(widget=forms.TextInput(attrs={"maxlength": max_length}), **common)

@@ -47,6 +47,7 @@ NAVIGATION: list[Entry] = [
     Entry("attendance_clock", _("Attendance"), "ti-clock-check"),
     Entry("tracking_team", _("Live map"), "ti-map-2", Permission.VIEW_EMPLOYEES, only=LEADERS),
     Entry("tracking_mine", _("My tracking"), "ti-current-location"),
+    Entry("product_list", _("Products"), "ti-package"),
     Entry("employee_list", _("Employees"), "ti-users", Permission.VIEW_EMPLOYEES),
     Entry("department_tree", _("Departments"), "ti-sitemap", Permission.VIEW_DEPARTMENTS),
     Entry("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION),

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from conftest import Cast
-from fieldloop.formtemplates import services
+from fieldloop.formtemplates import references, services
 from fieldloop.formtemplates.models import Attachment, FormTemplate, FormTemplateVersion
 
 
@@ -18,6 +18,16 @@ from fieldloop.formtemplates.models import Attachment, FormTemplate, FormTemplat
 def media_root(settings: Any, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def reference_kinds() -> Any:
+    """The registered reference kinds as the apps left them, restored after a test that replaces or removes one
+    (the sales app registers products: a test of an unregistered kind removes it for itself only)."""
+    saved = dict(references._REGISTRY)
+    yield
+    references._REGISTRY.clear()
+    references._REGISTRY.update(saved)
 
 
 def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (8, 8)) -> bytes:

@@ -137,6 +137,7 @@ def test_a_bad_column_definition_is_refused_where_it_is(columns, key, fragment):
 
 
 def test_a_product_column_needs_a_product_list():
+    references.unregister("product")
     product = {"key": "product", "type": "product_ref", "label": "产品", "label_en": "Product"}
     errors = refused([{**STOCK, "options": {"columns": [product]}}])
     assert "not available" in errors["fields.0.options.columns.0.type"][0]

@@ -196,6 +196,7 @@ def test_an_employee_the_actor_may_not_see_is_refused(cast, version):
 
 
 def test_a_reference_kind_nobody_registered_is_refused_clearly(cast, version):
+    references.unregister("product")
     with translation.override("en"):
         errors = errors_of(cast, version, {"title": "t", "product": 1})
     assert "not available" in errors["product"][0]

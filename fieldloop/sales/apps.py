@@ -6,3 +6,12 @@ class SalesConfig(AppConfig):
     name = "fieldloop.sales"
     label = "sales"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        from fieldloop.customers.panels import register_customer_panel
+
+        from .contracts import register_notices
+        from .customer_panel import sales_panel
+
+        register_notices()
+        register_customer_panel("sales.contract_and_receivable", sales_panel)

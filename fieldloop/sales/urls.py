@@ -1,5 +1,7 @@
 """Sales pages."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver, include, path
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("fieldloop.sales.payment_urls")),
+]

@@ -8,6 +8,7 @@ those days before the end, unless a confirmed renewal points at the contract; 0 
 """
 
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -89,7 +90,7 @@ def contract_state(*, org_id: int, customer_id: int, today: date, reminder_days:
 # --- the reminder ------------------------------------------------------------------------------------------------
 
 
-def _contract_ending(p: dict[str, Any]) -> str:
+def _contract_ending(p: Mapping[str, Any]) -> str:
     return _("The contract %(number)s with %(customer)s ends on %(ends_on)s: time to talk about renewing it.") % p
 
 
@@ -122,11 +123,13 @@ def all_orgs_remind_contract_endings(*, now: datetime | None = None) -> int:
         )
         notices = [
             Notice(
-                org_id=org_id, recipient_id=owner_id, kind=CONTRACT_ENDING,
+                org_id=org_id,
+                recipient_id=owner_id,
+                kind=CONTRACT_ENDING,
                 params={"number": number, "customer": customer, "ends_on": ends_on.isoformat()},
                 link=reverse("customer_detail", args=[customer_id]),
                 dedupe_key=f"{CONTRACT_ENDING}:{pk}:{ends_on.isoformat()}",
-            )  # fmt: skip
+            )
             for pk, number, owner_id, customer_id, customer, ends_on in rows
         ]
         notify_many(notices)

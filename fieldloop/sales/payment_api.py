@@ -73,10 +73,16 @@ def _plan_out(order: Order, plan: ps.PlanView) -> dict[str, Any]:
     return {
         "order": _order_money(order, plan),
         "items": [
-            {"id": i.item.pk, "due_on": i.item.due_on, "amount": i.item.amount, "note": i.item.note,
-             "covered": i.covered, "status": i.status}
+            {
+                "id": i.item.pk,
+                "due_on": i.item.due_on,
+                "amount": i.item.amount,
+                "note": i.item.note,
+                "covered": i.covered,
+                "status": i.status,
+            }
             for i in plan.instalments
-        ],  # fmt: skip
+        ],
         "planned": plan.planned,
         "unplanned": plan.unplanned,
         "due": plan.due,
@@ -106,9 +112,7 @@ def payment_list(request: HttpRequest, order_id: int) -> dict[str, Any]:
     return {"order": _order_money(order, plan), "items": [payment_out(p) for p in ps.order_payments(order=order)]}
 
 
-@router.post(
-    "/orders/{int:order_id}/payments", response={201: PaymentCreatedOut, **ERRORS}, summary="Record a payment"
-)
+@router.post("/orders/{int:order_id}/payments", response={201: PaymentCreatedOut, **ERRORS}, summary="Record a payment")
 def payment_create(
     request: HttpRequest, order_id: int, payload: PaymentIn, idempotency_key: uuid.UUID = IdempotencyKey
 ) -> Status[Any]:
@@ -163,11 +167,21 @@ def receivables_by_order(
     page = keyset_page(qs, ordering=ps.ORDER_ORDERING, cursor=cursor, limit=limit)
     rows: list[Any] = page.items
     items = [
-        {"id": o.pk, "number": o.number, "customer": _ref(o.customer), "owner": _ref(o.owner),
-         "signed_on": o.signed_on, "currency": o.currency, "total": o.total, "paid": o.paid,
-         "outstanding": o.outstanding_amount, "overdue": o.overdue_amount, "next_due_on": o.next_due_on}
+        {
+            "id": o.pk,
+            "number": o.number,
+            "customer": _ref(o.customer),
+            "owner": _ref(o.owner),
+            "signed_on": o.signed_on,
+            "currency": o.currency,
+            "total": o.total,
+            "paid": o.paid,
+            "outstanding": ps.cents(o.outstanding_amount),
+            "overdue": ps.cents(o.overdue_amount),
+            "next_due_on": o.next_due_on,
+        }
         for o in rows
-    ]  # fmt: skip
+    ]
     summary = ps.receivable_summary(actor=actor, filters=checked, today=today)
     return {"summary": summary.__dict__, "items": items, "next_cursor": page.next_cursor}
 
@@ -186,12 +200,22 @@ def receivables_by_customer(
     page = keyset_page(qs, ordering=ps.CUSTOMER_ORDERING, cursor=cursor, limit=limit)
     rows: list[Any] = page.items
     items = [
-        {"customer": _ref(c), "owner": _ref(c.owner), "order_count": c.order_count, "outstanding": c.receivable,
-         "overdue": c.overdue}
+        {
+            "customer": _ref(c),
+            "owner": _ref(c.owner),
+            "order_count": c.order_count,
+            "outstanding": ps.cents(c.receivable),
+            "overdue": ps.cents(c.overdue),
+        }
         for c in rows
-    ]  # fmt: skip
+    ]
     summary = ps.receivable_summary(actor=actor, filters=checked, today=today)
-    return {"summary": summary.__dict__, "currency": actor.org.currency, "items": items, "next_cursor": page.next_cursor}
+    return {
+        "summary": summary.__dict__,
+        "currency": actor.org.currency,
+        "items": items,
+        "next_cursor": page.next_cursor,
+    }
 
 
 @router.get(

@@ -9,7 +9,7 @@ managers), an administrator. Correcting or deleting a payment is for managers an
 Instalments are matched to payments first due, first paid: the payments received cover the earliest instalments
 first, so an instalment is paid, partly paid, due or overdue by the running sum of the plan against `Order.paid`.
 An order's overdue amount is what the instalments due before today ask beyond what was paid
-(max(0, planned before today − paid)): one subquery, so receivables are one query per page whatever the rows.
+(max(0, planned before today - paid)): one subquery, so receivables are one query per page whatever the rows.
 """
 
 from dataclasses import dataclass
@@ -42,6 +42,7 @@ from fieldloop.org.selectors import visible_employees
 from .models import ZERO, Order, OrderCredit, OrderStatus, Payment, PaymentPlanItem, SalesSettings
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
+CENT = Decimal("0.01")
 ORDER_ORDERING = ("signed_on", "id")  # the oldest receivable first
 CUSTOMER_ORDERING = ("name", "id")
 
@@ -116,8 +117,10 @@ def payment_get(*, actor: Employee, payment_id: int) -> Payment:
 
 def order_payments(*, order: Order) -> QuerySet[Payment]:
     """The payments of an order the caller has checked, newest first (an order has a handful)."""
-    return Payment.objects.filter(org_id=order.org_id, order_id=order.pk).select_related("recorded_by").order_by(
-        "-received_on", "-id"
+    return (
+        Payment.objects.filter(org_id=order.org_id, order_id=order.pk)
+        .select_related("recorded_by")
+        .order_by("-received_on", "-id")
     )
 
 
@@ -297,7 +300,7 @@ def receivable_summary(*, actor: Employee, filters: ReceivableFilters, today: da
         .aggregate(outstanding=Sum("outstanding_amount"), overdue=Sum("overdue_amount"), n=Count("pk"))
     )
     return ReceivableSummary(
-        outstanding=row["outstanding"] or ZERO, overdue=row["overdue"] or ZERO, order_count=row["n"] or 0
+        outstanding=cents(row["outstanding"]), overdue=cents(row["overdue"]), order_count=row["n"] or 0
     )
 
 
@@ -311,4 +314,9 @@ def customer_receivable(*, org_id: int, customer_id: int, today: date) -> tuple[
         )
         .aggregate(outstanding=Sum("outstanding_amount"), overdue=Sum("overdue_amount"))
     )
-    return row["outstanding"] or ZERO, row["overdue"] or ZERO
+    return cents(row["outstanding"]), cents(row["overdue"])
+
+
+def cents(value: Decimal | None) -> Decimal:
+    """A sum as money (SQLite's sums come back without their scale)."""
+    return (value or ZERO).quantize(CENT)

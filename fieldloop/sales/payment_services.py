@@ -107,9 +107,9 @@ def payment_plan_set(*, actor: Employee, order_id: int, items: Sequence[Instalme
         raise _refuse(errors)
     before = [
         [d.isoformat(), str(a)]
-        for d, a in PaymentPlanItem.objects.filter(order_id=order.pk).order_by("due_on", "id").values_list(
-            "due_on", "amount"
-        )
+        for d, a in PaymentPlanItem.objects.filter(order_id=order.pk)
+        .order_by("due_on", "id")
+        .values_list("due_on", "amount")
     ]
     PaymentPlanItem.objects.filter(order_id=order.pk).delete()
     rows = PaymentPlanItem.objects.bulk_create(
@@ -163,7 +163,11 @@ def payment_record(
             raise ServiceError(
                 ErrorCode.INVALID,
                 _("Payments are recorded on confirmed orders only."),
-                {"order": [_("This order is not confirmed: it is %(status)s.") % {"status": order.get_status_display()}]},
+                {
+                    "order": [
+                        _("This order is not confirmed: it is %(status)s.") % {"status": order.get_status_display()}
+                    ]
+                },
             )
         errors: Errors = {}
         clean = _amount(amount, "amount", errors)
@@ -256,7 +260,9 @@ def payment_delete(*, actor: Employee, payment_id: int, reason: str) -> Order:
     before = _snapshot(payment)
     _rollup(order, payment.received_on, payment.amount, -1)
     Order.objects.filter(pk=order.pk).update(paid=F("paid") - payment.amount)
-    audit(actor=actor, org=actor.org, action="payment.delete", obj=payment, changes={"before": before, "reason": reason})
+    audit(
+        actor=actor, org=actor.org, action="payment.delete", obj=payment, changes={"before": before, "reason": reason}
+    )
     payment.delete()
     order.refresh_from_db(fields=["paid"])
     return order

@@ -110,9 +110,7 @@ def order_payment_plan(request: HttpRequest, order_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Payment plan saved."))
             return redirect("order_payments", order_id=order.pk)
-    return render(
-        request, "sales/payments/plan_form.html", {"order": order, "formset": formset, "errors": errors}
-    )
+    return render(request, "sales/payments/plan_form.html", {"order": order, "formset": formset, "errors": errors})
 
 
 @employee_required(Permission.CHANGE_SUBORDINATE_RECORDS)

@@ -40,6 +40,7 @@ from fieldloop.formtemplates import services as template_services
 from fieldloop.formtemplates.models import Attachment, FormTemplate, Purpose
 from fieldloop.org import services as org_services
 from fieldloop.org.models import Employee, IdempotencyRecord
+from fieldloop.sales.models import Payment
 from fieldloop.schedules.models import ScheduleItem
 
 PREFIX = "/api/v1"
@@ -268,6 +269,14 @@ def attendance_decisions(cast: Cast) -> Callable[[], Request]:
     return lambda: (f"/attendance/requests/{req.pk}/decision", json_body({"approve": True}))
 
 
+def payments(cast: Cast) -> Callable[[], Request]:
+    from fieldloop.sales.tests.payment_factories import an_order
+
+    order = an_order(cast.rep, total="1000.00")
+    body = {"received_on": order.signed_on.isoformat(), "amount": "100.00"}
+    return lambda: (f"/orders/{order.pk}/payments", json_body(body))
+
+
 @dataclass(frozen=True)
 class Keyed:
     """A route taking the key: who calls it, what it needs, the status of its first answer, the row the key is
@@ -312,6 +321,7 @@ KEYED: dict[str, Keyed] = {
     "/attendance/clocks": Keyed("rep", attendance_clocks, 201, (Clock, "client_id"), "manager"),
     "/attendance/requests": Keyed("rep", attendance_requests, 201, (AttendanceRequest, "client_id"), "manager"),
     "/attendance/requests/{request_id}/decision": Keyed("manager", attendance_decisions, 200, BY_RECORD),
+    "/orders/{order_id}/payments": Keyed("rep", payments, 201, (Payment, "client_id"), "manager"),
 }
 
 # POSTs that create nothing a client could send twice by mistake: they act on a row the path names, and doing so

@@ -71,10 +71,15 @@ def order_payments(request: HttpRequest, order_id: int) -> HttpResponse:
     return render(request, "sales/payments/order_payments.html", {**_money_context(actor, order), "form": form})
 
 
+def _kept_rows(formset: Any) -> list[Any]:
+    """The plan's rows to save: filled in (an initial row even unchanged) and not marked for removal."""
+    return [f for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
 def _formset_errors(formset: Any, error: ServiceError) -> list[str]:
     """Put a plan's field errors (items.<i>.<field>) on the rows' fields; the rest is for the whole form."""
     rest: list[str] = []
-    forms = [f for f in formset.forms if f.has_changed() and not f.cleaned_data.get("DELETE")]
+    forms = _kept_rows(formset)
     for name, messages_ in error.fields.items():
         parts = name.split(".")
         if len(parts) == 3 and parts[0] == "items" and parts[1].isdigit() and int(parts[1]) < len(forms):
@@ -100,8 +105,7 @@ def order_payment_plan(request: HttpRequest, order_id: int) -> HttpResponse:
         items = [
             payment_services.InstalmentIn(due_on=f.cleaned_data["due_on"], amount=f.cleaned_data["amount"],
                                           note=f.cleaned_data.get("note", ""))
-            for f in formset.forms
-            if f.has_changed() and not f.cleaned_data.get("DELETE")
+            for f in _kept_rows(formset)
         ]  # fmt: skip
         try:
             payment_services.payment_plan_set(actor=actor, order_id=order.pk, items=items)

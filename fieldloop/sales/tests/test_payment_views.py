@@ -133,3 +133,20 @@ def test_each_owner_is_reminded_once_of_a_contract_ending_and_not_of_a_renewed_o
     assert notice.link == f"/customers/{ending.customer_id}/"
     SalesSettings.objects.create(org=cast.org, contract_reminder_days=0)
     assert all_orgs_remind_contract_endings() == 0
+
+
+def test_adding_an_instalment_on_the_plan_form_keeps_the_rows_already_there(cast):
+    today = org_today(cast.rep)
+    order = an_order(cast.rep, total="1000.00", plan=[(today, "400.00")])
+    client = cast.client_for(cast.rep)
+    assert client.get(f"/orders/{order.pk}/payment-plan/").status_code == 200
+    data = {
+        "items-TOTAL_FORMS": "3", "items-INITIAL_FORMS": "1", "items-MIN_NUM_FORMS": "0", "items-MAX_NUM_FORMS": "60",
+        "items-0-due_on": today.isoformat(), "items-0-amount": "400.00",
+        "items-1-due_on": (today + timedelta(days=60)).isoformat(), "items-1-amount": "600",
+    }  # fmt: skip
+    assert client.post(f"/orders/{order.pk}/payment-plan/", data).status_code == 302
+    assert sorted(PaymentPlanItem.objects.values_list("amount", flat=True)) == [Decimal("400.00"), Decimal("600.00")]
+    removed = {**data, "items-0-DELETE": "on"}
+    assert client.post(f"/orders/{order.pk}/payment-plan/", removed).status_code == 302
+    assert list(PaymentPlanItem.objects.values_list("amount", flat=True)) == [Decimal("600.00")]

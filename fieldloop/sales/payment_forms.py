@@ -14,7 +14,12 @@ def _amount_field(**kwargs: Any) -> forms.DecimalField:
 
 
 class DateInput(forms.DateInput):
+    """The browser's date picker: its value is ISO whatever the page's language."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class PaymentForm(StyledForm):

@@ -99,7 +99,9 @@ def order_payment_plan(request: HttpRequest, order_id: int) -> HttpResponse:
         raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change the payments of this order."))
     current = ps.payment_plan(order=order, today=ps.org_today(actor))
     initial = [{"due_on": i.item.due_on, "amount": i.item.amount, "note": i.item.note} for i in current.instalments]
-    formset = InstalmentFormSet(request.POST if request.method == "POST" else None, initial=initial, prefix="items")
+    # a POST is read on its own: the rows the page was drawn with, not the plan as it may be now
+    post = request.method == "POST"
+    formset = InstalmentFormSet(request.POST if post else None, initial=None if post else initial, prefix="items")
     errors: list[str] = []
     if request.method == "POST" and formset.is_valid():
         items = [

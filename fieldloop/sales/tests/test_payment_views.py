@@ -150,3 +150,13 @@ def test_adding_an_instalment_on_the_plan_form_keeps_the_rows_already_there(cast
     removed = {**data, "items-0-DELETE": "on"}
     assert client.post(f"/orders/{order.pk}/payment-plan/", removed).status_code == 302
     assert list(PaymentPlanItem.objects.values_list("amount", flat=True)) == [Decimal("600.00")]
+
+
+def test_the_date_fields_keep_their_value_in_chinese_too(cast):
+    today = org_today(cast.rep)
+    order = an_order(cast.rep, plan=[(today, "100.00")])
+    cast.rep.language = "zh-hans"
+    cast.rep.save(update_fields=["language"])
+    client = cast.client_for(cast.rep)
+    assert f'value="{today.isoformat()}"' in client.get(f"/orders/{order.pk}/payment-plan/").content.decode()
+    assert f'value="{today.isoformat()}"' in client.get(f"/orders/{order.pk}/payments/").content.decode()

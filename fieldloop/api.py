@@ -172,6 +172,7 @@ def register_routers() -> None:
     from fieldloop.formtemplates.api import router as formtemplates_router
     from fieldloop.notifications.api import router as notifications_router
     from fieldloop.org.api import router as org_router
+    from fieldloop.sales.payment_api import router as payments_router
     from fieldloop.sales.product_api import router as products_router
     from fieldloop.schedules.api import router as schedules_router
     from fieldloop.schedules.card_api import router as daily_cards_router
@@ -189,6 +190,7 @@ def register_routers() -> None:
     api.add_router("/", daily_cards_router)
     api.add_router("/", tracking_router)
     api.add_router("/", products_router)
+    api.add_router("/", payments_router)
 
 
 register_routers()

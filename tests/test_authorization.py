@@ -61,7 +61,7 @@ from fieldloop.notifications import services as notification_services
 from fieldloop.notifications.models import Notification
 from fieldloop.org import services as org_services
 from fieldloop.org.models import Employee
-from fieldloop.sales import product_imports, product_services
+from fieldloop.sales import payment_services, product_imports, product_services
 from fieldloop.schedules import card_services, plan_services
 from fieldloop.schedules import services as schedule_services
 from fieldloop.tracking import services as tracking_services
@@ -324,6 +324,35 @@ DECIDE = {"own": "FFFA", "subordinate": "NAAA", "other_branch": "NNAA"}
 
 ON_COLLABORATION = "collaborator: a record/visit by Ben about Ben's customer that the actor collaborates on"
 
+
+def an_order(w: Where) -> int:
+    """A confirmed order of the owner (collaborator: Ben's, on a customer of his the actor collaborates on)."""
+    from fieldloop.sales.tests.payment_factories import an_order as order
+    from fieldloop.sales.tests.payment_factories import collaborated_order
+
+    return (collaborated_order(w.owner, w.actor) if w.collaborating else order(w.owner)).pk
+
+
+def a_payment(w: Where) -> int:
+    """A payment the owner recorded on their order (collaborator: on Ben's order, as for an_order)."""
+    order_id = an_order(w)
+    return payment_services.payment_record(
+        actor=w.owner,
+        order_id=order_id,
+        client_id=uuid.uuid4(),
+        received_on=payment_services.org_today(w.owner),
+        amount="100.00",
+    )[0].pk
+
+
+# The managers' correction of money received: the change rule behind the permission to change others' records,
+# the row looked up first (a rep is refused even their own payment).
+CORRECT_PAYMENTS = {"own": "FAAA", "subordinate": "NAAA", "other_branch": "NNAA", "collaborator": "FFAA"}
+ON_ORDER = (
+    "the row is an order (or its payment) of the owner; collaborator: Ben's order on a customer of his the "
+    "actor collaborates on (seeing the customer is not the right to handle its money)"
+)
+
 MATRIX: list[Case] = [
     # customers
     Case("customer_update", "customers.services.customer_update", a_customer,
@@ -532,6 +561,23 @@ MATRIX: list[Case] = [
     Case("attendance_request_decide", "attendance.services.request_decide", a_pending_correction,
          lambda w, pk: attendance_services.request_decide(actor=w.actor, request_id=pk, approve=True), DECIDE,
          "the position is the person who asked"),
+    # sales: the money side of orders
+    Case("payment_plan_set", "sales.payment_services.payment_plan_set", an_order,
+         lambda w, pk: payment_services.payment_plan_set(
+             actor=w.actor, order_id=pk,
+             items=[payment_services.InstalmentIn(payment_services.org_today(w.actor), "500.00")]), CHANGE, ON_ORDER),
+    Case("payment_record", "sales.payment_services.payment_record", an_order,
+         lambda w, pk: payment_services.payment_record(
+             actor=w.actor, order_id=pk, client_id=uuid.uuid4(), received_on=payment_services.org_today(w.actor),
+             amount="10.00"), CHANGE, ON_ORDER),
+    Case("payment_correct", "sales.payment_services.payment_correct", a_payment,
+         lambda w, pk: payment_services.payment_correct(actor=w.actor, payment_id=pk, amount="90.00", reason="回单"),
+         CORRECT_PAYMENTS, ON_ORDER),
+    Case("payment_delete", "sales.payment_services.payment_delete", a_payment,
+         lambda w, pk: payment_services.payment_delete(actor=w.actor, payment_id=pk, reason="重复录入"),
+         CORRECT_PAYMENTS, ON_ORDER),
+    Case("sales_settings_update", "sales.payment_services.sales_settings_update", nothing,
+         lambda w, _: payment_services.sales_settings_update(actor=w.actor, contract_reminder_days=10), CONFIGURATION),
     Case("organization_update", "org.services.organization_update", nothing,
          lambda w, _: org_services.organization_update(actor=w.actor, name=unique("华东机械")), CONFIGURATION),
     Case("product_category_create", "sales.product_services.category_create", nothing,
@@ -634,6 +680,7 @@ READS: dict[str, str] = {
     "customers.import_jobs.import_jobs_visible": "read",
     "customers.import_template.import_template": "download",
     "customers.services.customer_validate": "validation",
+    "customers.panels.customer_panels": "read: other apps' panels of a customer page the actor may see",
     "customers.stages.stage_list": "read",
     "customers.stages.stage_usage": "read",
     "customers.timeline.customer_timeline_page": "read",

@@ -40,6 +40,7 @@ from fieldloop.formtemplates import services as template_services
 from fieldloop.formtemplates.models import Attachment, FormTemplate, Purpose
 from fieldloop.org import services as org_services
 from fieldloop.org.models import Employee, IdempotencyRecord
+from fieldloop.sales.models import Payment
 from fieldloop.schedules.models import ScheduleItem
 
 PREFIX = "/api/v1"
@@ -280,6 +281,14 @@ def attendance_decisions(cast: Cast) -> Callable[[], Request]:
     return lambda: (f"/attendance/requests/{req.pk}/decision", json_body({"approve": True}))
 
 
+def payments(cast: Cast) -> Callable[[], Request]:
+    from fieldloop.sales.tests.payment_factories import an_order
+
+    order = an_order(cast.rep, total="1000.00")
+    body = {"received_on": order.signed_on.isoformat(), "amount": "100.00"}
+    return lambda: (f"/orders/{order.pk}/payments", json_body(body))
+
+
 @dataclass(frozen=True)
 class Keyed:
     """A route taking the key: who calls it, what it needs, the status of its first answer, the row the key is
@@ -327,6 +336,7 @@ KEYED: dict[str, Keyed] = {
     "/attendance/requests/{request_id}/decision": Keyed("manager", attendance_decisions, 200, BY_RECORD),
     "/products": Keyed("admin", products, 201, BY_RECORD),
     "/product-categories": Keyed("admin", product_categories, 201, BY_RECORD),
+    "/orders/{order_id}/payments": Keyed("rep", payments, 201, (Payment, "client_id"), "manager"),
 }
 
 # POSTs that create nothing a client could send twice by mistake: they act on a row the path names, and doing so

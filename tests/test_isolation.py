@@ -221,6 +221,27 @@ def _foreign_product_categories(cast: Cast) -> Targets:
     return Targets([category_create(actor=cast.outsider, name=f"对手类别 {uuid.uuid4().hex[:4]}").pk])
 
 
+def _foreign_orders(cast: Cast) -> Targets:
+    """Confirmed orders of Otto's and of Ben's, each on a customer of theirs."""
+    from fieldloop.sales.tests.payment_factories import an_order
+
+    return Targets([an_order(cast.outsider).pk], [an_order(cast.other_branch_rep).pk])
+
+
+def _foreign_payments(cast: Cast) -> Targets:
+    """A payment received on an order of Otto's and on one of Ben's."""
+    from fieldloop.sales.payment_services import payment_record
+    from fieldloop.sales.tests.payment_factories import an_order
+
+    def payment(owner: Employee) -> int:
+        order = an_order(owner)
+        return payment_record(
+            actor=owner, order_id=order.pk, client_id=uuid.uuid4(), received_on=order.signed_on, amount="10.00"
+        )[0].pk
+
+    return Targets([payment(cast.outsider)], [payment(cast.other_branch_rep)])
+
+
 # parameter name -> the rows to try (a plain list means: rows of the other organization)
 PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "employee_id": lambda cast: Targets([cast.outsider.pk], [cast.other_branch_rep.pk]),
@@ -246,6 +267,8 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "request_id": _foreign_attendance_requests,
     "product_id": _foreign_products,
     "category_id": _foreign_product_categories,
+    "order_id": _foreign_orders,
+    "payment_id": _foreign_payments,
     "number": lambda cast: Targets([1]),  # a template's version number: only after template_id, see PAIRED_TARGETS
     "attachment_id": lambda cast: Targets([1]),  # only after record_id or customer_id: see PAIRED_TARGETS
 }

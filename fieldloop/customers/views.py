@@ -33,6 +33,7 @@ from .duplicates import all_orgs_masked_existence_check, possible_duplicates
 from .enrichment_views import enrichment_context
 from .forms import ContactForm, CustomerForm, DuplicateRulesForm
 from .models import Customer, CustomerLevel
+from .panels import customer_panels
 from .pool_views import bulk_bar, release_and_assign_forms
 from .stages import stage_list
 from .timeline import EVENTS as TIMELINE_EVENTS
@@ -239,6 +240,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         else [],
         "language": get_language(),
         "enrichment": enrichment_context(actor, customer),
+        "panels": customer_panels(actor=actor, customer=customer),
     }
     if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "customers/customer_detail.html#timeline", context)

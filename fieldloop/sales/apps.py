@@ -8,8 +8,13 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
+        from fieldloop.customers.panels import register_customer_panel
         from fieldloop.formtemplates import references
 
+        from .contracts import register_notices
+        from .customer_panel import sales_panel
         from .references import product_labels, product_visible
 
         references.register("product", product_visible, product_labels)
+        register_notices()
+        register_customer_panel("sales.contract_and_receivable", sales_panel)

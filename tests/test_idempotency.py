@@ -223,11 +223,13 @@ def daily_cards(cast: Cast) -> Callable[[], Request]:
 
 
 def products(cast: Cast) -> Callable[[], Request]:
-    return lambda: ("/products", json_body({"sku": f"EX-{uuid.uuid4().hex[:6]}", "name": "挖掘机", "list_price": "10"}))
+    body = {"sku": f"EX-{uuid.uuid4().hex[:6]}", "name": "挖掘机", "list_price": "10"}
+    return lambda: ("/products", json_body(body))
 
 
 def product_categories(cast: Cast) -> Callable[[], Request]:
-    return lambda: ("/product-categories", json_body({"name": f"类别 {uuid.uuid4().hex[:6]}"}))
+    body = {"name": f"类别 {uuid.uuid4().hex[:6]}"}
+    return lambda: ("/product-categories", json_body(body))
 
 
 def _attendance_group(cast: Cast) -> Any:

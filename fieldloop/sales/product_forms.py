@@ -49,3 +49,5 @@ class CategoryForm(StyledForm):
         super().__init__(*args, **kwargs)
         choices = category_choices(categories, blank=str(_("(top level)")), exclude=exclude)
         self.fields["parent_id"].choices = choices  # type: ignore[attr-defined]
+        if exclude is not None:  # a row of the tree: as small as the row's other inputs
+            self.fields["parent_id"].widget.attrs["class"] = "form-select form-select-sm"

@@ -7,7 +7,9 @@ lead or belong to and the people they see (`org.selectors.visible_employees`). A
 """
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
@@ -17,8 +19,10 @@ from fieldloop.core.errors import not_found
 from fieldloop.org.models import Department, Employee, EmployeeStatus
 from fieldloop.org.selectors import visibility_for, visible_employees
 
-from .decomposition import PlanTree, build_tree
+from . import suggestions
+from .decomposition import Key, PlanTree, build_tree
 from .models import TargetPlan, TargetRevision, TargetSettings, TargetValue
+from .periods import fiscal_month_calendar
 
 DEFAULT_START_MONTH = 1
 
@@ -119,3 +123,55 @@ def plan_revisions(*, actor: Employee, plan: TargetPlan) -> QuerySet[TargetRevis
         visible_depts = Department.objects.filter(org_id=actor.org_id).filter(reach).values("pk")
         qs = qs.filter(Q(department_id__in=visible_depts) | Q(employee__in=visible_employees(actor=actor)))
     return qs.order_by("-created_at", "-id")
+
+
+def plan_history(plan: TargetPlan, today: datetime.date) -> dict[Key, suggestions.History]:
+    """Every node's actuals per fiscal month over the 24 months before the plan (or this month)."""
+    paths = dict(Department.objects.filter(org_id=plan.org_id).values_list("pk", "path"))
+    end = suggestions.history_window(fiscal_year=plan.fiscal_year, start_month=plan.start_month, today=today)
+    return suggestions.load_history(
+        org_id=plan.org_id, metric=plan.metric, end=end, start_month=plan.start_month, department_paths=paths
+    )
+
+
+def tree_shape(tree: PlanTree) -> suggestions.TreeShape:
+    departments: dict[int, int | None] = {}
+    employees: dict[int, tuple[int, str]] = {}
+    for n in tree.walk():
+        if n.kind == "d":
+            departments[n.id] = n.parent.id if n.parent else None
+        elif n.active and n.parent is not None:
+            employees[n.id] = (n.parent.id, n.role)
+    return suggestions.TreeShape(departments=departments, employees=employees)
+
+
+def plan_suggestion(
+    *, plan: TargetPlan, tree: PlanTree, actor: Employee, scale: Decimal, role_defaults: Mapping[str, Decimal]
+) -> tuple[dict[Key, suggestions.NodeSuggestion], dict[Key, str]]:
+    """Every node's suggestion for the target tier and its explanation (a read: nothing is written)."""
+    history = plan_history(plan, org_today(actor))
+    result = suggestions.suggest(
+        shape=tree_shape(tree), history=history, quantum=suggestions.quantum_of(plan.metric), scale=scale,
+        role_defaults=role_defaults,
+    )  # fmt: skip
+    symbol = {"CNY": "¥", "USD": "$", "EUR": "€", "JPY": "¥", "GBP": "£"}.get(actor.org.currency, "")
+    calendar_months = [fiscal_month_calendar(plan, m)[1] for m in range(1, 13)]
+    texts = {
+        key: suggestions.explanation(s, metric=plan.metric, currency_symbol=symbol, calendar_month_of=calendar_months)
+        for key, s in result.items()
+    }
+    return result, texts
+
+
+def plan_suggestion_preview(
+    *, actor: Employee, plan_id: int, scale: Decimal, role_defaults: Mapping[str, Decimal]
+) -> tuple[TargetPlan, PlanTree, dict[Key, suggestions.NodeSuggestion], dict[Key, str]]:
+    """What accepting the suggestion would write (administrators: it reads everyone's history)."""
+    from fieldloop.org.permissions import Permission
+    from fieldloop.org.services import require_permission
+
+    require_permission(actor, Permission.MANAGE_ORGANIZATION)
+    plan = plan_get(actor=actor, plan_id=plan_id)
+    tree = plan_tree(actor=actor, plan=plan)
+    result, texts = plan_suggestion(plan=plan, tree=tree, actor=actor, scale=scale, role_defaults=role_defaults)
+    return plan, tree, result, texts

@@ -34,7 +34,7 @@ from fieldloop.org.services import audit, require_permission
 from . import plan_selectors, suggestions
 from .decomposition import Key, PlanTree, Problem, problems, tiers_of
 from .models import PERIODS, Metric, PlanStatus, TargetPlan, TargetRevision, TargetSettings, TargetValue, Tier
-from .periods import MONTHS, fiscal_month_calendar, period_bounds
+from .periods import MONTHS, period_bounds
 
 ZERO = Decimal(0)
 MAX_VALUE = Decimal("99999999999999.99")  # 16 digits, 2 decimals
@@ -375,16 +375,6 @@ def plan_values_set(*, actor: Employee, plan_id: int, values: Sequence[Mapping[s
 # --- spreads --------------------------------------------------------------------------------------------------
 
 
-def _history(plan: TargetPlan, actor: Employee) -> dict[Key, suggestions.History]:
-    paths = dict(Department.objects.filter(org_id=plan.org_id).values_list("pk", "path"))
-    end = suggestions.history_window(
-        fiscal_year=plan.fiscal_year, start_month=plan.start_month, today=plan_selectors.org_today(actor)
-    )
-    return suggestions.load_history(
-        org_id=plan.org_id, metric=plan.metric, end=end, start_month=plan.start_month, department_paths=paths
-    )
-
-
 def _node_of(tree: PlanTree, node: str) -> Key:
     key = parse_node(node or "")
     if key is None or key not in tree.nodes:
@@ -408,7 +398,7 @@ def plan_spread_down(
         raise invalid("method", _("Choose one of the allowed values."))
     tree = _tree_of(actor, plan)
     key = _node_of(tree, node)
-    history = _history(plan, actor) if method == "share" else {}
+    history = plan_selectors.plan_history(plan, plan_selectors.org_today(actor)) if method == "share" else {}
     quantum = suggestions.quantum_of(plan.metric)
     changes: dict[Cell, dict[str, Decimal | None]] = {}
 
@@ -441,7 +431,7 @@ def plan_spread_time(
         raise invalid("method", _("Choose one of the allowed values."))
     tree = _tree_of(actor, plan)
     key = _node_of(tree, node)
-    history = _history(plan, actor) if method == "seasonality" else {}
+    history = plan_selectors.plan_history(plan, plan_selectors.org_today(actor)) if method == "seasonality" else {}
     quantum = suggestions.quantum_of(plan.metric)
     changes: dict[Cell, dict[str, Decimal | None]] = {}
 
@@ -473,17 +463,6 @@ def plan_spread_time(
 # --- suggestions ----------------------------------------------------------------------------------------------
 
 
-def _shape(tree: PlanTree) -> suggestions.TreeShape:
-    departments: dict[int, int | None] = {}
-    employees: dict[int, tuple[int, str]] = {}
-    for n in tree.walk():
-        if n.kind == "d":
-            departments[n.id] = n.parent.id if n.parent else None
-        elif n.active and n.parent is not None:
-            employees[n.id] = (n.parent.id, n.role)
-    return suggestions.TreeShape(departments=departments, employees=employees)
-
-
 def clean_role_defaults(role_defaults: Mapping[str, Any] | None) -> dict[str, Decimal]:
     errors: dict[str, list[Any]] = {}
     clean: dict[str, Decimal] = {}
@@ -510,24 +489,6 @@ def clean_scale(scale: Any) -> Decimal:
     return value
 
 
-def plan_suggestion(
-    *, plan: TargetPlan, tree: PlanTree, actor: Employee, scale: Decimal, role_defaults: Mapping[str, Decimal]
-) -> tuple[dict[Key, suggestions.NodeSuggestion], dict[Key, str]]:
-    """Every node's suggestion for the target tier and its explanation (a read: nothing is written)."""
-    history = _history(plan, actor)
-    result = suggestions.suggest(
-        shape=_shape(tree), history=history, quantum=suggestions.quantum_of(plan.metric), scale=scale,
-        role_defaults=role_defaults,
-    )  # fmt: skip
-    symbol = {"CNY": "¥", "USD": "$", "EUR": "€", "JPY": "¥", "GBP": "£"}.get(actor.org.currency, "")
-    calendar_months = [fiscal_month_calendar(plan, m)[1] for m in range(1, 13)]
-    texts = {
-        key: suggestions.explanation(s, metric=plan.metric, currency_symbol=symbol, calendar_month_of=calendar_months)
-        for key, s in result.items()
-    }
-    return result, texts
-
-
 @transaction.atomic
 def plan_suggestion_accept(
     *, actor: Employee, plan_id: int, scale: Any = 1, role_defaults: Mapping[str, Any] | None = None
@@ -544,7 +505,7 @@ def plan_suggestion_accept(
     texts: dict[Key, str] = {}
     for tier in tiers_of(plan.tiers):
         tier_factor = TIER_FACTORS[Tier(tier)]
-        result, tier_texts = plan_suggestion(
+        result, tier_texts = plan_selectors.plan_suggestion(
             plan=plan, tree=tree, actor=actor, scale=factor * tier_factor,
             role_defaults={r: v * tier_factor for r, v in defaults.items()},
         )  # fmt: skip

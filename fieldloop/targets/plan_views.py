@@ -156,13 +156,16 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             return HttpResponse(status=403)
         action = request.POST.get("action", "")
         reason = request.POST.get("reason", "")
+        spread = request.POST.get("spread", "").split(":")  # "spread_down:share:d12" from a row's button
+        if len(spread) == 3:
+            action = spread[0]
         try:
             if action == "save":
                 sent, raw = _changed_cells(request, tree, period, tier)
                 n = plan_services.plan_values_set(actor=actor, plan_id=plan.pk, values=sent, reason=reason)
                 messages.success(request, _("%(n)d values saved.") % {"n": n})
             elif action in ("spread_down", "spread_time"):
-                node, method = request.POST.get("node", ""), request.POST.get("method", "")
+                method, node = spread[1:] if len(spread) == 3 else ("", "")
                 if action == "spread_down":
                     n = plan_services.plan_spread_down(actor=actor, plan_id=plan.pk, node=node, period=period,
                                                        tier=tier, method=method, reason=reason)  # fmt: skip

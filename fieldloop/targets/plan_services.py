@@ -343,7 +343,7 @@ def _clean_values(
                 tiers[str(tier)] = parse_amount(raw)
             except ValueError as e:
                 errors[f"{where}.{tier}"] = [str(e)]
-        if not tiers and where not in errors:
+        if not any(t in item for t in (Tier.TARGET, Tier.SPRINT, Tier.CHALLENGE)):
             errors[f"{where}.target"] = [_("Give at least one tier's value.")]
         if key is not None and period in PERIODS:
             parsed.append((i, key, str(period), tiers))

@@ -248,6 +248,19 @@ def attendance_calendar(cast: Cast) -> Callable[[], Request]:
     return lambda: ("/attendance/calendar", json_body({"day": "2026-10-01", "kind": "holiday", "name": "国庆"}))
 
 
+def target_plans(cast: Cast) -> Callable[[], Request]:
+    body = {"name": f"目标 {uuid.uuid4().hex[:4]}", "metric": "sales_amount", "fiscal_year": 2026}
+    return lambda: ("/target-plans", json_body(body))
+
+
+def target_newcomers(cast: Cast) -> Callable[[], Request]:
+    from fieldloop.targets.tests.helpers import a_plan
+
+    plan = a_plan(cast, name=f"目标 {uuid.uuid4().hex[:4]}")
+    body = {"employee_id": cast.rep.pk, "annual_default": 1200, "reason": "新人"}
+    return lambda: (f"/target-plans/{plan.pk}/newcomers", json_body(body))
+
+
 def attendance_clocks(cast: Cast) -> Callable[[], Request]:
     _attendance_group(cast)
     body = {"kind": "in", **a_fix()}
@@ -312,6 +325,8 @@ KEYED: dict[str, Keyed] = {
     "/attendance/clocks": Keyed("rep", attendance_clocks, 201, (Clock, "client_id"), "manager"),
     "/attendance/requests": Keyed("rep", attendance_requests, 201, (AttendanceRequest, "client_id"), "manager"),
     "/attendance/requests/{request_id}/decision": Keyed("manager", attendance_decisions, 200, BY_RECORD),
+    "/target-plans": Keyed("admin", target_plans, 201, BY_RECORD),
+    "/target-plans/{plan_id}/newcomers": Keyed("admin", target_newcomers, 200, BY_RECORD),
 }
 
 # POSTs that create nothing a client could send twice by mistake: they act on a row the path names, and doing so
@@ -340,6 +355,10 @@ ACTIONS: dict[str, str] = {
     "/daily-cards/{card_id}/review": "reviews a filed card; again is refused (409)",
     "/daily-cards/{card_id}/copy": "copies a filed card to colleagues; again changes nothing (one reader each)",
     "/daily-cards/{card_id}/read": "marks a card read; again changes nothing",
+    "/target-plans/{plan_id}/lock": "locks an existing plan; again is refused",
+    "/target-plans/{plan_id}/spread": "splits a value the plan holds to its parts; again writes the same values",
+    "/target-plans/{plan_id}/suggestions/accept": "replaces a draft plan's values with the suggestion computed "
+    "from the same data; again writes the same values",
     "/tracking/points": "every point carries its own id (unique per employee): a replayed batch stores nothing "
     "twice and answers its points as duplicates",
 }

@@ -265,6 +265,8 @@ def explanation(
     """One line: "Last 12 months ¥1.2M, trend +15%, March weight 7%" (the month that weighs most)."""
     if s.role_default:
         return _("No history: role default %(value)s") % {"value": default_label or compact_number(s.year)}
+    if s.last_total <= 0:
+        return _("No history in the last 12 months")
     total = compact_number(s.last_total)
     if metric in MONEY_METRICS:
         total = currency_symbol + total

@@ -304,6 +304,7 @@ SHIFT = {"name": "白班", "weekdays": [0], "start": time(9), "end": time(12)}
 APPROVE_FOR = {"own": "AAAA", "subordinate": "NAAA", "other_branch": "NNAA"}
 DECIDE = {"own": "FFFA", "subordinate": "NAAA", "other_branch": "NNAA"}
 
+
 def a_target_plan(w: Where) -> int:
     from fieldloop.targets.tests.helpers import a_plan
 

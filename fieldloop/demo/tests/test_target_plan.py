@@ -14,7 +14,8 @@ def test_the_demo_plan_reaches_everyone_every_month_and_is_locked(db):
     people = set(Employee.objects.filter(org=ctx.org, status=EmployeeStatus.ACTIVE).values_list("pk", flat=True))
     with_months = set(TargetValue.objects.filter(plan=plan, period="M12").values_list("employee_id", flat=True))
     assert people <= with_months
-    admin = Employee.objects.filter(org=ctx.org, role="admin").select_related("org", "department").order_by("pk").first()
+    admins = Employee.objects.filter(org=ctx.org, role="admin").select_related("org", "department")
+    admin = admins.order_by("pk").first()
     assert admin is not None
     tree = plan_tree(actor=admin, plan=plan)
     assert not problems(tree, tiers=plan.tiers, allow_department_surplus=plan.allow_department_surplus)

@@ -146,10 +146,17 @@ def tree_shape(tree: PlanTree) -> suggestions.TreeShape:
 
 
 def plan_suggestion(
-    *, plan: TargetPlan, tree: PlanTree, actor: Employee, scale: Decimal, role_defaults: Mapping[str, Decimal]
+    *,
+    plan: TargetPlan,
+    tree: PlanTree,
+    actor: Employee,
+    scale: Decimal,
+    role_defaults: Mapping[str, Decimal],
+    history: Mapping[Key, suggestions.History] | None = None,
 ) -> tuple[dict[Key, suggestions.NodeSuggestion], dict[Key, str]]:
     """Every node's suggestion for the target tier and its explanation (a read: nothing is written)."""
-    history = plan_history(plan, org_today(actor))
+    if history is None:
+        history = plan_history(plan, org_today(actor))
     result = suggestions.suggest(
         shape=tree_shape(tree), history=history, quantum=suggestions.quantum_of(plan.metric), scale=scale,
         role_defaults=role_defaults,

@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldloop.core.bulk import insert_rows
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.org.models import Department, Employee, Role
 from fieldloop.org.permissions import Permission
@@ -42,6 +43,10 @@ MAX_PROBLEMS_SHOWN = 20
 TIER_FACTORS = {Tier.TARGET: Decimal(1), Tier.SPRINT: Decimal("1.1"), Tier.CHALLENGE: Decimal("1.2")}
 
 Cell = tuple[Key, str]  # (node, period)
+VALUE_COLUMNS = (
+    "created_at", "updated_at", "org_id", "plan_id", "department_id", "employee_id", "period", "target", "sprint",
+    "challenge", "explanation",
+)  # fmt: skip
 
 
 def _refuse(errors: dict[str, list[Any]], message: Any = None) -> ServiceError:
@@ -281,19 +286,17 @@ def _write(
         node_q = Q(department_id=key[1]) if key[0] == "d" else Q(employee_id=key[1])
         condition |= node_q & Q(period__in=sorted(periods))
     TargetValue.objects.filter(plan=plan).filter(condition).delete()
+    now = timezone.now()
     rows = []
     for key, period in changed:
         node = tree.nodes[key]
-        rows.append(
-            TargetValue(
-                org_id=plan.org_id, plan=plan, department_id=key[1] if key[0] == "d" else None,
-                employee_id=key[1] if key[0] == "e" else None, period=period,
-                target=node.values.get((period, Tier.TARGET), ZERO), sprint=node.values.get((period, Tier.SPRINT)),
-                challenge=node.values.get((period, Tier.CHALLENGE)),
-                explanation=explanations.get(key, old_explanations.get(key, "")) if period == "Y" else "",
-            )
-        )  # fmt: skip
-    TargetValue.objects.bulk_create(rows, batch_size=2000)
+        rows.append((
+            now, now, plan.org_id, plan.pk, key[1] if key[0] == "d" else None, key[1] if key[0] == "e" else None,
+            period, node.values.get((period, Tier.TARGET), ZERO), node.values.get((period, Tier.SPRINT)),
+            node.values.get((period, Tier.CHALLENGE)),
+            explanations.get(key, old_explanations.get(key, "")) if period == "Y" else "",
+        ))  # fmt: skip
+    insert_rows(TargetValue, VALUE_COLUMNS, rows)
     if revisions:
         TargetRevision.objects.bulk_create(revisions, batch_size=2000)
     return len(changed)
@@ -501,31 +504,31 @@ def plan_suggestion_accept(
     if plan.status == PlanStatus.LOCKED:
         raise invalid("plan", _("A locked plan changes only through revisions."))
     tree = _tree_of(actor, plan)
+    history = plan_selectors.plan_history(plan, plan_selectors.org_today(actor))
     per_tier = {}
     texts: dict[Key, str] = {}
     for tier in tiers_of(plan.tiers):
         tier_factor = TIER_FACTORS[Tier(tier)]
         result, tier_texts = plan_selectors.plan_suggestion(
             plan=plan, tree=tree, actor=actor, scale=factor * tier_factor,
-            role_defaults={r: v * tier_factor for r, v in defaults.items()},
+            role_defaults={r: v * tier_factor for r, v in defaults.items()}, history=history,
         )  # fmt: skip
         per_tier[tier] = {k: s.periods() for k, s in result.items()}
         if tier == Tier.TARGET:
             texts = tier_texts
     TargetValue.objects.filter(plan=plan).delete()
+    now = timezone.now()
     rows = []
     for key, periods in per_tier[Tier.TARGET].items():
         for period in PERIODS:
-            rows.append(
-                TargetValue(
-                    org_id=plan.org_id, plan=plan, department_id=key[1] if key[0] == "d" else None,
-                    employee_id=key[1] if key[0] == "e" else None, period=period, target=periods[period],
-                    sprint=per_tier[Tier.SPRINT][key][period] if Tier.SPRINT in per_tier else None,
-                    challenge=per_tier[Tier.CHALLENGE][key][period] if Tier.CHALLENGE in per_tier else None,
-                    explanation=texts.get(key, "")[:300] if period == "Y" else "",
-                )
-            )  # fmt: skip
-    TargetValue.objects.bulk_create(rows, batch_size=2000)
+            rows.append((
+                now, now, plan.org_id, plan.pk, key[1] if key[0] == "d" else None, key[1] if key[0] == "e" else None,
+                period, periods[period],
+                per_tier[Tier.SPRINT][key][period] if Tier.SPRINT in per_tier else None,
+                per_tier[Tier.CHALLENGE][key][period] if Tier.CHALLENGE in per_tier else None,
+                texts.get(key, "")[:300] if period == "Y" else "",
+            ))  # fmt: skip
+    insert_rows(TargetValue, VALUE_COLUMNS, rows)
     audit(
         actor=actor,
         org=actor.org,

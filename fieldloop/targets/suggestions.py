@@ -23,9 +23,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from django.db.models import Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import CharField, Func, Sum
 from django.utils.translation import gettext as _
 
 from .models import Metric
@@ -280,6 +280,25 @@ def explanation(
     }
 
 
+class YearMonth(Func):
+    """ "YYYY-MM" of a date, with each database's own function (SQLite's TruncMonth is a Python function called
+    for every row)."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="strftime('%%Y-%%m', %(expressions)s)", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM')", **extra)
+
+
+def _month_start(value: Any) -> datetime.date:
+    if isinstance(value, str):
+        return datetime.date(int(value[:4]), int(value[5:7]), 1)
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
 # --- the loader -----------------------------------------------------------------------------------------------
 
 
@@ -301,13 +320,13 @@ def load_history(
     grouped query: `sales.SalesDay` for sales metrics (a department's: what was credited to anyone while in its
     subtree), effective visits or call records for activity metrics (counted in the author's department today)."""
     first = datetime.date(end.year - 2, end.month, 1)
-    rows: list[tuple[int, int, datetime.date, Decimal]] = []
+    rows: list[tuple[int, int, Any, Decimal]] = []
     if metric in SALES_DAY_FIELD:
         from fieldloop.sales.models import SalesDay
 
         qs = (
             SalesDay.objects.filter(org_id=org_id, day__gte=first, day__lt=end)
-            .annotate(month=TruncMonth("day"))
+            .annotate(month=YearMonth("day"))
             .values("employee_id", "department_id", "month")
             .annotate(total=Sum(SALES_DAY_FIELD[Metric(metric)]))
             .order_by()
@@ -324,7 +343,7 @@ def load_history(
 
     per_department: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
     for employee_id, department_id, month, value in rows:
-        day = month.date() if isinstance(month, datetime.datetime) else month
+        day = _month_start(month)
         index = _month_index(day, end)
         if not 0 <= index < 24:
             continue
@@ -344,6 +363,7 @@ def _activity_rows(
     *, org_id: int, metric: str, first: datetime.date, end: datetime.date
 ) -> list[tuple[int, int, datetime.date, Decimal]]:
     from django.db.models import Count
+    from django.db.models.functions import TruncMonth
     from django.utils import timezone
 
     from fieldloop.activities.models import Visit, WorkRecord

@@ -177,6 +177,7 @@ def register_routers() -> None:
     from fieldloop.schedules.api import router as schedules_router
     from fieldloop.schedules.card_api import router as daily_cards_router
     from fieldloop.schedules.plan_api import router as visit_plans_router
+    from fieldloop.targets.plan_api import router as target_plans_router
     from fieldloop.tracking.api import router as tracking_router
 
     api.add_router("/", org_router)
@@ -191,6 +192,7 @@ def register_routers() -> None:
     api.add_router("/", tracking_router)
     api.add_router("/", products_router)
     api.add_router("/", payments_router)
+    api.add_router("/", target_plans_router)
 
 
 register_routers()

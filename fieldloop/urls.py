@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("fieldloop.tracking.urls")),
     path("", include("fieldloop.attendance.urls")),
     path("", include("fieldloop.sales.urls")),
+    path("", include("fieldloop.targets.urls")),
 ]

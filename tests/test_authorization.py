@@ -64,6 +64,7 @@ from fieldloop.org.models import Employee
 from fieldloop.sales import payment_services, product_imports, product_services
 from fieldloop.schedules import card_services, plan_services
 from fieldloop.schedules import services as schedule_services
+from fieldloop.targets import plan_services as target_plan_services
 from fieldloop.tracking import services as tracking_services
 
 ROLES = ("rep", "manager", "director", "admin")
@@ -319,6 +320,29 @@ SHIFT = {"name": "白班", "weekdays": [0], "start": time(9), "end": time(12)}
 # (a manager who sees them; an administrator may approve their own).
 APPROVE_FOR = {"own": "AAAA", "subordinate": "NAAA", "other_branch": "NNAA"}
 DECIDE = {"own": "FFFA", "subordinate": "NAAA", "other_branch": "NNAA"}
+
+
+def a_target_plan(w: Where) -> int:
+    from fieldloop.targets.tests.helpers import a_plan
+
+    return a_plan(w.cast, name=unique("目标")).pk
+
+
+def a_consistent_target_plan(w: Where) -> int:
+    from fieldloop.targets.tests.helpers import consistent_values
+
+    pk = a_target_plan(w)
+    target_plan_services.plan_values_set(actor=w.cast.admin, plan_id=pk, values=consistent_values(w.cast))
+    return pk
+
+
+def a_target_plan_with_a_root_value(w: Where) -> int:
+    pk = a_target_plan(w)
+    target_plan_services.plan_values_set(
+        actor=w.cast.admin, plan_id=pk, values=[{"department_id": w.cast.root.pk, "period": "Y", "target": 1200}]
+    )
+    return pk
+
 
 # --- The matrix -------------------------------------------------------------------------------------------------
 
@@ -578,6 +602,30 @@ MATRIX: list[Case] = [
          CORRECT_PAYMENTS, ON_ORDER),
     Case("sales_settings_update", "sales.payment_services.sales_settings_update", nothing,
          lambda w, _: payment_services.sales_settings_update(actor=w.actor, contract_reminder_days=10), CONFIGURATION),
+    # target plans: the organization's configuration
+    Case("target_settings_update", "targets.plan_services.target_settings_update", nothing,
+         lambda w, _: target_plan_services.target_settings_update(actor=w.actor, fiscal_year_start_month=4,
+                                                                  reminder_weekdays=[0]), CONFIGURATION),
+    Case("target_plan_create", "targets.plan_services.plan_create", nothing,
+         lambda w, _: target_plan_services.plan_create(actor=w.actor, name=unique("目标"), metric="calls",
+                                                       fiscal_year=2026), CONFIGURATION),
+    Case("target_plan_values_set", "targets.plan_services.plan_values_set", a_target_plan,
+         lambda w, pk: target_plan_services.plan_values_set(actor=w.actor, plan_id=pk, values=[
+             {"employee_id": w.cast.rep.pk, "period": "Y", "target": 10}]), CONFIGURATION),
+    Case("target_plan_lock", "targets.plan_services.plan_lock", a_consistent_target_plan,
+         lambda w, pk: target_plan_services.plan_lock(actor=w.actor, plan_id=pk), CONFIGURATION),
+    Case("target_plan_spread_down", "targets.plan_services.plan_spread_down", a_target_plan_with_a_root_value,
+         lambda w, pk: target_plan_services.plan_spread_down(actor=w.actor, plan_id=pk, node=f"d{w.cast.root.pk}",
+                                                             period="Y"), CONFIGURATION),
+    Case("target_plan_spread_time", "targets.plan_services.plan_spread_time", a_target_plan_with_a_root_value,
+         lambda w, pk: target_plan_services.plan_spread_time(actor=w.actor, plan_id=pk, node=f"d{w.cast.root.pk}"),
+         CONFIGURATION),
+    Case("target_plan_suggestion_accept", "targets.plan_services.plan_suggestion_accept", a_target_plan,
+         lambda w, pk: target_plan_services.plan_suggestion_accept(actor=w.actor, plan_id=pk,
+                                                                   role_defaults={"rep": 100}), CONFIGURATION),
+    Case("target_plan_newcomer_add", "targets.plan_services.plan_newcomer_add", a_target_plan,
+         lambda w, pk: target_plan_services.plan_newcomer_add(actor=w.actor, plan_id=pk, employee_id=w.cast.rep.pk,
+                                                              annual_default=1200), CONFIGURATION),
     Case("organization_update", "org.services.organization_update", nothing,
          lambda w, _: org_services.organization_update(actor=w.actor, name=unique("华东机械")), CONFIGURATION),
     Case("product_category_create", "sales.product_services.category_create", nothing,
@@ -660,6 +708,8 @@ EXEMPT: dict[str, str] = {
     "org.services.audit": "helper: the audit line of the calling service",
     "schedules.services.items_follow_handover": "helper of customer_handover (its follower hook), which has checked "
     "the permission and the leaver",
+    "targets.plan_services.targets_follow_handover": "helper of customer_handover (its follower hook), which has "
+    "checked the permission and the leaver",
     "org.idempotency.run_idempotent": "helper: keeps the first answer of the create it wraps, whose service checks",
     "sales.product_services.product_rows_write": "helper of products_bulk_create and product_import_commit, which "
     "have checked the permission and every row",

@@ -263,6 +263,19 @@ def attendance_whitelist(cast: Cast) -> Callable[[], Request]:
     return lambda: ("/attendance/whitelist", json_body({"employee_id": cast.rep.pk}))
 
 
+def target_plans(cast: Cast) -> Callable[[], Request]:
+    body = {"name": f"目标 {uuid.uuid4().hex[:4]}", "metric": "sales_amount", "fiscal_year": 2026}
+    return lambda: ("/target-plans", json_body(body))
+
+
+def target_newcomers(cast: Cast) -> Callable[[], Request]:
+    from fieldloop.targets.tests.helpers import a_plan
+
+    plan = a_plan(cast, name=f"目标 {uuid.uuid4().hex[:4]}")
+    body = {"employee_id": cast.rep.pk, "annual_default": 1200, "reason": "新人"}
+    return lambda: (f"/target-plans/{plan.pk}/newcomers", json_body(body))
+
+
 def attendance_clocks(cast: Cast) -> Callable[[], Request]:
     _attendance_group(cast)
     body = {"kind": "in", **a_fix()}
@@ -339,6 +352,8 @@ KEYED: dict[str, Keyed] = {
     "/products": Keyed("admin", products, 201, BY_RECORD),
     "/product-categories": Keyed("admin", product_categories, 201, BY_RECORD),
     "/orders/{order_id}/payments": Keyed("rep", payments, 201, (Payment, "client_id"), "manager"),
+    "/target-plans": Keyed("admin", target_plans, 201, BY_RECORD),
+    "/target-plans/{plan_id}/newcomers": Keyed("admin", target_newcomers, 200, BY_RECORD),
 }
 
 # POSTs that create nothing a client could send twice by mistake: they act on a row the path names, and doing so
@@ -369,6 +384,10 @@ ACTIONS: dict[str, str] = {
     "/daily-cards/{card_id}/read": "marks a card read; again changes nothing",
     "/products/{product_id}/deactivate": "deactivates an existing product; again changes nothing",
     "/products/{product_id}/reactivate": "reactivates an existing product; again changes nothing",
+    "/target-plans/{plan_id}/lock": "locks an existing plan; again is refused",
+    "/target-plans/{plan_id}/spread": "splits a value the plan holds to its parts; again writes the same values",
+    "/target-plans/{plan_id}/suggestions/accept": "replaces a draft plan's values with the suggestion computed "
+    "from the same data; again writes the same values",
     "/tracking/points": "every point carries its own id (unique per employee): a replayed batch stores nothing "
     "twice and answers its points as duplicates",
 }

@@ -242,6 +242,14 @@ def _foreign_payments(cast: Cast) -> Targets:
     return Targets([payment(cast.outsider)], [payment(cast.other_branch_rep)])
 
 
+def _foreign_target_plans(cast: Cast) -> Targets:
+    """A target plan is the organization's: only another organization's is out of reach."""
+    from fieldloop.targets.plan_services import plan_create
+
+    plan = plan_create(actor=cast.outsider, name=f"对手目标 {uuid.uuid4().hex[:4]}", metric="calls", fiscal_year=2026)
+    return Targets([plan.pk])
+
+
 # parameter name -> the rows to try (a plain list means: rows of the other organization)
 PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "employee_id": lambda cast: Targets([cast.outsider.pk], [cast.other_branch_rep.pk]),
@@ -269,6 +277,7 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "category_id": _foreign_product_categories,
     "order_id": _foreign_orders,
     "payment_id": _foreign_payments,
+    "plan_id": _foreign_target_plans,
     "number": lambda cast: Targets([1]),  # a template's version number: only after template_id, see PAIRED_TARGETS
     "attachment_id": lambda cast: Targets([1]),  # only after record_id or customer_id: see PAIRED_TARGETS
 }

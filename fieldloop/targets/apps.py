@@ -6,3 +6,11 @@ class TargetsConfig(AppConfig):
     name = "fieldloop.targets"
     label = "targets"
     verbose_name = _("Targets")
+
+    def ready(self) -> None:
+        from fieldloop.customers.handover import register_handover_follower
+
+        from . import plan_services
+
+        # a leaver's remaining months of target go to the successor with the customers
+        register_handover_follower("targets.plans", plan_services.targets_follow_handover)

@@ -1,5 +1,7 @@
 """Targets pages."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver, include, path
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("fieldloop.targets.plan_urls")),
+]

@@ -13,7 +13,7 @@ from faker import Faker
 
 from fieldloop.org.models import Employee, Organization, Role
 
-from . import activities, attendance, cards, customers, org, schedules, tracking, visit_review
+from . import activities, attendance, cards, customers, org, sales, schedules, tracking, visit_review
 from .context import DEMO_ORG_NAME, SIZES, DemoContext, DemoLogin
 
 # Each domain's step by name, run in this order in one transaction.
@@ -27,6 +27,8 @@ DEMO_STEPS: dict[str, Callable[[DemoContext], None]] = {
     "trajectories": tracking.build_trajectories,
     "attendance": attendance.build_attendance,
     "doubtful_visits": visit_review.build_doubtful_visits,
+    "products": sales.build_products,
+    "orders": sales.build_orders,
 }
 
 

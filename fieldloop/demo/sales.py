@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import OuterRef, Subquery
 
+from fieldloop.activities.models import Visit
 from fieldloop.core.bulk import JsonText, allocate_ids, insert_rows
 from fieldloop.customers.models import Customer, CustomerEvent, CustomerEventKind, CustomerStage
 from fieldloop.org.models import Employee, Role
@@ -241,6 +242,7 @@ class _Order:
     starts_on: date | None = None
     ends_on: date | None = None
     partner: Employee | None = None
+    visit: tuple[int, datetime] | None = None  # the visit it was taken in: id, check-in
     pk: int = 0
     at: datetime = UNSET  # when it was entered, set in signing order
 
@@ -435,6 +437,8 @@ def build_orders(ctx: DemoContext) -> None:
             draft.ends_on = a_year_on(draft.starts_on)
         orders.append(draft)
 
+    _taken_in_visits(ctx, orders, zone)
+
     # 5. in signing order: numbers, kinds, credits, cancellations
     orders.sort(key=lambda o: (o.signed_on, o.customer.pk))
     ids = allocate_ids(Order, len(orders))
@@ -446,6 +450,8 @@ def build_orders(ctx: DemoContext) -> None:
     for pk, order in zip(ids, orders, strict=True):
         order.pk = pk
         at = datetime.combine(order.signed_on, time(rng.randint(9, 17), rng.randint(0, 59)), tzinfo=zone)
+        if order.visit is not None:
+            at = order.visit[1] + timedelta(minutes=rng.randint(5, 30))  # entered during the visit
         order.at = at = min(at, now - timedelta(minutes=rng.randint(5, 120)))
         if order.status == OrderStatus.CONFIRMED:
             if order.renews is not None:
@@ -471,7 +477,8 @@ def build_orders(ctx: DemoContext) -> None:
         order_rows.append([
             order.pk, at, cancelled_at or at, org.pk, uuid.UUID(int=rng.getrandbits(128)),
             f"SO-{order.signed_on.year}-{per_year[order.signed_on.year]:06d}", order.customer.pk, order.owner.pk,
-            order.owner.pk, None, order.status, order.kind, order.renews.pk if order.renews else None,
+            order.owner.pk, order.visit[0] if order.visit else None, order.status, order.kind,
+            order.renews.pk if order.renews else None,
             order.signed_on, order.starts_on, order.ends_on, org.currency, order.total, Decimal(0), "",
             at if order.status != OrderStatus.DRAFT else None, cancelled_at,
             rng.choice(CANCEL_REASONS) if cancelled_at else "", 0,
@@ -540,6 +547,25 @@ def build_orders(ctx: DemoContext) -> None:
         "planned payments": len(plan_rows),
         "payments": len(payment_rows),
     }
+
+
+def _taken_in_visits(ctx: DemoContext, orders: list[_Order], zone: ZoneInfo) -> None:
+    """Orders of the visits' months taken during a visit: an order (not a contract) signed within a week after its
+    owner visited its customer was signed in that visit (the order moves to the visit's day)."""
+    visits: dict[tuple[int, int], list[tuple[date, int, datetime]]] = defaultdict(list)
+    for pk, employee_id, customer_id, at in (
+        Visit.objects.filter(org=ctx.org, customer__isnull=False)
+        .order_by("checked_in_at", "id")
+        .values_list("pk", "employee_id", "customer_id", "checked_in_at")
+    ):
+        visits[(employee_id, customer_id)].append((at.astimezone(zone).date(), pk, at))
+    for order in orders:
+        if order.starts_on is not None or order.renews is not None:
+            continue
+        for day, pk, at in reversed(visits.get((order.owner.pk, order.customer.pk), [])):
+            if order.signed_on - timedelta(days=7) <= day <= order.signed_on:
+                order.signed_on, order.visit = day, (pk, at)
+                break
 
 
 def _package_of(order: _Order) -> tuple[int, Decimal, str]:

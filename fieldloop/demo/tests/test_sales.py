@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from fieldloop.customers.models import Customer, CustomerEvent, CustomerEventKind
 from fieldloop.demo.company import build_demo_company
@@ -116,6 +117,13 @@ def test_two_years_of_demo_orders_add_up_and_tell_a_sales_story(db):
     ends = {o.pk: o.ends_on for o in contracts if o.ends_on is not None}
     ending = [pk for pk, end in ends.items() if today <= end <= today + timedelta(days=30) and pk not in renewed_ids]
     assert len(ending) >= 3
+
+    # orders of the visits' months taken in a visit: by its owner, at its customer, on its day
+    taken = Order.objects.filter(visit__isnull=False).select_related("visit", "customer__org")
+    assert taken.count() >= 10
+    for o in taken:
+        assert o.visit is not None and (o.visit.employee_id, o.visit.customer_id) == (o.owner_id, o.customer_id)
+        assert o.visit.checked_in_at.astimezone(ZoneInfo(o.customer.org.time_zone)).date() == o.signed_on
 
     # a few drafts (no kind, not confirmed) and cancelled orders (no payment, with a reason)
     drafts = [o for o in orders.values() if o.status == OrderStatus.DRAFT]

@@ -244,6 +244,7 @@ class _Order:
     partner: Employee | None = None
     visit: tuple[int, datetime] | None = None  # the visit it was taken in: id, check-in
     pk: int = 0
+    number: str = ""
     at: datetime = UNSET  # when it was entered, set in signing order
 
     @property
@@ -342,7 +343,9 @@ def build_orders(ctx: DemoContext) -> None:
         for sku, pk, price in Product.objects.filter(org=org).values_list("sku", "pk", "list_price")
     }
     lines = _Lines(rng, products)
-    won = CustomerStage.objects.get(org=org, is_won=True, is_active=True)
+    won = CustomerStage.objects.filter(org=org, is_won=True, is_active=True).order_by("position", "id").first()
+    if won is None:
+        raise ValueError("the organization has no won stage")
     reps = {e.pk: e for e in ctx.employees if e.role == Role.REP and e.is_active}
     team: dict[int, list[Employee]] = defaultdict(list)
     for e in reps.values():
@@ -470,13 +473,14 @@ def build_orders(ctx: DemoContext) -> None:
             confirmed.append(order)
     for order in orders:
         per_year[order.signed_on.year] += 1
+        order.number = f"SO-{order.signed_on.year}-{per_year[order.signed_on.year]:06d}"
         at = order.at
         cancelled_at = None
         if order.status == OrderStatus.CANCELLED:
             cancelled_at = min(at + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 5)), now)
         order_rows.append([
             order.pk, at, cancelled_at or at, org.pk, uuid.UUID(int=rng.getrandbits(128)),
-            f"SO-{order.signed_on.year}-{per_year[order.signed_on.year]:06d}", order.customer.pk, order.owner.pk,
+            order.number, order.customer.pk, order.owner.pk,
             order.owner.pk, order.visit[0] if order.visit else None, order.status, order.kind,
             order.renews.pk if order.renews else None,
             order.signed_on, order.starts_on, order.ends_on, org.currency, order.total, Decimal(0), "",
@@ -598,7 +602,7 @@ def _mark_won(ctx: DemoContext, won: CustomerStage, new_orders: list[_Order]) ->
         raise ValueError("build_org runs first")
     events = [
         (o.at, o.at, org.pk, o.customer.pk, o.owner.pk, CustomerEventKind.UPDATED,
-         JsonText(json.dumps({"stage_id": [o.customer.stage_id, won.pk]})), "")
+         JsonText(json.dumps({"stage_id": [o.customer.stage_id, won.pk]})), o.number)
         for o in new_orders
         if o.customer.stage_id != won.pk
     ]  # fmt: skip

@@ -140,6 +140,8 @@ def test_two_years_of_demo_orders_add_up_and_tell_a_sales_story(db):
     assert all(c.created_at < (by_customer[c.pk][0].confirmed_at or c.created_at) for c in won)
     moved = CustomerEvent.objects.filter(kind=CustomerEventKind.UPDATED, changes__has_key="stage_id")
     assert moved.exists() and set(moved.values_list("customer_id", flat=True)) <= set(by_customer)
+    numbers = {o.number for o in orders.values() if o.kind == OrderKind.NEW}
+    assert set(moved.values_list("summary", flat=True)) <= numbers  # the order that moved it
 
     # the story: orders grow about 15 % a year, spring (March-May) sells more than the Chinese New Year months
     last_year = [o for o in confirmed if o.signed_on > today - timedelta(days=365)]

@@ -501,7 +501,7 @@ def build_orders(ctx: DemoContext) -> None:
     last_paid: dict[int, date] = {}
     for order in confirmed:
         at = order.at
-        plan = _plan(order)
+        plan = _plan(order, rng)
         if order.total >= PLAN_FROM or order.starts_on is not None:
             plan_rows += [
                 (order.at, order.at, org.pk, order.pk, due, amount, PAYMENT_PLAN_NOTES[note])
@@ -577,7 +577,7 @@ def _package_of(order: _Order) -> tuple[int, Decimal, str]:
     return (product_id, price, PACKAGE)
 
 
-def _plan(order: _Order) -> list[tuple[date, Decimal, str]]:
+def _plan(order: _Order, rng: Any) -> list[tuple[date, Decimal, str]]:
     """The instalments expected: a contract half at its start and half six months in; a big order 30 % at signing,
     60 % on delivery a month later and 10 % retained for a year; any other order in full within a month."""
     total = order.total
@@ -591,7 +591,7 @@ def _plan(order: _Order) -> list[tuple[date, Decimal, str]]:
             (order.signed_on + timedelta(days=30), delivery, "delivery"),
             (order.signed_on + timedelta(days=365), total - deposit - delivery, "retention"),
         ]
-    return [(order.signed_on + timedelta(days=(order.pk % 4) * 10), total, "first")]
+    return [(order.signed_on + timedelta(days=rng.choice([0, 10, 20, 30])), total, "first")]
 
 
 def _mark_won(ctx: DemoContext, won: CustomerStage, new_orders: list[_Order]) -> None:

@@ -530,6 +530,9 @@ def build_orders(ctx: DemoContext) -> None:
                 paid[order.pk] += part
                 last_paid[order.pk] = received
                 received += timedelta(days=rng.randint(10, 30))
+            else:
+                continue
+            break  # the rest of the instalment is still to come
     for row in order_rows:
         if row[0] in paid:
             row[18] = paid[row[0]]

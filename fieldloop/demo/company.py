@@ -14,7 +14,7 @@ from faker import Faker
 
 from fieldloop.org.models import Employee, Organization, Role
 
-from . import activities, attendance, cards, customers, org, schedules, target_plan, tracking, visit_review
+from . import activities, attendance, cards, customers, org, sales, schedules, target_plan, tracking, visit_review
 from .context import DEMO_ORG_NAME, SIZES, DemoContext, DemoLogin
 
 # Each domain's step by name, run in this order in one transaction.
@@ -28,6 +28,8 @@ DEMO_STEPS: dict[str, Callable[[DemoContext], None]] = {
     "trajectories": tracking.build_trajectories,
     "attendance": attendance.build_attendance,
     "doubtful_visits": visit_review.build_doubtful_visits,
+    "products": sales.build_products,
+    "orders": sales.build_orders,
     # after the orders (their rollup is the plan's history): this year's plan, suggested, +20 %, decomposed, locked
     "target_plan": target_plan.build_target_plan,
 }

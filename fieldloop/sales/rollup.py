@@ -18,6 +18,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from fieldloop.core.bulk import insert_rows
+
 from .models import Order, OrderCredit, OrderKind, OrderStatus, SalesDay
 
 FIGURES = (
@@ -124,7 +126,7 @@ def sales_day_add(org_id: int, deltas: Iterable[DayDelta]) -> None:
 def sales_day_rebuild(org_id: int) -> int:
     """Rebuild an organization's rollup from its confirmed orders and their payments (after a bulk load, or to
     repair), through the same deltas as the writes (so a rebuilt rollup equals the incremental one to the cent):
-    two streamed queries and one bulk insert. Returns the number of rollup rows."""
+    two streamed queries and one bulk insert (COPY on PostgreSQL). Returns the number of rollup rows."""
     deltas: list[DayDelta] = []
     credits = (
         OrderCredit.objects.filter(org_id=org_id, order__status=OrderStatus.CONFIRMED)
@@ -153,11 +155,9 @@ def sales_day_rebuild(org_id: int) -> int:
             rows[delta.key][name] += value
     with transaction.atomic():
         SalesDay.objects.filter(org_id=org_id).delete()
-        SalesDay.objects.bulk_create(
-            [
-                SalesDay(org_id=org_id, day=day, employee_id=employee_id, department_id=department_id, **figures)
-                for (day, employee_id, department_id), figures in rows.items()
-            ],
-            batch_size=2000,
+        insert_rows(
+            SalesDay,
+            ("org_id", "day", "employee_id", "department_id", *FIGURES),
+            ((org_id, *key, *(figures[name] for name in FIGURES)) for key, figures in rows.items()),
         )
     return len(rows)

@@ -8,10 +8,17 @@ from fieldloop.demo.company import build_demo_company, demo_logins
 from fieldloop.demo.context import DEMO_PASSWORD
 from fieldloop.org.models import Department, Employee
 from fieldloop.org.selectors import visible_employees
+from fieldloop.sales.models import Order
 
 
 def shape(ctx):
-    return [(e.name, e.phone, e.department.name, e.role) for e in ctx.employees]
+    people = [(e.name, e.phone, e.department.name, e.role) for e in ctx.employees]
+    orders = list(
+        Order.objects.order_by("number").values_list(
+            "number", "customer__name", "owner__name", "status", "kind", "signed_on", "ends_on", "total", "paid"
+        )
+    )
+    return people, orders
 
 
 def test_small_company_has_three_levels_and_about_thirty_people(db):
@@ -30,6 +37,7 @@ def build_and_roll_back(seed):
 
 def test_the_same_seed_builds_the_same_company_and_another_seed_another(db):
     first = build_and_roll_back(7)
+    assert len(first[1]) > 1000  # its orders too
     assert build_and_roll_back(7) == first
     assert build_and_roll_back(8) != first
 

@@ -7,10 +7,15 @@ ONE INSERT … ON CONFLICT DO NOTHING, the quality, the last position). Only a r
 insert, are read back, to tell a duplicate from a point replayed with other content.
 """
 
+import contextlib
+import fcntl
 import functools
 import math
+import os
+import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -270,12 +275,44 @@ def _upsert_last_position(actor: Employee, newest: _Point, now: datetime) -> Non
         cursor.execute(sql, params)
 
 
+class _SQLiteWriter:
+    """SQLite has one writer at a time; a writer that finds the lock taken sleeps in SQLite's busy handler (1, 2,
+    5, 10… ms) before it tries again, whoever freed the lock meanwhile. The ingest's writers (threads and gunicorn
+    processes) queue on a lock instead, and each one goes in the moment the one before is done: a thread lock
+    within the process, an flock on a file beside the database between processes. Other writers still take
+    SQLite's lock as before, so correctness never depends on this."""
+
+    def __init__(self) -> None:
+        self.thread_lock = threading.Lock()
+        self.files: dict[str, int] = {}
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        name = str(connection.settings_dict["NAME"])
+        # inside a transaction that may hold SQLite's lock already, waiting here could wait on a writer that waits
+        # on it: only a transaction of its own queues
+        if connection.in_atomic_block or not name or name == ":memory:" or name.startswith("file:"):
+            yield
+            return
+        with self.thread_lock:
+            if name not in self.files:
+                self.files[name] = os.open(f"{name}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self.files[name], fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self.files[name], fcntl.LOCK_UN)
+
+
+_sqlite_writer = _SQLiteWriter()
+
+
 def _write_sqlite(
     actor: Employee, hours: TrackingSettings, points: list[_Point], zone: ZoneInfo, now: datetime
 ) -> set[uuid.UUID]:
     """SQLite: the points, their days' quality and the last position in one transaction (statements in the
     process: no round trips). The unique (org, employee, client point id) skips every stored point."""
-    with transaction.atomic():
+    with _sqlite_writer(), transaction.atomic():
         written_ids = _insert_points(actor, points, now)
         written = [p for p in points if p.client_id in written_ids]
         if written:
@@ -332,7 +369,7 @@ def _write_postgresql(
     id is not stored yet in any month's partition inserted, and from what it inserted, the touched days'
     quality and the last position (data-modifying CTEs)."""
     days = sorted({p.at.astimezone(zone).date() for p in points})
-    params = {
+    params: dict[str, Any] = {
         "org": actor.org_id, "employee": actor.pk, "now": now, "poor": hours.poor_accuracy_m, "zone": str(zone),
         "at": [p.at for p in points], "latitude": [p.latitude for p in points],
         "longitude": [p.longitude for p in points], "accuracy": [p.accuracy_m for p in points],

@@ -393,14 +393,17 @@ class api_server:
     """gunicorn (gthread) on 127.0.0.1 only, against the scratch database (this process's environment:
     DATABASE_URL / FIELDLOOP_DATA_DIR as scratch_database set them); stopped on exit, whatever happens."""
 
+    def __init__(self, workers: int = SERVER_WORKERS, threads: int = SERVER_THREADS, connections: int = 1000) -> None:
+        self.workers, self.threads, self.connections = workers, threads, connections
+
     def __enter__(self) -> str:
         port = free_port()
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fieldloop.settings", "DEBUG": "0"}
         self.process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
             [gunicorn, "fieldloop.wsgi:application", "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
-             "--workers", str(SERVER_WORKERS), "--threads", str(SERVER_THREADS), "--keep-alive", "120",
-             "--log-level", "warning"],
+             "--workers", str(self.workers), "--threads", str(self.threads), "--keep-alive", "120",
+             "--worker-connections", str(self.connections), "--log-level", "warning"],
             cwd=BASE_DIR, env=env, start_new_session=True,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"

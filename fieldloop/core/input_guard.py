@@ -7,6 +7,7 @@ query parameter, form field and JSON string of a request is checked here; a requ
 """
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -70,6 +71,11 @@ def _unsafe_form_fields(request: HttpRequest) -> list[str]:
     return fields
 
 
+# In an ASCII body, JSON can carry a NUL or a surrogate only as an escape: \u0000, \uD800-\uDFFF.
+UNSAFE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+PARSED = "_fieldloop_json"  # the request attribute holding the body parsed here, for the API's parser
+
+
 def _json_problem(request: HttpRequest) -> ServiceError | None:
     if request.content_type != "application/json" or not request.body:
         return None
@@ -77,6 +83,10 @@ def _json_problem(request: HttpRequest) -> ServiceError | None:
         data = json.loads(request.body)
     except ValueError:  # includes UnicodeDecodeError
         return ServiceError(ErrorCode.INVALID, _("The request body is not valid JSON."))
+    setattr(request, PARSED, data)
+    body = request.body
+    if body.isascii() and b"\x00" not in body and not UNSAFE_ESCAPE.search(body):
+        return None  # UTF-8 (not UTF-16) and no such escape: no string in it can hold unsafe text
     fields = sorted(set(unsafe_json_fields(data)))
     return refusal(fields) if fields else None
 
@@ -87,7 +97,13 @@ def refusal(fields: list[str]) -> ServiceError:
 
 
 class GuardedParser(Parser):
-    """The API's parser: form fields and uploaded file names with unsafe text are refused like JSON strings."""
+    """The API's parser: form fields and uploaded file names with unsafe text are refused like JSON strings; a
+    JSON body the guard parsed is not parsed again."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        if hasattr(request, PARSED):
+            return getattr(request, PARSED)
+        return super().parse_body(request)
 
     def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest) -> dict[str, Any]:
         fields = unsafe_querydict_fields(data)

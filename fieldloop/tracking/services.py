@@ -1,14 +1,21 @@
 """Writes of tracking: the location batch ingest, the organization's settings, an employee's switch.
 
-The ingest checks a batch in Python once (every point's fields, reported by index), reads which of its
-client point ids are already stored (one query), writes the new points in ONE INSERT … ON CONFLICT DO
-NOTHING (a replay racing it is a duplicate, never a second row), then upserts the touched days' quality
-rollup and the last position (one statement each). A few statements whatever the batch's size.
+The ingest checks a batch in Python once (every point's fields, reported by index), then writes it whatever its
+size in one statement on PostgreSQL (the points those client ids are not stored yet, the touched days' quality
+rollup and the last position, as data-modifying CTEs) and in three on SQLite, in one transaction (the points by
+ONE INSERT … ON CONFLICT DO NOTHING, the quality, the last position). Only a replay's points, skipped by the
+insert, are read back, to tell a duplicate from a point replayed with other content.
 """
 
+import contextlib
+import fcntl
+import functools
 import math
+import os
+import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -30,6 +37,7 @@ from .models import DayQuality, LastPosition, LocationPoint, Provider, TrackingS
 from .selectors import settings_and_switch, working_hours_of
 
 MAX_BATCH = 1000
+PROVIDERS = frozenset(Provider.values)  # the enum's `values` is built again at each use
 FUTURE_SKEW = timedelta(minutes=5)  # a phone's clock may run this far ahead
 POINT_COLUMNS = (
     "org_id", "employee_id", "at", "latitude", "longitude", "accuracy_m", "speed_mps", "heading", "provider",
@@ -138,7 +146,7 @@ def _check(index: int, raw: Any, *, now: datetime, earliest: datetime) -> tuple[
     if not battery_ok:
         refuse("battery", _("The battery must be between 0 and 100 %."))
     provider = raw.get("provider") or Provider.UNKNOWN
-    if provider not in Provider.values:
+    if provider not in PROVIDERS:
         refuse("provider", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Provider.values)})
     mocked = raw.get("mocked", False)
     if not isinstance(mocked, bool):
@@ -188,17 +196,16 @@ def _stored(actor: Employee, client_ids: list[uuid.UUID]) -> list[tuple[uuid.UUI
 
 def _insert_points(actor: Employee, points: list[_Point], received_at: datetime) -> set[uuid.UUID]:
     """One INSERT of every point, a clash skipped; the client ids written."""
-    if not points:
-        return set()
-    at_field = LocationPoint._meta.get_field("at")
-    uuid_field = LocationPoint._meta.get_field("client_point_id")
-    received = at_field.get_db_prep_save(received_at, connection)
+    # what the fields' get_db_prep_save end with (the points' times are aware, checked by _check): the backend's
+    # adaptation of a datetime, and a UUID as the backend keeps it
+    adapt = connection.ops.adapt_datetimefield_value
+    native_uuid = connection.features.has_native_uuid_field
+    received = adapt(received_at)
     params: list[Any] = []
     for p in points:
         params += [
-            actor.org_id, actor.pk, at_field.get_db_prep_save(p.at, connection), p.latitude, p.longitude,
-            p.accuracy_m, p.speed_mps, p.heading, p.provider, p.battery, p.mocked,
-            uuid_field.get_db_prep_save(p.client_id, connection), received,
+            actor.org_id, actor.pk, adapt(p.at), p.latitude, p.longitude, p.accuracy_m, p.speed_mps, p.heading,
+            p.provider, p.battery, p.mocked, p.client_id if native_uuid else p.client_id.hex, received,
         ]  # fmt: skip
     quote = connection.ops.quote_name
     row = "(" + ", ".join(["%s"] * len(POINT_COLUMNS)) + ")"
@@ -231,12 +238,21 @@ def _upsert_quality(
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(received))
     sql = (
         f"INSERT INTO {table} (org_id, employee_id, day, received, grey, expected, created_at, updated_at) "  # noqa: S608
-        f"VALUES {rows} ON CONFLICT (org_id, employee_id, day) DO UPDATE SET "
-        f"received = {table}.received + excluded.received, grey = {table}.grey + excluded.grey, "
-        "expected = excluded.expected, updated_at = excluded.updated_at"
+        f"VALUES {rows} {_QUALITY_CONFLICT.format(table=table)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+_QUALITY_CONFLICT = (
+    "ON CONFLICT (org_id, employee_id, day) DO UPDATE SET received = {table}.received + excluded.received, "
+    "grey = {table}.grey + excluded.grey, expected = excluded.expected, updated_at = excluded.updated_at"
+)
+_LAST_POSITION_CONFLICT = (
+    "ON CONFLICT (employee_id) DO UPDATE SET at = excluded.at, latitude = excluded.latitude, "
+    "longitude = excluded.longitude, accuracy_m = excluded.accuracy_m, speed_mps = excluded.speed_mps, "
+    "mocked = excluded.mocked, updated_at = excluded.updated_at WHERE excluded.at > {table}.at"
+)
 
 
 def _upsert_last_position(actor: Employee, newest: _Point, now: datetime) -> None:
@@ -245,10 +261,8 @@ def _upsert_last_position(actor: Employee, newest: _Point, now: datetime) -> Non
     stamp = _prep(LastPosition, "updated_at", now)
     sql = (
         f"INSERT INTO {table} (org_id, employee_id, at, latitude, longitude, accuracy_m, speed_mps, mocked, "  # noqa: S608
-        "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (employee_id) DO UPDATE SET at = excluded.at, latitude = excluded.latitude, "
-        "longitude = excluded.longitude, accuracy_m = excluded.accuracy_m, speed_mps = excluded.speed_mps, "
-        f"mocked = excluded.mocked, updated_at = excluded.updated_at WHERE excluded.at > {table}.at"
+        f"created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        f"{_LAST_POSITION_CONFLICT.format(table=table)}"
     )
     params = [
         actor.org_id, actor.pk, _prep(LastPosition, "at", newest.at), newest.latitude, newest.longitude,
@@ -256,6 +270,124 @@ def _upsert_last_position(actor: Employee, newest: _Point, now: datetime) -> Non
     ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+class _SQLiteWriter:
+    """SQLite has one writer at a time; a writer that finds the lock taken sleeps in SQLite's busy handler (1, 2,
+    5, 10… ms) before it tries again, whoever freed the lock meanwhile. The ingest's writers (threads and gunicorn
+    processes) queue on a lock instead, and each one goes in the moment the one before is done: a thread lock
+    within the process, an flock on a file beside the database between processes. Other writers still take
+    SQLite's lock as before, so correctness never depends on this."""
+
+    def __init__(self) -> None:
+        self.thread_lock = threading.Lock()
+        self.files: dict[str, int] = {}
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        name = str(connection.settings_dict["NAME"])
+        # inside a transaction that may hold SQLite's lock already, waiting here could wait on a writer that waits
+        # on it: only a transaction of its own queues
+        if connection.in_atomic_block or not name or name == ":memory:" or name.startswith("file:"):
+            yield
+            return
+        with self.thread_lock:
+            if name not in self.files:
+                self.files[name] = os.open(f"{name}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self.files[name], fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self.files[name], fcntl.LOCK_UN)
+
+
+_sqlite_writer = _SQLiteWriter()
+
+
+def _write_sqlite(
+    actor: Employee,
+    hours: TrackingSettings,
+    working: WorkingHours,
+    points: list[_Point],
+    zone: ZoneInfo,
+    now: datetime,
+) -> set[uuid.UUID]:
+    """SQLite: the points, their days' quality and the last position in one transaction (statements in the
+    process: no round trips). The unique (org, employee, client point id) skips every stored point."""
+    with _sqlite_writer(), transaction.atomic():
+        written_ids = _insert_points(actor, points, now)
+        written = [p for p in points if p.client_id in written_ids]
+        if written:
+            _upsert_quality(actor, hours, working, written, zone, now)
+            _upsert_last_position(actor, max(written, key=lambda p: p.at), now)
+    return written_ids
+
+
+@functools.cache
+def _postgresql_sql() -> str:
+    quote = connection.ops.quote_name
+    points = quote(LocationPoint._meta.db_table)
+    quality = quote(DayQuality._meta.db_table)
+    last = quote(LastPosition._meta.db_table)
+    return f"""
+WITH v AS (
+  SELECT * FROM unnest(%(at)s::timestamptz[], %(latitude)s::float8[], %(longitude)s::float8[],
+    %(accuracy)s::float8[], %(speed)s::float8[], %(heading)s::float8[], %(provider)s::text[], %(battery)s::int2[],
+    %(mocked)s::bool[], %(id)s::uuid[])
+  AS v(at, latitude, longitude, accuracy_m, speed_mps, heading, provider, battery, mocked, client_point_id)
+), new AS (
+  INSERT INTO {points} ({", ".join(quote(c) for c in POINT_COLUMNS)})
+  SELECT %(org)s, %(employee)s, v.at, v.latitude, v.longitude, v.accuracy_m, v.speed_mps, v.heading, v.provider,
+    v.battery, v.mocked, v.client_point_id, %(now)s
+  FROM v WHERE NOT EXISTS (
+    SELECT 1 FROM {points} p
+    WHERE p.org_id = %(org)s AND p.employee_id = %(employee)s AND p.client_point_id = v.client_point_id
+  )
+  ON CONFLICT DO NOTHING
+  RETURNING client_point_id, at, latitude, longitude, accuracy_m, speed_mps, mocked
+), quality AS (
+  INSERT INTO {quality} (org_id, employee_id, day, received, grey, expected, created_at, updated_at)
+  SELECT %(org)s, %(employee)s, d.day, count(*), count(*) FILTER (WHERE new.accuracy_m > %(poor)s), d.expected,
+    %(now)s, %(now)s
+  FROM new JOIN unnest(%(days)s::date[], %(expected)s::int4[]) AS d(day, expected)
+    ON d.day = (new.at AT TIME ZONE %(zone)s)::date
+  GROUP BY d.day, d.expected
+  {_QUALITY_CONFLICT.format(table=quality)}
+), last AS (
+  INSERT INTO {last} (org_id, employee_id, at, latitude, longitude, accuracy_m, speed_mps, mocked, created_at,
+    updated_at)
+  SELECT %(org)s, %(employee)s, at, latitude, longitude, accuracy_m, speed_mps, mocked, %(now)s, %(now)s
+  FROM new ORDER BY at DESC LIMIT 1
+  {_LAST_POSITION_CONFLICT.format(table=last)}
+)
+SELECT client_point_id FROM new
+"""  # noqa: S608 - names from the models
+
+
+def _write_postgresql(
+    actor: Employee,
+    hours: TrackingSettings,
+    working: WorkingHours,
+    points: list[_Point],
+    zone: ZoneInfo,
+    now: datetime,
+) -> set[uuid.UUID]:
+    """PostgreSQL: ONE statement (atomic by itself, one round trip): the points as arrays, those whose client
+    id is not stored yet in any month's partition inserted, and from what it inserted, the touched days'
+    quality and the last position (data-modifying CTEs)."""
+    days = sorted({p.at.astimezone(zone).date() for p in points})
+    params: dict[str, Any] = {
+        "org": actor.org_id, "employee": actor.pk, "now": now, "poor": hours.poor_accuracy_m, "zone": str(zone),
+        "at": [p.at for p in points], "latitude": [p.latitude for p in points],
+        "longitude": [p.longitude for p in points], "accuracy": [p.accuracy_m for p in points],
+        "speed": [p.speed_mps for p in points], "heading": [p.heading for p in points],
+        "provider": [p.provider for p in points], "battery": [p.battery for p in points],
+        "mocked": [p.mocked for p in points], "id": [p.client_id for p in points],
+        "days": days, "expected": [working.expected_samples(day) for day in days],
+    }  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_postgresql_sql(), params)
+        return {r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(str(r[0])) for r in cursor.fetchall()}
 
 
 def _working_hours(actor: Employee, hours: TrackingSettings, points: list[_Point], zone: ZoneInfo) -> WorkingHours:
@@ -272,7 +404,10 @@ def location_batch_ingest(*, actor: Employee, points: Any, now: datetime | None 
     """Store the actor's own positions: each point once however often it arrives (by its client id), late
     and out-of-order points too; bad points are reported by index (field and message) and the good ones
     stored. A point replayed with other content is refused and the stored one kept. Refused whole: not a
-    list, more than MAX_BATCH points, or tracking off for the actor."""
+    list, more than MAX_BATCH points, or tracking off for the actor.
+
+    The good points are written first (each skipped if its client id is stored); only the ones skipped, a
+    replay's, are then read back to tell a duplicate from a point replayed with other content."""
     now = now or timezone.now()
     if not isinstance(points, list):
         raise ServiceError(
@@ -309,26 +444,25 @@ def location_batch_ingest(*, actor: Employee, points: Any, now: datetime | None 
             if _same(point, good[point.client_id].at, good[point.client_id].latitude, good[point.client_id].longitude):
                 result.duplicates += 1
             else:
-                result.rejected.append(Rejection(index, "id", _("This point id was already sent with other content.")))
+                message = _("This point id was already sent with other content.")
+                result.rejected.append(Rejection(point.index, "id", message))
         else:
             good[point.client_id] = point
     if good:
-        with transaction.atomic():
-            for client_id, at, lat, lon in _stored(actor, list(good)):
-                point = good.pop(client_id)
-                if _same(point, at, lat, lon):
-                    result.duplicates += 1
+        write = _write_postgresql if connection.vendor == "postgresql" else _write_sqlite
+        written_ids = write(actor, hours, working, list(good.values()), zone, now)
+        result.accepted = len(written_ids)
+        skipped = [client_id for client_id in good if client_id not in written_ids]
+        if skipped:
+            stored = {client_id: (at, lat, lon) for client_id, at, lat, lon in _stored(actor, skipped)}
+            for client_id in skipped:
+                point = good[client_id]
+                if client_id not in stored or _same(point, *stored[client_id]):
+                    result.duplicates += 1  # stored as sent (or by a replay racing this batch)
                 else:
                     result.rejected.append(
                         Rejection(point.index, "id", _("This point id was already sent with other content."))
                     )
-            written_ids = _insert_points(actor, list(good.values()), now)
-            written = [p for p in good.values() if p.client_id in written_ids]
-            result.accepted = len(written)
-            result.duplicates += len(good) - len(written)  # a replay that raced this batch
-            if written:
-                _upsert_quality(actor, hours, working, written, zone, now)
-                _upsert_last_position(actor, max(written, key=lambda p: p.at), now)
     result.rejected.sort(key=lambda r: r.index)
     return result
 

@@ -85,6 +85,16 @@ def test_a_point_replayed_with_other_content_is_refused_and_the_stored_one_kept(
     assert list(LocationPoint.objects.filter(employee=rep).values_list("latitude", "at")) == [(31.2, at(day, 10))]
 
 
+def test_an_id_sent_twice_in_one_batch_with_other_content_is_refused_at_its_own_index(cast):
+    day = last_workday()
+    rep = employed(cast.rep, day)
+    pid = uuid.uuid4()
+    batch = [point(at(day, 10), id=pid), point(at(day, 10, 5), id=pid), point(at(day, 10, 10)), point(at(day, 10, 15))]
+    result = ingest(rep, batch)
+    assert result.accepted == 3
+    assert [(r.index, r.field) for r in result.rejected] == [(1, "id")]  # the second, not the batch's last
+
+
 def test_more_than_a_thousand_points_are_refused_whole(cast):
     day = last_workday()
     rep = employed(cast.rep, day)

@@ -135,3 +135,20 @@ def test_history_comes_from_the_daily_sales_rollup_in_one_query(cast, django_ass
     assert h[("d", cast.shanghai.pk)].last_total == 180
     assert h[("d", cast.root.pk)].last_total == 180 and h[("d", cast.root.pk)].previous_total == 70
     assert ("d", cast.beijing.pk) not in h
+
+
+def test_call_history_counts_the_call_records_per_month(cast):
+    from django.utils import timezone
+
+    from fieldloop.activities.models import WorkRecord
+    from fieldloop.activities.tests.helpers import customer, file_call
+
+    shop = customer(cast.rep)
+    calls = [file_call(cast.rep, shop) for _ in range(3)]
+    now = timezone.now()
+    WorkRecord.objects.filter(pk__in=[c.pk for c in calls]).update(captured_at=now - datetime.timedelta(days=40))
+    end = (now + datetime.timedelta(days=40)).date().replace(day=1)
+    paths = {d.pk: d.path for d in (cast.root, cast.sales, cast.shanghai, cast.beijing)}
+    h = load_history(org_id=cast.org.pk, metric="calls", end=end, start_month=1, department_paths=paths)
+    assert h[("e", cast.rep.pk)].last_total == 3
+    assert h[("d", cast.root.pk)].last_total == 3 and h[("d", cast.sales.pk)].previous_total == 0

@@ -57,7 +57,8 @@ def test_a_replayed_payment_is_stored_once(cast, django_assert_max_num_queries):
 def test_recording_a_payment_costs_a_few_queries(cast, django_assert_max_num_queries):
     order = an_order(cast.rep, credits=[(cast.rep, "50"), (cast.rep2, "50")])
     with django_assert_max_num_queries(12):
-        record(cast.rep, order, "10.00")
+        _payment, created = record(cast.rep, order, "10.00")
+    assert created
 
 
 def test_a_payment_above_the_outstanding_amount_is_refused_on_the_amount_and_writes_nothing(cast):

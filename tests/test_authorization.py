@@ -95,6 +95,8 @@ SCHEDULE = {k: v for k, v in CHANGE.items() if k != "collaborator"}
 PRIVATE = {"own": "AAAA", "subordinate": "NNNN", "other_branch": "NNNN"}
 # The organization's configuration: administrators change it.
 CONFIGURATION = {"organization": "FFFA"}
+# Target plans: the sales director plans with the administrator.
+PLANNING = {"organization": "FFAA"}
 # Employees: the row is the employee themself (own: the actor). Managing people is the admin's.
 PEOPLE = {"own": "FFFA", "subordinate": "FFFA", "other_branch": "FFFA"}
 # Departments: own: a sub-department of the actor's department; other_branch: one of Beijing.
@@ -602,30 +604,30 @@ MATRIX: list[Case] = [
          CORRECT_PAYMENTS, ON_ORDER),
     Case("sales_settings_update", "sales.payment_services.sales_settings_update", nothing,
          lambda w, _: payment_services.sales_settings_update(actor=w.actor, contract_reminder_days=10), CONFIGURATION),
-    # target plans: the organization's configuration
+    # target plans: the director's and the administrator's
     Case("target_settings_update", "targets.plan_services.target_settings_update", nothing,
          lambda w, _: target_plan_services.target_settings_update(actor=w.actor, fiscal_year_start_month=4,
-                                                                  reminder_weekdays=[0]), CONFIGURATION),
+                                                                  reminder_weekdays=[0]), PLANNING),
     Case("target_plan_create", "targets.plan_services.plan_create", nothing,
          lambda w, _: target_plan_services.plan_create(actor=w.actor, name=unique("目标"), metric="calls",
-                                                       fiscal_year=2026), CONFIGURATION),
+                                                       fiscal_year=2026), PLANNING),
     Case("target_plan_values_set", "targets.plan_services.plan_values_set", a_target_plan,
          lambda w, pk: target_plan_services.plan_values_set(actor=w.actor, plan_id=pk, values=[
-             {"employee_id": w.cast.rep.pk, "period": "Y", "target": 10}]), CONFIGURATION),
+             {"employee_id": w.cast.rep.pk, "period": "Y", "target": 10}]), PLANNING),
     Case("target_plan_lock", "targets.plan_services.plan_lock", a_consistent_target_plan,
-         lambda w, pk: target_plan_services.plan_lock(actor=w.actor, plan_id=pk), CONFIGURATION),
+         lambda w, pk: target_plan_services.plan_lock(actor=w.actor, plan_id=pk), PLANNING),
     Case("target_plan_spread_down", "targets.plan_services.plan_spread_down", a_target_plan_with_a_root_value,
          lambda w, pk: target_plan_services.plan_spread_down(actor=w.actor, plan_id=pk, node=f"d{w.cast.root.pk}",
-                                                             period="Y"), CONFIGURATION),
+                                                             period="Y"), PLANNING),
     Case("target_plan_spread_time", "targets.plan_services.plan_spread_time", a_target_plan_with_a_root_value,
          lambda w, pk: target_plan_services.plan_spread_time(actor=w.actor, plan_id=pk, node=f"d{w.cast.root.pk}"),
-         CONFIGURATION),
+         PLANNING),
     Case("target_plan_suggestion_accept", "targets.plan_services.plan_suggestion_accept", a_target_plan,
          lambda w, pk: target_plan_services.plan_suggestion_accept(actor=w.actor, plan_id=pk,
-                                                                   role_defaults={"rep": 100}), CONFIGURATION),
+                                                                   role_defaults={"rep": 100}), PLANNING),
     Case("target_plan_newcomer_add", "targets.plan_services.plan_newcomer_add", a_target_plan,
          lambda w, pk: target_plan_services.plan_newcomer_add(actor=w.actor, plan_id=pk, employee_id=w.cast.rep.pk,
-                                                              annual_default=1200), CONFIGURATION),
+                                                              annual_default=1200), PLANNING),
     Case("organization_update", "org.services.organization_update", nothing,
          lambda w, _: org_services.organization_update(actor=w.actor, name=unique("华东机械")), CONFIGURATION),
     Case("product_category_create", "sales.product_services.category_create", nothing,

@@ -19,6 +19,7 @@ class Permission(StrEnum):
     EXPORT_CUSTOMERS = "export_customers"
     MANAGE_CUSTOMER_POOLS = "manage_customer_pools"
     ASSIGN_CUSTOMERS = "assign_customers"
+    MANAGE_TARGETS = "manage_targets"
 
 
 PERMISSION_LABELS: dict[Permission, Promise] = {
@@ -32,6 +33,7 @@ PERMISSION_LABELS: dict[Permission, Promise] = {
     Permission.EXPORT_CUSTOMERS: _("Export the customers they see (the roles are chosen above)"),
     Permission.MANAGE_CUSTOMER_POOLS: _("Set up customer pools, their rules and members"),
     Permission.ASSIGN_CUSTOMERS: _("Assign and transfer the customers of the people they see"),
+    Permission.MANAGE_TARGETS: _("Set up target plans: create, decompose, lock and revise them"),
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -43,6 +45,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CHANGE_SUBORDINATE_RECORDS,
             Permission.USE_API,
             Permission.ASSIGN_CUSTOMERS,
+            Permission.MANAGE_TARGETS,  # the sales director plans the year with the admin
         }
     ),
     Role.MANAGER: frozenset(

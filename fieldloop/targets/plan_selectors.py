@@ -1,7 +1,8 @@
 """Reads of target plans: the settings, the plans, one plan's tree of values and its revisions.
 
-A plan is the organization's: everyone in it sees the list. Its values are read through visibility: an
-administrator (or anyone whose data scope is the organization) sees every node; anyone else the departments they
+A plan is the organization's: everyone in it sees the list. Its values are read through visibility: a
+planner (MANAGE_TARGETS: the administrator, a sales director) or anyone whose data scope is the organization sees
+every node; anyone else the departments they
 lead or belong to and the people they see (`org.selectors.visible_employees`). A plan's tree is three queries
 (departments, employees, values) whatever the size of the organization.
 """
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from fieldloop.core.errors import not_found
 from fieldloop.org.models import Department, Employee, EmployeeStatus
+from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import visibility_for, visible_employees
 
 from . import suggestions
@@ -60,10 +62,21 @@ def plan_get(*, actor: Employee, plan_id: int) -> TargetPlan:
     return plan
 
 
+def _plans_the_whole_org(actor: Employee) -> bool:
+    """A planner (MANAGE_TARGETS: the administrator, a sales director) decomposes the whole company's plan."""
+    return has_permission(actor, Permission.MANAGE_TARGETS)
+
+
+def _people(actor: Employee) -> QuerySet[Employee]:
+    if _plans_the_whole_org(actor):
+        return Employee.objects.filter(org_id=actor.org_id)
+    return visible_employees(actor=actor)
+
+
 def _visible_departments(actor: Employee) -> Q | None:
     """None: every department; else the condition on the departments the actor's values reach."""
     visibility = visibility_for(actor)
-    if visibility.sees_whole_org:
+    if visibility.sees_whole_org or _plans_the_whole_org(actor):
         return None
     condition = Q(pk=actor.department_id)
     paths = list(visibility.managed_paths)
@@ -82,7 +95,7 @@ def plan_tree(*, actor: Employee, plan: TargetPlan) -> PlanTree:
     if reach is not None:
         departments = departments.filter(reach)
     holding = TargetValue.objects.filter(plan=plan, employee__isnull=False).values("employee_id")
-    people = visible_employees(actor=actor).filter(Q(status=EmployeeStatus.ACTIVE) | Q(pk__in=holding))
+    people = _people(actor).filter(Q(status=EmployeeStatus.ACTIVE) | Q(pk__in=holding))
     dept_rows = list(departments.order_by("path").values_list("id", "parent_id", "name"))
     emp_rows = [
         (pk, d, name, role, status == EmployeeStatus.ACTIVE)
@@ -121,7 +134,7 @@ def plan_revisions(*, actor: Employee, plan: TargetPlan) -> QuerySet[TargetRevis
     reach = _visible_departments(actor)
     if reach is not None:
         visible_depts = Department.objects.filter(org_id=actor.org_id).filter(reach).values("pk")
-        qs = qs.filter(Q(department_id__in=visible_depts) | Q(employee__in=visible_employees(actor=actor)))
+        qs = qs.filter(Q(department_id__in=visible_depts) | Q(employee__in=_people(actor)))
     return qs.order_by("-created_at", "-id")
 
 
@@ -173,11 +186,10 @@ def plan_suggestion(
 def plan_suggestion_preview(
     *, actor: Employee, plan_id: int, scale: Decimal, role_defaults: Mapping[str, Decimal]
 ) -> tuple[TargetPlan, PlanTree, dict[Key, suggestions.NodeSuggestion], dict[Key, str]]:
-    """What accepting the suggestion would write (administrators: it reads everyone's history)."""
-    from fieldloop.org.permissions import Permission
+    """What accepting the suggestion would write (planners: it reads everyone's history)."""
     from fieldloop.org.services import require_permission
 
-    require_permission(actor, Permission.MANAGE_ORGANIZATION)
+    require_permission(actor, Permission.MANAGE_TARGETS)
     plan = plan_get(actor=actor, plan_id=plan_id)
     tree = plan_tree(actor=actor, plan=plan)
     result, texts = plan_suggestion(plan=plan, tree=tree, actor=actor, scale=scale, role_defaults=role_defaults)

@@ -1,7 +1,7 @@
 """Writes of target plans (目标计划): keyword-only, the acting employee first, one transaction each, a
 `ServiceError` with every field's message on refusal (nothing is written then).
 
-Target plans are the organization's configuration: administrators (MANAGE_ORGANIZATION) set them up.
+Target plans are the organization's configuration: administrators and sales directors (MANAGE_TARGETS) set them up.
 
 - Settings: the month the fiscal year starts in, the weekdays managers hear about people at risk.
 - Plans: created as drafts with a metric, a fiscal year (its start month copied from the settings) and 1-3 tiers.
@@ -54,7 +54,7 @@ def _refuse(errors: dict[str, list[Any]], message: Any = None) -> ServiceError:
 
 
 def _plan_for_change(actor: Employee, plan_id: int) -> TargetPlan:
-    require_permission(actor, Permission.MANAGE_ORGANIZATION)
+    require_permission(actor, Permission.MANAGE_TARGETS)
     plan = TargetPlan.objects.select_for_update().filter(org_id=actor.org_id, pk=plan_id).first()
     if plan is None:
         raise not_found()
@@ -94,7 +94,7 @@ def parse_node(text: str) -> Key | None:
 def target_settings_update(
     *, actor: Employee, fiscal_year_start_month: Any, reminder_weekdays: Sequence[Any]
 ) -> TargetSettings:
-    require_permission(actor, Permission.MANAGE_ORGANIZATION)
+    require_permission(actor, Permission.MANAGE_TARGETS)
     errors: dict[str, list[Any]] = {}
     month = fiscal_year_start_month
     if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
@@ -138,7 +138,7 @@ def plan_create(
     allow_department_surplus: bool = False,
 ) -> TargetPlan:
     """A draft plan; its fiscal year starts in the organization's start month."""
-    require_permission(actor, Permission.MANAGE_ORGANIZATION)
+    require_permission(actor, Permission.MANAGE_TARGETS)
     errors: dict[str, list[Any]] = {}
     name = (name or "").strip()
     if not name:

@@ -47,7 +47,7 @@ class SettingsForm(StyledForm):
         self.fields["reminder_weekdays"].widget.attrs["class"] = "form-check-input"
 
 
-@employee_required(Permission.MANAGE_ORGANIZATION)
+@employee_required(Permission.MANAGE_TARGETS)
 def target_settings(request: HttpRequest) -> HttpResponse:
     """目标设置: the fiscal year's start month and the reminder weekdays."""
     actor = actor_of(request)
@@ -87,7 +87,7 @@ class PlanForm(StyledForm):
 def plan_list(request: HttpRequest) -> HttpResponse:
     """目标计划: the organization's plans; administrators create one."""
     actor = actor_of(request)
-    may_manage = has_permission(actor, Permission.MANAGE_ORGANIZATION)
+    may_manage = has_permission(actor, Permission.MANAGE_TARGETS)
     today = plan_selectors.org_today(actor)
     form = PlanForm(request.POST or None, initial={"fiscal_year": today.year}) if may_manage else None
     if request.method == "POST":
@@ -143,7 +143,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     sum of its children and the gap, and the period's parts along time. Administrators edit it here."""
     actor = actor_of(request)
     plan = plan_selectors.plan_get(actor=actor, plan_id=plan_id)
-    may_edit = has_permission(actor, Permission.MANAGE_ORGANIZATION)
+    may_edit = has_permission(actor, Permission.MANAGE_TARGETS)
     period, tier = _period_and_tier(request, plan.tiers)
     tree = plan_selectors.plan_tree(actor=actor, plan=plan)
     errors: dict[str, list[str]] = {}
@@ -260,7 +260,7 @@ def _percent(value: Decimal | None, places: str) -> Decimal | None:
     return (value * 100).quantize(Decimal(places)) if value is not None else None
 
 
-@employee_required(Permission.MANAGE_ORGANIZATION)
+@employee_required(Permission.MANAGE_TARGETS)
 def plan_suggestions(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Suggestions from data: every node's year from its own history, scaled, with its explanation; accept them
     into a draft plan."""

@@ -48,7 +48,7 @@ def test_a_bad_cell_is_shown_on_that_cell_and_nothing_is_saved(cast):
     r = cast.client_for(cast.admin).post(f"/targets/plans/{plan.pk}/", cells)
     assert r.status_code == 400
     page = r.content.decode()
-    assert 'data-testid="cell-error"' in page and "A target cannot be negative." in page
+    assert 'data-testid="cell-error"' in page and "目标值不能为负数。" in page
     assert not TargetValue.objects.exists()
 
 
@@ -79,7 +79,7 @@ def test_locking_an_inconsistent_plan_lists_the_places(cast):
     )
     r = admin.post(f"/targets/plans/{plan.pk}/", {"action": "lock", "period": "Y", "tier": "target"})
     assert r.status_code == 400
-    assert "华东机械 · Y · Target: 5.00, its members add up to 0" in r.content.decode()
+    assert "华东机械 · Y · 目标：5.00，下级合计 0" in r.content.decode()
 
 
 def test_a_locked_plan_takes_a_revision_with_a_reason_and_shows_the_history(cast):

@@ -113,8 +113,8 @@ def test_an_inconsistent_plan_is_not_locked_and_the_places_are_named(cast):
     r = post(admin, f"/api/v1/target-plans/{plan.pk}/lock", {})
     assert r.status_code == 400
     lines = r.json()["fields"]["plan"]
-    assert any(line.startswith("Rex · Q1 · Target") for line in lines)  # Q1 30, its months 27
-    assert any(line.startswith("上海分公司 · M1 · Target") for line in lines)  # 20, its members 17
+    assert any(line.startswith("Rex · Q1 · 目标") for line in lines)  # Q1 30, its months 27
+    assert any(line.startswith("上海分公司 · M1 · 目标") for line in lines)  # 20, its members 17
     assert TargetPlan.objects.get(pk=plan.pk).status == PlanStatus.DRAFT
     found = admin.get(f"/api/v1/target-plans/{plan.pk}/problems").json()
     assert not found["adds_up"] and {p["kind"] for p in found["items"]} == {"tree", "time"}

@@ -107,7 +107,7 @@ def test_the_explanation_names_the_total_the_trend_and_the_heaviest_month():
     # a fiscal year starting in April: fiscal M1 is April (weights M1 and M7 tie at 37.5 %: the earlier wins)
     april_first = [(4 + i - 1) % 12 + 1 for i in range(12)]
     text = explanation(s[("d", 1)], metric="order_count", currency_symbol="¥", calendar_month_of=april_first)
-    assert text == "Last 12 months 400, trend +25%, month 4 weight 38%"
+    assert text == "近 12 个月 400，趋势 +25%，4 月权重 38%"  # the organization's language
     assert compact_number(D(1234567)) == "1.2M"
     assert compact_number(D(12345)) == "12.3K"
 

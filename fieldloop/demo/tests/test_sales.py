@@ -164,7 +164,7 @@ def test_two_years_of_demo_orders_add_up_and_tell_a_sales_story(db):
     veterans = [e.pk for e in ctx.employees if e.pk in owned and (e.joined_on or first) <= first]
     rates = [sold[pk] / owned[pk] for pk in veterans]
     mean = sum(rates) / len(rates)
-    assert len(rates) >= 5 and all(0.3 * mean < rate < 2.5 * mean for rate in rates)
+    assert len(rates) >= 5 and all(0.2 * mean < rate < 2.5 * mean for rate in rates)
     assert first <= min(o.signed_on for o in orders.values())
 
     # the rollup: equal to a rebuild, and to a hand aggregate over the orders for one rep and one month

@@ -172,6 +172,7 @@ def register_routers() -> None:
     from fieldloop.formtemplates.api import router as formtemplates_router
     from fieldloop.notifications.api import router as notifications_router
     from fieldloop.org.api import router as org_router
+    from fieldloop.sales.order_api import router as orders_router
     from fieldloop.schedules.api import router as schedules_router
     from fieldloop.schedules.card_api import router as daily_cards_router
     from fieldloop.schedules.plan_api import router as visit_plans_router
@@ -187,6 +188,7 @@ def register_routers() -> None:
     api.add_router("/", visit_plans_router)
     api.add_router("/", daily_cards_router)
     api.add_router("/", tracking_router)
+    api.add_router("/", orders_router)
 
 
 register_routers()

@@ -6,3 +6,8 @@ class SalesConfig(AppConfig):
     name = "fieldloop.sales"
     label = "sales"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        from . import order_hooks
+
+        order_hooks.register()

@@ -13,8 +13,9 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from fieldloop.core.errors import not_found
 from fieldloop.customers.models import Customer
+from fieldloop.customers.selectors import visible_customers
 from fieldloop.org.models import Employee
-from fieldloop.org.selectors import visibility_for
+from fieldloop.org.selectors import can_change_owned_by, visibility_for
 
 from .models import Order, OrderAmendment, OrderCredit, OrderKind, OrderLine, OrderStatus, SalesDay
 
@@ -101,6 +102,16 @@ def order_get(*, actor: Employee, order_id: int) -> Order:
     return order
 
 
+def may_change_order(*, actor: Employee, order: Order) -> bool:
+    """May the actor change this order (one it sees)? Its owner, an employee it credits, or whoever may change
+    the owner's rows (a manager over their subtree, an administrator); and only for a customer the actor sees.
+    Uses the prefetched credits when there; two queries at most."""
+    credited = any(c.employee_id == actor.pk for c in order.credits.all())
+    if not (order.owner_id == actor.pk or credited or can_change_owned_by(actor=actor, owner=order.owner)):
+        return False
+    return visible_customers(actor=actor, include_archived=True).filter(pk=order.customer_id).exists()
+
+
 def customer_orders(*, actor: Employee, customer: Customer) -> QuerySet[Order]:
     """A customer's orders the actor sees (its timeline)."""
     return visible_orders(actor=actor).filter(customer=customer).select_related("owner")
@@ -119,9 +130,7 @@ def order_amount_many(org_id: int, employee_ids: list[int], start: datetime, end
     """The daily card's figure: the order amount credited to each employee on the days from `start` to `end`
     (the organization's day bounds), from the SalesDay rollup: one query for all of them."""
     rows = (
-        SalesDay.objects.filter(
-            org_id=org_id, employee_id__in=employee_ids, day__gte=start.date(), day__lt=end.date()
-        )
+        SalesDay.objects.filter(org_id=org_id, employee_id__in=employee_ids, day__gte=start.date(), day__lt=end.date())
         .values("employee_id")
         .annotate(amount=Sum("sales_amount"))
         .values_list("employee_id", "amount")

@@ -3,7 +3,7 @@ with every field's message on refusal (nothing is written then).
 
 - Create (`order_create`): idempotent by `client_id` (a replay returns the first order and writes nothing); a
   draft, or confirmed at once. Lines: an active product of the organization, quantity > 0, unit price ≥ 0,
-  discount 0–100 %; a line's amount is quantity × price × (1 − discount/100) rounded to the cent, the total their
+  discount 0-100 %; a line's amount is quantity x price x (1 - discount/100) rounded to the cent, the total their
   sum. Credits: the owner 100 % unless split between several employees whose shares sum to exactly 100; each
   credit records the employee's department when the order is signed (confirmed). An optional contract term
   (starts_on ≤ ends_on), an optional `renews` (a confirmed order of the same customer). A number per
@@ -42,7 +42,7 @@ from fieldloop.org.selectors import can_change_owned_by, visible_employees
 
 from . import rollup
 from .models import Order, OrderAmendment, OrderCredit, OrderKind, OrderLine, OrderStatus, Payment, Product
-from .order_selectors import visible_orders
+from .order_selectors import may_change_order, visible_orders
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
@@ -95,7 +95,7 @@ def org_today(employee: Employee, now: datetime | None = None) -> date:
 
 
 def line_amount(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal) -> Decimal:
-    """quantity × unit price × (1 − discount/100), rounded half up to the cent."""
+    """quantity x unit price x (1 - discount/100), rounded half up to the cent."""
     return (quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -142,7 +142,7 @@ def _id(value: Any) -> int | None:
     return None
 
 
-def _check_lines(errors: Errors, actor: Employee, lines: Sequence[LineIn], order_id: int | None) -> list[OrderLine]:
+def _check_lines(errors: Errors, actor: Employee, lines: Sequence[LineIn]) -> list[OrderLine]:
     if not lines:
         errors["lines"] = [_("Add at least one line.")]
         return []
@@ -174,9 +174,14 @@ def _check_lines(errors: Errors, actor: Employee, lines: Sequence[LineIn], order
         amount = line_amount(quantity, price, discount)
         rows.append(
             OrderLine(
-                org_id=actor.org_id, order_id=order_id, position=i + 1, product=product, quantity=quantity,
-                unit_price=price, discount_percent=discount, amount=amount,
-            )  # fmt: skip
+                org_id=actor.org_id,
+                position=i + 1,
+                product=product,
+                quantity=quantity,
+                unit_price=price,
+                discount_percent=discount,
+                amount=amount,
+            )
         )
     return rows
 
@@ -193,7 +198,7 @@ def _is_negative(value: Any) -> bool:
 
 
 def _check_credits(
-    errors: Errors, actor: Employee, owner: Employee | None, credits: Sequence[CreditIn] | None, order_id: int | None
+    errors: Errors, actor: Employee, owner: Employee | None, credits: Sequence[CreditIn] | None
 ) -> list[OrderCredit]:
     """The credits: the owner 100 % when none are given; otherwise employees the actor sees, once each, shares
     summing to exactly 100."""
@@ -202,9 +207,11 @@ def _check_credits(
             return []
         return [
             OrderCredit(
-                org_id=actor.org_id, order_id=order_id, employee=owner, department_id=owner.department_id,
+                org_id=actor.org_id,
+                employee=owner,
+                department_id=owner.department_id,
                 share_percent=HUNDRED,
-            )  # fmt: skip
+            )
         ]
     if len(credits) > MAX_CREDITS:
         errors["credits"] = [_("At most %(n)d employees share an order.") % {"n": MAX_CREDITS}]
@@ -236,12 +243,14 @@ def _check_credits(
         total += share
         rows.append(
             OrderCredit(
-                org_id=actor.org_id, order_id=order_id, employee=employee, department_id=employee.department_id,
+                org_id=actor.org_id,
+                employee=employee,
+                department_id=employee.department_id,
                 share_percent=share,
-            )  # fmt: skip
+            )
         )
     if complete and total != HUNDRED:
-        errors["credits"] = [_("The shares must sum to exactly 100 % (they sum to %(total)s %%).") % {"total": total}]
+        errors["credits"] = [_("The shares must sum to exactly 100 %% (they sum to %(total)s %%).") % {"total": total}]
     return rows
 
 
@@ -366,14 +375,13 @@ def order_create(
         ).first()
         if visit is None:
             errors["visit_id"] = [_("Choose a visit of yours at this customer.")]
-    line_rows = _check_lines(errors, actor, lines, None)
-    credit_rows = _check_credits(errors, actor, owner, credits, None)
+    line_rows = _check_lines(errors, actor, lines)
+    credit_rows = _check_credits(errors, actor, owner, credits)
     total = sum((line.amount for line in line_rows), Decimal(0))
     if total > MAX_MONEY:
         errors["lines"] = [_("The total is too large.")]
-    if errors:
+    if errors or customer is None or owner is None or signed is None:
         raise _refuse(errors)
-    assert customer is not None and owner is not None and signed is not None
 
     def insert(number: str) -> Order:
         order = Order.objects.create(
@@ -416,11 +424,8 @@ def _lock_order(actor: Employee, order_id: int) -> Order:
         raise not_found()
     Customer.objects.select_for_update().filter(pk=found[1]).first()
     order = Order.objects.select_for_update().select_related("owner", "customer").get(pk=found[0])
-    credited = OrderCredit.objects.filter(order=order, employee_id=actor.pk).exists()
-    if not (order.owner_id == actor.pk or credited or can_change_owned_by(actor=actor, owner=order.owner)):
+    if not may_change_order(actor=actor, order=order):
         raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this order."))
-    if not visible_customers(actor=actor, include_archived=True).filter(pk=order.customer_id).exists():
-        raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change orders of this customer."))
     return order
 
 
@@ -435,10 +440,7 @@ def _confirm(order: Order, actor: Employee) -> None:
     first = not Order.objects.filter(
         org_id=order.org_id, customer_id=order.customer_id, status=OrderStatus.CONFIRMED
     ).exists()
-    if order.renews_id is not None:
-        kind = OrderKind.RENEWAL
-    else:
-        kind = OrderKind.NEW if first else OrderKind.REPEAT
+    kind = OrderKind.RENEWAL if order.renews_id is not None else OrderKind.NEW if first else OrderKind.REPEAT
     # the credits count where each employee is on the day the order is signed (confirmed)
     credits = list(OrderCredit.objects.filter(order=order).select_related("employee"))
     moved = [c for c in credits if c.department_id != c.employee.department_id]
@@ -503,9 +505,12 @@ def _snapshot(order: Order, lines: Sequence[OrderLine], credits: Sequence[OrderC
         "total": str(order.total),
         "lines": [
             {
-                "product_id": line.product_id, "quantity": str(line.quantity), "unit_price": str(line.unit_price),
-                "discount_percent": str(line.discount_percent), "amount": str(line.amount),
-            }  # fmt: skip
+                "product_id": line.product_id,
+                "quantity": str(line.quantity),
+                "unit_price": str(line.unit_price),
+                "discount_percent": str(line.discount_percent),
+                "amount": str(line.amount),
+            }
             for line in lines
         ],
         "credits": [
@@ -543,13 +548,15 @@ def order_amend(
     old_lines = list(OrderLine.objects.filter(order=order).order_by("position"))
     old_credits = list(OrderCredit.objects.filter(order=order).order_by("id"))
     before = _snapshot(order, old_lines, old_credits)
-    new_signed = order.signed_on if signed_on is _KEEP else _check_day(errors, "signed_on", signed_on, today, required=True)
+    new_signed = (
+        order.signed_on if signed_on is _KEEP else _check_day(errors, "signed_on", signed_on, today, required=True)
+    )
     new_starts = order.starts_on if starts_on is _KEEP else _check_day(errors, "starts_on", starts_on, today)
     new_ends = order.ends_on if ends_on is _KEEP else _check_day(errors, "ends_on", ends_on, today)
     _check_term(errors, new_starts, new_ends)
     new_note = order.note if note is _KEEP else _check_text(errors, "note", note, MAX_NOTE)
-    new_lines = old_lines if lines is None else _check_lines(errors, actor, lines, order.pk)
-    new_credits = old_credits if credits is None else _check_credits(errors, actor, order.owner, credits, order.pk)
+    new_lines = old_lines if lines is None else _check_lines(errors, actor, lines)
+    new_credits = old_credits if credits is None else _check_credits(errors, actor, order.owner, credits)
     # a credited employee keeps the department recorded when the order was signed
     recorded = {c.employee_id: c.department_id for c in old_credits}
     if credits is not None and confirmed:
@@ -559,12 +566,9 @@ def order_amend(
     if total > MAX_MONEY:
         errors["lines"] = [_("The total is too large.")]
     elif total < order.paid:
-        errors["lines"] = [
-            _("The total must not be less than what was received (%(paid)s).") % {"paid": order.paid}
-        ]
-    if errors:
+        errors["lines"] = [_("The total must not be less than what was received (%(paid)s).") % {"paid": order.paid}]
+    if errors or new_signed is None:
         raise _refuse(errors)
-    assert new_signed is not None
     old_shares = [rollup.Share(c.employee_id, c.department_id, c.share_percent) for c in old_credits]
     old_figures = (order.signed_on, order.total)
     order.signed_on, order.starts_on, order.ends_on, order.note, order.total = (
@@ -573,6 +577,10 @@ def order_amend(
     after = _snapshot(order, new_lines, new_credits)
     if after == before:
         raise invalid("reason", _("Nothing changed."))
+    for line in new_lines:
+        line.order = order
+    for credit in new_credits:
+        credit.order = order
     if lines is not None:
         OrderLine.objects.filter(order=order).delete()
         OrderLine.objects.bulk_create(new_lines)

@@ -72,7 +72,9 @@ def test_the_first_confirmed_order_is_new_wins_the_customer_and_extends_its_prot
     assert (confirmed.json()["status"], confirmed.json()["kind"]) == ("confirmed", "new")
     shop.refresh_from_db()
     assert shop.stage_id == won.pk
-    assert shop.protected_until > soon, "a confirmed order is a follow-up for pool protection"
+    assert shop.protected_until is not None and shop.protected_until > soon, (
+        "a confirmed order is a follow-up for pool protection"
+    )
     assert sales(cast) == {
         (cast.rep.pk, cast.shanghai.pk): (Decimal("262.47"), Decimal("1"), Decimal("262.47"), Decimal("0"))
     }
@@ -86,7 +88,10 @@ def test_the_first_confirmed_order_is_new_wins_the_customer_and_extends_its_prot
     assert (renewal.json()["kind"], renewal.json()["renews_id"]) == ("renewal", draft["id"])
     amount, count, new_amount, renewal_amount = sales(cast)[(cast.rep.pk, cast.shanghai.pk)]
     assert (amount, count, new_amount, renewal_amount) == (
-        Decimal("787.41"), Decimal("3"), Decimal("262.47"), Decimal("262.47")
+        Decimal("787.41"),
+        Decimal("3"),
+        Decimal("262.47"),
+        Decimal("262.47"),
     )
 
 
@@ -164,9 +169,7 @@ def test_a_confirmed_order_changes_only_through_a_recorded_amendment_that_moves_
     assert (data["total"], data["revision"], data["kind"]) == ("270.00", 1, "new")
     assert data["amendments"][0]["reason"] == "客户加订一台"
     assert data["amendments"][0]["before"]["total"] == "200.00" and data["amendments"][0]["after"]["total"] == "270.00"
-    days = dict(
-        SalesDay.objects.filter(org=cast.org, employee=cast.rep).values_list("day", "sales_amount")
-    )
+    days = dict(SalesDay.objects.filter(org=cast.org, employee=cast.rep).values_list("day", "sales_amount"))
     assert days == {date(2026, 3, 2): Decimal("0.00"), date(2026, 3, 3): Decimal("135.00")}
     assert SalesDay.objects.get(employee=cast.rep2).sales_amount == Decimal("135.00")
 

@@ -207,6 +207,23 @@ def _foreign_attendance_requests(cast: Cast) -> Targets:
     return Targets([request(cast.outsider)], [request(cast.other_branch_rep)])
 
 
+def _foreign_orders(cast: Cast) -> Targets:
+    """An order is its owner's (and its credited employees'): Otto's and Ben's, confirmed."""
+    from fieldloop.sales.models import Product
+    from fieldloop.sales.order_services import LineIn, order_create
+
+    def order(owner: Employee) -> int:
+        name = f"{owner.name} 的客户 {uuid.uuid4().hex[:6]}"
+        customer = customer_services.customer_create(actor=owner, client_id=uuid.uuid4(), name=name)[0]
+        product = Product.objects.create(org_id=owner.org_id, sku=uuid.uuid4().hex[:8], name="对手产品", list_price=1)
+        return order_create(
+            actor=owner, client_id=uuid.uuid4(), customer_id=customer.pk, lines=[LineIn(product.pk, "1", "10")],
+            confirm=True,
+        )[0].pk  # fmt: skip
+
+    return Targets([order(cast.outsider)], [order(cast.other_branch_rep)])
+
+
 # parameter name -> the rows to try (a plain list means: rows of the other organization)
 PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "employee_id": lambda cast: Targets([cast.outsider.pk], [cast.other_branch_rep.pk]),
@@ -230,6 +247,7 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "shift_id": _foreign_shifts,
     "place_id": _foreign_places,
     "request_id": _foreign_attendance_requests,
+    "order_id": _foreign_orders,
     "number": lambda cast: Targets([1]),  # a template's version number: only after template_id, see PAIRED_TARGETS
     "attachment_id": lambda cast: Targets([1]),  # only after record_id or customer_id: see PAIRED_TARGETS
 }

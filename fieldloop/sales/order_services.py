@@ -397,7 +397,7 @@ def order_create(
         OrderCredit.objects.bulk_create(credit_rows)
         if confirm:
             Customer.objects.select_for_update().filter(pk=customer.pk).first()
-            _confirm(order, actor)
+            _confirm(order, actor, credit_rows)
         return order
 
     with transaction.atomic():
@@ -423,7 +423,7 @@ def _lock_order(actor: Employee, order_id: int) -> Order:
     if found is None:
         raise not_found()
     Customer.objects.select_for_update().filter(pk=found[1]).first()
-    order = Order.objects.select_for_update().select_related("owner", "customer").get(pk=found[0])
+    order = Order.objects.select_for_update(of=("self",)).select_related("owner", "customer").get(pk=found[0])
     if not may_change_order(actor=actor, order=order):
         raise ServiceError(ErrorCode.FORBIDDEN, _("You may not change this order."))
     return order
@@ -434,15 +434,17 @@ def _closed(order: Order) -> ServiceError:
     return ServiceError(ErrorCode.CONFLICT, message, {"status": [message]})
 
 
-def _confirm(order: Order, actor: Employee) -> None:
-    """Confirm a draft whose customer row the caller has locked (in the caller's transaction)."""
+def _confirm(order: Order, actor: Employee, credits: list[OrderCredit] | None = None) -> None:
+    """Confirm a draft whose customer row the caller has locked (in the caller's transaction); `credits`: the
+    order's, with their employees, when the caller has them at hand."""
     now = timezone.now()
     first = not Order.objects.filter(
         org_id=order.org_id, customer_id=order.customer_id, status=OrderStatus.CONFIRMED
     ).exists()
     kind = OrderKind.RENEWAL if order.renews_id is not None else OrderKind.NEW if first else OrderKind.REPEAT
     # the credits count where each employee is on the day the order is signed (confirmed)
-    credits = list(OrderCredit.objects.filter(order=order).select_related("employee"))
+    if credits is None:
+        credits = list(OrderCredit.objects.filter(order=order).select_related("employee"))
     moved = [c for c in credits if c.department_id != c.employee.department_id]
     for credit in moved:
         credit.department_id = credit.employee.department_id
@@ -456,7 +458,11 @@ def _confirm(order: Order, actor: Employee) -> None:
     )
     if first:
         _customer_won(order, actor)
-    pools.customer_followed_up(customer_id=order.customer_id, by=order.owner, at=now)
+    # pools extends only the protection of a customer the order's owner owns: the customer row at hand says when
+    # that cannot be, which spares the call its query
+    customer = order.customer
+    if customer.owner_id == order.owner_id and customer.protected_until is not None:
+        pools.customer_followed_up(customer_id=order.customer_id, by=order.owner, at=now)
 
 
 def _customer_won(order: Order, actor: Employee) -> None:

@@ -4,6 +4,7 @@ confirmed order's amendment with its reason), confirm and cancel. Each view pars
 service or selector and renders."""
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -42,6 +43,11 @@ PAGE_SIZE = 25
 MAX_PRODUCT_CHOICES = 500
 MAX_EMPLOYEE_CHOICES = 300
 MAX_RENEWABLE = 50
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal as a person types it: 100, 2.5 (never 1E+2 or 2.500)."""
+    return f"{value.normalize():f}"
 
 
 def _int(value: str | None) -> int | None:
@@ -260,12 +266,12 @@ def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
         "renews_id": order.renews_id, "note": order.note,
     }  # fmt: skip
     line_rows = [
-        {"product_id": line.product_id, "quantity": line.quantity.normalize(), "unit_price": line.unit_price,
-         "discount_percent": line.discount_percent.normalize()}
+        {"product_id": line.product_id, "quantity": _plain(line.quantity), "unit_price": line.unit_price,
+         "discount_percent": _plain(line.discount_percent)}
         for line in order.lines.all()
     ]  # fmt: skip
     credit_rows = [
-        {"employee_id": c.employee_id, "share_percent": c.share_percent.normalize()} for c in order.credits.all()
+        {"employee_id": c.employee_id, "share_percent": _plain(c.share_percent)} for c in order.credits.all()
     ]
     data: QueryDict | None = request.POST if request.method == "POST" else None
     if data is not None and ("add_line" in data or "add_credit" in data):

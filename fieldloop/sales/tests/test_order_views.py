@@ -100,6 +100,7 @@ def test_a_confirmed_order_is_amended_with_a_reason_and_cancelled_with_one(cast)
     order = an_order(cast.rep, shop, lines=[(item, "1", "100", "0")], confirm=True, signed_on=date(2026, 3, 2))
     edit = client.get(f"/orders/{order.pk}/edit/")
     assert edit.status_code == 200 and 'name="reason"' in edit.content.decode()
+    assert 'name="credits-0-share_percent" value="100"' in edit.content.decode(), "shares as typed, never 1E+2"
     data = form_data(shop.pk, [(item.pk, "2", "100", "0")], save="1") | {"signed_on": "2026-03-02"}
     no_reason = client.post(f"/orders/{order.pk}/edit/", data)
     assert no_reason.status_code == 400 and not OrderAmendment.objects.exists()

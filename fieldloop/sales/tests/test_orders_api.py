@@ -236,4 +236,5 @@ def test_an_order_create_costs_a_few_queries_whatever_the_lines(cast, django_ass
     shop = customer(cast.rep)
     items = [product(cast.org) for _ in range(10)]
     with django_assert_max_num_queries(20):
-        an_order(cast.rep, shop, lines=[(p, "1", "5", "0") for p in items], confirm=True)
+        order = an_order(cast.rep, shop, lines=[(p, "1", "5", "0") for p in items], confirm=True)
+    assert (order.status, order.total, OrderLine.objects.filter(order=order).count()) == ("confirmed", Decimal(50), 10)

@@ -25,6 +25,7 @@ BENCHMARKS = (
     "tracking",
     "attendance",
     "schedules",
+    "orders",
 )
 WITH_POSTGRES = BASE_DIR / "scripts" / "with-postgres"
 

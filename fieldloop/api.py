@@ -172,6 +172,7 @@ def register_routers() -> None:
     from fieldloop.formtemplates.api import router as formtemplates_router
     from fieldloop.notifications.api import router as notifications_router
     from fieldloop.org.api import router as org_router
+    from fieldloop.sales.order_api import router as orders_router
     from fieldloop.sales.payment_api import router as payments_router
     from fieldloop.sales.product_api import router as products_router
     from fieldloop.schedules.api import router as schedules_router
@@ -193,6 +194,7 @@ def register_routers() -> None:
     api.add_router("/", products_router)
     api.add_router("/", payments_router)
     api.add_router("/", target_plans_router)
+    api.add_router("/", orders_router)
 
 
 register_routers()

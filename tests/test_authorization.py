@@ -61,7 +61,7 @@ from fieldloop.notifications import services as notification_services
 from fieldloop.notifications.models import Notification
 from fieldloop.org import services as org_services
 from fieldloop.org.models import Employee
-from fieldloop.sales import payment_services, product_imports, product_services
+from fieldloop.sales import order_services, payment_services, product_imports, product_services
 from fieldloop.schedules import card_services, plan_services
 from fieldloop.schedules import services as schedule_services
 from fieldloop.targets import plan_services as target_plan_services
@@ -281,6 +281,22 @@ def a_filed_card(w: Where) -> int:
     )[0].pk  # fmt: skip
 
 
+def an_order(w: Where, *, confirm: bool = False) -> int:
+    """An order of the owner for a customer of theirs (a product made directly: the catalogue is another part)."""
+    from fieldloop.sales.models import Product
+    from fieldloop.sales.order_services import LineIn, order_create
+
+    product = Product.objects.create(org=w.owner.org, sku=uuid.uuid4().hex[:8], name="挖掘机", list_price=100)
+    return order_create(
+        actor=w.owner, client_id=uuid.uuid4(), customer_id=a_customer(w), lines=[LineIn(product.pk, "1", "100")],
+        confirm=confirm,
+    )[0].pk  # fmt: skip
+
+
+def a_confirmed_order(w: Where) -> int:
+    return an_order(w, confirm=True)
+
+
 def a_colleague_of(w: Where) -> int:
     return (w.cast.rep2 if w.actor.pk != w.cast.rep2.pk else w.cast.rep).pk
 
@@ -351,7 +367,7 @@ def a_target_plan_with_a_root_value(w: Where) -> int:
 ON_COLLABORATION = "collaborator: a record/visit by Ben about Ben's customer that the actor collaborates on"
 
 
-def an_order(w: Where) -> int:
+def an_order_with_money(w: Where) -> int:
     """A confirmed order of the owner (collaborator: Ben's, on a customer of his the actor collaborates on)."""
     from fieldloop.sales.tests.payment_factories import an_order as order
     from fieldloop.sales.tests.payment_factories import collaborated_order
@@ -360,8 +376,8 @@ def an_order(w: Where) -> int:
 
 
 def a_payment(w: Where) -> int:
-    """A payment the owner recorded on their order (collaborator: on Ben's order, as for an_order)."""
-    order_id = an_order(w)
+    """A payment the owner recorded on their order (collaborator: on Ben's order, as for an_order_with_money)."""
+    order_id = an_order_with_money(w)
     return payment_services.payment_record(
         actor=w.owner,
         order_id=order_id,
@@ -446,6 +462,14 @@ MATRIX: list[Case] = [
          lambda w, pk: schedule_services.schedule_item_cancel(actor=w.actor, item_id=pk), SCHEDULE),
     Case("schedule_item_done", "schedules.services.schedule_item_done", a_schedule_item,
          lambda w, pk: schedule_services.schedule_item_done(actor=w.actor, item_id=pk, note="已完成"), SCHEDULE),
+    # sales: an order is its owner's (and its credited employees', sales/tests); nobody collaborates on it
+    Case("order_confirm", "sales.order_services.order_confirm", an_order,
+         lambda w, pk: order_services.order_confirm(actor=w.actor, order_id=pk), SCHEDULE),
+    Case("order_amend", "sales.order_services.order_amend", a_confirmed_order,
+         lambda w, pk: order_services.order_amend(actor=w.actor, order_id=pk, reason="客户要求", note="改过的备注"),
+         SCHEDULE),
+    Case("order_cancel", "sales.order_services.order_cancel", a_confirmed_order,
+         lambda w, pk: order_services.order_cancel(actor=w.actor, order_id=pk, reason="客户取消"), SCHEDULE),
     Case("route_apply", "schedules.plan_services.route_apply", a_planned_visit,
          lambda w, t: plan_services.route_apply(
              actor=w.actor, employee_id=t[0], day=schedule_services.org_today(w.owner) + timedelta(days=1),
@@ -588,11 +612,11 @@ MATRIX: list[Case] = [
          lambda w, pk: attendance_services.request_decide(actor=w.actor, request_id=pk, approve=True), DECIDE,
          "the position is the person who asked"),
     # sales: the money side of orders
-    Case("payment_plan_set", "sales.payment_services.payment_plan_set", an_order,
+    Case("payment_plan_set", "sales.payment_services.payment_plan_set", an_order_with_money,
          lambda w, pk: payment_services.payment_plan_set(
              actor=w.actor, order_id=pk,
              items=[payment_services.InstalmentIn(payment_services.org_today(w.actor), "500.00")]), CHANGE, ON_ORDER),
-    Case("payment_record", "sales.payment_services.payment_record", an_order,
+    Case("payment_record", "sales.payment_services.payment_record", an_order_with_money,
          lambda w, pk: payment_services.payment_record(
              actor=w.actor, order_id=pk, client_id=uuid.uuid4(), received_on=payment_services.org_today(w.actor),
              amount="10.00"), CHANGE, ON_ORDER),
@@ -677,6 +701,9 @@ EXEMPT: dict[str, str] = {
     "the actor (field error otherwise, activities/tests/test_visits.py)",
     "schedules.services.schedule_item_create": "plans for the actor, or for employee_id: an employee the actor sees "
     "(field error otherwise) whose rows the actor may change (can_change_owned_by, 403), schedules/tests",
+    "sales.order_services.order_create": "enters an order of the actor, or of owner_id: an employee the actor sees "
+    "whose rows the actor may change (field error otherwise), for a customer the actor sees, crediting employees the "
+    "actor sees (field errors otherwise, sales/tests/test_orders_api.py)",
     "formtemplates.services.attachment_upload": "creates the actor's own attachment (uploaded_by=actor)",
     "attendance.services.clock_create": "creates the actor's own clock (employee=actor) by construction",
     "formtemplates.services.attachments_claim": "a helper of the saves below: claims only the actor's own fresh "

@@ -40,7 +40,7 @@ from fieldloop.formtemplates import services as template_services
 from fieldloop.formtemplates.models import Attachment, FormTemplate, Purpose
 from fieldloop.org import services as org_services
 from fieldloop.org.models import Employee, IdempotencyRecord
-from fieldloop.sales.models import Payment
+from fieldloop.sales.models import Order, Payment
 from fieldloop.schedules.models import ScheduleItem
 
 PREFIX = "/api/v1"
@@ -304,6 +304,18 @@ def payments(cast: Cast) -> Callable[[], Request]:
     return lambda: (f"/orders/{order.pk}/payments", json_body(body))
 
 
+def orders(cast: Cast) -> Callable[[], Request]:
+    from fieldloop.sales.models import Product
+
+    shop = a_customer(cast.rep)
+    item = Product.objects.create(org=cast.org, sku=uuid.uuid4().hex[:8], name="挖掘机", list_price=100)
+    body = {
+        "customer_id": shop.pk, "confirm": True,
+        "lines": [{"product_id": item.pk, "quantity": "2", "unit_price": "100", "discount_percent": "5"}],
+    }  # fmt: skip
+    return lambda: ("/orders", json_body(body))
+
+
 @dataclass(frozen=True)
 class Keyed:
     """A route taking the key: who calls it, what it needs, the status of its first answer, the row the key is
@@ -340,6 +352,7 @@ KEYED: dict[str, Keyed] = {
     # a check-out changes the visit the path names, whose own employee alone may close it (anyone else: 404)
     "/visits/{visit_id}/check-out": Keyed("rep", check_outs, 200, (Visit, "check_out_client_id"), reused_by=None),
     "/schedule-items": Keyed("rep", schedule_items, 201, (ScheduleItem, "client_id")),
+    "/orders": Keyed("rep", orders, 201, (Order, "client_id")),
     "/daily-cards": Keyed("rep", daily_cards, 201, BY_RECORD),
     "/attendance/groups": Keyed("admin", attendance_groups, 201, BY_RECORD),
     "/attendance/groups/{group_id}/shifts": Keyed("admin", attendance_shifts, 201, BY_RECORD),
@@ -388,6 +401,10 @@ ACTIONS: dict[str, str] = {
     "/target-plans/{plan_id}/spread": "splits a value the plan holds to its parts; again writes the same values",
     "/target-plans/{plan_id}/suggestions/accept": "replaces a draft plan's values with the suggestion computed "
     "from the same data; again writes the same values",
+    "/orders/{order_id}/confirm": "confirms an existing draft; again is refused (409)",
+    "/orders/{order_id}/amend": "amends an existing order to the state sent; again changes nothing and is refused "
+    "(400 on reason: nothing changed), so no second amendment is recorded",
+    "/orders/{order_id}/cancel": "cancels an existing order; again is refused (409)",
     "/tracking/points": "every point carries its own id (unique per employee): a replayed batch stores nothing "
     "twice and answers its points as duplicates",
 }

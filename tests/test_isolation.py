@@ -222,10 +222,20 @@ def _foreign_product_categories(cast: Cast) -> Targets:
 
 
 def _foreign_orders(cast: Cast) -> Targets:
-    """Confirmed orders of Otto's and of Ben's, each on a customer of theirs."""
-    from fieldloop.sales.tests.payment_factories import an_order
+    """An order is its owner's (and its credited employees'): Otto's and Ben's, confirmed."""
+    from fieldloop.sales.models import Product
+    from fieldloop.sales.order_services import LineIn, order_create
 
-    return Targets([an_order(cast.outsider).pk], [an_order(cast.other_branch_rep).pk])
+    def order(owner: Employee) -> int:
+        name = f"{owner.name} 的客户 {uuid.uuid4().hex[:6]}"
+        customer = customer_services.customer_create(actor=owner, client_id=uuid.uuid4(), name=name)[0]
+        product = Product.objects.create(org_id=owner.org_id, sku=uuid.uuid4().hex[:8], name="对手产品", list_price=1)
+        return order_create(
+            actor=owner, client_id=uuid.uuid4(), customer_id=customer.pk, lines=[LineIn(product.pk, "1", "10")],
+            confirm=True,
+        )[0].pk  # fmt: skip
+
+    return Targets([order(cast.outsider)], [order(cast.other_branch_rep)])
 
 
 def _foreign_payments(cast: Cast) -> Targets:

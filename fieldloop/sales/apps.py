@@ -11,6 +11,7 @@ class SalesConfig(AppConfig):
         from fieldloop.customers.panels import register_customer_panel
         from fieldloop.formtemplates import references
 
+        from . import order_hooks
         from .contracts import register_notices
         from .customer_panel import sales_panel
         from .references import product_labels, product_visible
@@ -18,3 +19,4 @@ class SalesConfig(AppConfig):
         references.register("product", product_visible, product_labels)
         register_notices()
         register_customer_panel("sales.contract_and_receivable", sales_panel)
+        order_hooks.register()

@@ -175,6 +175,7 @@ def register_routers() -> None:
     from fieldloop.schedules.api import router as schedules_router
     from fieldloop.schedules.card_api import router as daily_cards_router
     from fieldloop.schedules.plan_api import router as visit_plans_router
+    from fieldloop.targets.achievement_api import router as achievement_router
     from fieldloop.tracking.api import router as tracking_router
 
     api.add_router("/", org_router)
@@ -187,6 +188,7 @@ def register_routers() -> None:
     api.add_router("/", visit_plans_router)
     api.add_router("/", daily_cards_router)
     api.add_router("/", tracking_router)
+    api.add_router("/", achievement_router)
 
 
 register_routers()

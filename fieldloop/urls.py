@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("fieldloop.schedules.card_urls")),
     path("", include("fieldloop.tracking.urls")),
     path("", include("fieldloop.attendance.urls")),
+    path("", include("fieldloop.targets.urls")),
 ]

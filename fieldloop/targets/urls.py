@@ -1,5 +1,7 @@
 """Targets pages."""
 
-from django.urls import URLPattern
+from django.urls import include, path
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", include("fieldloop.targets.achievement_urls")),
+]

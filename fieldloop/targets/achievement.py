@@ -164,6 +164,12 @@ def current_period(plan: TargetPlan, today: date) -> str:
     return f"M{(today.year - first.year) * 12 + today.month - first.month + 1}"
 
 
+def current_period_or_none(plan: TargetPlan, today: date) -> str | None:
+    """The fiscal month of the plan's year that contains `today`, or None outside the year."""
+    first, last = achievement_period_bounds(plan.fiscal_year, plan.start_month, "Y")
+    return current_period(plan, today) if first <= today <= last else None
+
+
 # --- working days ---------------------------------------------------------------------------------------------
 
 
@@ -368,6 +374,15 @@ def _activities(org: Organization, metric: str, first: date, last: date) -> tupl
     return calls, "author"
 
 
+def _places(metric: str) -> Decimal:
+    """The exponent of a metric's figures: the rollup column's decimal places (sums come back from SQLite as
+    floats-turned-decimals), whole numbers for activity counts."""
+    if metric not in ROLLUP_FIELDS:
+        return Decimal(1)
+    places = SalesDay._meta.get_field(ROLLUP_FIELDS[Metric(metric)]).decimal_places  # type: ignore[union-attr]
+    return Decimal(1).scaleb(-int(places or 0))
+
+
 def actuals_by_pair(
     *,
     org: Organization,
@@ -394,7 +409,8 @@ def actuals_by_pair(
         if employee_id is not None:
             qs = qs.filter(**{f"{who}_id": employee_id})
         rows = qs.values_list(f"{who}__department_id", f"{who}_id").annotate(v=Count("id"))
-    return {(d, e): Decimal(v or 0) for d, e, v in rows.order_by()}
+    places = _places(metric)
+    return {(d, e): Decimal(v or 0).quantize(places) for d, e, v in rows.order_by()}
 
 
 def actuals_by_month(
@@ -429,7 +445,7 @@ def actuals_by_month(
     result: dict[date, Decimal] = {}
     for month, v in rows.order_by():
         key = month.date() if isinstance(month, datetime) else month
-        result[key] = result.get(key, ZERO) + Decimal(v or 0)
+        result[key] = result.get(key, ZERO) + Decimal(v or 0).quantize(_places(metric))
     return result
 
 

@@ -6,3 +6,8 @@ class TargetsConfig(AppConfig):
     name = "fieldloop.targets"
     label = "targets"
     verbose_name = _("Targets")
+
+    def ready(self) -> None:
+        from .achievement_services import register_notices
+
+        register_notices()

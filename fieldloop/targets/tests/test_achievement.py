@@ -183,17 +183,17 @@ def test_visibility_managers_their_subtree_reps_themselves(cast, march):
     plan, _ = march
     mine = ach.achievement(actor=cast.manager, plan=plan, period="M3", today=TODAY)
     assert (mine.node.kind, mine.node.id, mine.breadcrumb) == ("department", cast.shanghai.pk, [])
-    with pytest.raises(ServiceError, match="."):
+    with pytest.raises(ServiceError):
         ach.achievement(actor=cast.manager, plan=plan, period="M3", department_id=cast.beijing.pk, today=TODAY)
-    with pytest.raises(ServiceError, match="."):
+    with pytest.raises(ServiceError):
         ach.achievement(actor=cast.manager, plan=plan, period="M3", employee_id=cast.other_branch_rep.pk)
     own = ach.achievement(actor=cast.rep, plan=plan, period="M3", today=TODAY)
     assert (own.node.kind, own.node.id, own.node.actual, own.children) == ("employee", cast.rep.pk, D("600.01"), [])
-    with pytest.raises(ServiceError, match="."):
+    with pytest.raises(ServiceError):
         ach.achievement(actor=cast.rep, plan=plan, period="M3", employee_id=cast.rep2.pk, today=TODAY)
-    with pytest.raises(ServiceError, match="."):
+    with pytest.raises(ServiceError):
         ach.credited_orders(actor=cast.rep, plan=plan, employee_id=cast.rep2.pk, period="M3")
-    with pytest.raises(ServiceError, match="."):
+    with pytest.raises(ServiceError):
         ach.plan_get(actor=cast.outsider, plan_id=plan.pk)
 
 

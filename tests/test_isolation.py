@@ -207,6 +207,16 @@ def _foreign_attendance_requests(cast: Cast) -> Targets:
     return Targets([request(cast.outsider)], [request(cast.other_branch_rep)])
 
 
+def _foreign_target_plans(cast: Cast) -> Targets:
+    from fieldloop.targets.models import Metric, TargetPlan
+
+    plan = TargetPlan.objects.create(
+        org=cast.other_org, name="对手公司 2026", metric=Metric.SALES_AMOUNT, fiscal_year=2026, start_month=1,
+        created_by=cast.outsider,
+    )  # fmt: skip
+    return Targets([plan.pk])
+
+
 # parameter name -> the rows to try (a plain list means: rows of the other organization)
 PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "employee_id": lambda cast: Targets([cast.outsider.pk], [cast.other_branch_rep.pk]),
@@ -230,6 +240,7 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "shift_id": _foreign_shifts,
     "place_id": _foreign_places,
     "request_id": _foreign_attendance_requests,
+    "plan_id": _foreign_target_plans,
     "number": lambda cast: Targets([1]),  # a template's version number: only after template_id, see PAIRED_TARGETS
     "attachment_id": lambda cast: Targets([1]),  # only after record_id or customer_id: see PAIRED_TARGETS
 }

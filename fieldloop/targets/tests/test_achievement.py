@@ -217,9 +217,9 @@ def test_the_page_drills_down_to_the_orders(cast, march, django_assert_max_num_q
     page = client.get(f"/targets/achievement/?plan={plan.pk}&period=M3&department={cast.shanghai.pk}")
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'data-testid="node-actual">1000.01 <span class="fs-5 text-secondary">CNY' in html
+    assert 'data-testid="node-actual">1,000.01 <span class="fs-5 text-secondary">CNY' in html
     assert re.search(r'data-testid="elapsed">[^<]*26[^<]*26[^<]* · 100 %', html)  # March 2026 is over: 50 % is behind
-    assert '<span class="badge achievement-behind" data-testid="status" data-status="behind">' in html
+    assert '<span class="badge bg-red-lt" data-testid="status" data-status="behind">' in html
     person = client.get(f"/targets/achievement/?plan={plan.pk}&period=M3&employee={cast.rep.pk}")
     assert person.status_code == 200
     assert f'data-order-id="{split.pk}"' in person.content.decode()

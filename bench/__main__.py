@@ -26,6 +26,7 @@ BENCHMARKS = (
     "attendance",
     "schedules",
     "orders",
+    "targets",
 )
 WITH_POSTGRES = BASE_DIR / "scripts" / "with-postgres"
 
@@ -38,7 +39,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--rows", type=int, help="rows of data (default 200,000; 20,000 with --quick; activities: 2,000,000; 100,000)"
     )
     parser.add_argument("--repeat", type=int, help="timed runs per figure (default 15; 5 with --quick)")
-    parser.add_argument("--quick", action="store_true", help="a small, fast run to check the harness works")
+    parser.add_argument("--quick", "--small", action="store_true", help="a small, fast run to check the harness works")
     parser.add_argument("--explain", action="store_true", help="print the query plans too")
     parser.add_argument("--sqlite-stats", action="store_true", help="ANALYZE on SQLite too (the app never does)")
     args = parser.parse_args(argv)

@@ -746,6 +746,11 @@ EXEMPT: dict[str, str] = {
 
 # Read-only functions (outside selectors modules) that take an actor: the isolation walk covers them.
 READS: dict[str, str] = {
+    "targets.achievement.achievement": "read: a node the actor sees (visible_roots, visibility_for), else not found",
+    "targets.achievement.credited_orders": "read: the orders credited to an employee the actor sees",
+    "targets.achievement.default_plan": "read",
+    "targets.achievement.plan_get": "read: a plan of the actor's organization",
+    "targets.achievement.visible_plans": "read",
     "activities.visit_review_services.may_review": "predicate",
     "tracking.visit_checks.day_doubtful_visits": "read",
     "activities.services.can_edit": "predicate",

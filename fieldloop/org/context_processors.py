@@ -42,6 +42,7 @@ NAVIGATION: list[Entry] = [
     Entry("schedule_team", _("Subordinates' schedules"), "ti-calendar-user", Permission.VIEW_EMPLOYEES, only=LEADERS),
     Entry("visit_plan_due", _("Visit plans"), "ti-calendar-due"),
     Entry("order_list", _("Orders"), "ti-file-dollar"),
+    Entry("target_achievement", _("Target achievement"), "ti-target-arrow"),
     Entry(
         "daily_card_review_queue", _("Daily close reviews"), "ti-clipboard-check", Permission.CHANGE_SUBORDINATE_RECORDS
     ),

@@ -11,6 +11,8 @@ class TargetsConfig(AppConfig):
         from fieldloop.customers.handover import register_handover_follower
 
         from . import plan_services
+        from .achievement_services import register_notices
 
         # a leaver's remaining months of target go to the successor with the customers
         register_handover_follower("targets.plans", plan_services.targets_follow_handover)
+        register_notices()

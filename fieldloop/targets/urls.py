@@ -4,4 +4,5 @@ from django.urls import URLPattern, URLResolver, include, path
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("fieldloop.targets.plan_urls")),
+    path("", include("fieldloop.targets.achievement_urls")),
 ]

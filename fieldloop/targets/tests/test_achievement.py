@@ -98,10 +98,10 @@ def march(cast):
 
 def test_period_bounds_follow_the_fiscal_year_start():
     assert period_bounds((2026, 1), "M3") == (date(2026, 3, 1), date(2026, 3, 31))
-    assert ach.achievement_period_bounds(2026, 4, "Y") == (date(2026, 4, 1), date(2027, 3, 31))
-    assert ach.achievement_period_bounds(2026, 4, "Q4") == (date(2027, 1, 1), date(2027, 3, 31))
-    assert ach.achievement_period_bounds(2026, 11, "M3") == (date(2027, 1, 1), date(2027, 1, 31))
-    assert ach.achievement_period_bounds(2024, 2, "M1") == (date(2024, 2, 1), date(2024, 2, 29))
+    assert period_bounds((2026, 4), "Y") == (date(2026, 4, 1), date(2027, 3, 31))
+    assert period_bounds((2026, 4), "Q4") == (date(2027, 1, 1), date(2027, 3, 31))
+    assert period_bounds((2026, 11), "M3") == (date(2027, 1, 1), date(2027, 1, 31))
+    assert period_bounds((2024, 2), "M1") == (date(2024, 2, 1), date(2024, 2, 29))
 
 
 def test_status_thresholds_compare_attainment_with_the_elapsed_share():

@@ -234,7 +234,7 @@ HTML_SPREADSHEET_ROUTES = html_spreadsheet_routes()
 
 
 def test_the_pages_spreadsheet_uploads_are_found():
-    assert HTML_SPREADSHEET_ROUTES == ["/customers/import/", "/customers/registry/import/"]
+    assert HTML_SPREADSHEET_ROUTES == ["/customers/import/", "/customers/registry/import/", "/products/import/"]
 
 
 def uploaded(content: bytes, name: str) -> io.BytesIO:

@@ -1,11 +1,11 @@
 """API schemas of attendance."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from uuid import UUID
 
 from ninja import Field, Schema
 
-from fieldloop.core.schemas import RowId
+from fieldloop.core.schemas import LocalTime, RowId
 from fieldloop.org.schemas import EmployeeRef
 
 from .models import ClockKind, DayKind, DayStatus, Half, LeaveType, RequestKind, RequestStatus
@@ -14,8 +14,8 @@ from .models import ClockKind, DayKind, DayStatus, Half, LeaveType, RequestKind,
 class ShiftIn(Schema):
     name: str
     weekdays: list[int] = Field(description="0 = Monday … 6 = Sunday.")
-    start: time
-    end: time = Field(
+    start: LocalTime
+    end: LocalTime = Field(
         description="Before the start: a night shift, ending the next day (it belongs to the day it starts)."
     )
     late_grace_minutes: int = 0

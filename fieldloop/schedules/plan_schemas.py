@@ -4,7 +4,7 @@ from datetime import date, time
 
 from ninja import Field, Schema
 
-from fieldloop.core.schemas import RowId
+from fieldloop.core.schemas import LocalTime, RowId
 from fieldloop.customers.models import CustomerLevel
 from fieldloop.org.schemas import EmployeeRef
 
@@ -73,7 +73,7 @@ class RouteStopOut(Schema):
     latitude: float | None
     longitude: float | None
     located: bool = Field(description="False: the customer has no location; kept after the located stops.")
-    start_time: time | None
+    start_time: LocalTime | None
     leg_m: float | None = Field(description="Metres from the previous stop (the first: from the start position).")
 
 
@@ -89,5 +89,5 @@ class RouteApplyIn(Schema):
     day: date
     employee_id: RowId | None = Field(None, description="Whose day (default: the caller's own).")
     item_ids: list[int] = Field(description="Every planned visit of the day, in the order to apply.")
-    start_time: time = Field(time(9, 0), description="When the first visit starts.")
+    start_time: LocalTime = Field(time(9, 0), description="When the first visit starts.")
     minutes_each: int = Field(45, description="Minutes per visit, travel included (5 to 480).")

@@ -1,11 +1,11 @@
 """API schemas for schedule items."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from uuid import UUID
 
 from ninja import Field, Schema
 
-from fieldloop.core.schemas import RowId
+from fieldloop.core.schemas import LocalTime, RowId
 from fieldloop.org.schemas import EmployeeRef
 
 from .models import MAX_OCCURRENCES, Frequency, ItemKind, ItemState
@@ -21,8 +21,8 @@ class ScheduleItemOut(Schema):
     client_id: UUID
     employee: EmployeeRef
     day: date
-    start_time: time | None
-    end_time: time | None
+    start_time: LocalTime | None
+    end_time: LocalTime | None
     kind: ItemKind
     title: str
     customer: NamedRef | None
@@ -58,8 +58,8 @@ class ScheduleItemIn(Schema):
     kind: ItemKind = ItemKind.VISIT
     employee_id: RowId | None = Field(None, description="Whose item (default: the caller's own).")
     title: str = Field("", description="At most 120 characters.")
-    start_time: time | None = None
-    end_time: time | None = None
+    start_time: LocalTime | None = None
+    end_time: LocalTime | None = None
     customer_id: RowId | None = Field(None, description="Required for a visit or a call.")
     contact_id: RowId | None = None
     notes: str = ""
@@ -73,8 +73,8 @@ class ScheduleItemPatchIn(Schema):
     day: date | None = None
     kind: ItemKind | None = None
     title: str | None = None
-    start_time: time | None = None
-    end_time: time | None = None
+    start_time: LocalTime | None = None
+    end_time: LocalTime | None = None
     customer_id: RowId | None = None
     contact_id: RowId | None = None
     notes: str | None = None

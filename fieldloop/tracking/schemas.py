@@ -1,10 +1,11 @@
 """API schemas for tracking: the location batch, trajectories, stops, quality, the team's last positions."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from ninja import Field, Schema
 
+from fieldloop.core.schemas import LocalTime
 from fieldloop.org.schemas import EmployeeRef
 
 
@@ -100,10 +101,10 @@ class TeamMemberOut(Schema):
 class TrackingSettingsOut(Schema):
     enabled: bool = Field(description="Tracking runs at all in the organization.")
     interval_seconds: int = Field(description="How often a phone sends its position (30 to 3600).")
-    day_start: time = Field(
+    day_start: LocalTime = Field(
         description="Working hours for employees without attendance shifts (theirs are their shifts)."
     )
-    day_end: time
+    day_end: LocalTime
     workdays: list[int] = Field(description="ISO weekdays, 1 = Monday (employees without attendance shifts).")
     stop_minutes: int
     stop_radius_m: int
@@ -115,8 +116,8 @@ class TrackingSettingsOut(Schema):
 class TrackingSettingsPatch(Schema):
     enabled: bool | None = None
     interval_seconds: int | None = None
-    day_start: time | None = None
-    day_end: time | None = None
+    day_start: LocalTime | None = None
+    day_end: LocalTime | None = None
     workdays: list[int] | None = None
     stop_minutes: int | None = None
     stop_radius_m: int | None = None

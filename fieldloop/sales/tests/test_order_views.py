@@ -37,7 +37,9 @@ def test_a_rep_takes_an_order_from_the_customer_page_and_confirms_it(cast):
     assert f"/orders/new/?customer={shop.pk}" in page.content.decode()
     blank = client.get(f"/orders/new/?customer={shop.pk}")
     assert blank.status_code == 200 and shop.name in blank.content.decode()
-    assert item.sku in blank.content.decode()
+    assert "/products/pick/" in blank.content.decode()  # the lines' product is the catalogue's searchable picker
+    picked = client.get("/products/pick/", {"name": "l-0-product", "l-0-product-q": item.sku})
+    assert item.sku in picked.content.decode()
     data = form_data(shop.pk, [(item.pk, "2", "1200", "5"), ("", "", "", "")], fixed="1", confirm="1")
     saved = client.post("/orders/new/", data)
     assert saved.status_code == 302, saved.content.decode()[:2000]

@@ -49,6 +49,9 @@ def test_bad_input_gets_field_errors_and_writes_nothing(cast):
         ({"day": day, "kind": "task", "recurrence": {"frequency": "daily"}}, "recurrence.ends_on"),
         ({"day": day, "kind": "task", "recurrence": {"frequency": "daily", "count": 501}}, "recurrence.count"),
         ({"day": day, "kind": "task", "employee_id": cast.rep2.pk}, "employee_id"),
+        # a number of seconds, a time with a zone: not a time of day (once a 500: naive and aware times compared)
+        ({"day": day, "kind": "task", "start_time": "00:00", "end_time": 0}, "end_time"),
+        ({"day": day, "kind": "task", "start_time": "09:00+08:00"}, "start_time"),
     ]
     for body, field in cases:
         response = post(client, "/api/v1/schedule-items", body)

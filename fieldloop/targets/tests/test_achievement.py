@@ -202,14 +202,16 @@ def test_a_department_and_all_its_children_in_constant_queries(cast, march, djan
     plan, _ = march
     admin = Employee.objects.select_related("org", "department").get(pk=cast.admin.pk)
     with django_assert_max_num_queries(8):
-        ach.achievement(actor=admin, plan=plan, period="M3", department_id=cast.sales.pk, today=TODAY)
+        before = ach.achievement(actor=admin, plan=plan, period="M3", department_id=cast.sales.pk, today=TODAY)
     for n in range(15):  # more teams, people and orders: the same number of queries
         team = DepartmentFactory.create(org=cast.org, name=f"组 {n}", parent=cast.sales)
         rep = EmployeeFactory.create(department=team, name=f"员工 {n}")
         EmployeeFactory.create(department=cast.sales, name=f"销售 {n}")
         an_order(cast, total="10", signed_on=date(2026, 3, 4), credits=[(rep, team, "100")])
     with django_assert_max_num_queries(8):
-        ach.achievement(actor=admin, plan=plan, period="M3", department_id=cast.sales.pk, today=TODAY)
+        after = ach.achievement(actor=admin, plan=plan, period="M3", department_id=cast.sales.pk, today=TODAY)
+    assert len(after.children) == len(before.children) + 30  # 15 teams and 15 people more, each with its figure
+    assert after.node.actual == before.node.actual + 150  # their 15 orders of 10 counted in the department
 
 
 def test_the_page_drills_down_to_the_orders(cast, march, django_assert_max_num_queries):

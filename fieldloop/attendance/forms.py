@@ -4,7 +4,7 @@ a decision, and the administrators' small forms."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fieldloop.core.forms import StyledForm
+from fieldloop.core.forms import DayInput, StyledForm
 
 from .models import ClockKind, DayKind, Half, LeaveType, RequestKind
 
@@ -28,9 +28,9 @@ class RequestForm(StyledForm):
     kind = forms.ChoiceField(label=_("Type"), choices=RequestKind.choices)
     employee_id = forms.TypedChoiceField(label=_("Employee"), coerce=int, required=False, empty_value=None, choices=())
     leave_type = forms.ChoiceField(label=_("Leave type"), choices=[("", "—"), *LeaveType.choices], required=False)
-    start_day = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_day = forms.DateField(label=_("From"), required=False, widget=DayInput())
     start_half = forms.ChoiceField(label=_("From half"), choices=Half.choices, initial=Half.AM)
-    end_day = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end_day = forms.DateField(label=_("To"), required=False, widget=DayInput())
     end_half = forms.ChoiceField(label=_("To half"), choices=Half.choices, initial=Half.PM)
     clock_kind = forms.ChoiceField(label=_("Missing clock"), choices=[("", "—"), *ClockKind.choices], required=False)
     clock_at = forms.DateTimeField(label=_("Time of the missing clock"), required=False,
@@ -85,7 +85,7 @@ class PlaceForm(StyledForm):
 
 
 class CalendarDayForm(StyledForm):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=DayInput())
     kind = forms.ChoiceField(label=_("Kind"), choices=DayKind.choices)
     name = forms.CharField(label=_("Name"), max_length=60, required=False)
     as_weekday = forms.TypedChoiceField(label=_("Works like"), coerce=int, choices=WEEKDAYS, initial=0)

@@ -32,3 +32,14 @@ class StyledForm(forms.Form):
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             widget.attrs.setdefault("class", css)
+
+
+class DayInput(forms.DateInput):
+    """The browser's date picker. Its value is always ISO (YYYY-MM-DD), whatever the language: an `<input
+    type=date>` shows nothing for a localized value such as 2026/12/05, so a form's initial or re-shown day
+    would look empty in Chinese."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, str] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")

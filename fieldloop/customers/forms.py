@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fieldloop.core.forms import StyledForm
+from fieldloop.core.forms import DayInput, StyledForm
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import visible_employees
@@ -86,7 +86,7 @@ class ContactForm(StyledForm):
     phone = forms.CharField(label=_("Office phone"), max_length=32, required=False)
     email = forms.CharField(label=_("Email"), max_length=254, required=False)
     wechat = forms.CharField(label=_("WeChat"), max_length=60, required=False)
-    birthday = forms.DateField(label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birthday = forms.DateField(label=_("Birthday"), required=False, widget=DayInput())
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     is_primary = forms.BooleanField(label=_("Primary contact"), required=False)
     client_id = forms.UUIDField(widget=forms.HiddenInput)

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fieldloop.core.forms import StyledForm
+from fieldloop.core.forms import DayInput, StyledForm
 
 from .models import DataScope, Department, Employee, Language, Role
 
@@ -117,4 +117,4 @@ class LanguageForm(StyledForm):
 
 class ApiTokenForm(StyledForm):
     name = forms.CharField(label=_("Token name"), max_length=80)
-    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=DayInput())

@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from fieldloop.core.errors import ServiceError
-from fieldloop.core.forms import StyledForm, add_service_error
+from fieldloop.core.forms import DayInput, StyledForm, add_service_error
 from fieldloop.formtemplates.values_form import PickerInput
 
 EXTRA_LINES = 2  # blank lines a new order offers (more with "Add a line")
@@ -33,11 +33,9 @@ class OrderForm(StyledForm):
     customer_id = forms.IntegerField(label=_("Customer"), widget=PickerInput("customer"))
     visit_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     owner_id = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False)
-    signed_on = forms.DateField(label=_("Date signed"), widget=forms.DateInput(attrs={"type": "date"}))
-    starts_on = forms.DateField(
-        label=_("Contract start"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    ends_on = forms.DateField(label=_("Contract end"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(label=_("Date signed"), widget=DayInput())
+    starts_on = forms.DateField(label=_("Contract start"), required=False, widget=DayInput())
+    ends_on = forms.DateField(label=_("Contract end"), required=False, widget=DayInput())
     renews_id = forms.TypedChoiceField(label=_("Renews"), coerce=int, required=False, empty_value=None)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

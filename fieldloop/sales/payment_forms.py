@@ -6,31 +6,22 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fieldloop.core.forms import StyledForm
+from fieldloop.core.forms import DayInput, StyledForm
 
 
 def _amount_field(**kwargs: Any) -> forms.DecimalField:
     return forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, **kwargs)
 
 
-class DateInput(forms.DateInput):
-    """The browser's date picker: its value is ISO whatever the page's language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 class PaymentForm(StyledForm):
     client_id = forms.UUIDField(widget=forms.HiddenInput)
     amount = _amount_field()
-    received_on = forms.DateField(label=_("Received on"), widget=DateInput)
+    received_on = forms.DateField(label=_("Received on"), widget=DayInput)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class InstalmentForm(StyledForm):
-    due_on = forms.DateField(label=_("Due on"), widget=DateInput)
+    due_on = forms.DateField(label=_("Due on"), widget=DayInput)
     amount = _amount_field()
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
@@ -40,7 +31,7 @@ InstalmentFormSet = forms.formset_factory(InstalmentForm, extra=2, max_num=60, v
 
 class PaymentCorrectForm(StyledForm):
     amount = _amount_field()
-    received_on = forms.DateField(label=_("Received on"), widget=DateInput)
+    received_on = forms.DateField(label=_("Received on"), widget=DayInput)
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fieldloop.core.forms import StyledForm
+from fieldloop.core.forms import DayInput, StyledForm
 
 from .models import Frequency, ItemKind
 from .services import Recurrence
@@ -18,7 +18,7 @@ WEEKDAYS = [
 class ItemForm(StyledForm):
     client_id = forms.UUIDField(widget=forms.HiddenInput)
     employee_id = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1)
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    day = forms.DateField(label=_("Day"), widget=DayInput())
     kind = forms.ChoiceField(label=_("Kind"), choices=ItemKind.choices, initial=ItemKind.VISIT)
     customer_id = forms.TypedChoiceField(label=_("Customer"), coerce=int, required=False, empty_value=None)
     start_time = forms.TimeField(
@@ -40,9 +40,7 @@ class ItemForm(StyledForm):
     weekdays = forms.TypedMultipleChoiceField(
         label=_("On"), required=False, coerce=int, choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple
     )
-    ends_on = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    ends_on = forms.DateField(label=_("Until"), required=False, widget=DayInput())
     count = forms.IntegerField(label=_("Or times"), required=False, min_value=1, max_value=500)
 
     def __init__(self, *args: Any, customers: list[tuple[int, str]], **kwargs: Any) -> None:
@@ -61,7 +59,7 @@ class ItemForm(StyledForm):
 
 
 class EditForm(StyledForm):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    day = forms.DateField(label=_("Day"), widget=DayInput())
     kind = forms.ChoiceField(label=_("Kind"), choices=ItemKind.choices)
     customer_id = forms.TypedChoiceField(label=_("Customer"), coerce=int, required=False, empty_value=None)
     start_time = forms.TimeField(

@@ -1,6 +1,7 @@
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -37,6 +38,8 @@ def test_a_rep_takes_an_order_from_the_customer_page_and_confirms_it(cast):
     assert f"/orders/new/?customer={shop.pk}" in page.content.decode()
     blank = client.get(f"/orders/new/?customer={shop.pk}")
     assert blank.status_code == 200 and shop.name in blank.content.decode()
+    signed_today = timezone.now().astimezone(ZoneInfo(cast.org.time_zone)).date().isoformat()
+    assert f'name="signed_on" value="{signed_today}"' in blank.content.decode()  # ISO, or a date picker shows nothing
     assert "/products/pick/" in blank.content.decode()  # the lines' product is the catalogue's searchable picker
     picked = client.get("/products/pick/", {"name": "l-0-product", "l-0-product-q": item.sku})
     assert item.sku in picked.content.decode()

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from django import template
 
+from fieldloop.core.templatetags.money import money as money_format
+
 register = template.Library()
 
 STATUS_CLASSES = {"ahead": "green", "on_track": "azure", "at_risk": "yellow", "behind": "red"}
@@ -15,7 +17,7 @@ def figure(value: Decimal | None, money: bool = True) -> str:
     if value is None:
         return "—"
     if money:
-        return f"{value:,.2f}"
+        return money_format(value)
     text = f"{value:,.2f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 

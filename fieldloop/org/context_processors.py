@@ -47,7 +47,7 @@ NAVIGATION: list[Entry] = [
         "daily_card_review_queue", _("Daily close reviews"), "ti-clipboard-check", Permission.CHANGE_SUBORDINATE_RECORDS
     ),
     Entry("receivables", _("Receivables"), "ti-report-money"),
-    Entry("target_plan_list", _("Target plans"), "ti-target"),
+    Entry("target_plan_list", _("Target plans"), "ti-target", Permission.MANAGE_TARGETS),
     Entry("attendance_clock", _("Attendance"), "ti-clock-check"),
     Entry("tracking_team", _("Live map"), "ti-map-2", Permission.VIEW_EMPLOYEES, only=LEADERS),
     Entry("tracking_mine", _("My tracking"), "ti-current-location"),

@@ -61,7 +61,7 @@ def _node(f: ach.NodeFigure) -> dict[str, object]:
 
 
 @router.get(
-    "/targets/plans/{plan_id}/achievement",
+    "/targets/plans/{int:plan_id}/achievement",
     response={200: AchievementOut, **ERRORS},
     summary="Achievement of a node (company, department or employee) in a period, with its children",
 )

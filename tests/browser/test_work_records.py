@@ -27,7 +27,7 @@ def test_a_rep_logs_a_call_and_his_manager_sees_it_and_comments(
     login(phone, live_server, "rex", live_cast.password)
     phone.goto(f"{live_server.url}/customers/{shop.pk}/")
     phone.get_by_role("tab", name="相关工作").click()
-    phone.get_by_test_id("timeline-actions").get_by_role("link").click()
+    phone.get_by_test_id("timeline-actions").locator("a[href^='/work/new/']").click()
     phone.get_by_test_id("choose-call").click()
     phone.select_option("#id_v-result", "follow_up")
     phone.fill("#id_v-duration_minutes", "900")  # more than the field allows

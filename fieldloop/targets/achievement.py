@@ -47,7 +47,7 @@ from fieldloop.sales.models import OrderCredit, OrderKind, OrderStatus, Payment,
 from fieldloop.schedules.card_selectors import close_settings
 
 from .models import PERIODS, Metric, PlanStatus, TargetPlan, TargetValue, Tier
-from .periods import period_bounds
+from .periods import fiscal_month_calendar, month_range, period_bounds
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -120,22 +120,6 @@ def attainment_of(actual: Decimal, target: Decimal | None) -> Decimal | None:
 
 
 # --- periods --------------------------------------------------------------------------------------------------
-def fiscal_month_start(fiscal_year: int, start_month: int, month: int) -> date:
-    """The first day of fiscal month `month` (1..12) of a fiscal year that starts in `start_month`."""
-    index = start_month - 1 + month - 1
-    return date(fiscal_year + index // 12, index % 12 + 1, 1)
-
-
-def period_months(period: str) -> list[int]:
-    """The fiscal months (1..12) a period covers."""
-    if period == "Y":
-        return list(range(1, 13))
-    if period[0] == "Q":
-        q = int(period[1:])
-        return [3 * q - 2, 3 * q - 1, 3 * q]
-    return [int(period[1:])]
-
-
 def current_period(plan: TargetPlan, today: date) -> str:
     """The fiscal month of the plan's year that contains `today` (the last one after the year, M1 before it)."""
     first, last = period_bounds(plan, "Y")
@@ -612,7 +596,8 @@ def achievement(
         monthly = actuals_by_month(org=org, metric=plan.metric, first=year_first, last=year_last, **monthly_filter)
         for p in PERIODS:
             p_first, p_last = period_bounds(plan, p)
-            months = [fiscal_month_start(plan.fiscal_year, plan.start_month, m) for m in period_months(p)]
+            first_month, last_month = month_range(p)
+            months = [date(*fiscal_month_calendar(plan, m), 1) for m in range(first_month, last_month + 1)]
             p_actual = sum((monthly.get(m, ZERO) for m in months), ZERO)
             p_elapsed = calendar.elapsed(p_first, p_last, today)[2]
             figure = NodeFigure(

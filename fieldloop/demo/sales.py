@@ -45,6 +45,7 @@ from fieldloop.sales.models import (
     Product,
     ProductCategory,
 )
+from fieldloop.sales.order_services import line_amount  # the order service's rule: one formula for both
 from fieldloop.sales.rollup import sales_day_rebuild
 
 from .context import DemoContext
@@ -205,11 +206,6 @@ EVENT_FIELDS = ("created_at", "updated_at", "org_id", "customer_id", "actor_id",
 
 def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def line_amount(quantity: Decimal, unit_price: Decimal, discount: Decimal) -> Decimal:
-    """quantity x unit price x (100 - discount) %, to the cent."""
-    return money(quantity * unit_price * (HUNDRED - discount) / HUNDRED)
 
 
 def a_year_on(day: date) -> date:

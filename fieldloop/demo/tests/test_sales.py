@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fieldloop.customers.models import Customer, CustomerEvent, CustomerEventKind
 from fieldloop.demo.company import build_demo_company
-from fieldloop.demo.sales import a_year_on, line_amount, money
+from fieldloop.demo.sales import a_year_on, money
 from fieldloop.sales.models import (
     Order,
     OrderCredit,
@@ -22,6 +22,7 @@ from fieldloop.sales.models import (
     Product,
     SalesDay,
 )
+from fieldloop.sales.order_services import line_amount
 from fieldloop.sales.rollup import sales_day_rebuild
 
 ROLLUP = ("sales_amount", "order_count", "new_customer_count", "new_customer_amount", "renewal_amount",

@@ -52,7 +52,6 @@ from .context import DemoContext
 
 CENT = Decimal("0.01")
 UNSET = datetime.min.replace(tzinfo=UTC)
-HUNDRED = Decimal(100)
 
 # --- The catalogue --------------------------------------------------------------------------------------------
 

@@ -85,6 +85,7 @@ def test_a_reps_first_load_of_today_check_in_and_the_visit_form_fits_slow_3g(
         position=SentFix(latitude=SHOP[0], longitude=SHOP[1], accuracy_m=10, fix_at=timezone.now(), mocked=False),
     )
     loads.append(cold(f"/work/new/{visit_form.pk}/?customer={shop.pk}&visit={visit.pk}"))
+    loads.append(cold(f"/orders/new/?customer={shop.pk}&visit={visit.pk}"))  # Today's "take an order" in a visit
 
     report = "\n".join(load.report() for load in loads)
     print(report)

@@ -14,7 +14,19 @@ from faker import Faker
 
 from fieldloop.org.models import Employee, Organization, Role
 
-from . import activities, attendance, cards, customers, org, sales, schedules, target_plan, tracking, visit_review
+from . import (
+    activities,
+    attendance,
+    cards,
+    customers,
+    history,
+    org,
+    sales,
+    schedules,
+    target_plan,
+    tracking,
+    visit_review,
+)
 from .context import DEMO_ORG_NAME, SIZES, DemoContext, DemoLogin
 
 # Each domain's step by name, run in this order in one transaction.
@@ -32,6 +44,8 @@ DEMO_STEPS: dict[str, Callable[[DemoContext], None]] = {
     "orders": sales.build_orders,
     # after the orders (their rollup is the plan's history): this year's plan, suggested, +20 %, decomposed, locked
     "target_plan": target_plan.build_target_plan,
+    # last: the customers' creation and update dates spread over the months the records above cover
+    "history": history.spread_customer_dates,
 }
 
 

@@ -28,8 +28,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, Subquery
-
 from fieldloop.activities.models import Visit
 from fieldloop.core.bulk import JsonText, allocate_ids, insert_rows
 from fieldloop.customers.models import Customer, CustomerEvent, CustomerEventKind, CustomerStage
@@ -593,8 +591,8 @@ def _plan(order: _Order, rng: Any) -> list[tuple[date, Decimal, str]]:
 
 
 def _mark_won(ctx: DemoContext, won: CustomerStage, new_orders: list[_Order]) -> None:
-    """Customers with a confirmed order: at the won stage, the change on their timeline when it was one, and
-    created before their first order (the customers step creates them all today)."""
+    """Customers with a confirmed order: at the won stage, and the change on their timeline when it was one
+    (the history step dates the customers before their first order)."""
     org = ctx.org
     if org is None:
         raise ValueError("build_org runs first")
@@ -607,11 +605,3 @@ def _mark_won(ctx: DemoContext, won: CustomerStage, new_orders: list[_Order]) ->
     insert_rows(CustomerEvent, EVENT_FIELDS, events)
     buyers = Order.objects.filter(org=org, status=OrderStatus.CONFIRMED, kind=OrderKind.NEW)
     Customer.objects.filter(org=org, pk__in=buyers.values("customer_id")).exclude(stage=won).update(stage=won)
-    first_order = buyers.filter(customer_id=OuterRef("pk")).values("created_at")[:1]
-    Customer.objects.filter(org=org, pk__in=buyers.values("customer_id")).update(
-        created_at=Subquery(first_order) - timedelta(days=30)
-    )
-    created = Customer.objects.filter(pk=OuterRef("customer_id")).values("created_at")[:1]
-    CustomerEvent.objects.filter(
-        org=org, kind=CustomerEventKind.CREATED, customer_id__in=buyers.values("customer_id")
-    ).update(created_at=Subquery(created))

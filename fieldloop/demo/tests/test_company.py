@@ -1,9 +1,14 @@
 """The demo generator: deterministic for a seed, the shape each size promises, usable logins."""
 
+from collections import Counter
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
+from django.db.models import Min
 
-from fieldloop.customers.models import Customer
+from fieldloop.activities.models import Visit, WorkRecord
+from fieldloop.customers.models import Customer, CustomerEvent, CustomerEventKind
 from fieldloop.demo.company import build_demo_company, demo_logins
 from fieldloop.demo.context import DEMO_PASSWORD
 from fieldloop.org.models import Department, Employee
@@ -70,3 +75,32 @@ def test_until_an_unknown_step_is_refused_before_anything_is_built(db):
     with pytest.raises(ValueError, match="unknown demo step"):
         build_demo_company(size="small", until="no_such_step")
     assert not Employee.objects.exists()
+
+
+def test_the_customers_dates_tell_a_history_not_the_build(db):
+    ctx = build_demo_company(size="small", seed=7)
+    customers = list(Customer.objects.filter(org=ctx.org))
+    created_days = {c.created_at.date() for c in customers}
+    assert len(created_days) >= 30  # spread over the months, not one build day
+    assert min(created_days) <= ctx.today - timedelta(days=365)
+    assert all(c.created_at <= c.updated_at for c in customers)
+    assert all(c.claimed_at is None or c.created_at < c.claimed_at for c in customers)
+    first_visit = dict(
+        Visit.objects.filter(org=ctx.org).values_list("customer_id").annotate(first=Min("checked_in_at"))
+    )
+    first_record = dict(
+        WorkRecord.objects.filter(org=ctx.org, customer__isnull=False)
+        .values_list("customer_id")
+        .annotate(first=Min("captured_at"))
+    )
+    first_order = dict(Order.objects.filter(org=ctx.org).values_list("customer_id").annotate(first=Min("created_at")))
+    assert first_visit and first_record and first_order
+    for c in customers:  # a customer existed before its visits, records and orders
+        for first in (first_visit.get(c.pk), first_record.get(c.pk), first_order.get(c.pk)):
+            assert first is None or c.created_at < first
+    created = CustomerEvent.objects.filter(org=ctx.org, kind=CustomerEventKind.CREATED)
+    events = dict(created.values_list("customer_id", "created_at"))
+    assert all(events[c.pk] == c.created_at for c in customers)
+    # the list sorted by "updated" is not one tie at the build's instant
+    ties = Counter(c.updated_at for c in customers).most_common(1)[0][1]
+    assert ties < len(customers) // 10

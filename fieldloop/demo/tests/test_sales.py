@@ -137,7 +137,6 @@ def test_two_years_of_demo_orders_add_up_and_tell_a_sales_story(db):
     # as the order service does: a customer with a confirmed order is at the won stage, the move on its timeline
     won = Customer.objects.filter(pk__in=by_customer).select_related("stage")
     assert all(c.stage is not None and c.stage.is_won for c in won)
-    assert all(c.created_at < (by_customer[c.pk][0].confirmed_at or c.created_at) for c in won)
     moved = CustomerEvent.objects.filter(kind=CustomerEventKind.UPDATED, changes__has_key="stage_id")
     assert moved.exists() and set(moved.values_list("customer_id", flat=True)) <= set(by_customer)
     numbers = {o.number for o in orders.values() if o.kind == OrderKind.NEW}

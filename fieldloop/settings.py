@@ -217,7 +217,11 @@ MEDIA_ROOT = DATA_DIR / "media"
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 # --- Product settings -----------------------------------------------------------
+# Map tiles, e.g. "https://tiles.example.com/{z}/{x}/{y}.png"; without them every map draws the offline
+# outlines of China's provinces and cities. A Chinese provider's tiles are in GCJ-02: MAP_TILE_CRS=gcj02
+# (positions are converted in the browser when drawn, never stored shifted).
 FIELDLOOP_MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+FIELDLOOP_MAP_TILE_CRS = os.environ.get("MAP_TILE_CRS", "wgs84")
 # Location points older than this many months (counting the current one) are dropped with their monthly
 # partition (`manage.py tracking_partitions`, run daily); partitions are created this many months ahead.
 FIELDLOOP_TRACKING_RETENTION_MONTHS = int(os.environ.get("FIELDLOOP_TRACKING_RETENTION_MONTHS", "13"))

@@ -9,19 +9,28 @@ What a phone downloads on a slow network is what the product uses, and nothing e
   An icon is a `ti-<name>` class spelled out in a template, a script or a Python module (navigation,
   notification kinds...), found by ICON_CLASS below. Markup stays `<i class="ti ti-bell"></i>`.
 - vendor/...: the few files of the npm packages the pages load (htmx, Tabler's JS for the pages with
-  collapsible panels and tabs, Leaflet and its plugins for the maps), so that collectstatic copies, hashes
-  and compresses megabytes instead of node_modules' whole dist folders.
+  collapsible panels and tabs, Leaflet's styles and plugins for the maps), so that collectstatic copies,
+  hashes and compresses megabytes instead of node_modules' whole dist folders.
+- js/maps.js: Leaflet followed by static/js/basemap.js, the base layer every map draws (one request).
+- geo/china.json, geo/china-cities.json: the offline base layer, from Apache ECharts 4.9's map data (the
+  npm package `echarts-map-data`, an alias of echarts@4.9.0, the last release that ships it; Apache-2.0):
+  its compact encoding decoded, outlines simplified (Douglas-Peucker, tracking.tracks.simplify) and rounded
+  to what a base map needs. The provinces' file also lists every city's name and centre for the labels;
+  the cities' outlines are fetched only when a map is zoomed in that far.
 
 `python scripts/build_assets.py` rebuilds everything (a few seconds); `--check` only lists the icons found.
 """
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 NODE_MODULES = BASE_DIR / "node_modules"
@@ -45,7 +54,6 @@ OWN_CSS = ("static/css/app.css", "static/css/subtable.css")
 VENDOR_FILES = (
     ("htmx.org/dist/htmx.min.js", "vendor/htmx/htmx.min.js"),
     ("@tabler/core/dist/js/tabler.min.js", "vendor/tabler/js/tabler.min.js"),
-    ("leaflet/dist/leaflet.js", "vendor/leaflet/leaflet.js"),
     ("leaflet/dist/leaflet.css", "vendor/leaflet/leaflet.css"),
     ("leaflet/dist/images", "vendor/leaflet/images"),
     ("leaflet.markercluster/dist/leaflet.markercluster.js", "vendor/leaflet-markercluster/leaflet.markercluster.js"),
@@ -57,6 +65,14 @@ VENDOR_FILES = (
     ("leaflet.heat/dist/leaflet-heat.js", "vendor/leaflet-heat/leaflet-heat.js"),
 )
 SOURCE_MAP = re.compile(rb"\n?(?://|/\*)# sourceMappingURL=[^\n]*\s*$")
+MAPS_JS = (NODE_MODULES / "leaflet/dist/leaflet.js", BASE_DIR / "static/js/basemap.js")
+MAP_DATA = NODE_MODULES / "echarts-map-data/map/json"
+# (source, destination, simplification tolerance in metres, decimals kept): what a base map needs to read
+# (a province drawn to 2 km and 1 km, a city to 1 km), not a survey.
+OUTLINES = (
+    ("china.json", "geo/china.json", 2_000, 2),
+    ("china-cities.json", "geo/china-cities.json", 1_000, 2),
+)
 
 
 def source_files() -> list[Path]:
@@ -140,6 +156,64 @@ def copy_vendor(out: Path) -> None:
             dst.write_bytes(SOURCE_MAP.sub(b"\n", src.read_bytes()))
 
 
+def decode_ring(ring: str, offset: list[int], scale: float) -> list[tuple[float, float]]:
+    """One ring of ECharts' encoded GeoJSON: character pairs of zigzag-encoded deltas from `offset`."""
+    x, y = offset
+    points = []
+    for i in range(0, len(ring), 2):
+        dx, dy = ord(ring[i]) - 64, ord(ring[i + 1]) - 64
+        x += (dx >> 1) ^ -(dx & 1)
+        y += (dy >> 1) ^ -(dy & 1)
+        points.append((x / scale, y / scale))
+    return points
+
+
+def outlines(source: str, tolerance_m: float, decimals: int) -> dict[str, Any]:
+    """ECharts' encoded map as plain GeoJSON: every feature a MultiPolygon, simplified and rounded."""
+    sys.path.insert(0, str(BASE_DIR))
+    from fieldloop.tracking.tracks import Sample, simplify
+
+    data = json.loads((MAP_DATA / source).read_text(encoding="utf-8"))
+    scale = data.get("UTF8Scale", 1024)
+    anytime = datetime(2000, 1, 1, tzinfo=UTC)
+    features = []
+    for feature in data["features"]:
+        geometry = feature["geometry"]
+        encoded = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        offsets = [geometry["encodeOffsets"]] if geometry["type"] == "Polygon" else geometry["encodeOffsets"]
+        polygons = []
+        for rings, ring_offsets in zip(encoded, offsets, strict=True):
+            kept = []
+            for ring in (decode_ring(r, o, scale) for r, o in zip(rings, ring_offsets, strict=True)):
+                indexes = simplify([Sample(anytime, lat, lon) for lon, lat in ring], tolerance_m)
+                if len(indexes) >= 4:  # a closed ring with an area
+                    kept.append([[round(ring[i][0], decimals), round(ring[i][1], decimals)] for i in indexes])
+            if kept:
+                polygons.append(kept)
+        if polygons:
+            properties = {"name": feature["properties"]["name"], "cp": feature["properties"].get("cp")}
+            geometry = {"type": "MultiPolygon", "coordinates": polygons}
+            features.append({"type": "Feature", "properties": properties, "geometry": geometry})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def build_maps(out: Path) -> None:
+    (out / "js").mkdir(parents=True, exist_ok=True)
+    (out / "js/maps.js").write_bytes(b"\n".join(SOURCE_MAP.sub(b"\n", path.read_bytes()) for path in MAPS_JS))
+    (out / "geo").mkdir()
+    written: dict[str, dict[str, Any]] = {}
+    for source, destination, tolerance_m, decimals in OUTLINES:
+        written[destination] = outlines(source, tolerance_m, decimals)
+    provinces, cities = written["geo/china.json"], written["geo/china-cities.json"]
+    provinces["cities"] = [  # the names shown zoomed in, before (or without) the cities' outlines
+        [f["properties"]["name"], *f["properties"]["cp"]] for f in cities["features"] if f["properties"]["cp"]
+    ]
+    provinces["attribution"] = cities["attribution"] = "Apache ECharts 4.9 map data (Apache-2.0)"
+    for destination, data in written.items():
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        (out / destination).write_text(text, encoding="utf-8")
+
+
 def build() -> None:
     OUT.parent.mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="static-", dir=OUT.parent))
@@ -156,6 +230,7 @@ def build() -> None:
             encoding="utf-8",
         )
         copy_vendor(tmp)
+        build_maps(tmp)
         if OUT.exists():
             shutil.rmtree(OUT)
         tmp.rename(OUT)

@@ -9,7 +9,6 @@ later with their capture time. Each view parses, calls one service or selector, 
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -153,7 +152,6 @@ def _detail_context(actor: Employee, visit: Visit, checkout_form: CheckOutForm |
         "position_errors": _position_errors(checkout_form) if checkout_form is not None else [],
         "stale": checkout_form is not None and "fix_at" in checkout_form.errors,
         "can_locate": visit.customer is not None and has_permission(actor, Permission.MANAGE_ORGANIZATION),
-        "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
         "review": review_context(actor, visit),
     }
     if own_open:

@@ -7,7 +7,6 @@ keep; a customer never visited counts as not visited.
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -66,7 +65,6 @@ def customer_map(request: HttpRequest) -> HttpResponse:
         "levels": CustomerLevel.choices,
         "stages": stage_list(actor=actor),
         "owners": visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"),
-        "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
         "max_points": MAX_POINTS,
         "language": get_language(),
     }

@@ -4,7 +4,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
@@ -230,7 +229,6 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "timeline": timeline,
         "timeline_actions": timeline_actions(actor=actor, customer=customer),
         "contact_form": ContactForm(initial={"client_id": uuid.uuid4()}),
-        "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
         **release_and_assign_forms(actor, customer, can_change=can_change),
         "merge_candidates": _merge_candidates(actor, customer),
         "custom_rows": display_values(

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -172,7 +171,6 @@ def route(request: HttpRequest) -> HttpResponse:
         "day": day,
         "prev_day": day - timedelta(days=1),
         "next_day": day + timedelta(days=1),
-        "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
         "start": plan.start,
     }
     return render(request, "schedules/plan_route.html", context)

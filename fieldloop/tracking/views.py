@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -83,7 +82,6 @@ def employee_day(request: HttpRequest, employee_id: int) -> HttpResponse:
         "next_day": day + timedelta(days=1),
         "data": data,
         "zone": zone,
-        "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
         "switch_on": selectors.switch_of(employee=t.employee),
         "may_switch": t.employee.pk != actor.pk and can_change_owned_by(actor=actor, owner=t.employee),
         "distance_km": f"{t.distance_m / 1000:.1f}",
@@ -112,7 +110,6 @@ def employee_switch(request: HttpRequest, employee_id: int) -> HttpResponse:
 def team_map(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     context = {
-        "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
         "states": _state_labels(),
         "may_manage": has_permission(actor, Permission.MANAGE_ORGANIZATION),
     }

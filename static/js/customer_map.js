@@ -1,5 +1,5 @@
-// The customer's location on a Leaflet map. Tiles only when the deployment configures a tile URL;
-// without one the map still shows the marker on a plain background.
+// The customer's location on a Leaflet map, over the base layer (basemap.js: tiles when configured, else
+// the offline outlines of China's provinces and cities).
 // Leaflet (its script and styles, ~190 KB) is fetched only when the map is shown: on a desktop, not on a
 // phone, where the map is hidden and the page's bar offers "navigate" instead.
 document.addEventListener("DOMContentLoaded", () => {
@@ -10,10 +10,8 @@ document.addEventListener("DOMContentLoaded", () => {
 
   function draw() {
     const position = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
-    const map = L.map(el, { zoomControl: true, attributionControl: false }).setView(position, 15);
-    if (el.dataset.tiles) {
-      L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
-    }
+    const map = L.map(el, flBasemap.options(el, { zoomControl: true, attributionControl: false })).setView(position, 15);
+    flBasemap.addTo(map, el);
     L.circleMarker(position, { radius: 9, color: "#066fd1", fillOpacity: 0.7 }).addTo(map).bindTooltip(asText(el.dataset.label));
   }
 

@@ -1,6 +1,6 @@
 // The customer map page: the visible, located customers (fetched as JSON with the page's filters),
-// clustered, with a density layer to toggle. Tiles only when the deployment configures a tile URL;
-// without one the map shows the customers on a plain background.
+// clustered, with a density layer to toggle. The base layer: tiles when configured,
+// else the offline outlines (basemap.js).
 document.addEventListener("DOMContentLoaded", () => {
   const el = document.getElementById("customer-map-page");
   if (!el || typeof L === "undefined") return;
@@ -9,10 +9,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const density = document.getElementById("map-density");
   const LEVEL_COLOURS = { A: "#d63939", B: "#f76707", C: "#066fd1" };
 
-  const map = L.map(el, { zoomControl: true, attributionControl: false, maxZoom: 19 }).setView([35, 105], 4);
-  if (el.dataset.tiles) {
-    L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
-  }
+  const map = L.map(el, flBasemap.options(el, { zoomControl: true, attributionControl: false, maxZoom: 19 })).setView([35, 105], 4);
+  flBasemap.addTo(map, el);
   const clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
   map.addLayer(clusters);
   let heat = null;

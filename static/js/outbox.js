@@ -322,7 +322,7 @@
       const row = template.content.firstElementChild.cloneNode(true);
       row.dataset.id = item.id;
       row.querySelector("[data-label]").textContent = item.label;
-      row.querySelector("[data-captured]").textContent = new Date(item.capturedAt).toLocaleString();
+      row.querySelector("[data-captured]").textContent = new Date(item.capturedAt).toLocaleString(document.documentElement.lang || undefined);
       row.querySelector("[data-state]").textContent = item.state === "refused" ? text.refused : text.waiting;
       row.querySelector("[data-state]").classList.add(item.state === "refused" ? "bg-danger-lt" : "bg-warning-lt");
       row.querySelector("[data-error]").textContent = item.error || "";

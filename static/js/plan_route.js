@@ -1,6 +1,6 @@
 // The suggested route page. On a desktop (the map's column is shown) Leaflet is loaded and draws the stops,
-// numbered in the suggested order, and the line between them; tiles only when the deployment configures a tile
-// URL, otherwise a plain background. On a phone nothing is loaded: the page is the ordered list.
+// numbered in the suggested order, and the line between them; over the base layer (tiles when configured, else
+// the offline outlines: basemap.js). On a phone nothing is loaded: the page is the ordered list.
 // "From my position": the phone's position goes into the form and the route is asked again from there.
 (() => {
   const script = document.currentScript;
@@ -31,8 +31,8 @@
 
   const draw = (el) => {
     const stops = JSON.parse(el.dataset.stops || "[]");
-    const map = L.map(el, { zoomControl: true, attributionControl: false });
-    if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
+    const map = L.map(el, flBasemap.options(el, { zoomControl: true, attributionControl: false }));
+    flBasemap.addTo(map, el);
     const line = [];
     if (el.dataset.start) {
       const start = el.dataset.start.split(",").map(parseFloat);

@@ -37,7 +37,7 @@
     };
     window.fieldloopOutbox?.queuePoints(page.dataset.url, [point], page.dataset.label);
     state.textContent = page.dataset.textSending
-      .replace("%(time)s", new Date(at).toLocaleTimeString())
+      .replace("%(time)s", new Date(at).toLocaleTimeString(document.documentElement.lang || undefined))
       .replace("%(accuracy)s", String(Math.round(c.accuracy || 0)));
   }
 

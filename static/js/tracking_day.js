@@ -1,13 +1,13 @@
 // An employee's day on a Leaflet map: the simplified track, stops, gaps (dashed: unverified), and a
-// playback slider over the raw points. Tiles only when configured; otherwise a plain background.
+// playback slider over the raw points. Base layer: basemap.js.
 document.addEventListener("DOMContentLoaded", () => {
   const el = document.getElementById("track-map");
   const source = document.getElementById("track-data");
   if (!el || !source || typeof L === "undefined") return;
   const data = JSON.parse(source.textContent);
   const asText = (text) => Object.assign(document.createElement("span"), { textContent: text || "" });
-  const map = L.map(el, { zoomControl: true, attributionControl: false, maxZoom: 19 }).setView([31.23, 121.47], 11);
-  if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
+  const map = L.map(el, flBasemap.options(el, { zoomControl: true, attributionControl: false, maxZoom: 19 })).setView([31.23, 121.47], 11);
+  flBasemap.addTo(map, el);
   const raw = data.raw;
   if (!raw.length) {
     el.append(Object.assign(document.createElement("div"), { className: "p-3 text-secondary", textContent: el.dataset.emptyLabel }));

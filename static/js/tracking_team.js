@@ -6,8 +6,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const REFRESH_MS = 30000;
   const status = document.getElementById("team-status");
   const list = document.getElementById("team-list");
-  const map = L.map(el, { zoomControl: true, attributionControl: false, maxZoom: 19 }).setView([35, 105], 4);
-  if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
+  const map = L.map(el, flBasemap.options(el, { zoomControl: true, attributionControl: false, maxZoom: 19 })).setView([35, 105], 4);
+  flBasemap.addTo(map, el);
   const clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
   map.addLayer(clusters);
   let fitted = false;
@@ -48,7 +48,7 @@ document.addEventListener("DOMContentLoaded", () => {
       map.fitBounds(L.latLngBounds(markers.map((mk) => mk.getLatLng())).pad(0.2));
       fitted = true;
     }
-    status.textContent = el.dataset.updatedLabel.replace("%(time)s", new Date(payload.now).toLocaleTimeString());
+    status.textContent = el.dataset.updatedLabel.replace("%(time)s", new Date(payload.now).toLocaleTimeString(document.documentElement.lang || undefined));
     status.dataset.loaded = "1";
   }
 

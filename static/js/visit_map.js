@@ -1,14 +1,14 @@
 // A visit's small map: the customer's stored location and the check-in (and check-out) positions, with a
-// line between the customer and the check-in. Tiles only when the deployment configures a tile URL;
-// without one the points still show on a plain background.
+// line between the customer and the check-in. The base layer: tiles when
+// configured, else the offline outlines (basemap.js).
 document.addEventListener("DOMContentLoaded", () => {
   // A tooltip gets an element holding the text, never a string Leaflet would parse as HTML.
   const asText = (text) => Object.assign(document.createElement("span"), { textContent: text || "" });
   const el = document.getElementById("visit-map");
   if (!el || typeof L === "undefined") return;
   const point = (value) => (value ? value.split(",").map(parseFloat) : null);
-  const map = L.map(el, { zoomControl: true, attributionControl: false });
-  if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
+  const map = L.map(el, flBasemap.options(el, { zoomControl: true, attributionControl: false }));
+  flBasemap.addTo(map, el);
   const layers = [];
   const add = (at, color, label) => {
     if (!at) return;

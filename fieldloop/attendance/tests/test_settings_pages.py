@@ -16,8 +16,8 @@ from .helpers import a_group
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-HTMX = {"HTTP_HX_REQUEST": "true"}
+EN = {"Accept-Language": "en"}
+HTMX = {"HX-Request": "true"}
 
 
 def remove_url(employee_id: int) -> str:
@@ -36,7 +36,7 @@ def test_the_page_offers_each_current_entry_and_each_day_with_a_confirmation(cas
                                   effective_until=today - timedelta(days=2), added_by=cast.admin)  # fmt: skip
     holiday = today.replace(month=10, day=1)
     services.calendar_day_set(actor=cast.admin, day=holiday, kind="holiday", name="国庆")
-    page = html.unescape(cast.client_for(cast.admin).get("/attendance/settings/", **EN).content.decode())
+    page = html.unescape(cast.client_for(cast.admin).get("/attendance/settings/", headers=EN).content.decode())
     assert f'hx-post="{remove_url(cast.rep.pk)}"' in page
     assert remove_url(cast.rep2.pk) not in page  # an entry already ended has nothing to remove
     assert page.count('data-testid="whitelist-remove"') == 1
@@ -50,7 +50,7 @@ def test_an_administrator_takes_a_rep_off_the_whitelist_and_the_row_goes(cast: C
     today = services.local_today(cast.org)
     StatsExemption.objects.create(org=cast.org, employee=cast.rep, effective_from=today - timedelta(days=3),
                                   added_by=cast.admin)  # fmt: skip
-    r = cast.client_for(cast.admin).post(remove_url(cast.rep.pk), **HTMX, **EN)
+    r = cast.client_for(cast.admin).post(remove_url(cast.rep.pk), headers={**HTMX, **EN})
     assert r.status_code == 200
     body = r.content.decode()
     # nothing but the out-of-band message: htmx swaps the (empty) rest for the row
@@ -64,7 +64,7 @@ def test_an_administrator_takes_a_rep_off_the_whitelist_and_the_row_goes(cast: C
 def test_without_htmx_the_form_comes_back_to_the_page_with_the_message(cast: Cast) -> None:
     services.exemption_add(actor=cast.admin, employee_id=cast.rep.pk)  # from tomorrow: removing it forgets it
     admin = cast.client_for(cast.admin)
-    r = admin.post(remove_url(cast.rep.pk), follow=True, **EN)
+    r = admin.post(remove_url(cast.rep.pk), follow=True, headers=EN)
     assert r.redirect_chain == [("/attendance/settings/", 302)]
     assert "Taken off the whitelist" in r.content.decode()
     assert not StatsExemption.objects.filter(employee=cast.rep).exists()
@@ -76,7 +76,7 @@ def test_an_administrator_deletes_a_holiday_and_the_days_statuses_follow_the_shi
     services.calendar_day_set(actor=cast.admin, day=yesterday, kind="holiday", name="公司假日")
     services.all_orgs_close_days(day=yesterday)
     assert DailyStatus.objects.get(employee=cast.rep, day=yesterday).status == DayStatus.REST
-    r = cast.client_for(cast.admin).post(delete_url(yesterday.isoformat()), **HTMX, **EN)
+    r = cast.client_for(cast.admin).post(delete_url(yesterday.isoformat()), headers={**HTMX, **EN})
     assert r.status_code == 200 and "follows the weekly shifts again." in r.content.decode()
     assert not CalendarDay.objects.filter(org=cast.org).exists()
     assert DailyStatus.objects.get(employee=cast.rep, day=yesterday).status == DayStatus.ABSENT  # no clock
@@ -89,7 +89,7 @@ def test_only_administrators_remove_rows_of_the_settings(cast: Cast, who: str) -
                                   added_by=cast.admin)  # fmt: skip
     services.calendar_day_set(actor=cast.admin, day=today, kind="holiday")
     client = cast.client_for(getattr(cast, who))
-    assert client.post(remove_url(cast.rep.pk), **HTMX).status_code == 403
+    assert client.post(remove_url(cast.rep.pk), headers=HTMX).status_code == 403
     assert client.post(delete_url(today.isoformat())).status_code == 403
     assert StatsExemption.objects.get(employee=cast.rep).effective_until is None
     assert CalendarDay.objects.filter(org=cast.org, day=today).exists()
@@ -97,15 +97,17 @@ def test_only_administrators_remove_rows_of_the_settings(cast: Cast, who: str) -
 
 def test_a_row_already_gone_is_not_found_with_the_reason(cast: Cast) -> None:
     admin = cast.client_for(cast.admin)
-    gone = admin.post(remove_url(cast.rep.pk), **HTMX, **EN)  # nobody put Rex on the whitelist (or was quicker)
+    gone = admin.post(
+        remove_url(cast.rep.pk), headers={**HTMX, **EN}
+    )  # nobody put Rex on the whitelist (or was quicker)
     assert gone.status_code == 404 and gone["HX-Refresh"] == "true"  # htmx reloads the page, with the reason
-    assert "This person is not on the whitelist." in admin.get("/attendance/settings/", **EN).content.decode()
-    plain = admin.post(remove_url(cast.rep.pk), follow=True, **EN)
+    assert "This person is not on the whitelist." in admin.get("/attendance/settings/", headers=EN).content.decode()
+    plain = admin.post(remove_url(cast.rep.pk), follow=True, headers=EN)
     assert plain.redirect_chain == [("/attendance/settings/", 302)]
     assert "This person is not on the whitelist." in plain.content.decode()
-    other_org = admin.post(remove_url(cast.outsider.pk), **HTMX, **EN)
+    other_org = admin.post(remove_url(cast.outsider.pk), headers={**HTMX, **EN})
     assert other_org.status_code == 404 and cast.outsider.name not in other_org.content.decode()
     nothing = "No public holiday or make-up workday is set on that day."
     for day in ("2026-10-01", "2026-02-30", "yesterday", "2026-1-1"):
-        assert admin.post(delete_url(day), **HTMX).status_code == 404, day
-        assert nothing in admin.post(delete_url(day), follow=True, **EN).content.decode(), day
+        assert admin.post(delete_url(day), headers=HTMX).status_code == 404, day
+        assert nothing in admin.post(delete_url(day), follow=True, headers=EN).content.decode(), day

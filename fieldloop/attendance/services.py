@@ -37,6 +37,7 @@ from fieldloop.org.models import Department, Employee, Organization
 from fieldloop.org.permissions import Permission
 from fieldloop.org.selectors import can_see_employee
 from fieldloop.org.services import audit, require_permission
+from fieldloop.org.workhours import working_hours_changed
 
 from . import rules
 from .models import (
@@ -617,6 +618,8 @@ def _decide(actor: Employee, req: AttendanceRequest, *, approved: bool, note: st
         today = local_today(req.org)
         days = list(_days(req.start_day, min(req.end_day, today)))
         recompute_days(org=req.org, pairs=[(req.employee_id, d) for d in days])
+        if req.kind == RequestKind.LEAVE and days:  # leave takes its hours out of the working hours (workhours.py)
+            working_hours_changed(org=req.org, employee_ids=[req.employee_id], first=days[0], last=days[-1])
     if req.employee_id != actor.pk:
         link = reverse("attendance_request_detail", args=[req.pk])
         params = {"kind": req.kind, "dates": _dates(req), "approved": approved}

@@ -377,7 +377,8 @@ def clock_create(
 ) -> tuple[Clock, bool]:
     """The actor clocks in or out with the phone's position. Returns (clock, created); a replayed
     `client_id` returns the first clock. Refused: no group; a non-field employee outside every allowed
-    place (saying how far the nearest is); a second clock-in while clocked in that day; a stale fix or a
+    place (saying how far the nearest is) unless an approved business trip covers the day (a trip clocks
+    anywhere: kept as outside, with the distance); a second clock-in while clocked in that day; a stale fix or a
     capture time in the future. A clock captured offline and received late is kept at its capture time."""
     if not actor.is_active:
         raise not_found()
@@ -412,7 +413,8 @@ def clock_create(
         if distance is None or d - place.radius_m < distance - (nearest.radius_m if nearest else 0):
             nearest, distance = place, d
     inside = nearest is not None and distance is not None and distance <= nearest.radius_m
-    if not inside and not group.field_staff:
+    day = attendance_day_of(org=actor.org, group_id=group_id, at=captured_at)
+    if not inside and not group.field_staff and not _on_a_trip(actor, day):
         if nearest is None or distance is None:
             raise invalid("position", _("Your attendance group has no allowed place; ask an administrator."))
         raise invalid(
@@ -421,7 +423,6 @@ def clock_create(
             % {"distance": distance_text(distance), "place": nearest.name, "radius": nearest.radius_m},
         )
     tz = org_tz(actor.org)
-    day = attendance_day_of(org=actor.org, group_id=group_id, at=captured_at)
     with transaction.atomic():
         Employee.objects.select_for_update().filter(pk=actor.pk).first()  # one clock at a time per person
         if kind == ClockKind.IN:
@@ -452,6 +453,14 @@ def clock_create(
         if created:
             recompute_days(org=actor.org, pairs=[(actor.pk, day)])
     return clock, created
+
+
+def _on_a_trip(employee: Employee, day: date) -> bool:
+    """Does an approved business trip of the employee cover (part of) the day?"""
+    return AttendanceRequest.objects.filter(
+        org_id=employee.org_id, employee=employee, kind=RequestKind.TRIP, status=RequestStatus.APPROVED,
+        start_day__lte=day, end_day__gte=day,
+    ).exists()  # fmt: skip
 
 
 # --- Requests and approvals -----------------------------------------------------------------------------------

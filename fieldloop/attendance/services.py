@@ -344,8 +344,9 @@ def exemption_add(*, actor: Employee, employee_id: int) -> StatsExemption:
 
 
 @transaction.atomic
-def exemption_end(*, actor: Employee, employee_id: int) -> None:
-    """An administrator takes an employee off the whitelist: counted again from tomorrow."""
+def exemption_end(*, actor: Employee, employee_id: int) -> StatsExemption | None:
+    """An administrator takes an employee off the whitelist: counted again from tomorrow. Returns the entry,
+    ended today, or None when it had not taken effect yet and is gone."""
     require_permission(actor, Permission.MANAGE_ORGANIZATION)
     today = local_today(actor.org)
     current = StatsExemption.objects.filter(org_id=actor.org_id, employee_id=employee_id, effective_until__isnull=True)
@@ -354,9 +355,10 @@ def exemption_end(*, actor: Employee, employee_id: int) -> None:
         raise not_found()
     if row.effective_from > today:  # added today, not yet in effect: as if never added
         row.delete()
-    else:
-        row.effective_until = today
-        row.save(update_fields=["effective_until", "updated_at"])
+        return None
+    row.effective_until = today
+    row.save(update_fields=["effective_until", "updated_at"])
+    return row
 
 
 # --- Clocks -----------------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from .forms import (
     RequestForm,
     ShiftForm,
 )
-from .models import Clock, ClockKind
+from .models import Clock, ClockKind, StatsExemption
 from .rules import request_days
 
 TEAM_PAGE = 100
@@ -328,11 +328,13 @@ def settings_post(request: HttpRequest, what: str) -> HttpResponse:
     return render(request, "attendance/settings.html", ctx, status=400)
 
 
-def _removed(request: HttpRequest, text: str) -> HttpResponse:
-    """A settings row removed: htmx swaps the answer for the row (nothing left of it) and shows the message
-    out of band in the page's message area; a plain form gets the page again with the message."""
+def _removed(request: HttpRequest, text: str, entry: StatsExemption | None = None) -> HttpResponse:
+    """A settings row removed: htmx swaps the answer for the row (nothing left of it, or the whitelist entry as
+    it now is: ended today) and shows the message out of band in the page's message area; a plain form gets the
+    page again with the message."""
     if is_htmx(request):
-        return render(request, "attendance/_settings_message.html", {"level": "success", "text": text})
+        context = {"level": "success", "text": text, "x": entry}
+        return render(request, "attendance/_settings_message.html", context)
     messages.success(request, text)
     return redirect("attendance_settings")
 
@@ -352,12 +354,12 @@ def _not_removed(request: HttpRequest, text: str) -> HttpResponse:
 def whitelist_remove(request: HttpRequest, employee_id: int) -> HttpResponse:
     """Take a person off the whitelist (白名单): counted in the statistics again from tomorrow."""
     try:
-        services.exemption_end(actor=actor_of(request), employee_id=employee_id)
+        entry = services.exemption_end(actor=actor_of(request), employee_id=employee_id)
     except ServiceError as e:
         if e.code != ErrorCode.NOT_FOUND:
             raise PermissionDenied from e
         return _not_removed(request, _("This person is not on the whitelist."))
-    return _removed(request, _("Taken off the whitelist: counted in the statistics again from tomorrow."))
+    return _removed(request, _("Taken off the whitelist: counted in the statistics again from tomorrow."), entry)
 
 
 @require_POST

@@ -53,12 +53,22 @@ def test_an_administrator_takes_a_rep_off_the_whitelist_and_the_row_goes(cast: C
     r = cast.client_for(cast.admin).post(remove_url(cast.rep.pk), headers={**HTMX, **EN})
     assert r.status_code == 200
     body = r.content.decode()
-    # nothing but the out-of-band message: htmx swaps the (empty) rest for the row
-    assert body.strip().startswith('<div id="settings-messages" hx-swap-oob="true"')
-    assert "Taken off the whitelist: counted in the statistics again from tomorrow." in body
     assert StatsExemption.objects.get(employee=cast.rep).effective_until == today  # left out today still
+    # the row as it now is (ended today, nothing to remove), then the message out of band
+    row, message = body.split('<div id="settings-messages" hx-swap-oob="true"')
+    assert 'data-testid="whitelist-entry"' in row and remove_url(cast.rep.pk) not in row
+    assert f"{cast.rep.name} · " in row and " – " in row  # from … – today
+    assert "Taken off the whitelist: counted in the statistics again from tomorrow." in message
     page = cast.client_for(cast.admin).get("/attendance/settings/").content.decode()
     assert remove_url(cast.rep.pk) not in page
+
+
+def test_an_entry_not_yet_in_effect_goes_altogether(cast: Cast) -> None:
+    services.exemption_add(actor=cast.admin, employee_id=cast.rep.pk)  # from tomorrow
+    r = cast.client_for(cast.admin).post(remove_url(cast.rep.pk), headers={**HTMX, **EN})
+    assert r.status_code == 200 and not StatsExemption.objects.filter(employee=cast.rep).exists()
+    # nothing but the out-of-band message: htmx swaps the (empty) rest for the row
+    assert r.content.decode().strip().startswith('<div id="settings-messages" hx-swap-oob="true"')
 
 
 def test_without_htmx_the_form_comes_back_to_the_page_with_the_message(cast: Cast) -> None:

@@ -328,12 +328,14 @@ def settings_post(request: HttpRequest, what: str) -> HttpResponse:
     return render(request, "attendance/settings.html", ctx, status=400)
 
 
-def _removed(request: HttpRequest, text: str, entry: StatsExemption | None = None) -> HttpResponse:
-    """A settings row removed: htmx swaps the answer for the row (nothing left of it, or the whitelist entry as
-    it now is: ended today) and shows the message out of band in the page's message area; a plain form gets the
-    page again with the message."""
+def _removed(
+    request: HttpRequest, text: str, *, entry: StatsExemption | None = None, last: bool = False
+) -> HttpResponse:
+    """A settings row removed: htmx swaps the answer for the row (nothing left of it, the list's "—" when it was
+    the `last`, or the whitelist entry as it now is: ended today) and shows the message out of band in the page's
+    message area; a plain form gets the page again with the message."""
     if is_htmx(request):
-        context = {"level": "success", "text": text, "x": entry}
+        context = {"level": "success", "text": text, "x": entry, "last": last}
         return render(request, "attendance/_settings_message.html", context)
     messages.success(request, text)
     return redirect("attendance_settings")
@@ -353,13 +355,16 @@ def _not_removed(request: HttpRequest, text: str) -> HttpResponse:
 @employee_required(Permission.MANAGE_ORGANIZATION)
 def whitelist_remove(request: HttpRequest, employee_id: int) -> HttpResponse:
     """Take a person off the whitelist (白名单): counted in the statistics again from tomorrow."""
+    actor = actor_of(request)
     try:
-        entry = services.exemption_end(actor=actor_of(request), employee_id=employee_id)
+        entry = services.exemption_end(actor=actor, employee_id=employee_id)
     except ServiceError as e:
         if e.code != ErrorCode.NOT_FOUND:
             raise PermissionDenied from e
         return _not_removed(request, _("This person is not on the whitelist."))
-    return _removed(request, _("Taken off the whitelist: counted in the statistics again from tomorrow."), entry)
+    last = entry is None and not selectors.exemptions(actor=actor).exists()
+    return _removed(request, _("Taken off the whitelist: counted in the statistics again from tomorrow."),
+                    entry=entry, last=last)  # fmt: skip
 
 
 @require_POST
@@ -373,11 +378,13 @@ def calendar_day_delete(request: HttpRequest, day: str) -> HttpResponse:
         parsed = None
     if parsed is None:
         return _not_removed(request, nothing)
+    actor = actor_of(request)
     try:
-        services.calendar_day_delete(actor=actor_of(request), day=parsed)
+        services.calendar_day_delete(actor=actor, day=parsed)
     except ServiceError as e:
         if e.code != ErrorCode.NOT_FOUND:
             raise PermissionDenied from e
         return _not_removed(request, nothing)
     shown = formats.date_format(parsed)
-    return _removed(request, _("%(day)s follows the weekly shifts again.") % {"day": shown})
+    last = not selectors.calendar_days(actor=actor, year=services.local_today(actor.org).year).exists()
+    return _removed(request, _("%(day)s follows the weekly shifts again.") % {"day": shown}, last=last)

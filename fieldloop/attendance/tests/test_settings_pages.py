@@ -57,7 +57,7 @@ def test_an_administrator_takes_a_rep_off_the_whitelist_and_the_row_goes(cast: C
     # the row as it now is (ended today, nothing to remove), then the message out of band
     row, message = body.split('<div id="settings-messages" hx-swap-oob="true"')
     assert 'data-testid="whitelist-entry"' in row and remove_url(cast.rep.pk) not in row
-    assert f"{cast.rep.name} · " in row and " – " in row  # from … – today
+    assert f"{cast.rep.name} · " in row and " – " in row  # "from <day> - <today>"
     assert "Taken off the whitelist: counted in the statistics again from tomorrow." in message
     page = cast.client_for(cast.admin).get("/attendance/settings/").content.decode()
     assert remove_url(cast.rep.pk) not in page
@@ -67,8 +67,8 @@ def test_an_entry_not_yet_in_effect_goes_altogether(cast: Cast) -> None:
     services.exemption_add(actor=cast.admin, employee_id=cast.rep.pk)  # from tomorrow
     r = cast.client_for(cast.admin).post(remove_url(cast.rep.pk), headers={**HTMX, **EN})
     assert r.status_code == 200 and not StatsExemption.objects.filter(employee=cast.rep).exists()
-    # nothing but the out-of-band message: htmx swaps the (empty) rest for the row
-    assert r.content.decode().strip().startswith('<div id="settings-messages" hx-swap-oob="true"')
+    # the list's "—" (it was the only entry) and the message out of band
+    assert r.content.decode().startswith('<span class="text-secondary">—</span><div id="settings-messages"')
 
 
 def test_without_htmx_the_form_comes_back_to_the_page_with_the_message(cast: Cast) -> None:
@@ -88,6 +88,7 @@ def test_an_administrator_deletes_a_holiday_and_the_days_statuses_follow_the_shi
     assert DailyStatus.objects.get(employee=cast.rep, day=yesterday).status == DayStatus.REST
     r = cast.client_for(cast.admin).post(delete_url(yesterday.isoformat()), headers={**HTMX, **EN})
     assert r.status_code == 200 and "follows the weekly shifts again." in r.content.decode()
+    assert r.content.decode().startswith('<span class="text-secondary">—</span>')  # the list is empty now
     assert not CalendarDay.objects.filter(org=cast.org).exists()
     assert DailyStatus.objects.get(employee=cast.rep, day=yesterday).status == DayStatus.ABSENT  # no clock
 

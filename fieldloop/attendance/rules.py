@@ -102,6 +102,21 @@ def request_days(start_day: date, start_half: str, end_day: date, end_half: str)
     return days - (0.5 if start_half == "pm" else 0) - (0.5 if end_half == "am" else 0)
 
 
+def halves_left(segments: Sequence[Segment], *, off_am: bool, off_pm: bool) -> list[Segment]:
+    """What is left of a day's segments (in start order) without its morning and/or its afternoon: the day's span
+    (first start to last end) cut at its middle. A segment whose start moves loses its flexible minutes."""
+    if not segments or not (off_am or off_pm):
+        return list(segments)
+    middle = segments[0].start + (segments[-1].end - segments[0].start) / 2
+    left: list[Segment] = []
+    for s in segments:
+        start = max(s.start, middle) if off_am else s.start
+        end = min(s.end, middle) if off_pm else s.end
+        if end > start:
+            left.append(Segment(start, end, s.late_grace, s.early_grace, s.flex if start == s.start else 0))
+    return left
+
+
 def instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     """A local wall time of a day as an instant (UTC): arithmetic on it counts real minutes."""
     return datetime.combine(day, at, tz).astimezone(UTC)
@@ -215,17 +230,7 @@ def compute_day(
             result.missing_clocks = 1 if closed else 0
             return result
     # what is still expected: the halves not covered by leave or a trip
-    off_am = cover.leave_am or cover.trip_am
-    off_pm = cover.leave_pm or cover.trip_pm
-    expected: list[Segment] = []
-    for s in segments:
-        start, end = s.start, s.end
-        if off_am:
-            start = max(start, middle)
-        if off_pm:
-            end = min(end, middle)
-        if end > start:
-            expected.append(Segment(start, end, s.late_grace, s.early_grace, s.flex if start == s.start else 0))
+    expected = halves_left(segments, off_am=cover.leave_am or cover.trip_am, off_pm=cover.leave_pm or cover.trip_pm)
     worked = late = early = missing = overtime = 0
     any_clock = False
     for i, s in enumerate(expected):

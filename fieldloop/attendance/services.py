@@ -37,6 +37,7 @@ from fieldloop.org.models import Department, Employee, Organization
 from fieldloop.org.permissions import Permission
 from fieldloop.org.selectors import can_see_employee
 from fieldloop.org.services import audit, require_permission
+from fieldloop.org.workhours import working_hours_changed
 
 from . import rules
 from .models import (
@@ -343,8 +344,9 @@ def exemption_add(*, actor: Employee, employee_id: int) -> StatsExemption:
 
 
 @transaction.atomic
-def exemption_end(*, actor: Employee, employee_id: int) -> None:
-    """An administrator takes an employee off the whitelist: counted again from tomorrow."""
+def exemption_end(*, actor: Employee, employee_id: int) -> StatsExemption | None:
+    """An administrator takes an employee off the whitelist: counted again from tomorrow. Returns the entry,
+    ended today, or None when it had not taken effect yet and is gone."""
     require_permission(actor, Permission.MANAGE_ORGANIZATION)
     today = local_today(actor.org)
     current = StatsExemption.objects.filter(org_id=actor.org_id, employee_id=employee_id, effective_until__isnull=True)
@@ -353,9 +355,10 @@ def exemption_end(*, actor: Employee, employee_id: int) -> None:
         raise not_found()
     if row.effective_from > today:  # added today, not yet in effect: as if never added
         row.delete()
-    else:
-        row.effective_until = today
-        row.save(update_fields=["effective_until", "updated_at"])
+        return None
+    row.effective_until = today
+    row.save(update_fields=["effective_until", "updated_at"])
+    return row
 
 
 # --- Clocks -----------------------------------------------------------------------------------------------------
@@ -376,7 +379,8 @@ def clock_create(
 ) -> tuple[Clock, bool]:
     """The actor clocks in or out with the phone's position. Returns (clock, created); a replayed
     `client_id` returns the first clock. Refused: no group; a non-field employee outside every allowed
-    place (saying how far the nearest is); a second clock-in while clocked in that day; a stale fix or a
+    place (saying how far the nearest is) unless an approved business trip covers the day (a trip clocks
+    anywhere: kept as outside, with the distance); a second clock-in while clocked in that day; a stale fix or a
     capture time in the future. A clock captured offline and received late is kept at its capture time."""
     if not actor.is_active:
         raise not_found()
@@ -411,7 +415,8 @@ def clock_create(
         if distance is None or d - place.radius_m < distance - (nearest.radius_m if nearest else 0):
             nearest, distance = place, d
     inside = nearest is not None and distance is not None and distance <= nearest.radius_m
-    if not inside and not group.field_staff:
+    day = attendance_day_of(org=actor.org, group_id=group_id, at=captured_at)
+    if not inside and not group.field_staff and not _on_a_trip(actor, day):
         if nearest is None or distance is None:
             raise invalid("position", _("Your attendance group has no allowed place; ask an administrator."))
         raise invalid(
@@ -420,7 +425,6 @@ def clock_create(
             % {"distance": distance_text(distance), "place": nearest.name, "radius": nearest.radius_m},
         )
     tz = org_tz(actor.org)
-    day = attendance_day_of(org=actor.org, group_id=group_id, at=captured_at)
     with transaction.atomic():
         Employee.objects.select_for_update().filter(pk=actor.pk).first()  # one clock at a time per person
         if kind == ClockKind.IN:
@@ -451,6 +455,14 @@ def clock_create(
         if created:
             recompute_days(org=actor.org, pairs=[(actor.pk, day)])
     return clock, created
+
+
+def _on_a_trip(employee: Employee, day: date) -> bool:
+    """Does an approved business trip of the employee cover (part of) the day?"""
+    return AttendanceRequest.objects.filter(
+        org_id=employee.org_id, employee=employee, kind=RequestKind.TRIP, status=RequestStatus.APPROVED,
+        start_day__lte=day, end_day__gte=day,
+    ).exists()  # fmt: skip
 
 
 # --- Requests and approvals -----------------------------------------------------------------------------------
@@ -617,6 +629,8 @@ def _decide(actor: Employee, req: AttendanceRequest, *, approved: bool, note: st
         today = local_today(req.org)
         days = list(_days(req.start_day, min(req.end_day, today)))
         recompute_days(org=req.org, pairs=[(req.employee_id, d) for d in days])
+        if req.kind == RequestKind.LEAVE and days:  # leave takes its hours out of the working hours (workhours.py)
+            working_hours_changed(org=req.org, employee_ids=[req.employee_id], first=days[0], last=days[-1])
     if req.employee_id != actor.pk:
         link = reverse("attendance_request_detail", args=[req.pk])
         params = {"kind": req.kind, "dates": _dates(req), "approved": approved}

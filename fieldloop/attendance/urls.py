@@ -24,4 +24,14 @@ urlpatterns = [
         {"what": "exemption"},
         name="attendance_settings_exemption",
     ),
+    path(
+        "attendance/settings/whitelist/<int:employee_id>/remove/",
+        views.whitelist_remove,
+        name="attendance_settings_whitelist_remove",
+    ),
+    path(
+        "attendance/settings/calendar/<str:day>/delete/",
+        views.calendar_day_delete,
+        name="attendance_settings_calendar_delete",
+    ),
 ]

@@ -12,14 +12,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fieldloop.activities.visits import reasons_text
-from fieldloop.core.errors import ServiceError
+from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.core.forms import add_service_error
 from fieldloop.core.geo import SentFix
+from fieldloop.core.htmx import is_htmx
 from fieldloop.core.offline import offline_capable
 from fieldloop.core.pagination import keyset_page
 from fieldloop.org.decorators import actor_of, employee_required
@@ -39,11 +40,12 @@ from .forms import (
     RequestForm,
     ShiftForm,
 )
-from .models import Clock, ClockKind
+from .models import Clock, ClockKind, StatsExemption
 from .rules import request_days
 
 TEAM_PAGE = 100
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _month(request: HttpRequest, actor: Employee) -> tuple[date, date, str]:
@@ -260,9 +262,12 @@ def _settings_context(actor: Employee, **forms_: Any) -> dict[str, Any]:
     for g in groups:
         for s in g.shifts.all():
             s.weekday_names = " ".join(str(names[d]) for d in s.weekdays)  # type: ignore[attr-defined]
+    calendar = list(selectors.calendar_days(actor=actor, year=year))
+    for c in calendar:
+        c.as_weekday_name = names.get(c.as_weekday, "")  # type: ignore[attr-defined]
     return {
         "groups": groups,
-        "calendar": list(selectors.calendar_days(actor=actor, year=year)),
+        "calendar": calendar,
         "exemptions": list(selectors.exemptions(actor=actor)[:200]),
         "group_form": forms_.get("group_form") or GroupForm(departments=departments, employees=employees),
         "shift_form": forms_.get("shift_form") or ShiftForm(),
@@ -321,3 +326,65 @@ def settings_post(request: HttpRequest, what: str) -> HttpResponse:
     ctx = _settings_context(actor, **{f"{what}_form": form})
     ctx["open_form"] = what
     return render(request, "attendance/settings.html", ctx, status=400)
+
+
+def _removed(
+    request: HttpRequest, text: str, *, entry: StatsExemption | None = None, last: bool = False
+) -> HttpResponse:
+    """A settings row removed: htmx swaps the answer for the row (nothing left of it, the list's "—" when it was
+    the `last`, or the whitelist entry as it now is: ended today) and shows the message out of band in the page's
+    message area; a plain form gets the page again with the message."""
+    if is_htmx(request):
+        context = {"level": "success", "text": text, "x": entry, "last": last}
+        return render(request, "attendance/_settings_message.html", context)
+    messages.success(request, text)
+    return redirect("attendance_settings")
+
+
+def _not_removed(request: HttpRequest, text: str) -> HttpResponse:
+    """Nothing of the organization to remove there (another administrator was quicker, or the id names nothing
+    of the organization's): the settings page again, which shows the reason and the rows as they are now (htmx:
+    a 404 that reloads it; a plain form: redirected to it)."""
+    messages.error(request, text)
+    if is_htmx(request):
+        return HttpResponse(status=404, headers={"HX-Refresh": "true"})
+    return redirect("attendance_settings")
+
+
+@require_POST
+@employee_required(Permission.MANAGE_ORGANIZATION)
+def whitelist_remove(request: HttpRequest, employee_id: int) -> HttpResponse:
+    """Take a person off the whitelist (白名单): counted in the statistics again from tomorrow."""
+    actor = actor_of(request)
+    try:
+        entry = services.exemption_end(actor=actor, employee_id=employee_id)
+    except ServiceError as e:
+        if e.code != ErrorCode.NOT_FOUND:
+            raise PermissionDenied from e
+        return _not_removed(request, _("This person is not on the whitelist."))
+    last = entry is None and not selectors.exemptions(actor=actor).exists()
+    return _removed(request, _("Taken off the whitelist: counted in the statistics again from tomorrow."),
+                    entry=entry, last=last)  # fmt: skip
+
+
+@require_POST
+@employee_required(Permission.MANAGE_ORGANIZATION)
+def calendar_day_delete(request: HttpRequest, day: str) -> HttpResponse:
+    """Delete a public holiday or a make-up workday: the day follows the weekly shifts again."""
+    nothing = _("No public holiday or make-up workday is set on that day.")
+    try:
+        parsed = date.fromisoformat(day) if ISO_DAY.match(day) else None
+    except ValueError:  # 2026-02-30
+        parsed = None
+    if parsed is None:
+        return _not_removed(request, nothing)
+    actor = actor_of(request)
+    try:
+        services.calendar_day_delete(actor=actor, day=parsed)
+    except ServiceError as e:
+        if e.code != ErrorCode.NOT_FOUND:
+            raise PermissionDenied from e
+        return _not_removed(request, nothing)
+    shown = formats.date_format(parsed)
+    last = not selectors.calendar_days(actor=actor, year=services.local_today(actor.org).year).exists()
+    return _removed(request, _("%(day)s follows the weekly shifts again.") % {"day": shown}, last=last)

@@ -1,29 +1,60 @@
 """Attendance's answer to `org.workhours`: an employee's working spans are the shifts of their attendance group
 (a flexible shift may end as late as its flexible minutes move it), on the days the calendar makes
-workdays; a night shift runs into the next morning. Registered in AttendanceConfig.ready, so that tracking
-collects positions in these hours without importing attendance.
+workdays; a night shift runs into the next morning. Approved leave takes its hours out: a whole day of leave
+leaves no span that day, half a day leaves the other half (the day's span cut at its middle, as the daily status
+cuts it). A business trip keeps its hours: a trip is work, tracked like any working day. Registered in
+AttendanceConfig.ready, so that tracking collects positions in these hours without importing attendance.
 
 An employee whose group has no shift (or who is in no active group) is left out: tracking then uses the
 organization's tracking hours."""
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fieldloop.org.models import Organization
 from fieldloop.org.workhours import Span
 
 from . import rules
-from .models import CalendarDay, Shift
+from .models import AttendanceRequest, CalendarDay, RequestKind, RequestStatus, Shift
 from .selectors import group_ids_of
+
+
+def leave_halves(
+    org: Organization, employee_ids: Sequence[int], first: date, last: date
+) -> dict[int, dict[date, tuple[bool, bool]]]:
+    """Per employee, the days of [first, last] their approved leave covers: (morning, afternoon). One query."""
+    covered: dict[int, dict[date, tuple[bool, bool]]] = defaultdict(dict)
+    rows = AttendanceRequest.objects.filter(
+        org_id=org.pk, employee_id__in=list(employee_ids), kind=RequestKind.LEAVE, status=RequestStatus.APPROVED,
+        start_day__lte=last, end_day__gte=first,
+    ).values_list("employee_id", "start_day", "start_half", "end_day", "end_half")  # fmt: skip
+    for employee_id, start_day, start_half, end_day, end_half in rows:
+        day = max(start_day, first)
+        while day <= min(end_day, last):
+            am, pm = rules.halves_covered(day, start_day, start_half, end_day, end_half)
+            was_am, was_pm = covered[employee_id].get(day, (False, False))
+            covered[employee_id][day] = (am or was_am, pm or was_pm)
+            day += timedelta(days=1)
+    return covered
+
+
+def _spans(segments: Sequence[rules.Segment], start: datetime, end: datetime) -> list[Span]:
+    out = []
+    for segment in segments:
+        latest = segment.end + timedelta(minutes=segment.flex)
+        if segment.start < end and latest > start:
+            out.append(Span(segment.start, segment.end, latest if segment.flex else None))
+    return out
 
 
 def shift_spans(
     org: Organization, employee_ids: Sequence[int], start: datetime, end: datetime
 ) -> dict[int, list[Span]]:
-    """The working spans overlapping [start, end) of the employees whose group has shifts: one query when the
-    organization has no shift, four otherwise (shifts, the employees' groups, the calendar)."""
+    """The working spans overlapping [start, end) of the employees whose group has shifts, less their approved
+    leave: one query when the organization has no shift, five otherwise (shifts, the employees' groups, the
+    calendar, the leave)."""
     shifts_by_group: dict[int, list[Shift]] = defaultdict(list)
     for shift in Shift.objects.filter(org_id=org.pk, group__is_active=True):
         shifts_by_group[shift.group_id].append(shift)
@@ -38,14 +69,24 @@ def shift_spans(
     last = end.astimezone(tz).date()
     calendar = {c.day: c for c in CalendarDay.objects.filter(org_id=org.pk, day__range=(first, last))}
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    by_group: dict[int, list[Span]] = {}
-    for group_id in set(groups.values()):
+    segments: dict[int, dict[date, list[rules.Segment]]] = {
+        group_id: {
+            day: rules.segments_for(day, rules.shifts_of_day(day, shifts_by_group[group_id], calendar.get(day)), tz)
+            for day in days
+        }
+        for group_id in set(groups.values())
+    }
+    by_group = {g: [s for day in days for s in _spans(of_day[day], start, end)] for g, of_day in segments.items()}
+    leave = leave_halves(org, list(groups), first, last)
+    out: dict[int, list[Span]] = {}
+    for employee_id, group_id in groups.items():
+        if employee_id not in leave:
+            out[employee_id] = list(by_group[group_id])
+            continue
         spans: list[Span] = []
         for day in days:
-            for segment in rules.segments_for(day, rules.shifts_of_day(day, shifts_by_group[group_id],
-                                                                       calendar.get(day)), tz):  # fmt: skip
-                latest = segment.end + timedelta(minutes=segment.flex)
-                if segment.start < end and latest > start:
-                    spans.append(Span(segment.start, segment.end, latest if segment.flex else None))
-        by_group[group_id] = spans
-    return {employee_id: list(by_group[group_id]) for employee_id, group_id in groups.items()}
+            off_am, off_pm = leave[employee_id].get(day, (False, False))
+            left = rules.halves_left(segments[group_id][day], off_am=off_am, off_pm=off_pm)
+            spans += _spans(left, start, end)
+        out[employee_id] = spans
+    return out

@@ -9,7 +9,7 @@ group with shifts) is left out of the answer, and the caller falls back to its o
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from .models import Organization
 
@@ -51,3 +51,20 @@ def working_spans(
         for employee_id, spans in source(org, employee_ids, start, end).items():
             found.setdefault(employee_id, []).extend(spans)
     return {employee_id: sorted(spans) for employee_id, spans in found.items()}
+
+
+# A listener takes the organization, employee ids and the days [first, last] whose working hours changed; it runs
+# in the transaction of the change, in a few queries whatever the number of employees and days.
+WorkingHoursListener = Callable[[Organization, Sequence[int], date, date], None]
+_LISTENERS: dict[str, WorkingHoursListener] = {}
+
+
+def on_working_hours_changed(name: str, listener: WorkingHoursListener) -> None:
+    """Be told when a source's working hours change (called from a higher app's AppConfig.ready)."""
+    _LISTENERS[name] = listener
+
+
+def working_hours_changed(*, org: Organization, employee_ids: Sequence[int], first: date, last: date) -> None:
+    """A source's answer changed for these employees on the days [first, last]: tell the listeners."""
+    for listener in _LISTENERS.values():
+        listener(org, employee_ids, first, last)

@@ -10,9 +10,11 @@ class TrackingConfig(AppConfig):
     def ready(self) -> None:
         from fieldloop.activities.visit_review import register_signal_source
         from fieldloop.org.defaults import register_defaults
+        from fieldloop.org.workhours import on_working_hours_changed
 
-        from .services import tracking_defaults_create
+        from .services import quality_expected_refresh, tracking_defaults_create
         from .visit_checks import trajectory_signals
 
         register_defaults("tracking.settings", tracking_defaults_create)
+        on_working_hours_changed("tracking.quality", quality_expected_refresh)
         register_signal_source("tracking.trajectory", trajectory_signals)

@@ -166,7 +166,8 @@ class DayQuality(OrgScopedModel):
 
     @property
     def positioning_rate(self) -> float:
-        return min(1.0, self.received / self.expected) if self.expected else 0.0
+        """received ÷ expected, at most 1; nothing expected (a day of leave) is nothing missed: 1."""
+        return min(1.0, self.received / self.expected) if self.expected else 1.0
 
     @property
     def grey_rate(self) -> float:

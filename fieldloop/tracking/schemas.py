@@ -79,7 +79,10 @@ class QualityOut(Schema):
     received: int
     expected: int
     grey: int
-    positioning_rate: float = Field(description="received ÷ expected samples in working hours (at most 1).")
+    positioning_rate: float = Field(
+        description="received ÷ expected samples in working hours (at most 1; 1 when none was expected, as on a day "
+        "of leave)."
+    )
     grey_rate: float = Field(description="grey (poorly accurate) ÷ received.")
 
 

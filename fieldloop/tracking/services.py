@@ -15,7 +15,7 @@ import os
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -31,10 +31,11 @@ from fieldloop.core.errors import ErrorCode, ServiceError, not_found
 from fieldloop.core.geo import MAX_ACCURACY_M
 from fieldloop.org.models import Employee, Organization
 from fieldloop.org.selectors import can_change_owned_by, visible_employees
+from fieldloop.org.workhours import working_spans
 
 from .hours import WorkingHours, day_bounds
 from .models import DayQuality, LastPosition, LocationPoint, Provider, TrackingSettings, TrackingSwitch
-from .selectors import settings_and_switch, working_hours_of
+from .selectors import settings_and_switch, tracking_settings, working_hours_of
 
 MAX_BATCH = 1000
 PROVIDERS = frozenset(Provider.values)  # the enum's `values` is built again at each use
@@ -388,6 +389,24 @@ def _write_postgresql(
     with connection.cursor() as cursor:
         cursor.execute(_postgresql_sql(), params)
         return {r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(str(r[0])) for r in cursor.fetchall()}
+
+
+def quality_expected_refresh(org: Organization, employee_ids: Sequence[int], first: date, last: date) -> None:
+    """The working hours of these employees changed on [first, last] (attendance approved leave): the days'
+    quality rollups already stored expect the samples of the new hours (a day of leave: none). Registered with
+    `org.workhours`; a few queries whatever the number of rows."""
+    rows = list(DayQuality.objects.filter(org_id=org.pk, employee_id__in=list(employee_ids), day__range=(first, last)))
+    if not rows:
+        return
+    zone = ZoneInfo(org.time_zone)
+    hours = tracking_settings(org_id=org.pk)
+    start, end = day_bounds(first, zone)[0], day_bounds(last, zone)[1]
+    spans = working_spans(org=org, employee_ids=sorted({r.employee_id for r in rows}), start=start, end=end)
+    for row in rows:
+        found = spans.get(row.employee_id)
+        row.expected = WorkingHours(hours, zone, tuple(found) if found is not None else None).expected_samples(row.day)
+        row.updated_at = timezone.now()
+    DayQuality.objects.bulk_update(rows, ["expected", "updated_at"])
 
 
 def _working_hours(actor: Employee, hours: TrackingSettings, points: list[_Point], zone: ZoneInfo) -> WorkingHours:

@@ -175,3 +175,23 @@ def test_the_nightly_command_closes_yesterday_for_everyone(cast: Cast) -> None:
     assert statuses[cast.rep.pk] == DayStatus.ABSENT and statuses[cast.director.pk] == DayStatus.ABSENT
     assert cast.admin.pk not in statuses  # in no group
     assert "daily statuses written" in out.getvalue()
+
+
+def test_on_an_approved_trip_a_rep_clocks_in_anywhere_and_the_day_counts_as_a_trip(cast: Cast) -> None:
+    """Issue 13: "A trip day counts as present if clocked in anywhere" (a non-field rep's group has one office)."""
+    a_group(cast.admin, [cast.sales.pk])
+    far = OFFICE[0] + 1.0, OFFICE[1]  # about 111 km north, at a customer's
+    today = services.local_today(cast.org)
+    trip, _ = services.request_create(actor=cast.rep, client_id=uuid.uuid4(), kind="trip", reason="去苏州客户",
+                                      start_day=today, end_day=today)  # fmt: skip
+    with pytest.raises(ServiceError) as e:  # pending: not yet a trip
+        services.clock_create(actor=cast.rep, client_id=uuid.uuid4(), kind="in", position=fix_at(*far))
+    assert "position" in e.value.fields
+    services.request_decide(actor=cast.manager, request_id=trip.pk, approve=True, note="")
+    clock, created = services.clock_create(actor=cast.rep, client_id=uuid.uuid4(), kind="in", position=fix_at(*far))
+    assert created and clock.outside and clock.place is None and clock.distance_m == pytest.approx(111_000, rel=0.01)
+    status = DailyStatus.objects.get(employee=cast.rep, day=clock.day)
+    assert (status.trip, status.absent) == (True, False)
+    # a colleague with no trip is still refused there
+    with pytest.raises(ServiceError):
+        services.clock_create(actor=cast.rep2, client_id=uuid.uuid4(), kind="in", position=fix_at(*far))

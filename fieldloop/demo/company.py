@@ -37,8 +37,9 @@ DEMO_STEPS: dict[str, Callable[[DemoContext], None]] = {
     "visits": activities.build_visits,
     "schedules": schedules.build_schedules,
     "daily_cards": cards.build_daily_cards,
-    "trajectories": tracking.build_trajectories,
+    # attendance before the trajectories: a rep's track follows their shifts, less approved leave
     "attendance": attendance.build_attendance,
+    "trajectories": tracking.build_trajectories,
     "doubtful_visits": visit_review.build_doubtful_visits,
     "products": sales.build_products,
     "orders": sales.build_orders,

@@ -1,9 +1,10 @@
 """Demo trajectories: every rep's last workdays as a phone would have sent them, a point every 5 minutes in
-the organization's tracking hours, along plausible paths between the rep's visits (a bent line at city speed
-to each check-in, a dwell with GPS jitter until the check-out), with a few grey (poorly accurate) points. Two
-reps have odd days on purpose: one phone off over lunch (an unverified gap), one frozen on the same
-coordinates with a mocked flag and a jump 30 km away. The day quality rollup and the last positions are
-computed from the same points; everything is written in bulk (`core.bulk.insert_rows`)."""
+the rep's working hours (their attendance shifts less approved leave, as the ingest reads them), along
+plausible paths between the rep's visits (a bent line at city speed to each check-in, a dwell with GPS jitter
+until the check-out), with a few grey (poorly accurate) points. Two reps have odd days on purpose: one phone
+off over lunch (an unverified gap), one frozen on the same coordinates with a mocked flag and a jump 30 km
+away. The day quality rollup and the last positions are computed from the same points; everything is written
+in bulk (`core.bulk.insert_rows`)."""
 
 import math
 import uuid
@@ -14,7 +15,8 @@ from zoneinfo import ZoneInfo
 from fieldloop.activities.models import Visit
 from fieldloop.core.bulk import insert_rows
 from fieldloop.org.models import Employee, Role
-from fieldloop.tracking.hours import expected_samples
+from fieldloop.org.workhours import working_spans
+from fieldloop.tracking.hours import WorkingHours
 from fieldloop.tracking.models import DayQuality, LastPosition, LocationPoint, Provider, TrackingSettings
 
 from .context import DemoContext
@@ -107,13 +109,21 @@ def build_trajectories(ctx: DemoContext) -> None:
     quality: list[DayQuality] = []
     last: dict[int, tuple[datetime, float, float, float, float | None]] = {}
     gap_rep, odd_rep = [*reps, 0, 0][:2]
+    # Each rep's working hours as the ingest reads them: their attendance shifts less approved leave (the
+    # attendance step ran first), or the organization's tracking hours.
+    last_end = datetime.combine(days[-1] + timedelta(days=1), time.min, tzinfo=zone)
+    spans = working_spans(org=org, employee_ids=reps, start=first_start, end=last_end)
     for employee_id in reps:
         # The rep sets out each day from near the day's first visit (demo customers lie in many cities);
         # a visit over REACH_M from there is left out of the path (it stays on record, far from the track).
         usual = _move(*HOME, rng.uniform(-12_000, 12_000), rng.uniform(-12_000, 12_000))
+        own = spans.get(employee_id)
+        working = WorkingHours(hours, zone, tuple(own) if own is not None else None)
         for day in days:
-            start = datetime.combine(day, hours.day_start, tzinfo=zone)
-            end = datetime.combine(day, hours.day_end, tzinfo=zone)
+            day_spans = working.day_spans(day)
+            if not day_spans:  # on leave, or off: no track, nothing expected
+                continue
+            start, end = day_spans[0].start, day_spans[-1].end
             stops = [k for k in visits.get((employee_id, day), []) if start <= k[0] <= end]
             home = (
                 _move(stops[0][1], stops[0][2], rng.uniform(-3000, 3000), rng.uniform(-3000, 3000)) if stops else usual
@@ -135,6 +145,9 @@ def build_trajectories(ctx: DemoContext) -> None:
             at = start
             frozen: tuple[float, float] | None = None
             while at < end and at <= ctx.now:
+                if not any(span.start <= at < span.end for span in day_spans):
+                    at += STEP  # between shifts, or the half day on leave: the phone does not track
+                    continue
                 local = at.astimezone(zone).time()
                 odd_day = day == days[-2]
                 if employee_id == gap_rep and odd_day and time(11, 0) <= local < time(13, 30):
@@ -168,7 +181,7 @@ def build_trajectories(ctx: DemoContext) -> None:
                     day=day,
                     received=received,
                     grey=grey,
-                    expected=expected_samples(day, hours),
+                    expected=working.expected_samples(day),
                 )
             )
     insert_rows(LocationPoint, POINT_FIELDS, points)

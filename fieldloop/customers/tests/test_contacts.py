@@ -122,7 +122,8 @@ def test_restoring_an_archived_customer_records_it_on_the_timeline(cast):
     assert restored.archived_at is None
     assert Customer.objects.get(pk=shop.pk).archived_at is None
     event = CustomerEvent.objects.filter(customer=shop).latest("id")
-    assert (event.kind, event.changes, event.actor_id) == (CustomerEventKind.RESTORED, {"archived": [True, False]}, cast.manager.pk)
+    assert (event.kind, event.actor_id) == (CustomerEventKind.RESTORED, cast.manager.pk)
+    assert event.changes == {"archived": [True, False]}
     services.customer_restore(actor=cast.manager, customer_id=shop.pk)  # not archived: nothing to do
     assert CustomerEvent.objects.filter(customer=shop, kind=CustomerEventKind.RESTORED).count() == 1
 

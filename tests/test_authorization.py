@@ -168,6 +168,12 @@ def a_contact(w: Where) -> int:
     )[0].pk
 
 
+def an_archived_customer(w: Where) -> int:
+    pk = a_customer(w)
+    customer_services.customer_archive(actor=w.owner, customer_id=pk)
+    return pk
+
+
 def a_record(w: Where) -> tuple[int, dict[str, Any]]:
     """(record id, values to change). Collaborator: Ben's call about Ben's customer the actor collaborates on."""
     if w.collaborating:
@@ -412,6 +418,11 @@ MATRIX: list[Case] = [
              actor=w.actor, customer_id=pk, client_id=uuid.uuid4(), name="李经理"), CHANGE),
     Case("contact_update", "customers.services.contact_update", a_contact,
          lambda w, pk: customer_services.contact_update(actor=w.actor, contact_id=pk, title="采购经理"), CHANGE),
+    Case("contact_archive", "customers.services.contact_archive", a_contact,
+         lambda w, pk: customer_services.contact_archive(actor=w.actor, contact_id=pk), CHANGE),
+    Case("customer_restore", "customers.services.customer_restore", an_archived_customer,
+         lambda w, pk: customer_services.customer_restore(actor=w.actor, customer_id=pk), CHANGE,
+         "whoever may archive the customer may restore it"),
     Case("customer_set_location", "customers.services.customer_set_location", a_customer,
          lambda w, pk: customer_services.customer_set_location(
              actor=w.actor, customer_id=pk, latitude=Decimal("31.100000"), longitude=Decimal("121.100000")),

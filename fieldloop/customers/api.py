@@ -28,6 +28,7 @@ from .schemas import (
     AssignIn,
     ContactIn,
     ContactOut,
+    ContactPage,
     CustomerCreateIn,
     CustomerOut,
     CustomerPage,
@@ -70,6 +71,10 @@ def customer_out(c: Customer) -> dict[str, Any]:
 
 def contact_out(c: Contact) -> dict[str, Any]:
     return {f: getattr(c, f) for f in ContactOut.model_fields}
+
+
+def contact_row_out(c: Contact) -> dict[str, Any]:
+    return contact_out(c) | {"customer_name": c.customer.name}
 
 
 @router.get("/customer-stages", response={200: list[StageOut], **ERRORS}, summary="Lifecycle stages, in order")
@@ -150,6 +155,17 @@ def customer_archive(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
 
 
+@router.post(
+    "/customers/{int:customer_id}/restore",
+    response={200: CustomerOut, **ERRORS},
+    summary="Restore an archived customer (whoever may archive it)",
+)
+def customer_restore(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.customer_restore(actor=actor, customer_id=customer_id)
+    return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))
+
+
 @router.get(
     "/customers/{int:customer_id}/timeline",
     response={200: TimelinePage, **ERRORS},
@@ -191,12 +207,43 @@ def contact_create(
     return Status(201, contact_out(contact))
 
 
+@router.get("/contacts", response={200: ContactPage, **ERRORS}, summary="Contacts of the visible customers, by name")
+def contact_search(
+    request: HttpRequest,
+    q: str = Query("", max_length=80, description="Part of the name, a phone, the email or the customer's name"),
+    archived: bool = Query(False, description="Include archived contacts and those of archived customers"),
+    cursor: str | None = None,
+    limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200),
+) -> dict[str, Any]:
+    qs = selectors.contact_search(actor=actor_of(request), text=q, include_archived=archived)
+    page = keyset_page(qs, ordering=("name", "id"), cursor=cursor, limit=limit)
+    return {"items": [contact_row_out(c) for c in page.items], "next_cursor": page.next_cursor}
+
+
 @router.patch("/contacts/{int:contact_id}", response={200: ContactOut, **ERRORS})
 def contact_update(request: HttpRequest, contact_id: int, payload: ContactIn) -> dict[str, Any]:
     contact = services.contact_update(
         actor=actor_of(request), contact_id=contact_id, **payload.dict(exclude_unset=True)
     )
     return contact_out(contact)
+
+
+@router.post(
+    "/contacts/{int:contact_id}/archive",
+    response={200: ContactOut, **ERRORS},
+    summary="Archive a contact (the primary one: the earliest added other contact becomes primary)",
+)
+def contact_archive(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    return contact_out(services.contact_archive(actor=actor_of(request), contact_id=contact_id))
+
+
+@router.post(
+    "/contacts/{int:contact_id}/primary",
+    response={200: ContactOut, **ERRORS},
+    summary="Make a contact its customer's primary contact",
+)
+def contact_make_primary(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    return contact_out(services.contact_update(actor=actor_of(request), contact_id=contact_id, is_primary=True))
 
 
 # --- Pools (公海) -------------------------------------------------------------------

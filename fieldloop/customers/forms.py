@@ -92,6 +92,19 @@ class ContactForm(StyledForm):
     client_id = forms.UUIDField(widget=forms.HiddenInput)
 
 
+class ContactEditForm(ContactForm):
+    """A contact's page: its fields. The primary contact's box is fixed: another contact is made primary instead."""
+
+    client_id = None  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, primary: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if primary:
+            field = self.fields["is_primary"]
+            field.disabled = True
+            field.help_text = _("To change it, make another contact of this customer the primary one.")
+
+
 class PoolForm(StyledForm):
     name = forms.CharField(label=pgettext_lazy("pool", "Name"), max_length=60)
     description = forms.CharField(label=_("Description"), max_length=200, required=False)

@@ -242,6 +242,8 @@ class Contact(OrgScopedModel):
                 name="contact_one_primary_per_customer",
             ),
         ]
+        # the contacts list across an organization's customers, by name (keyset-paged)
+        indexes = [models.Index(fields=["org", "name", "id"], name="contact_org_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -253,6 +255,7 @@ class CustomerEventKind(models.TextChoices):
     OWNER_CHANGED = "owner_changed", _("Owner changed")
     CONTACT_ADDED = "contact_added", _("Contact added")
     CONTACT_UPDATED = "contact_updated", _("Contact updated")
+    CONTACT_ARCHIVED = "contact_archived", _("Contact archived")
     CLAIMED = "claimed", _("Claimed from the pool")
     RELEASED = "released", _("Released to the pool")
     ASSIGNED = "assigned", _("Assigned")

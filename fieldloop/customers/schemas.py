@@ -109,6 +109,16 @@ class ContactOut(Schema):
     birthday: date | None
     notes: str
     is_primary: bool
+    archived_at: datetime | None
+
+
+class ContactRowOut(ContactOut):
+    customer_name: str
+
+
+class ContactPage(Schema):
+    items: list[ContactRowOut]
+    next_cursor: str | None
 
 
 class ContactIn(Schema):
@@ -120,7 +130,11 @@ class ContactIn(Schema):
     wechat: str | None = Field(None, max_length=60)
     birthday: date | None = None
     notes: str | None = Field(None, max_length=2000)
-    is_primary: bool | None = None
+    is_primary: bool | None = Field(
+        None,
+        description="true makes this the customer's one primary contact; the primary contact cannot be set to "
+        "false (make another one primary instead).",
+    )
 
 
 class EventOut(Schema):

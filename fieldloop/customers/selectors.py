@@ -73,11 +73,12 @@ class CustomerFilters:
     expiring: bool = False  # protection ends within the pool's warning window (notify_days_before)
     not_visited_days: int | None = None  # no visit for this many days (never visited counts)
     in_pool: bool = False  # waiting in a public pool (no owner)
+    archived: bool = False  # only the archived ones (to restore them)
 
 
 def customer_filters_from_query(query: dict[str, str]) -> CustomerFilters:
-    """The customer list's filters from a query string (q, owner, level, stage, expiring=1, pool=1); junk is
-    ignored."""
+    """The customer list's filters from a query string (q, owner, level, stage, expiring=1, pool=1, archived=1);
+    junk is ignored."""
     from .models import CustomerLevel
 
     level = query.get("level", "")
@@ -89,6 +90,7 @@ def customer_filters_from_query(query: dict[str, str]) -> CustomerFilters:
         expiring=query.get("expiring") == "1",
         not_visited_days=_days(query.get("not_visited", "")),
         in_pool=query.get("pool") == "1",
+        archived=query.get("archived") == "1",
     )
 
 
@@ -107,7 +109,8 @@ def not_visited_since(days: int, *, now: datetime) -> Q:
 
 def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) -> QuerySet[Customer]:
     f = filters or CustomerFilters()
-    qs = visible_customers(actor=actor, include_archived=f.include_archived).select_related("owner", "stage")
+    qs = visible_customers(actor=actor, include_archived=f.include_archived or f.archived)
+    qs = qs.select_related("owner", "stage")
     if f.search:
         qs = customer_name_search(qs, f.search)
     if f.owner_id:
@@ -122,6 +125,8 @@ def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) ->
         qs = qs.filter(not_visited_since(f.not_visited_days, now=timezone.now()))
     if f.in_pool:
         qs = qs.filter(owner__isnull=True)
+    if f.archived:
+        qs = qs.filter(archived_at__isnull=False)
     return qs
 
 
@@ -174,14 +179,15 @@ def customer_name_search(qs: QuerySet[Customer], text: str, *, phone: bool = Tru
     return qs.filter(condition)
 
 
-def customer_name_condition(text: str, *, using: str = DEFAULT_DB_ALIAS) -> Q:
-    """Name or short name contains `text`, ignoring case: customer_name_search's condition, to combine."""
+def customer_name_condition(text: str, *, using: str = DEFAULT_DB_ALIAS, via: str = "") -> Q:
+    """Name or short name contains `text`, ignoring case: customer_name_search's condition, to combine. `via`
+    reaches the customer from another model ("customer__" from a contact)."""
     if connections[using].vendor == "sqlite" and len(text) >= TRIGRAM:
         # Identifiers are constants, the text a parameter (also below).
         match = RawSQL(f"SELECT rowid FROM {NAME_FTS} WHERE {NAME_FTS} MATCH %s", (fts_phrase(text),))  # noqa: S608, S611
-        return Q(pk__in=match)
+        return Q(**{f"{via}pk__in": match})
     # PostgreSQL: UPPER(name) LIKE UPPER('%text%'), which the trigram indexes serve from three characters on.
-    return Q(name__icontains=text) | Q(short_name__icontains=text)
+    return Q(**{f"{via}name__icontains": text}) | Q(**{f"{via}short_name__icontains": text})
 
 
 def customer_name_candidates(
@@ -378,6 +384,37 @@ def customer_attachment(*, actor: Employee, customer_id: int, attachment_id: int
 
 def contact_list(*, actor: Employee, customer: Customer) -> QuerySet[Contact]:
     return Contact.objects.filter(org_id=actor.org_id, customer=customer, archived_at__isnull=True)
+
+
+def contact_get(*, actor: Employee, contact_id: int) -> Contact:
+    """A contact (archived or not) of a customer the actor sees (archived or not), with its customer; else not
+    found."""
+    customers = visible_customers(actor=actor, include_archived=True)
+    contact = (
+        Contact.objects.filter(org_id=actor.org_id, pk=contact_id, customer__in=customers.values("pk"))
+        .select_related("customer__owner")
+        .first()
+    )
+    if contact is None:
+        raise not_found()
+    return contact
+
+
+def contact_search(*, actor: Employee, text: str = "", include_archived: bool = False) -> QuerySet[Contact]:
+    """The contacts list: contacts of the customers the actor sees whose name, mobile or office phone, email or
+    customer's name contains `text` (ignoring case), with their customer; for `keyset_page` on ("name", "id").
+    Archived contacts, and the contacts of archived customers, only with `include_archived`."""
+    customers = visible_customers(actor=actor, include_archived=include_archived)
+    qs = Contact.objects.filter(org_id=actor.org_id, customer__in=customers.values("pk"))
+    if not include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    text = text.strip()[:80]
+    if text:
+        qs = qs.filter(
+            Q(name__icontains=text) | Q(mobile__contains=text) | Q(phone__contains=text) | Q(email__icontains=text)
+            | customer_name_condition(text, using=qs.db, via="customer__")
+        )  # fmt: skip
+    return qs.select_related("customer")
 
 
 def customer_timeline(*, actor: Employee, customer: Customer) -> QuerySet[CustomerEvent]:

@@ -451,6 +451,19 @@ def customer_archive(*, actor: Employee, customer_id: int) -> Customer:
     return customer
 
 
+@transaction.atomic
+def customer_restore(*, actor: Employee, customer_id: int) -> Customer:
+    """Bring an archived customer back: whoever may archive it (`customer_for_change`) may restore it. Its
+    contacts, owner, pool and history are as they were; the timeline records RESTORED. A customer that is
+    not archived is left as it is."""
+    customer = customer_for_change(actor=actor, customer_id=customer_id)
+    if customer.archived_at is not None:
+        customer.archived_at = None
+        customer.save(update_fields=["archived_at", "updated_at"])
+        _event(customer, actor, CustomerEventKind.RESTORED, {"archived": [True, False]})
+    return customer
+
+
 # --- Coordinates and visits (kept by activities' check-in) -------------------------------------------------
 
 
@@ -544,14 +557,31 @@ def contact_create(*, actor: Employee, customer_id: int, client_id: uuid.UUID, *
     return contact, True
 
 
+def _contact_for_change(actor: Employee, contact_id: int) -> tuple[Contact, Customer]:
+    """A contact of a customer the actor may change (`customer_for_change`, which locks the customer: changes
+    to one customer's contacts, and so to its primary contact, run one at a time), locked too."""
+    customer_id = Contact.objects.filter(org_id=actor.org_id, pk=contact_id).values_list("customer_id", flat=True)
+    customer = customer_for_change(actor=actor, customer_id=customer_id.first() or 0)
+    contact = Contact.objects.select_for_update().filter(pk=contact_id, customer_id=customer.pk).first()
+    if contact is None:  # moved to another customer (a merge) meanwhile
+        raise not_found()
+    return contact, customer
+
+
 @transaction.atomic
 def contact_update(*, actor: Employee, contact_id: int, **fields: Any) -> Contact:
-    contact = Contact.objects.select_for_update().filter(org_id=actor.org_id, pk=contact_id).first()
-    if contact is None:
-        raise not_found()
-    customer = customer_for_change(actor=actor, customer_id=contact.customer_id)
+    """Change a contact's fields; each change goes to the customer's timeline as old -> new. `is_primary=True`
+    makes it the customer's one primary contact (the previous one stops being it); the primary contact cannot
+    be un-made primary directly, only by making another one primary. An archived contact is not changed."""
+    contact, customer = _contact_for_change(actor, contact_id)
+    if contact.archived_at is not None:
+        raise ServiceError(ErrorCode.CONFLICT, _("This contact is archived."))
     clean = _clean_contact(fields, creating=False)
-    if clean.get("is_primary"):
+    if clean.get("is_primary") is False and contact.is_primary:
+        message = _("A customer keeps one primary contact: make another contact the primary one instead.")
+        raise ServiceError(ErrorCode.INVALID, message, {"is_primary": [message]})
+    if clean.get("is_primary") and not contact.is_primary:
+        # before this one becomes primary: the partial unique constraint allows one at any moment
         customer.contacts.filter(is_primary=True).exclude(pk=contact.pk).update(is_primary=False)
     changes = {}
     for field, new in clean.items():
@@ -562,6 +592,30 @@ def contact_update(*, actor: Employee, contact_id: int, **fields: Any) -> Contac
     if changes:
         contact.save()
         _event(customer, actor, CustomerEventKind.CONTACT_UPDATED, changes, summary=contact.name)
+    return contact
+
+
+@transaction.atomic
+def contact_archive(*, actor: Employee, contact_id: int) -> Contact:
+    """Archive a contact (kept for the records that name it, gone from lists and pickers), whoever may change its
+    customer. The last contact may be archived: a customer needs none. When the primary contact is archived, the
+    customer's earliest added active contact becomes primary, so a customer with contacts keeps exactly one
+    primary. The timeline records CONTACT_ARCHIVED (and the new primary). Archiving again changes nothing."""
+    contact, customer = _contact_for_change(actor, contact_id)
+    if contact.archived_at is not None:
+        return contact
+    changes: dict[str, list[Any]] = {"archived": [False, True]}
+    was_primary = contact.is_primary
+    contact.archived_at, contact.is_primary = timezone.now(), False
+    contact.save(update_fields=["archived_at", "is_primary", "updated_at"])
+    if was_primary:
+        successor = customer.contacts.filter(archived_at__isnull=True).order_by("created_at", "id").first()
+        if successor is not None:
+            successor.is_primary = True
+            successor.save(update_fields=["is_primary", "updated_at"])
+            changes["primary_contact"] = [contact.name, successor.name]
+    _event(customer, actor, CustomerEventKind.CONTACT_ARCHIVED, changes, summary=contact.name)
+    Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
     return contact
 
 

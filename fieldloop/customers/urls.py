@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import enrichment_views, map_views, pick_views, pool_views, stage_views, transfer_views, views
+from . import contact_views, enrichment_views, map_views, pick_views, pool_views, stage_views, transfer_views, views
 
 urlpatterns = [
     path("customers/pools/", pool_views.pool_list, name="pool_list"),
@@ -13,6 +13,10 @@ urlpatterns = [
     path("customers/", views.customer_list, name="customer_list"),
     path("customers/pick/", pick_views.customer_pick, name="customer_pick"),
     path("customers/pick/contacts/", pick_views.contact_pick, name="contact_pick"),
+    path("customers/contacts/", contact_views.contact_list, name="contact_list"),
+    path("customers/contacts/<int:contact_id>/", contact_views.contact_edit, name="contact_edit"),
+    path("customers/contacts/<int:contact_id>/archive/", contact_views.contact_archive, name="contact_archive"),
+    path("customers/contacts/<int:contact_id>/primary/", contact_views.contact_make_primary, name="contact_primary"),
     path("customers/bulk/", pool_views.customer_bulk, name="customer_bulk"),
     path("customers/stages/", stage_views.stage_list, name="stage_list"),
     path("customers/stages/<int:stage_id>/", stage_views.stage_edit, name="stage_edit"),
@@ -45,6 +49,7 @@ urlpatterns = [
     ),
     path("customers/<int:customer_id>/edit/", views.customer_edit, name="customer_edit"),
     path("customers/<int:customer_id>/archive/", views.customer_archive, name="customer_archive"),
+    path("customers/<int:customer_id>/restore/", views.customer_restore, name="customer_restore"),
     path("customers/<int:customer_id>/merge/", views.customer_merge, name="customer_merge"),
     path("customers/<int:customer_id>/contacts/", views.contact_create, name="contact_create"),
     path("customers/<int:customer_id>/enrichment/", enrichment_views.customer_enrichment, name="customer_enrichment"),

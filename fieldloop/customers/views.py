@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,7 +31,7 @@ from . import duplicates, selectors, services
 from .duplicates import all_orgs_masked_existence_check, possible_duplicates
 from .enrichment_views import enrichment_context
 from .forms import ContactForm, CustomerForm, DuplicateRulesForm
-from .models import Customer, CustomerLevel
+from .models import Contact, Customer, CustomerLevel
 from .panels import customer_panels
 from .pool_views import bulk_bar, release_and_assign_forms
 from .stages import stage_list
@@ -43,6 +43,13 @@ CARDS_MORE = "load-more-cards"  # the phone cards' "load more": its next page co
 FIELD_LABELS = {f.name: f.verbose_name for f in Customer._meta.get_fields() if hasattr(f, "verbose_name")}
 FIELD_LABELS |= {f"{name}_id": label for name, label in list(FIELD_LABELS.items())}
 FIELD_LABELS["collaborator_ids"] = FIELD_LABELS.get("collaborators", "")
+# a contact's changes on its customer's timeline (contact_updated, contact_archived)
+FIELD_LABELS |= {
+    f.name: f.verbose_name
+    for f in Contact._meta.get_fields()
+    if hasattr(f, "verbose_name") and f.name not in FIELD_LABELS
+}
+FIELD_LABELS |= {"archived": gettext_lazy("Archived"), "primary_contact": gettext_lazy("Primary contact")}
 
 
 @dataclass(frozen=True)
@@ -254,6 +261,18 @@ def customer_archive(request: HttpRequest, customer_id: int) -> HttpResponse:
         messages.error(request, str(e.message))
     else:
         messages.success(request, _("Customer “%(name)s” archived.") % {"name": customer.name})
+    return redirect("customer_detail", customer_id=customer_id)
+
+
+@require_POST
+@employee_required()
+def customer_restore(request: HttpRequest, customer_id: int) -> HttpResponse:
+    try:
+        customer = services.customer_restore(actor=actor_of(request), customer_id=customer_id)
+    except ServiceError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("Customer “%(name)s” restored.") % {"name": customer.name})
     return redirect("customer_detail", customer_id=customer_id)
 
 

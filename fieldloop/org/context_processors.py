@@ -34,6 +34,7 @@ NAVIGATION: list[Entry] = [
     Entry("home", _("Home"), "ti-home", only=LEADERS),
     Entry("phone_today", _("Today"), "ti-map-pin"),
     Entry("customer_list", _("Customers"), "ti-building-store"),
+    Entry("contact_list", _("Contacts"), "ti-address-book"),
     Entry("pool_list", _("Public pool"), "ti-lifebuoy"),
     Entry("record_feed", _("Team work"), "ti-notes", only=LEADERS),
     Entry("record_feed", _("My records"), "ti-notes", only=OTHERS),

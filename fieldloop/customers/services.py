@@ -455,9 +455,16 @@ def customer_archive(*, actor: Employee, customer_id: int) -> Customer:
 def customer_restore(*, actor: Employee, customer_id: int) -> Customer:
     """Bring an archived customer back: whoever may archive it (`customer_for_change`) may restore it. Its
     contacts, owner, pool and history are as they were; the timeline records RESTORED. A customer that is
-    not archived is left as it is."""
+    not archived is left as it is; one merged into another is not restored (its records moved there)."""
     customer = customer_for_change(actor=actor, customer_id=customer_id)
     if customer.archived_at is not None:
+        merged = CustomerEvent.objects.filter(
+            customer=customer, kind=CustomerEventKind.MERGED, changes__merged_id__0=customer.pk
+        )
+        if merged.exists():  # its contacts and history live on in the customer it was merged into
+            raise ServiceError(
+                ErrorCode.CONFLICT, _("This customer was merged into another one: open that one instead.")
+            )
         customer.archived_at = None
         customer.save(update_fields=["archived_at", "updated_at"])
         _event(customer, actor, CustomerEventKind.RESTORED, {"archived": [True, False]})
@@ -545,6 +552,8 @@ def contact_create(*, actor: Employee, customer_id: int, client_id: uuid.UUID, *
     if existing is not None:
         return existing, False
     customer = customer_for_change(actor=actor, customer_id=customer_id)
+    if customer.archived_at is not None:
+        raise ServiceError(ErrorCode.CONFLICT, _("This customer is archived: restore it first."))
     clean = _clean_contact(fields, creating=True)
     has_primary = customer.contacts.filter(is_primary=True, archived_at__isnull=True).exists()
     if clean.get("is_primary") and has_primary:

@@ -10,6 +10,7 @@ from django.utils import translation
 
 from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.customers import services
+from fieldloop.customers.duplicates import customer_merge as merge_customers
 from fieldloop.customers.models import Contact, Customer, CustomerEvent, CustomerEventKind
 
 from .test_api import api, post
@@ -126,6 +127,21 @@ def test_restoring_an_archived_customer_records_it_on_the_timeline(cast):
     assert event.changes == {"archived": [True, False]}
     services.customer_restore(actor=cast.manager, customer_id=shop.pk)  # not archived: nothing to do
     assert CustomerEvent.objects.filter(customer=shop, kind=CustomerEventKind.RESTORED).count() == 1
+
+
+def test_a_customer_merged_into_another_is_not_restored_and_takes_no_new_contact(cast):
+    keep, gone = customer(cast.rep), customer(cast.rep, "上海精工机械")
+    merge_customers(actor=cast.manager, keep_id=keep.pk, merge_id=gone.pk)
+    with pytest.raises(ServiceError) as refused:
+        services.customer_restore(actor=cast.manager, customer_id=gone.pk)
+    assert refused.value.code == ErrorCode.CONFLICT and "合并" in str(refused.value.message)
+    assert Customer.objects.get(pk=gone.pk).archived_at is not None
+    with pytest.raises(ServiceError) as archived:
+        contact(cast.rep, gone, "张三")
+    assert archived.value.code == ErrorCode.CONFLICT
+    assert not Contact.objects.filter(customer=gone).exists()
+    services.customer_archive(actor=cast.manager, customer_id=keep.pk)  # the one kept can be archived and back
+    assert services.customer_restore(actor=cast.manager, customer_id=keep.pk).archived_at is None
 
 
 def test_restoring_needs_the_right_to_archive(cast):

@@ -1,18 +1,25 @@
 """The designer page's editing state: rows of field definitions posted as `f-<i>-<attribute>` inputs.
 
 A sub-table's columns are posted as `f-<i>-c-<j>-<attribute>` (options `f-<i>-c-<j>-opt-<name>`),
-their count as `f-<i>-cols`.
+their count as `f-<i>-cols`. A choice field's (or column's) options come one a row, with their two labels:
+`<prefix>opt-choice-<k>-value|label|label_en`, their count `<prefix>opt-choice-count`.
+
+Nobody types a key or a choice's value: a field not yet published takes its key from its English label
+(`field_<n>` until it has one), a column likewise (`col_<n>`), a new choice its value from its labels; a
+published key or value never changes (records keep it).
 
 The designer keeps no draft on the server: each request carries the whole list, which the view
 turns into definitions (`rows_from_post`), changes (add, move, remove) and renders again, previews
 or publishes.
 """
 
+import re
 from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from .definitions import KEY_PATTERN
 from .fields import OPTION_DEFAULTS, FieldType
 
 ROW_ATTRIBUTES = ("key", "type", "label", "label_en", "help_text")
@@ -30,6 +37,8 @@ NUMBER_OPTIONS = (
 TEXT_OPTIONS = ("unit", "scope")
 COLUMN_ATTRIBUTES = ("key", "type", "label", "label_en")
 COLUMN_ACTIONS = ("coladd", "colup", "coldown", "colremove")
+CHOICE_ACTIONS = ("optadd", "optremove")
+NOT_KEY = re.compile(r"[^a-z0-9]+")
 
 
 def rows_from_post(data: QueryDict) -> list[dict[str, Any]]:
@@ -58,7 +67,7 @@ def rows_from_post(data: QueryDict) -> list[dict[str, Any]]:
         if "camera_only" in known:
             options["camera_only"] = data.get(f"{p}opt-camera_only") == "on"
         if "choices" in known:
-            options["choices"] = choices_from_text(data.get(f"{p}opt-choices", ""))
+            options["choices"] = choices_from_post(data, p)
         if "columns" in known:
             options["columns"] = columns_from_post(data, p)
         row["options"] = options
@@ -90,38 +99,85 @@ def columns_from_post(data: QueryDict, p: str) -> list[dict[str, Any]]:
             if name in known and value:
                 options[name] = value
         if "choices" in known:
-            options["choices"] = choices_from_text(data.get(f"{cp}opt-choices", ""))
+            options["choices"] = choices_from_post(data, cp)
         column["options"] = options
         columns.append(column)
     return columns
 
 
-def choices_from_text(text: str) -> list[dict[str, str]]:
-    """One choice a line: `value|中文标签|English label` (labels default to the value)."""
+def choices_from_post(data: QueryDict, prefix: str) -> list[dict[str, str]]:
+    """A choice field's posted options, one a row; a row with neither label is left out, a new one (no value
+    yet) gets its value from its labels (`key_from`)."""
+    try:
+        count = min(int(data.get(f"{prefix}opt-choice-count", "0")), 200)
+    except ValueError:
+        count = 0
     choices = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        parts = [p.strip() for p in line.split("|")]
-        value = parts[0]
-        label = parts[1] if len(parts) > 1 and parts[1] else value
-        label_en = parts[2] if len(parts) > 2 else ""
-        choices.append({"value": value, "label": label, "label_en": label_en})
+    for k in range(count):
+        cp = f"{prefix}opt-choice-{k}-"
+        label, label_en = data.get(f"{cp}label", "").strip(), data.get(f"{cp}label_en", "").strip()
+        if label or label_en:
+            choices.append(
+                {"value": data.get(f"{cp}value", "").strip(), "label": label or label_en, "label_en": label_en}
+            )
+    taken = {c["value"] for c in choices}
+    for k, choice in enumerate(choices, start=1):
+        if not choice["value"]:
+            choice["value"] = key_from(choice["label_en"], taken, f"option_{k}")
+            taken.add(choice["value"])
     return choices
 
 
-def choices_to_text(choices: list[dict[str, str]]) -> str:
-    return "\n".join("|".join(p for p in (c["value"], c["label"], c.get("label_en", "")) if p) for c in choices)
+def key_from(label_en: str, taken: set[str], fallback: str) -> str:
+    """A key (definitions.KEY_PATTERN) from an English label, `fallback` without one; unique among `taken`."""
+    base = NOT_KEY.sub("_", label_en.lower()).strip("_")[:40] or fallback
+    if not base[0].isalpha():
+        base = f"f_{base}"
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}_{n}", n + 1
+    return key
+
+
+def fill_keys(rows: list[dict[str, Any]], published: dict[str, set[str]]) -> list[dict[str, Any]]:
+    """Keys for the fields and columns not yet published, from their English labels (`published`: each
+    published field's key with its published columns' keys)."""
+    taken = {r["key"] for r in rows if r.get("key") in published}
+    for n, row in enumerate(rows, start=1):
+        if row.get("key") not in published:
+            row["key"] = key_from(row.get("label_en") or "", taken, _numbered("field", row.get("key"), n))
+        taken.add(row["key"])
+        columns = (row.get("options") or {}).get("columns")
+        if isinstance(columns, list):
+            kept = published.get(row["key"], set())
+            taken_columns = {c.get("key") for c in columns if c.get("key") in kept}
+            for m, column in enumerate(columns, start=1):
+                if column.get("key") not in kept:
+                    fallback = _numbered("col", column.get("key"), m)
+                    column["key"] = key_from(column.get("label_en") or "", taken_columns, fallback)
+                taken_columns.add(column["key"])
+    return rows
+
+
+def _numbered(prefix: str, key: Any, n: int) -> str:
+    """The key a row keeps without an English label: the one it had (generated before: `field_3`, or from
+    an English label since cleared), else `<prefix>_<n>`."""
+    return key if isinstance(key, str) and KEY_PATTERN.match(key) else f"{prefix}_{n}"
 
 
 def apply_action(rows: list[dict[str, Any]], action: str, new_type: str) -> list[dict[str, Any]]:
-    """add / up-<i> / down-<i> / remove-<i> on the posted rows."""
+    """add(-<type>) / up-<i> / down-<i> / remove-<i> / move-<i>-<j> on the posted rows (and the columns' and
+    choices' actions)."""
     verb, _sep, index = action.partition("-")
     if verb in COLUMN_ACTIONS:
         return _apply_column_action(rows, verb, index)
+    if verb in CHOICE_ACTIONS:
+        return _apply_choice_action(rows, verb, index)
+    if verb == "move":
+        return _move(rows, index)
     if verb == "add":
         try:
-            field_type = FieldType(new_type)
+            field_type = FieldType(index or new_type)  # the palette's button names its type
         except ValueError:
             field_type = FieldType.TEXT
         taken = {r["key"] for r in rows}
@@ -130,7 +186,7 @@ def apply_action(rows: list[dict[str, Any]], action: str, new_type: str) -> list
             n += 1
         row: dict[str, Any] = {"key": f"field_{n}", "type": field_type.value, "label": "", "options": {}}
         if field_type in (FieldType.SINGLE_CHOICE, FieldType.MULTI_CHOICE):
-            row["options"] = {"choices": []}
+            row["options"] = {"choices": [{"value": "", "label": "", "label_en": ""}]}  # a first row to fill
         if field_type == FieldType.SUBTABLE:
             row["options"] = {"columns": [_new_column([])]}
         return [*rows, row]
@@ -144,6 +200,46 @@ def apply_action(rows: list[dict[str, Any]], action: str, new_type: str) -> list
         rows[i + 1], rows[i] = rows[i], rows[i + 1]
     elif verb == "remove":
         del rows[i]
+    return rows
+
+
+def _move(rows: list[dict[str, Any]], index: str) -> list[dict[str, Any]]:
+    """move-<i>-<j>: the field at i dropped at position j (a drag in the designer)."""
+    parts = index.split("-")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return rows
+    i, j = int(parts[0]), int(parts[1])
+    if i >= len(rows) or j >= len(rows):
+        return rows
+    rows = list(rows)
+    rows.insert(j, rows.pop(i))
+    return rows
+
+
+def _apply_choice_action(rows: list[dict[str, Any]], verb: str, index: str) -> list[dict[str, Any]]:
+    """optadd-<i> / optadd-<i>-<j> (a column's) add an empty option row; optremove-<i>-<k> /
+    optremove-<i>-<j>-<k> remove one."""
+    parts = index.split("-")
+    if not all(p.isdigit() for p in parts) or not parts or int(parts[0]) >= len(rows):
+        return rows
+    numbers = [int(p) for p in parts]
+    in_column = len(numbers) == (2 if verb == "optadd" else 3)
+    rows = list(rows)
+    row = {**rows[numbers[0]], "options": dict(rows[numbers[0]].get("options") or {})}
+    target = row["options"]
+    if in_column:
+        columns = [dict(c) for c in target.get("columns") or []]
+        if numbers[1] >= len(columns):
+            return rows
+        target["columns"] = columns
+        columns[numbers[1]]["options"] = target = dict(columns[numbers[1]].get("options") or {})
+    choices = list(target.get("choices") or [])
+    if verb == "optadd":
+        choices.append({"value": "", "label": "", "label_en": ""})
+    elif numbers[-1] < len(choices):
+        del choices[numbers[-1]]
+    target["choices"] = choices
+    rows[numbers[0]] = row
     return rows
 
 

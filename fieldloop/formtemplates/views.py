@@ -16,7 +16,7 @@ from fieldloop.org.decorators import actor_of, employee_required
 
 from . import selectors, services
 from .definitions import column_types_available, parse_definitions
-from .designer import apply_action, choices_to_text, row_errors, rows_from_post
+from .designer import apply_action, fill_keys, row_errors, rows_from_post
 from .fields import FIELD_TYPE_LABELS, OPTION_DEFAULTS, EmployeeScope, FieldType
 from .forms import TemplateCreateForm
 from .models import FormTemplate
@@ -51,7 +51,7 @@ def template_designer(request: HttpRequest, template_id: int) -> HttpResponse:
     template = selectors.template_get(actor=actor, template_id=template_id)
     errors: dict[str, list[Any]] = {}
     if request.method == "POST":
-        rows = rows_from_post(request.POST)
+        rows = fill_keys(rows_from_post(request.POST), _published_keys(template))
         action = request.POST.get("action", "")
         if action == "publish":
             try:
@@ -76,10 +76,20 @@ def template_designer(request: HttpRequest, template_id: int) -> HttpResponse:
     return render(request, "formtemplates/designer.html", context, status=400 if errors else 200)
 
 
-def _designer_context(template: FormTemplate, rows: list[dict[str, Any]], errors: dict[str, Any]) -> dict[str, Any]:
+def _published_keys(template: FormTemplate) -> dict[str, set[str]]:
+    """The current version's field keys, each with its columns' keys (a sub-table's)."""
     definitions = template.current_version.definitions if template.current_version else []
-    published = {d.key for d in definitions}
-    published_columns = {d.key: {c.key for c in d.columns} for d in definitions if d.type == FieldType.SUBTABLE}
+    return {d.key: {c.key for c in d.columns} if d.type == FieldType.SUBTABLE else set() for d in definitions}
+
+
+def _choice_rows(options: dict[str, Any]) -> list[dict[str, str]]:
+    """A choice field's options as the editor shows them: one a row, at least one (empty) to fill."""
+    return list(options.get("choices") or []) or [{"value": "", "label": "", "label_en": ""}]
+
+
+def _designer_context(template: FormTemplate, rows: list[dict[str, Any]], errors: dict[str, Any]) -> dict[str, Any]:
+    published_columns = _published_keys(template)
+    published = set(published_columns)
     per_row, general = row_errors(errors, len(rows))
     editor_rows = []
     for i, row in enumerate(rows):
@@ -88,18 +98,20 @@ def _designer_context(template: FormTemplate, rows: list[dict[str, Any]], errors
             known = set(OPTION_DEFAULTS.get(FieldType(str(row.get("type"))), {}))
         except ValueError:
             known = set()
+        columns_published = published_columns.get(str(row.get("key")), set())
         editor_rows.append(
             {
                 "index": i,
                 "row": row,
                 "opts": {**{k: v for k, v in options.items() if k != "choices"}},
-                "choices_text": choices_to_text(options.get("choices") or []),
+                "choices": _choice_rows(options),
+                "prefix": f"f-{i}-",
                 "known": known,
                 "published": row.get("key") in published,
                 "errors": per_row[i],
                 "first": i == 0,
                 "last": i == len(rows) - 1,
-                "columns": _column_editors(options.get("columns"), published_columns.get(row.get("key") or "", set())),
+                "columns": _column_editors(i, options.get("columns"), columns_published),
             }
         )
     return {
@@ -114,7 +126,7 @@ def _designer_context(template: FormTemplate, rows: list[dict[str, Any]], errors
     }
 
 
-def _column_editors(columns: Any, published: set[str]) -> list[dict[str, Any]]:
+def _column_editors(i: int, columns: Any, published: set[str]) -> list[dict[str, Any]]:
     """The editing state of a sub-table's columns, as `_designer_context` gives the fields'."""
     columns = columns if isinstance(columns, list) else []
     editors = []
@@ -129,7 +141,9 @@ def _column_editors(columns: Any, published: set[str]) -> list[dict[str, Any]]:
                 "index": j,
                 "column": column,
                 "opts": {k: v for k, v in options.items() if k != "choices"},
-                "choices_text": choices_to_text(options.get("choices") or []),
+                "choices": _choice_rows(options),
+                "prefix": f"f-{i}-c-{j}-",
+                "at": f"{i}-{j}",
                 "known": known,
                 "published": column.get("key") in published,
                 "first": j == 0,

@@ -29,28 +29,55 @@ def test_admin_designs_previews_and_publishes_a_template(page: Page, live_server
     form.locator("button[type=submit]").click()
     expect(page.locator("[data-testid=version-1]")).to_be_visible()
 
-    page.locator("[data-testid=new-type]").select_option("text")
-    page.click("[data-testid=add-field]")
+    palette = page.get_by_test_id("field-palette")
+    palette.get_by_test_id("add-text").click()  # a field is added by tapping its type
     rows = page.locator("[data-testid=designer-row]")
     expect(rows).to_have_count(1)
-    rows.nth(0).locator("[data-testid=field-label]").fill("拜访目的")
-    page.locator("[data-testid=new-type]").select_option("integer")
-    page.click("[data-testid=add-field]")
+    rows.nth(0).get_by_test_id("field-label").fill("拜访目的")
+    rows.nth(0).get_by_test_id("field-label-en").fill("Purpose")
+    palette.get_by_test_id("add-integer").click()
     expect(rows).to_have_count(2)
-    rows.nth(1).locator("[data-testid=field-label]").fill("参与人数")
-    rows.nth(1).locator("[data-testid=field-label]").press("Tab")
+    rows.nth(1).get_by_test_id("field-label").fill("参与人数")
+    palette.get_by_test_id("add-single_choice").click()
+    expect(rows).to_have_count(3)
+    htmx_settled(page)
+    interest = rows.nth(2)
+    interest.get_by_test_id("field-label").fill("客户意向")
+    options = interest.get_by_test_id("choice-row")
+    expect(options).to_have_count(1)  # options are edited one a row, in both languages, no value to type
+    options.nth(0).get_by_test_id("choice-label").fill("高")
+    options.nth(0).get_by_test_id("choice-label-en").fill("High")
+    interest.get_by_test_id("add-choice").click()
+    expect(options).to_have_count(2)
+    htmx_settled(page)
+    options.nth(1).get_by_test_id("choice-label").fill("低")
+    options.nth(1).get_by_test_id("choice-label").press("Tab")
 
     preview = page.locator("[data-testid=preview-box]")
     expect(preview).to_contain_text("拜访目的")
     expect(preview).to_contain_text("参与人数")
+    expect(preview).to_contain_text("低")
     expect(preview.locator("input[type=number]")).to_have_count(1)
+
+    # the third field is dragged by its grip above the first
+    page.set_viewport_size({"width": 1280, "height": 1600})  # both rows in view: a drag does not scroll
+    rows.nth(2).get_by_test_id("drag-handle").drag_to(rows.nth(0))
+    expect(rows.nth(0).get_by_test_id("field-label")).to_have_value("客户意向")
+    htmx_settled(page)
 
     page.click("[data-testid=publish]")
     expect(page.locator("[data-testid=version-2]")).to_be_visible()
     expect(page.locator("[data-testid=current-version]")).to_have_text("v2")
     template = FormTemplate.objects.get(org=live_cast.org, name="门店巡检")  # beside the built-in 客户拜访
     assert template.current_version is not None
-    assert [f["label"] for f in template.current_version.fields] == ["拜访目的", "参与人数"]
+    fields = template.current_version.fields
+    assert [(f["key"], f["label"]) for f in fields] == [
+        ("field_3", "客户意向"), ("purpose", "拜访目的"), ("field_2", "参与人数")
+    ]  # fmt: skip
+    assert fields[0]["options"]["choices"] == [
+        {"value": "high", "label": "高", "label_en": "High"},
+        {"value": "option_2", "label": "低", "label_en": ""},
+    ]
 
 
 STOCK_COLUMNS = [
@@ -127,8 +154,7 @@ def test_an_admin_designs_the_columns_of_a_subtable_with_a_live_preview(
     phone = new_page(**PHONE)
     login(phone, live_server, "ada", live_cast.password)
     phone.goto(f"{live_server.url}/form-templates/{template.pk}/")
-    phone.get_by_test_id("new-type").select_option("subtable")
-    phone.get_by_test_id("add-field").click()
+    phone.get_by_test_id("add-subtable").click()
     field = phone.get_by_test_id("designer-row")
     field.get_by_test_id("field-label").fill("库存与需求")
     columns = field.get_by_test_id("designer-column")
@@ -141,7 +167,6 @@ def test_an_admin_designs_the_columns_of_a_subtable_with_a_live_preview(
     htmx_settled(phone)  # the new column's type select is live, and no earlier request re-renders it later
     columns.nth(1).get_by_test_id("column-type").select_option("integer")
     expect(columns.nth(1).locator("input[name$=opt-min]")).to_be_visible()  # the editor re-rendered for the type
-    columns.nth(1).get_by_test_id("column-key").fill("quantity")
     columns.nth(1).get_by_test_id("column-label").fill("库存")
     columns.nth(1).get_by_test_id("column-label-en").fill("Stock")
     columns.nth(1).get_by_test_id("column-label-en").press("Tab")
@@ -159,6 +184,6 @@ def test_an_admin_designs_the_columns_of_a_subtable_with_a_live_preview(
     assert template.current_version is not None
     [definition] = template.current_version.definitions
     assert [(c.key, c.type, c.required) for c in definition.columns] == [
-        ("col_1", "text", True),
-        ("quantity", "integer", False),
+        ("item", "text", True),  # keys from the English labels, never typed
+        ("stock", "integer", False),
     ]

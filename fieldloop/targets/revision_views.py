@@ -170,7 +170,8 @@ def plan_revise(request: HttpRequest, plan_id: int) -> HttpResponse:
         messages.info(request, _("A draft plan is edited directly: revisions are for locked plans."))
         return redirect("target_plan_detail", plan_id=plan.pk)
     data = request.POST if request.method == "POST" else request.GET
-    tier = data.get("tier") if data.get("tier") in tiers_of(plan.tiers) else str(Tier.TARGET)
+    tier = str(data.get("tier") or "")
+    tier = tier if tier in tiers_of(plan.tiers) else str(Tier.TARGET)
     tree = plan_selectors.plan_tree(actor=actor, plan=plan)
     stored = {(key, m): n.value(m, tier) for key, n in tree.nodes.items() for m in MONTHS}
     draft = _draft(request, tree, tier) if request.method == "POST" else {}
@@ -208,7 +209,8 @@ def plan_revise(request: HttpRequest, plan_id: int) -> HttpResponse:
     ]
     context = {
         "plan": plan, "tier": tier, "tiers": [(t, Tier(t).label) for t in tiers_of(plan.tiers)], "focus": focus,
-        "rows": _rows(plan, focus, tier, typed, cell_errors, stored) if focus else [], "departments": [n for n in tree.walk() if n.kind == "d"],
+        "rows": _rows(plan, focus, tier, typed, cell_errors, stored) if focus else [],
+        "departments": [n for n in tree.walk() if n.kind == "d"],
         "hidden": [(f"c-{_field(k)}-{m}", t) for (k, m), t in draft.items() if k not in on_screen],
         "changes": changes, "reason": reason, "errors": errors, "general": general, "cell_errors": cell_errors,
         "problems": [plan_services.problem_text(p) for p in found[:20]], "problem_count": len(found),

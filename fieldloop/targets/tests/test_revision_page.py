@@ -72,7 +72,7 @@ def test_a_revision_across_two_branches_is_kept_as_a_draft_while_moving_between_
          **shanghai, f"c-e{cast.other_branch_rep.pk}-M1": "10", f"c-d{cast.beijing.pk}-M1": "10"},
     )  # fmt: skip
     assert r.status_code == 302
-    assert TargetRevision.objects.filter(plan=plan).count() == 12  # four nodes × (M1, Q1, Y)
+    assert TargetRevision.objects.filter(plan=plan).count() == 12  # four nodes, each M1, Q1 and Y
     assert value_of(plan, "Y", department=cast.beijing) == 65 and value_of(plan, "Y", department=cast.shanghai) == 235
     assert value_of(plan, "M1", department=cast.sales) == 25
 

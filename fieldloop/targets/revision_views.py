@@ -46,12 +46,12 @@ def _draft(request: HttpRequest, tree: PlanTree, tier: str) -> dict[Cell, str]:
     """The month cells the planner changed, on any department's screen: the typed text of each cell that differs
     from what is stored (a text the service will refuse counts as changed)."""
     draft: dict[Cell, str] = {}
-    for name, text in request.POST.items():
+    for name in request.POST:
         match = CELL.match(name)
         key = plan_services.parse_node(match[1]) if match else None
         if match is None or key is None or key not in tree.nodes:
             continue
-        text = text.strip()
+        text = request.POST.get(name, "").strip()
         current = tree.nodes[key].value(match[2], tier)
         try:
             if _number(text, tier) == (current if current is not None or tier != Tier.TARGET else ZERO):

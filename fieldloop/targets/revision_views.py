@@ -174,7 +174,8 @@ def plan_revise(request: HttpRequest, plan_id: int) -> HttpResponse:
     tier = tier if tier in tiers_of(plan.tiers) else str(Tier.TARGET)
     tree = plan_selectors.plan_tree(actor=actor, plan=plan)
     stored = {(key, m): n.value(m, tier) for key, n in tree.nodes.items() for m in MONTHS}
-    draft = _draft(request, tree, tier) if request.method == "POST" else {}
+    same_tier = request.POST.get("draft_tier", tier) == tier  # another tier chosen: its own, new draft
+    draft = _draft(request, tree, tier) if request.method == "POST" and same_tier else {}
     values, where = _values(tree, draft, tier)
     reason = (request.POST.get("reason") or "").strip()
     errors: dict[str, list[str]] = {}

@@ -188,3 +188,16 @@ def test_the_page_runs_the_same_queries_for_five_or_fifty_people(cast):
     for i in range(45):
         EmployeeFactory.create(department=cast.beijing if i % 2 else cast.shanghai, name=f"新人{i}")
     assert count() == few
+
+
+def test_choosing_another_tier_starts_its_own_draft(cast):
+    """A month typed for the target is not carried over as a sprint value when the planner switches tier."""
+    plan = locked_plan(cast, tiers=2)
+    director = cast.client_for(cast.director)
+    typed = {"node": f"d{cast.shanghai.pk}", f"c-e{cast.rep.pk}-M5": "6", f"c-e{cast.rep2.pk}-M5": "14"}
+    kept = director.post(url(plan), {**typed, "action": "check", "tier": "target", "draft_tier": "target"})
+    assert 'data-testid="revision-changes"' in kept.content.decode()
+    switched = director.post(url(plan), {**typed, "action": "check", "tier": "sprint", "draft_tier": "target"})
+    html = switched.content.decode()
+    assert switched.status_code == 200 and 'data-testid="revision-changes"' not in html
+    assert 'name="draft_tier" value="sprint"' in html

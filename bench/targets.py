@@ -21,6 +21,19 @@ Operations, each timed as a median (`measure`) and checked first to give the sam
 
 Columns: `rollup_ms` (the app), `scan_ms` (the hand-written scan), `ratio` (scan / rollup: above 1 the rollup is
 faster), `queries` (statements the app sent).
+
+The suggestion for a whole plan (next year's, sales amount, one tier, scale 1.2, a rep default for people without
+history), on the same data:
+
+- `suggestion, whole plan`: `plan_selectors.plan_suggestion_preview` (what the suggestions page computes: the
+  plan's tree, every node's 24 months of history, trend, seasonality, shares, the scale spread by share, an
+  explanation per node); against the minimum any suggestion must do: one hand-written SQL reading the rollup's
+  actuals per employee, department and month over the same 24 months (`history_sql`), nothing computed.
+- `accept suggestion (bulk write)`: `plan_services.plan_suggestion_accept` (the suggestion again, then one DELETE
+  and one bulk INSERT of every node's 17 periods); against that read plus one DELETE and one raw `insert_rows` of
+  the very rows the app wrote.
+
+`ratio` there is baseline / app (below 1: the app does more than the minimum, by that factor).
 """
 
 import os
@@ -44,6 +57,7 @@ from fieldloop.org.models import Department, Employee, Role
 from fieldloop.sales.models import Order, OrderCredit, OrderStatus, Product, SalesDay
 from fieldloop.sales.rollup import sales_day_rebuild
 from fieldloop.targets import achievement as ach
+from fieldloop.targets import plan_selectors, plan_services, suggestions
 from fieldloop.targets.models import PERIODS, Metric, PlanStatus, TargetPlan, TargetValue
 
 from .harness import Database, Options, analyze, explain, measure, print_table, write_results
@@ -193,6 +207,91 @@ def _plan(org_id: int, year: int, author: Employee) -> TargetPlan:
     return plan
 
 
+def history_sql(vendor: str) -> str:
+    """The minimum read of a suggestion: the rollup's actuals per employee, department (at the day) and month."""
+    month = "to_char(day, 'YYYY-MM')" if vendor == "postgresql" else "strftime('%%Y-%%m', day)"
+    return f"""
+SELECT employee_id, department_id, {month} AS month, SUM(sales_amount) AS amount
+FROM sales_salesday
+WHERE org_id = %s AND day >= %s AND day < %s
+GROUP BY 1, 2, 3
+"""
+
+
+def _suggestion_rows(
+    org_id: int, year: int, director: Employee, vendor: str, options: Options
+) -> tuple[list[list[Any]], dict[str, Any]]:
+    """Next year's plan suggested from this year's orders, and accepted: against the minimum read and write."""
+    plan = plan_services.plan_create(
+        actor=director, name=f"{year + 1} 销售额 (建议)", metric=Metric.SALES_AMOUNT, fiscal_year=year + 1, tiers=1
+    )
+    scale, defaults = Decimal("1.2"), {"rep": Decimal(600_000)}
+    end = suggestions.history_window(
+        fiscal_year=plan.fiscal_year, start_month=plan.start_month, today=plan_selectors.org_today(director)
+    )
+    first = date(end.year - 2, end.month, 1)
+    sql, params = history_sql(vendor), (org_id, first, end)
+
+    def suggest() -> Any:
+        return plan_selectors.plan_suggestion_preview(
+            actor=director, plan_id=plan.pk, scale=scale, role_defaults=defaults
+        )
+
+    def read() -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def accept() -> int:
+        return plan_services.plan_suggestion_accept(
+            actor=director, plan_id=plan.pk, scale=scale, role_defaults=defaults
+        )
+
+    # the figures agree: the company's last 12 months in the suggestion = the read's rows over those months
+    _plan, tree, result, _texts = suggest()
+    history_rows = read()
+    last_months = {f"{date(end.year - (end.month <= m), (end.month - 1 - m) % 12 + 1, 1):%Y-%m}" for m in range(1, 13)}
+    company = sum((Decimal(str(a)) for _e, _d, month, a in history_rows if str(month) in last_months), Decimal(0))
+    root = tree.roots[0]
+    if abs(result[root.key].last_total - company) > Decimal("0.01"):
+        raise SystemExit(f"bench: suggestion's last 12 months {result[root.key].last_total} vs the read's {company}")
+    written = accept()
+    rows_written = list(TargetValue.objects.filter(plan=plan).values_list(*plan_services.VALUE_COLUMNS))
+
+    @transaction.atomic
+    def write() -> None:
+        read()
+        TargetValue.objects.filter(plan=plan).delete()
+        insert_rows(TargetValue, plan_services.VALUE_COLUMNS, rows_written)
+
+    with CaptureQueriesContext(connection) as captured:
+        suggest()
+    suggest_queries = len(captured.captured_queries)
+    with CaptureQueriesContext(connection) as captured:
+        accept()
+    accept_queries = len(captured.captured_queries)
+    suggest_ms, read_ms = measure(suggest, read, options=options)
+    accept_ms, write_ms = measure(accept, write, options=options)
+    nodes = len(result)
+    print(
+        f"   suggestion: {nodes:,} nodes ({sum(1 for k in result if k[0] == 'd'):,} departments), "
+        f"{len(history_rows):,} rollup groups read (employee x department x month, {first} to {end}), "
+        f"{written:,} values written; company last 12 months {company:,.2f}"
+    )
+    rows = [
+        [vendor, "suggestion, whole plan", suggest_ms.median_ms, read_ms.median_ms,
+         f"{read_ms.median_ms / suggest_ms.median_ms:.2f}x", suggest_queries, 1, ""],
+        [vendor, "accept suggestion (bulk write)", accept_ms.median_ms, write_ms.median_ms,
+         f"{write_ms.median_ms / accept_ms.median_ms:.2f}x", accept_queries, 3, ""],
+    ]  # fmt: skip
+    payload = {
+        "nodes": nodes, "history_rows": len(history_rows), "values_written": written,
+        "suggestion": {"app": suggest_ms, "baseline": read_ms, "queries": suggest_queries},
+        "accept": {"app": accept_ms, "baseline": write_ms, "queries": accept_queries},
+    }  # fmt: skip
+    return rows, payload
+
+
 def _monthly(result: ach.Achievement) -> dict[str, Decimal]:
     return {f"{p.first_day:%Y-%m}": p.figure.actual for p in result.periods if p.period.startswith("M")}
 
@@ -295,6 +394,13 @@ def run(options: Options, database: Database) -> None:
     print_table(("database", "operation", "rollup_ms", "scan_ms", "ratio", "queries", "scan_queries", "max_diff"), rows)
     print(
         "\nratio = scan_ms / rollup_ms (above 1: the rollup is faster); max_diff: the largest monthly difference "
-        "between the two (the rollup rounds each credit to the cent)"
+        "between the two (the rollup rounds each credit to the cent)\n"
+    )
+    suggestion_rows, payload["suggestion"] = _suggestion_rows(org.pk, year, director, vendor, options)
+    print_table(("database", "operation", "app_ms", "baseline_ms", "ratio", "queries", "baseline_queries", ""),
+                suggestion_rows)  # fmt: skip
+    print(
+        "\nbaseline: the suggestion's minimum read (one grouped SQL over the rollup, same 24 months); the accept's: "
+        "that read, one DELETE and one bulk INSERT of the same rows. ratio = baseline_ms / app_ms"
     )
     write_results("targets", database, payload | {"today": today, "branch": branch.name, "days": (first, last)})

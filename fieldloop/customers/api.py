@@ -100,7 +100,7 @@ def customer_list(
 
 @router.get("/customers/{int:customer_id}", response={200: CustomerOut, **ERRORS})
 def customer_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
-    return customer_out(selectors.customer_get(actor=actor_of(request), customer_id=customer_id))
+    return customer_out(selectors.customer_read(actor=actor_of(request), customer_id=customer_id))
 
 
 @router.post("/customers", response={201: CustomerOut, **ERRORS})
@@ -163,7 +163,7 @@ def customer_timeline(
 ) -> dict[str, Any]:
     """The customer's own changes merged with the work records (and what other apps add) about it."""
     actor = actor_of(request)
-    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    customer = selectors.customer_read(actor=actor, customer_id=customer_id)
     page = customer_timeline_page(actor=actor, customer=customer, cursor=cursor, limit=limit)
     return {"items": [timeline_item_data(item) for item in page.items], "next_cursor": page.next_cursor}
 
@@ -452,7 +452,7 @@ def customer_enrich(request: HttpRequest, customer_id: int) -> Status[Any]:
 )
 def customer_enrichment(request: HttpRequest, customer_id: int) -> list[dict[str, Any]]:
     actor = actor_of(request)
-    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    customer = selectors.customer_read(actor=actor, customer_id=customer_id)
     panels = enrichment.enrichment_latest(actor=actor, customer=customer)
     return [enrichment_out(p.result) for p in panels if p.result is not None]
 

@@ -211,7 +211,7 @@ def customer_attachment(
 @employee_required()
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     actor = actor_of(request)
-    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    customer = selectors.customer_read(actor=actor, customer_id=customer_id)
     timeline = customer_timeline_page(actor=actor, customer=customer, cursor=request.GET.get("cursor"), limit=20)
     for item in timeline.items:
         if item.source == TIMELINE_EVENTS:
@@ -219,20 +219,22 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
                 (FIELD_LABELS.get(field, field), *change) for field, change in item.obj.changes.items()
             ]
     can_change = selectors.may_change_customer(actor=actor, customer=customer)
+    read_only = not customer.within_reach  # type: ignore[attr-defined]  # read because the actor's team worked on it
     context = {
         "customer": customer,
         "can_change": can_change,
+        "read_only": read_only,
         "navigate": f"geo:{customer.latitude},{customer.longitude}?q={customer.latitude},{customer.longitude}"
         if customer.latitude is not None and customer.longitude is not None
         else "",
         "contacts": selectors.contact_list(actor=actor, customer=customer),
         "collaborators": customer.collaborators.all(),
         "timeline": timeline,
-        "timeline_actions": timeline_actions(actor=actor, customer=customer),
+        "timeline_actions": [] if read_only else timeline_actions(actor=actor, customer=customer),
         "contact_form": ContactForm(initial={"client_id": uuid.uuid4()}),
         "map_tile_url": settings.FIELDLOOP_MAP_TILE_URL,
-        **release_and_assign_forms(actor, customer, can_change=can_change),
-        "merge_candidates": _merge_candidates(actor, customer),
+        **release_and_assign_forms(actor, customer, can_change=can_change, read_only=read_only),
+        "merge_candidates": [] if read_only else _merge_candidates(actor, customer),
         "custom_rows": display_values(
             version=customer.template_version, values=customer.custom_values, language=get_language()
         )

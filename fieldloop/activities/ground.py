@@ -1,7 +1,9 @@
 """The work activities holds about customers, as customers' "team's ground" conditions
 (`customers.selectors.register_ground`): a leader reads every customer one of their visible employees visited or
 recorded work on. Each is one EXISTS over the customer's rows, answered by an index that starts with the customer
-(visit_customer_time, workrecord_customer_feed) and then the employee's row."""
+(visit_customer_time, workrecord_customer_feed) and then the employee's row. No organization condition inside:
+the outer customer is of the actor's organization and so is every visit and record about it (with one, SQLite
+walked the organization's visits by the org index instead)."""
 
 from django.db.models import Exists, OuterRef
 
@@ -13,12 +15,12 @@ from .models import Visit, WorkRecord
 
 
 def visited_by_team(actor: Employee, visibility: Visibility) -> Exists:
-    visits = Visit.objects.filter(org_id=visibility.org_id, customer_id=OuterRef("pk"))
+    visits = Visit.objects.filter(customer_id=OuterRef("pk"))
     return Exists(visits.filter(visibility.condition("employee__")))
 
 
 def recorded_by_team(actor: Employee, visibility: Visibility) -> Exists:
-    records = WorkRecord.objects.filter(org_id=visibility.org_id, customer_id=OuterRef("pk"))
+    records = WorkRecord.objects.filter(customer_id=OuterRef("pk"))
     return Exists(records.filter(visibility.condition("author__")))
 
 

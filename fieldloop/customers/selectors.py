@@ -76,11 +76,9 @@ def register_ground(name: str, condition: GroundCondition) -> None:
 
 
 def _drawn_pools(visibility: Visibility) -> Q:
-    """Customers waiting in a pool one of the actor's visible employees is a member of (the pool_membership_unique
-    index, (pool, employee), answers the EXISTS)."""
-    members = PoolMembership.objects.filter(pool_id=OuterRef("pool_id"), org_id=visibility.org_id).filter(
-        visibility.condition("employee__")
-    )
+    """Customers waiting in a pool one of the actor's visible employees is a member of (an index on the pool
+    answers the EXISTS: the pool's members are a handful of rows)."""
+    members = PoolMembership.objects.filter(pool_id=OuterRef("pool_id")).filter(visibility.condition("employee__"))
     return Q(owner__isnull=True) & Q(Exists(members))
 
 

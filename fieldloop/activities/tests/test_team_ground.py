@@ -104,3 +104,34 @@ def test_reading_a_customer_is_one_query_whatever_the_team_did(cast, pool, djang
     with CaptureQueriesContext(connection) as queries:
         readable_customers(actor=cast.manager).filter(pk=shop.pk).exists()
     assert len(queries) == 1 and "EXISTS" in queries[0]["sql"].upper()
+
+
+def plan(qs) -> str:
+    """The database's plan: SQLite's EXPLAIN QUERY PLAN; PostgreSQL's EXPLAIN with sequential scans off, so a
+    usable index shows even on a table of a few rows."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            return "\n".join(str(row[-1]) for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        text = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+        return text
+
+
+def test_the_ground_is_looked_up_by_customer_on_an_index(cast, pool):
+    """Each EXISTS starts from the customer: an index that leads with the customer (the foreign key's or
+    visit_customer_time; workrecord_customer_feed or the foreign key's) answers it, whatever the number of visits
+    and records of the organization."""
+    shop = pooled(cast, pool)
+    check_in(cast.rep, routine(cast.admin), shop)
+    text = plan(readable_customers(actor=cast.manager).filter(pk=shop.pk))
+    print(text)
+    assert "visit_customer_time" in text or "activities_visit_customer_id" in text, text
+    assert "workrecord_customer_feed" in text or "activities_workrecord_customer_id" in text, text
+    # the pools: SQLite looks up the pool's members by pool; PostgreSQL hashes the visible employees' memberships
+    # once (by the membership's employee index), a set the size of the team, not of the customers
+    assert "poolmembership_pool_id" in text or "poolmembership_1" in text or "poolmembership_employee_id" in text, text
+    assert "visit_org" not in text and "workrecord_org" not in text, text

@@ -6,6 +6,7 @@ result with the same status and writes nothing.
 """
 
 import uuid
+from dataclasses import asdict
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempotent
 from fieldloop.org.schemas import ERRORS
 
-from . import duplicates, handover, pools, selectors, services, stages
+from . import duplicates, handover, pools, selectors, services, stages, summary
 from .duplicates import all_orgs_masked_existence_check
 from .handover import HandoverResult
 from .models import Contact, Customer
@@ -39,6 +40,7 @@ from .schemas import (
     PoolOut,
     ReleaseIn,
     StageOut,
+    SummaryFactOut,
     TimelinePage,
 )
 from .timeline import customer_timeline_page, timeline_item_data
@@ -575,3 +577,14 @@ def customers_bulk_release(
 ) -> Status[Any]:
     return _bulk(request, idempotency_key, "customers.bulk_release", lambda actor: pools.customers_bulk_release(
         actor=actor, customer_ids=payload.customer_ids, pool_id=payload.pool_id))  # fmt: skip
+
+
+@router.get(
+    "/customers/{int:customer_id}/summary",
+    response={200: list[SummaryFactOut], **ERRORS},
+    summary="The customer's summary: recent work, last follow-up, open follow-ups, days until the pool",
+)
+def customer_summary(request: HttpRequest, customer_id: int) -> list[dict[str, Any]]:
+    actor = actor_of(request)
+    customer = selectors.customer_read(actor=actor, customer_id=customer_id)
+    return [asdict(fact) for fact in summary.customer_summary(actor=actor, customer=customer)]

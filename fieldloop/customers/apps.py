@@ -10,6 +10,7 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from fieldloop.formtemplates import references
         from fieldloop.org.defaults import register_defaults
+        from fieldloop.org.export_log import register_export_action
 
         from .handover import register as register_handover
         from .notices import register as register_notices
@@ -18,6 +19,7 @@ class CustomersConfig(AppConfig):
 
         register_defaults("customers.stages_and_rules", customer_defaults_create)
         register_handover()
+        register_export_action("customers.export", _("Customers"))
         register_notices()
         references.register("customer", customer_visible, customer_labels)
         references.register("contact", contact_visible, contact_labels)

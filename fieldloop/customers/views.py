@@ -36,6 +36,7 @@ from .models import Customer, CustomerLevel
 from .panels import customer_panels
 from .pool_views import bulk_bar, release_and_assign_forms
 from .stages import stage_list
+from .summary import customer_summary
 from .timeline import EVENTS as TIMELINE_EVENTS
 from .timeline import customer_timeline_page, timeline_actions
 
@@ -243,6 +244,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "language": get_language(),
         "enrichment": enrichment_context(actor, customer),
         "panels": customer_panels(actor=actor, customer=customer),
+        "summary": customer_summary(actor=actor, customer=customer),
     }
     if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "customers/customer_detail.html#timeline", context)

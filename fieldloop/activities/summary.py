@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fieldloop.customers.models import Customer
 from fieldloop.customers.summary import WINDOWS, SummaryFact, register_summary
@@ -76,9 +77,15 @@ def _last_follow_up(row: dict[str, object], now: datetime) -> SummaryFact | None
     at, by, url = max(candidates, key=lambda c: c[0])
     days = max(0, (now - at).days)
     when = timezone.localtime(at).strftime("%Y-%m-%d")
+    if days == 0:
+        detail = _("today, by %(name)s") % {"name": by}
+    else:
+        detail = ngettext("%(days)d day ago, by %(name)s", "%(days)d days ago, by %(name)s", days) % {
+            "days": days, "name": by,
+        }  # fmt: skip
     return SummaryFact(
-        key="last_follow_up", label=_("Last follow-up"), value=when,
-        detail=_("%(days)d days ago by %(name)s") % {"days": days, "name": by}, url=url, warn=days > 30, number=days,
+        key="last_follow_up", label=_("Last follow-up"), value=when, detail=detail, url=url, warn=days > 30,
+        number=days,
     )  # fmt: skip
 
 

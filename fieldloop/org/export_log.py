@@ -3,6 +3,7 @@
 them back for administrators, newest first, keyset-paged on the audit_action_created index, filtered by person and
 by days of the organization's time zone."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -19,11 +20,16 @@ from .permissions import Permission, has_permission
 
 EXPORT_LOG_ORDERING = ("-created_at", "-id")
 _ACTIONS: dict[str, Promise | str] = {}
+_FILTER_LABELS: dict[str, Mapping[str, Promise | str]] = {}
 
 
-def register_export_action(action: str, label: Promise | str) -> None:
-    """An audit action that records an export, and what it exported (a noun: "Customers")."""
+def register_export_action(
+    action: str, label: Promise | str, filter_labels: Mapping[str, Promise | str] | None = None
+) -> None:
+    """An audit action that records an export, what it exported (a noun: "Customers"), and the labels of the
+    filters it logs (by their key in the entry's `filters`)."""
     _ACTIONS[action] = label
+    _FILTER_LABELS[action] = filter_labels or {}
 
 
 def export_label(action: str) -> str:
@@ -78,8 +84,16 @@ def export_row_count(entry: AuditEntry) -> int | None:
 
 
 def export_filters_text(entry: AuditEntry) -> str:
-    """The filters the export was made with, as `name=value` pairs of those that were set."""
+    """The filters the export was made with, as `label: value` pairs of those that were set (a yes/no filter: its
+    label alone)."""
     raw: Any = entry.changes.get("filters") if isinstance(entry.changes, dict) else None
     if not isinstance(raw, dict):
         return ""
-    return ", ".join(f"{k}={v}" for k, v in raw.items() if v not in (None, "", False, [], {}))
+    labels = _FILTER_LABELS.get(entry.action, {})
+    parts = []
+    for key, value in raw.items():
+        if value in (None, "", False, [], {}):
+            continue
+        label = str(labels.get(key, key))
+        parts.append(label if value is True else f"{label}: {value}")
+    return ", ".join(parts)

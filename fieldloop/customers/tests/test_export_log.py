@@ -35,7 +35,7 @@ def test_the_admin_sees_each_export_with_its_person_time_and_rows(cast):
     mine, rex = AuditEntry.objects.filter(org=cast.org, action="customers.export").order_by("-id")
     assert f'data-testid="export-{mine.pk}"' in html and f'data-testid="export-{rex.pk}"' in html
     assert html.index(f"export-{mine.pk}") < html.index(f"export-{rex.pk}")  # newest first
-    assert "level=B" in html and "Rex" in html
+    assert "级别: B" in html and "Rex" in html  # the filter by its label, in the admin's language
     assert html.count('data-testid="export-') == 2 + html.count('data-testid="export-log')  # not Otto's
     only_rex = cast.client_for(cast.admin).get(f"/organization/exports/?employee={cast.rep.pk}").content.decode()
     assert f"export-{rex.pk}" in only_rex and f"export-{mine.pk}" not in only_rex

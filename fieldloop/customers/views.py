@@ -244,10 +244,10 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "language": get_language(),
         "enrichment": enrichment_context(actor, customer),
         "panels": customer_panels(actor=actor, customer=customer),
-        "summary": customer_summary(actor=actor, customer=customer),
     }
     if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "customers/customer_detail.html#timeline", context)
+    context["summary"] = customer_summary(actor=actor, customer=customer)  # the page's top, not the timeline's pages
     return render(request, "customers/customer_detail.html", context)
 
 

@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0004_idempotency_record_fingerprint'),
+        ("org", "0004_idempotency_record_fingerprint"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='auditentry',
-            index=models.Index(fields=['org', 'action', 'created_at', 'id'], name='audit_action_created'),
+            model_name="auditentry",
+            index=models.Index(fields=["org", "action", "created_at", "id"], name="audit_action_created"),
         ),
     ]

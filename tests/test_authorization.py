@@ -757,6 +757,12 @@ EXEMPT: dict[str, str] = {
 
 # Read-only functions (outside selectors modules) that take an actor: the isolation walk covers them.
 READS: dict[str, str] = {
+    "activities.feed.feed_page": "read: the records and visits of the employees the actor sees (record_feed, "
+    "visit_feed: scope_to_visible)",
+    "customers.summary.customer_summary": "read: facts about a customer the caller has read (customer_read); the open "
+    "follow-ups are those of the employees the actor sees",
+    "org.export_log.export_log": "read: the organization's export log, for those who may manage the organization "
+    "(others: forbidden, customers/tests/test_export_log.py)",
     "targets.achievement.achievement": "read: a node the actor sees (visible_roots, visibility_for), else not found",
     "targets.achievement.credited_orders": "read: the orders credited to an employee the actor sees",
     "targets.achievement.default_plan": "read",

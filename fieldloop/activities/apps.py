@@ -11,11 +11,15 @@ class ActivitiesConfig(AppConfig):
         from fieldloop.org.defaults import register_defaults
 
         from .builtin import activity_defaults_create
+        from .ground import register as register_ground
+        from .summary import register as register_summary
         from .timeline import register
         from .visit_review import register_review_notices
         from .visits import register_notices
 
         register_defaults("activities.settings_and_builtin_templates", activity_defaults_create)
         register()
+        register_ground()
+        register_summary()
         register_notices()
         register_review_notices()

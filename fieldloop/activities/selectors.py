@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,11 +43,16 @@ LISTED_RELATED_FIELDS = (
 )
 
 
+def page_version_queryset() -> QuerySet[FormTemplateVersion]:
+    """The template versions a page's records share, with their org (money fields show its currency)."""
+    return FormTemplateVersion.objects.select_related("org")
+
+
 def _page_versions() -> Prefetch:
     """A page's records share a few template versions: each distinct one is read once for the page, in one query
     (with its org: money fields show its currency), and shared by its records, which then parse its fields once;
     joined instead, its fields JSON would come with every row."""
-    return Prefetch("template_version", queryset=FormTemplateVersion.objects.select_related("org"))
+    return Prefetch("template_version", queryset=page_version_queryset())
 
 
 def _listed(qs: QuerySet[WorkRecord]) -> QuerySet[WorkRecord]:
@@ -218,6 +223,8 @@ def record_of_client(*, actor: Employee, client_id: object) -> WorkRecord | None
 
 VISIT_ORDERING = ("-checked_in_at", "-id")
 VISIT_RELATED = ("employee", "customer", "visit_type")
+# what the feed's visit card shows of a visit's related rows (as LISTED_RELATED_FIELDS for records)
+VISIT_LISTED_FIELDS = ("employee__name", "customer__name", "visit_type__name", "visit_type__name_en")
 
 
 def visit_types_for(*, actor: Employee) -> list[VisitType]:
@@ -285,6 +292,33 @@ def visit_list(*, actor: Employee, filters: VisitFilters | None = None) -> Query
     if f.status:
         qs = qs.filter(status=f.status)
     return qs.select_related(*VISIT_RELATED)
+
+
+def visit_feed(*, actor: Employee, filters: FeedFilters | None = None) -> QuerySet[Visit]:
+    """The visits of the employees the actor sees, by the feed's filters (a template: the visits with a step of
+    it); keyset-page it on VISIT_ORDERING (the visit_org_time index)."""
+    f = filters or FeedFilters()
+    qs = scope_to_visible(Visit.objects.all(), actor=actor, owner_field="employee")
+    if f.employee_id is not None:
+        qs = qs.filter(employee_id=f.employee_id)
+    if f.department_id is not None:
+        path = Department.objects.filter(org_id=actor.org_id, pk=f.department_id).values_list("path", flat=True).first()
+        if path is None:
+            return qs.none()
+        qs = qs.filter(employee__department__path__startswith=path)
+    if f.template_id is not None:
+        steps = WorkRecord.objects.filter(visit_id=OuterRef("pk"), template_id=f.template_id, archived_at__isnull=True)
+        qs = qs.filter(Exists(steps))
+    if f.customer_id is not None:
+        qs = qs.filter(customer_id=f.customer_id)
+    zone = ZoneInfo(actor.org.time_zone)
+    if f.date_from is not None:
+        qs = qs.filter(checked_in_at__gte=_day_start(f.date_from, zone))
+    if f.date_to is not None:
+        qs = qs.filter(checked_in_at__lt=_day_start(f.date_to + timedelta(days=1), zone))
+    return qs.select_related("employee", "customer", "visit_type").only(
+        *[f.name for f in Visit._meta.concrete_fields], *VISIT_LISTED_FIELDS
+    )
 
 
 def visit_get(*, actor: Employee, visit_id: int) -> Visit:

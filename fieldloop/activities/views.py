@@ -16,7 +16,6 @@ from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
 from fieldloop.core.htmx import is_htmx
 from fieldloop.core.offline import offline_capable
-from fieldloop.core.pagination import keyset_page
 from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import customer_get
 from fieldloop.formtemplates.display import display_values
@@ -31,7 +30,8 @@ from fieldloop.org.selectors import can_change_owned_by, department_list, visibl
 
 from . import selectors, services, visit_services, visits
 from .builtin import activity_settings
-from .display import decorate_cards, value_text
+from .display import value_text
+from .feed import feed_page
 from .forms import ActivitySettingsForm, CommentForm, RecordForm, add_record_error
 from .models import Visit, WorkRecord
 
@@ -48,9 +48,7 @@ def record_feed(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     get = request.GET
     filters = selectors.feed_filters_from_query(get.dict())
-    qs = selectors.record_feed(actor=actor, filters=filters)
-    page = keyset_page(qs, ordering=selectors.FEED_ORDERING, cursor=get.get("cursor") or None, limit=PAGE_SIZE)
-    decorate_cards(page.items)
+    page = feed_page(actor=actor, filters=filters, cursor=get.get("cursor") or None, limit=PAGE_SIZE)
     query = get.copy()
     query.pop("cursor", None)
     context = {"page": page, "filters": filters, "query": query.urlencode()}

@@ -6,6 +6,7 @@ result with the same status and writes nothing.
 """
 
 import uuid
+from dataclasses import asdict
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempotent
 from fieldloop.org.schemas import ERRORS
 
-from . import duplicates, handover, pools, selectors, services, stages
+from . import duplicates, handover, pools, selectors, services, stages, summary
 from .duplicates import all_orgs_masked_existence_check
 from .handover import HandoverResult
 from .models import Contact, Customer
@@ -40,6 +41,7 @@ from .schemas import (
     PoolOut,
     ReleaseIn,
     StageOut,
+    SummaryFactOut,
     TimelinePage,
 )
 from .timeline import customer_timeline_page, timeline_item_data
@@ -105,7 +107,7 @@ def customer_list(
 
 @router.get("/customers/{int:customer_id}", response={200: CustomerOut, **ERRORS})
 def customer_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
-    return customer_out(selectors.customer_get(actor=actor_of(request), customer_id=customer_id))
+    return customer_out(selectors.customer_read(actor=actor_of(request), customer_id=customer_id))
 
 
 @router.post("/customers", response={201: CustomerOut, **ERRORS})
@@ -179,7 +181,7 @@ def customer_timeline(
 ) -> dict[str, Any]:
     """The customer's own changes merged with the work records (and what other apps add) about it."""
     actor = actor_of(request)
-    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    customer = selectors.customer_read(actor=actor, customer_id=customer_id)
     page = customer_timeline_page(actor=actor, customer=customer, cursor=cursor, limit=limit)
     return {"items": [timeline_item_data(item) for item in page.items], "next_cursor": page.next_cursor}
 
@@ -499,7 +501,7 @@ def customer_enrich(request: HttpRequest, customer_id: int) -> Status[Any]:
 )
 def customer_enrichment(request: HttpRequest, customer_id: int) -> list[dict[str, Any]]:
     actor = actor_of(request)
-    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    customer = selectors.customer_read(actor=actor, customer_id=customer_id)
     panels = enrichment.enrichment_latest(actor=actor, customer=customer)
     return [enrichment_out(p.result) for p in panels if p.result is not None]
 
@@ -622,3 +624,14 @@ def customers_bulk_release(
 ) -> Status[Any]:
     return _bulk(request, idempotency_key, "customers.bulk_release", lambda actor: pools.customers_bulk_release(
         actor=actor, customer_ids=payload.customer_ids, pool_id=payload.pool_id))  # fmt: skip
+
+
+@router.get(
+    "/customers/{int:customer_id}/summary",
+    response={200: list[SummaryFactOut], **ERRORS},
+    summary="The customer's summary: recent work, last follow-up, open follow-ups, days until the pool",
+)
+def customer_summary(request: HttpRequest, customer_id: int) -> list[dict[str, Any]]:
+    actor = actor_of(request)
+    customer = selectors.customer_read(actor=actor, customer_id=customer_id)
+    return [asdict(fact) for fact in summary.customer_summary(actor=actor, customer=customer)]

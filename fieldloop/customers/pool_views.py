@@ -140,14 +140,18 @@ def pool_edit(request: HttpRequest, pool_id: int | None = None) -> HttpResponse:
     return render(request, "customers/pool_form.html", {"form": form, "title": title, "pool": pool})
 
 
-def release_and_assign_forms(actor: Employee, customer: Any, *, can_change: bool) -> dict[str, Any]:
+def release_and_assign_forms(
+    actor: Employee, customer: Any, *, can_change: bool, read_only: bool = False
+) -> dict[str, Any]:
     """The pool actions a customer page offers this user: a release by someone who may change the customer
     (`selectors.may_change_customer`, the rule `pools.customer_release` applies), an assignment by someone
-    with the permission."""
+    with the permission, unless they only read the customer (`selectors.customer_read`: their team worked on it),
+    which `pools.customer_assign` refuses."""
     release = customer.owner_id and can_change
+    assign = not read_only and has_permission(actor, Permission.ASSIGN_CUSTOMERS)
     return {
         "release_form": ReleaseForm(actor=actor, initial={"pool_id": customer.pool_id}) if release else None,
-        "assign_form": AssignForm(actor=actor) if has_permission(actor, Permission.ASSIGN_CUSTOMERS) else None,
+        "assign_form": AssignForm(actor=actor) if assign else None,
     }
 
 

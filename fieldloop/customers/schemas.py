@@ -320,3 +320,18 @@ class BulkReleaseIn(BulkCustomersIn):
 class BulkOut(Schema):
     moved: list[int] = Field(..., description="The customers that changed hands, each with a timeline event.")
     unchanged: list[int] = Field(..., description="Already where they were sent.")
+
+
+class SummaryFactOut(Schema):
+    """One fact of a customer's summary (customers/summary.py): `key` is stable (visits, records, last_follow_up,
+    open_follow_ups, pool_return); label, value and detail are in the user's language; `number` is the value as a
+    number when it is one (visits and records: the last 30 days; last_follow_up: days since; pool_return: days
+    left)."""
+
+    key: str
+    label: str
+    value: str
+    detail: str
+    url: str
+    warn: bool
+    number: int | None

@@ -2,7 +2,7 @@
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +31,7 @@ from fieldloop.core.geo import haversine_m
 from fieldloop.formtemplates.models import Attachment, FormTemplate, FormTemplateVersion, Purpose
 from fieldloop.formtemplates.selectors import held_attachment
 from fieldloop.org.models import Employee, Role
-from fieldloop.org.selectors import can_change_owned_by, visibility_for
+from fieldloop.org.selectors import Visibility, can_change_owned_by, visibility_for
 
 from .models import (
     Contact,
@@ -53,14 +53,59 @@ def visible_customers(*, actor: Employee, include_archived: bool = False) -> Que
     visibility = visibility_for(actor)
     qs = Customer.objects.filter(org_id=actor.org_id)
     if not visibility.sees_whole_org:
-        collaborating = Customer.collaborators.through.objects.filter(employee_id=actor.pk).values("customer_id")
-        my_pools = PoolMembership.objects.filter(employee_id=actor.pk).values("pool_id")
-        qs = qs.filter(
-            visibility.condition("owner__") | Q(pk__in=collaborating) | Q(owner__isnull=True, pool_id__in=my_pools)
-        )
+        qs = qs.filter(_reach(actor, visibility))
     if not include_archived:
         qs = qs.filter(archived_at__isnull=True)
     return qs
+
+
+# --- The team's ground: what a leader reads beyond what their people own -----------------------------------
+# A manager follows their people's work: the customers a visible employee visited or recorded work on (pool
+# customers included) and the pools their team draws from. Reading only: every change still goes through
+# `visible_customers` (customer_for_change, claims, assignments). Apps above customers (activities) register the
+# work they hold as a condition over Customer rows: one EXISTS each, on an index that starts with the customer.
+
+# (actor, visibility) -> an EXISTS over Customer rows (OuterRef("pk")): a visible employee worked on the customer
+GroundCondition = Callable[[Employee, Visibility], Exists]
+_GROUND: dict[str, GroundCondition] = {}
+
+
+def register_ground(name: str, condition: GroundCondition) -> None:
+    """Register the work an app holds about customers (activities: visits and work records)."""
+    _GROUND[name] = condition
+
+
+def _drawn_pools(visibility: Visibility) -> Q:
+    """Customers waiting in a pool one of the actor's visible employees is a member of (an index on the pool
+    answers the EXISTS: the pool's members are a handful of rows)."""
+    members = PoolMembership.objects.filter(pool_id=OuterRef("pool_id")).filter(visibility.condition("employee__"))
+    return Q(owner__isnull=True) & Q(Exists(members))
+
+
+def readable_customers(*, actor: Employee, include_archived: bool = False) -> QuerySet[Customer]:
+    """The customers the actor may read: the visible ones (`visible_customers`), those a visible employee
+    visited or recorded work on, and those waiting in the pools a visible employee draws from. For reading a
+    customer (its page, its timeline, its contacts), never for changing it. One query: a few EXISTS, each on an
+    index."""
+    if not actor.is_active:
+        return Customer.objects.none()
+    visibility = visibility_for(actor)
+    if visibility.sees_whole_org:
+        return visible_customers(actor=actor, include_archived=include_archived)
+    condition = _reach(actor, visibility) | _drawn_pools(visibility)
+    for ground in _GROUND.values():
+        condition |= Q(ground(actor, visibility))
+    qs = Customer.objects.filter(org_id=actor.org_id).filter(condition)
+    if not include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    return qs
+
+
+def _reach(actor: Employee, visibility: Visibility) -> Q:
+    """`visible_customers`' condition for an actor who does not see the whole organization."""
+    collaborating = Customer.collaborators.through.objects.filter(employee_id=actor.pk).values("customer_id")
+    my_pools = PoolMembership.objects.filter(employee_id=actor.pk).values("pool_id")
+    return visibility.condition("owner__") | Q(pk__in=collaborating) | Q(owner__isnull=True, pool_id__in=my_pools)
 
 
 @dataclass(frozen=True)
@@ -356,6 +401,23 @@ def customer_get(*, actor: Employee, customer_id: int, for_update: bool = False)
     return customer
 
 
+def customer_read(*, actor: Employee, customer_id: int) -> Customer:
+    """A customer the actor may read (`readable_customers`, archived ones included), or not found. Its
+    `within_reach` says whether the actor also sees it as `visible_customers` does: when not (a customer the
+    actor reads only because their team worked on it), `may_change_customer` is False. One query."""
+    qs = readable_customers(actor=actor, include_archived=True)
+    within = visible_customers(actor=actor, include_archived=True).filter(pk=OuterRef("pk"))
+    customer = (
+        qs.select_related("owner", "stage", "created_by", "template_version")
+        .annotate(within_reach=Exists(within))
+        .filter(pk=customer_id)
+        .first()
+    )
+    if customer is None:
+        raise not_found()
+    return customer
+
+
 def customer_for_change(*, actor: Employee, customer_id: int) -> Customer:
     """A visible customer the actor may change, locked for the change: the one rule for edit, archive,
     merge and contacts. Seeing a customer (as a collaborator, say) is not enough: its owner must be the
@@ -369,12 +431,14 @@ def customer_for_change(*, actor: Employee, customer_id: int) -> Customer:
 def may_change_customer(*, actor: Employee, customer: Customer) -> bool:
     """The rule `customer_for_change` enforces, for a customer the actor sees: may they change it? Pages ask
     it to show only what the actor may do (at most one query: whether the actor sees the owner)."""
+    if not getattr(customer, "within_reach", True):  # read only because the actor's team worked on it
+        return False
     return customer.owner is None or can_change_owned_by(actor=actor, owner=customer.owner)
 
 
 def customer_attachment(*, actor: Employee, customer_id: int, attachment_id: int) -> Attachment:
     """A photo or file among a visible customer's custom fields, or not found (also when it holds no such id)."""
-    customer = customer_get(actor=actor, customer_id=customer_id)
+    customer = customer_read(actor=actor, customer_id=customer_id)
     if customer.template_version is None:
         raise not_found()
     return held_attachment(

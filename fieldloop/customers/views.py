@@ -35,6 +35,7 @@ from .models import Contact, Customer, CustomerLevel
 from .panels import customer_panels
 from .pool_views import bulk_bar, release_and_assign_forms
 from .stages import stage_list
+from .summary import customer_summary
 from .timeline import EVENTS as TIMELINE_EVENTS
 from .timeline import customer_timeline_page, timeline_actions
 
@@ -217,7 +218,7 @@ def customer_attachment(
 @employee_required()
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     actor = actor_of(request)
-    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    customer = selectors.customer_read(actor=actor, customer_id=customer_id)
     timeline = customer_timeline_page(actor=actor, customer=customer, cursor=request.GET.get("cursor"), limit=20)
     for item in timeline.items:
         if item.source == TIMELINE_EVENTS:
@@ -225,19 +226,21 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
                 (FIELD_LABELS.get(field, field), *change) for field, change in item.obj.changes.items()
             ]
     can_change = selectors.may_change_customer(actor=actor, customer=customer)
+    read_only = not customer.within_reach  # type: ignore[attr-defined]  # read because the actor's team worked on it
     context = {
         "customer": customer,
         "can_change": can_change,
+        "read_only": read_only,
         "navigate": f"geo:{customer.latitude},{customer.longitude}?q={customer.latitude},{customer.longitude}"
         if customer.latitude is not None and customer.longitude is not None
         else "",
         "contacts": selectors.contact_list(actor=actor, customer=customer),
         "collaborators": customer.collaborators.all(),
         "timeline": timeline,
-        "timeline_actions": timeline_actions(actor=actor, customer=customer),
+        "timeline_actions": [] if read_only else timeline_actions(actor=actor, customer=customer),
         "contact_form": ContactForm(initial={"client_id": uuid.uuid4()}),
-        **release_and_assign_forms(actor, customer, can_change=can_change),
-        "merge_candidates": _merge_candidates(actor, customer),
+        **release_and_assign_forms(actor, customer, can_change=can_change, read_only=read_only),
+        "merge_candidates": [] if read_only else _merge_candidates(actor, customer),
         "custom_rows": display_values(
             version=customer.template_version, values=customer.custom_values, language=get_language()
         )
@@ -249,6 +252,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     }
     if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "customers/customer_detail.html#timeline", context)
+    context["summary"] = customer_summary(actor=actor, customer=customer)  # the page's top, not the timeline's pages
     return render(request, "customers/customer_detail.html", context)
 
 

@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -11,10 +12,10 @@ from ninja import Query, Router, Status
 
 from fieldloop.core.pagination import keyset_page
 
-from . import selectors, services
+from . import export_log, selectors, services
 from .decorators import actor_of
 from .idempotency import IdempotencyKey, run_idempotent
-from .models import Department, Employee
+from .models import AuditEntry, Department, Employee
 from .permissions import ROLE_PERMISSIONS, Role
 from .schemas import (
     ERRORS,
@@ -28,6 +29,7 @@ from .schemas import (
     EmployeeOut,
     EmployeePage,
     EmployeeUpdateIn,
+    ExportLogPage,
     MeOut,
 )
 
@@ -202,3 +204,35 @@ def employee_leave(request: HttpRequest, employee_id: int, payload: EmployeeLeav
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     """Stored replies must be JSON: dates become ISO strings."""
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+# --- The export log (administrators) --------------------------------------------
+
+
+def export_log_entry_out(entry: AuditEntry) -> dict[str, Any]:
+    changes = entry.changes if isinstance(entry.changes, dict) else {}
+    filters = changes.get("filters")
+    return {
+        "id": entry.pk, "created_at": entry.created_at, "employee_id": entry.actor_id,
+        "employee_name": entry.actor.name if entry.actor else "", "action": entry.action,
+        "what": export_log.export_label(entry.action), "format": str(changes.get("format", "")),
+        "rows": export_log.export_row_count(entry), "filters": filters if isinstance(filters, dict) else {},
+    }  # fmt: skip
+
+
+@router.get(
+    "/exports", response={200: ExportLogPage, **ERRORS}, summary="The export log: who exported what (administrators)"
+)
+def export_log_list(
+    request: HttpRequest,
+    employee_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    cursor: str | None = None,
+    limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200),
+) -> dict[str, Any]:
+    """Newest first; `date_from`/`date_to` are days of the organization's time zone, both included."""
+    filters = export_log.ExportLogFilters(employee_id=employee_id, date_from=date_from, date_to=date_to)
+    qs = export_log.export_log(actor=actor_of(request), filters=filters)
+    page = keyset_page(qs, ordering=export_log.EXPORT_LOG_ORDERING, cursor=cursor, limit=limit)
+    return {"items": [export_log_entry_out(e) for e in page.items], "next_cursor": page.next_cursor}

@@ -57,6 +57,7 @@ NAVIGATION: list[Entry] = [
     Entry("department_tree", _("Departments"), "ti-sitemap", Permission.VIEW_DEPARTMENTS),
     Entry("organization_settings", _("Organization"), "ti-building", Permission.MANAGE_ORGANIZATION),
     Entry("formtemplate_list", _("Form templates"), "ti-forms", Permission.MANAGE_ORGANIZATION),
+    Entry("export_log", _("Export log"), "ti-file-export", Permission.MANAGE_ORGANIZATION),
     Entry("profile", _("Profile"), "ti-user-circle"),
 ]
 

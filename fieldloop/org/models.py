@@ -261,4 +261,6 @@ class AuditEntry(OrgScopedModel):
             models.Index(fields=["org", "object_type", "object_id", "created_at"], name="audit_object"),
             # The newest-first list (keyset-paged on created_at, id): walked from the top, no sort of every row.
             models.Index(fields=["org", "created_at", "id"], name="audit_org_created"),
+            # The export log (org/export_log.py): one action's entries, newest first, keyset-paged.
+            models.Index(fields=["org", "action", "created_at", "id"], name="audit_action_created"),
         ]

@@ -127,3 +127,23 @@ class DepartmentUpdateIn(Schema):
 
 class DepartmentMoveIn(Schema):
     parent_id: RowId
+
+
+class ExportLogEntryOut(Schema):
+    """One export: who, when, what (the audit action and its label), how many rows, in which format, with which
+    filters."""
+
+    id: int
+    created_at: datetime
+    employee_id: int | None
+    employee_name: str
+    action: str
+    what: str
+    format: str
+    rows: int | None
+    filters: dict[str, Any]
+
+
+class ExportLogPage(Schema):
+    items: list[ExportLogEntryOut]
+    next_cursor: str | None

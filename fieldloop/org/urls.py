@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import export_log_views, views
 
 urlpatterns = [
     path("departments/", views.department_tree, name="department_tree"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("employees/<int:employee_id>/leave/", views.employee_leave, name="employee_leave"),
     path("employees/<int:employee_id>/password/", views.employee_reset_password, name="employee_reset_password"),
     path("organization/", views.organization_settings, name="organization_settings"),
+    path("organization/exports/", export_log_views.export_log_page, name="export_log"),
     path("profile/", views.profile, name="profile"),
     path("profile/language/", views.language_switch, name="language_switch"),
     path("profile/password/", views.password_change, name="password_change"),

@@ -14,10 +14,12 @@ class SchedulesConfig(AppConfig):
         from . import plan_hooks
         from .card_notices import register as register_card_notices
         from .card_services import close_defaults_create
+        from .customer_summary import register as register_customer_summary
         from .hooks import register
         from .today import today_card_tile, today_plan
 
         register()
+        register_customer_summary()
         plan_hooks.register()
         register_card_notices()
         register_defaults("schedules.daily_close_settings", close_defaults_create)

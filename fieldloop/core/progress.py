@@ -18,6 +18,7 @@ time left; a finished step stays on screen with its count. Elsewhere (a pipe, a 
 output is one line per top-level step when it ends (`label: 1,234 in 2.1 s (588/s)`), nothing while it runs.
 """
 
+import sys
 import time
 from collections.abc import Iterable, Iterator, Sized
 from contextlib import contextmanager
@@ -87,6 +88,8 @@ class _Reporter:
                 _RemainingColumn(),
                 console=self.console,
                 refresh_per_second=4,
+                # print() above the live lines, unless stdout goes elsewhere (a file) while they show on stderr
+                redirect_stdout=stream is sys.stdout or sys.stdout.isatty(),
             )
         self.open: list[Step] = []
 

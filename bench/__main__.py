@@ -69,8 +69,9 @@ def run_here(args: argparse.Namespace) -> int:
         for number, name in enumerate(chosen, start=1):
             label = f"bench {name} ({number}/{len(chosen)}) on {database.vendor}"
             progress.say(f"{label}…")
-            with progress.step(label):
+            with progress.step(label) as shown:
                 importlib.import_module(f"bench.{name}").run(options, database)
+                shown.summary = "done"
     return 0
 
 

@@ -793,6 +793,7 @@ def test_a_finished_job_has_its_figures_and_how_long_it_took(cast):
     run_customer_import_job.call(job_id=job.pk)
     job.refresh_from_db()
     assert (job.progress_step, job.progress_done, job.progress_total, job.percent) == ("write", 2, 2, 100)
+    assert job.started_at is not None and job.finished_at is not None
     assert job.duration == job.finished_at - job.started_at
     with translation.override("en"):
         assert job.duration_text.endswith(("second", "seconds"))
@@ -816,6 +817,7 @@ def test_a_running_jobs_page_shows_its_bar_and_polls_until_it_is_finished(cast):
     bodies = client.get(f"/api/v1/customers/imports/{job.pk}").json()
     assert (bodies["done"], bodies["total"], bodies["percent"], bodies["duration"]) == (300, 1200, 25, None)
 
+    assert job.started_at is not None
     CustomerImportJob.objects.filter(pk=job.pk).update(
         status=ImportJobStatus.DONE, progress_done=1200, finished_at=job.started_at + timedelta(seconds=75),
         created_count=1150, skipped_count=50, rows=1200,

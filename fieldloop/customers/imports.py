@@ -786,17 +786,26 @@ def _bulk_commit(
     verdict = _load_verdict(actor, sha256) if reuse_verdict else None
     if verdict is None or verdict.fingerprint != fingerprint:
         verdict = _checked(actor, filename, content, fingerprint, progress)
+    if progress is not None:  # said before the transaction: a job on SQLite shows it while the rows go in
+        progress.begin("write", total=len(_to_write(verdict, include_duplicates)))
     with transaction.atomic():
         fingerprint = data_fingerprint(actor)
         if verdict.fingerprint != fingerprint:  # the data changed since the check: check again, holding the lock
             verdict = _checked(actor, filename, content, fingerprint, progress)
+            if progress is not None:
+                progress.begin("write", total=len(_to_write(verdict, include_duplicates)))
         return _commit_verdict(actor, sha256, verdict, include_duplicates, progress)
+
+
+def _to_write(verdict: Verdict, include_duplicates: bool) -> list[PreparedRow]:
+    """The rows the commit writes: all but the duplicates (unless they are wanted) and the blocking ones."""
+    return [r for r in verdict.prepared if not (r.duplicate and (r.blocking or not include_duplicates))]
 
 
 def _commit_verdict(
     actor: Employee, sha256: str, verdict: Verdict, include_duplicates: bool, progress: StepReporter | None
 ) -> ImportResult:
-    rows = [r for r in verdict.prepared if not (r.duplicate and (r.blocking or not include_duplicates))]
+    rows = _to_write(verdict, include_duplicates)
     _write(actor, sha256, rows, progress)
     skipped = len(verdict.prepared) - len(rows)
     result = ImportResult(created=len(rows), skipped_duplicates=skipped, rows=verdict.rows)
@@ -822,8 +831,6 @@ def _write(actor: Employee, sha256: str, rows: list[PreparedRow], progress: Step
     executemany on SQLite (`core.bulk`), collaborators and contacts (fewer) by `bulk_create`."""
     ids = bulk.allocate_ids(Customer, len(rows))
     now = timezone.now()
-    if progress is not None:
-        progress.begin("write", total=len(rows))
     customers = ((pk, row_client_id(sha256, r.number), now, now, *r.values) for pk, r in zip(ids, rows, strict=True))
     bulk.insert_rows(Customer, [*COMMIT_COLUMNS, *_customer_columns()], _counted(customers, progress))
     created = CustomerEventKind.CREATED

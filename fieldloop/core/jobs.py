@@ -45,12 +45,13 @@ class JobProgress(models.Model):
 
     @property
     def percent(self) -> int:
-        """Whole per cent of the current step: 0 before the first, 100 when all its rows are done."""
+        """Whole per cent of the current step: 0 before the first and during a step that counts no rows (its
+        total is 0: the page shows a moving bar), 100 when all its rows are done or the job has finished it."""
         if not self.progress_step:
             return 0
-        if self.progress_done >= self.progress_total:
-            return 100
-        return self.progress_done * 100 // self.progress_total
+        if self.progress_total:
+            return min(100, self.progress_done * 100 // self.progress_total)
+        return 100 if self.finished_at is not None else 0
 
     @property
     def duration(self) -> timedelta | None:

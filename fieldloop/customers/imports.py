@@ -576,11 +576,13 @@ def data_fingerprint(actor: Employee) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def _prepare(actor: Employee, report: ImportReport) -> list[PreparedRow]:
+def _prepare(actor: Employee, report: ImportReport, progress: StepReporter | None = None) -> list[PreparedRow]:
     """The rows of a report without errors as the commit will write them."""
     columns = _customer_columns()
     prepared: list[PreparedRow] = []
-    for row in report.rows:
+    if progress is not None:
+        progress.begin("prepare", total=len(report.rows))
+    for row in _counted(report.rows, progress):
         draft = services.customer_draft(
             actor=actor,
             client_id=row_client_id(report.sha256, row.number),
@@ -677,6 +679,8 @@ def _load_verdict(actor: Employee, sha256: str) -> Verdict | None:
 def _check(actor: Employee, filename: str, content: bytes, progress: StepReporter | None = None) -> ImportReport:
     """Every row of the file checked, in bulk: a few queries per file, whatever its rows."""
     context = _Context(actor)
+    if progress is not None:
+        progress.begin("read", total=0)  # rows unknown until the file is read
     table = read_table(filename=filename, content=content, custom=context.custom)
     labels = {key: str(label) for key, label in COLUMN_LABELS.items()}
     labels |= {custom_column(d): d.display_label(context.language) for d in context.custom}
@@ -699,9 +703,10 @@ def _check(actor: Employee, filename: str, content: bytes, progress: StepReporte
         report.rows.append(row)
         if progress is not None and len(report.rows) % PROGRESS_EVERY == 0:
             progress.advance(PROGRESS_EVERY)
-    _check_duplicates(actor, report, dict(table.rows))
     if progress is not None:
         progress.advance(len(report.rows) % PROGRESS_EVERY)
+        progress.begin("duplicates", total=0)  # one set-based search for the whole file
+    _check_duplicates(actor, report, dict(table.rows))
     return report
 
 
@@ -769,7 +774,7 @@ def _checked(
     report = _check(actor, filename, content, progress)
     if report.error_count:
         raise ImportRefused(report)
-    return Verdict(fingerprint, len(report.rows), _prepare(actor, report))
+    return Verdict(fingerprint, len(report.rows), _prepare(actor, report, progress))
 
 
 def _bulk_commit(

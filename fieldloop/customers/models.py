@@ -379,9 +379,16 @@ class ImportJobStatus(models.TextChoices):
 class CustomerImportJob(JobProgress, OrgScopedModel):
     """The commit of an import file, run as a background task. The file waits in the default storage at
     `file_path` until the task has run; `client_id` makes submitting the same job twice create one job. Its
-    progress (`core.jobs`): the rows checked (when no dry run's verdict fits), then the customers written."""
+    progress (`core.jobs`): when no dry run's verdict fits, the file read, its rows checked, duplicates looked
+    for and the customers prepared; then the customers written."""
 
-    PROGRESS_STEPS = {"check": _("Checking the rows"), "write": _("Writing the customers")}
+    PROGRESS_STEPS = {
+        "read": _("Reading the file"),
+        "check": _("Checking the rows"),
+        "duplicates": _("Looking for duplicates"),
+        "prepare": _("Preparing the customers"),
+        "write": _("Writing the customers"),
+    }
 
     client_id = models.UUIDField(_("client id"))
     created_by = models.ForeignKey("org.Employee", on_delete=models.PROTECT, related_name="+")

@@ -775,7 +775,8 @@ def test_the_commit_reports_the_rows_checked_then_the_customers_written(cast, mo
     heard = Heard()
     result = imports.import_commit(actor=cast.manager, filename="c.csv", content=csv_file(rows), progress=heard)
     assert result.created == 5
-    assert heard.calls == [("check", 5), 2, 2, 1, ("write", 5), 2, 2, 1]  # every 2 rows, not every row
+    checked = [("read", 0), ("check", 5), 2, 2, 1, ("duplicates", 0), ("prepare", 5), 2, 2, 1]
+    assert heard.calls == [*checked, ("write", 5), 2, 2, 1]  # every 2 rows, not every row
 
 
 def test_a_commit_of_a_checked_file_reports_only_its_writes(cast):

@@ -34,9 +34,9 @@ class JobProgress(models.Model):
     # step code -> what the job's page says it is doing ("Checking the rows"); the model fills it in
     PROGRESS_STEPS: ClassVar[dict[str, Promise]] = {}
 
-    progress_step = models.CharField(_("step"), max_length=20, blank=True, default="")
-    progress_done = models.PositiveIntegerField(_("done"), default=0)
-    progress_total = models.PositiveIntegerField(_("total"), default=0)
+    progress_step = models.CharField(_("progress step"), max_length=20, blank=True, default="")
+    progress_done = models.PositiveIntegerField(_("rows done"), default=0)
+    progress_total = models.PositiveIntegerField(_("rows in the step"), default=0)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

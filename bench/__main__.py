@@ -12,6 +12,8 @@ import os
 import subprocess
 import sys
 
+from fieldloop.core import progress
+
 from .harness import BASE_DIR, VENDORS, Options, scratch_database
 
 BENCHMARKS = (
@@ -62,9 +64,14 @@ def options_from(args: argparse.Namespace) -> Options:
 
 def run_here(args: argparse.Namespace) -> int:
     options = options_from(args)
-    with scratch_database(args.db) as database:
-        for name in args.benchmarks or BENCHMARKS:
-            importlib.import_module(f"bench.{name}").run(options, database)
+    chosen = args.benchmarks or BENCHMARKS
+    with scratch_database(args.db) as database, progress.reporting(sys.stderr):
+        for number, name in enumerate(chosen, start=1):
+            label = f"bench {name} ({number}/{len(chosen)}) on {database.vendor}"
+            progress.say(f"{label}…")
+            with progress.step(label) as shown:
+                importlib.import_module(f"bench.{name}").run(options, database)
+                shown.summary = "done"
     return 0
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from fieldloop.core import progress
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench-results"
 VENDORS = ("sqlite", "postgresql")
@@ -115,15 +117,18 @@ def measure(*fns: Callable[[], object], options: Options) -> list[Timing]:
     Each round runs every function once, in turn, so a change in the machine's load during the
     run hits them alike and their ratios stay fair.
     """
-    for _ in range(options.warmup):
-        for fn in fns:
-            fn()
-    samples: list[list[float]] = [[] for _ in fns]
-    for _ in range(options.repeat):
-        for fn, times in zip(fns, samples, strict=True):
-            start = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - start) * 1000)
+    with progress.step("timed runs", total=(options.warmup + options.repeat) * len(fns)) as shown:
+        for _ in range(options.warmup):
+            for fn in fns:
+                fn()
+                shown.advance()
+        samples: list[list[float]] = [[] for _ in fns]
+        for _ in range(options.repeat):
+            for fn, times in zip(fns, samples, strict=True):
+                start = time.perf_counter()
+                fn()
+                times.append((time.perf_counter() - start) * 1000)
+                shown.advance()
     return [Timing(statistics.median(t), min(t), max(t), len(t)) for t in samples]
 
 

@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from fieldloop.core import progress
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid
 from fieldloop.customers import services as customer_services
 from fieldloop.notifications.services import Notice, notify_many
@@ -64,14 +65,16 @@ def all_orgs_recheck_visit_signals(*, day: date) -> int:
     qs = Visit.objects.filter(checked_in_at__gte=start, checked_in_at__lt=end).order_by("org_id", "employee_id", "pk")
     done = 0
     last_pk = 0
-    while True:
-        chunk = list(qs.filter(pk__gt=last_pk).order_by("pk")[:RECHECK_CHUNK])
-        if not chunk:
-            return done
-        with transaction.atomic():
-            visit_signals_refresh(chunk)
-        done += len(chunk)
-        last_pk = chunk[-1].pk
+    with progress.step("visits rechecked") as shown:
+        while True:
+            chunk = list(qs.filter(pk__gt=last_pk).order_by("pk")[:RECHECK_CHUNK])
+            if not chunk:
+                return done
+            with transaction.atomic():
+                visit_signals_refresh(chunk)
+            done += len(chunk)
+            shown.advance(len(chunk))
+            last_pk = chunk[-1].pk
 
 
 def may_review(*, actor: Employee, visit: Visit) -> bool:

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from fieldloop.core import progress
 from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.core.geo import Fix, SentFix, check_capture_times, fix_signals, position_errors
@@ -671,9 +672,10 @@ def all_orgs_close_abandoned_visits(*, now: datetime | None = None, older_than: 
     no duration; classified like any visit. Returns how many were closed."""
     now = now or timezone.now()
     closed = 0
-    for pk in Visit.objects.filter(status=VisitStatus.OPEN, checked_in_at__lt=now - older_than).values_list(
+    stale = Visit.objects.filter(status=VisitStatus.OPEN, checked_in_at__lt=now - older_than).values_list(
         "pk", flat=True
-    ):
+    )
+    for pk in progress.track(list(stale), label="open visits"):
         with transaction.atomic():
             visit = Visit.objects.select_for_update(of=("self",)).select_related(*VISIT_RELATED).get(pk=pk)
             if not visit.is_open:

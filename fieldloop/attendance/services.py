@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldloop.activities.builtin import activity_settings
+from fieldloop.core import progress
 from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.core.geo import (
@@ -810,7 +811,7 @@ def all_orgs_close_days(*, day: date | None = None, now: datetime | None = None)
     (the rows of the REOPEN_DAYS days before still open are recomputed too: one indexed read)."""
     written = 0
     now = now or timezone.now()
-    for org in Organization.objects.all():
+    for org in progress.track(list(Organization.objects.order_by("pk")), label="organizations' days closed"):
         target = day or now.astimezone(org_tz(org)).date() - timedelta(days=1)
         with transaction.atomic():
             written += recompute_org_day(org=org, day=target, now=now)

@@ -371,8 +371,10 @@ def customer_import_dry_run(request: HttpRequest, file: File[UploadedFile]) -> d
 
 
 def import_job_out(job: CustomerImportJob) -> dict[str, Any]:
+    progress = job.progress_figures()
     return {
-        **{f: getattr(job, f) for f in ImportJobOut.model_fields if f not in ("created_by", "stalled")},
+        **{f: getattr(job, f) for f in ImportJobOut.model_fields if f not in ("created_by", "stalled", *progress)},
+        **progress,
         "created_by": ref(job.created_by),
         "stalled": import_jobs.import_job_stalled(job),
     }

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from fieldloop.core import progress
 from fieldloop.notifications.services import notify_many
 from fieldloop.org.models import Organization
 
@@ -27,7 +28,7 @@ def all_orgs_warn_protection_ending(*, now: datetime | None = None) -> int:
         windows_by_org.setdefault(org_id, []).append((pool_id, days))
     zones = dict(Organization.objects.filter(pk__in=windows_by_org).values_list("pk", "time_zone"))
     warned = 0
-    for org_id, windows in windows_by_org.items():  # one query per organization that warns
+    for org_id, windows in progress.track(windows_by_org.items(), label="organizations warned"):  # a query each
         day = timezone.localtime(now, zoneinfo.ZoneInfo(zones[org_id])).date().isoformat()
         owners = (
             Customer.objects.filter(protection_ending(windows=windows, now=now), org_id=org_id)

@@ -20,9 +20,10 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from fieldloop.core import spreadsheets
+from fieldloop.core import progress, spreadsheets
 from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
+from fieldloop.core.jobs import ProgressWriter
 from fieldloop.org.models import Employee
 from fieldloop.org.selectors import visibility_for
 
@@ -114,12 +115,17 @@ def all_orgs_run_import_job(*, job_id: int) -> str:
     if job is None or not claimed:
         return job.status if job is not None else ""
     actor = job.created_by
+    progress = ProgressWriter(job)  # rows checked, then customers written: on the job's row as it runs
     with translation.override(actor.language):
         try:
             with default_storage.open(job.file_path, "rb") as stored:
                 content = stored.read()
             result = import_commit(
-                actor=actor, filename=job.filename, content=content, include_duplicates=job.include_duplicates
+                actor=actor,
+                filename=job.filename,
+                content=content,
+                include_duplicates=job.include_duplicates,
+                progress=progress,
             )
         except FileNotFoundError:
             job.status, job.error = ImportJobStatus.FAILED, _("The uploaded file is gone; upload it again.")
@@ -135,10 +141,14 @@ def all_orgs_run_import_job(*, job_id: int) -> str:
         else:
             job.status = ImportJobStatus.DONE
             job.rows, job.created_count, job.skipped_count = result.rows, result.created, result.skipped_duplicates
+            job.progress_done = job.progress_total
+        finally:
+            progress.close()
     job.finished_at = timezone.now()
     job.save(
         update_fields=[
             "status", "error", "rows", "row_errors", "created_count", "skipped_count", "finished_at", "updated_at",
+            "progress_step", "progress_done", "progress_total",
         ]
     )  # fmt: skip
     default_storage.delete(job.file_path)
@@ -218,7 +228,7 @@ def all_orgs_recover_import_jobs(*, enqueue: Enqueue, older_than: timedelta = ST
     cutoff = timezone.now() - older_than
     counts = {ImportJobStatus.QUEUED.value: 0, ImportJobStatus.FAILED.value: 0}
     stale = CustomerImportJob.objects.filter(status=ImportJobStatus.RUNNING, started_at__lt=cutoff)
-    for job in stale.select_related("created_by").order_by("pk"):
+    for job in progress.track(list(stale.select_related("created_by").order_by("pk")), label="stalled import jobs"):
         if status := _recover(job, enqueue):
             counts[status] += 1
     return counts

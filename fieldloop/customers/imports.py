@@ -26,7 +26,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -43,6 +43,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from fieldloop.core import bulk, spreadsheets
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid
+from fieldloop.core.jobs import StepReporter
 from fieldloop.core.spreadsheets import normal_header
 from fieldloop.formtemplates.fields import FieldDefinition, FieldType
 from fieldloop.formtemplates.models import FormTemplate, FormTemplateVersion, Purpose
@@ -104,6 +105,7 @@ COLUMN_LABELS: dict[str, Promise] = {
 SERVICE_FIELD_COLUMNS = {"stage_id": "stage", "owner_id": "owner", "collaborator_ids": "collaborators"}
 LIST_SEPARATORS = re.compile(r"[,，、;；]")
 BATCH_SIZE = 500  # rows per INSERT of the bulk commit's bulk_create (collaborators, contacts)
+PROGRESS_EVERY = 500  # rows checked or written between two reports to a job's progress
 
 # Custom fields of the customer template that a spreadsheet cell can hold. Photos and files need an upload,
 # references an id the user does not know, sub-tables a table: they are left out of imports.
@@ -574,11 +576,13 @@ def data_fingerprint(actor: Employee) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def _prepare(actor: Employee, report: ImportReport) -> list[PreparedRow]:
+def _prepare(actor: Employee, report: ImportReport, progress: StepReporter | None = None) -> list[PreparedRow]:
     """The rows of a report without errors as the commit will write them."""
     columns = _customer_columns()
     prepared: list[PreparedRow] = []
-    for row in report.rows:
+    if progress is not None:
+        progress.begin("prepare", total=len(report.rows))
+    for row in _counted(report.rows, progress):
         draft = services.customer_draft(
             actor=actor,
             client_id=row_client_id(report.sha256, row.number),
@@ -672,9 +676,11 @@ def _load_verdict(actor: Employee, sha256: str) -> Verdict | None:
 # --- Dry run and commit -----------------------------------------------------------------------------------
 
 
-def _check(actor: Employee, filename: str, content: bytes) -> ImportReport:
+def _check(actor: Employee, filename: str, content: bytes, progress: StepReporter | None = None) -> ImportReport:
     """Every row of the file checked, in bulk: a few queries per file, whatever its rows."""
     context = _Context(actor)
+    if progress is not None:
+        progress.begin("read", total=0)  # rows unknown until the file is read
     table = read_table(filename=filename, content=content, custom=context.custom)
     labels = {key: str(label) for key, label in COLUMN_LABELS.items()}
     labels |= {custom_column(d): d.display_label(context.language) for d in context.custom}
@@ -689,10 +695,17 @@ def _check(actor: Employee, filename: str, content: bytes) -> ImportReport:
     )
     if not table.rows:
         raise invalid("file", _("The file has no customer rows."))
+    if progress is not None:
+        progress.begin("check", total=len(table.rows))
     for number, cells in table.rows:
         row = ImportRow(number=number)
         _check_row(context, row, cells)
         report.rows.append(row)
+        if progress is not None and len(report.rows) % PROGRESS_EVERY == 0:
+            progress.advance(PROGRESS_EVERY)
+    if progress is not None:
+        progress.advance(len(report.rows) % PROGRESS_EVERY)
+        progress.begin("duplicates", total=0)  # one set-based search for the whole file
     _check_duplicates(actor, report, dict(table.rows))
     return report
 
@@ -721,7 +734,14 @@ class ImportRefused(ServiceError):
         self.report = report
 
 
-def import_commit(*, actor: Employee, filename: str, content: bytes, include_duplicates: bool = False) -> ImportResult:
+def import_commit(
+    *,
+    actor: Employee,
+    filename: str,
+    content: bytes,
+    include_duplicates: bool = False,
+    progress: StepReporter | None = None,
+) -> ImportResult:
     """Create the file's customers (with their collaborators, primary contacts and timeline), all or
     nothing. Duplicates are skipped unless `include_duplicates`; a same credit code or an already imported
     row is always skipped.
@@ -730,32 +750,68 @@ def import_commit(*, actor: Employee, filename: str, content: bytes, include_dup
     left, while the data it was checked against is unchanged (`data_fingerprint`); otherwise it checks the
     file again and refuses it if a row now fails. Should a concurrent commit insert the same rows (or a
     customer with the same credit code) first, the database's constraints refuse the write and the file is
-    checked again, so those rows count as duplicates."""
+    checked again, so those rows count as duplicates.
+
+    `progress` (a job's, `core.jobs`) hears of the rows checked ("check") and the customers written ("write").
+    A file that must be checked is checked before the transaction, as a dry run is (the data is compared with
+    what it was checked against again inside): the write lock is then held only for the writes, and a job's
+    progress shows while the rows are checked, whatever the database."""
     try:
-        return _bulk_commit(actor, filename, content, include_duplicates, reuse_verdict=True)
+        return _bulk_commit(actor, filename, content, include_duplicates, reuse_verdict=True, progress=progress)
     except IntegrityError:
         logger.info("customer import: a concurrent commit won a row; checking the file again")
     try:
-        return _bulk_commit(actor, filename, content, include_duplicates, reuse_verdict=False)
+        return _bulk_commit(actor, filename, content, include_duplicates, reuse_verdict=False, progress=progress)
     except IntegrityError:
         message = _("Another import of the same customers ran at the same time; try again.")
         raise ServiceError(ErrorCode.CONFLICT, message, {"file": [message]}) from None
 
 
-@transaction.atomic
+def _checked(
+    actor: Employee, filename: str, content: bytes, fingerprint: str, progress: StepReporter | None
+) -> Verdict:
+    """The file checked now against the data `fingerprint` digests; refused if a row fails."""
+    report = _check(actor, filename, content, progress)
+    if report.error_count:
+        raise ImportRefused(report)
+    return Verdict(fingerprint, len(report.rows), _prepare(actor, report, progress))
+
+
 def _bulk_commit(
-    actor: Employee, filename: str, content: bytes, include_duplicates: bool, *, reuse_verdict: bool
+    actor: Employee,
+    filename: str,
+    content: bytes,
+    include_duplicates: bool,
+    *,
+    reuse_verdict: bool,
+    progress: StepReporter | None,
 ) -> ImportResult:
     sha256 = hashlib.sha256(content).hexdigest()
-    fingerprint = data_fingerprint(actor)
+    fingerprint = data_fingerprint(actor)  # before the check: a change while it runs makes the transaction re-check
     verdict = _load_verdict(actor, sha256) if reuse_verdict else None
     if verdict is None or verdict.fingerprint != fingerprint:
-        report = _check(actor, filename, content)
-        if report.error_count:
-            raise ImportRefused(report)
-        verdict = Verdict(fingerprint, len(report.rows), _prepare(actor, report))
-    rows = [r for r in verdict.prepared if not (r.duplicate and (r.blocking or not include_duplicates))]
-    _write(actor, sha256, rows)
+        verdict = _checked(actor, filename, content, fingerprint, progress)
+    if progress is not None:  # said before the transaction: a job on SQLite shows it while the rows go in
+        progress.begin("write", total=len(_to_write(verdict, include_duplicates)))
+    with transaction.atomic():
+        fingerprint = data_fingerprint(actor)
+        if verdict.fingerprint != fingerprint:  # the data changed since the check: check again, holding the lock
+            verdict = _checked(actor, filename, content, fingerprint, progress)
+            if progress is not None:
+                progress.begin("write", total=len(_to_write(verdict, include_duplicates)))
+        return _commit_verdict(actor, sha256, verdict, include_duplicates, progress)
+
+
+def _to_write(verdict: Verdict, include_duplicates: bool) -> list[PreparedRow]:
+    """The rows the commit writes: all but the duplicates (unless they are wanted) and the blocking ones."""
+    return [r for r in verdict.prepared if not (r.duplicate and (r.blocking or not include_duplicates))]
+
+
+def _commit_verdict(
+    actor: Employee, sha256: str, verdict: Verdict, include_duplicates: bool, progress: StepReporter | None
+) -> ImportResult:
+    rows = _to_write(verdict, include_duplicates)
+    _write(actor, sha256, rows, progress)
     skipped = len(verdict.prepared) - len(rows)
     result = ImportResult(created=len(rows), skipped_duplicates=skipped, rows=verdict.rows)
     changes = {"sha256": sha256, "rows": result.rows, "created": result.created, "skipped": skipped}
@@ -763,17 +819,25 @@ def _bulk_commit(
     return result
 
 
-def _write(actor: Employee, sha256: str, rows: list[PreparedRow]) -> None:
+def _counted[T](items: Iterable[T], progress: StepReporter | None) -> Iterator[T]:
+    """`items`, telling `progress` every PROGRESS_EVERY of them (and the rest at the end)."""
+    n = 0
+    for n, item in enumerate(items, start=1):
+        yield item
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress.advance(PROGRESS_EVERY)
+    if progress is not None:
+        progress.advance(n % PROGRESS_EVERY)
+
+
+def _write(actor: Employee, sha256: str, rows: list[PreparedRow], progress: StepReporter | None = None) -> None:
     """What `customer_create` (and `contact_create` for the first contact) would write row by row, as bulk
     writes in the caller's transaction: customers and their CREATED events by COPY on PostgreSQL or one
     executemany on SQLite (`core.bulk`), collaborators and contacts (fewer) by `bulk_create`."""
     ids = bulk.allocate_ids(Customer, len(rows))
     now = timezone.now()
-    bulk.insert_rows(
-        Customer,
-        [*COMMIT_COLUMNS, *_customer_columns()],
-        ((pk, row_client_id(sha256, r.number), now, now, *r.values) for pk, r in zip(ids, rows, strict=True)),
-    )
+    customers = ((pk, row_client_id(sha256, r.number), now, now, *r.values) for pk, r in zip(ids, rows, strict=True))
+    bulk.insert_rows(Customer, [*COMMIT_COLUMNS, *_customer_columns()], _counted(customers, progress))
     created = CustomerEventKind.CREATED
     bulk.insert_rows(
         CustomerEvent,

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from fieldloop.core.jobs import JobProgress
 from fieldloop.core.models import OrgScopedModel
 
 from .names import NAME_KEY_LENGTH, PHONE_KEY_LENGTH, normalise_name, normalise_phone
@@ -378,9 +379,19 @@ class ImportJobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class CustomerImportJob(OrgScopedModel):
+class CustomerImportJob(JobProgress, OrgScopedModel):
     """The commit of an import file, run as a background task. The file waits in the default storage at
-    `file_path` until the task has run; `client_id` makes submitting the same job twice create one job."""
+    `file_path` until the task has run; `client_id` makes submitting the same job twice create one job. Its
+    progress (`core.jobs`): when no dry run's verdict fits, the file read, its rows checked, duplicates looked
+    for and the customers prepared; then the customers written."""
+
+    PROGRESS_STEPS = {
+        "read": _("Reading the file"),
+        "check": _("Checking the rows"),
+        "duplicates": _("Looking for duplicates"),
+        "prepare": _("Preparing the customers"),
+        "write": _("Writing the customers"),
+    }
 
     client_id = models.UUIDField(_("client id"))
     created_by = models.ForeignKey("org.Employee", on_delete=models.PROTECT, related_name="+")
@@ -396,8 +407,6 @@ class CustomerImportJob(OrgScopedModel):
     skipped_count = models.PositiveIntegerField(_("skipped duplicates"), default=0)
     error = models.TextField(_("error"), blank=True, default="")
     row_errors = models.JSONField(default=list, blank=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldloop.core import progress
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
@@ -284,7 +285,7 @@ def all_orgs_recycle_expired_customers(*, now: datetime | None = None) -> int:
         owner__isnull=False, pool__isnull=False, protected_until__lt=now, archived_at__isnull=True
     ).values_list("pk", flat=True)
     returned = 0
-    for customer_id in list(expired.iterator(chunk_size=2_000)):
+    for customer_id in progress.track(list(expired.iterator(chunk_size=2_000)), label="expired customers"):
         with transaction.atomic():
             customer = Customer.objects.select_for_update(of=("self",)).select_related("pool").get(pk=customer_id)
             if customer.owner_id is None or customer.protected_until is None or customer.protected_until >= now:

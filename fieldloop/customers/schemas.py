@@ -240,6 +240,15 @@ class ImportJobOut(Schema):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    duration: float | None = Field(description="Seconds from start to finish, once finished.")
+    step: str = Field(
+        description="What it is doing: read (the file), check (its rows), duplicates (looked for), prepare (the "
+        "customers): only when no dry run's verdict fits; then write (the customers). Empty while queued."
+    )
+    step_label: str = Field(description="The step in your language.")
+    done: int = Field(description="Rows of the step done so far (stored about once a second while it runs).")
+    total: int = Field(description="Rows of the step; 0 for a step that counts none (read, duplicates).")
+    percent: int = Field(description="done of total, in whole per cent; 100 once done.")
     stalled: bool = Field(description="Running for longer than any import takes (its worker died): restart it.")
 
 

@@ -102,6 +102,7 @@ def build_work_records(ctx: DemoContext) -> None:
     weights = list(PURPOSE_WEIGHTS.values())
     count = COUNTS[ctx.size_name]
     ctx.counts["work records"] = count
+    ctx.progress.set_total(count)
     batch = 5_000
     comments = 0
     for start in range(0, count, batch):
@@ -141,6 +142,7 @@ def build_work_records(ctx: DemoContext) -> None:
                 )
             )
         WorkRecord.objects.bulk_create(records, batch_size=1_000)
+        ctx.progress.advance(len(records))
         saved = WorkRecord.objects.filter(org=org).select_related("author").order_by("-id")[: len(records)]
         new_comments = [
             WorkRecordComment(

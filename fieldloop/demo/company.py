@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from faker import Faker
 
+from fieldloop.core import progress
 from fieldloop.org.models import Employee, Organization, Role
 
 from . import (
@@ -60,11 +61,17 @@ def build_demo_company(*, size: str = "small", seed: int = 42, until: str | None
     faker = Faker("zh_CN")
     faker.seed_instance(seed)
     ctx = DemoContext(size_name=size, size=SIZES[size], rng=random.Random(seed), faker=faker)
+    steps = list(DEMO_STEPS)
+    steps = steps[: steps.index(until) + 1] if until is not None else steps
     with transaction.atomic():
-        for name, step in DEMO_STEPS.items():
-            step(ctx)
-            if name == until:
-                break
+        for number, name in enumerate(steps, start=1):
+            with progress.step(f"[{number}/{len(steps)}] {name.replace('_', ' ')}") as shown:
+                ctx.progress = shown
+                before = dict(ctx.counts)
+                DEMO_STEPS[name](ctx)
+                made = {what: n for what, n in ctx.counts.items() if before.get(what) != n}
+                shown.done = max(shown.done, sum(made.values()))
+                shown.summary = ", ".join(f"{n:,} {what}" for what, n in made.items()) or "done"
     return ctx
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from django.utils import timezone
 from faker import Faker
 
+from fieldloop.core.progress import Step
 from fieldloop.org.models import Department, Employee, Organization
 
 DEMO_PASSWORD = "fieldloop-demo"
@@ -82,5 +83,7 @@ class DemoContext:
     departments: list[Department] = field(default_factory=list)
     logins: list[DemoLogin] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # what each step built, for the summary
+    # The running step's progress (core.progress): a step that builds in batches sets its total and advances it.
+    progress: Step = field(default_factory=lambda: Step(label=""))
     today: date = field(default_factory=date.today)
     now: datetime = field(default_factory=timezone.now)

@@ -65,6 +65,7 @@ def build_customers(ctx: DemoContext) -> None:
     pool.keep_stages.add(won)
     codes: set[str] = set()
     ctx.counts["customers"] = count
+    ctx.progress.set_total(count)
     batch = 5_000
     for start in range(0, count, batch):
         customers = []
@@ -116,6 +117,7 @@ def build_customers(ctx: DemoContext) -> None:
         for customer in customers:
             customer.refresh_match_keys()  # bulk_create bypasses save()
         Customer.objects.bulk_create(customers, batch_size=1_000)
+        ctx.progress.advance(len(customers))
         saved = list(Customer.objects.filter(org=ctx.org).order_by("-id")[: len(customers)])
         contacts, events = [], []
         for customer in saved:

@@ -186,6 +186,7 @@ def build_trajectories(ctx: DemoContext) -> None:
             )
     insert_rows(LocationPoint, POINT_FIELDS, points)
     DayQuality.objects.bulk_create(quality, batch_size=1_000)
+    ctx.counts |= {"location points": len(points), "tracked days": len(quality)}
     LastPosition.objects.bulk_create(
         [
             LastPosition(org=org, employee_id=pk, at=at, latitude=lat, longitude=lon, accuracy_m=acc, speed_mps=speed)

@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
+from fieldloop.core import progress
 from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.core.geo import Position, position_from
@@ -491,22 +492,26 @@ def all_orgs_attachments_cleanup(*, older_than: timedelta = ORPHAN_AGE) -> int:
     Batches of CLEANUP_BATCH rows, one short transaction each."""
     cutoff = now() - older_than
     deleted = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Attachment.objects.select_for_update()
-                .filter(claimed_at__isnull=True, created_at__lt=cutoff)
-                .order_by("created_at", "pk")
-                .only("pk", "file", "thumbnail")[:CLEANUP_BATCH]
-            )
-            if not batch:
+    with progress.step("unclaimed attachments deleted") as shown:
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    Attachment.objects.select_for_update()
+                    .filter(claimed_at__isnull=True, created_at__lt=cutoff)
+                    .order_by("created_at", "pk")
+                    .only("pk", "file", "thumbnail")[:CLEANUP_BATCH]
+                )
+                if not batch:
+                    break
+                count, _by_model = Attachment.objects.filter(
+                    pk__in=[a.pk for a in batch], claimed_at__isnull=True
+                ).delete()
+                deleted += count
+                files = [stored.name for a in batch for stored in (a.file, a.thumbnail) if stored.name]
+                transaction.on_commit(partial(_delete_stored_files, files))
+            shown.advance(count)
+            if len(batch) < CLEANUP_BATCH:
                 break
-            count, _by_model = Attachment.objects.filter(pk__in=[a.pk for a in batch], claimed_at__isnull=True).delete()
-            deleted += count
-            files = [stored.name for a in batch for stored in (a.file, a.thumbnail) if stored.name]
-            transaction.on_commit(partial(_delete_stored_files, files))
-        if len(batch) < CLEANUP_BATCH:
-            break
     logger.info("attachments cleanup: deleted %d unclaimed attachment(s) older than %s", deleted, older_than)
     return deleted
 

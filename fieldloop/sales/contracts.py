@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from fieldloop.core import progress
 from fieldloop.notifications.kinds import register_kind
 from fieldloop.notifications.services import Notice, notify_many
 from fieldloop.org.models import Organization
@@ -109,7 +110,7 @@ def all_orgs_remind_contract_endings(*, now: datetime | None = None) -> int:
     due = 0
     with_contracts = contracts().filter(ends_on__gte=now.date() - timedelta(days=1)).values("org_id")
     orgs = Organization.objects.filter(pk__in=with_contracts).order_by("pk").values_list("pk", "time_zone")
-    for org_id, zone in orgs:
+    for org_id, zone in progress.track(list(orgs), label="organizations with contracts"):
         days = days_by_org.get(org_id, DEFAULT_REMINDER_DAYS)
         if not days:
             continue

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldloop.activities.services import can_edit, record_create, record_update
+from fieldloop.core import progress
 from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, not_found
 from fieldloop.notifications.services import Notice, notify_many
@@ -322,7 +323,7 @@ def all_orgs_close_daily_cards(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     stored = 0
     settings_of = _settings_by_org()
-    for org in Organization.objects.order_by("id"):
+    for org in progress.track(list(Organization.objects.order_by("id")), label="organizations' cards closed"):
         settings = settings_of.get(org.pk) or cs.default_settings(org.pk)
         zone = ZoneInfo(org.time_zone)
         today = now.astimezone(zone).date()
@@ -452,7 +453,7 @@ def all_orgs_send_schedule_reminders(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     settings_of = _settings_by_org()
     total = 0
-    for org in Organization.objects.order_by("id"):
+    for org in progress.track(list(Organization.objects.order_by("id")), label="organizations reminded"):
         settings = settings_of.get(org.pk) or cs.default_settings(org.pk)
         local = now.astimezone(ZoneInfo(org.time_zone))
         notices = [

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldloop.activities.models import Visit, WorkRecord
+from fieldloop.core import progress
 from fieldloop.core.bulk import insert_rows
 from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, not_found
@@ -474,7 +475,7 @@ def all_orgs_close_schedule_days(*, now: datetime | None = None) -> dict[str, in
     now = now or timezone.now()
     marked: dict[str, int] = {}
     zones = Organization.objects.values_list("time_zone", flat=True).distinct().order_by("time_zone")
-    for zone in zones:
+    for zone in progress.track(list(zones), label="time zones closed"):
         today = now.astimezone(ZoneInfo(zone)).date()
         with transaction.atomic():
             marked[zone] = ScheduleItem.objects.filter(

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from fieldloop.core import progress
 from fieldloop.notifications.kinds import register_kind
 from fieldloop.notifications.services import Notice, notify_many
 from fieldloop.org.models import Department, Employee, EmployeeStatus, Organization
@@ -124,7 +125,8 @@ def all_orgs_remind_targets_at_risk(now: datetime | None = None) -> int:
     second run the same day sends nothing. Returns the notices handed to `notify_many`."""
     now = now or timezone.now()
     sent = 0
-    for settings in TargetSettings.objects.select_related("org").order_by("org_id"):
+    organizations = list(TargetSettings.objects.select_related("org").order_by("org_id"))
+    for settings in progress.track(organizations, label="organizations' targets"):
         if settings.reminder_weekdays:
             sent += remind_org(settings.org, settings, now)
     return sent

@@ -82,12 +82,29 @@ def test_the_job_page_waits_for_the_background_import_then_links_to_the_customer
     job = CustomerImportJob.objects.get()
     page.wait_for_url(f"{live_server.url}/customers/import/jobs/{job.pk}/")
     expect(page.locator("[data-testid=import-job-status]")).to_contain_text("排队中")
+    bar = page.locator("[data-testid=import-job-progress]")
+    expect(bar).to_have_attribute("data-percent", "0")  # the bar is there before a worker starts it
     page.screenshot(path=str(ARTIFACTS / "customer-import-job-queued-zh.png"), full_page=True)
     assert not Customer.objects.exists()
 
+    # A worker half-way through the check: the page shows it at its next poll.
+    CustomerImportJob.objects.filter(pk=job.pk).update(
+        status="running", started_at=job.created_at, progress_step="check", progress_done=1, progress_total=2
+    )
+    expect(bar).to_have_attribute("data-percent", "50", timeout=10_000)
+    expect(page.locator("[data-testid=import-job-step]")).not_to_be_empty()
+    page.screenshot(path=str(ARTIFACTS / "customer-import-job-running-zh.png"), full_page=True)
+    CustomerImportJob.objects.filter(pk=job.pk).update(status="queued", progress_step="", progress_done=0)
+
     run_customer_import_job.call(job_id=job.pk)  # the worker picks the job up
     expect(job_card).to_have_attribute("data-status", "done", timeout=10_000)  # the page polled by itself
+    expect(bar).to_have_attribute("data-percent", "100")
+    expect(page.locator("[data-testid=import-job-duration]")).to_be_visible()
     expect(page.locator("[data-testid=import-result]")).to_contain_text("2")
+    polls = []
+    page.on("request", lambda request: polls.append(request.url) if "/import/jobs/" in request.url else None)
+    page.wait_for_timeout(2_500)
+    assert polls == []  # finished: the page stopped polling
     page.screenshot(path=str(ARTIFACTS / "customer-import-job-done-zh.png"), full_page=True)
 
     page.click("[data-testid=my-imports]")

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
@@ -19,6 +19,7 @@ from openpyxl import Workbook, load_workbook
 
 from fieldloop.core import spreadsheets
 from fieldloop.core.errors import ServiceError
+from fieldloop.core.jobs import ProgressWriter
 from fieldloop.customers import credit_code, import_jobs, imports, services
 from fieldloop.customers.import_template import import_template
 from fieldloop.customers.imports import RowStatus
@@ -482,13 +483,14 @@ def test_a_concurrent_commit_of_the_same_rows_makes_them_count_as_already_import
     real_fingerprint = imports.data_fingerprint
     calls: list[int] = []
 
-    def racing_fingerprint(actor):
+    def racing_fingerprint(actor):  # before the transaction and inside it: unchanged, as the verdict saw it
         calls.append(1)
-        return checked_against if len(calls) == 1 else real_fingerprint(actor)
+        return checked_against if len(calls) <= 2 else real_fingerprint(actor)
 
     monkeypatch.setattr(imports, "data_fingerprint", racing_fingerprint)
     result = imports.import_commit(actor=cast.manager, filename="c.csv", content=content)
-    assert (result.created, result.skipped_duplicates, len(calls)) == (1, 1, 2)
+    assert (result.created, result.skipped_duplicates) == (1, 1)
+    assert len(calls) == 4  # the refused write's two, then the file checked again: before and inside the transaction
     assert Customer.objects.filter(client_id=imports.row_client_id(sha, 3)).get().name == "先到的"
 
 
@@ -749,3 +751,123 @@ def test_a_job_that_died_twice_fails_with_a_message_in_the_submitters_language(c
     assert not Customer.objects.exists()
     recovered = import_jobs.all_orgs_recover_import_jobs(enqueue=enqueue_import_job)
     assert recovered == {"queued": 0, "failed": 0}  # nothing left to recover
+
+
+# --- A job's progress ---------------------------------------------------------------------------------------
+
+
+class Heard:
+    """What a job's progress writer would be told."""
+
+    def __init__(self) -> None:
+        self.calls: list[object] = []
+
+    def begin(self, step: str, *, total: int) -> None:
+        self.calls.append((step, total))
+
+    def advance(self, n: int) -> None:
+        self.calls.append(n)
+
+
+def test_the_commit_reports_the_rows_checked_then_the_customers_written(cast, monkeypatch):
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 2)
+    rows = [[f"进度测试公司{i}", "", "", "", "", "", "", "", ""] for i in range(5)]
+    heard = Heard()
+    result = imports.import_commit(actor=cast.manager, filename="c.csv", content=csv_file(rows), progress=heard)
+    assert result.created == 5
+    checked = [("read", 0), ("check", 5), 2, 2, 1, ("duplicates", 0), ("prepare", 5), 2, 2, 1]
+    assert heard.calls == [*checked, ("write", 5), 2, 2, 1]  # every 2 rows, not every row
+
+
+def test_a_commit_of_a_checked_file_reports_only_its_writes(cast):
+    content = csv_file(GOOD_ROWS)
+    dry_run(cast.manager, content)
+    heard = Heard()
+    imports.import_commit(actor=cast.manager, filename="c.csv", content=content, progress=heard)
+    assert heard.calls == [("write", 2), 2]
+
+
+def test_a_finished_job_has_its_figures_and_how_long_it_took(cast):
+    with override_settings(TASKS=DUMMY_TASKS):
+        job, _ = submit_job(actor=cast.manager, client_id=uuid.uuid4(), filename="c.csv", content=csv_file(GOOD_ROWS))
+    assert (job.progress_step, job.percent, job.duration) == ("", 0, None)
+    run_customer_import_job.call(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.progress_step, job.progress_done, job.progress_total, job.percent) == ("write", 2, 2, 100)
+    assert job.started_at is not None and job.finished_at is not None
+    assert job.duration == job.finished_at - job.started_at
+    with translation.override("en"):
+        assert job.duration_text.endswith(("second", "seconds"))
+
+    body = cast.client_for(cast.manager).get(f"/api/v1/customers/imports/{job.pk}").json()
+    assert (body["step"], body["done"], body["total"], body["percent"]) == ("write", 2, 2, 100)
+    assert body["duration"] == job.duration.total_seconds()
+    assert body["started_at"] and body["finished_at"] and body["step_label"]
+
+
+def test_a_running_jobs_page_shows_its_bar_and_polls_until_it_is_finished(cast):
+    cast.manager.language = "en"
+    cast.manager.save(update_fields=["language"])
+    job = _left_running(cast, minutes_ago=1)
+    CustomerImportJob.objects.filter(pk=job.pk).update(progress_step="write", progress_done=300, progress_total=1200)
+    client = cast.client_for(cast.manager)
+    page = client.get(f"/customers/import/jobs/{job.pk}/").content.decode()
+    assert 'data-testid="import-job-progress" data-percent="25" data-done="300" data-total="1200"' in page
+    assert 'value="25" max="100"' in page and "1,200" in page
+    assert 'hx-trigger="every 1s"' in page  # it polls while the job runs
+    bodies = client.get(f"/api/v1/customers/imports/{job.pk}").json()
+    assert (bodies["done"], bodies["total"], bodies["percent"], bodies["duration"]) == (300, 1200, 25, None)
+
+    assert job.started_at is not None
+    CustomerImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJobStatus.DONE, progress_done=1200, finished_at=job.started_at + timedelta(seconds=75),
+        created_count=1150, skipped_count=50, rows=1200,
+    )  # fmt: skip
+    partial = client.get(f"/customers/import/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in partial and "hx-get" not in partial  # the last poll's answer stops the polling
+    assert 'data-percent="100"' in partial
+    assert 'data-testid="import-job-duration">1 min 15 s<' in partial  # how long it took
+    assert "1150" in partial and "50" in partial
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_progress_writer_stores_the_figures_with_one_update_at_most_every_interval(cast):
+    job = _left_running(cast, minutes_ago=1)
+    writer = ProgressWriter(job, interval=3600)
+    with CaptureQueriesContext(connection) as queries:
+        writer.begin("check", total=1200)
+        for _ in range(12):
+            writer.advance(100)
+    assert [q["sql"].split()[0] for q in queries] == ["UPDATE"]  # the step's start; the rows wait for the interval
+    stored = CustomerImportJob.objects.get(pk=job.pk)
+    assert (stored.progress_step, stored.progress_done, stored.progress_total) == ("check", 0, 1200)
+
+    writer.interval = 0
+    writer.begin("write", total=10)
+    writer.advance(4)
+    stored.refresh_from_db()
+    assert (stored.progress_step, stored.progress_done, stored.progress_total, stored.percent) == ("write", 4, 10, 40)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_the_jobs_transaction_the_figures_show_at_once_on_postgresql(cast):
+    """Another connection (the page that polls) sees them while the job's transaction is still open; SQLite
+    has one writer at a time, so there they wait for the job's final save."""
+    job = _left_running(cast, minutes_ago=1)
+    writer = ProgressWriter(job, interval=0)
+    watcher = connections.create_connection("default")
+    try:
+        with transaction.atomic():
+            writer.begin("write", total=10)
+            writer.advance(6)
+            with watcher.cursor() as cursor:
+                table = CustomerImportJob._meta.db_table
+                cursor.execute(
+                    f"SELECT progress_step, progress_done, progress_total FROM {table} WHERE id = %s",  # noqa: S608
+                    [job.pk],
+                )
+                seen = cursor.fetchone()
+    finally:
+        writer.close()
+        watcher.close()
+    assert seen == (("write", 6, 10) if connection.vendor == "postgresql" else ("", 0, 0))

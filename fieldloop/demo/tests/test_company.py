@@ -1,15 +1,18 @@
 """The demo generator: deterministic for a seed, the shape each size promises, usable logins."""
 
+import io
 from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Min
 
 from fieldloop.activities.models import Visit, WorkRecord
+from fieldloop.core import progress
 from fieldloop.customers.models import Customer, CustomerEvent, CustomerEventKind
-from fieldloop.demo.company import build_demo_company, demo_logins
+from fieldloop.demo.company import DEMO_STEPS, build_demo_company, demo_logins
 from fieldloop.demo.context import DEMO_PASSWORD
 from fieldloop.org.models import Department, Employee
 from fieldloop.org.selectors import visible_employees
@@ -104,3 +107,27 @@ def test_the_customers_dates_tell_a_history_not_the_build(db):
     # the list sorted by "updated" is not one tie at the build's instant
     ties = Counter(c.updated_at for c in customers).most_common(1)[0][1]
     assert ties < len(customers) // 10
+
+
+def test_the_builder_reports_each_step_with_what_it_made(db):
+    out = io.StringIO()
+    with progress.reporting(out):
+        ctx = build_demo_company(size="small", seed=3, until="customers")
+    lines = out.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["[1/2] org", "[2/2] customers"]
+    assert lines[0].startswith(
+        f"[1/2] org: {ctx.counts['departments']} departments, {ctx.counts['employees']} employees"
+    )
+    assert lines[1].startswith(f"[2/2] customers: {ctx.counts['customers']:,} customers in ")
+    assert Customer.objects.count() == ctx.counts["customers"]
+
+
+def test_demo_data_says_what_it_builds_before_the_first_step_ends(db):
+    out = io.StringIO()
+    call_command("demo_data", size="small", seed=5, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Building the demo company (small, seed 5)…"
+    steps = [line for line in lines if line.startswith("[")]
+    assert len(steps) == len(DEMO_STEPS)  # one line per step in a log, nothing while it runs
+    assert steps[2].startswith(f"[3/{len(DEMO_STEPS)}] work records: ") and " work records" in steps[2]
+    assert lines[-1].startswith("Built ")

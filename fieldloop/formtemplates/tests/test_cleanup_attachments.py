@@ -273,9 +273,12 @@ def test_the_command_deletes_by_age_and_reports_the_count(cast, caplog):
     age(younger, hours=3)
     out = StringIO()
     call_command("cleanup_attachments", stdout=out)
-    assert out.getvalue() == "Deleted 0 unused attachment(s).\n"
+    first = out.getvalue().splitlines()
+    assert first[0].startswith("unclaimed attachments deleted: 0 in ")  # its progress line, in a log
+    assert first[1:] == ["Deleted 0 unused attachment(s)."]
     with caplog.at_level(logging.INFO, logger="fieldloop.formtemplates.services"):
         call_command("cleanup_attachments", "--hours", "6", stdout=out)
+    assert out.getvalue().splitlines()[-2].startswith("unclaimed attachments deleted: 1 in ")
     assert out.getvalue().endswith("Deleted 1 unused attachment(s).\n")
     assert "deleted 1 unclaimed attachment(s)" in caplog.text
     assert list(Attachment.objects.values_list("pk", flat=True)) == [younger.pk]

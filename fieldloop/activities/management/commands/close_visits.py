@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from fieldloop.activities.visit_services import all_orgs_close_abandoned_visits
 from fieldloop.activities.visits import ABANDONED_AFTER
+from fieldloop.core import progress
 
 
 class Command(BaseCommand):
@@ -17,5 +18,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, hours: float, **options: Any) -> None:
         from datetime import timedelta
 
-        closed = all_orgs_close_abandoned_visits(older_than=timedelta(hours=hours))
+        with progress.reporting(self.stdout):
+            closed = all_orgs_close_abandoned_visits(older_than=timedelta(hours=hours))
         self.stdout.write(f"{closed} open visits closed.")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from fieldloop.activities.visit_review_services import all_orgs_recheck_visit_signals
+from fieldloop.core import progress
 
 
 class Command(BaseCommand):
@@ -21,5 +22,6 @@ class Command(BaseCommand):
             when = date.fromisoformat(day) if day else timezone.localdate() - timedelta(days=1)
         except ValueError as e:
             raise CommandError("--day: expected YYYY-MM-DD") from e
-        done = all_orgs_recheck_visit_signals(day=when)
+        with progress.reporting(self.stdout):
+            done = all_orgs_recheck_visit_signals(day=when)
         self.stdout.write(f"{done} visits rechecked for {when}.")

@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fieldloop.attendance.services import all_orgs_close_days
+from fieldloop.core import progress
 
 
 class Command(BaseCommand):
@@ -21,5 +22,6 @@ class Command(BaseCommand):
             target = date.fromisoformat(day) if day else None
         except ValueError as e:
             raise CommandError("--day: YYYY-MM-DD") from e
-        written = all_orgs_close_days(day=target)
+        with progress.reporting(self.stdout):
+            written = all_orgs_close_days(day=target)
         self.stdout.write(f"{written} daily statuses written.")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from fieldloop.core import progress
 from fieldloop.customers.import_jobs import (
     STALE_FILE_AGE,
     STALE_RUN_AGE,
@@ -33,11 +34,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, hours: float, running_minutes: float, **options: Any) -> None:
-        recovered = all_orgs_recover_import_jobs(
-            enqueue=enqueue_import_job, older_than=timedelta(minutes=running_minutes)
-        )
+        with progress.reporting(self.stdout):
+            recovered = all_orgs_recover_import_jobs(
+                enqueue=enqueue_import_job, older_than=timedelta(minutes=running_minutes)
+            )
         self.stdout.write(
             f"Queued {recovered['queued']} stuck import job(s) again; failed {recovered['failed']} that stopped twice."
         )
-        deleted = all_orgs_cleanup_import_files(older_than=timedelta(hours=hours))
+        with progress.reporting(self.stdout):
+            deleted = all_orgs_cleanup_import_files(older_than=timedelta(hours=hours))
         self.stdout.write(f"Deleted {deleted} import file(s).")

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from fieldloop.core import progress
 from fieldloop.customers.tasks import recycle_expired_customers
 
 
@@ -16,5 +17,6 @@ class Command(BaseCommand):
             result = recycle_expired_customers.enqueue()
             self.stdout.write(f"Queued as task {result.id}.")
             return
-        returned = recycle_expired_customers.call()
+        with progress.reporting(self.stdout):
+            returned = recycle_expired_customers.call()
         self.stdout.write(f"{returned} customers returned to their pools.")

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from fieldloop.core import progress
 from fieldloop.demo.company import build_demo_company
 from fieldloop.demo.context import SIZES
 from fieldloop.org.models import Organization
@@ -19,6 +20,9 @@ class Command(BaseCommand):
         if if_empty and Organization.objects.exists():
             self.stdout.write("The database already has data; keeping it.")
             return
-        ctx = build_demo_company(size=size, seed=seed)
+        self.stdout.write(f"Building the demo company ({size}, seed {seed})…")
+        self.stdout.flush()
+        with progress.reporting(self.stdout):
+            ctx = build_demo_company(size=size, seed=seed)
         summary = ", ".join(f"{n:,} {what}" for what, n in ctx.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Built {ctx.org} ({size}, seed {seed}): {summary}."))

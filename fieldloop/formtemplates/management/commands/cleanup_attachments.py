@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from fieldloop.core import progress
 from fieldloop.formtemplates.services import ORPHAN_AGE, all_orgs_attachments_cleanup
 
 
@@ -24,5 +25,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, hours: float, **options: Any) -> None:
         if hours < 0:
             raise CommandError("--hours cannot be negative.")
-        deleted = all_orgs_attachments_cleanup(older_than=timedelta(hours=hours))
+        with progress.reporting(self.stdout):
+            deleted = all_orgs_attachments_cleanup(older_than=timedelta(hours=hours))
         self.stdout.write(f"Deleted {deleted} unused attachment(s).")

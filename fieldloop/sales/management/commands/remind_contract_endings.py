@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from fieldloop.core import progress
 from fieldloop.sales.contracts import all_orgs_remind_contract_endings
 
 
@@ -12,5 +13,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        due = all_orgs_remind_contract_endings()
+        with progress.reporting(self.stdout):
+            due = all_orgs_remind_contract_endings()
         self.stdout.write(f"{due} contracts ending soon (owners already reminded are skipped).")

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from fieldloop.core import progress
 from fieldloop.schedules.card_services import all_orgs_close_daily_cards
 
 
@@ -12,5 +13,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stored = all_orgs_close_daily_cards()
+        with progress.reporting(self.stdout):
+            stored = all_orgs_close_daily_cards()
         self.stdout.write(f"{stored} daily close cards stored as not filed.")

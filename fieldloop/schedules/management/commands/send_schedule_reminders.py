@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from fieldloop.core import progress
 from fieldloop.schedules.card_services import all_orgs_send_schedule_reminders
 
 
@@ -13,5 +14,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sent = all_orgs_send_schedule_reminders()
+        with progress.reporting(self.stdout):
+            sent = all_orgs_send_schedule_reminders()
         self.stdout.write(f"{sent} reminders due (those already sent are skipped).")

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from fieldloop.core import progress
 from fieldloop.targets.achievement_services import all_orgs_remind_targets_at_risk
 
 
@@ -12,5 +13,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sent = all_orgs_remind_targets_at_risk()
+        with progress.reporting(self.stdout):
+            sent = all_orgs_remind_targets_at_risk()
         self.stdout.write(f"{sent} managers reminded of targets at risk.")

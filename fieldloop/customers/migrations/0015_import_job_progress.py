@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0013_customer_name_nearest_search'),
+        ('customers', '0014_contact_archived_event_and_name_index'),
     ]
 
     operations = [

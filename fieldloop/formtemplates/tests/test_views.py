@@ -135,7 +135,7 @@ def test_a_field_is_added_by_tapping_its_type_in_the_palette(cast):
 def test_keys_and_option_values_come_from_the_english_labels_and_stay_once_published(cast):
     template = make_template(cast, [NAME])
     client = cast.client_for(cast.admin)
-    rows = [
+    rows: list[dict[str, object]] = [
         NAME | {"label_en": "Shop name"},  # published: keeps its key
         {"key": "field_2", "type": "text", "label": "拜访小结", "label_en": "Visit notes"},
         {"key": "field_3", "type": "text", "label": "备注", "label_en": "Visit notes"},  # the same label: _2

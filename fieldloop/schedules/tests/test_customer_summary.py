@@ -52,6 +52,7 @@ def test_days_until_the_pool_and_open_follow_ups(cast):
     assert days_until_return(claimed, timezone.now()) == 30
     assert facts(cast.rep, shop)["pool_return"].number == 30
     # a stage the pool keeps: the rule does not apply
+    assert claimed.stage is not None
     pool.keep_stages.add(claimed.stage)
     assert days_until_return(claimed, timezone.now()) is None
     today = org_today(cast.rep)

@@ -189,7 +189,7 @@ def customer_timeline(
 @router.get("/customers/{int:customer_id}/contacts", response={200: list[ContactOut], **ERRORS})
 def contact_list(request: HttpRequest, customer_id: int) -> list[dict[str, Any]]:
     actor = actor_of(request)
-    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    customer = selectors.customer_read(actor=actor, customer_id=customer_id)  # as the customer page shows them
     return [contact_out(c) for c in selectors.contact_list(actor=actor, customer=customer)]
 
 

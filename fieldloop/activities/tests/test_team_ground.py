@@ -63,6 +63,7 @@ def test_a_customer_of_another_branch_a_rep_recorded_work_on_is_readable_not_cha
     mia = cast.client_for(cast.manager)
     assert mia.get(f"/customers/{ben_shop.pk}/").status_code == 200
     assert mia.get(f"/customers/{ben_shop.pk}/edit/").status_code == 404
+    assert api(cast.manager).get(f"/api/v1/customers/{ben_shop.pk}/contacts").status_code == 200  # as the page
     assigned = api(cast.manager).post(
         f"/api/v1/customers/{ben_shop.pk}/assign", json.dumps({"owner_id": cast.rep2.pk}),
         content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),

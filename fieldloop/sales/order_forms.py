@@ -70,9 +70,15 @@ class LineForm(StyledForm):
         label=_("Discount (%)"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"})
     )
 
-    def __init__(self, *args: Any, products: Sequence[tuple[Any, str]] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, products: Sequence[tuple[Any, str]] = (), labels: Mapping[int, str] | None = None,
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
         super().__init__(*args, **kwargs)
-        self.fields["product_id"].widget = product_widget(products)
+        widget = product_widget(products)
+        if isinstance(widget, PickerInput):  # the chosen product shows its code and name, not its id
+            widget.labels = dict(labels or {})
+        self.fields["product_id"].widget = widget
         self.style_fields()
 
     def is_blank(self) -> bool:

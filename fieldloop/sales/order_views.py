@@ -108,13 +108,27 @@ def _owner_choices(actor: Employee) -> list[tuple[int, str]]:
     return [(actor.pk, actor.name), *rows.values_list("pk", "name")[:MAX_EMPLOYEE_CHOICES]]
 
 
+def _chosen(data: QueryDict, prefix: str, field: str, limit: int) -> set[int]:
+    """The ids a sub-table's rows have chosen in their pickers."""
+    total = min(_int(data.get(f"{prefix}-TOTAL_FORMS")) or 0, limit)
+    return {pk for i in range(total) if (pk := _int(data.get(f"{prefix}-{i}-{field}"))) is not None}
+
+
 def _credit_labels(actor: Employee, data: QueryDict) -> dict[int, str]:
-    """The names of the employees the credit rows have chosen (their pickers show them): one query."""
-    total = min(_int(data.get("credits-TOTAL_FORMS")) or 0, 20)
-    ids = {pk for i in range(total) if (pk := _int(data.get(f"credits-{i}-employee_id"))) is not None}
+    """The names of the employees the credit rows have chosen (their pickers show them): one query, none if none."""
+    ids = _chosen(data, "credits", "employee_id", 20)
     if not ids:
         return {}
     return dict(Employee.objects.filter(org_id=actor.org_id, pk__in=ids).values_list("pk", "name"))
+
+
+def _product_labels(actor: Employee, data: QueryDict) -> dict[int, str]:
+    """The code and name of the products the lines have chosen (their pickers show them): one query, none if none."""
+    ids = _chosen(data, "lines", "product_id", 200)
+    if not ids:
+        return {}
+    rows = Product.objects.filter(org_id=actor.org_id, pk__in=ids).values_list("pk", "sku", "name")
+    return {pk: f"{sku} {name}" for pk, sku, name in rows}
 
 
 def _renewable(actor: Employee, customer_id: int | None) -> list[tuple[int, str]]:
@@ -184,7 +198,9 @@ def _forms(
     lines_data = data if data is not None else _initial_rows("lines", line_rows or [], EXTRA_LINES)
     credits_data = data if data is not None else _initial_rows("credits", credit_rows or [], EXTRA_CREDITS)
     picker_labels(form, actor.org_id)
-    lines = LineFormSet(lines_data, prefix="lines", form_kwargs={"products": products})
+    lines = LineFormSet(
+        lines_data, prefix="lines", form_kwargs={"products": products, "labels": _product_labels(actor, lines_data)}
+    )
     labels = _credit_labels(actor, credits_data)
     credits = CreditFormSet(credits_data, prefix="credits", form_kwargs={"labels": labels})
     return form, lines, credits

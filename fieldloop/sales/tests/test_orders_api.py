@@ -11,6 +11,7 @@ from fieldloop.activities.tests.helpers import customer
 from fieldloop.activities.tests.test_visits import api, post
 from fieldloop.customers.models import Customer, CustomerEvent, CustomerStage
 from fieldloop.customers.pools import pool_create
+from fieldloop.sales import order_services
 from fieldloop.sales.models import Order, OrderAmendment, OrderCredit, OrderLine, Payment, SalesDay
 from fieldloop.sales.order_services import line_amount, org_today
 
@@ -340,3 +341,24 @@ def test_a_first_confirmed_order_wins_a_customer_the_confirmer_may_not_edit(cast
         {"stage_id": [first_stage, won.pk]},
         created.json()["number"],
     )
+
+
+def test_a_number_taken_meanwhile_is_retried_with_the_next_and_nothing_of_the_attempt_is_left(cast, monkeypatch):
+    """Two creates racing for the year's next number: the loser's insert fails on the unique (org, number), its
+    whole attempt is rolled back and run again, taking the next number; the rollup counts the order once."""
+    shop = customer(cast.rep)
+    first = an_order(cast.rep, shop)
+    real, calls = order_services._number, []
+
+    def stale(org_id, year):  # the first attempt read the highest number before the other create committed
+        calls.append(year)
+        return first.number if len(calls) == 1 else real(org_id, year)
+
+    monkeypatch.setattr(order_services, "_number", stale)
+    order = an_order(cast.rep, shop, lines=[(product(cast.org), "1", "100", "0")], confirm=True)
+    assert len(calls) == 2
+    assert order.number == first.number[:-1] + "2"
+    assert (Order.objects.count(), OrderLine.objects.filter(order=order).count()) == (2, 1)
+    assert sales(cast) == {
+        (cast.rep.pk, cast.shanghai.pk): (Decimal("100.00"), Decimal("1"), Decimal("100.00"), Decimal("0"))
+    }

@@ -115,11 +115,12 @@ def _chosen(data: QueryDict, prefix: str, field: str, limit: int) -> set[int]:
 
 
 def _credit_labels(actor: Employee, data: QueryDict) -> dict[int, str]:
-    """The names of the employees the credit rows have chosen (their pickers show them): one query, none if none."""
+    """The names of the employees the credit rows have chosen (their pickers show them), among those the actor may
+    credit (a posted id reveals no one else's name): one query, none if none."""
     ids = _chosen(data, "credits", "employee_id", 20)
     if not ids:
         return {}
-    return dict(Employee.objects.filter(org_id=actor.org_id, pk__in=ids).values_list("pk", "name"))
+    return dict(selectors.creditable_employees(actor=actor).filter(pk__in=ids).values_list("pk", "name"))
 
 
 def _product_labels(actor: Employee, data: QueryDict) -> dict[int, str]:

@@ -172,7 +172,8 @@ def test_a_rep_credits_a_teammate_found_by_the_credit_picker_and_no_one_else(cas
     refused = client.post("/orders/new/", ben)
     assert refused.status_code == 400
     assert 'data-testid="error-credits-1-employee_id"' in refused.content.decode()
-    assert cast.rep.name in refused.content.decode(), "a chosen row shows its name, not its id"
+    assert f'text-truncate">{cast.rep.name}<' in refused.content.decode(), "a chosen row shows its name, not its id"
+    assert f'text-truncate">{cast.other_branch_rep.name}<' not in refused.content.decode(), "nor a name Rex may not see"
     assert not Order.objects.exists()
     ria = form_data(shop.pk, line, [(cast.rep.pk, "60"), (cast.rep2.pk, "40")], fixed="1", confirm="1")
     assert client.post("/orders/new/", ria).status_code == 302

@@ -209,11 +209,11 @@ def test_a_system_stage_move_is_on_the_timeline_and_only_to_an_active_stage_of_t
     first = shop.stage_id
     won = CustomerStage.objects.get(org=cast.org, is_won=True)
     lost = CustomerStage.objects.get(org=cast.org, name_en="Lost")
-    theirs = CustomerStage.objects.filter(org=cast.outsider.org).first()
+    theirs = CustomerStage.objects.filter(org=cast.outsider.org).earliest("id")
     with django_assert_num_queries(2):
         assert services.customer_stage_move(customer=shop, stage_id=won.pk, by=cast.rep2, summary="SO-2026-000001")
     shop.refresh_from_db()
-    event = shop.events.order_by("-id").first()
+    event = shop.events.latest("id")
     assert shop.stage_id == won.pk
     assert (event.actor_id, event.kind, event.changes, event.summary) == (
         cast.rep2.pk,

@@ -334,7 +334,7 @@ def test_a_first_confirmed_order_wins_a_customer_the_confirmer_may_not_edit(cast
     assert created.status_code == 201, created.content
     shop.refresh_from_db()
     assert shop.stage_id == won.pk
-    event = CustomerEvent.objects.filter(customer=shop).order_by("-id").first()
+    event = CustomerEvent.objects.filter(customer=shop).latest("id")
     assert (event.actor_id, event.kind, event.changes, event.summary) == (
         cast.rep.pk,
         "updated",

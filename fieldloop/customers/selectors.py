@@ -18,6 +18,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -106,6 +107,21 @@ def _reach(actor: Employee, visibility: Visibility) -> Q:
     collaborating = Customer.collaborators.through.objects.filter(employee_id=actor.pk).values("customer_id")
     my_pools = PoolMembership.objects.filter(employee_id=actor.pk).values("pool_id")
     return visibility.condition("owner__") | Q(pk__in=collaborating) | Q(owner__isnull=True, pool_id__in=my_pools)
+
+
+def _won_stages(org_id: int) -> QuerySet[CustomerStage]:
+    return CustomerStage.objects.filter(org_id=org_id, is_won=True, is_active=True).order_by("position", "id")
+
+
+def won_stage(org_id: int) -> Subquery:
+    """The organization's won stage (the first active stage marked won, in the stages' order; none if it has
+    none) as a subquery, for a read that wants it beside the customer it locks (an order's confirmation)."""
+    return Subquery(_won_stages(org_id).values("pk")[:1])
+
+
+def won_stage_of(org_id: int) -> int | None:
+    """The organization's won stage's id (as `won_stage`), or None: one query."""
+    return _won_stages(org_id).values_list("pk", flat=True).first()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -195,7 +195,7 @@ def _check_duplicate_credit_code(actor: Employee, code: str, exclude_id: int | N
         raise _credit_code_taken()
 
 
-def _event(customer: Customer, actor: Employee, kind: str, changes: dict[str, Any], summary: str = "") -> None:
+def _event(customer: Customer, actor: Employee | None, kind: str, changes: dict[str, Any], summary: str = "") -> None:
     CustomerEvent.objects.create(
         org_id=customer.org_id, customer=customer, actor=actor, kind=kind, changes=changes, summary=summary
     )
@@ -469,6 +469,26 @@ def customer_restore(*, actor: Employee, customer_id: int) -> Customer:
         customer.save(update_fields=["archived_at", "updated_at"])
         _event(customer, actor, CustomerEventKind.RESTORED, {"archived": [True, False]})
     return customer
+
+
+def customer_stage_move(*, customer: Customer, stage_id: int, by: Employee | None, summary: str = "") -> bool:
+    """Move a customer to a stage of its organization as a system action: the rule that moves it is the caller's
+    (sales: a customer's first confirmed order moves it to the won stage), not the right of whoever set it off to
+    edit the customer, so nothing is checked but that the stage is an active one of the customer's organization.
+    On the timeline like any stage change (stage old -> new, `by` as its actor, `summary` saying why). Runs in
+    the caller's transaction, on a customer row the caller has read (locked, if others may move it meanwhile).
+    Two statements (the UPDATE, which checks the stage, and the event), none when the customer is there already.
+    Returns whether it moved."""
+    if customer.stage_id == stage_id:
+        return False
+    stage = CustomerStage.objects.filter(pk=stage_id, org_id=customer.org_id, is_active=True)
+    now = timezone.now()
+    if not Customer.objects.filter(pk=customer.pk).filter(Exists(stage)).update(stage_id=stage_id, updated_at=now):
+        return False
+    old = customer.stage_id
+    customer.stage_id, customer.updated_at = stage_id, now
+    _event(customer, by, CustomerEventKind.UPDATED, {"stage_id": [old, stage_id]}, summary)
+    return True
 
 
 # --- Coordinates and visits (kept by activities' check-in) -------------------------------------------------

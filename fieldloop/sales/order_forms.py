@@ -3,7 +3,7 @@ and the reason an amendment or a cancellation asks for. The forms parse; `order_
 errors land on the fields: `lines.0.quantity` on the first line's quantity)."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from django import forms
@@ -70,9 +70,15 @@ class LineForm(StyledForm):
         label=_("Discount (%)"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"})
     )
 
-    def __init__(self, *args: Any, products: Sequence[tuple[Any, str]] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, products: Sequence[tuple[Any, str]] = (), labels: Mapping[int, str] | None = None,
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
         super().__init__(*args, **kwargs)
-        self.fields["product_id"].widget = product_widget(products)
+        widget = product_widget(products)
+        if isinstance(widget, PickerInput):  # the chosen product shows its code and name, not its id
+            widget.labels = dict(labels or {})
+        self.fields["product_id"].widget = widget
         self.style_fields()
 
     def is_blank(self) -> bool:
@@ -81,14 +87,17 @@ class LineForm(StyledForm):
 
 
 class CreditForm(StyledForm):
-    employee_id = forms.TypedChoiceField(label=_("Employee"), coerce=int, required=False, empty_value=None)
+    """One credit: the employee from a searchable picker (`order_credit_pick`: the employees the actor sees and
+    the actor's teammates, `order_selectors.creditable_employees`) and the share."""
+
+    employee_id = forms.IntegerField(label=_("Employee"), required=False, widget=PickerInput("order_credit"))
     share_percent = forms.CharField(
         label=_("Share (%)"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"})
     )
 
-    def __init__(self, *args: Any, employees: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, labels: Mapping[int, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["employee_id"]).choices = [("", "—"), *employees]
+        cast(PickerInput, self.fields["employee_id"].widget).labels = dict(labels or {})
 
     def is_blank(self) -> bool:
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Case, Prefetch, Q, QuerySet, Sum, Value, When, prefetch_related_objects
 
 from fieldloop.core.errors import not_found
 from fieldloop.customers.models import Customer
-from fieldloop.customers.selectors import visible_customers
-from fieldloop.org.models import Employee
+from fieldloop.customers.selectors import PICK_LIMIT, Pick, visible_customers
+from fieldloop.org.models import Employee, EmployeeQuerySet, EmployeeStatus
 from fieldloop.org.selectors import can_change_owned_by, visibility_for
 
 from .models import Order, OrderAmendment, OrderCredit, OrderKind, OrderLine, OrderStatus, SalesDay
@@ -86,12 +86,25 @@ def order_list(*, actor: Employee, filters: OrderFilters | None = None) -> Query
 
 
 def with_details(qs: QuerySet[Order]) -> QuerySet[Order]:
-    """Lines (with products), credits (with employees and departments) and amendments, prefetched."""
+    """Lines (with products) and credits (with employees and departments) prefetched; amendments are
+    `amendments_of`'s (an order that has none, as every new one, costs no query for them)."""
     return qs.select_related("customer", "owner", "created_by", "renews", "visit").prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("position")),
         Prefetch("credits", queryset=OrderCredit.objects.select_related("employee", "department").order_by("id")),
-        Prefetch("amendments", queryset=OrderAmendment.objects.select_related("author").order_by("-revision")),
     )
+
+
+def with_amendments(order: Order) -> Order:
+    """The order's amendments (with their authors, newest first) prefetched: one query, none for an order at
+    revision 0 (every amendment is a revision, so it has none)."""
+    if order.revision:
+        prefetch_related_objects(
+            [order],
+            Prefetch("amendments", queryset=OrderAmendment.objects.select_related("author").order_by("-revision")),
+        )
+    else:
+        order._prefetched_objects_cache["amendments"] = order.amendments.none()  # type: ignore[attr-defined]
+    return order
 
 
 def order_get(*, actor: Employee, order_id: int) -> Order:
@@ -99,7 +112,33 @@ def order_get(*, actor: Employee, order_id: int) -> Order:
     order = with_details(visible_orders(actor=actor)).filter(pk=order_id).first()
     if order is None:
         raise not_found()
-    return order
+    return with_amendments(order)
+
+
+def creditable_employees(*, actor: Employee) -> EmployeeQuerySet:
+    """Whom an order the actor enters or amends may credit: the employees the actor sees and the active members of
+    the actor's own department (their team), so a rep splits an order with a teammate without seeing the
+    teammate's rows. Anyone else (another department's rep, one who left) is refused. One SQL condition."""
+    if not actor.is_active:
+        return Employee.objects.none()
+    visibility = visibility_for(actor)
+    qs = Employee.objects.filter(org_id=actor.org_id)
+    if visibility.sees_whole_org:  # beware: an empty condition OR-ed with the team would narrow it to the team
+        return qs
+    team = Q(department_id=actor.department_id, status=EmployeeStatus.ACTIVE)
+    return qs.filter(visibility.condition() | team)
+
+
+def credit_pick(*, actor: Employee, text: str, limit: int = PICK_LIMIT) -> list[Pick]:
+    """The credit picker's rows: active employees the actor may credit whose name, phone or employee number
+    contains `text` (the actor's own department first, then by name), a few at a time; one query."""
+    qs = creditable_employees(actor=actor).active().select_related("department")
+    text = text.strip()[:50]
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(phone__contains=text) | Q(employee_number__icontains=text))
+    team_first = Case(When(department_id=actor.department_id, then=Value(0)), default=Value(1))
+    rows = qs.order_by(team_first, "name", "id")[:limit]
+    return [Pick(pk=e.pk, label=e.name, detail=e.department.name, distance_m=None) for e in rows]
 
 
 def may_change_order(*, actor: Employee, order: Order) -> bool:

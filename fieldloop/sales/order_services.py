@@ -7,10 +7,12 @@ with every field's message on refusal (nothing is written then).
   sum. Credits: the owner 100 % unless split between several employees whose shares sum to exactly 100; each
   credit records the employee's department when the order is signed (confirmed). An optional contract term
   (starts_on ≤ ends_on), an optional `renews` (a confirmed order of the same customer). A number per
-  organization, SO-<year>-<seq>: the next after the year's highest, a collision with a concurrent create retried.
+  organization and year of signing, SO-<year>-<seq>: the next after that year's highest, a collision with a
+  concurrent create retried. A create costs a dozen statements whatever its lines and credits.
 - Confirm: the kind (the customer's first confirmed order is "new", one that renews is "renewal", else
   "repeat"; the customer row is locked so two first orders cannot both be "new"), the SalesDay rollup
-  (`sales.rollup`), the customer moved to the organization's won stage on its first confirmed order, and a
+  (`sales.rollup`), the customer moved to the organization's won stage on its first confirmed order (through
+  `customers.services.customer_stage_move`: a system action, the rule is the order's, not the user's), and a
   follow-up for pool protection (`customers.pools.customer_followed_up`, as a visit or a work record).
 - Amend: a draft changes freely; a confirmed order only with a reason, recorded as an `OrderAmendment` (before,
   after), revision + 1, and the rollup moved (old deltas off, new on). A cancelled order changes no more.
@@ -35,14 +37,15 @@ from django.utils.translation import gettext as _
 from fieldloop.activities.models import Visit
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.customers import pools
-from fieldloop.customers.models import Customer, CustomerEvent, CustomerEventKind, CustomerStage
-from fieldloop.customers.selectors import visible_customers
+from fieldloop.customers.models import Customer
+from fieldloop.customers.selectors import visible_customers, won_stage, won_stage_of
+from fieldloop.customers.services import customer_stage_move
 from fieldloop.org.models import Employee
 from fieldloop.org.selectors import can_change_owned_by, visible_employees
 
 from . import rollup
 from .models import Order, OrderAmendment, OrderCredit, OrderKind, OrderLine, OrderStatus, Payment, Product
-from .order_selectors import may_change_order, visible_orders
+from .order_selectors import creditable_employees, may_change_order, visible_orders
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
@@ -200,8 +203,9 @@ def _is_negative(value: Any) -> bool:
 def _check_credits(
     errors: Errors, actor: Employee, owner: Employee | None, credits: Sequence[CreditIn] | None
 ) -> list[OrderCredit]:
-    """The credits: the owner 100 % when none are given; otherwise employees the actor sees, once each, shares
-    summing to exactly 100."""
+    """The credits: the owner 100 % when none are given; otherwise employees the actor may credit (those the actor
+    sees and the actor's teammates: `order_selectors.creditable_employees`), once each, shares summing to exactly
+    100. One query for all of them."""
     if not credits:
         if owner is None:
             return []
@@ -217,7 +221,7 @@ def _check_credits(
         errors["credits"] = [_("At most %(n)d employees share an order.") % {"n": MAX_CREDITS}]
         return []
     wanted = {pk for c in credits if (pk := _id(c.employee_id)) is not None}
-    employees = {e.pk: e for e in visible_employees(actor=actor).filter(pk__in=wanted)}
+    employees = {e.pk: e for e in creditable_employees(actor=actor).filter(pk__in=wanted)}
     rows: list[OrderCredit] = []
     seen: set[int] = set()
     total = Decimal(0)
@@ -226,7 +230,7 @@ def _check_credits(
         prefix = f"credits.{i}."
         employee = employees.get(_id(credit.employee_id) or 0)
         if employee is None:
-            errors[prefix + "employee_id"] = [_("Choose an employee you can see.")]
+            errors[prefix + "employee_id"] = [_("Choose an employee you can see or a member of your team.")]
         elif not employee.is_active:
             errors[prefix + "employee_id"] = [_("%(name)s has left the organization.") % {"name": employee.name}]
             employee = None
@@ -310,7 +314,9 @@ def _owner_for(errors: Errors, actor: Employee, owner_id: Any) -> Employee | Non
 
 
 def _number(org_id: int, year: int) -> str:
-    """The next number of the year: one more than the year's highest (index on (org, number), one row read)."""
+    """The next number of a year (the year the order is signed, whenever it is entered): one more than that year's
+    highest in the organization (index on (org, number), one row read). Unique per organization: a concurrent
+    create that took it makes the insert fail, and `order_create` runs again."""
     prefix = f"SO-{year}-"
     last = (
         Order.objects.filter(org_id=org_id, number__startswith=prefix)
@@ -342,7 +348,44 @@ def order_create(
     confirm: bool = False,
 ) -> tuple[Order, bool]:
     """Enter an order for a customer the actor sees (a draft, or confirmed at once); returns (order, created).
-    A replayed `client_id` returns the first order and writes nothing."""
+    A replayed `client_id` returns the first order and writes nothing.
+
+    One transaction, a dozen statements whatever the lines and credits: the replay lookup, the customer (locked
+    when confirming, with its organization's won stage), the products in one query, the credited employees in one,
+    the year's last number, the first-order check, the order inserted as it ends up (confirmed: no UPDATE after),
+    its lines and credits in one INSERT each, the rollup's one upsert, and the won stage's UPDATE and event. A
+    number taken by a concurrent create (or the same key sent twice at once) rolls the transaction back and runs it
+    again (no savepoint per attempt): the second run finds the winner of the key, or takes the next number."""
+    for attempt in range(NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _create(
+                    actor=actor, client_id=client_id, customer_id=customer_id, lines=lines, credits=credits,
+                    owner_id=owner_id, signed_on=signed_on, starts_on=starts_on, ends_on=ends_on,
+                    renews_id=renews_id, visit_id=visit_id, note=note, confirm=confirm,
+                )  # fmt: skip
+        except IntegrityError:
+            if attempt == NUMBER_ATTEMPTS - 1:  # not a number taken by a concurrent create: a real fault
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create(
+    *,
+    actor: Employee,
+    client_id: uuid.UUID,
+    customer_id: Any,
+    lines: Sequence[LineIn],
+    credits: Sequence[CreditIn] | None,
+    owner_id: Any,
+    signed_on: date | None,
+    starts_on: date | None,
+    ends_on: date | None,
+    renews_id: Any,
+    visit_id: Any,
+    note: str,
+    confirm: bool,
+) -> tuple[Order, bool]:
     existing = Order.objects.filter(org_id=actor.org_id, client_id=client_id).first()
     if existing is not None:
         return existing, False
@@ -350,7 +393,10 @@ def order_create(
         raise not_found()
     errors: Errors = {}
     today = org_today(actor)
-    customer = visible_customers(actor=actor).filter(pk=_id(customer_id) or 0).first()
+    customers = visible_customers(actor=actor).filter(pk=_id(customer_id) or 0)
+    if confirm:  # a confirmation decides "first order": the customer row is locked until the transaction ends
+        customers = customers.select_for_update(of=("self",)).annotate(won_stage_id=won_stage(actor.org_id))
+    customer = customers.first()
     if customer is None:
         errors["customer_id"] = [_("Choose a customer you can see.")]
     owner = _owner_for(errors, actor, owner_id)
@@ -382,36 +428,26 @@ def order_create(
         errors["lines"] = [_("The total is too large.")]
     if errors or customer is None or owner is None or signed is None:
         raise _refuse(errors)
-
-    def insert(number: str) -> Order:
-        order = Order.objects.create(
-            org_id=actor.org_id, client_id=client_id, number=number, customer=customer, owner=owner,
-            created_by=actor, visit=visit, renews=renews, signed_on=signed, starts_on=starts, ends_on=ends,
-            currency=actor.org.currency, total=total, note=note,
-        )  # fmt: skip
-        for row in line_rows:
-            row.order = order
-        for credit in credit_rows:
-            credit.order = order
-        OrderLine.objects.bulk_create(line_rows)
-        OrderCredit.objects.bulk_create(credit_rows)
-        if confirm:
-            Customer.objects.select_for_update().filter(pk=customer.pk).first()
-            _confirm(order, actor, credit_rows)
-        return order
-
-    with transaction.atomic():
-        for attempt in range(NUMBER_ATTEMPTS):
-            try:
-                with transaction.atomic():
-                    return insert(_number(actor.org_id, today.year)), True
-            except IntegrityError:
-                winner = Order.objects.filter(org_id=actor.org_id, client_id=client_id).first()
-                if winner is not None:  # the same client_id sent concurrently: the first one wins
-                    return winner, False
-                if attempt == NUMBER_ATTEMPTS - 1:  # not a number taken by a concurrent create: a real fault
-                    raise
-    raise AssertionError("unreachable")
+    number = _number(actor.org_id, signed.year)
+    kind, first, now = "", False, timezone.now()
+    if confirm:
+        first = _first_order(actor.org_id, customer.pk)
+        kind = _kind(renews is not None, first)
+    order = Order.objects.create(
+        org_id=actor.org_id, client_id=client_id, number=number, customer=customer, owner=owner, created_by=actor,
+        visit=visit, renews=renews, signed_on=signed, starts_on=starts, ends_on=ends, currency=actor.org.currency,
+        total=total, note=note, status=OrderStatus.CONFIRMED if confirm else OrderStatus.DRAFT, kind=kind,
+        confirmed_at=now if confirm else None,
+    )  # fmt: skip
+    for row in line_rows:
+        row.order = order
+    for credit in credit_rows:
+        credit.order = order
+    OrderLine.objects.bulk_create(line_rows)
+    OrderCredit.objects.bulk_create(credit_rows)
+    if confirm:
+        _confirmed(order, actor, credit_rows, first=first, won_stage_id=customer.won_stage_id, now=now)  # type: ignore[attr-defined]
+    return order, True
 
 
 # --- confirm -------------------------------------------------------------------------------------------------
@@ -434,17 +470,43 @@ def _closed(order: Order) -> ServiceError:
     return ServiceError(ErrorCode.CONFLICT, message, {"status": [message]})
 
 
-def _confirm(order: Order, actor: Employee, credits: list[OrderCredit] | None = None) -> None:
-    """Confirm a draft whose customer row the caller has locked (in the caller's transaction); `credits`: the
-    order's, with their employees, when the caller has them at hand."""
+def _first_order(org_id: int, customer_id: int) -> bool:
+    """Has the customer no confirmed order yet? (Asked with the customer row locked.)"""
+    return not Order.objects.filter(org_id=org_id, customer_id=customer_id, status=OrderStatus.CONFIRMED).exists()
+
+
+def _kind(renews: bool, first: bool) -> str:
+    return OrderKind.RENEWAL if renews else OrderKind.NEW if first else OrderKind.REPEAT
+
+
+def _confirmed(
+    order: Order, actor: Employee, credits: list[OrderCredit], *, first: bool, won_stage_id: int | None, now: datetime
+) -> None:
+    """What a confirmation sets off, once the order is confirmed (in the caller's transaction, the customer row
+    locked): the rollup (one upsert), the customer's move to the won stage on its first confirmed order
+    (`customers.services.customer_stage_move`, a system action: the rule is the order's, whoever confirms it), and a
+    follow-up for pool protection."""
+    shares = [rollup.Share(c.employee_id, c.department_id, c.share_percent) for c in credits]
+    rollup.sales_day_add(
+        order.org_id,
+        rollup.order_deltas(signed_on=order.signed_on, kind=order.kind, total=order.total, shares=shares),
+    )
+    customer = order.customer
+    if first and won_stage_id is not None:
+        customer_stage_move(customer=customer, stage_id=won_stage_id, by=actor, summary=order.number)
+    # pools extends only the protection of a customer the order's owner owns: the customer row at hand says when
+    # that cannot be, which spares the call its query
+    if customer.owner_id == order.owner_id and customer.protected_until is not None:
+        pools.customer_followed_up(customer_id=order.customer_id, by=order.owner, at=now)
+
+
+def _confirm(order: Order, actor: Employee) -> None:
+    """Confirm a draft whose customer row the caller has locked (in the caller's transaction)."""
     now = timezone.now()
-    first = not Order.objects.filter(
-        org_id=order.org_id, customer_id=order.customer_id, status=OrderStatus.CONFIRMED
-    ).exists()
-    kind = OrderKind.RENEWAL if order.renews_id is not None else OrderKind.NEW if first else OrderKind.REPEAT
+    first = _first_order(order.org_id, order.customer_id)
+    kind = _kind(order.renews_id is not None, first)
     # the credits count where each employee is on the day the order is signed (confirmed)
-    if credits is None:
-        credits = list(OrderCredit.objects.filter(order=order).select_related("employee"))
+    credits = list(OrderCredit.objects.filter(order=order).select_related("employee"))
     moved = [c for c in credits if c.department_id != c.employee.department_id]
     for credit in moved:
         credit.department_id = credit.employee.department_id
@@ -452,37 +514,8 @@ def _confirm(order: Order, actor: Employee, credits: list[OrderCredit] | None = 
         OrderCredit.objects.bulk_update(moved, ["department_id"])
     order.status, order.kind, order.confirmed_at = OrderStatus.CONFIRMED, kind, now
     order.save(update_fields=["status", "kind", "confirmed_at", "updated_at"])
-    shares = [rollup.Share(c.employee_id, c.department_id, c.share_percent) for c in credits]
-    rollup.sales_day_add(
-        order.org_id, rollup.order_deltas(signed_on=order.signed_on, kind=kind, total=order.total, shares=shares)
-    )
-    if first:
-        _customer_won(order, actor)
-    # pools extends only the protection of a customer the order's owner owns: the customer row at hand says when
-    # that cannot be, which spares the call its query
-    customer = order.customer
-    if customer.owner_id == order.owner_id and customer.protected_until is not None:
-        pools.customer_followed_up(customer_id=order.customer_id, by=order.owner, at=now)
-
-
-def _customer_won(order: Order, actor: Employee) -> None:
-    """The customer's first confirmed order moves it to the organization's won stage (if it has one), on its
-    timeline like any stage change."""
-    won = (
-        CustomerStage.objects.filter(org_id=order.org_id, is_won=True, is_active=True)
-        .order_by("position", "id")
-        .first()
-    )
-    customer = order.customer
-    if won is None or customer.stage_id == won.pk:
-        return
-    old = customer.stage_id
-    Customer.objects.filter(pk=customer.pk).update(stage_id=won.pk, updated_at=timezone.now())
-    customer.stage_id = won.pk
-    CustomerEvent.objects.create(
-        org_id=order.org_id, customer_id=customer.pk, actor=actor, kind=CustomerEventKind.UPDATED,
-        changes={"stage_id": [old, won.pk]}, summary=order.number,
-    )  # fmt: skip
+    won_stage_id = won_stage_of(order.org_id) if first else None
+    _confirmed(order, actor, credits, first=first, won_stage_id=won_stage_id, now=now)
 
 
 @transaction.atomic

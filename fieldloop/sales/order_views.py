@@ -3,6 +3,7 @@ amendments), the order form (new, from a customer's page or from the visit in pr
 confirmed order's amendment with its reason), confirm and cancel. Each view parses, checks access, calls one
 service or selector and renders."""
 
+import re
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -39,6 +40,7 @@ from .order_forms import (
     rows_of,
 )
 
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,80}$")
 PAGE_SIZE = 25
 MAX_PRODUCT_CHOICES = 500
 MAX_EMPLOYEE_CHOICES = 300
@@ -98,16 +100,36 @@ def _product_choices(actor: Employee) -> list[tuple[int, str]]:
     return [(pk, f"{sku} {name}") for pk, sku, name in rows.values_list("pk", "sku", "name")[:MAX_PRODUCT_CHOICES]]
 
 
-def _employee_choices(actor: Employee) -> list[tuple[int, str]]:
-    rows = visible_employees(actor=actor).active().order_by("name", "id").values_list("pk", "name")
-    return list(rows[:MAX_EMPLOYEE_CHOICES])
-
-
-def _owner_choices(actor: Employee, employees: list[tuple[int, str]]) -> list[tuple[int, str]]:
+def _owner_choices(actor: Employee) -> list[tuple[int, str]]:
     """The actor first; others only for someone who may enter orders for them (a manager, an admin)."""
     if not has_permission(actor, Permission.CHANGE_SUBORDINATE_RECORDS):
         return [(actor.pk, actor.name)]
-    return [(actor.pk, actor.name), *[(pk, name) for pk, name in employees if pk != actor.pk]]
+    rows = visible_employees(actor=actor).active().exclude(pk=actor.pk).order_by("name", "id")
+    return [(actor.pk, actor.name), *rows.values_list("pk", "name")[:MAX_EMPLOYEE_CHOICES]]
+
+
+def _chosen(data: QueryDict, prefix: str, field: str, limit: int) -> set[int]:
+    """The ids a sub-table's rows have chosen in their pickers."""
+    total = min(_int(data.get(f"{prefix}-TOTAL_FORMS")) or 0, limit)
+    return {pk for i in range(total) if (pk := _int(data.get(f"{prefix}-{i}-{field}"))) is not None}
+
+
+def _credit_labels(actor: Employee, data: QueryDict) -> dict[int, str]:
+    """The names of the employees the credit rows have chosen (their pickers show them), among those the actor may
+    credit (a posted id reveals no one else's name): one query, none if none."""
+    ids = _chosen(data, "credits", "employee_id", 20)
+    if not ids:
+        return {}
+    return dict(selectors.creditable_employees(actor=actor).filter(pk__in=ids).values_list("pk", "name"))
+
+
+def _product_labels(actor: Employee, data: QueryDict) -> dict[int, str]:
+    """The code and name of the products the lines have chosen (their pickers show them): one query, none if none."""
+    ids = _chosen(data, "lines", "product_id", 200)
+    if not ids:
+        return {}
+    rows = Product.objects.filter(org_id=actor.org_id, pk__in=ids).values_list("pk", "sku", "name")
+    return {pk: f"{sku} {name}" for pk, sku, name in rows}
 
 
 def _renewable(actor: Employee, customer_id: int | None) -> list[tuple[int, str]]:
@@ -169,17 +191,19 @@ def _forms(
     line_rows: list[dict[str, Any]] | None = None,
     credit_rows: list[dict[str, Any]] | None = None,
 ) -> tuple[OrderForm, Any, Any]:
-    employees = _employee_choices(actor)
     products = _product_choices(actor)
     form = OrderForm(
-        data, initial=initial, owners=_owner_choices(actor, employees), renewable=_renewable(actor, customer_id),
+        data, initial=initial, owners=_owner_choices(actor), renewable=_renewable(actor, customer_id),
         customer_fixed=customer_fixed,
     )  # fmt: skip
     lines_data = data if data is not None else _initial_rows("lines", line_rows or [], EXTRA_LINES)
     credits_data = data if data is not None else _initial_rows("credits", credit_rows or [], EXTRA_CREDITS)
     picker_labels(form, actor.org_id)
-    lines = LineFormSet(lines_data, prefix="lines", form_kwargs={"products": products})
-    credits = CreditFormSet(credits_data, prefix="credits", form_kwargs={"employees": employees})
+    lines = LineFormSet(
+        lines_data, prefix="lines", form_kwargs={"products": products, "labels": _product_labels(actor, lines_data)}
+    )
+    labels = _credit_labels(actor, credits_data)
+    credits = CreditFormSet(credits_data, prefix="credits", form_kwargs={"labels": labels})
     return form, lines, credits
 
 
@@ -346,3 +370,33 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
     elif request.method == "POST":
         status = 400
     return render(request, "sales/orders/cancel.html", {"order": order, "form": form}, status=status)
+
+
+# --- the credit picker (formtemplates.values_form.PickerInput) ----------------------------------------------
+
+
+@employee_required()
+def order_credit_pick(request: HttpRequest) -> HttpResponse:
+    """The credit picker's rows: the employees the actor may credit (those they see and their teammates) matching
+    the search, radio buttons named like the form's field (customers/_pick_rows.html), the chosen one on top
+    while the actor may still credit them."""
+    actor = actor_of(request)
+    get = request.GET
+    name = get.get("name", "")
+    if not FIELD_NAME.match(name):
+        name = "id"
+    rows = selectors.credit_pick(actor=actor, text=get.get(f"{name}-q", ""))
+    selected = _int(get.get(name))
+    label = ""
+    if selected is not None and not any(r.pk == selected for r in rows):
+        found = selectors.creditable_employees(actor=actor).active().filter(pk=selected).values_list("name").first()
+        label, selected = (found[0], selected) if found else ("", None)
+    context = {
+        "name": name,
+        "rows": [(r, "") for r in rows if r.pk != selected],
+        "selected": selected,
+        "selected_row": next((r for r in rows if r.pk == selected), None),
+        "selected_label": label,
+        "searched": bool(get.get(f"{name}-q", "").strip()),
+    }
+    return render(request, "customers/_pick_rows.html", context)

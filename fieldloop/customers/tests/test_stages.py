@@ -197,3 +197,35 @@ def test_the_api_refuses_other_organizations_stages_and_non_admins(cast):
     assert post(api(cast.manager), "/api/v1/customer-stages", {"name": "试用客户"}).status_code == 403
     lead.refresh_from_db()
     assert lead.name == "潜在客户"
+
+
+def test_a_system_stage_move_is_on_the_timeline_and_only_to_an_active_stage_of_the_organization(
+    cast, django_assert_num_queries
+):
+    """`customer_stage_move` (what a first confirmed order calls for the won stage): no right of `by` is asked,
+    the move is recorded as a stage change (old -> new, by, why), in two statements; a customer already there, an
+    inactive stage or another organization's stage write nothing."""
+    shop, _ = services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="成交测试客户")
+    first = shop.stage_id
+    won = CustomerStage.objects.get(org=cast.org, is_won=True)
+    lost = CustomerStage.objects.get(org=cast.org, name_en="Lost")
+    theirs = CustomerStage.objects.filter(org=cast.outsider.org).earliest("id")
+    with django_assert_num_queries(2):
+        assert services.customer_stage_move(customer=shop, stage_id=won.pk, by=cast.rep2, summary="SO-2026-000001")
+    shop.refresh_from_db()
+    event = shop.events.latest("id")
+    assert shop.stage_id == won.pk
+    assert (event.actor_id, event.kind, event.changes, event.summary) == (
+        cast.rep2.pk,
+        "updated",
+        {"stage_id": [first, won.pk]},
+        "SO-2026-000001",
+    )
+    events = shop.events.count()
+    with django_assert_num_queries(0):
+        assert not services.customer_stage_move(customer=shop, stage_id=won.pk, by=None)
+    CustomerStage.objects.filter(pk=lost.pk).update(is_active=False)
+    assert not services.customer_stage_move(customer=shop, stage_id=lost.pk, by=None)
+    assert not services.customer_stage_move(customer=shop, stage_id=theirs.pk, by=None)
+    shop.refresh_from_db()
+    assert (shop.stage_id, shop.events.count()) == (won.pk, events)

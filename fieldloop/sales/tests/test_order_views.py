@@ -151,3 +151,31 @@ def test_the_daily_card_figure_is_the_order_amount_of_the_day_for_many_employees
     with django_assert_num_queries(1):
         figures = order_amount_many(cast.org.pk, [cast.rep.pk, cast.rep2.pk], start, end)
     assert figures == {cast.rep.pk: Decimal("300.00")}
+
+
+def test_a_rep_credits_a_teammate_found_by_the_credit_picker_and_no_one_else(cast):
+    """The credit picker offers Rex his teammates (Ria), not Ben of another branch; the form saves a 60/40 split
+    with Ria, shows her name on a re-rendered row, and refuses Ben on his row, writing nothing."""
+    client = cast.client_for(cast.rep)
+    shop, item = customer(cast.rep), product(cast.org, price="1000")
+    blank = client.get(f"/orders/new/?customer={shop.pk}")
+    assert "/orders/pick/credits/" in blank.content.decode()
+    everyone = client.get("/orders/pick/credits/", {"name": "credits-0-employee_id"}).content.decode()
+    assert cast.rep2.name in everyone and cast.rep.name in everyone
+    assert cast.other_branch_rep.name not in everyone and cast.manager.name in everyone  # Mia is in Shanghai too
+    searched = client.get("/orders/pick/credits/", {"name": "c", "c-q": cast.rep2.name[:2]}).content.decode()
+    assert f'value="{cast.rep2.pk}"' in searched and f'value="{cast.rep.pk}"' not in searched
+    kept = client.get("/orders/pick/credits/", {"name": "c", "c": cast.other_branch_rep.pk}).content.decode()
+    assert cast.other_branch_rep.name not in kept, "a chosen id stays on top only when it may be credited"
+    line = [(item.pk, "1", "1000", "0")]
+    ben = form_data(shop.pk, line, [(cast.rep.pk, "60"), (cast.other_branch_rep.pk, "40")], fixed="1", confirm="1")
+    refused = client.post("/orders/new/", ben)
+    assert refused.status_code == 400
+    assert 'data-testid="error-credits-1-employee_id"' in refused.content.decode()
+    assert f'text-truncate">{cast.rep.name}<' in refused.content.decode(), "a chosen row shows its name, not its id"
+    assert f'text-truncate">{cast.other_branch_rep.name}<' not in refused.content.decode(), "nor a name Rex may not see"
+    assert not Order.objects.exists()
+    ria = form_data(shop.pk, line, [(cast.rep.pk, "60"), (cast.rep2.pk, "40")], fixed="1", confirm="1")
+    assert client.post("/orders/new/", ria).status_code == 302
+    shares = dict(SalesDay.objects.values_list("employee_id", "sales_amount"))
+    assert shares == {cast.rep.pk: Decimal("600.00"), cast.rep2.pk: Decimal("400.00")}

@@ -1,14 +1,17 @@
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fieldloop.activities.tests.helpers import customer
 from fieldloop.activities.tests.test_visits import api, post
-from fieldloop.customers.models import Customer, CustomerStage
+from fieldloop.customers.models import Customer, CustomerEvent, CustomerStage
 from fieldloop.customers.pools import pool_create
+from fieldloop.sales import order_services
 from fieldloop.sales.models import Order, OrderAmendment, OrderCredit, OrderLine, Payment, SalesDay
 from fieldloop.sales.order_services import line_amount, org_today
 
@@ -232,9 +235,130 @@ def test_the_order_list_filters_pages_and_costs_the_same_for_many_orders(cast, d
     assert len(client.get("/api/v1/orders?kind=new").json()["items"]) == 1
 
 
+CREATE_QUERIES = 16  # the token; the replay lookup, customer (locked), products, credited employees, number,
+# first-order check, order, lines, credits, rollup, won stage and its event; the answer's order, lines, credits
+
+
 def test_an_order_create_costs_a_few_queries_whatever_the_lines(cast, django_assert_max_num_queries):
+    """A rep's confirmed order, split 60/40 with a teammate, the customer's first (so its won stage too): the same
+    few statements for 1 line as for 20, and for 3 at most CREATE_QUERIES (plus the test's savepoint)."""
+    client = api(cast.rep)
+    items = [product(cast.org) for _ in range(20)]
+    split = [{"employee_id": cast.rep.pk, "share_percent": "60"}, {"employee_id": cast.rep2.pk, "share_percent": "40"}]
+    won = CustomerStage.objects.get(org=cast.org, is_won=True)
+    assert client.get("/api/v1/orders").status_code == 200  # the token's first use is recorded (once a while)
+
+    def sent(n):
+        lines = [{"product_id": p.pk, "quantity": "2", "unit_price": "10", "discount_percent": "5"} for p in items[:n]]
+        return {"customer_id": customer(cast.rep).pk, "lines": lines, "credits": split, "confirm": True}
+
+    counts = {}
+    for n in (1, 20):
+        order = sent(n)
+        with CaptureQueriesContext(connection) as captured:
+            response = post(client, "/api/v1/orders", order)
+        assert response.status_code == 201, response.content
+        assert len(response.json()["lines"]) == n
+        counts[n] = len(captured.captured_queries)
+    assert counts[1] == counts[20], counts
+    three = sent(3)
+    with django_assert_max_num_queries(CREATE_QUERIES + 2):  # + the savepoint the test's transaction puts around it
+        response = post(client, "/api/v1/orders", three)
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["status"], data["kind"], data["total"]) == ("confirmed", "new", "57.00")
+    assert [(c["employee"]["id"], c["share_percent"]) for c in data["credits"]] == [
+        (cast.rep.pk, "60.00"),
+        (cast.rep2.pk, "40.00"),
+    ]
+    assert Customer.objects.get(pk=three["customer_id"]).stage_id == won.pk
+    assert OrderLine.objects.filter(order_id=data["id"]).count() == 3
+
+
+def test_a_rep_splits_an_order_with_a_teammate_but_not_with_another_departments_rep(cast):
+    """A rep sees only their own rows, yet may credit the active members of their own department: Rex splits 60/40
+    with Ria (each counted once in the rollup); with Ben, of the Beijing branch, the split is refused on its field
+    and nothing is written."""
+    client = api(cast.rep)
+    shop, item = customer(cast.rep), product(cast.org)
+    split = [{"employee_id": cast.rep.pk, "share_percent": "60"}, {"employee_id": cast.rep2.pk, "share_percent": "40"}]
+    created = post(client, "/api/v1/orders", body(shop, item, credits=split, confirm=True))
+    assert created.status_code == 201, created.content
+    assert sales(cast) == {
+        (cast.rep.pk, cast.shanghai.pk): (Decimal("157.48"), Decimal("0.6"), Decimal("157.48"), Decimal("0")),
+        (cast.rep2.pk, cast.shanghai.pk): (Decimal("104.99"), Decimal("0.4"), Decimal("104.99"), Decimal("0")),
+    }
+    counted = SalesDay.objects.filter(org=cast.org).values_list("order_count", flat=True)
+    assert sum(counted) == 1, "a split order counts once, shared"
+    assert api(cast.rep2).get(f"/api/v1/orders/{created.json()['id']}").status_code == 200
+    before = (Order.objects.count(), OrderLine.objects.count(), OrderCredit.objects.count(), sales(cast))
+    other = [{"employee_id": cast.rep.pk, "share_percent": "60"}, {"employee_id": cast.other_branch_rep.pk,
+                                                                    "share_percent": "40"}]  # fmt: skip
+    refused = post(client, "/api/v1/orders", body(shop, item, credits=other, confirm=True))
+    assert refused.status_code == 400, refused.content
+    assert set(refused.json()["fields"]) == {"credits.1.employee_id"}
+    assert (Order.objects.count(), OrderLine.objects.count(), OrderCredit.objects.count(), sales(cast)) == before
+
+
+def test_an_order_is_numbered_in_the_year_it_is_signed(cast, monkeypatch):
+    """Entered on 15 January, an order signed the previous December takes the previous year's next number; one
+    signed in January starts the new year's sequence. Each year counts on its own, per organization."""
+    client = api(cast.rep)
+    shop, item = customer(cast.rep), product(cast.org)
+    year = org_today(cast.rep).year
+    december = post(client, "/api/v1/orders", body(shop, item, signed_on=f"{year}-12-20"))
+    assert december.json()["number"] == f"SO-{year}-000001"
+    january = datetime(year + 1, 1, 15, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+    monkeypatch.setattr(timezone, "now", lambda: january)
+    late = post(client, "/api/v1/orders", body(shop, item, signed_on=f"{year}-12-28", confirm=True))
+    assert late.status_code == 201, late.content
+    assert (late.json()["number"], late.json()["created_at"][:10]) == (f"SO-{year}-000002", f"{year + 1}-01-15")
+    new_year = post(client, "/api/v1/orders", body(shop, item))
+    assert new_year.json()["number"] == f"SO-{year + 1}-000001"
+    elsewhere = post(api(cast.outsider), "/api/v1/orders", body(customer(cast.outsider), product(cast.outsider.org),
+                                                                 signed_on=f"{year}-12-31"))  # fmt: skip
+    assert elsewhere.json()["number"] == f"SO-{year}-000001"
+
+
+def test_a_first_confirmed_order_wins_a_customer_the_confirmer_may_not_edit(cast):
+    """Rex only collaborates on Ben's customer: he may enter an order for it but not edit it. His first confirmed
+    order moves it to the won stage all the same (the rule is the order's), on its timeline as a stage change
+    by Rex naming the order."""
+    shop = customer(cast.other_branch_rep)
+    shop.collaborators.add(cast.rep)
+    first_stage = shop.stage_id
+    won = CustomerStage.objects.get(org=cast.org, is_won=True)
+    edit = api(cast.rep).patch(f"/api/v1/customers/{shop.pk}", {"name": "改名"}, content_type="application/json")
+    assert edit.status_code == 403, edit.content
+    created = post(api(cast.rep), "/api/v1/orders", body(shop, product(cast.org), confirm=True))
+    assert created.status_code == 201, created.content
+    shop.refresh_from_db()
+    assert shop.stage_id == won.pk
+    event = CustomerEvent.objects.filter(customer=shop).latest("id")
+    assert (event.actor_id, event.kind, event.changes, event.summary) == (
+        cast.rep.pk,
+        "updated",
+        {"stage_id": [first_stage, won.pk]},
+        created.json()["number"],
+    )
+
+
+def test_a_number_taken_meanwhile_is_retried_with_the_next_and_nothing_of_the_attempt_is_left(cast, monkeypatch):
+    """Two creates racing for the year's next number: the loser's insert fails on the unique (org, number), its
+    whole attempt is rolled back and run again, taking the next number; the rollup counts the order once."""
     shop = customer(cast.rep)
-    items = [product(cast.org) for _ in range(10)]
-    with django_assert_max_num_queries(20):
-        order = an_order(cast.rep, shop, lines=[(p, "1", "5", "0") for p in items], confirm=True)
-    assert (order.status, order.total, OrderLine.objects.filter(order=order).count()) == ("confirmed", Decimal(50), 10)
+    first = an_order(cast.rep, shop)
+    real, calls = order_services._number, []
+
+    def stale(org_id, year):  # the first attempt read the highest number before the other create committed
+        calls.append(year)
+        return first.number if len(calls) == 1 else real(org_id, year)
+
+    monkeypatch.setattr(order_services, "_number", stale)
+    order = an_order(cast.rep, shop, lines=[(product(cast.org), "1", "100", "0")], confirm=True)
+    assert len(calls) == 2
+    assert order.number == first.number[:-1] + "2"
+    assert (Order.objects.count(), OrderLine.objects.filter(order=order).count()) == (2, 1)
+    assert sales(cast) == {
+        (cast.rep.pk, cast.shanghai.pk): (Decimal("100.00"), Decimal("1"), Decimal("100.00"), Decimal("0"))
+    }

@@ -3,6 +3,7 @@ and the organization's settings. Each view parses, calls one selector or service
 
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from fieldloop.core.errors import ServiceError
 from fieldloop.core.forms import add_service_error
 from fieldloop.core.htmx import is_htmx
 from fieldloop.core.pagination import keyset_page
+from fieldloop.core.templatetags.money import money
 from fieldloop.formtemplates.display import display_values
 from fieldloop.formtemplates.values_form import TemplateValuesForm
 from fieldloop.org.decorators import actor_of, employee_required
@@ -70,7 +72,10 @@ def _figure_rows(card: DailyCard, language: str) -> dict[str, Any]:
         (r["name_en"] if language.startswith("en") and r.get("name_en") else r["name"], r["count"])
         for r in f.get("records", [])
     ]
-    extra = [(figure_label(k), v) for k, v in (f.get("extra") or {}).items()]
+    # a registered figure is a count (int) or an amount (a Decimal, kept as its string: `figure_json`)
+    extra = [
+        (figure_label(k), money(Decimal(v)) if isinstance(v, str) else v) for k, v in (f.get("extra") or {}).items()
+    ]
     return {"items": f.get("items", {}), "f": f, "records": records, "extra": extra}
 
 

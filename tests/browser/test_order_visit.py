@@ -101,6 +101,6 @@ def test_a_rep_takes_an_order_in_a_visit_on_the_phone_and_finds_it_on_the_timeli
     phone.goto(f"{live_server.url}/close/")  # the day's close card: the order amount of the day
     figure = phone.get_by_test_id("card-figures")
     expect(figure).to_contain_text("订单金额")
-    expect(figure).to_contain_text("1881")  # Rex's 60 %
+    expect(figure).to_contain_text("1,881.00")  # Rex's 60 %, as money
     no_sideways_scroll(phone)
     phone.screenshot(path=str(ARTIFACTS / "order-on-daily-card-phone-zh-hans.png"), full_page=True)

@@ -615,7 +615,7 @@ def customers_nearby(
     longitude) index serves; the database orders the box by a flat-earth distance, which ranks like the
     great-circle one at this scale, and each of the `limit` gets its haversine distance here).
     Without a position: the customers the actor owns, most recently active first."""
-    qs = visible_customers(actor=actor).select_related("stage", "owner")
+    qs = visible_customers(actor=actor).select_related("stage", "owner").prefetch_related("tags")
     if latitude is None or longitude is None:
         own = qs.filter(owner_id=actor.pk).order_by("-updated_at", "-id")[:limit]
         return [NearbyCustomer(customer=c, distance_m=None) for c in own]

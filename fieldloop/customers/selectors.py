@@ -130,6 +130,7 @@ class CustomerFilters:
 NOT_VISITED = "not_visited"
 NOT_VISITED_ALIASES = ("not_visited", "stale_days")
 TEXT_FILTER_LIMIT = 60
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 MAX_FILTER_TAGS = 50
 
 
@@ -175,10 +176,13 @@ def parse_customer_filters(query: Any) -> tuple[CustomerFilters, dict[str, list[
         if not raw:
             return None
         try:
-            return date.fromisoformat(raw) if len(raw) == 10 else date.fromisoformat("x")
+            day = date.fromisoformat(raw) if len(raw) == 10 else None
         except ValueError:
+            day = None
+        if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:  # beyond: no time zone can convert it
             fail(name, _("Enter a valid date (YYYY-MM-DD)."))
             return None
+        return day
 
     def text(name: str) -> str:
         return _first(query, name).strip()[:TEXT_FILTER_LIMIT]

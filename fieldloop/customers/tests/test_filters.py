@@ -31,7 +31,9 @@ def test_each_filter_narrows_the_visible_customers(cast):
     c = create(cast.other_branch_rep, "北京丙", city="北京", tag_ids=[key.pk, dealer.pk])
     now = timezone.now()
     Customer.objects.filter(pk=a.pk).update(last_visited_at=now - timedelta(days=3))
-    Customer.objects.filter(pk=b.pk).update(last_visited_at=now - timedelta(days=40), created_at=now - timedelta(days=60))
+    Customer.objects.filter(pk=b.pk).update(
+        last_visited_at=now - timedelta(days=40), created_at=now - timedelta(days=60)
+    )
     director, manager = cast.director, cast.manager
 
     def listed(actor, **filters):

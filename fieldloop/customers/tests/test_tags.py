@@ -21,7 +21,9 @@ from .test_api import api, post
 
 
 def create(actor, **fields):
-    return services.customer_create(actor=actor, client_id=uuid.uuid4(), name=f"客户{uuid.uuid4().hex[:6]}", **fields)[0]
+    return services.customer_create(actor=actor, client_id=uuid.uuid4(), name=f"客户{uuid.uuid4().hex[:6]}", **fields)[
+        0
+    ]
 
 
 def test_an_admin_adds_renames_recolours_and_archives_tags_on_the_tags_page(cast):

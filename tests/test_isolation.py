@@ -17,10 +17,9 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from conftest import Cast
-from fieldloop.customers import pools
+from fieldloop.customers import pools, tags
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
-from fieldloop.customers import tags
 from fieldloop.customers.stages import stage_list
 from fieldloop.formtemplates import services as formtemplate_services
 from fieldloop.notifications import services as notification_services

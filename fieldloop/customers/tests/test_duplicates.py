@@ -83,9 +83,7 @@ def test_a_duplicate_warning_on_the_form_offers_saving_anyway(cast):
 
 def test_merging_moves_contacts_history_and_missing_details_and_archives_the_duplicate(cast):
     from fieldloop.customers.duplicates import customer_merge
-    from fieldloop.customers.models import Contact, CustomerEvent
-
-    from fieldloop.customers.models import Tag
+    from fieldloop.customers.models import Contact, CustomerEvent, Tag
 
     key, old = (Tag.objects.create(org=cast.org, name=name) for name in ("重点", "老客户"))
     keep, _ = services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="甲公司", tag_ids=[key.pk])

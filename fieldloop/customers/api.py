@@ -119,7 +119,7 @@ class CustomerQuery(Schema):
         filters, errors = selectors.parse_customer_filters(plain | {"tag": [str(pk) for pk in self.tag_ids]})
         if errors:
             names = {"q": "search", "owner": "owner_id", "stage": "stage_id", "department": "department_id"}
-            fields = {names.get(k, k): v for k, v in errors.items()}
+            fields: dict[str, list[Any]] = {names.get(k, k): list(v) for k, v in errors.items()}
             raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), fields)
         return replace(filters, include_archived=include_archived)
 

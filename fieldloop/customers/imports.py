@@ -389,16 +389,16 @@ def _check_row(context: _Context, row: ImportRow, cells: dict[str, str]) -> None
         values["longitude"] = cells.get("longitude", "")
     tags: dict[int, Tag] = {}
     if cells.get("tags"):
-        names = [t.strip() for t in LIST_SEPARATORS.split(cells["tags"]) if t.strip()]
-        unknown = [n for n in names if n.casefold() not in context.tags]
-        archived = [n for n in names if n.casefold() in context.tags and context.tags[n.casefold()].archived_at]
+        words = [t.strip() for t in LIST_SEPARATORS.split(cells["tags"]) if t.strip()]
+        unknown = [n for n in words if n.casefold() not in context.tags]
+        archived = [n for n in words if n.casefold() in context.tags and context.tags[n.casefold()].archived_at]
         if unknown:
             row.fail("tags", _("Unknown tags: %(names)s. An administrator adds tags on the tags page.") % {
                 "names": ", ".join(unknown)
             })  # fmt: skip
         if archived:
             row.fail("tags", _("These tags are archived: %(names)s.") % {"names": ", ".join(archived)})
-        known = [context.tags[n.casefold()] for n in names if n.casefold() in context.tags]
+        known = [context.tags[n.casefold()] for n in words if n.casefold() in context.tags]
         tags = {t.pk: t for t in known}
     try:
         clean = services.customer_validate(actor=context.actor, values=values)

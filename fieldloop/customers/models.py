@@ -115,7 +115,7 @@ class TagColour(models.TextChoices):
 
 
 # The badge class of each colour, spelled out whole so the CSS build keeps them (scripts/purgecss.config.cjs).
-TAG_BADGE_CLASSES = {
+TAG_BADGE_CLASSES: dict[str, str] = {
     TagColour.BLUE: "bg-blue-lt",
     TagColour.AZURE: "bg-azure-lt",
     TagColour.GREEN: "bg-green-lt",

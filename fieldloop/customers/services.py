@@ -151,7 +151,7 @@ def _clean(actor: Employee, values: dict[str, Any], *, creating: bool, known: "_
         except ServiceError as e:
             for field, messages in e.fields.items():
                 for message in messages:
-                    fail(field, message)
+                    fail(field, str(message))
         else:
             clean["tag_ids"] = sorted(t.pk for t in known.tags)
     if "owner_id" in values and values["owner_id"] is not None:

@@ -472,7 +472,7 @@ def import_values(n: int, rng: random.Random, stages: list[str]) -> dict[str, st
         "address": f"{rng.choice(districts)}工业路{n % 900 + 1}号",
         "latitude": f"{lat + rng.gauss(0, 0.05):.6f}",
         "longitude": f"{lon + rng.gauss(0, 0.05):.6f}",
-        "tags": rng.choice(fieldloop.demo.customers.TAGS),
+        "tags": rng.choice(fieldloop.demo.customers.TAGS)[0],  # a tag of the demo organization, by name
     }
 
 
@@ -500,7 +500,7 @@ def raw_insert(actor: Employee, content: bytes) -> tuple[int, float, float | Non
     now = timezone.now()
     fields = [concrete(name) for name in (
         "org", "client_id", "name", "short_name", "credit_code", "industry", "level", "stage", "source", "phone",
-        "website", "province", "city", "district", "address", "latitude", "longitude", "tags", "owner",
+        "website", "province", "city", "district", "address", "latitude", "longitude", "owner",
         "custom_values", "created_by", "created_at", "updated_at", "name_key", "phone_key",
     )]  # fmt: skip
     params = []
@@ -509,7 +509,7 @@ def raw_insert(actor: Employee, content: bytes) -> tuple[int, float, float | Non
             **{f: cells.get(f, "") for f in ("name", "short_name", "credit_code", "industry", "level", "source",
                                             "phone", "website", "province", "city", "district", "address")},
             "org": actor.org_id, "client_id": uuid.uuid4(), "stage": stages[cells["stage"]],
-            "latitude": cells["latitude"], "longitude": cells["longitude"], "tags": [cells["tags"]],
+            "latitude": cells["latitude"], "longitude": cells["longitude"],
             "owner": actor.pk, "custom_values": {}, "created_by": actor.pk, "created_at": now, "updated_at": now,
         }  # fmt: skip
         keyed = Customer(name=str(values["name"]), phone=str(values["phone"]))

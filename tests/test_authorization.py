@@ -53,7 +53,7 @@ from fieldloop.activities.tests.helpers import file_call, file_daily
 from fieldloop.attendance import services as attendance_services
 from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.core.geo import SentFix
-from fieldloop.customers import duplicates, handover, pools, stages
+from fieldloop.customers import duplicates, handover, pools, stages, tags
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
 from fieldloop.formtemplates import services as template_services
@@ -256,6 +256,10 @@ def nothing(w: Where) -> None:
 
 def a_phone() -> str:
     return f"139{uuid.uuid4().int % 10**8:08d}"
+
+
+def a_tag(w: Where) -> int:
+    return tags.tag_create(actor=w.cast.admin, name=unique("标签")[:20]).pk
 
 
 def stage_ids_reversed(w: Where) -> list[int]:
@@ -565,6 +569,11 @@ MATRIX: list[Case] = [
          CONFIGURATION),
     Case("stage_delete", "customers.stages.stage_delete", a_stage,
          lambda w, pk: stages.stage_delete(actor=w.actor, stage_id=pk), CONFIGURATION),
+    Case("tag_create", "customers.tags.tag_create", nothing,
+         lambda w, _: tags.tag_create(actor=w.actor, name=unique("标签")[:20]), CONFIGURATION),
+    Case("tag_update", "customers.tags.tag_update", a_tag,
+         lambda w, pk: tags.tag_update(actor=w.actor, tag_id=pk, name=unique("改名")[:20], archived=True),
+         CONFIGURATION),
     Case("pool_create", "customers.pools.pool_create", nothing,
          lambda w, _: pools.pool_create(actor=w.actor, name=unique("公海")), CONFIGURATION),
     Case("pool_update", "customers.pools.pool_update", a_pool,
@@ -784,6 +793,9 @@ READS: dict[str, str] = {
     "customers.panels.customer_panels": "read: other apps' panels of a customer page the actor may see",
     "customers.stages.stage_list": "read",
     "customers.stages.stage_usage": "read",
+    "customers.tags.tag_list": "read",
+    "customers.tags.tag_usage": "read",
+    "customers.tags.tags_for_customer": "validation: the tags a customer create or update asks for",
     "customers.timeline.customer_timeline_page": "read",
     "customers.timeline.timeline_actions": "read",
     "formtemplates.services.photo_watermark": "formatting",

@@ -103,6 +103,10 @@ def stages(cast: Cast) -> Callable[[], Request]:
     return lambda: ("/customer-stages", json_body({"name": "试用中", "name_en": "On trial"}))
 
 
+def customer_tags(cast: Cast) -> Callable[[], Request]:
+    return lambda: ("/customer-tags", json_body({"name": "试用标签", "colour": "green"}))
+
+
 def customers(cast: Cast) -> Callable[[], Request]:
     return lambda: ("/customers", json_body({"name": "杭州湖滨五金店", "level": "A"}))
 
@@ -335,6 +339,7 @@ KEYED: dict[str, Keyed] = {
     "/departments": Keyed("admin", departments, 201, BY_RECORD),
     "/employees": Keyed("admin", employees, 201, BY_RECORD),
     "/customer-stages": Keyed("admin", stages, 201, BY_RECORD),
+    "/customer-tags": Keyed("admin", customer_tags, 201, BY_RECORD),
     "/customers": Keyed("rep", customers, 201, (Customer, "client_id")),
     "/customers/{customer_id}/contacts": Keyed("rep", contacts, 201, (Contact, "client_id"), reused_by=None),
     "/customers/imports": Keyed("manager", customer_imports, 202, (CustomerImportJob, "client_id")),

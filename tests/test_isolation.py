@@ -17,7 +17,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from conftest import Cast
-from fieldloop.customers import pools
+from fieldloop.customers import pools, tags
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
 from fieldloop.customers.stages import stage_list
@@ -134,6 +134,11 @@ def _foreign_import_jobs(cast: Cast) -> Targets:
 def _foreign_stages(cast: Cast) -> Targets:
     """Stages are the organization's configuration: only another organization's are out of reach."""
     return Targets([stage_list(actor=cast.outsider)[0].pk])
+
+
+def _foreign_tags(cast: Cast) -> Targets:
+    """Tags are the organization's configuration: only another organization's are out of reach."""
+    return Targets([tags.tag_create(actor=cast.outsider, name=f"对手{uuid.uuid4().hex[:6]}").pk])
 
 
 def _foreign_notifications(cast: Cast) -> Targets:
@@ -271,6 +276,7 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "template_id": _foreign_templates,
     "notification_id": _foreign_notifications,
     "stage_id": _foreign_stages,
+    "tag_id": _foreign_tags,
     "job_id": _foreign_import_jobs,
     "record_id": _foreign_records,
     "visit_type_id": _foreign_visit_types,

@@ -6,13 +6,16 @@ result with the same status and writes nothing.
 """
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest
-from ninja import Query, Router, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
 
+from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.core.pagination import keyset_page
 from fieldloop.formtemplates.schemas import ATTACHMENT_DOWNLOAD
 from fieldloop.formtemplates.serving import attachment_links, attachment_response
@@ -20,7 +23,7 @@ from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempotent
 from fieldloop.org.schemas import ERRORS
 
-from . import duplicates, handover, pools, selectors, services, stages, summary
+from . import duplicates, handover, pools, selectors, services, stages, summary, tags
 from .duplicates import all_orgs_masked_existence_check
 from .handover import HandoverResult
 from .models import Contact, Customer
@@ -42,6 +45,9 @@ from .schemas import (
     ReleaseIn,
     StageOut,
     SummaryFactOut,
+    TagIn,
+    TagOut,
+    TagUpdateIn,
     TimelinePage,
 )
 from .timeline import customer_timeline_page, timeline_item_data
@@ -53,7 +59,7 @@ def ref(employee: Any) -> dict[str, Any] | None:
     return {"id": employee.pk, "name": employee.name} if employee else None
 
 
-CUSTOMER_OUT_BUILT = {"stage", "owner", "collaborator_ids", "attachments"}
+CUSTOMER_OUT_BUILT = {"stage", "owner", "collaborator_ids", "attachments", "tags"}
 
 
 def customer_out(c: Customer) -> dict[str, Any]:
@@ -65,6 +71,7 @@ def customer_out(c: Customer) -> dict[str, Any]:
         "stage": c.stage,
         "owner": ref(c.owner),
         "collaborator_ids": [e.pk for e in c.collaborators.all()],
+        "tags": [{"id": t.pk, "name": t.name, "colour": t.colour} for t in c.tags.all()],
         "attachments": attachment_links(
             version=c.template_version, values=c.custom_values, url_name="api:customer_attachment", holder_id=c.pk
         ),
@@ -84,24 +91,58 @@ def stage_list(request: HttpRequest, include_inactive: bool = False) -> list[Any
     return stages.stage_list(actor=actor_of(request), include_inactive=include_inactive)
 
 
+class CustomerQuery(Schema):
+    """The customer list's filters (the web list's and the map's, under the API's names; `not_visited` is the
+    same name everywhere). They only narrow what the caller sees; another organization's tag or department
+    matches nothing."""
+
+    search: str = Field("", max_length=80)
+    owner_id: int | None = None
+    level: str = Field("", max_length=1)
+    stage_id: int | None = None
+    tag_ids: list[int] = Field([], description="Customers with any of these tags.", max_length=50)
+    department_id: int | None = Field(None, description="The owner is in this department or below it.")
+    province: str = Field("", max_length=60)
+    city: str = Field("", max_length=60)
+    industry: str = Field("", max_length=60)
+    source: str = Field("", max_length=16)
+    created_from: date | None = Field(None, description="Created on or after this day (the organization's zone).")
+    created_to: date | None = Field(None, description="Created on or before this day.")
+    visited_from: date | None = Field(None, description="Last visited on or after this day.")
+    visited_to: date | None = Field(None, description="Last visited on or before this day.")
+    not_visited: int | None = Field(None, ge=1, le=3650, description="No visit for this many days (never counts).")
+    sort: selectors.CustomerSort = selectors.CustomerSort.UPDATED
+
+    def filters(self, *, include_archived: bool = False) -> selectors.CustomerFilters:
+        query = {
+            "q": self.search, "owner": self.owner_id, "level": self.level, "stage": self.stage_id,
+            "department": self.department_id, "province": self.province, "city": self.city,
+            "industry": self.industry, "source": self.source, "created_from": self.created_from,
+            "created_to": self.created_to, "visited_from": self.visited_from, "visited_to": self.visited_to,
+            "not_visited": self.not_visited, "sort": self.sort.value,
+        }  # fmt: skip
+        plain = {k: "" if v is None else str(v) for k, v in query.items()}
+        filters, errors = selectors.parse_customer_filters(plain | {"tag": [str(pk) for pk in self.tag_ids]})
+        if errors:
+            names = {"q": "search", "owner": "owner_id", "stage": "stage_id", "department": "department_id"}
+            fields: dict[str, list[Any]] = {names.get(k, k): list(v) for k, v in errors.items()}
+            raise ServiceError(ErrorCode.INVALID, _("Please correct the errors below."), fields)
+        return replace(filters, include_archived=include_archived)
+
+
 @router.get("/customers", response={200: CustomerPage, **ERRORS}, summary="Visible customers, cursor-paged")
 def customer_list(
     request: HttpRequest,
-    search: str = Query("", max_length=80),
-    owner_id: int | None = None,
-    level: str = Query("", max_length=1),
-    stage_id: int | None = None,
+    query: Query[CustomerQuery],
     include_archived: bool = False,
     cursor: str | None = None,
     limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200),
 ) -> dict[str, Any]:
-    filters = selectors.CustomerFilters(
-        search=search.strip(), owner_id=owner_id, level=level, stage_id=stage_id, include_archived=include_archived
-    )
+    filters = query.filters(include_archived=include_archived)
     qs = selectors.customer_list(actor=actor_of(request), filters=filters).prefetch_related(
         "collaborators", "template_version"
     )
-    page = keyset_page(qs, ordering=("-updated_at", "-id"), cursor=cursor, limit=limit)
+    page = keyset_page(qs, ordering=filters.ordering, cursor=cursor, limit=limit)
     return {"items": [customer_out(c) for c in page.items], "next_cursor": page.next_cursor}
 
 
@@ -450,13 +491,10 @@ def customer_import_restart(request: HttpRequest, job_id: int) -> dict[str, Any]
 )
 def customer_export(
     request: HttpRequest,
+    query: Query[CustomerQuery],
     file_format: exports.ExportFormat = ExportFormatQuery,
-    search: str = Query("", max_length=80),
-    owner_id: int | None = None,
-    level: str = Query("", max_length=1),
-    stage_id: int | None = None,
 ) -> FileResponse:
-    filters = selectors.CustomerFilters(search=search.strip(), owner_id=owner_id, level=level, stage_id=stage_id)
+    filters = query.filters()
     export = exports.customers_export(actor=actor_of(request), filters=filters, file_format=file_format)
     return FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=export.content_type)
 
@@ -637,3 +675,34 @@ def customer_summary(request: HttpRequest, customer_id: int) -> list[dict[str, A
     actor = actor_of(request)
     customer = selectors.customer_read(actor=actor, customer_id=customer_id)
     return [asdict(fact) for fact in summary.customer_summary(actor=actor, customer=customer)]
+
+
+# --- Tags (customers/tags.py) -------------------------------------------------------------------------------
+
+
+@router.get("/customer-tags", response={200: list[TagOut], **ERRORS}, summary="The organization's tags")
+def tag_list(request: HttpRequest, include_archived: bool = False) -> list[Any]:
+    return list(tags.tag_list(actor=actor_of(request), include_archived=include_archived))
+
+
+@router.post("/customer-tags", response={201: TagOut, **ERRORS}, summary="Add a tag (administrators)")
+def tag_create(request: HttpRequest, payload: TagIn, idempotency_key: uuid.UUID = IdempotencyKey) -> Status[Any]:
+    actor = actor_of(request)
+
+    def create() -> tuple[int, Any]:
+        tag = tags.tag_create(actor=actor, **payload.dict())
+        return 201, TagOut.model_validate(tag).model_dump(mode="json")
+
+    result = run_idempotent(
+        request=request, actor=actor, key=idempotency_key, operation="customers.tag_create", create=create
+    )
+    return Status(result.status_code, result.body)
+
+
+@router.patch(
+    "/customer-tags/{int:tag_id}",
+    response={200: TagOut, **ERRORS},
+    summary="Rename, recolour, regroup, archive or restore a tag (administrators)",
+)
+def tag_update(request: HttpRequest, tag_id: int, payload: TagUpdateIn) -> Any:
+    return tags.tag_update(actor=actor_of(request), tag_id=tag_id, **payload.dict(exclude_unset=True))

@@ -20,7 +20,15 @@ from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.services import audit
 
 from . import credit_code
-from .models import Contact, Customer, CustomerEvent, CustomerEventKind, CustomerSettings, DuplicateAction
+from .models import (
+    Contact,
+    Customer,
+    CustomerEvent,
+    CustomerEventKind,
+    CustomerSettings,
+    CustomerTag,
+    DuplicateAction,
+)
 from .names import NAME_KEY_LENGTH, NameKey, name_key, normalise_name, normalise_phone
 from .selectors import customer_for_change, customer_name_candidates, customer_name_condition
 
@@ -237,7 +245,6 @@ def customer_merge(*, actor: Employee, keep_id: int, merge_id: int) -> Customer:
     if keep.latitude is None and gone.latitude is not None:
         keep.latitude, keep.longitude = gone.latitude, gone.longitude
     code = gone.credit_code
-    keep.tags = sorted(set(keep.tags) | set(gone.tags))
     keep.custom_values = {**(gone.custom_values or {}), **(keep.custom_values or {})}
     gone.archived_at = timezone.now()
     gone.credit_code = ""
@@ -253,6 +260,13 @@ def customer_merge(*, actor: Employee, keep_id: int, merge_id: int) -> Customer:
     moved.update(customer=keep)
     CustomerEvent.objects.filter(customer=gone).update(customer=keep)
     keep.collaborators.add(*gone.collaborators.all())
+    kept_tags = CustomerTag.objects.filter(customer=keep).values("tag_id")
+    CustomerTag.objects.bulk_create(
+        CustomerTag(org_id=actor.org_id, customer=keep, tag_id=tag_id)
+        for tag_id in CustomerTag.objects.filter(customer=gone)
+        .exclude(tag_id__in=kept_tags)
+        .values_list("tag_id", flat=True)
+    )
     summary = _("%(gone)s merged into %(keep)s") % {"gone": gone.name, "keep": keep.name}
     for customer in (keep, gone):
         CustomerEvent.objects.create(

@@ -10,7 +10,7 @@ separated by slashes); photos, files, references and sub-tables are not exported
 
 import tempfile
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import IO, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -86,7 +86,7 @@ def _row(customer: Customer, language: str, custom: list[FieldDefinition], zone:
         customer.address,
         str(customer.latitude) if customer.latitude is not None else "",
         str(customer.longitude) if customer.longitude is not None else "",
-        ", ".join(customer.tags or []),
+        ", ".join(t.name for t in customer.tags.all()),
         customer.owner.name if customer.owner else "",
         ", ".join(e.employee_number or e.name for e in customer.collaborators.all()),
         contact.name if contact else "",
@@ -119,7 +119,8 @@ def customers_export(*, actor: Employee, filters: CustomerFilters, file_format: 
     rows = (_row(customer, language, custom, zone) for customer in customers)
     count = write_table(out, file_format=file_format, title=_("Customers"), header=header, rows=rows)
     out.seek(0)
-    changes: dict[str, Any] = {"count": count, "format": file_format, "filters": asdict(filters)}
+    given = {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(filters).items()}
+    changes: dict[str, Any] = {"count": count, "format": file_format, "filters": given}
     audit(actor=actor, org=actor.org, action="customers.export", obj=actor.org, changes=changes)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return ExportFile(

@@ -13,7 +13,7 @@ from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import visible_employees
 
 from . import credit_code
-from .models import CustomerLevel, CustomerPool, CustomerSource, CustomerStage, DuplicateAction
+from .models import CustomerLevel, CustomerPool, CustomerSource, CustomerStage, DuplicateAction, Tag, TagColour
 
 
 class ServiceCheckedChoiceField(forms.TypedChoiceField):
@@ -23,6 +23,14 @@ class ServiceCheckedChoiceField(forms.TypedChoiceField):
 
     def valid_value(self, value: Any) -> bool:
         return True
+
+
+class ServiceCheckedTagsField(forms.TypedMultipleChoiceField):
+    """The customer's tags: any ids are accepted here, the service checks they are the organization's and
+    active (`customers.tags.tags_for_customer`), so a valid POST reads no choices."""
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit() and len(str(value)) < 12
 
 
 class CustomerForm(StyledForm):
@@ -41,7 +49,9 @@ class CustomerForm(StyledForm):
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     latitude = forms.DecimalField(label=_("Latitude"), required=False, max_digits=9, decimal_places=6)
     longitude = forms.DecimalField(label=_("Longitude"), required=False, max_digits=10, decimal_places=6)
-    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separate tags with commas."))
+    tag_ids = ServiceCheckedTagsField(
+        label=_("Tags"), coerce=int, required=False, help_text=_("Hold Ctrl (⌘ on a Mac) to choose several.")
+    )
     owner_id = ServiceCheckedChoiceField(label=_("Owner"), coerce=int)
     client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
     allow_duplicates = forms.BooleanField(label=_("It is a different company: save it anyway"), required=False)
@@ -55,10 +65,17 @@ class CustomerForm(StyledForm):
         # callables: read when the form is rendered, not when a POST is validated
         self.fields["stage_id"].choices = lambda: [(s.pk, s.label(language)) for s in stages]  # type: ignore[attr-defined]
         self.fields["owner_id"].choices = lambda: list(people)  # type: ignore[attr-defined]
+        # active tags, and the customer's own even if archived since
+        kept = Q(pk__in=self.initial.get("tag_ids") or [])
+        tags = Tag.objects.filter(Q(archived_at__isnull=True) | kept, org_id=actor.org_id).order_by("group", "name")
+        self.fields["tag_ids"].choices = lambda: [  # type: ignore[attr-defined]
+            (t.pk, f"{t.group} · {t.name}" if t.group else t.name) for t in tags
+        ]
+        self.fields["tag_ids"].widget.attrs.update({"class": "form-select", "size": "6", "data-testid": "tag-picker"})
 
     SECTIONS = (
         (_("Basic information"), ("name", "short_name", "credit_code", "industry", "level", "stage_id", "source")),
-        (_("Ownership"), ("owner_id", "tags")),
+        (_("Ownership"), ("owner_id", "tag_ids")),
         (_("Contact and location"), ("phone", "website", "province", "city", "district", "address")),
         (_("Coordinates"), ("latitude", "longitude")),
     )
@@ -73,10 +90,6 @@ class CustomerForm(StyledForm):
                 _("This is not a valid unified social credit code (18 characters, check digit).")
             )
         return code
-
-    def clean_tags(self) -> list[str]:
-        raw = self.cleaned_data["tags"].replace("，", ",")
-        return [t.strip() for t in raw.split(",") if t.strip()]
 
 
 class ContactForm(StyledForm):
@@ -199,3 +212,11 @@ class StageForm(StyledForm):
     name = forms.CharField(label=_("Name (Chinese)"), max_length=40)
     name_en = forms.CharField(label=_("Name (English)"), max_length=40, required=False)
     is_won = forms.BooleanField(label=_("Counts as won"), required=False)
+
+
+class TagForm(StyledForm):
+    name = forms.CharField(label=pgettext_lazy("tag", "Name"), max_length=20)
+    colour = forms.ChoiceField(label=_("Colour"), choices=TagColour.choices, initial=TagColour.BLUE)
+    group = forms.CharField(
+        label=_("Group"), max_length=20, required=False, help_text=_("Optional: tags of one group are listed together.")
+    )

@@ -33,7 +33,7 @@ def import_template(*, actor: Employee) -> bytes:
         (COLUMN_LABELS["stage"], " / ".join(s.label(language) for s in stages) + " " + _("(empty: the first stage)")),
         (COLUMN_LABELS["source"], " / ".join(f"{v} ({label})" for v, label in CustomerSource.choices)),
         (COLUMN_LABELS["latitude"], _("WGS-84 decimal degrees; give both latitude and longitude, or neither.")),
-        (COLUMN_LABELS["tags"], _("Separate tags with commas.")),
+        (COLUMN_LABELS["tags"], _("Tag names of your organization, separated by commas.")),
         (COLUMN_LABELS["owner"], _("Employee number, phone or name of an active employee; empty: you.")),
         (COLUMN_LABELS["collaborators"], _(
             "Employee numbers, phones or names of active employees, separated by commas."

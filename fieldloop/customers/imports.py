@@ -54,7 +54,17 @@ from fieldloop.org.selectors import can_change_owned_by, visible_employees
 from fieldloop.org.services import audit
 
 from . import credit_code, services
-from .models import Contact, Customer, CustomerEvent, CustomerEventKind, CustomerLevel, CustomerSource, CustomerStage
+from .models import (
+    Contact,
+    Customer,
+    CustomerEvent,
+    CustomerEventKind,
+    CustomerLevel,
+    CustomerSource,
+    CustomerStage,
+    CustomerTag,
+    Tag,
+)
 from .names import NAME_KEY_LENGTH, PHONE_KEY_LENGTH, normalise_name, normalise_phone
 from .stages import stage_list
 
@@ -152,6 +162,7 @@ class ImportRow:
     customer_fields: dict[str, Any] = field(default_factory=dict, repr=False)
     custom_values: dict[str, Any] = field(default_factory=dict, repr=False)
     contact_fields: dict[str, Any] = field(default_factory=dict, repr=False)
+    tag_names: list[str] = field(default_factory=list, repr=False)
 
     @property
     def status(self) -> RowStatus:
@@ -270,6 +281,8 @@ class _Context:
             self.by_phone.setdefault(normalise_phone(e.phone), []).append(e)
             self.by_name.setdefault(e.name.strip().lower(), []).append(e)
         self.may_give_to: dict[int, bool] = {}
+        # the organization's tags by their name ignoring case: an import picks them, it never creates one
+        self.tags: dict[str, Tag] = {t.name.casefold(): t for t in Tag.objects.filter(org_id=actor.org_id)}
         self._colleagues: dict[str, list[Employee]] | None = None
 
     def collaborator(self, text: str) -> tuple[Employee | None, str]:
@@ -376,8 +389,19 @@ def _check_row(context: _Context, row: ImportRow, cells: dict[str, str]) -> None
     if cells.get("latitude") or cells.get("longitude"):
         values["latitude"] = cells.get("latitude", "")
         values["longitude"] = cells.get("longitude", "")
+    tags: dict[int, Tag] = {}
     if cells.get("tags"):
-        values["tags"] = [t.strip() for t in re.split(r"[,，、;；]", cells["tags"]) if t.strip()]
+        words = [t.strip() for t in LIST_SEPARATORS.split(cells["tags"]) if t.strip()]
+        unknown = [n for n in words if n.casefold() not in context.tags]
+        archived = [n for n in words if n.casefold() in context.tags and context.tags[n.casefold()].archived_at]
+        if unknown:
+            row.fail("tags", _("Unknown tags: %(names)s. An administrator adds tags on the tags page.") % {
+                "names": ", ".join(unknown)
+            })  # fmt: skip
+        if archived:
+            row.fail("tags", _("These tags are archived: %(names)s.") % {"names": ", ".join(archived)})
+        known = [context.tags[n.casefold()] for n in words if n.casefold() in context.tags]
+        tags = {t.pk: t for t in known}
     try:
         clean = services.customer_validate(actor=context.actor, values=values)
     except ServiceError as e:
@@ -403,6 +427,9 @@ def _check_row(context: _Context, row: ImportRow, cells: dict[str, str]) -> None
                 collaborator_ids.add(colleague.pk)
     if collaborator_ids:
         clean["collaborator_ids"] = sorted(collaborator_ids)
+    if tags:
+        clean["tag_ids"] = sorted(tags)
+        row.tag_names = sorted(t.name for t in tags.values())
     stage = cells.get("stage", "")
     if stage:
         stage_id = context.stages.get(normal_header(stage))
@@ -436,7 +463,7 @@ def _check_row(context: _Context, row: ImportRow, cells: dict[str, str]) -> None
         "source": clean.get("source", ""),
         "latitude": str(clean.get("latitude") or ""),
         "longitude": str(clean.get("longitude") or ""),
-        "tags": ", ".join(clean.get("tags", [])),
+        "tags": ", ".join(row.tag_names),
         "owner": owner.name if owner else "",
         **{column: str(row.contact_fields.get(f, "")) for column, f in CONTACT_COLUMNS.items()},
     }
@@ -524,7 +551,7 @@ def _check_duplicates(actor: Employee, report: ImportReport, cells: dict[int, di
 
 # --- The verdict: what a dry run found, kept for the commit ----------------------------------------------
 
-VERDICT_FORMAT = 1
+VERDICT_FORMAT = 2  # 2: each prepared row carries its tag ids
 # The customer's columns a verdict carries, as `services.customer_draft` sets them; the commit adds the id,
 # the client_id (from the file and the row) and the timestamps.
 COMMIT_COLUMNS = ("id", "client_id", "created_at", "updated_at")
@@ -546,6 +573,7 @@ class PreparedRow:
     changes: dict[str, Any] | bulk.JsonText  # its CREATED event's (as JSON text from a stored verdict)
     collaborator_ids: list[int]
     contact: dict[str, Any] | None  # the primary contact's fields
+    tag_ids: list[int]
 
 
 @dataclass
@@ -570,6 +598,7 @@ def data_fingerprint(actor: Employee) -> str:
         Employee.objects.filter(org_id=org_id),
         Department.objects.filter(org_id=org_id),
         CustomerStage.objects.filter(org_id=org_id),
+        Tag.objects.filter(org_id=org_id),
         FormTemplate.objects.filter(org_id=org_id, purpose=Purpose.CUSTOMER),
     ):
         parts.append(rows.order_by().aggregate(n=Count("pk"), top=Max("pk"), last=Max("updated_at")))
@@ -590,6 +619,7 @@ def _prepare(actor: Employee, report: ImportReport, progress: StepReporter | Non
             custom=row.custom_values,
             version=report.version,
             default_stage_id=report.default_stage_id,
+            tag_names=row.tag_names,
         )
         prepared.append(
             PreparedRow(
@@ -600,6 +630,7 @@ def _prepare(actor: Employee, report: ImportReport, progress: StepReporter | Non
                 changes=draft.created_event.changes,
                 collaborator_ids=list(draft.collaborator_ids),
                 contact=row.contact_fields or None,
+                tag_ids=list(draft.tag_ids),
             )
         )
     return prepared
@@ -630,6 +661,7 @@ def _store_verdict(actor: Employee, sha256: str, verdict: Verdict) -> None:
             json.dumps(r.changes),
             r.collaborator_ids,
             r.contact,
+            r.tag_ids,
         ]
         for r in verdict.prepared
     ]
@@ -665,8 +697,9 @@ def _load_verdict(actor: Employee, sha256: str) -> Verdict | None:
                 changes=bulk.JsonText(changes),
                 collaborator_ids=collaborator_ids,
                 contact=contact,
+                tag_ids=tag_ids,
             )
-            for number, duplicate, blocking, values, changes, collaborator_ids, contact in document["prepared"]
+            for number, duplicate, blocking, values, changes, collaborator_ids, contact, tag_ids in document["prepared"]
         ]
         return Verdict(fingerprint=document["fingerprint"], rows=document["rows"], prepared=prepared)
     except (FileNotFoundError, ValueError, KeyError, TypeError):  # none, or not one this code wrote whole
@@ -851,6 +884,12 @@ def _write(actor: Employee, sha256: str, rows: list[PreparedRow], progress: Step
         for employee_id in r.collaborator_ids
     ]
     collaborators.objects.bulk_create(links, batch_size=BATCH_SIZE)
+    tag_links = [
+        CustomerTag(org_id=actor.org_id, customer_id=pk, tag_id=tag_id)
+        for pk, r in zip(ids, rows, strict=True)
+        for tag_id in r.tag_ids
+    ]
+    CustomerTag.objects.bulk_create(tag_links, batch_size=BATCH_SIZE)
     contacts: list[Contact] = []
     for pk, r in zip(ids, rows, strict=True):
         if r.contact:

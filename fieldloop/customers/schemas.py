@@ -10,7 +10,7 @@ from fieldloop.core.schemas import RowId
 from fieldloop.formtemplates.schemas import AttachmentLink
 from fieldloop.org.schemas import EmployeeRef
 
-from .models import CustomerLevel, CustomerSource
+from .models import CustomerLevel, CustomerSource, TagColour
 
 
 class StageOut(Schema):
@@ -20,6 +20,34 @@ class StageOut(Schema):
     is_won: bool
     position: int
     is_active: bool = Field(..., description="A deactivated stage stays on its customers but is no new choice.")
+
+
+class TagRef(Schema):
+    id: int
+    name: str
+    colour: TagColour
+
+
+class TagOut(TagRef):
+    group: str
+    archived_at: datetime | None = Field(
+        ..., description="An archived tag stays on its customers and still filters them, but is no new choice."
+    )
+
+
+class TagIn(Schema):
+    name: str = Field(..., max_length=20, description="Unique in the organization, ignoring case.")
+    colour: TagColour = TagColour.BLUE
+    group: str = Field("", max_length=20)
+
+
+class TagUpdateIn(Schema):
+    """Only the fields sent change; `archived` true archives the tag, false restores it."""
+
+    name: str | None = Field(None, max_length=20)
+    colour: TagColour | None = None
+    group: str | None = Field(None, max_length=20)
+    archived: bool | None = None
 
 
 class CustomerOut(Schema):
@@ -40,7 +68,8 @@ class CustomerOut(Schema):
     address: str
     latitude: float | None
     longitude: float | None
-    tags: list[str]
+    tags: list[TagRef] = Field(description="The customer's tags (the organization's, GET /customer-tags).")
+    last_visited_at: datetime | None
     owner: EmployeeRef | None
     collaborator_ids: list[int]
     custom_values: dict[str, Any] = Field(
@@ -76,7 +105,9 @@ class CustomerIn(Schema):
     address: str | None = Field(None, max_length=200)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
-    tags: list[str] | None = None
+    tag_ids: list[RowId] | None = Field(
+        None, description="The customer's tags, all of them (ids of GET /customer-tags; an archived one only if kept)."
+    )
     owner_id: RowId | None = None
     collaborator_ids: list[RowId] | None = None
     custom_values: dict[str, Any] | None = Field(

@@ -4,8 +4,10 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
@@ -16,6 +18,7 @@ from django.db.models import (
     F,
     FloatField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -23,7 +26,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +34,7 @@ from fieldloop.core.errors import ErrorCode, ServiceError, not_found
 from fieldloop.core.geo import haversine_m
 from fieldloop.formtemplates.models import Attachment, FormTemplate, FormTemplateVersion, Purpose
 from fieldloop.formtemplates.selectors import held_attachment
-from fieldloop.org.models import Employee, Role
+from fieldloop.org.models import Department, Employee, Role
 from fieldloop.org.selectors import Visibility, can_change_owned_by, visibility_for
 
 from .models import (
@@ -41,8 +44,10 @@ from .models import (
     CustomerPool,
     CustomerSettings,
     CustomerStage,
+    CustomerTag,
     DuplicateAction,
     PoolMembership,
+    Tag,
 )
 
 
@@ -124,8 +129,29 @@ def won_stage_of(org_id: int) -> int | None:
     return _won_stages(org_id).values_list("pk", flat=True).first()
 
 
+class CustomerSort(StrEnum):
+    """The customer list's orders: most recently changed first (the default), or by the last visit, the
+    longest without one first (never visited first) or the most recent first."""
+
+    UPDATED = "updated"
+    LAST_VISIT = "last_visit"
+    RECENT_VISIT = "-last_visit"
+
+
+# keyset orderings (each ends with the primary key); the last visit is compared through `visit_key`, never NULL
+SORT_ORDERINGS: dict[str, tuple[str, ...]] = {
+    CustomerSort.UPDATED: ("-updated_at", "-id"),
+    CustomerSort.LAST_VISIT: ("visit_key", "id"),
+    CustomerSort.RECENT_VISIT: ("-visit_key", "-id"),
+}
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a customer never visited sorts as visited at the epoch
+
+
 @dataclass(frozen=True)
 class CustomerFilters:
+    """The filters of the customer list, the map, the API list and the export: one set, one query. They only
+    narrow what the actor sees (visibility comes first)."""
+
     search: str = ""
     owner_id: int | None = None
     level: str = ""
@@ -135,31 +161,156 @@ class CustomerFilters:
     not_visited_days: int | None = None  # no visit for this many days (never visited counts)
     in_pool: bool = False  # waiting in a public pool (no owner)
     archived: bool = False  # only the archived ones (to restore them)
+    tag_ids: tuple[int, ...] = ()  # any of these tags
+    department_id: int | None = None  # the owner is in this department's subtree
+    province: str = ""
+    city: str = ""
+    industry: str = ""
+    source: str = ""
+    created_from: date | None = None  # days in the organization's time zone, both included
+    created_to: date | None = None
+    visited_from: date | None = None  # the last visit (the `last_visited_at` rollup) between
+    visited_to: date | None = None
+    sort: str = CustomerSort.UPDATED
+
+    @property
+    def ordering(self) -> tuple[str, ...]:
+        return SORT_ORDERINGS.get(self.sort, SORT_ORDERINGS[CustomerSort.UPDATED])
+
+    @property
+    def narrowed(self) -> bool:
+        """Is any filter beyond the search set? (The pages open their filter panel then.)"""
+        return any((
+            self.tag_ids, self.department_id, self.province, self.city, self.industry, self.source,
+            self.created_from, self.created_to, self.visited_from, self.visited_to, self.not_visited_days,
+        ))  # fmt: skip
 
 
-def customer_filters_from_query(query: dict[str, str]) -> CustomerFilters:
-    """The customer list's filters from a query string (q, owner, level, stage, expiring=1, pool=1, archived=1);
-    junk is ignored."""
-    from .models import CustomerLevel
+# The query-string names the list, the map and the export share (`not_visited` also answers to the map's old
+# `stale_days`, which links may still carry).
+NOT_VISITED = "not_visited"
+NOT_VISITED_ALIASES = ("not_visited", "stale_days")
+TEXT_FILTER_LIMIT = 60
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+MAX_FILTER_TAGS = 50
 
-    level = query.get("level", "")
-    return CustomerFilters(
-        search=query.get("q", "").strip()[:80],
-        owner_id=int(query["owner"]) if query.get("owner", "").isdigit() else None,
-        level=level if level in CustomerLevel.values else "",
-        stage_id=int(query["stage"]) if query.get("stage", "").isdigit() else None,
-        expiring=query.get("expiring") == "1",
-        not_visited_days=_days(query.get("not_visited", "")),
-        in_pool=query.get("pool") == "1",
-        archived=query.get("archived") == "1",
+
+def _first(query: Any, key: str) -> str:
+    value = query.get(key, "")
+    return value if isinstance(value, str) else ""
+
+
+def _many(query: Any, key: str) -> list[str]:
+    if hasattr(query, "getlist"):
+        return [v for v in query.getlist(key) if isinstance(v, str)]
+    value = query.get(key)
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, str)]
+    return [value] if isinstance(value, str) else []
+
+
+def parse_customer_filters(query: Any) -> tuple[CustomerFilters, dict[str, list[str]]]:
+    """The filters from a query string (a QueryDict, or a dict of strings): q, owner, level, stage, tag (any
+    number), department, province, city, industry, source, created_from, created_to, visited_from, visited_to
+    (YYYY-MM-DD), not_visited (days; `stale_days` too), expiring=1, pool=1, sort. Values that cannot be right
+    (a bad date, a level or source that does not exist, a number that is not one) are dropped and reported by
+    field, so a page shows what it ignored and the API answers 400; an id of another organization's row is no
+    error, it matches nothing."""
+    from .models import CustomerLevel, CustomerSource
+
+    errors: dict[str, list[str]] = {}
+
+    def fail(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    def number(name: str) -> int | None:
+        raw = _first(query, name).strip()
+        if not raw:
+            return None
+        if raw.isdigit() and len(raw) < 12:
+            return int(raw)
+        fail(name, _("Enter a whole number."))
+        return None
+
+    def day(name: str) -> date | None:
+        raw = _first(query, name).strip()
+        if not raw:
+            return None
+        try:
+            day = date.fromisoformat(raw) if len(raw) == 10 else None
+        except ValueError:
+            day = None
+        if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:  # beyond: no time zone can convert it
+            fail(name, _("Enter a valid date (YYYY-MM-DD)."))
+            return None
+        return day
+
+    def text(name: str) -> str:
+        return _first(query, name).strip()[:TEXT_FILTER_LIMIT]
+
+    level = _first(query, "level")
+    if level and level not in CustomerLevel.values:
+        fail("level", _("Choose one of the allowed values."))
+        level = ""
+    source = _first(query, "source")
+    if source and source not in CustomerSource.values:
+        fail("source", _("Choose one of the allowed values."))
+        source = ""
+    tag_ids: list[int] = []
+    for raw in _many(query, "tag")[: MAX_FILTER_TAGS + 1]:
+        if raw.strip().isdigit() and len(raw.strip()) < 12:
+            tag_ids.append(int(raw.strip()))
+        elif raw.strip():
+            fail("tag", _("Choose tags of your organization."))
+    if len(tag_ids) > MAX_FILTER_TAGS:
+        fail("tag", _("Choose at most %(n)d tags.") % {"n": MAX_FILTER_TAGS})
+        tag_ids = tag_ids[:MAX_FILTER_TAGS]
+    days: int | None = None
+    for alias in NOT_VISITED_ALIASES:
+        raw = _first(query, alias).strip()
+        if raw:
+            days = _days(raw)
+            if days is None:
+                fail(NOT_VISITED, _("Enter a number of days between 1 and %(max)d.") % {"max": MAX_NOT_VISITED_DAYS})
+            break
+    sort = _first(query, "sort")
+    if sort and sort not in SORT_ORDERINGS:
+        fail("sort", _("Choose one of the allowed values."))
+        sort = ""
+    filters = CustomerFilters(
+        search=_first(query, "q").strip()[:80],
+        owner_id=number("owner"),
+        level=level,
+        stage_id=number("stage"),
+        expiring=_first(query, "expiring") == "1",
+        not_visited_days=days,
+        in_pool=_first(query, "pool") == "1",
+        archived=_first(query, "archived") == "1",
+        tag_ids=tuple(sorted(set(tag_ids))),
+        department_id=number("department"),
+        province=text("province"),
+        city=text("city"),
+        industry=text("industry"),
+        source=source,
+        created_from=day("created_from"),
+        created_to=day("created_to"),
+        visited_from=day("visited_from"),
+        visited_to=day("visited_to"),
+        sort=sort or CustomerSort.UPDATED,
     )
+    return filters, errors
+
+
+def customer_filters_from_query(query: Any) -> CustomerFilters:
+    """`parse_customer_filters` for callers that ignore what it dropped."""
+    return parse_customer_filters(query)[0]
 
 
 MAX_NOT_VISITED_DAYS = 3650
 
 
 def _days(raw: str) -> int | None:
-    return min(int(raw), MAX_NOT_VISITED_DAYS) if raw.isdigit() and 0 < int(raw) < 10**6 else None
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_NOT_VISITED_DAYS else None
 
 
 def not_visited_since(days: int, *, now: datetime) -> Q:
@@ -168,7 +319,24 @@ def not_visited_since(days: int, *, now: datetime) -> Q:
     return Q(last_visited_at__isnull=True) | Q(last_visited_at__lt=now - timedelta(days=days))
 
 
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _between(field: str, start: date | None, end: date | None, zone: ZoneInfo) -> Q:
+    """`field` within the days from `start` to `end` (both included) of the organization's time zone."""
+    condition = Q()
+    if start is not None:
+        condition &= Q(**{f"{field}__gte": _day_start(start, zone)})
+    if end is not None and end < date.max:
+        condition &= Q(**{f"{field}__lt": _day_start(end + timedelta(days=1), zone)})
+    return condition
+
+
 def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) -> QuerySet[Customer]:
+    """The visible customers the filters keep, with their owner and stage joined, their tags prefetched and
+    `visit_key` (the last visit, the epoch when never) annotated for the orders of `CustomerSort`: one query for
+    the rows, one for their tags, however many customers and tags there are."""
     f = filters or CustomerFilters()
     qs = visible_customers(actor=actor, include_archived=f.include_archived or f.archived)
     qs = qs.select_related("owner", "stage")
@@ -188,7 +356,23 @@ def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) ->
         qs = qs.filter(owner__isnull=True)
     if f.archived:
         qs = qs.filter(archived_at__isnull=False)
-    return qs
+    if f.tag_ids:
+        # the (org, tag, customer) index answers it; another organization's tag id matches no link of this one
+        tagged = CustomerTag.objects.filter(org_id=actor.org_id, tag_id__in=f.tag_ids).values("customer_id")
+        qs = qs.filter(pk__in=tagged)
+    if f.department_id:
+        subtree = Department.objects.filter(org_id=actor.org_id, pk=f.department_id).values("path")[:1]
+        qs = qs.filter(owner__department__path__startswith=Subquery(subtree))
+    for name in ("province", "city", "industry", "source"):
+        if getattr(f, name):
+            qs = qs.filter(**{name: getattr(f, name)})
+    if f.created_from or f.created_to or f.visited_from or f.visited_to:
+        zone = ZoneInfo(actor.org.time_zone)
+        qs = qs.filter(_between("created_at", f.created_from, f.created_to, zone))
+        qs = qs.filter(_between("last_visited_at", f.visited_from, f.visited_to, zone))
+    return qs.annotate(visit_key=Coalesce("last_visited_at", Value(NEVER))).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("group", "name", "id"))
+    )
 
 
 def warning_windows(*, org_id: int) -> list[tuple[int, int]]:
@@ -551,7 +735,7 @@ def customers_nearby(
     longitude) index serves; the database orders the box by a flat-earth distance, which ranks like the
     great-circle one at this scale, and each of the `limit` gets its haversine distance here).
     Without a position: the customers the actor owns, most recently active first."""
-    qs = visible_customers(actor=actor).select_related("stage", "owner")
+    qs = visible_customers(actor=actor).select_related("stage", "owner").prefetch_related("tags")
     if latitude is None or longitude is None:
         own = qs.filter(owner_id=actor.pk).order_by("-updated_at", "-id")[:limit]
         return [NearbyCustomer(customer=c, distance_m=None) for c in own]

@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -34,8 +35,11 @@ from .models import (
     CustomerSettings,
     CustomerSource,
     CustomerStage,
+    CustomerTag,
+    Tag,
 )
 from .selectors import CreateContext, customer_create_context, customer_for_change, customer_get
+from .tags import tags_for_customer
 
 DEFAULT_STAGES = [
     ("潜在客户", "Lead", False),
@@ -46,7 +50,7 @@ DEFAULT_STAGES = [
 
 TEXT_LIMITS = {"name": 120, "short_name": 40, "industry": 60, "phone": 32, "province": 20, "city": 20}
 TEXT_LIMITS |= {"district": 20, "address": 200, "website": 200}
-OTHER_FIELDS = ("credit_code", "level", "stage_id", "source", "latitude", "longitude", "tags", "owner_id")
+OTHER_FIELDS = ("credit_code", "level", "stage_id", "source", "latitude", "longitude", "tag_ids", "owner_id")
 CUSTOMER_FIELDS = (*TEXT_LIMITS, *OTHER_FIELDS, "collaborator_ids")
 
 
@@ -141,12 +145,15 @@ def _clean(actor: Employee, values: dict[str, Any], *, creating: bool, known: "_
         clean.get("longitude") is None
     ):
         fail("latitude", _("Give both latitude and longitude, or neither."))
-    if "tags" in values:
-        tags = values["tags"] or []
-        if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t.strip()) <= 20 for t in tags):
-            fail("tags", _("Tags are short words of at most 20 characters."))
+    if "tag_ids" in values:
+        try:
+            known.tags = tags_for_customer(actor=actor, tag_ids=values["tag_ids"] or [], current=known.current_tag_ids)
+        except ServiceError as e:
+            for field, messages in e.fields.items():
+                for message in messages:
+                    fail(field, str(message))
         else:
-            clean["tags"] = sorted({t.strip() for t in tags})
+            clean["tag_ids"] = sorted(t.pk for t in known.tags)
     if "owner_id" in values and values["owner_id"] is not None:
         # the actor's own row is loaded already, and an actor sees themself
         owner = actor if values["owner_id"] == actor.pk else None
@@ -177,6 +184,8 @@ class _Known:
     stage: CustomerStage | None = None
     owner: Employee | None = None
     collaborators: list[Employee] | None = None
+    tags: list[Tag] = dataclass_field(default_factory=list)
+    current_tag_ids: list[int] = dataclass_field(default_factory=list)  # an update's: kept even if archived since
 
 
 def _credit_code_taken() -> ServiceError:
@@ -306,7 +315,7 @@ def _customer_insert(
     stage = context.stage
     draft = customer_draft(
         actor=actor, client_id=client_id, clean=clean, custom=custom, version=version,
-        default_stage_id=stage.pk if stage is not None else None,
+        default_stage_id=stage.pk if stage is not None else None, tag_names=[t.name for t in known.tags],
     )  # fmt: skip
     customer = draft.customer
     customer.save(force_insert=True)
@@ -317,6 +326,10 @@ def _customer_insert(
     if draft.collaborator_ids:
         through = Customer.collaborators.through
         through.objects.bulk_create(through(customer=customer, employee_id=pk) for pk in draft.collaborator_ids)
+    if draft.tag_ids:
+        CustomerTag.objects.bulk_create(
+            CustomerTag(org_id=actor.org_id, customer=customer, tag_id=pk) for pk in draft.tag_ids
+        )
     draft.created_event.save()
     # what an answer shows, attached: no read after the insert
     if stage is not None and customer.stage_id == stage.pk:
@@ -325,17 +338,20 @@ def _customer_insert(
         customer.owner = known.owner
     if version is not None:
         customer.template_version = version
-    _attach_collaborators(customer, known.collaborators or [])
+    _attach_collaborators(customer, known.collaborators or [], known.tags)
     return customer
 
 
-def _attach_collaborators(customer: Customer, employees: list[Employee]) -> None:
-    """`customer.collaborators.all()` answers `employees` without a query, as prefetch_related leaves it
-    (Django's own mechanism: a queryset with its result cache filled)."""
-    qs = Employee.objects.filter(pk__in=[e.pk for e in employees])
-    qs._result_cache = sorted(employees, key=lambda e: (e.name, e.pk))  # type: ignore[attr-defined]
-    qs._prefetch_done = True  # type: ignore[attr-defined]
-    customer._prefetched_objects_cache = {"collaborators": qs}  # type: ignore[attr-defined]
+def _attach_collaborators(customer: Customer, employees: list[Employee], tags: list[Tag]) -> None:
+    """`customer.collaborators.all()` answers `employees` and `customer.tags.all()` answers `tags` without a
+    query, as prefetch_related leaves them (Django's own mechanism: a queryset with its result cache filled)."""
+    people = Employee.objects.filter(pk__in=[e.pk for e in employees])
+    people._result_cache = sorted(employees, key=lambda e: (e.name, e.pk))  # type: ignore[attr-defined]
+    people._prefetch_done = True  # type: ignore[attr-defined]
+    chosen = Tag.objects.filter(pk__in=[t.pk for t in tags])
+    chosen._result_cache = list(tags)  # type: ignore[attr-defined]
+    chosen._prefetch_done = True  # type: ignore[attr-defined]
+    customer._prefetched_objects_cache = {"collaborators": people, "tags": chosen}  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -345,6 +361,7 @@ class CustomerDraft:
 
     customer: Customer
     collaborator_ids: list[int]
+    tag_ids: list[int]
     created_event: CustomerEvent
 
 
@@ -356,23 +373,27 @@ def customer_draft(
     custom: dict[str, Any] | None,
     version: FormTemplateVersion | None,
     default_stage_id: int | None = None,
+    tag_names: list[str] | None = None,
 ) -> CustomerDraft:
     """The new customer for fields already validated (`_clean_with_custom`, or the import's bulk checks):
     the custom values with their template version, the first stage unless one is given, the timeline's
-    CREATED event with every initial value. Writes nothing."""
+    CREATED event with every initial value (the tags by their `tag_names`). Writes nothing."""
     clean = dict(clean)
     if version is not None:
         clean |= {"custom_values": custom or {}, "template_version": version}
     collaborator_ids = clean.pop("collaborator_ids", [])
+    tag_ids = clean.pop("tag_ids", [])
     if clean.get("stage_id") is None:
         clean["stage_id"] = default_stage_id or _first_stage_id(actor.org_id)
     customer = Customer(org_id=actor.org_id, client_id=client_id, created_by=actor, **clean)
     customer.refresh_match_keys()  # the import writes drafts with bulk_create, which bypasses save()
     initial = {k: [None, _plain(v)] for k, v in clean.items() if v not in ("", None, [], {})}
     initial.pop("template_version", None)
+    if tag_names:
+        initial["tags"] = [None, sorted(tag_names)]
     event = CustomerEvent(org_id=actor.org_id, customer=customer, actor=actor, kind=CustomerEventKind.CREATED)
     event.changes = initial
-    return CustomerDraft(customer=customer, collaborator_ids=collaborator_ids, created_event=event)
+    return CustomerDraft(customer=customer, collaborator_ids=collaborator_ids, tag_ids=tag_ids, created_event=event)
 
 
 def contact_added_event(*, actor: Employee, customer: Customer, contact: Contact) -> CustomerEvent:
@@ -399,7 +420,12 @@ def customer_update(
         raise invalid("owner_id", _("A customer always has an owner."))
     if "stage_id" in fields and fields["stage_id"] == customer.stage_id:
         del fields["stage_id"]  # unchanged: it may have been deactivated since
-    clean, custom, version = _clean_with_custom(actor, fields, custom_values, customer=customer)
+    known = _Known()
+    old_tags: list[Tag] = []
+    if "tag_ids" in fields:
+        old_tags = list(customer.tags.all())
+        known.current_tag_ids = [t.pk for t in old_tags]
+    clean, custom, version = _clean_with_custom(actor, fields, custom_values, customer=customer, known=known)
     _check_duplicate_credit_code(actor, clean.get("credit_code", ""), exclude_id=customer.pk)
     new_name = clean["name"] if clean.get("name", customer.name) != customer.name else ""
     new_phone = clean["phone"] if clean.get("phone", customer.phone) != customer.phone else ""
@@ -409,6 +435,7 @@ def customer_update(
             exclude_id=customer.pk,
         )  # fmt: skip
     collaborator_ids = clean.pop("collaborator_ids", None)
+    tag_ids = clean.pop("tag_ids", None)
     changes: dict[str, list[Any]] = {}
     for field, new in clean.items():
         old = getattr(customer, field)
@@ -420,6 +447,9 @@ def customer_update(
         if old_ids != collaborator_ids:
             changes["collaborator_ids"] = [old_ids, collaborator_ids]
             customer.collaborators.set(collaborator_ids)
+    if tag_ids is not None and sorted(known.current_tag_ids) != tag_ids:
+        changes["tags"] = [sorted(t.name for t in old_tags), sorted(t.name for t in known.tags)]
+        customer.tags.set(tag_ids, through_defaults={"org_id": customer.org_id})
     if custom is not None and version is not None:
         old_custom = customer.custom_values or {}
         for key in sorted(set(old_custom) | set(custom)):

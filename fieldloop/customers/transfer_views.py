@@ -171,6 +171,6 @@ def customer_export(request: HttpRequest) -> FileResponse:
         raise PermissionDenied(_("Your role may not export customers; ask an administrator."))
     file_format: exports.ExportFormat = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
     export = exports.customers_export(
-        actor=actor, filters=selectors.customer_filters_from_query(request.GET.dict()), file_format=file_format
+        actor=actor, filters=selectors.customer_filters_from_query(request.GET), file_format=file_format
     )
     return FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=export.content_type)

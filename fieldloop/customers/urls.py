@@ -1,6 +1,16 @@
 from django.urls import include, path
 
-from . import contact_views, enrichment_views, map_views, pick_views, pool_views, stage_views, transfer_views, views
+from . import (
+    contact_views,
+    enrichment_views,
+    map_views,
+    pick_views,
+    pool_views,
+    stage_views,
+    tag_views,
+    transfer_views,
+    views,
+)
 
 urlpatterns = [
     path("customers/pools/", pool_views.pool_list, name="pool_list"),
@@ -20,6 +30,8 @@ urlpatterns = [
     path("customers/bulk/", pool_views.customer_bulk, name="customer_bulk"),
     path("customers/stages/", stage_views.stage_list, name="stage_list"),
     path("customers/stages/<int:stage_id>/", stage_views.stage_edit, name="stage_edit"),
+    path("customers/tags/", tag_views.tag_list, name="tag_list"),
+    path("customers/tags/<int:tag_id>/", tag_views.tag_edit, name="tag_edit"),
     path("customers/new/", views.customer_create, name="customer_create"),
     path("customers/map/", include(map_views.urlpatterns)),
     path("customers/check/", views.customer_existence, name="customer_existence"),

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,16 +26,15 @@ from fieldloop.formtemplates.values_form import TemplateValuesForm
 from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
-from fieldloop.org.selectors import visible_employees
 
 from . import duplicates, selectors, services
 from .duplicates import all_orgs_masked_existence_check, possible_duplicates
 from .enrichment_views import enrichment_context
+from .filter_views import filter_choices
 from .forms import ContactForm, CustomerForm, DuplicateRulesForm
-from .models import Contact, Customer, CustomerLevel
+from .models import Contact, Customer
 from .panels import customer_panels
 from .pool_views import bulk_bar, release_and_assign_forms
-from .stages import stage_list
 from .summary import customer_summary
 from .timeline import EVENTS as TIMELINE_EVENTS
 from .timeline import customer_timeline_page, timeline_actions
@@ -74,9 +74,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     phone, from the same rows. "Nearby" (`near=1`) lists the nearest customers to the phone's position (sent by
     static/js/phone_today.js as `lat`, `lon`, `acc`; the rep's own most recent ones until then)."""
     actor = actor_of(request)
-    stages = stage_list(actor=actor)
     get = request.GET
-    filters = selectors.customer_filters_from_query(get.dict())
+    filters, errors = selectors.parse_customer_filters(get)
     position = _position(get)
     near = get.get("near") == "1"
     if near:
@@ -89,21 +88,21 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         cards = [CustomerCard(n.customer, distance_text(n.distance_m)) for n in nearby]
     else:
         qs = selectors.customer_list(actor=actor, filters=filters)
-        page = keyset_page(qs, ordering=("-updated_at", "-id"), cursor=get.get("cursor") or None, limit=PAGE_SIZE)
+        page = keyset_page(qs, ordering=filters.ordering, cursor=get.get("cursor") or None, limit=PAGE_SIZE)
         cards = [CustomerCard(c, _distance_from(position, c)) for c in page.items]
     query = get.copy()
     query.pop("cursor", None)
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
     context = {
+        **filter_choices(actor=actor, filters=filters, errors=errors),
         "page": page,
         "cards": cards,
         "near": near,
         "position": position,
-        "filters": filters,
         "query": query.urlencode(),
-        "levels": CustomerLevel.choices,
-        "stages": stages,
-        "owners": visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"),
-        "language": get_language(),
+        "unsorted_query": unsorted.urlencode(),
+        "now": timezone.now(),
         "bulk": bulk_bar(actor),
         "can_manage_stages": has_permission(actor, Permission.MANAGE_ORGANIZATION),
     }
@@ -161,7 +160,7 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     initial = {name: getattr(customer, name) for name in CustomerForm.base_fields if hasattr(customer, name)}
-    initial["tags"] = ", ".join(customer.tags)
+    initial["tag_ids"] = [t.pk for t in customer.tags.all()]
     form = CustomerForm(request.POST or None, actor=actor, language=get_language(), initial=initial)
     custom = _custom_form(request, actor, customer)
     if request.method == "POST" and all([form.is_valid(), custom.is_valid()]):

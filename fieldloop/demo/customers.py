@@ -14,7 +14,10 @@ from fieldloop.customers.models import (
     CustomerPool,
     CustomerSource,
     CustomerStage,
+    CustomerTag,
     PoolMembership,
+    Tag,
+    TagColour,
 )
 from fieldloop.org.models import Role
 
@@ -48,7 +51,15 @@ INDUSTRIES = [
 ]
 SUFFIXES = ["有限公司", "股份有限公司", "贸易有限公司", "科技有限公司", "实业有限公司"]
 TITLES = ["总经理", "采购经理", "采购主管", "技术总监", "店长", "财务经理"]
-TAGS = ["重点", "老客户", "新客户", "经销商", "终端", "价格敏感"]
+# the organization's tags: (name, colour, group)
+TAGS = [
+    ("重点", TagColour.RED, "客户价值"),
+    ("老客户", TagColour.GREEN, "客户价值"),
+    ("新客户", TagColour.AZURE, "客户价值"),
+    ("经销商", TagColour.PURPLE, "渠道"),
+    ("终端", TagColour.ORANGE, "渠道"),
+    ("价格敏感", TagColour.YELLOW, ""),
+]
 
 
 def build_customers(ctx: DemoContext) -> None:
@@ -63,12 +74,14 @@ def build_customers(ctx: DemoContext) -> None:
     PoolMembership.objects.bulk_create(PoolMembership(org=ctx.org, pool=pool, employee=e) for e in reps)
     won = next(s for s in stages if s.is_won)
     pool.keep_stages.add(won)
+    tags = Tag.objects.bulk_create(Tag(org=ctx.org, name=n, colour=c, group=g) for n, c, g in TAGS)
     codes: set[str] = set()
     ctx.counts["customers"] = count
     ctx.progress.set_total(count)
     batch = 5_000
     for start in range(0, count, batch):
         customers = []
+        chosen: dict[uuid.UUID, list[Tag]] = {}
         for _ in range(min(batch, count - start)):
             province, city, lat, lon, districts = rng.choice(CITIES)
             industry = rng.choice(INDUSTRIES)
@@ -88,25 +101,35 @@ def build_customers(ctx: DemoContext) -> None:
             in_pool = rng.random() < 0.1  # one customer in ten waits in the public pool
             claimed_at = ctx.now - timedelta(days=rng.randint(0, 25))
             protected_until = claimed_at + timedelta(days=pool.protection_days)
+            # drawn in the order the demo always drew them, so a seed builds the company it built before
+            client_id = uuid.UUID(int=rng.getrandbits(128))
+            level = rng.choices(CustomerLevel.values, weights=[1, 3, 5, 2])[0]
+            stage = rng.choices(stages, weights=[5, 3, 2, 1][: len(stages)])[0]
+            source = rng.choice(CustomerSource.values)
+            phone = faker.phone_number()
+            district = rng.choice(districts)
+            address = faker.street_address()
+            latitude = round(lat + rng.gauss(0, 0.06), 6) if located else None
+            longitude = round(lon + rng.gauss(0, 0.07), 6) if located else None
+            chosen[client_id] = rng.sample(tags, rng.randint(0, 2))
             customers.append(
                 Customer(
                     org=ctx.org,
-                    client_id=uuid.UUID(int=rng.getrandbits(128)),
+                    client_id=client_id,
                     name=name,
                     short_name=name[len(city) : len(city) + 4],
                     credit_code=code,
                     industry=industry,
-                    level=rng.choices(CustomerLevel.values, weights=[1, 3, 5, 2])[0],
-                    stage=rng.choices(stages, weights=[5, 3, 2, 1][: len(stages)])[0],
-                    source=rng.choice(CustomerSource.values),
-                    phone=faker.phone_number(),
+                    level=level,
+                    stage=stage,
+                    source=source,
+                    phone=phone,
                     province=province,
                     city=city,
-                    district=rng.choice(districts),
-                    address=faker.street_address(),
-                    latitude=round(lat + rng.gauss(0, 0.06), 6) if located else None,
-                    longitude=round(lon + rng.gauss(0, 0.07), 6) if located else None,
-                    tags=sorted(set(rng.sample(TAGS, rng.randint(0, 2)))),
+                    district=district,
+                    address=address,
+                    latitude=latitude,
+                    longitude=longitude,
                     owner=None if in_pool else rng.choice(reps),
                     pool=pool,
                     protected_until=None if in_pool else protected_until,
@@ -119,6 +142,10 @@ def build_customers(ctx: DemoContext) -> None:
         Customer.objects.bulk_create(customers, batch_size=1_000)
         ctx.progress.advance(len(customers))
         saved = list(Customer.objects.filter(org=ctx.org).order_by("-id")[: len(customers)])
+        CustomerTag.objects.bulk_create(
+            (CustomerTag(org=ctx.org, customer=c, tag=t) for c in saved for t in chosen.get(c.client_id, [])),
+            batch_size=1_000,
+        )
         contacts, events = [], []
         for customer in saved:
             for n in range(rng.choice((1, 1, 2))):

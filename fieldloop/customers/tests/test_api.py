@@ -100,8 +100,8 @@ def test_creating_a_customer_costs_a_few_queries_and_its_replay_fewer(cast, djan
     with django_assert_num_queries(7):
         first = post(client, "/api/v1/customers", data, key)
     # 1 the token; 2 what the organization says (the replay's id among it); 3 the customer as its page reads it
-    # (visibility, owner, stage, version); 4 its collaborators
-    with django_assert_num_queries(4):
+    # (visibility, owner, stage, version); 4 its collaborators; 5 its tags
+    with django_assert_num_queries(5):
         replay = post(client, "/api/v1/customers", data, key)
     assert (first.status_code, replay.status_code) == (201, 201)
     assert first.json() == replay.json()  # the answer from the saved instance is the one a read gives

@@ -83,11 +83,12 @@ def test_a_duplicate_warning_on_the_form_offers_saving_anyway(cast):
 
 def test_merging_moves_contacts_history_and_missing_details_and_archives_the_duplicate(cast):
     from fieldloop.customers.duplicates import customer_merge
-    from fieldloop.customers.models import Contact, CustomerEvent
+    from fieldloop.customers.models import Contact, CustomerEvent, Tag
 
-    keep, _ = services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="甲公司", tags=["重点"])
+    key, old = (Tag.objects.create(org=cast.org, name=name) for name in ("重点", "老客户"))
+    keep, _ = services.customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="甲公司", tag_ids=[key.pk])
     gone, _ = services.customer_create(
-        actor=cast.rep2, client_id=uuid.uuid4(), name="甲公司 ", phone="021-66668888", tags=["老客户"],
+        actor=cast.rep2, client_id=uuid.uuid4(), name="甲公司 ", phone="021-66668888", tag_ids=[key.pk, old.pk],
         credit_code="91350100M000100Y43", allow_duplicates=True,
     )  # fmt: skip
     services.contact_create(actor=cast.rep2, customer_id=gone.pk, client_id=uuid.uuid4(), name="王经理")
@@ -97,7 +98,7 @@ def test_merging_moves_contacts_history_and_missing_details_and_archives_the_dup
     gone.refresh_from_db()
     assert gone.is_archived and gone.credit_code == ""
     assert merged.phone == "021-66668888" and merged.credit_code == "91350100M000100Y43"
-    assert merged.tags == ["老客户", "重点"]
+    assert sorted(t.name for t in merged.tags.all()) == ["老客户", "重点"]  # each once
     assert Contact.objects.get(name="王经理").customer == merged
     kinds = list(CustomerEvent.objects.filter(customer=merged).values_list("kind", flat=True))
     assert kinds.count("created") == 2 and "merged" in kinds

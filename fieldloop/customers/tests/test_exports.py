@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from fieldloop.core.errors import ServiceError
 from fieldloop.customers import exports, imports, services
 from fieldloop.customers.imports import RowStatus
-from fieldloop.customers.models import Customer
+from fieldloop.customers.models import Customer, Tag
 from fieldloop.customers.selectors import CustomerFilters
 from fieldloop.formtemplates.selectors import customer_template
 from fieldloop.formtemplates.services import template_publish
@@ -104,7 +104,8 @@ def test_the_export_runs_the_same_queries_for_few_and_many_customers(cast):
 
 
 def test_an_exported_file_imports_again_and_every_row_is_a_duplicate(cast):
-    first = create(cast.rep, name="上海精工机械有限公司", level="A", phone="021-55550001", tags=["重点"])
+    key = Tag.objects.create(org=cast.org, name="重点")
+    first = create(cast.rep, name="上海精工机械有限公司", level="A", phone="021-55550001", tag_ids=[key.pk])
     services.contact_create(
         actor=cast.rep, customer_id=first.pk, client_id=uuid.uuid4(), name="张伟", mobile="13900000001"
     )

@@ -116,7 +116,8 @@ def test_the_map_page_renders_with_the_filters_and_the_points_url(cast, settings
     assert 'data-tiles=""' in page
     assert "vendor/leaflet-markercluster/leaflet.markercluster.js" in page
     assert "vendor/leaflet-heat/leaflet-heat.js" in page
-    assert 'name="stale_days" value="30"' in page
+    # the map's old name for "not visited for N days" is read into the one the list and the map share
+    assert 'name="not_visited" value="30"' in page
 
 
 def test_the_map_page_passes_the_tile_url_when_one_is_configured(cast, settings):

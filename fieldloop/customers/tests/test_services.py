@@ -6,7 +6,7 @@ import pytest
 
 from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.customers import credit_code, services
-from fieldloop.customers.models import Contact, Customer, CustomerEvent
+from fieldloop.customers.models import Contact, Customer, CustomerEvent, Tag
 from fieldloop.customers.selectors import customer_get, visible_customers
 
 VALID_CODE = "91350100M000100Y43"
@@ -28,11 +28,12 @@ def test_credit_code_check_digit(code, valid):
 
 
 def test_a_rep_creates_a_customer_he_owns_with_the_first_stage(cast):
-    customer = create(cast.rep, credit_code=VALID_CODE.lower(), tags=["重点", "重点", "机床"])
+    key, tool = (Tag.objects.create(org=cast.org, name=name) for name in ("重点", "机床"))
+    customer = create(cast.rep, credit_code=VALID_CODE.lower(), tag_ids=[key.pk, key.pk, tool.pk])
     assert customer.owner == cast.rep
     assert customer.credit_code == VALID_CODE
     assert customer.stage.name == "潜在客户"
-    assert customer.tags == ["机床", "重点"]
+    assert sorted(t.name for t in customer.tags.all()) == ["机床", "重点"]
     event = CustomerEvent.objects.get(customer=customer)
     assert event.kind == "created"
     assert event.changes["name"] == [None, "上海精工机械有限公司"]

@@ -3,7 +3,7 @@
 import uuid
 
 from fieldloop.customers import services
-from fieldloop.customers.models import Contact, Customer
+from fieldloop.customers.models import Contact, Customer, Tag
 from fieldloop.customers.stages import stage_list
 
 
@@ -17,7 +17,7 @@ def form_data(cast, **overrides):
     data = {
         "name": "苏州新材料科技有限公司", "short_name": "", "credit_code": "", "industry": "", "level": "B",
         "stage_id": stage_id, "source": "field_visit", "phone": "", "website": "", "province": "江苏",
-        "city": "苏州", "district": "", "address": "", "latitude": "", "longitude": "", "tags": "新客户，重点",
+        "city": "苏州", "district": "", "address": "", "latitude": "", "longitude": "",
         "owner_id": cast.rep.pk, "client_id": str(uuid.uuid4()),
     }  # fmt: skip
     data.update(overrides)
@@ -26,12 +26,13 @@ def form_data(cast, **overrides):
 
 def test_a_rep_creates_a_customer_through_the_form_once_even_when_he_double_submits(cast):
     client = cast.client_for(cast.rep)
-    data = form_data(cast)
+    new, key = (Tag.objects.create(org=cast.org, name=name) for name in ("新客户", "重点"))
+    data = form_data(cast, tag_ids=[new.pk, key.pk])
     first = client.post("/customers/new/", data)
     second = client.post("/customers/new/", data)
     customer = Customer.objects.get()
     assert first["Location"] == second["Location"] == f"/customers/{customer.pk}/"
-    assert customer.tags == ["新客户", "重点"]
+    assert sorted(t.name for t in customer.tags.all()) == ["新客户", "重点"]
     page = client.get(f"/customers/{customer.pk}/").content.decode()
     assert "苏州新材料科技有限公司" in page
     assert "新客户" in page

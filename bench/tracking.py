@@ -8,7 +8,9 @@ are encoded before the clock starts (a phone's CPU is not the server's). Then ev
 up (the table holds each point acknowledged as accepted or duplicate exactly once, with the content sent), the
 table is emptied, and the same points are bulk-loaded in one transaction by `core.bulk.insert_rows` (COPY on
 PostgreSQL, one executemany on SQLite): the database's own fastest load of the same rows, same table, same
-indexes, in the same run.
+indexes, in the same run. Beside the wall-clock rates (which a loaded machine skews) it prints CPU time: gunicorn's
+process group's over the run (from /proc), the client's (this process) and the raw load's, per request and per point,
+and the load average at the end.
 
 Trajectory: the table filled up to TRAJECTORY_ROWS points (50,000,000; `--rows N`) by the database itself (one
 INSERT ... SELECT per workday over generate_series on PostgreSQL, a recursive CTE on SQLite: no row crosses the

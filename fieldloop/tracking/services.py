@@ -1,10 +1,12 @@
 """Writes of tracking: the location batch ingest, the organization's settings, an employee's switch.
 
 The ingest checks a batch in Python once (every point's fields, reported by index), then writes it whatever its
-size in one statement on PostgreSQL (the points those client ids are not stored yet, the touched days' quality
-rollup and the last position, as data-modifying CTEs) and in three on SQLite, in one transaction (the points by
-ONE INSERT … ON CONFLICT DO NOTHING, the quality, the last position). Only a replay's points, skipped by the
-insert, are read back, to tell a duplicate from a point replayed with other content.
+size. PostgreSQL: one statement (the points whose client ids are not stored yet, the touched days' quality rollup
+and the last position, as data-modifying CTEs), after a per-employee advisory lock in the same transaction (the
+partitioned table's unique key holds the time, so two batches replaying one client id with other times must not
+run side by side); only a replay's points, skipped by the insert, are read back, to tell a duplicate from a point
+replayed with other content. SQLite: one write transaction reads the stored points among the batch's client ids,
+inserts the others by one executemany, then the quality and the last position.
 """
 
 import contextlib

@@ -8,7 +8,9 @@ are encoded before the clock starts (a phone's CPU is not the server's). Then ev
 up (the table holds each point acknowledged as accepted or duplicate exactly once, with the content sent), the
 table is emptied, and the same points are bulk-loaded in one transaction by `core.bulk.insert_rows` (COPY on
 PostgreSQL, one executemany on SQLite): the database's own fastest load of the same rows, same table, same
-indexes, in the same run.
+indexes, in the same run. Beside the wall-clock rates (which a loaded machine skews) it prints CPU time: gunicorn's
+process group's over the run (from /proc), the client's (this process) and the raw load's, per request and per point,
+and the load average at the end.
 
 Trajectory: the table filled up to TRAJECTORY_ROWS points (50,000,000; `--rows N`) by the database itself (one
 INSERT ... SELECT per workday over generate_series on PostgreSQL, a recursive CTE on SQLite: no row crosses the
@@ -184,13 +186,33 @@ async def _all_phones(port: int, phones: list[Phone], outcome: Outcome) -> float
     return time.perf_counter() - start
 
 
-def ingest(base_url: str, phones: list[Phone]) -> tuple[float, Outcome]:
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the processes of a process group (gunicorn's arbiter and its
+    workers: the server started in a session of its own), from /proc; 0 where /proc is missing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # pgrp; then utime, stime, cutime, cstime
+            total += sum(int(v) for v in fields[11:15])
+    return total / ticks
+
+
+def ingest(base_url: str, phones: list[Phone]) -> tuple[float, float, Outcome]:
+    """The wall time of the run, the client's CPU seconds (this process: the phones), and the outcome."""
     port = int(base_url.rsplit(":", 1)[1])
     for phone in phones:
         phone.requests = [encode(port, phone.token, b) for b in phone.batches]
     outcome = Outcome()
+    cpu = time.process_time()
     wall = asyncio.run(_all_phones(port, phones, outcome))
-    return wall, outcome
+    return wall, time.process_time() - cpu, outcome
 
 
 def raw_bulk(rows: list[tuple[Any, ...]]) -> float:
@@ -242,8 +264,11 @@ def ingest_run(org_id: int, reps: list[Employee], count: int, database: Database
         f"load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    with api_server(SERVER_WORKERS, SERVER_THREADS, connections=count + 100) as base_url:
-        wall, outcome = ingest(base_url, phones)
+    server = api_server(SERVER_WORKERS, SERVER_THREADS, connections=count + 100)
+    with server as base_url:
+        server_cpu = group_cpu_s(server.process.pid)
+        wall, client_cpu, outcome = ingest(base_url, phones)
+        server_cpu = group_cpu_s(server.process.pid) - server_cpu
     found, twice = stored_points(org_id)
     lost = len(outcome.acknowledged - found.keys())
     altered = sum(
@@ -256,7 +281,9 @@ def ingest_run(org_id: int, reps: list[Employee], count: int, database: Database
     rate = stored / wall
     received = datetime.now(ZONE)
     rows = [as_row(org_id, pk, p, received) for pk, p in unique.values()]
+    raw_cpu = time.process_time()
     bulk_s = raw_bulk(rows)
+    raw_cpu = time.process_time() - raw_cpu
     bulk_rate = len(rows) / bulk_s
     lat = outcome.latencies
     figures = {
@@ -266,7 +293,9 @@ def ingest_run(org_id: int, reps: list[Employee], count: int, database: Database
         "accepted_answered": outcome.accepted, "duplicates_answered": outcome.duplicates, "wall_s": wall,
         "api_points_per_s": rate, "raw_points_per_s": bulk_rate, "raw_s": bulk_s, "ratio": rate / bulk_rate,
         "p50_ms": statistics.median(lat), "p99_ms": percentile(lat, 0.99), "workers": SERVER_WORKERS,
-        "threads": SERVER_THREADS, "load_average": os.getloadavg()[0],
+        "threads": SERVER_THREADS, "load_average": os.getloadavg()[0], "server_cpu_s": server_cpu,
+        "client_cpu_s": client_cpu, "raw_cpu_s": raw_cpu, "server_cpu_ms_per_request": 1000 * server_cpu / n_batches,
+        "client_cpu_ms_per_request": 1000 * client_cpu / n_batches,
     }  # fmt: skip
     print_table(
         ["figure", "value"],
@@ -280,6 +309,15 @@ def ingest_run(org_id: int, reps: list[Employee], count: int, database: Database
             ["raw bulk load, points/s", f"{bulk_rate:,.0f} ({len(rows):,} points in {bulk_s:.2f} s)"],
             ["API / raw", f"{rate / bulk_rate:.2f}"],
             ["batch latency p50 / p99 ms", f"{statistics.median(lat):,.1f} / {percentile(lat, 0.99):,.1f}"],
+            [
+                "CPU a request: server (gunicorn) / client, ms",
+                f"{1000 * server_cpu / n_batches:.2f} / {1000 * client_cpu / n_batches:.2f}",
+            ],
+            [
+                "CPU a point: server / client / raw load (this process), us",
+                f"{1e6 * server_cpu / sent:.1f} / {1e6 * client_cpu / sent:.1f} / {1e6 * raw_cpu / len(rows):.1f}",
+            ],
+            ["load average (1 min) at the end", f"{os.getloadavg()[0]:.1f}"],
         ],
     )
     ok = lost == 0 and twice == 0 and altered == 0 and stray == 0 and outcome.accepted == stored

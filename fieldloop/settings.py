@@ -108,6 +108,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "fieldloop.sqlite3"),
+            # kept open between requests, as on PostgreSQL: opening one (its PRAGMAs) and closing it (the last
+            # connection's WAL checkpoint) cost more than a small write request's own work
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

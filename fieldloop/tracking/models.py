@@ -88,7 +88,8 @@ class LocationPoint(models.Model):
 
     On PostgreSQL the table is range-partitioned by month on `at` (migration 0002, partitions kept by the
     `tracking_partitions` command); its primary key is then (id, at) and the client point id is unique per
-    (org, employee, client point id, at), the ingest checking a replay with another time itself."""
+    (org, employee, client point id, at), the ingest checking a replay with another time itself (one employee's
+    batches one after the other, under an advisory lock)."""
 
     id = models.BigAutoField(primary_key=True)
     org = models.ForeignKey("org.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)

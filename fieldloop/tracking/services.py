@@ -1,10 +1,12 @@
 """Writes of tracking: the location batch ingest, the organization's settings, an employee's switch.
 
 The ingest checks a batch in Python once (every point's fields, reported by index), then writes it whatever its
-size in one statement on PostgreSQL (the points those client ids are not stored yet, the touched days' quality
-rollup and the last position, as data-modifying CTEs) and in three on SQLite, in one transaction (the points by
-ONE INSERT … ON CONFLICT DO NOTHING, the quality, the last position). Only a replay's points, skipped by the
-insert, are read back, to tell a duplicate from a point replayed with other content.
+size. PostgreSQL: one statement (the points whose client ids are not stored yet, the touched days' quality rollup
+and the last position, as data-modifying CTEs), after a per-employee advisory lock in the same transaction (the
+partitioned table's unique key holds the time, so two batches replaying one client id with other times must not
+run side by side); only a replay's points, skipped by the insert, are read back, to tell a duplicate from a point
+replayed with other content. SQLite: one write transaction reads the stored points among the batch's client ids,
+inserts the others by one executemany, then the quality and the last position.
 """
 
 import contextlib
@@ -18,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
@@ -40,6 +42,8 @@ from .selectors import settings_and_switch, tracking_settings, working_hours_of
 MAX_BATCH = 1000
 PROVIDERS = frozenset(Provider.values)  # the enum's `values` is built again at each use
 FUTURE_SKEW = timedelta(minutes=5)  # a phone's clock may run this far ahead
+# the first key of the ingest's PostgreSQL advisory locks (the second: the employee), "tr" for tracking
+INGEST_LOCK = 0x7472
 POINT_COLUMNS = (
     "org_id", "employee_id", "at", "latitude", "longitude", "accuracy_m", "speed_mps", "heading", "provider",
     "battery", "mocked", "client_point_id", "received_at",
@@ -74,9 +78,10 @@ class IngestResult:
     rejected: list[Rejection] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Point:
-    index: int
+class _Point(NamedTuple):
+    """A checked point (a tuple: the ingest builds one per point, a frozen dataclass costs several times more)."""
+
+    position: int  # in the batch (a tuple has an `index` method)
     client_id: uuid.UUID
     at: datetime
     latitude: float
@@ -90,6 +95,12 @@ class _Point:
 
 
 def _number(value: Any, low: float, high: float, *, optional: bool) -> tuple[float | None, bool]:
+    kind = type(value)
+    if kind is float:  # what a phone sends: no conversion (NaN fails the comparison, infinity the bounds)
+        return value, low <= value <= high
+    if kind is int:  # compared before converted: an integer of 400 digits has no float
+        ok = low <= value <= high
+        return (float(value) if ok else None), ok
     if value is None or value == "":
         return None, optional
     if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -101,65 +112,84 @@ def _number(value: Any, low: float, high: float, *, optional: bool) -> tuple[flo
     return number, math.isfinite(number) and low <= number <= high
 
 
-def _check(index: int, raw: Any, *, now: datetime, earliest: datetime) -> tuple[_Point | None, list[Rejection]]:
-    """One point as the client sent it: the point, or its field errors."""
+def _time(text: Any) -> datetime | None:
+    """ISO 8601 (Django's parse_datetime, whose first try is `datetime.fromisoformat`, made directly here)."""
+    if type(text) is not str or len(text) > 40:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return parse_datetime(text)
+    except ValueError:
+        return None
+
+
+def _client_id(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value if type(value) is str else str(value or ""))
+    except ValueError:
+        return None
+
+
+def _check(index: int, raw: Any, *, latest: datetime, earliest: datetime) -> tuple[_Point | None, list[Rejection]]:
+    """One point as the client sent it: the point, or its field errors. The good point's way is a straight line
+    (every batch's every point goes through it); the messages are built only for a bad one."""
+    if not isinstance(raw, dict):
+        return None, [Rejection(index, "point", _("Each point must be an object."))]
+    get = raw.get
+    client_id = _client_id(get("id"))
+    at = _time(get("at"))
+    at_ok = at is not None and at.tzinfo is not None and earliest <= at <= latest
+    lat, lat_ok = _number(get("latitude"), -90, 90, optional=False)
+    lon, lon_ok = _number(get("longitude"), -180, 180, optional=False)
+    accuracy, accuracy_ok = _number(get("accuracy"), 0, MAX_ACCURACY_M, optional=False)
+    speed, speed_ok = _number(get("speed"), 0, 150, optional=True)
+    heading, heading_ok = _number(get("heading"), 0, 360, optional=True)
+    battery, battery_ok = _number(get("battery"), 0, 100, optional=True)
+    provider = get("provider") or Provider.UNKNOWN
+    if not isinstance(provider, str):  # a list or an object: unhashable, not a provider
+        provider = ""
+    mocked = get("mocked", False)
+    if (
+        client_id is not None and at_ok and lat_ok and lon_ok and accuracy_ok and accuracy and speed_ok
+        and heading_ok and battery_ok and provider in PROVIDERS and type(mocked) is bool
+    ):  # fmt: skip
+        return _Point(
+            index, client_id, at, lat, lon, accuracy, speed, heading, str(provider),  # type: ignore[arg-type]
+            None if battery is None else round(battery), mocked,
+        ), []  # fmt: skip
     errors: list[Rejection] = []
 
     def refuse(name: str, message: str) -> None:
         errors.append(Rejection(index, name, message))
 
-    if not isinstance(raw, dict):
-        return None, [Rejection(index, "point", _("Each point must be an object."))]
-    try:
-        client_id = uuid.UUID(str(raw.get("id") or ""))
-    except ValueError:
-        client_id = uuid.UUID(int=0)
+    if client_id is None:
         refuse("id", _("Give each point its own id (a UUID)."))
-    at: datetime | None = None
-    text = raw.get("at")
-    try:
-        at = parse_datetime(text) if isinstance(text, str) and len(text) <= 40 else None
-    except ValueError:
-        at = None
     if at is None or at.tzinfo is None:
         refuse("at", _("Enter the time as ISO 8601 with a time zone."))
-        at = None
-    elif at > now + FUTURE_SKEW:
+    elif at > latest:
         refuse("at", _("This time is in the future."))
     elif at < earliest:
         refuse("at", _("This time is before the employee's tracking could start."))
-    lat, lat_ok = _number(raw.get("latitude"), -90, 90, optional=False)
     if not lat_ok:
         refuse("latitude", _("Enter a number between -%(limit)d and %(limit)d.") % {"limit": 90})
-    lon, lon_ok = _number(raw.get("longitude"), -180, 180, optional=False)
     if not lon_ok:
         refuse("longitude", _("Enter a number between -%(limit)d and %(limit)d.") % {"limit": 180})
-    accuracy, accuracy_ok = _number(raw.get("accuracy"), 0, MAX_ACCURACY_M, optional=False)
     if not accuracy_ok or accuracy == 0:
         refuse("accuracy", _("The accuracy must be between 0 and %(limit)d metres.") % {"limit": MAX_ACCURACY_M})
-    speed, speed_ok = _number(raw.get("speed"), 0, 150, optional=True)
     if not speed_ok:
         refuse("speed", _("The speed must be between 0 and 150 m/s."))
-    heading, heading_ok = _number(raw.get("heading"), 0, 360, optional=True)
     if not heading_ok:
         refuse("heading", _("The heading must be between 0 and 360 degrees."))
-    battery, battery_ok = _number(raw.get("battery"), 0, 100, optional=True)
     if not battery_ok:
         refuse("battery", _("The battery must be between 0 and 100 %."))
-    provider = raw.get("provider") or Provider.UNKNOWN
     if provider not in PROVIDERS:
         refuse("provider", _("Choose one of: %(choices)s.") % {"choices": ", ".join(Provider.values)})
-    mocked = raw.get("mocked", False)
     if not isinstance(mocked, bool):
         refuse("mocked", _("Enter true or false."))
-    if errors or at is None or lat is None or lon is None or accuracy is None:
-        return None, errors
-    point = _Point(
-        index=index, client_id=client_id, at=at, latitude=lat, longitude=lon, accuracy_m=accuracy,
-        speed_mps=speed, heading=heading, provider=str(provider),
-        battery=None if battery is None else round(battery), mocked=bool(mocked),
-    )  # fmt: skip
-    return point, []
+    return None, errors
 
 
 def _same(point: _Point, at: datetime, latitude: float, longitude: float) -> bool:
@@ -171,52 +201,52 @@ def _prep(model: type[Any], attname: str, value: Any) -> Any:
     return f.get_db_prep_save(value, connection)
 
 
-def _stored(actor: Employee, client_ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, datetime, float, float]]:
-    """The points of these client ids already stored: one indexed read (plain SQL: the ORM's compile costs more
-    than the query)."""
-    uuid_field = LocationPoint._meta.get_field("client_point_id")
+def _stored(actor: Employee, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[datetime, float, float]]:
+    """The points of these client ids already stored (time, latitude, longitude by client id): one indexed read
+    (plain SQL: the ORM's compile costs more than the query)."""
+    native_uuid = connection.features.has_native_uuid_field
     table = connection.ops.quote_name(LocationPoint._meta.db_table)
     marks = ", ".join(["%s"] * len(client_ids))
     sql = (
         f"SELECT client_point_id, at, latitude, longitude FROM {table} "  # noqa: S608 - names from the model
         f"WHERE org_id = %s AND employee_id = %s AND client_point_id IN ({marks})"
     )
-    params = [actor.org_id, actor.pk, *(uuid_field.get_db_prep_value(c, connection) for c in client_ids)]
+    params = [actor.org_id, actor.pk, *(client_ids if native_uuid else (c.hex for c in client_ids))]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    out = []
+    out = {}
     for client_id, at, lat, lon in rows:
         if isinstance(at, str):  # SQLite keeps UTC without a zone
             at = datetime.fromisoformat(at)
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
-        out.append((uuid.UUID(str(client_id)), at, lat, lon))
+        out[client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(client_id)] = (at, lat, lon)
     return out
 
 
-def _insert_points(actor: Employee, points: list[_Point], received_at: datetime) -> set[uuid.UUID]:
-    """One INSERT of every point, a clash skipped; the client ids written."""
-    # what the fields' get_db_prep_save end with (the points' times are aware, checked by _check): the backend's
-    # adaptation of a datetime, and a UUID as the backend keeps it
-    adapt = connection.ops.adapt_datetimefield_value
-    native_uuid = connection.features.has_native_uuid_field
-    received = adapt(received_at)
-    params: list[Any] = []
-    for p in points:
-        params += [
-            actor.org_id, actor.pk, adapt(p.at), p.latitude, p.longitude, p.accuracy_m, p.speed_mps, p.heading,
-            p.provider, p.battery, p.mocked, p.client_id if native_uuid else p.client_id.hex, received,
-        ]  # fmt: skip
+def _sqlite_rows(actor: Employee, points: list[_Point], received_at: datetime) -> list[tuple[Any, ...]]:
+    """The points as SQLite keeps them, in POINT_COLUMNS order: what the fields' get_db_prep_save end with, made
+    inline (one call per point instead of a field's chain): a time as naive text in the connection's zone (UTC,
+    the backend's adapt_datetimefield_value of an aware time), a UUID as its 32 hex digits."""
+    zone = connection.timezone
+    received = str(received_at.astimezone(zone).replace(tzinfo=None))
+    org_id, employee_id = actor.org_id, actor.pk
+    return [
+        (org_id, employee_id, str(p.at.astimezone(zone).replace(tzinfo=None)), p.latitude, p.longitude, p.accuracy_m,
+         p.speed_mps, p.heading, p.provider, p.battery, p.mocked, p.client_id.hex, received)
+        for p in points
+    ]  # fmt: skip
+
+
+@functools.cache
+def _sqlite_insert_sql() -> str:
     quote = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(POINT_COLUMNS)) + ")"
-    sql = (
+    marks = ", ".join(["%s"] * len(POINT_COLUMNS))
+    return (
         f"INSERT INTO {quote(LocationPoint._meta.db_table)} ({', '.join(quote(c) for c in POINT_COLUMNS)}) "  # noqa: S608 - names from the model
-        f"VALUES {', '.join([row] * len(points))} ON CONFLICT DO NOTHING RETURNING {quote('client_point_id')}"
+        f"VALUES ({marks})"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {uuid.UUID(str(r[0])) for r in cursor.fetchall()}
 
 
 def _upsert_quality(
@@ -312,16 +342,24 @@ def _write_sqlite(
     points: list[_Point],
     zone: ZoneInfo,
     now: datetime,
-) -> set[uuid.UUID]:
-    """SQLite: the points, their days' quality and the last position in one transaction (statements in the
-    process: no round trips). The unique (org, employee, client point id) skips every stored point."""
+) -> tuple[set[uuid.UUID], dict[uuid.UUID, tuple[datetime, float, float]]]:
+    """SQLite: in one write transaction (BEGIN IMMEDIATE: no other writer until it ends, so what it reads stays
+    true), the points of these client ids already stored are read (one indexed query), the others inserted by
+    one executemany of one short statement (prepared once per connection), then their days' quality and the
+    last position. The rows are built before the writer's lock is taken: the lock is held for SQLite's work
+    alone. The client ids written, and the stored points (time, latitude, longitude) by client id."""
+    rows = _sqlite_rows(actor, points, now)
     with _sqlite_writer(), transaction.atomic():
-        written_ids = _insert_points(actor, points, now)
-        written = [p for p in points if p.client_id in written_ids]
-        if written:
-            _upsert_quality(actor, hours, working, written, zone, now)
-            _upsert_last_position(actor, max(written, key=lambda p: p.at), now)
-    return written_ids
+        stored = _stored(actor, [p.client_id for p in points])
+        if stored:
+            kept = [i for i, p in enumerate(points) if p.client_id not in stored]
+            points, rows = [points[i] for i in kept], [rows[i] for i in kept]
+        if points:
+            with connection.cursor() as cursor:
+                cursor.executemany(_sqlite_insert_sql(), rows)
+            _upsert_quality(actor, hours, working, points, zone, now)
+            _upsert_last_position(actor, max(points, key=lambda p: p.at), now)
+    return {p.client_id for p in points}, stored
 
 
 @functools.cache
@@ -372,10 +410,13 @@ def _write_postgresql(
     points: list[_Point],
     zone: ZoneInfo,
     now: datetime,
-) -> set[uuid.UUID]:
-    """PostgreSQL: ONE statement (atomic by itself, one round trip): the points as arrays, those whose client
-    id is not stored yet in any month's partition inserted, and from what it inserted, the touched days'
-    quality and the last position (data-modifying CTEs)."""
+) -> tuple[set[uuid.UUID], None]:
+    """PostgreSQL: ONE statement: the points as arrays, those whose client id is not stored yet in any month's
+    partition inserted, and from what it inserted, the touched days' quality and the last position
+    (data-modifying CTEs). The table's unique key holds the time (a partitioned table's must), so two requests
+    replaying one client id with other times would both find it missing and both insert it: the statement runs
+    after an advisory lock on the employee, held to the end of its transaction, so that one employee's
+    batches are written one after the other and each one's statement sees what the one before stored."""
     days = sorted({p.at.astimezone(zone).date() for p in points})
     params: dict[str, Any] = {
         "org": actor.org_id, "employee": actor.pk, "now": now, "poor": hours.poor_accuracy_m, "zone": str(zone),
@@ -386,9 +427,24 @@ def _write_postgresql(
         "mocked": [p.mocked for p in points], "id": [p.client_id for p in points],
         "days": days, "expected": [working.expected_samples(day) for day in days],
     }  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(_postgresql_sql(), params)
-        return {r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(str(r[0])) for r in cursor.fetchall()}
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [INGEST_LOCK, actor.pk & 0x7FFFFFFF])
+        with _server_bound_cursor() as cursor:
+            cursor.execute(_postgresql_sql(), params)
+            return {r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(str(r[0])) for r in cursor.fetchall()}, None
+
+
+def _server_bound_cursor() -> Any:
+    """A cursor (Django's wrapper, logged like any other) whose parameters are bound by the server: Django's
+    PostgreSQL connection binds on the client (psycopg's ClientCursor), which writes every array element into the
+    statement's text in Python, quoting each; psycopg's plain Cursor sends the arrays as parameters, and prepares
+    a statement run often (the ingest's, at every batch) so that the server plans it once."""
+    import psycopg
+
+    connection.ensure_connection()
+    raw: Any = psycopg.Cursor(connection.connection)  # the stubs type a wrapper's argument as a wrapper
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
 
 def quality_expected_refresh(org: Organization, employee_ids: Sequence[int], first: date, last: date) -> None:
@@ -445,10 +501,11 @@ def location_batch_ingest(*, actor: Employee, points: Any, now: datetime | None 
     zone = ZoneInfo(actor.org.time_zone)
     started = actor.joined_on or actor.created_at.astimezone(zone).date()
     earliest = max(datetime.combine(started, time.min, tzinfo=zone), retention_start(now))
+    latest = now + FUTURE_SKEW
     result = IngestResult()
     checked: list[_Point] = []
     for index, raw in enumerate(points):
-        point, errors = _check(index, raw, now=now, earliest=earliest)
+        point, errors = _check(index, raw, latest=latest, earliest=earliest)
         if point is None:
             result.rejected += errors
         else:
@@ -458,29 +515,31 @@ def location_batch_ingest(*, actor: Employee, points: Any, now: datetime | None 
     for point in checked:
         if not working.contains(point.at):
             message = _("This time is outside the tracking hours; nothing is recorded then.")
-            result.rejected.append(Rejection(point.index, "at", message))
+            result.rejected.append(Rejection(point.position, "at", message))
         elif point.client_id in good:  # twice in this batch
-            if _same(point, good[point.client_id].at, good[point.client_id].latitude, good[point.client_id].longitude):
+            first = good[point.client_id]
+            if _same(point, first.at, first.latitude, first.longitude):
                 result.duplicates += 1
             else:
                 message = _("This point id was already sent with other content.")
-                result.rejected.append(Rejection(point.index, "id", message))
+                result.rejected.append(Rejection(point.position, "id", message))
         else:
             good[point.client_id] = point
     if good:
         write = _write_postgresql if connection.vendor == "postgresql" else _write_sqlite
-        written_ids = write(actor, hours, working, list(good.values()), zone, now)
+        written_ids, stored = write(actor, hours, working, list(good.values()), zone, now)
         result.accepted = len(written_ids)
         skipped = [client_id for client_id in good if client_id not in written_ids]
         if skipped:
-            stored = {client_id: (at, lat, lon) for client_id, at, lat, lon in _stored(actor, skipped)}
+            if stored is None:  # PostgreSQL: read back the replay's points only
+                stored = _stored(actor, skipped)
             for client_id in skipped:
                 point = good[client_id]
                 if client_id not in stored or _same(point, *stored[client_id]):
-                    result.duplicates += 1  # stored as sent (or by a replay racing this batch)
+                    result.duplicates += 1  # stored as sent
                 else:
                     result.rejected.append(
-                        Rejection(point.index, "id", _("This point id was already sent with other content."))
+                        Rejection(point.position, "id", _("This point id was already sent with other content."))
                     )
     result.rejected.sort(key=lambda r: r.index)
     return result

@@ -2,11 +2,12 @@
 by index while the good ones are stored, a replay with other content refused, the rollups kept, and a few
 statements whatever the batch's size."""
 
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -139,3 +140,47 @@ def test_a_batch_is_written_in_one_insert_whatever_its_size(cast):
         assert len(inserts) == 1
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_replaying_one_point_id_with_other_times_at_once_store_it_once(cast):
+    """On PostgreSQL the points' unique key holds the time (the table is partitioned by it): two batches sending
+    one client id with other times at once must not both find it missing. The first batch's transaction stays
+    open until the second has finished or waited 2 s: a second batch that does not wait for it stores its
+    point beside the first one's."""
+    day = last_workday()
+    rep = employed(cast.rep, day)
+    pid = uuid.uuid4()
+    first_written, second_done = threading.Event(), threading.Event()
+    results = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                results["first"] = ingest(rep, [point(at(day, 10), id=pid)])
+                first_written.set()
+                second_done.wait(timeout=2)
+        finally:
+            first_written.set()
+            connection.close()
+
+    def second():
+        try:
+            first_written.wait(timeout=10)
+            results["second"] = ingest(rep, [point(at(day, 11), lat=31.3, id=pid)])
+        finally:
+            second_done.set()
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert LocationPoint.objects.filter(client_point_id=pid).count() == 1
+    assert list(LocationPoint.objects.filter(client_point_id=pid).values_list("at", "latitude")) == [
+        (at(day, 10), 31.2304)
+    ]
+    assert results["first"].accepted == 1
+    assert (results["second"].accepted, [(r.index, r.field) for r in results["second"].rejected]) == (0, [(0, "id")])
+    assert DayQuality.objects.get(employee=rep, day=day).received == 1

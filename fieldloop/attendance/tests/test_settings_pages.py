@@ -40,9 +40,9 @@ def test_the_page_offers_each_current_entry_and_each_day_with_a_confirmation(cas
     assert f'hx-post="{remove_url(cast.rep.pk)}"' in page
     assert remove_url(cast.rep2.pk) not in page  # an entry already ended has nothing to remove
     assert page.count('data-testid="whitelist-remove"') == 1
-    assert f"Take {cast.rep.name} off the whitelist? They are counted in the statistics again from tomorrow." in page
+    assert f"将 {cast.rep.name} 移出白名单？明天起重新计入统计。" in page
     assert f'hx-post="{delete_url(holiday.isoformat())}"' in page and 'data-testid="calendar-delete"' in page
-    assert "from the calendar? The day follows the weekly shifts again." in page
+    assert "？该日将恢复按每周班次上班。" in page
     assert 'id="settings-messages"' in page
 
 
@@ -58,7 +58,7 @@ def test_an_administrator_takes_a_rep_off_the_whitelist_and_the_row_goes(cast: C
     row, message = body.split('<div id="settings-messages" hx-swap-oob="true"')
     assert 'data-testid="whitelist-entry"' in row and remove_url(cast.rep.pk) not in row
     assert f"{cast.rep.name} · " in row and " – " in row  # "from <day> - <today>"
-    assert "Taken off the whitelist: counted in the statistics again from tomorrow." in message
+    assert "已移出白名单：明天起重新计入统计。" in message
     page = cast.client_for(cast.admin).get("/attendance/settings/").content.decode()
     assert remove_url(cast.rep.pk) not in page
 
@@ -76,7 +76,7 @@ def test_without_htmx_the_form_comes_back_to_the_page_with_the_message(cast: Cas
     admin = cast.client_for(cast.admin)
     r = admin.post(remove_url(cast.rep.pk), follow=True, headers=EN)
     assert r.redirect_chain == [("/attendance/settings/", 302)]
-    assert "Taken off the whitelist" in r.content.decode()
+    assert "已移出白名单" in r.content.decode()
     assert not StatsExemption.objects.filter(employee=cast.rep).exists()
 
 
@@ -87,7 +87,7 @@ def test_an_administrator_deletes_a_holiday_and_the_days_statuses_follow_the_shi
     services.all_orgs_close_days(day=yesterday)
     assert DailyStatus.objects.get(employee=cast.rep, day=yesterday).status == DayStatus.REST
     r = cast.client_for(cast.admin).post(delete_url(yesterday.isoformat()), headers={**HTMX, **EN})
-    assert r.status_code == 200 and "follows the weekly shifts again." in r.content.decode()
+    assert r.status_code == 200 and "已恢复按每周班次上班。" in r.content.decode()
     assert r.content.decode().startswith('<span class="text-secondary">—</span>')  # the list is empty now
     assert not CalendarDay.objects.filter(org=cast.org).exists()
     assert DailyStatus.objects.get(employee=cast.rep, day=yesterday).status == DayStatus.ABSENT  # no clock
@@ -112,13 +112,13 @@ def test_a_row_already_gone_is_not_found_with_the_reason(cast: Cast) -> None:
         remove_url(cast.rep.pk), headers={**HTMX, **EN}
     )  # nobody put Rex on the whitelist (or was quicker)
     assert gone.status_code == 404 and gone["HX-Refresh"] == "true"  # htmx reloads the page, with the reason
-    assert "This person is not on the whitelist." in admin.get("/attendance/settings/", headers=EN).content.decode()
+    assert "此人不在白名单中。" in admin.get("/attendance/settings/", headers=EN).content.decode()
     plain = admin.post(remove_url(cast.rep.pk), follow=True, headers=EN)
     assert plain.redirect_chain == [("/attendance/settings/", 302)]
-    assert "This person is not on the whitelist." in plain.content.decode()
+    assert "此人不在白名单中。" in plain.content.decode()
     other_org = admin.post(remove_url(cast.outsider.pk), headers={**HTMX, **EN})
     assert other_org.status_code == 404 and cast.outsider.name not in other_org.content.decode()
-    nothing = "No public holiday or make-up workday is set on that day."
+    nothing = "该日未设置法定节假日或调休上班。"
     for day in ("2026-10-01", "2026-02-30", "yesterday", "2026-1-1"):
         assert admin.post(delete_url(day), headers=HTMX).status_code == 404, day
         assert nothing in admin.post(delete_url(day), follow=True, headers=EN).content.decode(), day

@@ -36,7 +36,7 @@ def test_an_admin_adds_renames_recolours_and_archives_tags_on_the_tags_page(cast
     # the same name, ignoring case and spaces, is refused on its field
     client.post("/customers/tags/", {"name": "VIP", "colour": "blue"})
     again = client.post("/customers/tags/", {"name": "vip", "colour": "green"})
-    assert again.status_code == 400 and "A tag with this name already exists." in again.content.decode()
+    assert again.status_code == 400 and "已有同名标签。" in again.content.decode()
     assert Tag.objects.filter(org=cast.org).count() == 2
     client.post(f"/customers/tags/{tag.pk}/", {"action": "save", "name": "关键", "colour": "purple", "group": ""})
     tag.refresh_from_db()
@@ -84,8 +84,8 @@ def test_the_form_picks_the_organizations_active_tags_and_refuses_any_other(cast
         "name": "苏州新材料科技有限公司", "level": "B", "stage_id": stage_list(actor=cast.admin)[0].pk,
         "source": "other", "owner_id": cast.rep.pk, "client_id": str(uuid.uuid4()),
     }  # fmt: skip
-    for refused, message in ((theirs.pk, "Choose tags of your organization."), (old.pk, "archived"), ("x", "")):
-        with_tag = client.post("/customers/new/", {**data, "tag_ids": [refused]}, HTTP_ACCEPT_LANGUAGE="en")
+    for refused, message in ((theirs.pk, "请选择本组织的标签。"), (old.pk, "已归档"), ("x", "")):
+        with_tag = client.post("/customers/new/", {**data, "tag_ids": [refused]})
         assert with_tag.status_code == 200 and message in with_tag.content.decode()
     assert not Customer.objects.exists()
     saved = client.post("/customers/new/", {**data, "tag_ids": [key.pk]})

@@ -136,9 +136,11 @@ def test_a_field_day_comes_back_to_the_manager_exactly_once_and_verified(
     desk = new_page(locale=locale)
     login(desk, live_server, "mia", live_cast.password)
     desk.goto(f"{live_server.url}/work/?customer={shop.pk}")
+    expect(desk.get_by_test_id(f"visit-card-{visit.pk}")).to_have_count(1)  # the visit: one card, its steps inside
     for record in filed:
-        expect(desk.get_by_test_id(f"record-{record.pk}")).to_have_count(1)
-    expect(desk.locator(".record-card")).to_have_count(2)
+        shown = f"step-{record.pk}" if record.visit_id else f"record-{record.pk}"
+        expect(desk.get_by_test_id(shown)).to_have_count(1)
+    expect(desk.locator(".record-card")).to_have_count(1 + sum(r.visit_id is None for r in filed))
     expect(desk.get_by_test_id("feed")).to_contain_text(words["visit"])
     expect(desk.get_by_test_id("feed")).to_contain_text(words["competitor"])
     desk.screenshot(path=str(ARTIFACTS / f"field-day-feed-{language}.png"), full_page=True)

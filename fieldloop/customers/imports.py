@@ -3,11 +3,12 @@ bulk commit (run as a background job by `customers/import_jobs.py`). The file is
 `core/spreadsheets.py`, which the business-registry import shares; the template to fill in is written by
 `customers/import_template.py`.
 
-The file's first row names the columns: a template's translated labels (either language), or the column
-keys themselves. The template also carries the keys in a hidden second row, so a template filled in under
-any language imports. Besides the fixed columns, every importable field of the organization's customer
-template is a column (key `custom.<field key>`); photos, files, references, sub-tables and "nearby"
-locations are not importable.
+The file's first row names the columns: the template's translated labels (either language), the column
+keys, or what people call them (`HEADER_SYNONYMS`); the dry run proposes a field per header
+(`propose_mapping`), the user confirms or changes it, and the check and the commit read the file with that
+mapping. (Older templates carried the keys in a hidden second row: it still reads.) Besides the fixed
+columns, every importable field of the organization's customer template is a column (key
+`custom.<field key>`); photos, files, references, sub-tables and "nearby" locations are not importable.
 
 Rows are checked once, in bulk: the organization's stages, the employees and the customer template are
 each loaded once, existing customers matched with one IN query per key (client id, credit code, name,

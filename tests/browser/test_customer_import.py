@@ -174,3 +174,5 @@ def test_a_file_with_its_own_headers_imports_after_the_admin_confirms_the_mappin
     page.click("[data-testid=import-check]")
     expect(page.locator("[data-testid=import-mapping]")).to_contain_text("Columns of your file")
     page.screenshot(path=str(ARTIFACTS / "customer-import-mapping-en.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.screenshot(path=str(ARTIFACTS / "customer-import-mapping-en-phone.png"), full_page=True)

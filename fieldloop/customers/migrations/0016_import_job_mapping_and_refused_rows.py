@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0015_import_job_progress'),
+        ("customers", "0015_import_job_progress"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customerimportjob',
-            name='mapping',
+            model_name="customerimportjob",
+            name="mapping",
             field=models.JSONField(blank=True, default=None, null=True),
         ),
         migrations.AddField(
-            model_name='customerimportjob',
-            name='refused',
+            model_name="customerimportjob",
+            name="refused",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='customerimportjob',
-            name='skip_errors',
-            field=models.BooleanField(default=False, verbose_name='skip rows with errors'),
+            model_name="customerimportjob",
+            name="skip_errors",
+            field=models.BooleanField(default=False, verbose_name="skip rows with errors"),
         ),
     ]

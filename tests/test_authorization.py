@@ -700,6 +700,8 @@ MATRIX: list[Case] = [
 
 # Write services that are not matrix rows, and why.
 EXEMPT: dict[str, str] = {
+    "customers.import_jobs.upload_keep": "stores the checked file under the actor's organization, for its commit",
+    "customers.import_jobs.upload_forget": "deletes the actor's organization's kept file once its job has a copy",
     "activities.visit_services.visit_photos_reuse": "creates the actor's own unclaimed copies of photos held by the "
     "records of the actor's own visit (visit_record_check; others refused as not found, "
     "activities/tests/test_visit_flow.py)",
@@ -788,6 +790,11 @@ READS: dict[str, str] = {
     "customers.imports.import_dry_run": "validation",
     "customers.import_jobs.import_job_get": "read",
     "customers.import_jobs.import_jobs_visible": "read",
+    "customers.import_jobs.import_job_refused_file": "read: a job the actor sees (import_job_get)",
+    "customers.import_jobs.upload_kept": "read: a file kept under the actor's organization only",
+    "customers.imports.check_mapping": "validation",
+    "customers.imports.import_refused_rows": "validation: the dry run's rows with errors",
+    "customers.imports.mapping_choices_for": "read: the fields of the actor's organization's template",
     "customers.import_template.import_template": "download",
     "customers.services.customer_validate": "validation",
     "customers.panels.customer_panels": "read: other apps' panels of a customer page the actor may see",

@@ -21,7 +21,7 @@ from django.utils import translation
 
 from fieldloop.api import api
 from fieldloop.core.tests import hostile_files
-from fieldloop.customers.models import Contact, Customer, RegistryCompany
+from fieldloop.customers.models import Contact, Customer, CustomerImportJob, RegistryCompany
 from fieldloop.customers.services import customer_create
 from fieldloop.org.models import Employee
 from tests.test_isolation import LIST_ROUTES
@@ -291,3 +291,72 @@ def test_every_spreadsheet_page_answers_hostile_files_cleanly(cast, route, label
     if label in REFUSED:
         assert response.status_code == 400
         assert "text/html" in response["Content-Type"]
+
+
+# --- The import's column mapping (customers/imports.py) -----------------------------------------------------
+
+
+def _mapping_xlsx(header: list[str], row: list[str]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.worksheets[0].append(header)
+    book.worksheets[0].append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_header_row_of_500_columns_is_refused_on_the_file_and_nothing_is_written(cast):
+    content = _mapping_xlsx([f"列{i}" for i in range(500)], ["x"] * 500)
+    client = cast.client_for(cast.manager)
+    response = client.post("/customers/import/", {"file": uploaded(content, "wide.xlsx")})
+    assert response.status_code == 400
+    response = client.post("/api/v1/customers/imports/dry-run", {"file": uploaded(content, "wide.xlsx")})
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["file"]
+    assert written() == (0, 0, 0)
+
+
+def test_duplicate_and_empty_headers_map_once_and_a_mapping_of_a_field_twice_is_refused(cast):
+    content = _mapping_xlsx(
+        ["客户名称", "", "公司名称", "电话", "电话"], ["上海精工", "?", "上海精工二", "021-55550001", "x"]
+    )
+    client = cast.client_for(cast.manager)
+    response = client.post("/api/v1/customers/imports/dry-run", {"file": uploaded(content, "dup.xlsx")})
+    assert response.status_code == 200
+    assert [m["field"] for m in response.json()["mapping"]] == ["name", "", "", "phone", ""]
+    sha256 = response.json()["sha256"]
+    for mapping in (["name", "", "name", "phone", ""], ["name", "", "", "phone", "salary"], ["name"] * 300, "[1, 2]"):
+        data = {"sha256": sha256, "mapping": mapping if isinstance(mapping, str) else json.dumps(mapping)}
+        response = client.post("/api/v1/customers/imports", data, headers={"Idempotency-Key": str(uuid.uuid4())})
+        assert response.status_code == 400, mapping
+        assert list(response.json()["fields"]) == ["mapping"]
+        page = {"sha256": sha256, "mapping_posted": "1", "mapping": json.loads(data["mapping"])}
+        assert client.post("/customers/import/", page).status_code == 400
+        assert client.post("/customers/import/commit/", {**page, "client_id": str(uuid.uuid4())}).status_code == 400
+    assert written() == (0, 0, 0)
+    assert not CustomerImportJob.objects.exists()
+
+
+def test_a_mapping_posted_for_another_organizations_file_or_job_finds_nothing(cast):
+    content = _mapping_xlsx(["客户名称"], ["对手公司的客户"])
+    theirs = cast.client_for(cast.outsider).post(
+        "/api/v1/customers/imports/dry-run", {"file": uploaded(content, "o.xlsx")}
+    )
+    sha256 = theirs.json()["sha256"]
+    job = cast.client_for(cast.outsider).post(
+        "/api/v1/customers/imports", {"sha256": sha256, "mapping": '["name"]'},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    ).json()  # fmt: skip
+    before = written()
+    client = cast.client_for(cast.manager)
+    response = client.post(
+        "/api/v1/customers/imports", {"sha256": sha256, "mapping": '["name"]'},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["sha256"]
+    assert client.get(f"/api/v1/customers/imports/{job['id']}/refused-rows").status_code == 404
+    assert client.get(f"/customers/import/jobs/{job['id']}/refused/").status_code == 404
+    assert written() == before

@@ -307,16 +307,19 @@ def keyed_template(
     notes_title: str,
     notes_header: Sequence[str],
     notes: Iterable[Sequence[str | Promise]],
+    key_row: bool = True,
 ) -> bytes:
     """An import's template (.xlsx): a sheet `title` with the column `headers` (the user's language) over a
-    hidden row of their `keys`, and a second sheet `notes_title` explaining what each column allows."""
+    hidden row of their `keys` (unless not `key_row`: then the header row alone, for an import that reads
+    headers in either language), and a second sheet `notes_title` explaining what each column allows."""
     workbook = Workbook()
     sheet = workbook.worksheets[0]
     sheet.title = title
     sheet.append(list(headers))
-    sheet.append(list(keys))
-    sheet.row_dimensions[2].hidden = True
-    sheet.freeze_panes = "A3"
+    if key_row:
+        sheet.append(list(keys))
+        sheet.row_dimensions[2].hidden = True
+    sheet.freeze_panes = "A3" if key_row else "A2"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         sheet.column_dimensions[cell.column_letter].width = 18

@@ -5,6 +5,7 @@ A create's `Idempotency-Key` is the new row's `client_id` where the row has one 
 result with the same status and writes nothing.
 """
 
+import json
 import uuid
 from dataclasses import asdict, replace
 from datetime import date
@@ -355,10 +356,12 @@ def customer_handover(request: HttpRequest, employee_id: int, payload: HandoverI
 # (Imported here, not at the top, so this section appends to the module without touching its header.)
 
 from django.http import FileResponse, HttpResponse  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
 from ninja import File, Form  # noqa: E402
 from ninja.files import UploadedFile  # noqa: E402
 
 from fieldloop.core import spreadsheets  # noqa: E402
+from fieldloop.core.errors import invalid  # noqa: E402
 
 from . import exports, import_jobs, import_template, imports, tasks  # noqa: E402
 from .models import CustomerImportJob  # noqa: E402
@@ -379,7 +382,30 @@ def import_report_out(report: imports.ImportReport) -> dict[str, Any]:
         {"number": r.number, "status": str(r.status), "errors": r.errors, "duplicates": r.duplicates}
         for r in report.rows
     ]
-    return {"totals": totals, "rows": rows, "ignored_columns": report.ignored_columns}
+    mapping = [{"header": text, "field": key} for text, key in zip(report.header, report.mapping, strict=False)]
+    return {
+        "totals": totals, "rows": rows, "ignored_columns": report.ignored_columns, "sha256": report.sha256,
+        "mapping": mapping, "fields": [{"key": key, "label": label} for key, label in report.choices],
+    }  # fmt: skip
+
+
+MAPPING_DOC = (
+    "A JSON array with one entry per column of the file's header row: the field's key (as in the dry run's "
+    "`fields`) or an empty string to ignore the column. Empty: the mapping the dry run proposes."
+)
+
+
+def _mapping(text: str) -> list[str] | None:
+    """The posted mapping (a JSON array of keys), or None; refused on `mapping` when it is not one."""
+    if not text.strip():
+        return None
+    try:
+        mapping = json.loads(text)
+    except ValueError:
+        mapping = None
+    if not isinstance(mapping, list) or not all(isinstance(key, str) for key in mapping):
+        raise invalid("mapping", _("Send the mapping as a list of field keys, one per column."))
+    return mapping
 
 
 def _upload(file: UploadedFile) -> tuple[str, bytes]:
@@ -403,12 +429,19 @@ def customer_import_template(request: HttpRequest) -> HttpResponse:
 @router.post(
     "/customers/imports/dry-run",
     response={200: ImportReportOut, **ERRORS},
-    summary="Check an .xlsx or CSV file row by row; writes nothing",
-    description=spreadsheets.LIMITS_DOC,
+    summary="Check an .xlsx or CSV file row by row; writes nothing (the file is kept a day for its commit)",
+    description=f"`mapping`: {MAPPING_DOC} {spreadsheets.LIMITS_DOC}",
 )
-def customer_import_dry_run(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
+def customer_import_dry_run(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    mapping: Form[str] = "",
+) -> dict[str, Any]:
+    actor = actor_of(request)
     filename, content = _upload(file)
-    return import_report_out(imports.import_dry_run(actor=actor_of(request), filename=filename, content=content))
+    report = imports.import_dry_run(actor=actor, filename=filename, content=content, mapping=_mapping(mapping))
+    import_jobs.upload_keep(actor=actor, filename=filename, content=content)
+    return import_report_out(report)
 
 
 def import_job_out(job: CustomerImportJob) -> dict[str, Any]:
@@ -428,24 +461,37 @@ def import_job_out(job: CustomerImportJob) -> dict[str, Any]:
     description="The Idempotency-Key becomes the job's `client_id`: a replay returns the first job. The job writes "
     "what your dry run of the same file found while the data it was checked against is unchanged; otherwise it "
     "checks the file again (as the dry run does) and imports nothing while a row has errors. Committing the same "
-    "file again creates nothing new. A file beyond the dry run's limits (see it) makes the job fail with the dry "
-    "run's message as its `error`.",
+    "file again creates nothing new. Send the `file`, or the `sha256` a dry run returned (the file it kept). "
+    f"`mapping`: {MAPPING_DOC} `skip_errors`: import the rows without errors and leave the others out (the job "
+    "lists them; `refused-rows` downloads them). A file beyond the dry run's limits (see it) makes the job fail "
+    "with the dry run's message as its `error`.",
 )
 def customer_import_submit(
     request: HttpRequest,
-    file: File[UploadedFile],
+    file: File[UploadedFile | None] = None,
     idempotency_key: uuid.UUID = IdempotencyKey,
+    sha256: Form[str] = "",
     include_duplicates: Form[bool] = False,
+    skip_errors: Form[bool] = False,
+    mapping: Form[str] = "",
 ) -> Status[Any]:
     actor = actor_of(request)
-    filename, content = _upload(file)
-    job, _ = create_once(
+    if file is not None:
+        filename, content = _upload(file)
+    elif sha256:
+        extension, content = import_jobs.upload_kept(actor=actor, sha256=sha256)
+        filename = f"import.{extension}"
+    else:
+        raise invalid("file", _("Send a file, or the sha256 of a file your dry run checked."))
+    job, _created = create_once(
         lambda: import_jobs.import_job_submit(
             actor=actor,
             client_id=idempotency_key,
             filename=filename,
             content=content,
             include_duplicates=include_duplicates,
+            skip_errors=skip_errors,
+            mapping=_mapping(mapping),
             enqueue=tasks.enqueue_import_job,
         ),
         same=lambda j: j.created_by_id == actor.pk,
@@ -469,6 +515,19 @@ def customer_import_list(
 @router.get("/customers/imports/{int:job_id}", response={200: ImportJobOut, **ERRORS}, summary="An import job's status")
 def customer_import_get(request: HttpRequest, job_id: int) -> dict[str, Any]:
     return import_job_out(import_jobs.import_job_get(actor=actor_of(request), job_id=job_id))
+
+
+@router.get(
+    "/customers/imports/{int:job_id}/refused-rows",
+    response={**ERRORS},
+    openapi_extra={"responses": {200: {"description": "The refused rows (.xlsx)", "content": XLSX_FILE}}},
+    summary="A finished job's refused rows (.xlsx): the file's columns and an errors column; 404 if none",
+)
+def customer_import_refused_rows(request: HttpRequest, job_id: int) -> HttpResponse:
+    content = import_jobs.import_job_refused_file(actor=actor_of(request), job_id=job_id)
+    response = HttpResponse(content, content_type=spreadsheets.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="refused-rows.xlsx"'
+    return response
 
 
 @router.post(

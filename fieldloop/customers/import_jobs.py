@@ -8,6 +8,7 @@ the job's id, and the views, API and commands pass `customers.tasks.enqueue_impo
 
 import hashlib
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -27,10 +28,20 @@ from fieldloop.core.jobs import ProgressWriter
 from fieldloop.org.models import Employee
 from fieldloop.org.selectors import visibility_for
 
-from .imports import ImportRefused, ImportReport, import_commit
+from .imports import (
+    ImportRefused,
+    ImportReport,
+    check_mapping,
+    import_commit,
+    refused_document,
+    refused_rows,
+    refused_workbook,
+)
 from .models import CustomerImportJob, ImportJobStatus
 
 logger = logging.getLogger(__name__)
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 Enqueue = Callable[[int], object]  # queues `run_customer_import_job` for a job id
 
@@ -48,8 +59,11 @@ def import_job_submit(
     content: bytes,
     enqueue: Enqueue,
     include_duplicates: bool = False,
+    skip_errors: bool = False,
+    mapping: list[str] | None = None,
 ) -> tuple[CustomerImportJob, bool]:
-    """Queue the commit of a file: store it, record the job, `enqueue` its run. Returns (job, created); a
+    """Queue the commit of a file: store it, record the job (with the options and the confirmed `mapping`
+    of its columns, checked here against the file's header), `enqueue` its run. Returns (job, created); a
     replay of the same `client_id` returns the first job and queues nothing."""
     existing = CustomerImportJob.objects.filter(org_id=actor.org_id, client_id=client_id).first()
     if existing is not None:
@@ -61,6 +75,8 @@ def import_job_submit(
         raise invalid("file", _("The file is empty."))
     if len(content) > spreadsheets.MAX_BYTES:
         raise invalid("file", spreadsheets.too_large_message())
+    if mapping is not None:  # refused now, with nothing stored, rather than by the job
+        check_mapping(actor=actor, filename=filename, content=content, mapping=mapping)
     path = default_storage.save(f"imports/{actor.org_id}/job-{client_id}.{extension}", ContentFile(content))
 
     def create() -> CustomerImportJob:
@@ -72,6 +88,8 @@ def import_job_submit(
             sha256=hashlib.sha256(content).hexdigest(),
             file_path=path,
             include_duplicates=include_duplicates,
+            skip_errors=skip_errors,
+            mapping=mapping,
         )
 
     try:  # the same client_id submitted concurrently: the first job wins, and this upload is not kept
@@ -125,6 +143,8 @@ def all_orgs_run_import_job(*, job_id: int) -> str:
                 filename=job.filename,
                 content=content,
                 include_duplicates=job.include_duplicates,
+                skip_errors=job.skip_errors,
+                mapping=job.mapping,
                 progress=progress,
             )
         except FileNotFoundError:
@@ -132,6 +152,9 @@ def all_orgs_run_import_job(*, job_id: int) -> str:
         except ImportRefused as refusal:
             job.status, job.error = ImportJobStatus.FAILED, str(refusal.message)
             job.rows, job.row_errors = len(refusal.report.rows), _row_errors(refusal.report)
+            job.refused = refused_document(
+                refusal.report.header, refused_rows(refusal.report), refusal.report.column_labels
+            )
         except ServiceError as refusal:
             message = " ".join(str(m) for m in refusal.fields.get("file", [])) or str(refusal.message)
             job.status, job.error = ImportJobStatus.FAILED, message
@@ -141,18 +164,73 @@ def all_orgs_run_import_job(*, job_id: int) -> str:
         else:
             job.status = ImportJobStatus.DONE
             job.rows, job.created_count, job.skipped_count = result.rows, result.created, result.skipped_duplicates
+            if result.refused:
+                job.refused = refused_document(result.header, result.refused, result.column_labels)
+                job.row_errors = [
+                    {
+                        "number": row.number,
+                        "column": column,
+                        "label": result.column_labels.get(column, column),
+                        "messages": messages,
+                    }
+                    for row in result.refused
+                    for column, messages in row.errors.items()
+                ][:MAX_JOB_ROW_ERRORS]
             job.progress_done = job.progress_total
         finally:
             progress.close()
     job.finished_at = timezone.now()
     job.save(
         update_fields=[
-            "status", "error", "rows", "row_errors", "created_count", "skipped_count", "finished_at", "updated_at",
-            "progress_step", "progress_done", "progress_total",
+            "status", "error", "rows", "row_errors", "refused", "created_count", "skipped_count", "finished_at",
+            "updated_at", "progress_step", "progress_done", "progress_total",
         ]
     )  # fmt: skip
     default_storage.delete(job.file_path)
     return job.status
+
+
+def import_job_refused_file(*, actor: Employee, job_id: int) -> bytes:
+    """The .xlsx of a finished job's refused rows (a read); 404 when it refused none."""
+    job = import_job_get(actor=actor, job_id=job_id)
+    if not job.refused.get("rows"):
+        raise not_found()
+    return refused_workbook(job.refused)
+
+
+# --- The file between the dry run and the commit ------------------------------------------------------------
+
+
+def upload_path(actor: Employee, sha256: str, extension: str) -> str:
+    """Where a checked file waits for its commit: under the actor's organization, named by its SHA-256, so
+    nobody commits another organization's file (`cleanup_imports` deletes it after a day)."""
+    return f"imports/{actor.org_id}/{sha256}.{extension}"
+
+
+def upload_keep(*, actor: Employee, filename: str, content: bytes) -> tuple[str, str]:
+    """Keep a checked file for its commit (once per content). Returns its (sha256, extension)."""
+    extension = spreadsheets.file_extension(filename)
+    sha256 = hashlib.sha256(content).hexdigest()
+    path = upload_path(actor, sha256, extension)
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(content))
+    return sha256, extension
+
+
+def upload_kept(*, actor: Employee, sha256: str) -> tuple[str, bytes]:
+    """A file kept by a dry run of the actor's organization, by its SHA-256: (extension, content). Refused on
+    `sha256` when it is not (or no longer) there: upload it again."""
+    if SHA256.match(sha256):
+        for extension in spreadsheets.EXTENSIONS:
+            path = upload_path(actor, sha256, extension)
+            if default_storage.exists(path):
+                with default_storage.open(path, "rb") as stored:
+                    return extension, stored.read()
+    raise invalid("sha256", _("This file is no longer kept; upload it again."))
+
+
+def upload_forget(*, actor: Employee, sha256: str, extension: str) -> None:
+    default_storage.delete(upload_path(actor, sha256, extension))
 
 
 def import_jobs_visible(*, actor: Employee) -> QuerySet[CustomerImportJob]:

@@ -1,6 +1,7 @@
-"""The customer import's template: an .xlsx with the import's columns (labels in the user's language, the
-column keys in a hidden second row, so a template filled in under either language imports) and a sheet
-of the values each column allows. What the columns mean is `customers/imports.py`'s."""
+"""The customer import's template: an .xlsx with one header row, the import's columns labelled in the user's
+language (the import reads labels in either language, so a template filled in under either imports), and a
+second sheet of the values each column allows (never read by the import). What the columns mean is
+`customers/imports.py`'s."""
 
 from django.utils import translation
 from django.utils.functional import Promise
@@ -17,8 +18,7 @@ from .stages import stage_list
 
 
 def import_template(*, actor: Employee) -> bytes:
-    """An .xlsx with the columns (labels in the user's language, keys in a hidden second row) and a sheet
-    of the allowed values."""
+    """An .xlsx with one header row (labels in the user's language) and a sheet of the allowed values."""
     language = translation.get_language() or "zh-hans"
     version = customer_template(org=actor.org).current_version
     custom = custom_fields(version)
@@ -56,6 +56,7 @@ def import_template(*, actor: Employee) -> bytes:
         notes_title=_("Allowed values"),
         notes_header=[_("Column"), _("Allowed values")],
         notes=explained,
+        key_row=False,  # one header row: the import reads its labels in either language (and their synonyms)
     )
 
 

@@ -3,11 +3,12 @@ bulk commit (run as a background job by `customers/import_jobs.py`). The file is
 `core/spreadsheets.py`, which the business-registry import shares; the template to fill in is written by
 `customers/import_template.py`.
 
-The file's first row names the columns: a template's translated labels (either language), or the column
-keys themselves. The template also carries the keys in a hidden second row, so a template filled in under
-any language imports. Besides the fixed columns, every importable field of the organization's customer
-template is a column (key `custom.<field key>`); photos, files, references, sub-tables and "nearby"
-locations are not importable.
+The file's first row names the columns: the template's translated labels (either language), the column
+keys, or what people call them (`HEADER_SYNONYMS`); the dry run proposes a field per header
+(`propose_mapping`), the user confirms or changes it, and the check and the commit read the file with that
+mapping. (Older templates carried the keys in a hidden second row: it still reads.) Besides the fixed
+columns, every importable field of the organization's customer template is a column (key
+`custom.<field key>`); photos, files, references, sub-tables and "nearby" locations are not importable.
 
 Rows are checked once, in bulk: the organization's stages, the employees and the customer template are
 each loaded once, existing customers matched with one IN query per key (client id, credit code, name,
@@ -22,6 +23,7 @@ number: committing the same file again creates nothing.
 """
 
 import hashlib
+import io
 import json
 import logging
 import re
@@ -41,7 +43,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
-from fieldloop.core import bulk, spreadsheets
+from fieldloop.core import bulk, spreadsheets, tabular
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid
 from fieldloop.core.jobs import StepReporter
 from fieldloop.core.spreadsheets import normal_header
@@ -181,6 +183,11 @@ class ImportReport:
     rows: list[ImportRow]
     ignored_columns: list[str] = field(default_factory=list)
     column_labels: dict[str, str] = field(default_factory=dict)  # every column's label, custom ones too
+    header: list[str] = field(default_factory=list)  # the file's header row
+    mapping: list[str] = field(default_factory=list)  # the column key used for each header column ("": ignored)
+    proposed: bool = True  # the mapping used is the one proposed
+    choices: list[tuple[str, str]] = field(default_factory=list)  # the fields a column may map to (`mapping_choices`)
+    raw: dict[int, list[str]] = field(default_factory=dict, repr=False)  # each data row's cells, as in the file
     version: FormTemplateVersion | None = field(default=None, repr=False)
     default_stage_id: int | None = None
 
@@ -201,19 +208,67 @@ class ImportReport:
 
 
 @dataclass
+class RefusedRow:
+    """A row left out of a commit that skips the bad rows: its cells as in the file and its errors."""
+
+    number: int
+    cells: list[str]
+    errors: dict[str, list[str]]  # by column key
+
+
+@dataclass
 class ImportResult:
     created: int
     skipped_duplicates: int
     rows: int
+    refused: list[RefusedRow] = field(default_factory=list)  # rows with errors left out (`skip_errors`)
+    header: list[str] = field(default_factory=list)  # the file's header row, for the file of refused rows
+    column_labels: dict[str, str] = field(default_factory=dict)
 
 
 # --- Reading the file -------------------------------------------------------------------------------
 
 
+# Header texts people give a column besides its labels (either language) and its key: the one table of them.
+# Compared as `normal_header` compares (no spaces, lower case); a label always wins over a synonym.
+HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "name": (
+        "客户名称", "客户名", "客户", "公司名称", "公司名", "公司", "单位名称", "单位", "企业名称", "企业",
+        "company", "company name", "customer", "customer name", "client", "client name", "organization",
+    ),
+    "short_name": ("简称", "客户简称", "公司简称", "short"),
+    "credit_code": (
+        "统一社会信用代码", "社会信用代码", "信用代码", "税号", "credit code", "uscc", "social credit code",
+    ),
+    "industry": ("行业", "所属行业", "sector"),
+    "level": ("等级", "客户等级", "级别", "客户级别", "grade", "rating", "customer level"),
+    "stage": ("阶段", "客户阶段", "客户状态", "lifecycle stage"),
+    "source": ("来源", "客户来源", "lead source"),
+    "phone": ("联系电话", "电话", "手机", "手机号", "座机", "公司电话", "tel", "telephone", "phone number", "mobile"),
+    "website": ("网站", "网址", "官网", "url", "web", "homepage"),
+    "province": ("省", "省份", "所在省", "state"),
+    "city": ("市", "城市", "所在城市", "town"),
+    "district": ("区", "区县", "县区", "县", "county"),
+    "address": ("地址", "详细地址", "公司地址", "通讯地址", "street", "street address"),
+    "latitude": ("纬度", "lat"),
+    "longitude": ("经度", "lng", "lon", "long"),
+    "tags": ("标签", "tag"),
+    "owner": ("负责人", "跟进人", "归属人", "销售", "业务员", "sales rep", "account owner"),
+    "collaborators": ("协作人", "协同人", "team"),
+    "contact_name": ("联系人", "联系人姓名", "contact", "contact person"),
+    "contact_title": ("职务", "职位", "联系人职务", "title", "job title"),
+    "contact_mobile": ("联系人手机", "联系人电话", "contact phone"),
+    "contact_email": ("邮箱", "电子邮件", "电子邮箱", "email", "e-mail"),
+}  # fmt: skip
+MAX_MAPPED_COLUMNS = spreadsheets.MAX_COLUMNS  # a posted mapping longer than any readable header is refused
+
+
 def _header_lookup(custom: list[FieldDefinition]) -> dict[str, str]:
-    """A column's key, or its label in any language, -> the key. A fixed column's label wins over a
-    custom field's."""
-    lookup: dict[str, str] = {}
+    """A column's key, its label in any language, or a synonym -> the key. A fixed column's label wins over
+    a custom field's, and a label over a synonym."""
+    lookup: dict[str, str] = {
+        normal_header(text): key for key, synonyms in HEADER_SYNONYMS.items() for text in synonyms
+    }
     for d in custom:
         if importable(d):
             lookup |= {normal_header(text): custom_column(d) for text in (d.label_en, d.label) if text}
@@ -221,21 +276,130 @@ def _header_lookup(custom: list[FieldDefinition]) -> dict[str, str]:
     return lookup | spreadsheets.label_lookup(COLUMN_LABELS)
 
 
+def propose_mapping(header: list[str], lookup: dict[str, str]) -> list[str]:
+    """Each header's column key ("" for a column to ignore): the first header naming a field gets it, a later
+    one naming the same field, an empty or an unknown header is ignored."""
+    taken: set[str] = set()
+    mapping: list[str] = []
+    for text in header:
+        key = lookup.get(normal_header(text), "") if text else ""
+        if key in taken:
+            key = ""
+        taken.add(key)
+        mapping.append(key)
+    return mapping
+
+
+def mapping_choices(custom: list[FieldDefinition], language: str) -> list[tuple[str, str]]:
+    """The fields a column may be mapped to, (key, label in the user's language), in the template's order."""
+    return [(key, str(COLUMN_LABELS[key])) for key in COLUMNS] + [
+        (custom_column(d), d.display_label(language)) for d in custom if importable(d)
+    ]
+
+
+class MappingRefused(ServiceError):
+    """A mapping of the file's columns that cannot be used (a field twice, an unknown field, no name): carries
+    the header and the mapping, so the page shows the mapping again with the message."""
+
+    def __init__(self, message: str, *, header: list[str], mapping: list[str], on: str = "mapping") -> None:
+        super().__init__(ErrorCode.INVALID, message, {on: [message]})
+        self.header = header
+        self.mapping = mapping
+
+
+def _checked_mapping(header: list[str], mapping: list[str], labels: dict[str, str], known: set[str]) -> list[str]:
+    """The posted mapping, checked: one entry per header column, each a known field or "" (ignore), no field
+    twice, the name mapped. Refused with MappingRefused (the field `mapping`)."""
+    if len(mapping) > MAX_MAPPED_COLUMNS or len(mapping) != len(header):
+        raise invalid(
+            "mapping",
+            _("The mapping must give one field (or none) for each of the file's %(count)d columns.")
+            % {"count": len(header)},
+        )
+    mapping = [key.strip() for key in mapping]
+    unknown = [key for key in mapping if key and key not in known]
+    if unknown:
+        raise invalid("mapping", _("Unknown field “%(key)s”.") % {"key": unknown[0][:100]})
+    seen: dict[str, str] = {}
+    for text, key in zip(header, mapping, strict=True):
+        if not key:
+            continue
+        if key in seen:
+            message = _("“%(field)s” is chosen for two columns, “%(first)s” and “%(second)s”; choose it once.") % {
+                "field": labels.get(key, key), "first": seen[key], "second": text,
+            }  # fmt: skip
+            raise MappingRefused(message, header=header, mapping=mapping)
+        seen[key] = text
+    return mapping
+
+
+@dataclass
+class ImportTable:
+    """The file as the check reads it: the header row, the mapping used (a key per header column, "" to
+    ignore), and the data rows as (row number, {column key: text}) with their cells as they were."""
+
+    header: list[str]
+    mapping: list[str]
+    proposed: list[str]  # the mapping `propose_mapping` proposed
+    rows: list[tuple[int, dict[str, str]]]
+    raw: dict[int, list[str]]
+    ignored_columns: list[str]
+
+
 def read_table(
-    *, filename: str, content: bytes, custom: list[FieldDefinition] | None = None
-) -> spreadsheets.KeyedTable:
+    *,
+    filename: str,
+    content: bytes,
+    custom: list[FieldDefinition] | None = None,
+    mapping: list[str] | None = None,
+) -> ImportTable:
     """The file's data rows as (row number, {column: text}); blank rows skipped. `custom`: the customer
-    template's fields, whose columns are read too."""
+    template's fields, whose columns are read too. `mapping`: a column key (or "" to ignore) per header
+    column, as the user confirmed it; None: the one `propose_mapping` proposes (an old template's hidden
+    row of keys, when there is one)."""
     lookup = _header_lookup(custom or [])
     known = set(lookup.values())
-    return spreadsheets.read_keyed_table(
-        filename=filename,
-        content=content,
-        lookup=lookup,
-        required="name",
-        missing=_("The first row must name the columns, as in the template; no name column found."),
-        is_key=lambda v: v in known or v.startswith(CUSTOM_PREFIX),
+    lines = spreadsheets.read_rows(filename=filename, content=content)
+    header = next(lines, None) or []
+    proposed = propose_mapping(header, lookup)
+    rows: list[tuple[int, list[str]]] = []
+    for number, values in enumerate(lines, start=2):
+        if not any(values):
+            continue
+        if number == 2 and all(v in known or v.startswith(CUSTOM_PREFIX) for v in values if v):
+            keys = [v if v in known else "" for v in values]  # a template's hidden row of keys (older templates)
+            proposed = (keys + [""] * len(header))[: max(len(header), len(keys))]
+            header = (header + [""] * len(proposed))[: len(proposed)]
+            continue
+        spreadsheets.check_row_count(len(rows))
+        rows.append((number, values))
+    labels = {key: str(label) for key, label in COLUMN_LABELS.items()}
+    keys = proposed if mapping is None else _checked_mapping(header, mapping, labels, known)
+    if "name" not in keys:  # proposed: the file is refused; confirmed: the mapping is
+        if mapping is None:
+            message = _("The first row must name the columns, as in the template; no name column found.")
+            raise MappingRefused(message, header=header, mapping=keys, on="file")
+        raise MappingRefused(_("Choose the column that holds the customer's name."), header=header, mapping=keys)
+    return ImportTable(
+        header=header,
+        mapping=keys,
+        proposed=proposed,
+        rows=[(n, {k: v for k, v in zip(keys, values, strict=False) if k and v}) for n, values in rows],
+        raw=dict(rows),
+        ignored_columns=[text for text, key in zip(header, keys, strict=True) if text and not key],
     )
+
+
+def check_mapping(*, actor: Employee, filename: str, content: bytes, mapping: list[str]) -> list[str]:
+    """The mapping checked against the file's header (see `read_table`); refused on `mapping`."""
+    custom = custom_fields(customer_template(org=actor.org).current_version)
+    return read_table(filename=filename, content=content, custom=custom, mapping=mapping).mapping
+
+
+def mapping_choices_for(*, actor: Employee) -> list[tuple[str, str]]:
+    """`mapping_choices` for the actor's organization, labels in the current language."""
+    custom = custom_fields(customer_template(org=actor.org).current_version)
+    return mapping_choices(custom, translation.get_language() or "zh-hans")
 
 
 # --- Validating the rows in bulk ---------------------------------------------------------------------
@@ -551,7 +715,7 @@ def _check_duplicates(actor: Employee, report: ImportReport, cells: dict[int, di
 
 # --- The verdict: what a dry run found, kept for the commit ----------------------------------------------
 
-VERDICT_FORMAT = 2  # 2: each prepared row carries its tag ids
+VERDICT_FORMAT = 3  # 2: each prepared row carries its tag ids; 3: and the mapping the file was read with
 # The customer's columns a verdict carries, as `services.customer_draft` sets them; the commit adds the id,
 # the client_id (from the file and the row) and the timestamps.
 COMMIT_COLUMNS = ("id", "client_id", "created_at", "updated_at")
@@ -584,6 +748,11 @@ class Verdict:
     fingerprint: str
     rows: int  # the file's data rows
     prepared: list[PreparedRow]
+    mapping: list[str] | None = None  # the mapping the file was read with
+    proposed: bool = False  # that mapping is the one proposed (a commit naming none may use the verdict)
+    refused: list[RefusedRow] = field(default_factory=list)  # rows with errors (only when skipping them)
+    header: list[str] = field(default_factory=list)
+    column_labels: dict[str, str] = field(default_factory=dict)
 
 
 def data_fingerprint(actor: Employee) -> str:
@@ -606,12 +775,12 @@ def data_fingerprint(actor: Employee) -> str:
 
 
 def _prepare(actor: Employee, report: ImportReport, progress: StepReporter | None = None) -> list[PreparedRow]:
-    """The rows of a report without errors as the commit will write them."""
+    """The rows of a report without errors (the others left out) as the commit will write them."""
     columns = _customer_columns()
     prepared: list[PreparedRow] = []
     if progress is not None:
         progress.begin("prepare", total=len(report.rows))
-    for row in _counted(report.rows, progress):
+    for row in _counted([r for r in report.rows if r.status != RowStatus.ERROR], progress):
         draft = services.customer_draft(
             actor=actor,
             client_id=row_client_id(report.sha256, row.number),
@@ -669,6 +838,8 @@ def _store_verdict(actor: Employee, sha256: str, verdict: Verdict) -> None:
         "format": VERDICT_FORMAT,
         "columns": _customer_columns(),
         "fingerprint": verdict.fingerprint,
+        "mapping": verdict.mapping,
+        "proposed": verdict.proposed,
         "rows": verdict.rows,
         "prepared": prepared,
     }
@@ -679,13 +850,15 @@ def _store_verdict(actor: Employee, sha256: str, verdict: Verdict) -> None:
     default_storage.save(path, ContentFile(content.encode()))
 
 
-def _load_verdict(actor: Employee, sha256: str) -> Verdict | None:
-    """The verdict a dry run of this file by this employee left, if it is there, whole and of this code's
-    format (else the commit checks the file itself)."""
+def _load_verdict(actor: Employee, sha256: str, mapping: list[str] | None = None) -> Verdict | None:
+    """The verdict a dry run of this file by this employee with this mapping left, if it is there, whole and
+    of this code's format (else the commit checks the file itself)."""
     try:
         with default_storage.open(_verdict_path(actor, sha256), "rb") as stored:
             document = json.loads(stored.read())
         if document["format"] != VERDICT_FORMAT or document["columns"] != _customer_columns():
+            return None
+        if document["mapping"] != mapping and not (mapping is None and document["proposed"]):
             return None
         json_columns = _json_columns()
         prepared = [
@@ -701,7 +874,7 @@ def _load_verdict(actor: Employee, sha256: str) -> Verdict | None:
             )
             for number, duplicate, blocking, values, changes, collaborator_ids, contact, tag_ids in document["prepared"]
         ]
-        return Verdict(fingerprint=document["fingerprint"], rows=document["rows"], prepared=prepared)
+        return Verdict(fingerprint=document["fingerprint"], rows=document["rows"], prepared=prepared, mapping=mapping)
     except (FileNotFoundError, ValueError, KeyError, TypeError):  # none, or not one this code wrote whole
         return None
 
@@ -709,12 +882,18 @@ def _load_verdict(actor: Employee, sha256: str) -> Verdict | None:
 # --- Dry run and commit -----------------------------------------------------------------------------------
 
 
-def _check(actor: Employee, filename: str, content: bytes, progress: StepReporter | None = None) -> ImportReport:
+def _check(
+    actor: Employee,
+    filename: str,
+    content: bytes,
+    progress: StepReporter | None = None,
+    mapping: list[str] | None = None,
+) -> ImportReport:
     """Every row of the file checked, in bulk: a few queries per file, whatever its rows."""
     context = _Context(actor)
     if progress is not None:
         progress.begin("read", total=0)  # rows unknown until the file is read
-    table = read_table(filename=filename, content=content, custom=context.custom)
+    table = read_table(filename=filename, content=content, custom=context.custom, mapping=mapping)
     labels = {key: str(label) for key, label in COLUMN_LABELS.items()}
     labels |= {custom_column(d): d.display_label(context.language) for d in context.custom}
     report = ImportReport(
@@ -723,6 +902,11 @@ def _check(actor: Employee, filename: str, content: bytes, progress: StepReporte
         rows=[],
         ignored_columns=table.ignored_columns,
         column_labels=labels,
+        header=table.header,
+        mapping=table.mapping,
+        proposed=table.mapping == table.proposed,
+        choices=mapping_choices(context.custom, context.language),
+        raw=table.raw,
         version=context.version,
         default_stage_id=context.default_stage_id,
     )
@@ -743,14 +927,18 @@ def _check(actor: Employee, filename: str, content: bytes, progress: StepReporte
     return report
 
 
-def import_dry_run(*, actor: Employee, filename: str, content: bytes) -> ImportReport:
-    """Check every row of the file and report. Writes no row (beyond the default stages and the empty
-    customer template on first use); a file without errors leaves its verdict in the storage, for the
-    commit. Its queries do not grow with the file's rows."""
+def import_dry_run(*, actor: Employee, filename: str, content: bytes, mapping: list[str] | None = None) -> ImportReport:
+    """Check every row of the file, its columns read as `mapping` says (a column key or "" per header
+    column; None: as `propose_mapping` proposes), and report. Writes no row (beyond the default stages and
+    the empty customer template on first use); a file without errors leaves its verdict in the storage, for
+    the commit. Its queries do not grow with the file's rows."""
     fingerprint = data_fingerprint(actor)  # before the check: a change while it runs makes the commit re-check
-    report = _check(actor, filename, content)
+    report = _check(actor, filename, content, mapping=mapping)
     if not report.error_count:
-        _store_verdict(actor, report.sha256, Verdict(fingerprint, len(report.rows), _prepare(actor, report)))
+        # the mapping used, and whether it is the proposed one: a commit naming it, or naming none, reuses it
+        verdict = Verdict(fingerprint, len(report.rows), _prepare(actor, report), mapping=report.mapping)
+        verdict.proposed = report.proposed
+        _store_verdict(actor, report.sha256, verdict)
     return report
 
 
@@ -767,72 +955,106 @@ class ImportRefused(ServiceError):
         self.report = report
 
 
+@dataclass(frozen=True)
+class _Options:
+    include_duplicates: bool
+    skip_errors: bool
+    mapping: list[str] | None
+
+
 def import_commit(
     *,
     actor: Employee,
     filename: str,
     content: bytes,
     include_duplicates: bool = False,
+    skip_errors: bool = False,
+    mapping: list[str] | None = None,
     progress: StepReporter | None = None,
 ) -> ImportResult:
     """Create the file's customers (with their collaborators, primary contacts and timeline), all or
-    nothing. Duplicates are skipped unless `include_duplicates`; a same credit code or an already imported
-    row is always skipped.
+    nothing; with `skip_errors`, the rows without errors, the others listed in the result's `refused`.
+    Duplicates are skipped unless `include_duplicates`; a same credit code or an already imported row is
+    always skipped. `mapping`: the file's columns as the user confirmed them (see `import_dry_run`).
 
     The rows are checked once: the commit writes the verdict a dry run of the same file by the same employee
-    left, while the data it was checked against is unchanged (`data_fingerprint`); otherwise it checks the
-    file again and refuses it if a row now fails. Should a concurrent commit insert the same rows (or a
-    customer with the same credit code) first, the database's constraints refuse the write and the file is
-    checked again, so those rows count as duplicates.
+    with the same mapping left, while the data it was checked against is unchanged (`data_fingerprint`);
+    otherwise it checks the file again and refuses it if a row now fails (unless skipping those). Should a
+    concurrent commit insert the same rows (or a customer with the same credit code) first, the database's
+    constraints refuse the write and the file is checked again, so those rows count as duplicates.
 
     `progress` (a job's, `core.jobs`) hears of the rows checked ("check") and the customers written ("write").
     A file that must be checked is checked before the transaction, as a dry run is (the data is compared with
     what it was checked against again inside): the write lock is then held only for the writes, and a job's
     progress shows while the rows are checked, whatever the database."""
+    options = _Options(include_duplicates, skip_errors, mapping)
     try:
-        return _bulk_commit(actor, filename, content, include_duplicates, reuse_verdict=True, progress=progress)
+        return _bulk_commit(actor, filename, content, options, reuse_verdict=True, progress=progress)
     except IntegrityError:
         logger.info("customer import: a concurrent commit won a row; checking the file again")
     try:
-        return _bulk_commit(actor, filename, content, include_duplicates, reuse_verdict=False, progress=progress)
+        return _bulk_commit(actor, filename, content, options, reuse_verdict=False, progress=progress)
     except IntegrityError:
         message = _("Another import of the same customers ran at the same time; try again.")
         raise ServiceError(ErrorCode.CONFLICT, message, {"file": [message]}) from None
 
 
+def refused_rows(report: ImportReport) -> list[RefusedRow]:
+    """The report's rows with errors, with their cells as in the file."""
+    return [
+        RefusedRow(number=row.number, cells=report.raw.get(row.number, []), errors=row.errors)
+        for row in report.rows
+        if row.status == RowStatus.ERROR
+    ]
+
+
 def _checked(
-    actor: Employee, filename: str, content: bytes, fingerprint: str, progress: StepReporter | None
+    actor: Employee,
+    filename: str,
+    content: bytes,
+    fingerprint: str,
+    options: _Options,
+    progress: StepReporter | None,
 ) -> Verdict:
-    """The file checked now against the data `fingerprint` digests; refused if a row fails."""
-    report = _check(actor, filename, content, progress)
-    if report.error_count:
+    """The file checked now against the data `fingerprint` digests; refused if a row fails, unless the
+    options skip such rows."""
+    report = _check(actor, filename, content, progress, mapping=options.mapping)
+    if report.error_count and not options.skip_errors:
         raise ImportRefused(report)
-    return Verdict(fingerprint, len(report.rows), _prepare(actor, report, progress))
+    return Verdict(
+        fingerprint,
+        len(report.rows),
+        _prepare(actor, report, progress),
+        mapping=options.mapping,
+        refused=refused_rows(report),
+        header=report.header,
+        column_labels=report.column_labels,
+    )
 
 
 def _bulk_commit(
     actor: Employee,
     filename: str,
     content: bytes,
-    include_duplicates: bool,
+    options: _Options,
     *,
     reuse_verdict: bool,
     progress: StepReporter | None,
 ) -> ImportResult:
     sha256 = hashlib.sha256(content).hexdigest()
     fingerprint = data_fingerprint(actor)  # before the check: a change while it runs makes the transaction re-check
-    verdict = _load_verdict(actor, sha256) if reuse_verdict else None
+    verdict = _load_verdict(actor, sha256, options.mapping) if reuse_verdict else None
     if verdict is None or verdict.fingerprint != fingerprint:
-        verdict = _checked(actor, filename, content, fingerprint, progress)
+        verdict = _checked(actor, filename, content, fingerprint, options, progress)
     if progress is not None:  # said before the transaction: a job on SQLite shows it while the rows go in
-        progress.begin("write", total=len(_to_write(verdict, include_duplicates)))
+        progress.begin("write", total=len(_to_write(verdict, options.include_duplicates)))
     with transaction.atomic():
         fingerprint = data_fingerprint(actor)
         if verdict.fingerprint != fingerprint:  # the data changed since the check: check again, holding the lock
-            verdict = _checked(actor, filename, content, fingerprint, progress)
+            verdict = _checked(actor, filename, content, fingerprint, options, progress)
             if progress is not None:
-                progress.begin("write", total=len(_to_write(verdict, include_duplicates)))
-        return _commit_verdict(actor, sha256, verdict, include_duplicates, progress)
+                progress.begin("write", total=len(_to_write(verdict, options.include_duplicates)))
+        return _commit_verdict(actor, sha256, verdict, options.include_duplicates, progress)
 
 
 def _to_write(verdict: Verdict, include_duplicates: bool) -> list[PreparedRow]:
@@ -846,8 +1068,17 @@ def _commit_verdict(
     rows = _to_write(verdict, include_duplicates)
     _write(actor, sha256, rows, progress)
     skipped = len(verdict.prepared) - len(rows)
-    result = ImportResult(created=len(rows), skipped_duplicates=skipped, rows=verdict.rows)
+    result = ImportResult(
+        created=len(rows),
+        skipped_duplicates=skipped,
+        rows=verdict.rows,
+        refused=verdict.refused,
+        header=verdict.header,
+        column_labels=verdict.column_labels,
+    )
     changes = {"sha256": sha256, "rows": result.rows, "created": result.created, "skipped": skipped}
+    if verdict.refused:
+        changes["refused"] = len(verdict.refused)
     audit(actor=actor, org=actor.org, action="customers.import", obj=actor.org, changes=changes)
     return result
 
@@ -904,3 +1135,47 @@ def _write(actor: Employee, sha256: str, rows: list[PreparedRow], progress: Step
         for c in contacts
     ]
     CustomerEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+
+
+# --- The file of refused rows ------------------------------------------------------------------------------
+
+
+def refused_error_text(errors: dict[str, list[str]], labels: dict[str, str]) -> str:
+    """A row's errors as one cell: "label: message" per column, in the language they were checked in."""
+    return "; ".join(f"{labels.get(column, column)}: {' '.join(messages)}" for column, messages in errors.items())
+
+
+def refused_document(header: list[str], refused: list[RefusedRow], labels: dict[str, str]) -> dict[str, Any]:
+    """The refused rows as a job keeps them (`CustomerImportJob.refused`) for `refused_workbook`."""
+    return {
+        "header": header,
+        "rows": [
+            {"number": r.number, "cells": r.cells, "errors": refused_error_text(r.errors, labels)} for r in refused
+        ],
+    }
+
+
+def import_refused_rows(
+    *, actor: Employee, filename: str, content: bytes, mapping: list[str] | None = None
+) -> dict[str, Any]:
+    """The file's rows with errors, checked as the dry run checks them (writes nothing), as
+    `refused_workbook` takes them."""
+    report = _check(actor, filename, content, mapping=mapping)
+    return refused_document(report.header, refused_rows(report), report.column_labels)
+
+
+def refused_workbook(document: dict[str, Any]) -> bytes:
+    """An .xlsx of the refused rows: the file's columns as they were, plus a column of each row's errors (its
+    header in the user's language). Fix the rows in it and import it again: the errors column is ignored."""
+    header = [str(text) for text in document.get("header", [])]
+    rows = document.get("rows", [])
+    width = max([len(header), *(len(r["cells"]) for r in rows)])
+    out = io.BytesIO()
+    tabular.write_table(
+        out,
+        file_format="xlsx",
+        title=_("Refused rows"),
+        header=[*header, *[""] * (width - len(header)), _("Errors")],
+        rows=([*r["cells"], *[""] * (width - len(r["cells"])), r["errors"]] for r in rows),
+    )
+    return out.getvalue()

@@ -474,6 +474,11 @@ class CustomerImportJob(JobProgress, OrgScopedModel):
     sha256 = models.CharField(max_length=64)
     file_path = models.CharField(max_length=300)
     include_duplicates = models.BooleanField(_("import duplicates too"), default=False)
+    # Import the rows without errors and leave the others out (else: all or nothing).
+    skip_errors = models.BooleanField(_("skip rows with errors"), default=False)
+    # The file's columns as the submitter confirmed them: a column key or "" (ignored) per header column;
+    # null: as the import proposes them (customers.imports.propose_mapping).
+    mapping = models.JSONField(null=True, blank=True, default=None)
     status = models.CharField(
         _("status"), max_length=8, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED
     )
@@ -482,6 +487,9 @@ class CustomerImportJob(JobProgress, OrgScopedModel):
     skipped_count = models.PositiveIntegerField(_("skipped duplicates"), default=0)
     error = models.TextField(_("error"), blank=True, default="")
     row_errors = models.JSONField(default=list, blank=True)
+    # The rows refused (left out, or failing the job), as in the file, for the download of the refused rows:
+    # {"header": [...], "rows": [{"number": n, "cells": [...], "errors": "label: message ..."}]}.
+    refused = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -241,10 +241,23 @@ class ImportTotalsOut(Schema):
     duplicates: int
 
 
+class ImportMappingOut(Schema):
+    header: str = Field(description="A column's header in the file, in order.")
+    field: str = Field(description="The field it is read as (a key of `fields`); empty: ignored.")
+
+
+class ImportFieldOut(Schema):
+    key: str
+    label: str = Field(description="In your language.")
+
+
 class ImportReportOut(Schema):
     totals: ImportTotalsOut
     rows: list[ImportRowOut]
     ignored_columns: list[str]
+    sha256: str = Field(description="The file's SHA-256: commit it by this (`sha256`) without sending it again.")
+    mapping: list[ImportMappingOut] = Field(description="How each column was read (proposed, or as you sent).")
+    fields: list[ImportFieldOut] = Field(description="The fields a column may be mapped to.")
 
 
 class ImportJobRowErrorOut(Schema):
@@ -262,6 +275,8 @@ class ImportJobOut(Schema):
     filename: str
     status: str = Field(description="queued, running, done or failed (customers.models.ImportJobStatus).")
     include_duplicates: bool
+    skip_errors: bool = Field(description="Rows with errors are left out (else: all or nothing).")
+    mapping: list[str] | None = Field(description="The field each column was read as; null: as proposed.")
     created_by: EmployeeRef
     rows: int
     created_count: int

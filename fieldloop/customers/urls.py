@@ -38,7 +38,13 @@ urlpatterns = [
     path("customers/duplicate-rules/", views.duplicate_rules, name="duplicate_rules"),
     path("customers/import/", transfer_views.customer_import, name="customer_import"),
     path("customers/import/commit/", transfer_views.customer_import_commit, name="customer_import_commit"),
+    path("customers/import/refused/", transfer_views.customer_import_refused, name="customer_import_refused"),
     path("customers/import/jobs/", transfer_views.customer_import_jobs, name="customer_import_jobs"),
+    path(
+        "customers/import/jobs/<int:job_id>/refused/",
+        transfer_views.customer_import_job_refused,
+        name="customer_import_job_refused",
+    ),
     path("customers/import/jobs/<int:job_id>/", transfer_views.customer_import_job, name="customer_import_job"),
     path(
         "customers/import/jobs/<int:job_id>/restart/",

@@ -1,10 +1,11 @@
 """Importing customers as a manager meets it: a broken row is reported, the fixed file imports, the list shows it."""
 
+import io
 from pathlib import Path
 
 import pytest
 from django.test import override_settings
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -120,3 +121,58 @@ def test_the_job_page_waits_for_the_background_import_then_links_to_the_customer
     page.screenshot(path=str(ARTIFACTS / "customer-import-job-done-en.png"), full_page=True)
     page.goto(f"{live_server.url}/customers/import/jobs/")
     page.screenshot(path=str(ARTIFACTS / "customer-import-jobs-en.png"), full_page=True)
+
+
+def test_a_file_with_its_own_headers_imports_after_the_admin_confirms_the_mapping(
+    page: Page, live_server: LiveServer, live_cast: Cast, tmp_path: Path
+) -> None:
+    """公司名称/联系电话/详细地址 are matched to the customer fields; the admin reads 备注 as the industry, checks
+    again without choosing the file again, imports the good rows and downloads the refused one."""
+    book = Workbook()
+    sheet = book.worksheets[0]
+    sheet.append(["公司名称", "联系电话", "详细地址", "备注"])
+    sheet.append(["宁波港联物流有限公司", "0574-55550001", "北仑区港城路1号", "物流"])
+    sheet.append(["温州瓯江电气有限公司", "call me", "鹿城区江滨路2号", "电气"])
+    sheet.append(["台州精密模具有限公司", "0576-55550003", "黄岩区模具城3号", "模具"])
+    path = tmp_path / "客户名单.xlsx"
+    book.save(path)
+    Employee.objects.filter(pk=live_cast.admin.pk).update(language="zh-hans")
+    login(page, live_server, "ada", live_cast.password)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/customers/import/")
+    page.set_input_files("[data-testid=import-file]", str(path))
+    page.click("[data-testid=import-check]")
+    mapping = page.locator("[data-testid=import-mapping]")
+    expect(mapping).to_be_visible()
+    expect(page.locator("[data-testid=import-mapping-select-0]")).to_have_value("name")
+    expect(page.locator("[data-testid=import-mapping-select-1]")).to_have_value("phone")
+    expect(page.locator("[data-testid=import-mapping-select-2]")).to_have_value("address")
+    expect(page.locator("[data-testid=import-mapping-select-3]")).to_have_value("")  # 备注: ignored
+    expect(page.locator("[data-testid=import-row-3]")).to_have_attribute("data-status", "error")
+    page.screenshot(path=str(ARTIFACTS / "customer-import-mapping-zh.png"), full_page=True)
+
+    page.select_option("[data-testid=import-mapping-select-3]", "industry")
+    page.click("[data-testid=import-mapping-apply]")
+    expect(page.locator("[data-testid=import-mapping-select-3]")).to_have_value("industry")
+    expect(page.locator("[data-testid=import-row-2]")).to_have_attribute("data-status", "ok")
+    with page.expect_download() as download:
+        page.click("[data-testid=import-refused-download]")
+    refused = load_workbook(io.BytesIO(download.value.path().read_bytes())).worksheets[0]
+    assert [c.value for c in refused[2]][:2] == ["温州瓯江电气有限公司", "call me"]
+    page.click("[data-testid=import-commit-skip]")
+    expect(page.locator("[data-testid=import-result]")).to_be_visible()
+    expect(page.locator("[data-testid=import-job-refused-download]")).to_be_visible()
+    assert sorted(Customer.objects.values_list("name", "industry")) == [
+        ("台州精密模具有限公司", "模具"),
+        ("宁波港联物流有限公司", "物流"),
+    ]
+    assert CustomerImportJob.objects.get().mapping == ["name", "phone", "address", "industry"]
+
+    Employee.objects.filter(pk=live_cast.admin.pk).update(language="en")
+    page.goto(f"{live_server.url}/customers/import/")
+    page.set_input_files("[data-testid=import-file]", str(path))
+    page.click("[data-testid=import-check]")
+    expect(page.locator("[data-testid=import-mapping]")).to_contain_text("Columns of your file")
+    page.screenshot(path=str(ARTIFACTS / "customer-import-mapping-en.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.screenshot(path=str(ARTIFACTS / "customer-import-mapping-en-phone.png"), full_page=True)

@@ -12,11 +12,13 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
-from fieldloop.core.errors import ErrorCode, ServiceError
+from fieldloop.core import spreadsheets
+from fieldloop.core.errors import ErrorCode, ServiceError, invalid
 from fieldloop.core.pagination import keyset_page
 from fieldloop.formtemplates.schemas import ATTACHMENT_DOWNLOAD
 from fieldloop.formtemplates.serving import attachment_links, attachment_response
@@ -24,10 +26,24 @@ from fieldloop.org.decorators import actor_of
 from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempotent
 from fieldloop.org.schemas import ERRORS
 
-from . import duplicates, handover, pools, selectors, services, stages, summary, tags
+from . import (
+    duplicates,
+    exports,
+    handover,
+    import_jobs,
+    import_template,
+    imports,
+    pools,
+    selectors,
+    services,
+    stages,
+    summary,
+    tags,
+    tasks,
+)
 from .duplicates import all_orgs_masked_existence_check
 from .handover import HandoverResult
-from .models import Contact, Customer
+from .models import Contact, Customer, CustomerImportJob
 from .names import NAME_KEY_LENGTH, normalise_name
 from .schemas import (
     AssignIn,
@@ -40,6 +56,9 @@ from .schemas import (
     CustomerUpdateIn,
     HandoverIn,
     HandoverOut,
+    ImportJobOut,
+    ImportJobPage,
+    ImportReportOut,
     MaskedMatchOut,
     MergeIn,
     PoolOut,
@@ -353,19 +372,6 @@ def customer_handover(request: HttpRequest, employee_id: int, payload: HandoverI
 
 
 # --- Import and export: thin shells over customers/imports.py, import_jobs.py and exports.py ---------------
-# (Imported here, not at the top, so this section appends to the module without touching its header.)
-
-from django.http import FileResponse, HttpResponse  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
-from ninja import File, Form  # noqa: E402
-from ninja.files import UploadedFile  # noqa: E402
-
-from fieldloop.core import spreadsheets  # noqa: E402
-from fieldloop.core.errors import invalid  # noqa: E402
-
-from . import exports, import_jobs, import_template, imports, tasks  # noqa: E402
-from .models import CustomerImportJob  # noqa: E402
-from .schemas import ImportJobOut, ImportJobPage, ImportReportOut  # noqa: E402
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 XLSX_FILE = {spreadsheets.XLSX_CONTENT_TYPE: BINARY}

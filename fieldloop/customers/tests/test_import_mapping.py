@@ -208,7 +208,7 @@ def test_the_page_commits_the_good_rows_and_offers_the_refused_ones_from_the_dry
     assert download.status_code == 200
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = refused_sheet(download.content)
-    assert sheet[0] == [*HEADER, "Errors"]  # the language of the request
+    assert sheet[0] == [*HEADER, "错误"]  # the manager's language
     assert [row[:3] for row in sheet[1:]] == [ROWS[1][:3], ROWS[3][:3]]
     assert "联系电话" in sheet[1][4] or "电话" in sheet[1][4]
     assert not Customer.objects.exists()  # downloading wrote nothing

@@ -5,8 +5,9 @@ updated when `make demo` ran, and the list sorted by "updated" would be a tie. H
 creation day spread over the months the demo covers (by its id, so the same seed gives the same dates)
 and before the owners' claims (the last 25 days), moved earlier where its own records say it existed
 before: followed up, visited, or ordered (a month ahead of the first order, as a sale takes time).
-Its "updated" is the latest of its creation, claim, records and visits, and its "created" event on the
-timeline says the same day as the customer. Set-based: a few UPDATE statements whatever the size.
+Its "updated" is the latest of its creation, records and visits (not its claim: the demo's claims fall at the
+build's time of day, so they would tie the newest customers at the build's instant), and its "created" event
+on the timeline says the same day as the customer. Set-based: a few UPDATE statements whatever the size.
 """
 
 from datetime import timedelta
@@ -63,7 +64,6 @@ def spread_customer_dates(ctx: DemoContext) -> None:
     customers.update(
         updated_at=Greatest(
             F("created_at"),
-            _or_created(F("claimed_at")),
             _or_created(F("last_visited_at")),
             _or_created(Subquery(latest_record.values("captured_at")[:1], output_field=DateTimeField())),
         )

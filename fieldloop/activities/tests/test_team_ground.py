@@ -123,15 +123,18 @@ def plan(qs) -> str:
 
 
 def test_the_ground_is_looked_up_by_customer_on_an_index(cast, pool):
-    """Each EXISTS starts from the customer: an index that leads with the customer (the foreign key's or
-    visit_customer_time; workrecord_customer_feed or the foreign key's) answers it, whatever the number of visits
-    and records of the organization."""
+    """Each EXISTS is answered by an index, never by a walk of the organization's visits or records: one that
+    leads with the customer (the foreign key's or visit_customer_time; workrecord_customer_feed or the foreign
+    key's), or the visible employees' (PostgreSQL may hash their work once on small tables)."""
     shop = pooled(cast, pool)
     check_in(cast.rep, routine(cast.admin), shop)
     text = plan(readable_customers(actor=cast.manager).filter(pk=shop.pk))
-    print(text)
-    assert "visit_customer_time" in text or "activities_visit_customer_id" in text, text
-    assert "workrecord_customer_feed" in text or "activities_workrecord_customer_id" in text, text
+    # from the customer (its index), or, as PostgreSQL may choose on small tables, the visible employees' work
+    # hashed once (by the employee's index): a set the size of the team's work, never the organization's
+    visits = ("visit_customer_time", "activities_visit_customer_id", "activities_visit_employee_id")
+    records = ("workrecord_customer_feed", "activities_workrecord_customer_id", "activities_workrecord_author_id")
+    assert any(index in text for index in visits), text
+    assert any(index in text for index in records), text
     # the pools: SQLite looks up the pool's members by pool; PostgreSQL hashes the visible employees' memberships
     # once (by the membership's employee index), a set the size of the team, not of the customers
     assert "poolmembership_pool_id" in text or "poolmembership_1" in text or "poolmembership_employee_id" in text, text

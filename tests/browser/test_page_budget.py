@@ -86,6 +86,7 @@ def test_a_reps_first_load_of_today_check_in_and_the_visit_form_fits_slow_3g(
     )
     loads.append(cold(f"/work/new/{visit_form.pk}/?customer={shop.pk}&visit={visit.pk}"))
     loads.append(cold(f"/orders/new/?customer={shop.pk}&visit={visit.pk}"))  # Today's "take an order" in a visit
+    loads.append(cold("/customers/contacts/"))  # the rep's new menu entry
 
     report = "\n".join(load.report() for load in loads)
     print(report)

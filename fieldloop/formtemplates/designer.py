@@ -41,12 +41,17 @@ CHOICE_ACTIONS = ("optadd", "optremove")
 NOT_KEY = re.compile(r"[^a-z0-9]+")
 
 
+def _posted_count(data: QueryDict, name: str, limit: int) -> int:
+    """How many rows (fields, columns, options) the page says it posted, at most `limit`; junk is none."""
+    try:
+        return max(0, min(int(data.get(name, "0")), limit))
+    except ValueError:
+        return 0
+
+
 def rows_from_post(data: QueryDict) -> list[dict[str, Any]]:
     """The posted rows as raw definitions (checked later by definitions.parse_definitions)."""
-    try:
-        count = min(int(data.get("rows", "0")), 200)
-    except ValueError:
-        count = 0
+    count = _posted_count(data, "rows", 200)
     rows = []
     for i in range(count):
         p = f"f-{i}-"
@@ -77,10 +82,7 @@ def rows_from_post(data: QueryDict) -> list[dict[str, Any]]:
 
 def columns_from_post(data: QueryDict, p: str) -> list[dict[str, Any]]:
     """A sub-table row's posted columns (`<p>c-<j>-<attribute>`) as raw column definitions."""
-    try:
-        count = min(int(data.get(f"{p}cols", "0")), 50)
-    except ValueError:
-        count = 0
+    count = _posted_count(data, f"{p}cols", 50)
     columns = []
     for j in range(count):
         cp = f"{p}c-{j}-"
@@ -108,10 +110,7 @@ def columns_from_post(data: QueryDict, p: str) -> list[dict[str, Any]]:
 def choices_from_post(data: QueryDict, prefix: str) -> list[dict[str, str]]:
     """A choice field's posted options, one a row; a row with neither label is left out, a new one (no value
     yet) gets its value from its labels (`key_from`)."""
-    try:
-        count = min(int(data.get(f"{prefix}opt-choice-count", "0")), 200)
-    except ValueError:
-        count = 0
+    count = _posted_count(data, f"{prefix}opt-choice-count", 200)
     choices = []
     for k in range(count):
         cp = f"{prefix}opt-choice-{k}-"

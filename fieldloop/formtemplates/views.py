@@ -49,9 +49,10 @@ def template_list(request: HttpRequest) -> HttpResponse:
 def template_designer(request: HttpRequest, template_id: int) -> HttpResponse:
     actor = actor_of(request)
     template = selectors.template_get(actor=actor, template_id=template_id)
+    published = _published_keys(template)  # the keys the current version fixed
     errors: dict[str, list[Any]] = {}
     if request.method == "POST":
-        rows = fill_keys(rows_from_post(request.POST), _published_keys(template))
+        rows = fill_keys(rows_from_post(request.POST), published)
         action = request.POST.get("action", "")
         if action == "publish":
             try:
@@ -68,7 +69,7 @@ def template_designer(request: HttpRequest, template_id: int) -> HttpResponse:
             rows = apply_action(rows, action, request.POST.get("new_type", ""))
     else:
         rows = list(template.current_version.fields) if template.current_version else []
-    context = _designer_context(template, rows, errors)
+    context = _designer_context(template, rows, errors, published)
     if is_htmx(request):
         response = render(request, "formtemplates/designer.html#editor", context)
         response["HX-Trigger"] = "designer-changed"
@@ -87,8 +88,9 @@ def _choice_rows(options: dict[str, Any]) -> list[dict[str, str]]:
     return list(options.get("choices") or []) or [{"value": "", "label": "", "label_en": ""}]
 
 
-def _designer_context(template: FormTemplate, rows: list[dict[str, Any]], errors: dict[str, Any]) -> dict[str, Any]:
-    published_columns = _published_keys(template)
+def _designer_context(
+    template: FormTemplate, rows: list[dict[str, Any]], errors: dict[str, Any], published_columns: dict[str, set[str]]
+) -> dict[str, Any]:
     published = set(published_columns)
     per_row, general = row_errors(errors, len(rows))
     editor_rows = []

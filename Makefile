@@ -12,13 +12,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_PACKAGES := chromium fonts-wqy-microhei gettext
 
-.PHONY: help install system-deps assets demo serve test fuzz lint bench messages openapi clean
+.PHONY: help install system-deps assets demo serve test fuzz guide lint bench messages openapi clean
 
 help:
 	@echo "make demo   - install everything, build a demo company on SQLite, serve it on http://$(HOST):$(PORT)"
 	@echo "make test   - install what tests need and run the whole suite (browser tests included)"
 	@echo "make bench  - run the benchmarks in bench/"
 	@echo "make lint   - ruff, mypy and the import contracts (lint-imports)"
+	@echo "make guide  - walk the user guide in the browser and take its pictures again (docs/guide/img/)"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -85,6 +86,10 @@ test: install
 FUZZ_EXAMPLES ?= 300
 fuzz: install
 	FIELDLOOP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n 2 -q tests/test_api_fuzz.py $(PYTEST_ARGS)
+
+# The user guide's pictures (docs/guide/img/<language>/): its browser walk through the demo company, taking them.
+guide: install
+	FIELDLOOP_GUIDE_SHOTS=1 $(PY) -m pytest -q -p no:xdist tests/browser/test_user_guide.py $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -29,6 +29,7 @@ BENCHMARKS = (
     "schedules",
     "orders",
     "targets",
+    "demo",
 )
 WITH_POSTGRES = BASE_DIR / "scripts" / "with-postgres"
 

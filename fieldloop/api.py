@@ -105,6 +105,8 @@ def _validation_message(error: dict[str, Any]) -> str:
         return _("Choose one of the allowed values.")
     if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         return _("This number is outside the allowed range.")
+    if kind == "extra_forbidden":  # a schema that refuses fields it does not have (a saved filter's owner)
+        return _("Unknown field.")
     return str(error.get("msg", _("This value is not valid.")))
 
 

@@ -53,7 +53,7 @@ from fieldloop.activities.tests.helpers import file_call, file_daily
 from fieldloop.attendance import services as attendance_services
 from fieldloop.core.errors import ErrorCode, ServiceError
 from fieldloop.core.geo import SentFix
-from fieldloop.customers import duplicates, handover, pools, stages, tags
+from fieldloop.customers import bulk_changes, duplicates, handover, pools, saved_filters, stages, tags
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
 from fieldloop.formtemplates import services as template_services
@@ -144,6 +144,10 @@ def a_customer(w: Where) -> int:
     return customer.pk
 
 
+def a_customer_and_a_tag(w: Where) -> tuple[int, int]:
+    return a_customer(w), tags.tag_create(actor=w.cast.admin, name=unique("标签")[:20]).pk
+
+
 def a_pooled_customer(w: Where) -> int:
     """A customer its owner claimed from a pool the admin set up (so it has somewhere to go back to)."""
     pk = a_customer(w)
@@ -199,6 +203,10 @@ def a_notification(w: Where) -> int:
         recipient=w.owner, kind="customers.assigned", params={"actor": "Ada", "customer": "某客户"}
     )
     return Notification.objects.filter(recipient=w.owner).latest("id").pk
+
+
+def a_saved_filter(w: Where) -> int:
+    return saved_filters.saved_filter_create(actor=w.owner, name=unique("筛选"), query="level=A").pk
 
 
 def an_api_token(w: Where) -> int:
@@ -444,6 +452,17 @@ MATRIX: list[Case] = [
          ASSIGN, "transferred to Ria"),
     Case("customers_bulk_release", "customers.pools.customers_bulk_release", a_pooled_customer,
          lambda w, pk: pools.customers_bulk_release(actor=w.actor, customer_ids=[pk]), CHANGE),
+    Case("customers_bulk_level", "customers.bulk_changes.customers_bulk_level", a_customer,
+         lambda w, pk: bulk_changes.customers_bulk_level(actor=w.actor, customer_ids=[pk], level="A"), CHANGE,
+         "customer_update's rule for each chosen customer; a bulk refusal is `invalid` listing each customer"),
+    Case("customers_bulk_stage", "customers.bulk_changes.customers_bulk_stage", a_customer,
+         lambda w, pk: bulk_changes.customers_bulk_stage(
+             actor=w.actor, customer_ids=[pk], stage_id=stages.stage_list(actor=w.actor)[-1].pk), CHANGE),
+    Case("customers_bulk_tags", "customers.bulk_changes.customers_bulk_tags", a_customer_and_a_tag,
+         lambda w, ids: bulk_changes.customers_bulk_tags(actor=w.actor, customer_ids=[ids[0]], add_tag_ids=[ids[1]]),
+         CHANGE, "the tag is the organization's, made before the call"),
+    Case("customers_bulk_archive", "customers.bulk_changes.customers_bulk_archive", a_customer,
+         lambda w, pk: bulk_changes.customers_bulk_archive(actor=w.actor, customer_ids=[pk]), CHANGE),
     Case("customer_handover", "customers.handover.customer_handover", a_customer,
          lambda w, pk: handover.customer_handover(
              actor=w.actor, from_employee_id=w.owner.pk, successor_ids=[w.cast.rep2.pk]),
@@ -517,6 +536,12 @@ MATRIX: list[Case] = [
     Case("notification_mark_read", "notifications.services.notification_mark_read", a_notification,
          lambda w, pk: notification_services.notification_mark_read(actor=w.actor, notification_id=pk), PRIVATE,
          "a notification has a recipient, nobody collaborates on it"),
+    Case("saved_filter_update", "customers.saved_filters.saved_filter_update", a_saved_filter,
+         lambda w, pk: saved_filters.saved_filter_update(actor=w.actor, saved_filter_id=pk, name=unique("改名")),
+         PRIVATE, "a saved filter is its owner's alone, an admin's neither; nobody collaborates on it"),
+    Case("saved_filter_delete", "customers.saved_filters.saved_filter_delete", a_saved_filter,
+         lambda w, pk: saved_filters.saved_filter_delete(actor=w.actor, saved_filter_id=pk), PRIVATE,
+         "a saved filter is its owner's alone, an admin's neither; nobody collaborates on it"),
     Case("api_token_revoke", "org.services.api_token_revoke", an_api_token,
          lambda w, pk: org_services.api_token_revoke(actor=w.actor, token_id=pk), PRIVATE,
          "a token is its employee's alone; nobody collaborates on it"),
@@ -732,6 +757,9 @@ EXEMPT: dict[str, str] = {
     "uploads (uploaded_by=actor, never held), tested in tests/test_attachment_borrowing.py",
     "formtemplates.services.attachments_claim_held": "the same, for the values a record or customer save holds",
     "org.services.api_token_create": "creates the actor's own token",
+    "customers.saved_filters.saved_filter_create": "creates the actor's own saved filter (owner=actor: there is no "
+    "owner argument); the rows its filters name must be ones the actor may choose (field errors, "
+    "customers/tests/test_saved_filters.py)",
     "tracking.services.location_batch_ingest": "stores the actor's own positions only, by construction "
     "(employee=actor); tracking/tests/test_ingest.py",
     "customers.enrichment.enrich_customer": "queues public-registry lookups for a customer the actor sees: it changes "
@@ -800,6 +828,9 @@ READS: dict[str, str] = {
     "customers.panels.customer_panels": "read: other apps' panels of a customer page the actor may see",
     "customers.stages.stage_list": "read",
     "customers.stages.stage_usage": "read",
+    "customers.saved_filters.saved_filter_list": "read: the actor's own",
+    "customers.saved_filters.saved_filter_get": "read: the actor's own (anyone else's is not found)",
+    "customers.saved_filters.filters_normalise": "validation: the filters a saved filter would store",
     "customers.tags.tag_list": "read",
     "customers.tags.tag_usage": "read",
     "customers.tags.tags_for_customer": "validation: the tags a customer create or update asks for",

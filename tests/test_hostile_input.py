@@ -13,6 +13,7 @@ import json
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -360,3 +361,45 @@ def test_a_mapping_posted_for_another_organizations_file_or_job_finds_nothing(ca
     assert client.get(f"/api/v1/customers/imports/{job['id']}/refused-rows").status_code == 404
     assert client.get(f"/customers/import/jobs/{job['id']}/refused/").status_code == 404
     assert written() == before
+
+
+# --- Bulk changes of customers ------------------------------------------------------------------------------
+
+BULK_CHANGES: dict[str, dict[str, Any]] = {
+    "/api/v1/customers/bulk/level": {"level": "A"},
+    "/api/v1/customers/bulk/stage": {"stage_id": 1},
+    "/api/v1/customers/bulk/tags": {"add_tag_ids": [1]},
+    "/api/v1/customers/bulk/archive": {},
+}
+
+
+@pytest.mark.parametrize("route", sorted(BULK_CHANGES))
+@pytest.mark.parametrize("value", [2**70, 2**63, 0, -1, "1; DROP TABLE", None])
+def test_a_bulk_change_with_a_hostile_customer_id_is_a_field_error_and_writes_nothing(cast, route, value):
+    shop = customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="测试公司")[0]
+    body = {"customer_ids": [shop.pk, value], **BULK_CHANGES[route]}
+    response = cast.client_for(cast.rep).post(
+        route, body, content_type="application/json", headers={"Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert response.status_code == 422, response.content
+    assert list(response.json()["fields"]) == ["customer_ids.1"]
+    assert Customer.objects.get(pk=shop.pk).level == "C" and Customer.objects.get(pk=shop.pk).archived_at is None
+
+
+HOSTILE_BAR_VALUES = [{"level": "A" * 5000}, {"level": "<b>Z</b>"}, {"stage_id": "二"}, {"stage_id": 2**70}]
+
+
+@pytest.mark.parametrize("field", [*HOSTILE_BAR_VALUES, {"tag_ids": "x" * 40}])
+def test_the_bulk_bar_answers_hostile_values_with_the_list_and_an_error_not_a_500(cast, field):
+    """The page comes back with the customer still ticked and the error shown (a NUL anywhere is refused before:
+    test_a_nul_in_a_form_field_is_refused_without_writing)."""
+    shop = customer_create(actor=cast.rep, client_id=uuid.uuid4(), name="测试公司")[0]
+    action = {"level": "level", "stage_id": "stage", "tag_ids": "tags_add"}[next(iter(field))]
+    posted = {"action": action, "customer_ids": [shop.pk, "x", str(2**80)], "next": "/customers/", **field}
+    client = cast.client_for(cast.rep)
+    response = client.post("/customers/bulk/", posted)
+    assert response.status_code == 302 and response["Location"].startswith("/customers/?")
+    page = client.get(response["Location"]).content.decode()
+    assert f'data-testid="choose-{shop.pk}" checked' in page and 'data-message="error"' in page
+    assert "<b>Z</b>" not in page
+    assert Customer.objects.get(pk=shop.pk).level == "C"

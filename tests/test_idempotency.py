@@ -33,9 +33,9 @@ from fieldloop.activities.models import Visit, WorkRecord, WorkRecordComment
 from fieldloop.api import api
 from fieldloop.attendance.models import AttendanceRequest, Clock
 from fieldloop.core.geo import SentFix
-from fieldloop.customers import credit_code, imports, pools
+from fieldloop.customers import credit_code, imports, pools, tags
 from fieldloop.customers import services as customer_services
-from fieldloop.customers.models import Contact, Customer, CustomerImportJob
+from fieldloop.customers.models import Contact, Customer, CustomerImportJob, CustomerStage
 from fieldloop.formtemplates import services as template_services
 from fieldloop.formtemplates.models import Attachment, FormTemplate, Purpose
 from fieldloop.org import services as org_services
@@ -103,6 +103,10 @@ def stages(cast: Cast) -> Callable[[], Request]:
     return lambda: ("/customer-stages", json_body({"name": "试用中", "name_en": "On trial"}))
 
 
+def customer_filters(cast: Cast) -> Callable[[], Request]:
+    return lambda: ("/customer-filters", json_body({"name": "上海 A 类", "query": "level=A&city=上海&not_visited=14"}))
+
+
 def customer_tags(cast: Cast) -> Callable[[], Request]:
     return lambda: ("/customer-tags", json_body({"name": "试用标签", "colour": "green"}))
 
@@ -148,6 +152,21 @@ def bulk_release(cast: Cast) -> Callable[[], Request]:
     shop = a_customer(cast.rep)
     Customer.objects.filter(pk=shop.pk).update(pool=pool)
     return lambda: ("/customers/bulk/release", json_body({"customer_ids": [shop.pk], "pool_id": pool.pk}))
+
+
+def bulk_change(path: str, **body: Any) -> Callable[[Cast], Callable[[], Request]]:
+    def prepare(cast: Cast) -> Callable[[], Request]:
+        shop = a_customer(cast.rep)
+        extra = {k: v(cast) if callable(v) else v for k, v in body.items()}
+        return lambda: (path, json_body({"customer_ids": [shop.pk], **extra}))
+
+    return prepare
+
+
+def last_stage(cast: Cast) -> int:
+    return (
+        CustomerStage.objects.filter(org=cast.org, is_active=True).order_by("-position").values_list("pk", flat=True)[0]
+    )
 
 
 def form_templates(cast: Cast) -> Callable[[], Request]:
@@ -340,6 +359,7 @@ KEYED: dict[str, Keyed] = {
     "/employees": Keyed("admin", employees, 201, BY_RECORD),
     "/customer-stages": Keyed("admin", stages, 201, BY_RECORD),
     "/customer-tags": Keyed("admin", customer_tags, 201, BY_RECORD),
+    "/customer-filters": Keyed("manager", customer_filters, 201, BY_RECORD),
     "/customers": Keyed("rep", customers, 201, (Customer, "client_id")),
     "/customers/{customer_id}/contacts": Keyed("rep", contacts, 201, (Contact, "client_id"), reused_by=None),
     "/customers/imports": Keyed("manager", customer_imports, 202, (CustomerImportJob, "client_id")),
@@ -347,6 +367,20 @@ KEYED: dict[str, Keyed] = {
     "/customers/bulk/assign": Keyed("manager", bulk_assign, 200, BY_RECORD),
     "/customers/bulk/transfer": Keyed("manager", bulk_transfer, 200, BY_RECORD),
     "/customers/bulk/release": Keyed("rep", bulk_release, 200, BY_RECORD),
+    "/customers/bulk/level": Keyed("manager", bulk_change("/customers/bulk/level", level="A"), 200, BY_RECORD),
+    "/customers/bulk/stage": Keyed(
+        "manager", bulk_change("/customers/bulk/stage", stage_id=last_stage), 200, BY_RECORD
+    ),
+    "/customers/bulk/tags": Keyed(
+        "manager",
+        bulk_change(
+            "/customers/bulk/tags",
+            add_tag_ids=lambda cast: [tags.tag_create(actor=cast.admin, name=f"重点{uuid.uuid4().hex[:6]}").pk],
+        ),
+        200,
+        BY_RECORD,
+    ),
+    "/customers/bulk/archive": Keyed("manager", bulk_change("/customers/bulk/archive"), 200, BY_RECORD),
     "/form-templates": Keyed("admin", form_templates, 201, BY_RECORD),
     "/form-templates/{template_id}/versions": Keyed("admin", template_versions, 201, BY_RECORD),
     "/attachments": Keyed("rep", attachments, 201, (Attachment, "client_id")),

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import translation
 
 from conftest import Cast
-from fieldloop.customers import pools, tags
+from fieldloop.customers import pools, saved_filters, tags
 from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Customer
 from fieldloop.customers.stages import stage_list
@@ -52,8 +53,11 @@ def _foreign_tokens(cast: Cast) -> Targets:
 
 def _foreign_customers(cast: Cast) -> Targets:
     def customer(owner: Employee) -> Customer:
-        name = f"{owner.name} 的客户 {uuid.uuid4().hex[:6]}"  # unique: the duplicate rules would refuse a second
-        return customer_services.customer_create(actor=owner, client_id=uuid.uuid4(), name=name)[0]
+        # Random names can still look alike to the duplicate rules (similar names): these rows only need to exist.
+        name = f"{owner.name} 的客户 {uuid.uuid4().hex[:6]}"
+        return customer_services.customer_create(actor=owner, client_id=uuid.uuid4(), name=name, allow_duplicates=True)[
+            0
+        ]
 
     return Targets([customer(cast.outsider).pk], [customer(cast.other_branch_rep).pk])
 
@@ -108,7 +112,10 @@ def _foreign_visits(cast: Cast) -> Targets:
         vt = visit_type_create(actor=cast.outsider if employee == cast.outsider else cast.admin,
                                name=f"巡店 {uuid.uuid4().hex[:6]}")  # fmt: skip
         customer = customer_services.customer_create(
-            actor=employee, client_id=uuid.uuid4(), name=f"{employee.name} 的门店 {uuid.uuid4().hex[:6]}"
+            actor=employee,
+            client_id=uuid.uuid4(),
+            name=f"{employee.name} 的门店 {uuid.uuid4().hex[:6]}",
+            allow_duplicates=True,
         )[0]
         position = SentFix(31.23, 121.47, 10, timezone.now())
         return visit_check_in(actor=employee, client_id=uuid.uuid4(), visit_type_id=vt.pk, customer_id=customer.pk,
@@ -151,6 +158,18 @@ def _foreign_notifications(cast: Cast) -> Targets:
         return Notification.objects.filter(recipient=recipient).latest("id").pk
 
     return Targets([notification(cast.outsider)], [notification(cast.other_branch_rep)])
+
+
+def _foreign_saved_filters(cast: Cast) -> Targets:
+    """A saved filter is its owner's alone: Otto's and Ben's (the admin's reach over Ben's is
+    customers/tests/test_saved_filters.py's: not found too)."""
+
+    def saved(owner: Employee) -> int:
+        return saved_filters.saved_filter_create(
+            actor=owner, name=f"对手筛选 {uuid.uuid4().hex[:4]}", query="level=A"
+        ).pk
+
+    return Targets([saved(cast.outsider)], [saved(cast.other_branch_rep)])
 
 
 def _foreign_schedule_items(cast: Cast) -> Targets:
@@ -233,7 +252,9 @@ def _foreign_orders(cast: Cast) -> Targets:
 
     def order(owner: Employee) -> int:
         name = f"{owner.name} 的客户 {uuid.uuid4().hex[:6]}"
-        customer = customer_services.customer_create(actor=owner, client_id=uuid.uuid4(), name=name)[0]
+        customer = customer_services.customer_create(
+            actor=owner, client_id=uuid.uuid4(), name=name, allow_duplicates=True
+        )[0]
         product = Product.objects.create(org_id=owner.org_id, sku=uuid.uuid4().hex[:8], name="对手产品", list_price=1)
         return order_create(
             actor=owner, client_id=uuid.uuid4(), customer_id=customer.pk, lines=[LineIn(product.pk, "1", "10")],
@@ -277,6 +298,7 @@ PARAM_TARGETS: dict[str, Callable[[Cast], Targets | list[Any]]] = {
     "notification_id": _foreign_notifications,
     "stage_id": _foreign_stages,
     "tag_id": _foreign_tags,
+    "saved_filter_id": _foreign_saved_filters,
     "job_id": _foreign_import_jobs,
     "record_id": _foreign_records,
     "visit_type_id": _foreign_visit_types,
@@ -443,3 +465,40 @@ def test_an_id_too_large_for_the_database_is_not_found_not_a_crash(cast, route):
     url = "/" + PARAM.sub(str(2**70), route)
     response = cast.client_for(cast.admin).get(url)
     assert response.status_code in {404, 405}, url
+
+
+# The bulk routes name their rows in the body, not the path: another organization's customers (for anyone) and
+# another branch's (for a rep) are "not found", by id only, and nothing changes.
+BULK_ROUTES = {
+    "/api/v1/customers/bulk/assign": lambda cast, who: {"owner_id": getattr(cast, who).pk},
+    "/api/v1/customers/bulk/transfer": lambda cast, who: {"to_employee_id": getattr(cast, who).pk},
+    "/api/v1/customers/bulk/release": lambda cast, who: {},
+    "/api/v1/customers/bulk/level": lambda cast, who: {"level": "A"},
+    "/api/v1/customers/bulk/stage": lambda cast, who: {"stage_id": stage_list(actor=getattr(cast, who))[-1].pk},
+    "/api/v1/customers/bulk/tags": lambda cast, who: {"add_tag_ids": [tags.tag_create(actor=cast.admin, name=who).pk]},
+    "/api/v1/customers/bulk/archive": lambda cast, who: {},
+}
+
+
+@pytest.mark.parametrize("route", sorted(BULK_ROUTES))
+def test_a_bulk_action_on_another_organizations_or_branchs_customers_finds_none_and_changes_nothing(cast, route):
+    foreign = _foreign_customers(cast)
+    for who in ("admin", "rep"):
+        ids = foreign.other_org + (foreign.other_branch if who == "rep" else [])
+        body = {"customer_ids": ids, **BULK_ROUTES[route](cast, who)}
+        client = cast.client_for(getattr(cast, who))  # signing in is a write
+        before = snapshot(cast)
+        response = client.post(
+            route, body, content_type="application/json", headers={"Idempotency-Key": str(uuid.uuid4())}
+        )
+        assert response.status_code in {400, 403}, f"POST {route} as {who}: {response.status_code}"
+        fields = response.json().get("fields", {})
+        with translation.override(getattr(cast, who).language):
+            not_found = [translation.gettext("#%(id)s: not found.") % {"id": i} for i in ids]
+        if response.status_code == 400:
+            assert [str(m) for m in fields.get("customer_ids", [])] == not_found, fields
+        else:  # refused before any customer is looked up (a rep may not assign at all)
+            assert "customer_ids" not in fields
+        for marker in MARKERS_OTHER_ORG + MARKERS_OTHER_BRANCH:
+            assert marker not in response.content.decode(), f"POST {route} shows {marker} to {who}"
+        assert snapshot(cast) == before

@@ -134,3 +134,13 @@ def test_the_check_recognises_a_write_and_its_table(statement: str) -> None:
 
 def test_the_recording_reads_are_routes_of_the_project() -> None:
     assert set(RECORDING_READS) <= set(LIST_ROUTES) | set(DETAIL_ROUTES)
+
+
+def test_the_list_brought_back_after_a_refused_bulk_action_writes_nothing(cast: Cast) -> None:
+    """A refused bulk action sends the list back with the customers ticked and the values chosen in its query
+    string (customers/pool_views.py KEPT); the bar's new client_id is only a value in the page, stored by no GET."""
+    new = sign_up()
+    kept = "chosen=1&chosen=2&bulk_owner=3&bulk_level=A&bulk_stage=4&bulk_tag=5&bulk_tag=x"
+    for role, client in new.clients():
+        for route in ("customers/", "customers/pools/"):
+            assert writes_of(client, route, f"/{route}?{kept}") == [], f"GET /{route}?{kept} as {role}"

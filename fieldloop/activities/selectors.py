@@ -14,9 +14,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldloop.core.days import days_bounds
 from fieldloop.core.errors import invalid, not_found
 from fieldloop.customers.models import Customer
 from fieldloop.customers.selectors import visible_customers
@@ -423,33 +425,41 @@ class DayWork:
     records: list[TemplateCount] = field(default_factory=list)
 
 
-def day_work_many(*, org_id: int, employee_ids: list[int], start: datetime, end: datetime) -> dict[int, DayWork]:
-    """The visits (by check-in) and the not archived records (by capture) of `employee_ids` from `start` to `end`:
-    two queries whatever the number of employees. The caller has already scoped `employee_ids` to what its actor
-    may see. A record of a visit step counts as a record; a call is a record of a call-log template."""
-    work = {pk: DayWork() for pk in employee_ids}
+def work_by_day_many(
+    *, org_id: int, employee_ids: list[int], first_day: date, last_day: date, zone: ZoneInfo
+) -> dict[tuple[int, date], DayWork]:
+    """The visits (by check-in) and the not archived records (by capture) of `employee_ids` on each of the
+    organization's days (in `zone`) from `first_day` to `last_day`: two queries whatever the number of employees
+    and days; (employee id, day) -> work, a pair with no work left out. The caller has already scoped
+    `employee_ids` to what its actor may see. A record of a visit step counts as a record; a call is a record of
+    a call-log template."""
+    start, end = days_bounds(first_day, last_day, zone)
+    work: dict[tuple[int, date], DayWork] = {}
     visits = (
         Visit.objects.filter(
             org_id=org_id, employee_id__in=employee_ids, checked_in_at__gte=start, checked_in_at__lt=end
         )
-        .values("employee_id")
+        .values("employee_id", day=TruncDate("checked_in_at", tzinfo=zone))
         .annotate(n=Count("id"), effective=Count("id", filter=Q(effective=True)))
         .order_by()
     )
     for row in visits:
-        w = work[row["employee_id"]]
+        w = work.setdefault((row["employee_id"], row["day"]), DayWork())
         w.visits, w.effective_visits = row["n"], row["effective"]
     records = (
         WorkRecord.objects.filter(
             org_id=org_id, author_id__in=employee_ids, archived_at__isnull=True, captured_at__gte=start,
             captured_at__lt=end,
         )
-        .values("author_id", "template_id", "template__name", "template__name_en", "template__purpose")
+        .values(
+            "author_id", "template_id", "template__name", "template__name_en", "template__purpose",
+            day=TruncDate("captured_at", tzinfo=zone),
+        )
         .annotate(n=Count("id"))
-        .order_by("author_id", "template_id")
+        .order_by("author_id", "day", "template_id")
     )  # fmt: skip
     for r in records:
-        w = work[r["author_id"]]
+        w = work.setdefault((r["author_id"], r["day"]), DayWork())
         w.records.append(
             TemplateCount(r["template_id"], r["template__name"], r["template__name_en"], r["template__purpose"], r["n"])
         )

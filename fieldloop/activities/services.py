@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from fieldloop.core.db import create_or_winner
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 from fieldloop.customers import pools
+from fieldloop.customers import services as customer_services
 from fieldloop.customers.models import Contact, Customer
 from fieldloop.customers.selectors import visible_customers
 from fieldloop.formtemplates.fields import FieldType
@@ -31,6 +32,7 @@ from fieldloop.org.services import audit, require_permission
 
 from . import hooks, visit_services
 from .builtin import activity_settings
+from .follow_ups import last_follow_up_at
 from .models import ActivitySettings, Visit, WorkRecord, WorkRecordComment, WorkRecordRevision
 from .selectors import record_get, visit_record_check
 from .visit_review_services import visit_signals_refresh
@@ -185,6 +187,8 @@ def record_create(
             received_at=now,
             visit=visit,
         )
+        if customer is not None and visit is None:  # a step of a visit is part of it (activities.follow_ups)
+            customer_services.customer_followed_up_at(customer_id=customer.pk, at=captured_at)
         # pools extends only the protection of a customer its author owns: the row just read says when that
         # cannot be, which spares the call its query
         if customer is not None and customer.owner_id == actor.pk and customer.protected_until is not None:
@@ -298,6 +302,8 @@ def record_archive(*, actor: Employee, record_id: int) -> WorkRecord:
     if record.archived_at is None:
         record.archived_at = timezone.now()
         record.save(update_fields=["archived_at", "updated_at"])
+        if record.customer_id is not None and record.visit_id is None:  # it no longer counts as a follow-up
+            customer_services.customer_last_follow_up_set(customer_id=record.customer_id, at=last_follow_up_at())
         audit(actor=actor, org=actor.org, action="workrecord.archive", obj=record, changes={"archived": [0, 1]})
     return record
 

@@ -1,7 +1,7 @@
 """Activities' facts on the customer page's summary (customers.summary): visits and records (outside visits) in
-the last 30 and 90 days, and the last follow-up (the newest visit or record) with who made it. One query: every
-count and the newest of each kind are subqueries of a one-row select on the customer, each on an index that starts
-with the customer (visit_customer_time, workrecord_customer_feed)."""
+the last 30 and 90 days, and the last follow-up (the newest visit or record, as activities.follow_ups defines
+it) with who made it. One query: every count and the newest of each kind are subqueries of a one-row select on
+the customer, each on an index that starts with the customer (visit_customer_time, workrecord_customer_feed)."""
 
 from datetime import datetime, timedelta
 
@@ -16,6 +16,7 @@ from fieldloop.customers.models import Customer
 from fieldloop.customers.summary import WINDOWS, SummaryFact, register_summary
 from fieldloop.org.models import Employee
 
+from .follow_ups import follow_up_records, follow_up_visits
 from .models import Visit, WorkRecord
 
 
@@ -26,8 +27,9 @@ def _count(qs: object) -> Coalesce:
 
 def activity_summary(actor: Employee, customer: Customer, now: datetime) -> list[SummaryFact]:
     visits = Visit.objects.filter(customer_id=OuterRef("pk"))
-    records = WorkRecord.objects.filter(customer_id=OuterRef("pk"), visit__isnull=True, archived_at__isnull=True)
-    newest_visit = visits.order_by("-checked_in_at", "-id")
+    records = follow_up_records(WorkRecord.objects.filter(customer_id=OuterRef("pk")))
+    # the last follow-up as activities.follow_ups defines it (and the list's `last_followed_up_at` rollup keeps)
+    newest_visit = follow_up_visits(visits).order_by("-checked_in_at", "-id")
     newest_record = records.order_by("-captured_at", "-id")
     annotations = {
         **{f"visits_{d}": _count(visits.filter(checked_in_at__gte=now - timedelta(days=d))) for d in WINDOWS},

@@ -26,7 +26,7 @@ from fieldloop.formtemplates.values_form import TemplateValuesForm
 from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
-from fieldloop.org.selectors import can_change_owned_by, department_list, visible_employees
+from fieldloop.org.selectors import can_change_owned_by, filter_departments, visible_employees
 
 from . import selectors, services, visit_services, visits
 from .builtin import activity_settings
@@ -57,7 +57,7 @@ def record_feed(request: HttpRequest) -> HttpResponse:
     context |= {
         "can_manage": has_permission(actor, Permission.MANAGE_ORGANIZATION),
         "employees": visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"),
-        "departments": department_list(actor=actor).values_list("pk", "name", "depth"),
+        "departments": filter_departments(actor=actor).values_list("pk", "name", "depth"),
         "templates": [(t.pk, t.display_name(get_language())) for t in record_templates(actor)],
         "filter_customer": _filter_customer(actor, filters.customer_id),
     }

@@ -27,7 +27,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fieldloop.core.geo import FixSignal
+from fieldloop.core.geo import FixSignal, distance_text
 from fieldloop.formtemplates.models import Attachment, AttachmentKind, holder_of
 from fieldloop.notifications.kinds import register_kind
 
@@ -82,7 +82,8 @@ def signal_text(signal: dict[str, Any]) -> str:
     d = signal.get("detail") or {}
     try:
         if code == Signal.OFF_TRACK and "distance_m" in d:
-            return _("Checked in %(distance)d m from the track around that time") % {"distance": d["distance_m"]}
+            distance = distance_text(float(d["distance_m"]))
+            return _("Checked in %(distance)s from the track around that time") % {"distance": distance}
         if code == Signal.JUMP and "speed_kmh" in d:
             return _("Position jump: %(speed)d km/h between the track and the check-in") % {"speed": d["speed_kmh"]}
         if code == Signal.FROZEN and "count" in d:

@@ -27,6 +27,7 @@ from fieldloop.notifications.services import Notice, notify_many
 from fieldloop.org.models import Employee
 from fieldloop.org.selectors import can_change_owned_by
 
+from .follow_ups import last_follow_up_at
 from .models import ReviewState, Visit, VisitReview, VisitStatus
 from .selectors import VISIT_RELATED, visit_get, visit_step_records
 from .visit_review import VISIT_REVIEWED, compute_signals, next_state
@@ -132,6 +133,7 @@ def visit_review_decide(*, actor: Employee, visit_id: int, decision: str, reason
                 .aggregate(at=Max("checked_in_at"))["at"]
             )
             customer_services.customer_last_visit_set(customer_id=visit.customer_id, at=latest)
+            customer_services.customer_last_follow_up_set(customer_id=visit.customer_id, at=last_follow_up_at())
         params = {
             "reviewer": actor.name,
             "customer": visit.customer.name if visit.customer else "",

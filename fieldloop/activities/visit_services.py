@@ -495,7 +495,7 @@ def visit_check_in(
         )
         visit_signals_refresh([visit], photos=False)  # review signals (visit_review): a new visit has no photo
         if customer is not None:
-            customer_services.customer_visited(customer_id=customer.pk, at=captured_at)
+            customer_services.customer_visited(customer_id=customer.pk, at=captured_at)  # and followed up
             # pools extends only the protection of a customer its visitor owns: the row just read says when
             # that cannot be, which spares the call its query (as for a work record)
             if customer.owner_id == actor.pk and customer.protected_until is not None:

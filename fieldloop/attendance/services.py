@@ -29,6 +29,7 @@ from fieldloop.core.geo import (
     Fix,
     SentFix,
     check_capture_times,
+    distance_text,
     fix_signals,
     haversine_m,
     position_errors,
@@ -367,12 +368,6 @@ def exemption_end(*, actor: Employee, employee_id: int) -> StatsExemption | None
 
 def local_today(org: Organization) -> date:
     return timezone.now().astimezone(ZoneInfo(org.time_zone)).date()
-
-
-def distance_text(metres: float) -> str:
-    if metres < 1000:
-        return _("%(n)d m") % {"n": round(metres)}
-    return _("%(n).1f km") % {"n": metres / 1000}
 
 
 def clock_create(

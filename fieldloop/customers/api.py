@@ -27,6 +27,7 @@ from fieldloop.org.idempotency import IdempotencyKey, create_once, run_idempoten
 from fieldloop.org.schemas import ERRORS
 
 from . import (
+    bulk_changes,
     duplicates,
     exports,
     handover,
@@ -34,6 +35,7 @@ from . import (
     import_template,
     imports,
     pools,
+    saved_filters,
     selectors,
     services,
     stages,
@@ -128,9 +130,16 @@ class CustomerQuery(Schema):
     source: str = Field("", max_length=16)
     created_from: date | None = Field(None, description="Created on or after this day (the organization's zone).")
     created_to: date | None = Field(None, description="Created on or before this day.")
+    followed_from: date | None = Field(
+        None, description="Last followed up (a visit or a work record, `last_followed_up_at`) on or after this day."
+    )
+    followed_to: date | None = Field(None, description="Last followed up on or before this day.")
     visited_from: date | None = Field(None, description="Last visited on or after this day.")
     visited_to: date | None = Field(None, description="Last visited on or before this day.")
     not_visited: int | None = Field(None, ge=1, le=3650, description="No visit for this many days (never counts).")
+    expiring: bool = Field(False, description="Only those whose protection ends within their pool's warning window.")
+    pool: bool = Field(False, description="Only those waiting in a public pool (no owner).")
+    archived: bool = Field(False, description="Only the archived ones (to restore them).")
     sort: selectors.CustomerSort = selectors.CustomerSort.UPDATED
 
     def filters(self, *, include_archived: bool = False) -> selectors.CustomerFilters:
@@ -139,7 +148,9 @@ class CustomerQuery(Schema):
             "department": self.department_id, "province": self.province, "city": self.city,
             "industry": self.industry, "source": self.source, "created_from": self.created_from,
             "created_to": self.created_to, "visited_from": self.visited_from, "visited_to": self.visited_to,
-            "not_visited": self.not_visited, "sort": self.sort.value,
+            "followed_from": self.followed_from, "followed_to": self.followed_to,
+            "not_visited": self.not_visited, "sort": self.sort.value, "expiring": "1" if self.expiring else "",
+            "pool": "1" if self.pool else "", "archived": "1" if self.archived else "",
         }  # fmt: skip
         plain = {k: "" if v is None else str(v) for k, v in query.items()}
         filters, errors = selectors.parse_customer_filters(plain | {"tag": [str(pk) for pk in self.tag_ids]})
@@ -644,7 +655,19 @@ def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn) -> 
 
 # --- Lifecycle stages (customers/stages.py) and bulk assign / transfer / release (customers/pools.py) -----
 
-from .schemas import BulkAssignIn, BulkOut, BulkReleaseIn, BulkTransferIn, StageIn, StageUpdateIn  # noqa: E402
+from .schemas import (  # noqa: E402
+    BulkAssignIn,
+    BulkChangedOut,
+    BulkCustomersIn,
+    BulkLevelIn,
+    BulkOut,
+    BulkReleaseIn,
+    BulkStageIn,
+    BulkTagsIn,
+    BulkTransferIn,
+    StageIn,
+    StageUpdateIn,
+)
 
 
 @router.post("/customer-stages", response={201: StageOut, **ERRORS}, summary="Add a lifecycle stage (administrators)")
@@ -731,6 +754,84 @@ def customers_bulk_release(
         actor=actor, customer_ids=payload.customer_ids, pool_id=payload.pool_id))  # fmt: skip
 
 
+# --- Bulk level, stage, tags and archive (customers/bulk_changes.py) --------------------------------------
+
+
+def _bulk_change(request: HttpRequest, key: uuid.UUID, operation: str, change: Any) -> Status[Any]:
+    actor = actor_of(request)
+
+    def create() -> tuple[int, Any]:
+        result = change(actor)
+        return 200, {"changed": result.moved, "unchanged": result.unchanged}
+
+    result = run_idempotent(request=request, actor=actor, key=key, operation=operation, create=create)
+    return Status(result.status_code, result.body)
+
+
+CHANGE = "Whoever may edit each customer (its owner, or someone who may change the owner's customers). All or "
+CHANGE += "nothing: if any customer may not be changed, none is and `fields.customer_ids` says which and why. "
+CHANGE += "A replay with the same Idempotency-Key returns the first answer and changes nothing."
+
+
+@router.post(
+    "/customers/bulk/level", response={200: BulkChangedOut, **ERRORS}, summary="Give customers one level",
+    description=CHANGE,
+)  # fmt: skip
+def customers_bulk_level(
+    request: HttpRequest, payload: BulkLevelIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    def change(actor: Any) -> Any:
+        return bulk_changes.customers_bulk_level(actor=actor, customer_ids=payload.customer_ids, level=payload.level)
+
+    return _bulk_change(request, idempotency_key, "customers.bulk_level", change)
+
+
+@router.post(
+    "/customers/bulk/stage", response={200: BulkChangedOut, **ERRORS}, summary="Move customers to one stage",
+    description="An active stage of the organization. " + CHANGE,
+)  # fmt: skip
+def customers_bulk_stage(
+    request: HttpRequest, payload: BulkStageIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    def change(actor: Any) -> Any:
+        return bulk_changes.customers_bulk_stage(
+            actor=actor, customer_ids=payload.customer_ids, stage_id=payload.stage_id
+        )
+
+    return _bulk_change(request, idempotency_key, "customers.bulk_stage", change)
+
+
+@router.post(
+    "/customers/bulk/tags", response={200: BulkChangedOut, **ERRORS}, summary="Add and remove customers' tags",
+    description="Tags added must be active tags of the organization; the customers' other tags stay. " + CHANGE,
+)  # fmt: skip
+def customers_bulk_tags(
+    request: HttpRequest, payload: BulkTagsIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    def change(actor: Any) -> Any:
+        return bulk_changes.customers_bulk_tags(
+            actor=actor,
+            customer_ids=payload.customer_ids,
+            add_tag_ids=payload.add_tag_ids,
+            remove_tag_ids=payload.remove_tag_ids,
+        )
+
+    return _bulk_change(request, idempotency_key, "customers.bulk_tags", change)
+
+
+@router.post(
+    "/customers/bulk/archive", response={200: BulkChangedOut, **ERRORS}, summary="Archive customers",
+    description="Whoever may archive a customer may restore it. Those archived already are `unchanged`. " + CHANGE,
+)  # fmt: skip
+def customers_bulk_archive(
+    request: HttpRequest, payload: BulkCustomersIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    def change(actor: Any) -> Any:
+        return bulk_changes.customers_bulk_archive(actor=actor, customer_ids=payload.customer_ids)
+
+    return _bulk_change(request, idempotency_key, "customers.bulk_archive", change)
+
+
 @router.get(
     "/customers/{int:customer_id}/summary",
     response={200: list[SummaryFactOut], **ERRORS},
@@ -771,3 +872,79 @@ def tag_create(request: HttpRequest, payload: TagIn, idempotency_key: uuid.UUID 
 )
 def tag_update(request: HttpRequest, tag_id: int, payload: TagUpdateIn) -> Any:
     return tags.tag_update(actor=actor_of(request), tag_id=tag_id, **payload.dict(exclude_unset=True))
+
+
+# --- Saved filters (customers/saved_filters.py): each employee's own, nobody else's ------------------------
+from .models import SavedFilter  # noqa: E402
+from .schemas import SavedFilterIn, SavedFilterOut, SavedFilterPage, SavedFilterUpdateIn  # noqa: E402
+
+
+def saved_filter_out(saved: SavedFilter) -> dict[str, Any]:
+    f = saved_filters.saved_filter_filters(saved)
+    fields = {
+        "search": f.search, "owner_id": f.owner_id, "department_id": f.department_id, "level": f.level,
+        "stage_id": f.stage_id, "tag_ids": list(f.tag_ids), "province": f.province, "city": f.city,
+        "industry": f.industry, "source": f.source, "created_from": f.created_from, "created_to": f.created_to,
+        "followed_from": f.followed_from, "followed_to": f.followed_to,
+        "visited_from": f.visited_from, "visited_to": f.visited_to, "not_visited": f.not_visited_days,
+        "expiring": f.expiring, "in_pool": f.in_pool, "archived": f.archived, "sort": str(f.sort),
+    }  # fmt: skip
+    return {
+        "id": saved.pk, "name": saved.name, "query": saved.query, "filters": fields,
+        "created_at": saved.created_at, "updated_at": saved.updated_at,
+    }  # fmt: skip
+
+
+@router.get(
+    "/customer-filters",
+    response={200: SavedFilterPage, **ERRORS},
+    summary="Your saved customer filters, by name, cursor-paged (nobody else's, whatever your role)",
+)
+def saved_filter_list(
+    request: HttpRequest, cursor: str | None = None, limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200)
+) -> dict[str, Any]:
+    rows = saved_filters.saved_filter_list(actor=actor_of(request))
+    page = keyset_page(rows, ordering=("name", "id"), cursor=cursor, limit=limit)
+    return {"items": [saved_filter_out(s) for s in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post(
+    "/customer-filters",
+    response={201: SavedFilterOut, **ERRORS},
+    summary="Save the customer list's filters under a name, for yourself alone",
+)
+def saved_filter_create(
+    request: HttpRequest, payload: SavedFilterIn, idempotency_key: uuid.UUID = IdempotencyKey
+) -> Status[Any]:
+    actor = actor_of(request)
+
+    def create() -> tuple[int, Any]:
+        saved = saved_filters.saved_filter_create(actor=actor, name=payload.name, query=payload.query)
+        return 201, SavedFilterOut.model_validate(saved_filter_out(saved)).model_dump(mode="json")
+
+    result = run_idempotent(
+        request=request, actor=actor, key=idempotency_key, operation="customers.saved_filter_create", create=create
+    )
+    return Status(result.status_code, result.body)
+
+
+@router.patch(
+    "/customer-filters/{int:saved_filter_id}",
+    response={200: SavedFilterOut, **ERRORS},
+    summary="Rename one of your saved filters or replace its filters",
+)
+def saved_filter_update(request: HttpRequest, saved_filter_id: int, payload: SavedFilterUpdateIn) -> dict[str, Any]:
+    saved = saved_filters.saved_filter_update(
+        actor=actor_of(request), saved_filter_id=saved_filter_id, **payload.dict(exclude_unset=True)
+    )
+    return saved_filter_out(saved)
+
+
+@router.delete(
+    "/customer-filters/{int:saved_filter_id}",
+    response={204: None, **ERRORS},
+    summary="Delete one of your saved filters",
+)
+def saved_filter_delete(request: HttpRequest, saved_filter_id: int) -> Status[None]:
+    saved_filters.saved_filter_delete(actor=actor_of(request), saved_filter_id=saved_filter_id)
+    return Status(204, None)

@@ -6,7 +6,7 @@ from typing import Any
 from django.utils.translation import get_language
 
 from fieldloop.org.models import Employee
-from fieldloop.org.selectors import department_list, visible_employees
+from fieldloop.org.selectors import filter_departments, visible_employees
 
 from . import tags
 from .models import CustomerLevel, CustomerSource
@@ -19,8 +19,9 @@ def filter_choices(*, actor: Employee, filters: CustomerFilters, errors: dict[st
     dropped (`filter_errors`, shown above the list), and each control's options. Archived tags are offered
     too (they still filter the customers that keep them), after the active ones."""
     every_tag = sorted(tags.tag_list(actor=actor, include_archived=True), key=lambda t: (t.archived_at is not None,))
-    rows = department_list(actor=actor).select_related(None).only("pk", "name", "path")
-    departments = [(d.pk, d.name, max(d.path.count("/") - 1, 0)) for d in rows]
+    rows = filter_departments(actor=actor).select_related(None).only("pk", "name", "path")
+    top = min((d.path.count("/") for d in rows), default=1)  # a branch manager's tree starts at their branch
+    departments = [(d.pk, d.name, d.path.count("/") - top) for d in rows]
     return {
         "filters": filters,
         "filter_errors": [message for messages in errors.values() for message in messages],

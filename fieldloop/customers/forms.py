@@ -185,26 +185,51 @@ class DuplicateRulesForm(StyledForm):
 
 
 class BulkActionForm(StyledForm):
-    """A bulk action on chosen customers: what, to whom, which customers (`customer_ids`, from the rows'
-    checkboxes), and on the confirmation the request's `client_id`, so a double submit moves nothing twice."""
+    """A bulk action on chosen customers: what, with which value (the new owner, level, stage or tags), which
+    customers (`customer_ids`, from the rows' checkboxes), and the request's `client_id`, so a double submit
+    changes nothing twice. The moves and the archive are confirmed on a page first (`CONFIRMED`); the level,
+    stage and tags change at once. The values are parsed here; the services decide whether they are allowed."""
 
-    ACTIONS = (("assign", _("Assign")), ("transfer", _("Transfer")), ("release", _("Release to the pool")))
+    ACTIONS = (
+        ("assign", _("Assign")),
+        ("transfer", _("Transfer")),
+        ("release", _("Release to the pool")),
+        ("level", _("Set level")),
+        ("stage", _("Set stage")),
+        ("tags_add", _("Add tags")),
+        ("tags_remove", _("Remove tags")),
+        ("archive", _("Archive")),
+    )
+    CONFIRMED = ("assign", "transfer", "release", "archive")
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     owner_id = forms.TypedChoiceField(label=_("New owner"), coerce=int, required=False, empty_value=None)
+    level = forms.CharField(label=_("Level"), max_length=8, required=False)
+    stage_id = forms.IntegerField(label=_("Stage"), min_value=1, max_value=2**63 - 1, required=False)
     client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, receivers: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner_id"].choices = [("", _("Choose an employee")), *receivers]  # type: ignore[attr-defined]
 
+    def _ids(self, name: str) -> list[int]:
+        raw = self.data.getlist(name) if hasattr(self.data, "getlist") else []
+        return [int(v) for v in raw if str(v).isdigit() and len(str(v)) < 19]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        raw = self.data.getlist("customer_ids") if hasattr(self.data, "getlist") else []
-        data["customer_ids"] = [int(v) for v in raw if str(v).isdigit()]
+        data["customer_ids"] = self._ids("customer_ids")
+        data["tag_ids"] = self._ids("tag_ids")
         if not data["customer_ids"]:
             self.add_error(None, _("Choose at least one customer."))
-        if data.get("action") in ("assign", "transfer") and not data.get("owner_id"):
+        action = data.get("action")
+        if action in ("assign", "transfer") and not data.get("owner_id"):
             self.add_error("owner_id", _("Choose who receives them."))
+        if action == "level" and not data.get("level"):
+            self.add_error("level", _("Choose a level."))
+        if action == "stage" and not data.get("stage_id") and "stage_id" not in self.errors:
+            self.add_error("stage_id", _("Choose a stage."))
+        if action in ("tags_add", "tags_remove") and not data["tag_ids"]:
+            self.add_error(None, _("Choose at least one tag."))
         return data
 
 

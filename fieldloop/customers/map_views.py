@@ -19,6 +19,7 @@ from fieldloop.org.models import Employee
 from . import selectors
 from .filter_views import filter_choices
 from .models import Customer
+from .saved_filter_views import saved_filters_context
 from .selectors import CustomerFilters
 
 MAX_POINTS = 20_000
@@ -42,6 +43,7 @@ def customer_map(request: HttpRequest) -> HttpResponse:
     filters, errors = selectors.parse_customer_filters(request.GET)
     context = {
         **filter_choices(actor=actor, filters=filters, errors=errors),
+        **saved_filters_context(actor=actor, filters=filters, page="map"),
         "query": request.GET.urlencode(),
         "max_points": MAX_POINTS,
     }

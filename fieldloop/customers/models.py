@@ -223,6 +223,12 @@ class Customer(OrgScopedModel):
     last_visited_at = models.DateTimeField(
         _("last visited at"), null=True, blank=True, help_text=_("Kept by the visit check-in.")
     )
+    last_followed_up_at = models.DateTimeField(
+        _("last followed up at"),
+        null=True,
+        blank=True,
+        help_text=_("The latest visit or work record about the customer (activities.follow_ups)."),
+    )
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -233,6 +239,7 @@ class Customer(OrgScopedModel):
             models.Index(fields=["org", "updated_at", "id"], name="customer_org_recent"),
             models.Index(fields=["org", "name"], name="customer_org_name"),
             models.Index(fields=["org", "last_visited_at"], name="customer_org_last_visit"),
+            models.Index(fields=["org", "last_followed_up_at"], name="customer_org_last_follow_up"),
             models.Index(fields=["org", "name_key"], name="customer_org_name_key"),
             models.Index(fields=["org", "phone_key"], name="customer_org_phone_key", condition=~Q(phone_key="")),
             models.Index(fields=["org", "latitude", "longitude"], name="customer_org_position"),
@@ -499,3 +506,31 @@ class CustomerImportJob(JobProgress, OrgScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["org", "client_id"], name="customer_import_job_unique_client_id"),
         ]
+
+
+SAVED_FILTER_NAME_LIMIT = 60
+SAVED_FILTERS_PER_EMPLOYEE = 50
+
+
+class SavedFilter(OrgScopedModel):
+    """A filter of the customer list and the map that one employee saved under a name, private to them (no
+    one else reads, renames or deletes it, an administrator neither). `query` is the filters' canonical query
+    string, as `customers.selectors.parse_customer_filters` reads it (the list's and the map's URL names):
+    saving normalises it through that parser, so a saved filter applies as a link. Its name is unique per
+    owner ignoring case; an owner keeps at most SAVED_FILTERS_PER_EMPLOYEE."""
+
+    owner = models.ForeignKey("org.Employee", on_delete=models.CASCADE, related_name="+", verbose_name=_("owner"))
+    name = models.CharField(_("name"), max_length=SAVED_FILTER_NAME_LIMIT)
+    query = models.TextField(_("filters"))
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        indexes = [models.Index(fields=["owner", "name", "id"], name="saved_filter_owner_name")]
+        constraints = [
+            models.UniqueConstraint(F("owner"), Lower("name"), name="saved_filter_unique_name_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,10 +1,12 @@
 """HTML pages of the public pools (公海): browse and claim, set up pools, release and assign."""
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -22,7 +24,7 @@ from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
 from fieldloop.org.selectors import employee_get, visible_employees
 
-from . import handover, pools, selectors
+from . import bulk_changes, handover, pools, selectors
 from .forms import AssignForm, BulkActionForm, HandoverForm, PoolForm, ReleaseForm
 from .models import CustomerPool, PoolMembership
 
@@ -41,6 +43,8 @@ def pool_list(request: HttpRequest) -> HttpResponse:
     if chosen is not None:
         qs = selectors.pool_customer_list(actor=actor, pool_id=chosen.pk, search=search)
         page = keyset_page(qs, ordering=("-updated_at", "-id"), cursor=request.GET.get("cursor") or None, limit=50)
+    bulk = _pool_bulk_bar(actor, chosen, request)
+    bulk_kept_elsewhere(actor, bulk, page.items if page is not None else [])
     context = {
         "pools": my_pools,
         "chosen": chosen,
@@ -48,7 +52,7 @@ def pool_list(request: HttpRequest) -> HttpResponse:
         "search": search,
         "can_manage": has_permission(actor, Permission.MANAGE_CUSTOMER_POOLS),
         "can_manage_stages": has_permission(actor, Permission.MANAGE_ORGANIZATION),
-        "bulk": _pool_bulk_bar(actor, chosen),
+        "bulk": bulk,
     }
     if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "customers/pool_list.html#rows", context)
@@ -177,7 +181,12 @@ def customer_handover(request: HttpRequest, employee_id: int) -> HttpResponse:
     return render(request, "customers/handover.html", context)
 
 
-# --- Bulk assign / transfer / release (the customer list's and the pool page's action bar) ----------------
+# --- Bulk actions (the customer list's and the pool page's action bar) ----------------------------------------
+# Assign, transfer, release and archive are confirmed on a page first; level, stage and tags change at once. A
+# refusal brings the list back as the user left it: the same customers ticked and the same values chosen (`kept`,
+# from the query string the refusal redirects to), with the error shown.
+
+KEPT = ("chosen", "bulk_owner", "bulk_level", "bulk_stage", "bulk_tag")  # the query keys a refusal sends back
 
 
 def bulk_receivers(actor: Employee) -> list[tuple[int, str]]:
@@ -187,13 +196,78 @@ def bulk_receivers(actor: Employee) -> list[tuple[int, str]]:
     return list(visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"))
 
 
-def bulk_bar(actor: Employee, *, actions: tuple[str, ...] = ("assign", "transfer", "release")) -> dict[str, Any]:
-    """The action bar's context: the actions this actor may start here and the people to pick from."""
+def bulk_bar(
+    actor: Employee, request: HttpRequest | None = None, *, actions: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    """The action bar's context: the actions this actor may start here, the people to pick from, the request's
+    client_id, and what a refusal sent back to this `request` (`kept`). The changes (level, stage, tags, archive)
+    are offered to everyone: the services refuse the customers the actor may not change."""
     receivers = bulk_receivers(actor)
-    offered = [(value, label) for value, label in BulkActionForm.ACTIONS if value in actions]
+    offered = [(value, label) for value, label in BulkActionForm.ACTIONS if actions is None or value in actions]
     if not receivers:
-        offered = [(value, label) for value, label in offered if value == "release"]
-    return {"actions": offered, "receivers": receivers}
+        offered = [(value, label) for value, label in offered if value not in ("assign", "transfer")]
+    return {
+        "actions": offered,
+        "offered": [value for value, _label in offered],
+        "receivers": receivers,
+        "client_id": uuid.uuid4(),
+        "kept": bulk_kept(request) if request is not None else {},
+    }
+
+
+def bulk_kept_elsewhere(actor: Employee, bulk: dict[str, Any] | None, shown: Iterable[Any]) -> None:
+    """The customers a refusal sent back as chosen that this page does not show (ticked further down, after a
+    "load more", or no longer matching the filters): the bar lists them, still ticked, so the selection loses
+    none. One query, only after a refusal."""
+    if bulk is None:
+        return
+    missing = set(bulk["kept"].get("chosen", ())) - {c.pk for c in shown}
+    rows = selectors.visible_customers(actor=actor, include_archived=True).filter(pk__in=missing)
+    bulk["elsewhere"] = list(rows.order_by("name", "pk").values_list("pk", "name")) if missing else []
+
+
+def _digits(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit() and len(v) < 19]
+
+
+def bulk_kept(request: HttpRequest) -> dict[str, Any]:
+    """What a refused bulk action sent back in the query string: the customers chosen, the values picked, and
+    the page's own address without them (where the next action returns)."""
+    query = request.GET
+    rest = query.copy()
+    for key in KEPT:
+        rest.pop(key, None)
+    owner, stage = _digits(query.getlist("bulk_owner")[:1]), _digits(query.getlist("bulk_stage")[:1])
+    return {
+        "chosen": set(_digits(query.getlist("chosen")[: pools.BULK_LIMIT])),
+        "owner_id": owner[0] if owner else None,
+        "level": query.get("bulk_level", ""),
+        "stage_id": stage[0] if stage else None,
+        "tag_ids": set(_digits(query.getlist("bulk_tag")[:100])),
+        "next": f"{request.path}?{rest.urlencode()}" if rest else request.path,
+    }
+
+
+def _with_selection(back: str, posted: QueryDict, *, values: bool = True) -> str:
+    """`back` (a path on this site) with the chosen customers (and the bar's `values`) in its query string."""
+    parts = urlsplit(back)
+    query = QueryDict(parts.query, mutable=True)
+    for key in KEPT:
+        query.pop(key, None)
+    query.setlist("chosen", [str(i) for i in _digits(posted.getlist("customer_ids"))[: pools.BULK_LIMIT]])
+    if values:
+        for key, name in (("bulk_owner", "owner_id"), ("bulk_level", "level"), ("bulk_stage", "stage_id")):
+            if posted.get(name):
+                query[key] = posted.get(name, "")[:20]
+        query.setlist("bulk_tag", [str(i) for i in _digits(posted.getlist("tag_ids"))[:100]])
+    return urlunsplit(parts._replace(query=query.urlencode()))
+
+
+def _refused_text(error: ServiceError) -> str:
+    """The refusal in one line: its message, then what each field says (which customers, and why)."""
+    details = [str(m) for messages in error.fields.values() for m in messages]
+    shown = details[:20] + (["…"] if len(details) > 20 else [])
+    return " ".join([str(error.message), *shown]) if shown else str(error.message)
 
 
 def _bulk_run(actor: Employee, action: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -202,8 +276,17 @@ def _bulk_run(actor: Employee, action: str, data: dict[str, Any]) -> dict[str, A
         result = pools.customers_bulk_assign(actor=actor, customer_ids=ids, owner_id=data["owner_id"])
     elif action == "transfer":
         result = pools.customers_bulk_transfer(actor=actor, customer_ids=ids, to_employee_id=data["owner_id"])
-    else:
+    elif action == "release":
         result = pools.customers_bulk_release(actor=actor, customer_ids=ids)
+    elif action == "level":
+        result = bulk_changes.customers_bulk_level(actor=actor, customer_ids=ids, level=data["level"])
+    elif action == "stage":
+        result = bulk_changes.customers_bulk_stage(actor=actor, customer_ids=ids, stage_id=data["stage_id"])
+    elif action in ("tags_add", "tags_remove"):
+        lists = {"add_tag_ids" if action == "tags_add" else "remove_tag_ids": data["tag_ids"]}
+        result = bulk_changes.customers_bulk_tags(actor=actor, customer_ids=ids, **lists)
+    else:
+        result = bulk_changes.customers_bulk_archive(actor=actor, customer_ids=ids)
     return {"moved": result.moved, "unchanged": result.unchanged}
 
 
@@ -213,41 +296,58 @@ def _bulk_done_message(action: str, body: dict[str, Any], receiver: str) -> str:
         text = _("%(n)d customers assigned to %(name)s.") % {"n": n, "name": receiver}
     elif action == "transfer":
         text = _("%(n)d customers transferred to %(name)s.") % {"n": n, "name": receiver}
-    else:
+    elif action == "release":
         text = _("%(n)d customers released to the pool.") % {"n": n}
+    elif action == "archive":
+        text = _("%(n)d customers archived.") % {"n": n}
+    else:
+        text = _("%(n)d customers changed.") % {"n": n}
     if body["unchanged"]:
-        text += " " + _("%(n)d were already there.") % {"n": len(body["unchanged"])}
+        if action in ("assign", "transfer", "release"):
+            text += " " + _("%(n)d were already there.") % {"n": len(body["unchanged"])}
+        else:
+            text += " " + _("%(n)d needed no change.") % {"n": len(body["unchanged"])}
     return text
 
 
 @require_POST
 @employee_required()
 def customer_bulk(request: HttpRequest) -> HttpResponse:
-    """First POST (from the action bar): the confirmation page listing the chosen customers. Second POST
-    (confirm=1, with a client_id): the move, all or nothing, applied once; then back with the result."""
+    """From the action bar: a change of level, stage or tags is applied at once, all or nothing, once per
+    client_id. A move or an archive first shows the confirmation page listing the chosen customers; its POST
+    (confirm=1, with the client_id) applies it. Either way back to the page with the result; a refusal from the
+    bar brings that page back as it was left (`_with_selection`), one on the confirmation page is shown there.
+    After a change of level, stage or tags the same customers stay chosen, for the next action on them."""
     actor = actor_of(request)
     back = safe_next(request, reverse("customer_list"))
     receivers = bulk_receivers(actor)
     form = BulkActionForm(request.POST, receivers=receivers)
     if not form.is_valid():
         messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
-        return redirect(back)
+        return redirect(_with_selection(back, request.POST))
     data = form.cleaned_data
     action = data["action"]
     receiver = dict(receivers).get(data["owner_id"] or 0, "")
     status = 200
     error: ServiceError | None = None
-    if request.POST.get("confirm") == "1" and data["client_id"]:
+    confirmed = request.POST.get("confirm") == "1" and data["client_id"]
+    if action not in BulkActionForm.CONFIRMED or confirmed:
         try:
             result = run_idempotent(
-                actor=actor, key=data["client_id"], operation=f"customers.bulk_{action}",
+                actor=actor, key=data["client_id"] or uuid.uuid4(), operation=f"customers.bulk_{action}",
                 create=lambda: (200, _bulk_run(actor, action, data)),
             )  # fmt: skip
         except ServiceError as e:
+            if action not in BulkActionForm.CONFIRMED:
+                messages.error(request, _refused_text(e))
+                return redirect(_with_selection(back, request.POST))
             error, status = e, 400
         else:
             messages.success(request, _bulk_done_message(action, result.body, receiver))
-            return redirect(back)
+            if action in BulkActionForm.CONFIRMED:
+                return redirect(back)
+            # a change keeps the customers chosen, for the next action on them (tag them, then assign them)
+            return redirect(_with_selection(back, request.POST, values=False))
     ids = data["customer_ids"][: pools.BULK_LIMIT + 1]
     chosen = selectors.visible_customers(actor=actor).filter(pk__in=ids).select_related("owner", "pool")
     context = {
@@ -259,16 +359,17 @@ def customer_bulk(request: HttpRequest) -> HttpResponse:
         "customer_ids": data["customer_ids"],
         "client_id": uuid.uuid4(),
         "next": back,
+        "back": _with_selection(back, request.POST) if error else back,
         "error": error,
     }
     return render(request, "customers/bulk_confirm.html", context, status=status)
 
 
-def _pool_bulk_bar(actor: Employee, pool: CustomerPool | None) -> dict[str, Any] | None:
+def _pool_bulk_bar(actor: Employee, pool: CustomerPool | None, request: HttpRequest) -> dict[str, Any] | None:
     """On the pool page, its administrators (and those who manage pools) assign customers in bulk."""
     if pool is None or not has_permission(actor, Permission.ASSIGN_CUSTOMERS):
         return None
     pool_admin = PoolMembership.objects.filter(pool=pool, employee=actor, is_pool_admin=True)
     if not has_permission(actor, Permission.MANAGE_CUSTOMER_POOLS) and not pool_admin.exists():
         return None
-    return bulk_bar(actor, actions=("assign",))
+    return bulk_bar(actor, request, actions=("assign",))

@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from fieldloop.core.schemas import RowId
 from fieldloop.formtemplates.schemas import AttachmentLink
@@ -70,6 +71,10 @@ class CustomerOut(Schema):
     longitude: float | None
     tags: list[TagRef] = Field(description="The customer's tags (the organization's, GET /customer-tags).")
     last_visited_at: datetime | None
+    last_followed_up_at: datetime | None = Field(
+        description="The last follow-up: the newest visit (not rejected) or work record outside a visit (not "
+        "archived) about the customer; null: never."
+    )
     owner: EmployeeRef | None
     collaborator_ids: list[int]
     custom_values: dict[str, Any] = Field(
@@ -372,6 +377,24 @@ class BulkReleaseIn(BulkCustomersIn):
     pool_id: RowId | None = Field(None, description="Send them all to this pool instead of each one's own pool.")
 
 
+class BulkLevelIn(BulkCustomersIn):
+    level: str = Field(..., max_length=8, description="A, B, C or D.")
+
+
+class BulkStageIn(BulkCustomersIn):
+    stage_id: RowId = Field(..., description="An active stage of the organization.")
+
+
+class BulkTagsIn(BulkCustomersIn):
+    add_tag_ids: list[RowId] = Field([], max_length=100, description="Tags to add: active tags of the organization.")
+    remove_tag_ids: list[RowId] = Field([], max_length=100, description="Tags to remove; the others stay.")
+
+
+class BulkChangedOut(Schema):
+    changed: list[int] = Field(..., description="The customers that changed, each with a timeline event.")
+    unchanged: list[int] = Field(..., description="Already so: nothing written for them.")
+
+
 class BulkOut(Schema):
     moved: list[int] = Field(..., description="The customers that changed hands, each with a timeline event.")
     unchanged: list[int] = Field(..., description="Already where they were sent.")
@@ -390,3 +413,72 @@ class SummaryFactOut(Schema):
     url: str
     warn: bool
     number: int | None
+
+
+# --- Saved filters (customers/saved_filters.py) ------------------------------------------------------------
+QUERY_DESCRIPTION = (
+    "The filters as the customer list's and the map's query string (q, owner, department, level, stage, tag, "
+    "province, city, industry, source, created_from, created_to, followed_from, followed_to, visited_from, visited_to, "
+    "not_visited, expiring, "
+    "pool, archived, sort), e.g. `level=A&city=上海&not_visited=14`. Stored normalised: an unknown name or value, "
+    "an owner you cannot see or another organization's department, stage or tag is refused on its name."
+)
+
+
+class SavedFilterIn(Schema):
+    """A saved filter is its owner's alone: there is no owner or sharing field, and any field beyond these is
+    refused (422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(..., max_length=60, description="Unique among your saved filters, ignoring case.")
+    query: str = Field(..., max_length=4000, description=QUERY_DESCRIPTION)
+
+
+class SavedFilterUpdateIn(Schema):
+    """Only the fields sent change (rename, or replace the filters); any other field is refused (422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=60)
+    query: str | None = Field(None, max_length=4000, description=QUERY_DESCRIPTION)
+
+
+class SavedFilterFieldsOut(Schema):
+    """The saved filters as fields, under the names of `GET /customers`."""
+
+    search: str
+    owner_id: int | None
+    department_id: int | None
+    level: str
+    stage_id: int | None
+    tag_ids: list[int]
+    province: str
+    city: str
+    industry: str
+    source: str
+    created_from: date | None
+    created_to: date | None
+    followed_from: date | None
+    followed_to: date | None
+    visited_from: date | None
+    visited_to: date | None
+    not_visited: int | None
+    expiring: bool
+    in_pool: bool
+    archived: bool
+    sort: str
+
+
+class SavedFilterOut(Schema):
+    id: int
+    name: str
+    query: str = Field(..., description="The canonical query string: append it to /customers/ or /customers/map/.")
+    filters: SavedFilterFieldsOut
+    created_at: datetime
+    updated_at: datetime
+
+
+class SavedFilterPage(Schema):
+    items: list[SavedFilterOut]
+    next_cursor: str | None

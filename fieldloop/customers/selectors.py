@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -26,10 +27,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fieldloop.core.days import days_bounds
 from fieldloop.core.errors import ErrorCode, ServiceError, not_found
 from fieldloop.core.geo import haversine_m
 from fieldloop.formtemplates.models import Attachment, FormTemplate, FormTemplateVersion, Purpose
@@ -130,21 +132,28 @@ def won_stage_of(org_id: int) -> int | None:
 
 
 class CustomerSort(StrEnum):
-    """The customer list's orders: most recently changed first (the default), or by the last visit, the
-    longest without one first (never visited first) or the most recent first."""
+    """The customer list's orders: most recently changed first (the default), or by the last follow-up, the
+    longest without one first (never followed up first) or the most recent first. The last visit's orders of
+    before are read as the last follow-up's (saved filters and links still carry them)."""
 
     UPDATED = "updated"
-    LAST_VISIT = "last_visit"
-    RECENT_VISIT = "-last_visit"
+    LAST_FOLLOW_UP = "last_follow_up"
+    RECENT_FOLLOW_UP = "-last_follow_up"
+    LAST_VISIT = "last_visit"  # an old name of LAST_FOLLOW_UP
+    RECENT_VISIT = "-last_visit"  # an old name of RECENT_FOLLOW_UP
 
 
-# keyset orderings (each ends with the primary key); the last visit is compared through `visit_key`, never NULL
+SORT_ALIASES: dict[str, str] = {
+    CustomerSort.LAST_VISIT: CustomerSort.LAST_FOLLOW_UP,
+    CustomerSort.RECENT_VISIT: CustomerSort.RECENT_FOLLOW_UP,
+}
+# keyset orderings (each ends with the primary key); the last follow-up is compared through `follow_key`, never NULL
 SORT_ORDERINGS: dict[str, tuple[str, ...]] = {
     CustomerSort.UPDATED: ("-updated_at", "-id"),
-    CustomerSort.LAST_VISIT: ("visit_key", "id"),
-    CustomerSort.RECENT_VISIT: ("-visit_key", "-id"),
+    CustomerSort.LAST_FOLLOW_UP: ("follow_key", "id"),
+    CustomerSort.RECENT_FOLLOW_UP: ("-follow_key", "-id"),
 }
-NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a customer never visited sorts as visited at the epoch
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a customer never followed up sorts as followed up at the epoch
 
 
 @dataclass(frozen=True)
@@ -169,8 +178,10 @@ class CustomerFilters:
     source: str = ""
     created_from: date | None = None  # days in the organization's time zone, both included
     created_to: date | None = None
-    visited_from: date | None = None  # the last visit (the `last_visited_at` rollup) between
+    visited_from: date | None = None  # the last visit (the `last_visited_at` rollup) between (API clients)
     visited_to: date | None = None
+    followed_from: date | None = None  # the last follow-up (the `last_followed_up_at` rollup) between
+    followed_to: date | None = None
     sort: str = CustomerSort.UPDATED
 
     @property
@@ -182,7 +193,8 @@ class CustomerFilters:
         """Is any filter beyond the search set? (The pages open their filter panel then.)"""
         return any((
             self.tag_ids, self.department_id, self.province, self.city, self.industry, self.source,
-            self.created_from, self.created_to, self.visited_from, self.visited_to, self.not_visited_days,
+            self.created_from, self.created_to, self.visited_from, self.visited_to, self.followed_from,
+            self.followed_to, self.not_visited_days,
         ))  # fmt: skip
 
 
@@ -211,11 +223,12 @@ def _many(query: Any, key: str) -> list[str]:
 
 def parse_customer_filters(query: Any) -> tuple[CustomerFilters, dict[str, list[str]]]:
     """The filters from a query string (a QueryDict, or a dict of strings): q, owner, level, stage, tag (any
-    number), department, province, city, industry, source, created_from, created_to, visited_from, visited_to
-    (YYYY-MM-DD), not_visited (days; `stale_days` too), expiring=1, pool=1, sort. Values that cannot be right
-    (a bad date, a level or source that does not exist, a number that is not one) are dropped and reported by
-    field, so a page shows what it ignored and the API answers 400; an id of another organization's row is no
-    error, it matches nothing."""
+    number), department, province, city, industry, source, created_from, created_to, followed_from, followed_to,
+    visited_from, visited_to (YYYY-MM-DD), not_visited (days; `stale_days` too), expiring=1, pool=1, sort (the
+    old `last_visit` orders read as the last follow-up's). Values that cannot be right (a bad date, a level or
+    source that does not exist, a number that is not one) are dropped and reported by field, so a page shows
+    what it ignored and the API answers 400; an id of another organization's row is no error, it matches
+    nothing."""
     from .models import CustomerLevel, CustomerSource
 
     errors: dict[str, list[str]] = {}
@@ -274,6 +287,7 @@ def parse_customer_filters(query: Any) -> tuple[CustomerFilters, dict[str, list[
                 fail(NOT_VISITED, _("Enter a number of days between 1 and %(max)d.") % {"max": MAX_NOT_VISITED_DAYS})
             break
     sort = _first(query, "sort")
+    sort = SORT_ALIASES.get(sort, sort)
     if sort and sort not in SORT_ORDERINGS:
         fail("sort", _("Choose one of the allowed values."))
         sort = ""
@@ -296,9 +310,42 @@ def parse_customer_filters(query: Any) -> tuple[CustomerFilters, dict[str, list[
         created_to=day("created_to"),
         visited_from=day("visited_from"),
         visited_to=day("visited_to"),
+        followed_from=day("followed_from"),
+        followed_to=day("followed_to"),
         sort=sort or CustomerSort.UPDATED,
     )
     return filters, errors
+
+
+# Every name `parse_customer_filters` reads, in the order `customer_filters_query` writes them.
+FILTER_PARAMS = (
+    "q", "owner", "department", "level", "stage", "tag", "province", "city", "industry", "source",
+    "created_from", "created_to", "followed_from", "followed_to", "visited_from", "visited_to", *NOT_VISITED_ALIASES,
+    "expiring", "pool", "archived", "sort",
+)  # fmt: skip
+
+
+def customer_filters_query(filters: CustomerFilters, *, sort: bool = True) -> str:
+    """The canonical query string of `filters`, as `parse_customer_filters` reads it back to the same filters:
+    only what narrows, in one order, so two equal filters have one string (a saved filter is matched to the page
+    by it). Without `sort` when asked (the map has no order)."""
+    f = filters
+    pairs: list[tuple[str, str]] = [
+        ("q", f.search), ("owner", str(f.owner_id or "")), ("department", str(f.department_id or "")),
+        ("level", f.level), ("stage", str(f.stage_id or "")),
+        *(("tag", str(pk)) for pk in f.tag_ids),
+        ("province", f.province), ("city", f.city), ("industry", f.industry), ("source", f.source),
+        *((name, day.isoformat() if day else "") for name, day in (
+            ("created_from", f.created_from), ("created_to", f.created_to),
+            ("followed_from", f.followed_from), ("followed_to", f.followed_to),
+            ("visited_from", f.visited_from), ("visited_to", f.visited_to),
+        )),
+        (NOT_VISITED, str(f.not_visited_days or "")),
+        ("expiring", "1" if f.expiring else ""), ("pool", "1" if f.in_pool else ""),
+        ("archived", "1" if f.archived else ""),
+        ("sort", f.sort if sort and f.sort != CustomerSort.UPDATED else ""),
+    ]  # fmt: skip
+    return urlencode([(name, value) for name, value in pairs if value])
 
 
 def customer_filters_from_query(query: Any) -> CustomerFilters:
@@ -335,7 +382,7 @@ def _between(field: str, start: date | None, end: date | None, zone: ZoneInfo) -
 
 def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) -> QuerySet[Customer]:
     """The visible customers the filters keep, with their owner and stage joined, their tags prefetched and
-    `visit_key` (the last visit, the epoch when never) annotated for the orders of `CustomerSort`: one query for
+    `follow_key` (the last follow-up, the epoch when never) annotated for the orders of `CustomerSort`: one query for
     the rows, one for their tags, however many customers and tags there are."""
     f = filters or CustomerFilters()
     qs = visible_customers(actor=actor, include_archived=f.include_archived or f.archived)
@@ -366,11 +413,12 @@ def customer_list(*, actor: Employee, filters: CustomerFilters | None = None) ->
     for name in ("province", "city", "industry", "source"):
         if getattr(f, name):
             qs = qs.filter(**{name: getattr(f, name)})
-    if f.created_from or f.created_to or f.visited_from or f.visited_to:
+    if any((f.created_from, f.created_to, f.visited_from, f.visited_to, f.followed_from, f.followed_to)):
         zone = ZoneInfo(actor.org.time_zone)
         qs = qs.filter(_between("created_at", f.created_from, f.created_to, zone))
         qs = qs.filter(_between("last_visited_at", f.visited_from, f.visited_to, zone))
-    return qs.annotate(visit_key=Coalesce("last_visited_at", Value(NEVER))).prefetch_related(
+        qs = qs.filter(_between("last_followed_up_at", f.followed_from, f.followed_to, zone))
+    return qs.annotate(follow_key=Coalesce("last_followed_up_at", Value(NEVER))).prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("group", "name", "id"))
     )
 
@@ -767,21 +815,22 @@ def customers_nearby(
     return found
 
 
-def customers_created_many(*, org_id: int, employee_ids: list[int], start: datetime, end: datetime) -> dict[int, int]:
-    """How many customers each of `employee_ids` created from `start` to `end` (one query; the caller has scoped the
-    employees to what its actor may see): the daily close card's "new customers"."""
+def customers_created_by_day_many(
+    *, org_id: int, employee_ids: list[int], first_day: date, last_day: date, zone: ZoneInfo
+) -> dict[tuple[int, date], int]:
+    """How many customers each of `employee_ids` created on each of the organization's days (in `zone`) from
+    `first_day` to `last_day` (one query; the caller has scoped the employees to what its actor may see):
+    (employee id, day) -> count, a pair with none left out. The daily close card's "new customers"."""
+    start, end = days_bounds(first_day, last_day, zone)
     rows = (
         Customer.objects.filter(
             org_id=org_id, created_by_id__in=employee_ids, created_at__gte=start, created_at__lt=end
         )
-        .values("created_by_id")
+        .values_list("created_by_id", TruncDate("created_at", tzinfo=zone))
         .annotate(n=Count("id"))
         .order_by()
     )
-    counts = dict.fromkeys(employee_ids, 0)
-    for row in rows:
-        counts[row["created_by_id"]] = row["n"]
-    return counts
+    return {(employee_id, day): n for employee_id, day, n in rows}
 
 
 # --- Pickers -----------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q
+from django.db.models import Case, Exists, F, Q, Value, When
+from django.db.models.expressions import BaseExpression
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -524,11 +525,19 @@ def customer_stage_move(*, customer: Customer, stage_id: int, by: Employee | Non
 # --- Coordinates and visits (kept by activities' check-in) -------------------------------------------------
 
 
+def _later(field: str, at: datetime) -> Case:
+    """`at` when the rollup `field` is empty or older, else the rollup as it is (never back)."""
+    return Case(When(Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": at}), then=Value(at)), default=F(field))
+
+
 def customer_visited(*, customer_id: int, at: datetime) -> None:
-    """Move the customer's `last_visited_at` rollup forward to `at` (never back: a late offline check-in
-    of an older visit leaves a newer one in place). Runs in the caller's transaction."""
-    Customer.objects.filter(pk=customer_id).filter(Q(last_visited_at__isnull=True) | Q(last_visited_at__lt=at)).update(
-        last_visited_at=at
+    """Move the customer's `last_visited_at` rollup forward to `at`, and its `last_followed_up_at` (a check-in is a
+    follow-up): never back, a late offline check-in of an older visit leaves a newer one in place. One UPDATE, in
+    the caller's transaction."""
+    stale = Q(last_visited_at__isnull=True) | Q(last_visited_at__lt=at)
+    stale |= Q(last_followed_up_at__isnull=True) | Q(last_followed_up_at__lt=at)
+    Customer.objects.filter(pk=customer_id).filter(stale).update(
+        last_visited_at=_later("last_visited_at", at), last_followed_up_at=_later("last_followed_up_at", at)
     )
 
 
@@ -536,6 +545,22 @@ def customer_last_visit_set(*, customer_id: int, at: datetime | None) -> None:
     """Set the customer's `last_visited_at` rollup to `at` (a visit that stopped counting, rejected by its
     reviewer, leaves the latest one that counts). Runs in the caller's transaction."""
     Customer.objects.filter(pk=customer_id).update(last_visited_at=at)
+
+
+def customer_followed_up_at(*, customer_id: int, at: datetime) -> None:
+    """Move the customer's `last_followed_up_at` rollup forward to `at`, a new follow-up's time (a visit's
+    check-in, a work record's capture: activities.follow_ups says which count). Never back: a late offline
+    record of an older day leaves a newer follow-up in place. One UPDATE, in the caller's transaction."""
+    Customer.objects.filter(pk=customer_id).filter(
+        Q(last_followed_up_at__isnull=True) | Q(last_followed_up_at__lt=at)
+    ).update(last_followed_up_at=at)
+
+
+def customer_last_follow_up_set(*, customer_id: int, at: datetime | BaseExpression | None) -> None:
+    """Set the customer's `last_followed_up_at` rollup to `at`, when a follow-up stopped counting (a record
+    archived, a visit rejected): a time, or an expression on the customer's row that recomputes it
+    (activities.follow_ups.last_follow_up_at), so it costs one UPDATE. In the caller's transaction."""
+    Customer.objects.filter(pk=customer_id).update(last_followed_up_at=at)
 
 
 def customer_locate_from_visit(*, actor: Employee, customer_id: int, latitude: Decimal, longitude: Decimal) -> bool:

@@ -34,7 +34,9 @@ from .filter_views import filter_choices
 from .forms import ContactForm, CustomerForm, DuplicateRulesForm
 from .models import Contact, Customer
 from .panels import customer_panels
-from .pool_views import bulk_bar, release_and_assign_forms
+from .pool_views import KEPT as BULK_KEPT
+from .pool_views import bulk_bar, bulk_kept_elsewhere, release_and_assign_forms
+from .saved_filter_views import saved_filters_context
 from .summary import customer_summary
 from .timeline import EVENTS as TIMELINE_EVENTS
 from .timeline import customer_timeline_page, timeline_actions
@@ -91,11 +93,13 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         page = keyset_page(qs, ordering=filters.ordering, cursor=get.get("cursor") or None, limit=PAGE_SIZE)
         cards = [CustomerCard(c, _distance_from(position, c)) for c in page.items]
     query = get.copy()
-    query.pop("cursor", None)
+    for key in ("cursor", *BULK_KEPT):
+        query.pop(key, None)
     unsorted = query.copy()
     unsorted.pop("sort", None)
     context = {
         **filter_choices(actor=actor, filters=filters, errors=errors),
+        **saved_filters_context(actor=actor, filters=filters, page="list"),
         "page": page,
         "cards": cards,
         "near": near,
@@ -103,9 +107,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "unsorted_query": unsorted.urlencode(),
         "now": timezone.now(),
-        "bulk": bulk_bar(actor),
+        "bulk": bulk_bar(actor, request),
         "can_manage_stages": has_permission(actor, Permission.MANAGE_ORGANIZATION),
     }
+    if not is_htmx(request):
+        bulk_kept_elsewhere(actor, context["bulk"], page.items)
     if is_htmx(request) and (near or request.headers.get("HX-Target") == CARDS_MORE):
         return render(request, "customers/customer_list.html#cards", context)
     if is_htmx(request) and get.get("cursor"):

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fieldloop.activities.models import WorkRecord, WorkRecordComment
+from fieldloop.core.bulk import insert_objects, update_column
 from fieldloop.customers.models import Contact, Customer
 from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.org.models import Role
@@ -141,9 +142,9 @@ def build_work_records(ctx: DemoContext) -> None:
                     comment_count=1 if rng.random() < 0.1 else 0,
                 )
             )
-        WorkRecord.objects.bulk_create(records, batch_size=1_000)
+        insert_objects(records)
         ctx.progress.advance(len(records))
-        saved = WorkRecord.objects.filter(org=org).select_related("author").order_by("-id")[: len(records)]
+        saved = records[::-1]  # newest first, the order the demo always drew their comments in
         new_comments = [
             WorkRecordComment(
                 org=org,
@@ -155,7 +156,7 @@ def build_work_records(ctx: DemoContext) -> None:
             for r in saved
             if r.comment_count == 1
         ]
-        WorkRecordComment.objects.bulk_create(new_comments, batch_size=2_000)
+        insert_objects(new_comments)
         comments += len(new_comments)
     ctx.counts["work record comments"] = comments
 
@@ -223,15 +224,19 @@ def _offset(lat: float, lon: float, metres: float, rng: Any) -> tuple[float, flo
     return round(lat + d_lat, 6), round(lon + d_lon, 6)
 
 
+def _link_reports(ctx: DemoContext, reports: list[WorkRecord], visits: list[Any]) -> None:
+    """Each visit report points at the visit made around it (the first visits, one a report, in order)."""
+    pairs = [(report.pk, visit.pk) for report, visit in zip(reports, visits, strict=False)]
+    update_column(WorkRecord, "visit_id", pairs)
+
+
 def build_visits(ctx: DemoContext) -> None:
     """Visit types (例行拜访: storefront photo, stock count, visit report; 收款拜访: payment note) and a
         visit around each demo visit report (its check-in before it, check-out after), most near the customer,
         some far (soft rule: flagged), some too short; plus collection visits, most with their payment note filed
-    (the rest miss that required step). Bulk inserts; each customer's
-        `last_visited_at` rollup is then set in one UPDATE."""
+    (the rest miss that required step). Bulk inserts; the customers' `last_visited_at` rollup is set
+    by the history step, with their other dates."""
     from decimal import Decimal
-
-    from django.db.models import OuterRef, Subquery
 
     from fieldloop.activities.models import DistanceMode, Visit, VisitStatus, VisitType, VisitTypeStep
     from fieldloop.activities.visits import Reason
@@ -313,14 +318,10 @@ def build_visits(ctx: DemoContext) -> None:
                 duration_s=int((check_out - check_in).total_seconds()), effective=not reasons, reasons=reasons,
             )
         )  # fmt: skip
-    Visit.objects.bulk_create(visits, batch_size=1_000)
-    saved = dict(Visit.objects.filter(org=org, visit_type=routine).order_by("id").values_list("client_id", "pk"))
-    for report, visit in zip(reports, visits, strict=False):
-        report.visit_id = saved[visit.client_id]
-    WorkRecord.objects.bulk_update(reports, ["visit"], batch_size=1_000)
-    collected = dict(Visit.objects.filter(org=org, visit_type=collection).values_list("client_id", "pk"))
+    insert_objects(visits)
+    _link_reports(ctx, reports, visits)
     note = t["收款记录"]
-    WorkRecord.objects.bulk_create(
+    insert_objects(
         [
             WorkRecord(
                 org=org,
@@ -329,16 +330,13 @@ def build_visits(ctx: DemoContext) -> None:
                 template_version=note.current_version,
                 author_id=visits[i].employee_id,
                 customer_id=visits[i].customer_id,
-                visit_id=collected[visits[i].client_id],
+                visit_id=visits[i].pk,
                 values=_payment_values(rng),
                 captured_at=captured,
                 received_at=min(captured + timedelta(seconds=rng.randint(1, 9)), ctx.now),
             )
             for i, captured in payments
-        ],
-        batch_size=1_000,
+        ]
     )
-    last = Visit.objects.filter(customer=OuterRef("pk")).order_by("-checked_in_at").values("checked_in_at")[:1]
-    Customer.objects.filter(org=org).update(last_visited_at=Subquery(last))
     ctx.counts["visits"] = len(visits)
     ctx.counts["payment notes"] = len(payments)

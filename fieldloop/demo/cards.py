@@ -2,9 +2,10 @@
 most filed before the deadline, a few late (the next morning), a few not filed (what the nightly close stores).
 A filed card's write-up is a daily-report work record (the rep's own report of that day when there is one, as
 `card_file` takes it over; else a new one, written when the card was filed). The figures are each day's real ones,
-computed by `card_selectors.day_figures_many` once the write-ups exist (a few queries per day for everyone), so a
-card agrees with a recomputation. Most filed cards are reviewed by the employee's manager with a score and a
-comment; the latest ones, and a few older, still wait. Set-based: one bulk insert per table; deterministic per seed.
+computed by `card_selectors.figures_by_day_many` once the write-ups exist (a few queries for every day and
+everyone), so a card agrees with a recomputation. Most filed cards are reviewed by the employee's manager with a
+score and a comment; the latest ones, and a few older, still wait. Set-based: one bulk insert per table;
+deterministic per seed.
 """
 
 import json
@@ -18,7 +19,7 @@ from fieldloop.activities.models import WorkRecord
 from fieldloop.core.bulk import JsonText, allocate_ids, insert_rows
 from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.org.models import Department, Employee
-from fieldloop.schedules.card_selectors import close_settings, day_figures_many
+from fieldloop.schedules.card_selectors import close_settings, figures_by_day_many
 from fieldloop.schedules.cards import CARD_ROLES, deadline_of, is_working_day
 from fieldloop.schedules.models import CardReader, CardStatus, DailyCard
 
@@ -138,7 +139,7 @@ def build_daily_cards(ctx: DemoContext) -> None:
 
     # 2. each day's figures, as filing would have computed them (the write-ups included), for everyone at once
     ids = [e.pk for e in people]
-    figures = {day: day_figures_many(org_id=org.pk, zone=zone, employee_ids=ids, day=day) for day in days}
+    figures = figures_by_day_many(org_id=org.pk, zone=zone, employee_ids=ids, first_day=days[0], last_day=days[-1])
 
     # 3. the cards, and the reviewers who read them
     card_ids = allocate_ids(DailyCard, len(plans))
@@ -154,7 +155,7 @@ def build_daily_cards(ctx: DemoContext) -> None:
         stored = filed or deadline  # an unfiled card is stored by the nightly close after the deadline
         cards.append((
             card_id, stored, reviewed_at or stored, org.pk, e_id, day, status, deadline,
-            JsonText(json.dumps(figures[day][e_id])), record_id, filed,
+            JsonText(json.dumps(figures[(e_id, day)])), record_id, filed,
             filed is not None and filed <= deadline, reviewer, reviewed_at, score, comment,
         ))  # fmt: skip
         if reviewer is not None:

@@ -5,6 +5,7 @@ each domain's step (`DEMO_STEPS`, in order) adds its part, taking the shared `De
 sits above every other, so it names the steps directly; no app imports it.
 """
 
+import gc
 import random
 from collections.abc import Callable
 
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from faker import Faker
 
-from fieldloop.core import progress
+from fieldloop.core import bulk, progress
 from fieldloop.org.models import Employee, Organization, Role
 
 from . import (
@@ -28,7 +29,7 @@ from . import (
     tracking,
     visit_review,
 )
-from .context import DEMO_ORG_NAME, SIZES, DemoContext, DemoLogin
+from .context import DEMO_ORG_NAME, SIZES, DemoContext, DemoLogin, StepRecord
 
 # Each domain's step by name, run in this order in one transaction.
 DEMO_STEPS: dict[str, Callable[[DemoContext], None]] = {
@@ -37,13 +38,14 @@ DEMO_STEPS: dict[str, Callable[[DemoContext], None]] = {
     "work_records": activities.build_work_records,
     "visits": activities.build_visits,
     "schedules": schedules.build_schedules,
-    "daily_cards": cards.build_daily_cards,
     # attendance before the trajectories: a rep's track follows their shifts, less approved leave
     "attendance": attendance.build_attendance,
     "trajectories": tracking.build_trajectories,
     "doubtful_visits": visit_review.build_doubtful_visits,
     "products": sales.build_products,
     "orders": sales.build_orders,
+    # after the visits, schedules and orders: a card stores the figures of its day, orders included
+    "daily_cards": cards.build_daily_cards,
     # after the orders (their rollup is the plan's history): this year's plan, suggested, +20 %, decomposed, locked
     "target_plan": target_plan.build_target_plan,
     # last: the customers' creation and update dates spread over the months the records above cover
@@ -63,16 +65,29 @@ def build_demo_company(*, size: str = "small", seed: int = 42, until: str | None
     ctx = DemoContext(size_name=size, size=SIZES[size], rng=random.Random(seed), faker=faker)
     steps = list(DEMO_STEPS)
     steps = steps[: steps.index(until) + 1] if until is not None else steps
-    with transaction.atomic():
-        for number, name in enumerate(steps, start=1):
-            with progress.step(f"[{number}/{len(steps)}] {name.replace('_', ' ')}") as shown:
-                ctx.progress = shown
-                before = dict(ctx.counts)
-                DEMO_STEPS[name](ctx)
-                made = {what: n for what, n in ctx.counts.items() if before.get(what) != n}
-                shown.done = max(shown.done, sum(made.values()))
-                shown.summary = ", ".join(f"{n:,} {what}" for what, n in made.items()) or "done"
+    # The steps hold hundreds of thousands of rows at a time and make no reference cycles: the cyclic collector,
+    # which would walk them all again every few thousand allocations, is paused while they run.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with transaction.atomic(), bulk.foreign_keys_checked_once():
+            _run_steps(ctx, steps)
+    finally:
+        if collecting:
+            gc.enable()
     return ctx
+
+
+def _run_steps(ctx: DemoContext, steps: list[str]) -> None:
+    for number, name in enumerate(steps, start=1):
+        with progress.step(f"[{number}/{len(steps)}] {name.replace('_', ' ')}") as shown:
+            ctx.progress = shown
+            before = dict(ctx.counts)
+            DEMO_STEPS[name](ctx)
+            made = {what: n - before.get(what, 0) for what, n in ctx.counts.items() if before.get(what) != n}
+            shown.done = max(shown.done, sum(made.values()))
+            shown.summary = ", ".join(f"{n:,} {what}" for what, n in made.items()) or "done"
+            ctx.steps.append(StepRecord(name=name, seconds=shown.elapsed, made=made))
 
 
 def demo_logins() -> list[DemoLogin]:

@@ -72,6 +72,15 @@ class DemoLogin:
     department: str
 
 
+@dataclass(frozen=True)
+class StepRecord:
+    """What a build step made (counts by kind) and how long it took, for the benchmark."""
+
+    name: str
+    seconds: float
+    made: dict[str, int]
+
+
 @dataclass
 class DemoContext:
     size_name: str
@@ -83,6 +92,7 @@ class DemoContext:
     departments: list[Department] = field(default_factory=list)
     logins: list[DemoLogin] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # what each step built, for the summary
+    steps: list[StepRecord] = field(default_factory=list)  # each step run, in order
     # The running step's progress (core.progress): a step that builds in batches sets its total and advances it.
     progress: Step = field(default_factory=lambda: Step(label=""))
     today: date = field(default_factory=date.today)

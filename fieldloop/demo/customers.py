@@ -1,9 +1,14 @@
 """Demo customers for the demo company: Chinese company names, addresses and coordinates around real
 cities, owners among the reps, contacts, one timeline entry each. Bulk inserts, deterministic per seed."""
 
+import json
 import uuid
 from datetime import timedelta
+from typing import Any
 
+from django.utils import timezone
+
+from fieldloop.core.bulk import JsonText, allocate_ids, indexes_rebuilt_after, insert_rows
 from fieldloop.customers import credit_code
 from fieldloop.customers.models import (
     Contact,
@@ -19,9 +24,11 @@ from fieldloop.customers.models import (
     Tag,
     TagColour,
 )
-from fieldloop.org.models import Role
+from fieldloop.customers.names import NAME_KEY_LENGTH, PHONE_KEY_LENGTH, normalise_name, normalise_phone
+from fieldloop.org.models import Department, Employee, Role
 
 from .context import DemoContext
+from .words import Words
 
 COUNTS = {"small": 2_000, "medium": 20_000, "large": 200_000}
 
@@ -62,10 +69,38 @@ TAGS = [
 ]
 
 
+# the columns each row below gives, in its order (the rest keep their defaults: empty text, NULL)
+CUSTOMER_COLUMNS = (
+    "id", "created_at", "updated_at", "org_id", "client_id", "name", "short_name", "credit_code", "industry", "level",
+    "stage_id", "source", "phone", "website", "province", "city", "district", "address", "latitude", "longitude",
+    "owner_id", "pool_id", "protected_until", "claimed_at", "custom_values", "created_by_id", "name_key", "phone_key",
+)  # fmt: skip
+CONTACT_COLUMNS = (
+    "created_at", "updated_at", "org_id", "client_id", "customer_id", "name", "title", "mobile", "is_primary", "phone",
+    "email", "wechat", "notes",
+)  # fmt: skip
+EVENT_COLUMNS = ("created_at", "updated_at", "org_id", "customer_id", "actor_id", "kind", "changes", "summary")
+
+
+def _branch_cities(ctx: DemoContext) -> dict[int, tuple[str, str, float, float, list[str]]]:
+    """Each department's city (of CITIES), from the nearest "<city>分公司" at or above it."""
+    by_name = {place[1]: place for place in CITIES}
+    by_pk = {d.pk: d for d in ctx.departments}
+    found: dict[int, tuple[str, str, float, float, list[str]]] = {}
+    for d in ctx.departments:
+        above: Department | None = d
+        while above is not None:
+            city = above.name.removesuffix("分公司")
+            if city != above.name and city in by_name:
+                found[d.pk] = by_name[city]
+                break
+            above = by_pk.get(above.parent_id) if above.parent_id else None
+    return found
+
+
 def build_customers(ctx: DemoContext) -> None:
     if ctx.org is None:
         raise ValueError("build_org runs first")
-    rng, faker = ctx.rng, ctx.faker
     count = COUNTS[ctx.size_name]
     reps = [e for e in ctx.employees if e.role == Role.REP]
     creator = next(e for e in ctx.employees if e.role == Role.ADMIN)
@@ -75,15 +110,31 @@ def build_customers(ctx: DemoContext) -> None:
     won = next(s for s in stages if s.is_won)
     pool.keep_stages.add(won)
     tags = Tag.objects.bulk_create(Tag(org=ctx.org, name=n, colour=c, group=g) for n, c, g in TAGS)
-    codes: set[str] = set()
     ctx.counts["customers"] = count
     ctx.progress.set_total(count)
+    with indexes_rebuilt_after(Customer):  # built once at the end: the name's trigram indexes cost most by row
+        _insert_customers(ctx, count, pool, stages, tags, reps, creator)
+
+
+def _insert_customers(
+    ctx: DemoContext, count: int, pool: CustomerPool, stages: list[CustomerStage], tags: list[Tag],
+    reps: list[Employee], creator: Employee,
+) -> None:  # fmt: skip
+    rng, words = ctx.rng, Words(ctx.faker)
+    home_city = _branch_cities(ctx)
+    codes: set[str] = set()
+    org_id, pool_id, creator_id, tag_ids = pool.org_id, pool.pk, creator.pk, [t.pk for t in tags]
+    no_values = JsonText("{}")
     batch = 5_000
     for start in range(0, count, batch):
-        customers = []
-        chosen: dict[uuid.UUID, list[Tag]] = {}
-        for _ in range(min(batch, count - start)):
-            province, city, lat, lon, districts = rng.choice(CITIES)
+        size = min(batch, count - start)
+        ids = allocate_ids(Customer, size)
+        now = timezone.now()
+        customers: list[tuple[Any, ...]] = []
+        chosen: list[list[int]] = []
+        for pk in ids:
+            place = rng.choice(CITIES)
+            districts = place[4]
             industry = rng.choice(INDUSTRIES)
             code = ""
             if rng.random() < 0.7:
@@ -96,7 +147,7 @@ def build_customers(ctx: DemoContext) -> None:
                 if code in codes:
                     code = ""
                 codes.add(code)
-            name = f"{city}{faker.company_prefix()}{industry[:2]}{rng.choice(SUFFIXES)}"
+            prefix, suffix = words.company_prefix(), rng.choice(SUFFIXES)
             located = rng.random() < 0.85
             in_pool = rng.random() < 0.1  # one customer in ten waits in the public pool
             claimed_at = ctx.now - timedelta(days=rng.randint(0, 25))
@@ -106,60 +157,38 @@ def build_customers(ctx: DemoContext) -> None:
             level = rng.choices(CustomerLevel.values, weights=[1, 3, 5, 2])[0]
             stage = rng.choices(stages, weights=[5, 3, 2, 1][: len(stages)])[0]
             source = rng.choice(CustomerSource.values)
-            phone = faker.phone_number()
-            district = rng.choice(districts)
-            address = faker.street_address()
-            latitude = round(lat + rng.gauss(0, 0.06), 6) if located else None
-            longitude = round(lon + rng.gauss(0, 0.07), 6) if located else None
-            chosen[client_id] = rng.sample(tags, rng.randint(0, 2))
-            customers.append(
-                Customer(
-                    org=ctx.org,
-                    client_id=client_id,
-                    name=name,
-                    short_name=name[len(city) : len(city) + 4],
-                    credit_code=code,
-                    industry=industry,
-                    level=level,
-                    stage=stage,
-                    source=source,
-                    phone=phone,
-                    province=province,
-                    city=city,
-                    district=district,
-                    address=address,
-                    latitude=latitude,
-                    longitude=longitude,
-                    owner=None if in_pool else rng.choice(reps),
-                    pool=pool,
-                    protected_until=None if in_pool else protected_until,
-                    claimed_at=None if in_pool else claimed_at,
-                    created_by=creator,
-                )
-            )
-        for customer in customers:
-            customer.refresh_match_keys()  # bulk_create bypasses save()
-        Customer.objects.bulk_create(customers, batch_size=1_000)
-        ctx.progress.advance(len(customers))
-        saved = list(Customer.objects.filter(org=ctx.org).order_by("-id")[: len(customers)])
-        CustomerTag.objects.bulk_create(
-            (CustomerTag(org=ctx.org, customer=c, tag=t) for c in saved for t in chosen.get(c.client_id, [])),
-            batch_size=1_000,
+            phone = words.phone_number()
+            district = districts.index(rng.choice(districts))
+            address = words.street_address()
+            north, east = (rng.gauss(0, 0.06), rng.gauss(0, 0.07)) if located else (None, None)
+            chosen.append(rng.sample(tag_ids, rng.randint(0, 2)))
+            owner = None if in_pool else rng.choice(reps)
+            # an owned customer lies in its rep's branch city (where the demo has one); a pool one anywhere
+            province, city, lat, lon, districts = home_city.get(owner.department_id, place) if owner else place
+            name = f"{city}{prefix}{industry[:2]}{suffix}"
+            customers.append((
+                pk, now, now, org_id, client_id, name, name[len(city) : len(city) + 4], code, industry, level,
+                stage.pk, source, phone, "", province, city, districts[district % len(districts)], address,
+                None if north is None else round(lat + north, 6), None if east is None else round(lon + east, 6),
+                owner.pk if owner else None, pool_id, None if in_pool else protected_until,
+                None if in_pool else claimed_at, no_values, creator_id,
+                normalise_name(name)[:NAME_KEY_LENGTH], normalise_phone(phone)[:PHONE_KEY_LENGTH],
+            ))  # fmt: skip
+        insert_rows(Customer, CUSTOMER_COLUMNS, customers)
+        ctx.progress.advance(size)
+        # newest first, the order the demo always drew their contacts in
+        saved = [(row[0], row[5], tags) for row, tags in zip(reversed(customers), reversed(chosen), strict=True)]
+        insert_rows(
+            CustomerTag, ("org_id", "customer_id", "tag_id"), ((org_id, pk, t) for pk, _, ts in saved for t in ts)
         )
         contacts, events = [], []
-        for customer in saved:
+        for pk, name, _ in saved:
             for n in range(rng.choice((1, 1, 2))):
-                contacts.append(
-                    Contact(
-                        org=ctx.org, customer=customer, client_id=uuid.UUID(int=rng.getrandbits(128)),
-                        name=faker.name(), title=rng.choice(TITLES), mobile=faker.phone_number(), is_primary=n == 0,
-                    )
-                )  # fmt: skip
-            events.append(
-                CustomerEvent(
-                    org=ctx.org, customer=customer, actor=creator, kind=CustomerEventKind.CREATED,
-                    changes={"name": [None, customer.name]},
-                )
-            )  # fmt: skip
-        Contact.objects.bulk_create(contacts, batch_size=2_000)
-        CustomerEvent.objects.bulk_create(events, batch_size=2_000)
+                contacts.append((
+                    now, now, org_id, uuid.UUID(int=rng.getrandbits(128)), pk, words.name(), rng.choice(TITLES),
+                    words.phone_number(), n == 0, "", "", "", "",
+                ))  # fmt: skip
+            events.append((now, now, org_id, pk, creator_id, CustomerEventKind.CREATED.value,
+                           JsonText(json.dumps({"name": [None, name]}, ensure_ascii=False)), ""))  # fmt: skip
+        insert_rows(Contact, CONTACT_COLUMNS, contacts)
+        insert_rows(CustomerEvent, EVENT_COLUMNS, events)

@@ -7,15 +7,20 @@ and before the owners' claims (the last 25 days), moved earlier where its own re
 before: followed up, visited, or ordered (a month ahead of the first order, as a sale takes time).
 Its "updated" is the latest of its creation, records and visits (not its claim: the demo's claims fall at the
 build's time of day, so they would tie the newest customers at the build's instant), and its "created" event
-on the timeline says the same day as the customer. Set-based: a few UPDATE statements whatever the size.
-"""
+on the timeline says the same day as the customer. Its last visit and last follow-up (the list's
+`last_visited_at` and `last_followed_up_at` rollups) are set here too, once every visit and record exists.
+Set-based: two UPDATE statements whatever the size, each customer written once (on PostgreSQL with the
+customers' indexes built again after it, cheaper than a new entry per row in each)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from django.db.models import DateTimeField, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Case, DateTimeField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least, Mod
+from django.db.models.lookups import Exact
 
+from fieldloop.activities.follow_ups import follow_up_visits, last_follow_up_at
 from fieldloop.activities.models import Visit, WorkRecord
+from fieldloop.core.bulk import indexes_rebuilt_after
 from fieldloop.customers.models import Customer, CustomerEvent, CustomerEventKind
 from fieldloop.sales.models import Order
 
@@ -26,6 +31,7 @@ BEFORE_CLAIMS = timedelta(days=26)  # the customers step claims within the last 
 BUCKETS = 36  # creation days come in this many steps of SPREAD_DAYS / BUCKETS days
 LEAD_BEFORE_ORDER = timedelta(days=30)
 LEAD_BEFORE_WORK = timedelta(days=1)
+NEVER = Value(datetime(1970, 1, 1, tzinfo=UTC))  # before any creation: a missing date that Greatest passes over
 
 
 def _earliest(model: type[Visit] | type[WorkRecord], field: str) -> Subquery:
@@ -38,35 +44,51 @@ def _first_order() -> Subquery:
     return Subquery(orders.values("created_at")[:1], output_field=DateTimeField())
 
 
-def _or_created(value: object) -> Coalesce:
-    """A date that may be missing, as the customer's creation date when it is (Least and Greatest
-    return NULL on SQLite as soon as one argument is NULL)."""
-    return Coalesce(value, F("created_at"), output_field=DateTimeField())
+def _or_else(value: object, fallback: object) -> Coalesce:
+    """A date that may be missing, as `fallback` when it is (Least and Greatest return NULL on SQLite as soon as one
+    argument is NULL)."""
+    return Coalesce(value, fallback, output_field=DateTimeField())
+
+
+def _created(now: datetime) -> Least:
+    """A customer's creation: its day of the spread (by its id), moved earlier where its records say it existed
+    before."""
+    step = SPREAD_DAYS // BUCKETS
+    spread = Case(
+        *(
+            When(
+                Exact(Mod("id", BUCKETS), bucket),
+                then=Value(now - BEFORE_CLAIMS - timedelta(days=step * bucket, hours=bucket * 7 % 24)),
+            )
+            for bucket in range(BUCKETS)
+        ),
+        output_field=DateTimeField(),
+    )
+    return Least(
+        spread,
+        _or_else(_earliest(WorkRecord, "captured_at") - LEAD_BEFORE_WORK, spread),
+        _or_else(_earliest(Visit, "checked_in_at") - LEAD_BEFORE_WORK, spread),
+        _or_else(_first_order() - LEAD_BEFORE_ORDER, spread),
+    )
 
 
 def spread_customer_dates(ctx: DemoContext) -> None:
     if ctx.org is None:
         raise ValueError("build_org runs first")
     customers: QuerySet[Customer] = Customer.objects.filter(org=ctx.org)
-    step = SPREAD_DAYS // BUCKETS
-    for bucket in range(BUCKETS):
-        created = ctx.now - BEFORE_CLAIMS - timedelta(days=step * bucket, hours=bucket * 7 % 24)
-        customers.alias(bucket=Mod("id", BUCKETS)).filter(bucket=bucket).update(created_at=Value(created))
-    customers.update(
-        created_at=Least(
-            F("created_at"),
-            _or_created(_earliest(WorkRecord, "captured_at") - LEAD_BEFORE_WORK),
-            _or_created(_earliest(Visit, "checked_in_at") - LEAD_BEFORE_WORK),
-            _or_created(_first_order() - LEAD_BEFORE_ORDER),
-        )
-    )
+    # every visit and record exists by now (this step runs last): the three dates in one UPDATE, each row written
+    # once (on PostgreSQL a row's every version goes into each of the customers' indexes). The "updated" date reads
+    # the new creation, so it says it again (an UPDATE's expressions read the row as it was).
     latest_record = WorkRecord.objects.filter(customer_id=OuterRef("pk")).order_by("-captured_at")
-    customers.update(
-        updated_at=Greatest(
-            F("created_at"),
-            _or_created(F("last_visited_at")),
-            _or_created(Subquery(latest_record.values("captured_at")[:1], output_field=DateTimeField())),
+    latest = Subquery(latest_record.values("captured_at")[:1], output_field=DateTimeField())
+    visits = follow_up_visits(Visit.objects.filter(customer_id=OuterRef("pk"))).order_by("-checked_in_at")
+    last_visit = Subquery(visits.values("checked_in_at")[:1], output_field=DateTimeField())
+    with indexes_rebuilt_after(Customer):
+        customers.update(
+            last_visited_at=last_visit,
+            last_followed_up_at=last_follow_up_at(),
+            created_at=_created(ctx.now),
+            updated_at=Greatest(_created(ctx.now), _or_else(last_visit, NEVER), _or_else(latest, NEVER)),
         )
-    )
     creation = Customer.objects.filter(pk=OuterRef("customer_id")).values("created_at")[:1]
     CustomerEvent.objects.filter(org=ctx.org, kind=CustomerEventKind.CREATED).update(created_at=Subquery(creation))

@@ -48,35 +48,49 @@ def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
     return math.hypot(north, east)
 
 
-def _position(keys: list[Key], at: datetime) -> tuple[float, float, float]:
-    """Where the rep is at `at` along the keyframes: (lat, lon, speed). Between two places the rep waits at
-    the first, then travels at city speed on a gently bent line to arrive on time."""
-    for (t0, lat0, lon0), (t1, lat1, lon1) in pairwise(keys):
-        if not t0 <= at <= t1:
-            continue
-        metres = _distance((lat0, lon0), (lat1, lon1))
-        if metres < 1:
-            return lat0, lon0, 0.0
-        span = (t1 - t0).total_seconds()
-        travel = min(span, max(600.0, metres / CITY_SPEED_MPS))
-        leave = t1 - timedelta(seconds=travel)
-        if at <= leave:
-            return lat0, lon0, 0.0
-        f = (at - leave).total_seconds() / travel
-        bend = math.sin(math.pi * f) * 0.12 * metres  # roads are not straight: bow out to one side
-        lat = lat0 + (lat1 - lat0) * f
-        lon = lon0 + (lon1 - lon0) * f
-        north, east = (lat1 - lat0), (lon1 - lon0)
-        norm = math.hypot(north, east) or 1
-        lat, lon = _move(lat, lon, bend * -east / norm, bend * north / norm)
-        return lat, lon, metres / travel
-    return keys[-1][1], keys[-1][2], 0.0
+class _Path:
+    """Where the rep is along the keyframes at increasing times: (lat, lon, speed). Between two places the rep
+    waits at the first, then travels at city speed on a gently bent line to arrive on time. Each leg is measured
+    once, and the legs are walked forward with the times asked (keyframes out of order: searched from the first)."""
+
+    def __init__(self, keys: list[Key]) -> None:
+        self.legs = list(pairwise(keys))
+        self.end = (keys[-1][1], keys[-1][2], 0.0)
+        self.ordered = all(a[0] <= b[0] for a, b in self.legs)
+        self.cursor = 0
+        self.measured: dict[int, tuple[float, float, datetime]] = {}
+
+    def at(self, at: datetime) -> tuple[float, float, float]:
+        first = self.cursor if self.ordered else 0
+        for i in range(first, len(self.legs)):
+            (t0, lat0, lon0), (t1, lat1, lon1) = self.legs[i]
+            if not t0 <= at <= t1:
+                continue
+            self.cursor = i
+            if (leg := self.measured.get(i)) is None:
+                metres = _distance((lat0, lon0), (lat1, lon1))
+                travel = min((t1 - t0).total_seconds(), max(600.0, metres / CITY_SPEED_MPS))
+                leg = self.measured[i] = (metres, travel, t1 - timedelta(seconds=travel))
+            metres, travel, leave = leg
+            if metres < 1:
+                return lat0, lon0, 0.0
+            if at <= leave:
+                return lat0, lon0, 0.0
+            f = (at - leave).total_seconds() / travel
+            bend = math.sin(math.pi * f) * 0.12 * metres  # roads are not straight: bow out to one side
+            lat = lat0 + (lat1 - lat0) * f
+            lon = lon0 + (lon1 - lon0) * f
+            north, east = (lat1 - lat0), (lon1 - lon0)
+            norm = math.hypot(north, east) or 1
+            lat, lon = _move(lat, lon, bend * -east / norm, bend * north / norm)
+            return lat, lon, metres / travel
+        return self.end
 
 
 def build_trajectories(ctx: DemoContext) -> None:
     if ctx.org is None:
         raise ValueError("build_org runs first")
-    rng, org = ctx.rng, ctx.org
+    rng, org, now = ctx.rng, ctx.org, ctx.now
     zone = ZoneInfo(org.time_zone)
     hours = TrackingSettings.objects.get(org=org)
     today = ctx.now.astimezone(zone).date()
@@ -140,26 +154,28 @@ def build_trajectories(ctx: DemoContext) -> None:
                     (start + timedelta(hours=3), *_move(*home, rng.uniform(-4000, 4000), rng.uniform(-4000, 4000))),
                 ]
                 ordered.insert(1, (ordered[0][0] + timedelta(minutes=40), ordered[0][1], ordered[0][2]))
-            keys: list[Key] = [(start, *home), *ordered, (end, *home)]
+            path = _Path([(start, *home), *ordered, (end, *home)])
             received = grey = 0
             at = start
             frozen: tuple[float, float] | None = None
-            while at < end and at <= ctx.now:
+            odd = day == days[-2] and employee_id in (gap_rep, odd_rep)  # the two odd days, told apart below
+            local = time()
+            while at < end and at <= now:
                 if not any(span.start <= at < span.end for span in day_spans):
                     at += STEP  # between shifts, or the half day on leave: the phone does not track
                     continue
-                local = at.astimezone(zone).time()
-                odd_day = day == days[-2]
-                if employee_id == gap_rep and odd_day and time(11, 0) <= local < time(13, 30):
+                if odd:
+                    local = at.astimezone(zone).time()
+                if odd and employee_id == gap_rep and time(11, 0) <= local < time(13, 30):
                     at += STEP  # the phone was off: no point, a gap
                     continue
-                lat, lon, speed = _position(keys, at)
+                lat, lon, speed = path.at(at)
                 accuracy = rng.uniform(5, 35)
                 mocked = False
-                if employee_id == odd_rep and odd_day and time(14, 0) <= local < time(15, 0):
+                if odd and employee_id == odd_rep and time(14, 0) <= local < time(15, 0):
                     frozen = frozen or (lat, lon)
                     lat, lon, accuracy, speed, mocked = frozen[0], frozen[1], 10.0, 0.0, True
-                elif employee_id == odd_rep and odd_day and local == time(15, 30):
+                elif odd and employee_id == odd_rep and local == time(15, 30):
                     lat, lon = _move(lat, lon, 30_000, 0)  # a jump no car makes in 5 minutes
                 elif rng.random() < 0.04:
                     accuracy = rng.uniform(150, 600)  # a grey point: the fix was poor

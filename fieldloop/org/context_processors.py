@@ -50,6 +50,8 @@ NAVIGATION: list[Entry] = [
     Entry("receivables", _("Receivables"), "ti-report-money"),
     Entry("target_plan_list", _("Target plans"), "ti-target", Permission.MANAGE_TARGETS),
     Entry("attendance_clock", _("Attendance"), "ti-clock-check"),
+    Entry("attendance_team", _("Team attendance"), "ti-calendar-check", Permission.CHANGE_SUBORDINATE_RECORDS),
+    Entry("attendance_settings", _("Attendance settings"), "ti-settings", Permission.MANAGE_ORGANIZATION),
     Entry("tracking_team", _("Live map"), "ti-map-2", Permission.VIEW_EMPLOYEES, only=LEADERS),
     Entry("tracking_mine", _("My tracking"), "ti-current-location"),
     Entry("product_list", _("Products"), "ti-package"),

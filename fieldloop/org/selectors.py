@@ -64,6 +64,20 @@ class Visibility:
             condition |= Q(**{f"{prefix}department__path__startswith": path})
         return condition
 
+    def department_condition(self) -> Q:
+        """The departments whose people the actor sees, as a condition over Department rows: what a list's
+        department filter offers (another branch would only ever list nothing). Direct reports placed in
+        another department are still seen, without a filter."""
+        if self.scope == DataScope.ORG:
+            return Q()
+        if self.scope == DataScope.DEPARTMENT_TREE:
+            return Q(path__startswith=self.department_path)
+        condition = Q(pk=self.department_id)
+        if self.scope == DataScope.SUBORDINATES:
+            for path in self.managed_paths:
+                condition |= Q(path__startswith=path)
+        return condition
+
 
 def visibility_for(actor: Employee) -> Visibility:
     """Compute (and cache on the actor) how far the actor sees: at most one query (managed departments)."""
@@ -170,6 +184,12 @@ def department_list(*, actor: Employee, include_archived: bool = False) -> Query
     if not include_archived:
         qs = qs.active()
     return qs.order_by("path")
+
+
+def filter_departments(*, actor: Employee) -> QuerySet[Department]:
+    """The active departments a list's department filter offers the actor: those whose people they see (all of
+    them for an organization-wide scope; a branch manager their branch's tree), in tree order."""
+    return department_list(actor=actor).filter(visibility_for(actor).department_condition())
 
 
 def department_get(*, actor: Employee, department_id: int) -> Department:

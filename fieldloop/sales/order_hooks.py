@@ -16,7 +16,7 @@ from fieldloop.org.models import Employee
 from fieldloop.schedules.cards import register_card_figure
 
 from .order_api import order_summary
-from .order_selectors import customer_orders, order_amount_many
+from .order_selectors import customer_orders, order_amount_by_day_many
 
 TIMELINE = "orders"
 TIMELINE_RANK = 30
@@ -60,4 +60,6 @@ def today_visit_order(actor: Employee) -> TodaySection | None:
 def register() -> None:
     register_timeline_source(TIMELINE, rank=TIMELINE_RANK, fetch=_orders, serialize=order_summary, actions=_actions)
     register_today_section("sales.visit_order", today_visit_order)
-    register_card_figure("orders.amount", label=gettext_lazy("Order amount"), compute=order_amount_many, order=60)
+    register_card_figure(
+        "orders.amount", label=gettext_lazy("Order amount"), compute=order_amount_by_day_many, order=60
+    )

@@ -6,8 +6,9 @@ An order is seen by whoever sees its owner, and by whoever sees one of the emplo
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Case, Prefetch, Q, QuerySet, Sum, Value, When, prefetch_related_objects
 
@@ -165,13 +166,16 @@ def renewable_contracts(*, actor: Employee, customer_id: int) -> QuerySet[Order]
     )
 
 
-def order_amount_many(org_id: int, employee_ids: list[int], start: datetime, end: datetime) -> dict[int, Decimal]:
-    """The daily card's figure: the order amount credited to each employee on the days from `start` to `end`
-    (the organization's day bounds), from the SalesDay rollup: one query for all of them."""
+def order_amount_by_day_many(
+    org_id: int, employee_ids: list[int], first_day: date, last_day: date, zone: ZoneInfo
+) -> dict[tuple[int, date], Decimal]:
+    """The daily card's figure: the order amount credited to each employee on each of the organization's days
+    from `first_day` to `last_day`, from the SalesDay rollup (kept by the organization's days: `zone` is not
+    needed): one query for all of them; (employee id, day) -> amount, a pair without any left out."""
     rows = (
-        SalesDay.objects.filter(org_id=org_id, employee_id__in=employee_ids, day__gte=start.date(), day__lt=end.date())
-        .values("employee_id")
+        SalesDay.objects.filter(org_id=org_id, employee_id__in=employee_ids, day__gte=first_day, day__lte=last_day)
+        .values_list("employee_id", "day")
         .annotate(amount=Sum("sales_amount"))
-        .values_list("employee_id", "amount")
+        .order_by()
     )
-    return {employee_id: amount for employee_id, amount in rows if amount}
+    return {(employee_id, day): amount for employee_id, day, amount in rows if amount}

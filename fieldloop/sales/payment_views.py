@@ -16,7 +16,7 @@ from fieldloop.core.pagination import keyset_page
 from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
-from fieldloop.org.selectors import department_list, employee_list
+from fieldloop.org.selectors import employee_list, filter_departments
 
 from . import payment_selectors as ps
 from . import payment_services
@@ -159,7 +159,7 @@ def receivables(request: HttpRequest) -> HttpResponse:
     overdue; filtered by owner and department; paged."""
     actor = actor_of(request)
     owners = employee_list(actor=actor, include_left=True)
-    form = ReceivablesFilterForm(request.GET or None, owners=owners, departments=department_list(actor=actor))
+    form = ReceivablesFilterForm(request.GET or None, owners=owners, departments=filter_departments(actor=actor))
     data = form.cleaned_data if form.is_valid() else {}
     by = data.get("by") or "order"
     filters = ps.ReceivableFilters(owner_id=data.get("owner_id"), department_id=data.get("department_id"))

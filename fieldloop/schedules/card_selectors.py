@@ -4,7 +4,7 @@ also visible to whom it was copied.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,9 +12,9 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from fieldloop.activities.models import WorkRecord
-from fieldloop.activities.selectors import day_work_many, purpose_template
+from fieldloop.activities.selectors import DayWork, purpose_template, work_by_day_many
 from fieldloop.core.errors import not_found
-from fieldloop.customers.selectors import customers_created_many
+from fieldloop.customers.selectors import customers_created_by_day_many
 from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.org.models import Department, Employee, EmployeeQuerySet
 from fieldloop.org.permissions import Permission, has_permission
@@ -22,7 +22,7 @@ from fieldloop.org.selectors import scope_to_visible, visibility_for, visible_em
 
 from .cards import CARD_ROLES, card_figures, day_bounds, deadline_of, default_settings, figure_json, is_working_day
 from .models import CardReader, CardStatus, DailyCard, DailyCloseSettings, ItemState, ScheduleItem
-from .selectors import day_counts_many
+from .selectors import DayCounts, counts_by_day_many
 
 CARD_RELATED = ("employee", "reviewed_by", "record")
 QUEUE_ORDERING = ("day", "id")  # the review queue: oldest day first
@@ -45,30 +45,42 @@ def today_of(employee: Employee, now: datetime | None = None) -> date:
 # --- figures ----------------------------------------------------------------------------------------------
 
 
-def day_figures_many(*, org_id: int, zone: ZoneInfo, employee_ids: list[int], day: date) -> dict[int, dict[str, Any]]:
-    """The card figures of `employee_ids` for `day`, as a card stores them: four queries plus one per registered
-    figure, whatever the number of employees. The caller has scoped `employee_ids` to what its actor may see."""
-    start, end = day_bounds(day, zone)
-    counts = day_counts_many(employee_ids, day, org_id=org_id)
-    work = day_work_many(org_id=org_id, employee_ids=employee_ids, start=start, end=end)
-    created = customers_created_many(org_id=org_id, employee_ids=employee_ids, start=start, end=end)
-    extra = {f.key: f.compute(org_id, employee_ids, start, end) for f in card_figures()}
-    figures: dict[int, dict[str, Any]] = {}
-    for pk in employee_ids:
-        c, w = counts[pk], work[pk]
-        figures[pk] = {
-            "items": {"planned": c.total, "done": c.done, "missed": c.missed, "open": c.planned},
-            "visits": w.visits,
-            "effective_visits": w.effective_visits,
-            "calls": w.calls,
-            "new_customers": created[pk],
-            "records": [
-                {"template_id": t.template_id, "name": t.name, "name_en": t.name_en, "count": t.count}
-                for t in w.records
-            ],
-            "extra": {key: figure_json(values.get(pk, 0)) for key, values in extra.items()},
-        }
+def figures_by_day_many(
+    *, org_id: int, zone: ZoneInfo, employee_ids: list[int], first_day: date, last_day: date
+) -> dict[tuple[int, date], dict[str, Any]]:
+    """The card figures of `employee_ids` on each day from `first_day` to `last_day`, as a card stores them: four
+    queries plus one per registered figure, whatever the number of employees and days. The caller has scoped
+    `employee_ids` to what its actor may see."""
+    counts = counts_by_day_many(employee_ids, first_day, last_day, org_id=org_id)
+    work = work_by_day_many(org_id=org_id, employee_ids=employee_ids, first_day=first_day, last_day=last_day, zone=zone)
+    created = customers_created_by_day_many(
+        org_id=org_id, employee_ids=employee_ids, first_day=first_day, last_day=last_day, zone=zone
+    )
+    extra = {f.key: f.compute(org_id, employee_ids, first_day, last_day, zone) for f in card_figures()}
+    figures: dict[tuple[int, date], dict[str, Any]] = {}
+    nothing, idle = DayCounts(), DayWork()
+    for day in (first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)):
+        for pk in employee_ids:
+            c, w = counts.get((pk, day), nothing), work.get((pk, day), idle)
+            figures[(pk, day)] = {
+                "items": {"planned": c.total, "done": c.done, "missed": c.missed, "open": c.planned},
+                "visits": w.visits,
+                "effective_visits": w.effective_visits,
+                "calls": w.calls,
+                "new_customers": created.get((pk, day), 0),
+                "records": [
+                    {"template_id": t.template_id, "name": t.name, "name_en": t.name_en, "count": t.count}
+                    for t in w.records
+                ],
+                "extra": {key: figure_json(values.get((pk, day), 0)) for key, values in extra.items()},
+            }
     return figures
+
+
+def day_figures_many(*, org_id: int, zone: ZoneInfo, employee_ids: list[int], day: date) -> dict[int, dict[str, Any]]:
+    """The card figures of `employee_ids` for `day` (`figures_by_day_many` of one day): employee id -> figures."""
+    figures = figures_by_day_many(org_id=org_id, zone=zone, employee_ids=employee_ids, first_day=day, last_day=day)
+    return {pk: figures[(pk, day)] for pk in employee_ids}
 
 
 def figures_of(employee: Employee, day: date) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from fieldloop.formtemplates.display import display_values
 from fieldloop.formtemplates.values_form import TemplateValuesForm
 from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
-from fieldloop.org.permissions import Permission
+from fieldloop.org.permissions import Permission, has_permission
 
 from . import card_selectors as cs
 from . import card_services
@@ -256,7 +256,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     qs = cs.review_queue(actor=actor)
     page = keyset_page(qs, ordering=cs.QUEUE_ORDERING, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE)
-    context = {"page": page}
+    context = {"page": page, "may_configure": has_permission(actor, Permission.MANAGE_ORGANIZATION)}
     if is_htmx(request):
         return render(request, "schedules/card_queue.html#rows", context)
     return render(request, "schedules/card_queue.html", context)

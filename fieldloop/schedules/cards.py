@@ -8,13 +8,14 @@ manager's whole queue or the company's nightly close, never one per card).
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils.functional import Promise
 
+from fieldloop.core.days import days_bounds
 from fieldloop.org.models import Role
 
 from .models import DailyCloseSettings
@@ -29,8 +30,9 @@ CLOSE_DAYS_BACK = 7
 MAX_COMMENT = 2000
 
 FigureValue = int | Decimal
-# compute(org_id, employee_ids, start, end) -> employee id -> value; one query for all of them
-Compute = Callable[[int, list[int], datetime, datetime], Mapping[int, FigureValue]]
+# compute(org_id, employee_ids, first_day, last_day, zone) -> (employee id, day) -> value, for each of the
+# organization's days from first_day to last_day; one query for all of them
+Compute = Callable[[int, list[int], date, date, ZoneInfo], Mapping[tuple[int, date], FigureValue]]
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,8 @@ _FIGURES: dict[str, CardFigure] = {}
 
 def register_card_figure(key: str, *, label: str | Promise, compute: Compute, order: int = 100) -> None:
     """Add (or, on a reload, replace) a figure every card shows, e.g. `register_card_figure("orders.amount",
-    label=_("Order amount"), compute=order_amount_many)`. `compute` answers for many employees in one query; an
-    employee it leaves out shows 0. Call it from an AppConfig.ready."""
+    label=_("Order amount"), compute=order_amount_by_day_many)`. `compute` answers for many employees and days in
+    one query; a pair (employee, day) it leaves out shows 0. Call it from an AppConfig.ready."""
     _FIGURES[key] = CardFigure(key=key, label=label, compute=compute, order=order)
 
 
@@ -75,8 +77,7 @@ def default_settings(org_id: int) -> DailyCloseSettings:
 
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The day from its first instant to the next day's, in the organization's time zone."""
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return days_bounds(day, day, zone)
 
 
 def deadline_of(settings: DailyCloseSettings, day: date, zone: ZoneInfo) -> datetime:

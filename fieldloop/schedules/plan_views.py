@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from fieldloop.core.errors import ServiceError, invalid
 from fieldloop.core.forms import StyledForm, add_service_error
+from fieldloop.core.geo import distance_text
 from fieldloop.core.pagination import keyset_page
 from fieldloop.customers.models import Customer, CustomerLevel
 from fieldloop.customers.selectors import customer_name_search, visible_customers
@@ -33,14 +34,6 @@ from .models import MAX_EVERY_DAYS, ItemKind
 from .plans import overdue_days
 
 PAGE_SIZE = 30
-
-
-def distance_text(metres: float | None) -> str:
-    if metres is None:
-        return ""
-    if metres < 1000:
-        return _("%(n)d m") % {"n": round(metres)}
-    return _("%(n).1f km") % {"n": metres / 1000}
 
 
 def _int(raw: str | None) -> int | None:

@@ -1,12 +1,14 @@
 """Reads of schedule items, always through the actor's visibility (org.selectors).
 
 - `items_for`: the items of some employees over a range of days, those the actor may not see left out.
-- `day_counts`: how many of an employee's items of a day are planned, done, missed and cancelled (one query).
+- `day_counts`: how many of an employee's items of a day are planned, done, missed and cancelled (one query);
+  `counts_by_day_many`, the same for many employees and days.
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -70,18 +72,23 @@ def day_counts(employee: Employee, day: date) -> DayCounts:
     return DayCounts(**{state: row[state] or 0 for state in ItemState.values})
 
 
-def day_counts_many(employees: Iterable[Employee | int], day: date, *, org_id: int) -> dict[int, DayCounts]:
-    """`day_counts` of many employees at once (one query): employee id -> counts (zeros when nothing)."""
-    ids = _ids(employees)
+def counts_by_day_many(
+    employee_ids: list[int], first_day: date, last_day: date, *, org_id: int
+) -> dict[tuple[int, date], DayCounts]:
+    """`day_counts` of many employees on each day from `first_day` to `last_day` (one query): (employee id, day)
+    -> counts; a pair with no items is left out (zeros)."""
     rows = (
-        ScheduleItem.objects.filter(org_id=org_id, employee_id__in=ids, day=day)
-        .values("employee_id")
+        ScheduleItem.objects.filter(org_id=org_id, employee_id__in=employee_ids, day__gte=first_day, day__lte=last_day)
+        .values("employee_id", "day")
         .annotate(**{state: _count(state) for state in ItemState.values})
+        .order_by()
     )
-    counts = {pk: DayCounts() for pk in ids}
+    counts: dict[tuple[int, date], DayCounts] = {}
     for row in rows:
-        values: dict[str, int] = dict(row)  # type: ignore[arg-type]
-        counts[values["employee_id"]] = DayCounts(**{state: values[state] for state in ItemState.values})
+        values: dict[str, Any] = dict(row)
+        counts[(values["employee_id"], values["day"])] = DayCounts(
+            **{state: values[state] for state in ItemState.values}
+        )
     return counts
 
 

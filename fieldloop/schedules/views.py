@@ -23,7 +23,7 @@ from fieldloop.customers.selectors import visible_customers
 from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
-from fieldloop.org.selectors import can_change_owned_by, department_list, employee_get, visible_employees
+from fieldloop.org.selectors import can_change_owned_by, employee_get, filter_departments, visible_employees
 
 from . import calendar, selectors, services
 from .forms import WEEKDAYS, DoneForm, EditForm, ItemForm, MoveForm
@@ -180,7 +180,7 @@ def schedule_team(request: HttpRequest) -> HttpResponse:
         "employee_id": employee_id,
         "departments": [
             (pk, "— " * depth + name)
-            for pk, name, depth in department_list(actor=actor).values_list("pk", "name", "depth")
+            for pk, name, depth in filter_departments(actor=actor).values_list("pk", "name", "depth")
         ],
         "employees": visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"),
         "prev_url": "?" + urlencode({**base, "day": (day - timedelta(days=1)).isoformat()}),

@@ -26,7 +26,7 @@ sums are done in Python.
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +39,7 @@ from django.utils.translation import pgettext_lazy
 
 from fieldloop.activities.models import Visit, WorkRecord
 from fieldloop.attendance.models import CalendarDay, DayKind
+from fieldloop.core.days import days_bounds
 from fieldloop.core.errors import not_found
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.org.models import DataScope, Department, Employee, EmployeeStatus, Organization
@@ -323,8 +324,7 @@ def _targets_of(value: TargetValue | None, tiers: list[str]) -> dict[str, Decima
 
 
 def _day_bounds(org: Organization, first: date, last: date) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(org.time_zone)
-    return datetime.combine(first, time.min, tzinfo=zone), datetime.combine(last + timedelta(days=1), time.min, zone)
+    return days_bounds(first, last, ZoneInfo(org.time_zone))
 
 
 def _activities(org: Organization, metric: str, first: date, last: date) -> tuple[QuerySet[Any], str]:

@@ -206,7 +206,8 @@
 
   let flushAgain = false;
   async function flush() {
-    if (!employeeId) return;
+    // No signal that the browser knows of: nothing is tried (the `online` event flushes when it returns).
+    if (!employeeId || !navigator.onLine) return;
     if (sending) { // the signal came back (or a send was asked for) during a send: go again right after it
       flushAgain = true;
       return;

@@ -7,12 +7,12 @@ a live server that sees that data, and new browser contexts (desktop size and zh
 import contextlib
 import os
 import re
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Geolocation, Page, Playwright, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from bench.pageload import ProductionLiveServer, collect_static
@@ -40,6 +40,16 @@ TIMEOUT_MS = 20_000  # generous: `make test` runs these next to other workers on
 expect.set_options(timeout=TIMEOUT_MS)
 
 NewPage = Callable[..., Page]
+
+
+def fresh_fix(page: Page, where: Geolocation | Mapping[str, float]) -> None:
+    """Puts the phone at `where` with a position read now. Chromium stamps an emulated position with the time
+    the override was set, not the time a page reads it: a position set as a long test starts reaches the server
+    older than its maximum age on a busy machine, and the check-out is then refused as stale, as it should be."""
+    fix = Geolocation(latitude=where["latitude"], longitude=where["longitude"])
+    if "accuracy" in where:  # without it Chromium reports 0 m, which the server refuses
+        fix["accuracy"] = where["accuracy"]
+    page.context.set_geolocation(fix)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -146,6 +156,14 @@ def outbox_ready(page: Page) -> None:
     """Wait until the page's outbox script (deferred) has run: before that, a form's submit is not the outbox's,
     and offline it would fail like any form without one."""
     page.wait_for_function("window.fieldloopOutbox !== undefined")
+
+
+def signal_returns(page: Page) -> None:
+    """The phone has a signal again: the browser says so (navigator.onLine, which the outbox reads before it
+    tries anything) and the page hears the `online` event that flushes the outbox."""
+    page.context.set_offline(False)
+    page.wait_for_function("navigator.onLine")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
 
 
 def htmx_settled(page: Page) -> None:

@@ -21,7 +21,7 @@ from fieldloop.customers.models import Customer
 from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.org.services import employee_set_language
 
-from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login, outbox_ready
+from .conftest import ARTIFACTS, PHONE, NewPage, fresh_fix, kept_on_the_device, login, outbox_ready, signal_returns
 
 pytestmark = pytest.mark.browser
 
@@ -109,11 +109,11 @@ def test_a_field_day_comes_back_to_the_manager_exactly_once_and_verified(
     assert WorkRecord.objects.filter(template=competitor).count() == 0
 
     # the signal returns: it is sent, once, and the rep checks out
-    phone.context.set_offline(False)
-    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    signal_returns(phone)
     expect(phone.get_by_test_id("outbox-count")).to_be_hidden()
     phone.evaluate("window.fieldloopOutbox.flush()")  # a second send changes nothing
     phone.goto(visit_page)
+    fresh_fix(phone, AT_THE_SHOP)
     phone.get_by_test_id("check-out").click()
     expect(phone.get_by_test_id("distance-out")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)

@@ -13,7 +13,7 @@ from bench.pageload import ProductionLiveServer
 from conftest import Cast
 from fieldloop.customers.models import Customer
 
-from .conftest import PHONE, NewPage, kept_on_the_device, login, outbox_ready
+from .conftest import PHONE, NewPage, kept_on_the_device, login, outbox_ready, signal_returns
 
 pytestmark = pytest.mark.browser
 NAMES = ["杭州湖滨五金店", "宁波港口物流公司"]
@@ -53,8 +53,7 @@ def test_a_customer_added_without_signal_is_sent_once_when_the_signal_returns(
     phone.goto(f"{live_server.url}/outbox/")
     expect(phone.get_by_test_id("outbox-item")).to_have_count(2)
 
-    phone.context.set_offline(False)
-    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    signal_returns(phone)
     expect(phone.get_by_test_id("outbox-empty")).to_be_visible()
     expect(phone.get_by_test_id("outbox-count")).to_be_hidden()
     stored = Customer.objects.filter(name__in=NAMES)

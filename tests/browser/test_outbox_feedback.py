@@ -15,7 +15,7 @@ from fieldloop.customers.models import Customer
 from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.org.services import employee_set_language
 
-from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login, outbox_ready
+from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login, outbox_ready, signal_returns
 
 pytestmark = pytest.mark.browser
 
@@ -62,8 +62,7 @@ def test_a_record_kept_offline_leaves_a_clean_form_and_is_confirmed_by_a_toast_w
 
     phone.goto(f"{live_server.url}/outbox/")  # another page (kept on the phone too) is open when the signal returns
     expect(phone.get_by_test_id("outbox-item")).to_have_count(1)
-    phone.context.set_offline(False)
-    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    signal_returns(phone)
     toast = phone.get_by_test_id("outbox-toast")
     expect(toast).to_have_count(1)
     expect(toast).to_contain_text(SENT[language])

@@ -18,7 +18,7 @@ from fieldloop.customers.models import Customer
 from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.org.services import employee_set_language
 
-from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login, outbox_ready
+from .conftest import ARTIFACTS, PHONE, NewPage, kept_on_the_device, login, outbox_ready, signal_returns
 
 pytestmark = pytest.mark.browser
 HERE = {"latitude": 31.2304, "longitude": 121.4737, "accuracy": 25}
@@ -112,8 +112,7 @@ def test_a_competitor_record_filed_without_signal_is_stored_once_with_its_captur
     phone.screenshot(path=str(ARTIFACTS / "phone-record-offline-zh-hans.png"), full_page=True)
 
     phone.wait_for_timeout(1500)  # the signal returns a little later: received_at comes after captured_at
-    phone.context.set_offline(False)
-    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    signal_returns(phone)
     expect(phone.get_by_test_id("outbox-count")).to_be_hidden()
     phone.evaluate("window.fieldloopOutbox.flush()")  # sent again for good measure: still one
     record = WorkRecord.objects.get()

@@ -29,7 +29,7 @@ from fieldloop.org.services import employee_set_language
 from fieldloop.schedules.card_services import close_settings_update
 from fieldloop.schedules.services import all_orgs_close_schedule_days, org_today
 
-from .conftest import ARTIFACTS, DESKTOP, PHONE, NewPage, login
+from .conftest import ARTIFACTS, DESKTOP, PHONE, NewPage, fresh_fix, login
 
 pytestmark = pytest.mark.browser
 PHONE_360 = {**PHONE, "viewport": {"width": 360, "height": 780}}
@@ -176,6 +176,7 @@ def test_a_reps_day_is_planned_done_closed_and_reviewed(
             phone.get_by_test_id("check-in").click()
             phone.get_by_test_id("confirm-flagged").click()
         expect(phone.get_by_test_id("visit-status")).to_be_visible()
+        fresh_fix(phone, at(shop))
         phone.get_by_test_id("check-out").click()
         if flagged:  # a flagged visit will not count: asked once more before it ends
             phone.get_by_test_id("confirm-not-effective").click()

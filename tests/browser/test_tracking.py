@@ -18,7 +18,7 @@ from fieldloop.tracking import services
 from fieldloop.tracking.models import LastPosition, LocationPoint
 from fieldloop.tracking.tests.helpers import at, employed, last_workday, point
 
-from .conftest import NewPage, login, outbox_ready
+from .conftest import NewPage, login, outbox_ready, signal_returns
 
 pytestmark = pytest.mark.browser
 SHOP = (31.2304, 121.4737)
@@ -90,7 +90,6 @@ def test_positions_queued_offline_arrive_once_when_the_signal_returns(
     )  # fmt: skip  (the same point again)
     expect(page.get_by_test_id("outbox-count")).to_be_visible()
     assert LocationPoint.objects.count() == 0
-    page.context.set_offline(False)
-    page.evaluate("window.fieldloopOutbox.flush()")
+    signal_returns(page)
     expect(page.get_by_test_id("outbox-count")).to_be_hidden()
     assert LocationPoint.objects.filter(employee=live_cast.rep).count() == 3

@@ -27,7 +27,7 @@ from fieldloop.formtemplates.models import Attachment, Purpose
 from fieldloop.formtemplates.services import template_install
 from fieldloop.org.services import employee_set_language
 
-from .conftest import ARTIFACTS, PHONE, NewPage, login, outbox_ready
+from .conftest import ARTIFACTS, PHONE, NewPage, fresh_fix, login, outbox_ready, signal_returns
 
 pytestmark = pytest.mark.browser
 
@@ -130,6 +130,7 @@ def test_the_check_out_says_the_minutes_still_needed_and_asks_before_ending_a_vi
     login(phone, live_server, "rex", live_cast.password)
     phone.goto(f"{live_server.url}/visits/{visit.pk}/")
     expect(phone.get_by_test_id("remaining-minutes")).to_contain_text("9")
+    fresh_fix(phone, NEAR_SHOP)
     phone.get_by_test_id("check-out").click()
     confirm = phone.get_by_test_id("confirm-not-effective")
     expect(confirm).to_be_visible()
@@ -202,6 +203,7 @@ def test_a_visit_is_completed_without_entering_anything_twice(
     phone.get_by_test_id("save-record").click()
     expect(phone.get_by_test_id("step-done")).to_have_count(3)
 
+    fresh_fix(phone, NEAR_SHOP)
     phone.get_by_test_id("check-out").click()  # no minimum duration, every step and the photo: it counts
     expect(phone.get_by_test_id("distance-out")).to_be_visible()
     visit = Visit.objects.get()
@@ -229,8 +231,7 @@ def test_without_a_signal_the_check_in_says_it_cannot_be_judged_and_a_second_tap
     assert not Visit.objects.exists()
     phone.get_by_test_id("check-in").click()  # the second tap: kept on the phone, judged when it arrives
     expect(phone.get_by_test_id("outbox-notice")).to_be_visible()
-    phone.context.set_offline(False)
-    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    signal_returns(phone)
     for _ in range(100):
         if Visit.objects.exists():
             break

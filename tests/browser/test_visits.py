@@ -17,7 +17,7 @@ from fieldloop.customers.models import Customer
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.org.services import employee_set_language
 
-from .conftest import ARTIFACTS, PHONE, NewPage, login
+from .conftest import ARTIFACTS, PHONE, NewPage, fresh_fix, login
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +58,7 @@ def test_a_rep_checks_in_fills_a_step_checks_out_and_his_manager_sees_it_effecti
     expect(phone.get_by_test_id("step-done")).to_be_visible()
     assert WorkRecord.objects.get().visit_id == visit.pk
 
+    fresh_fix(phone, NEAR_SHOP)
     phone.get_by_test_id("check-out").click()
     expect(phone.get_by_test_id("distance-out")).to_be_visible()
     visit.refresh_from_db()

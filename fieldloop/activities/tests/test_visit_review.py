@@ -15,7 +15,7 @@ from PIL import Image
 
 from fieldloop.activities import services, visit_review_services
 from fieldloop.activities.models import ReviewState, Visit, VisitReview
-from fieldloop.activities.visit_review import Signal, signal_codes
+from fieldloop.activities.visit_review import Signal, signal_codes, signal_text
 from fieldloop.activities.visits import Reason
 from fieldloop.core.errors import ServiceError
 from fieldloop.customers.models import Customer
@@ -98,6 +98,17 @@ def test_a_check_in_far_from_the_track_is_off_track_with_the_distance(cast):
     off = next(s for s in visit.review_signals if s["code"] == Signal.OFF_TRACK)
     assert 1900 < off["detail"]["distance_m"] < 2100
     assert visit.review_state == ReviewState.PENDING
+    # said as a phone says a distance, in the reader's language; the queue's row shows the check-in's distance so
+    far = {"code": Signal.OFF_TRACK, "detail": {"distance_m": 2274}}
+    with translation.override("zh-hans"):
+        assert signal_text(far) == "签到位置距当时的轨迹 2.3 公里"
+    with translation.override("en"):
+        km = off["detail"]["distance_m"] / 1000
+        assert signal_text(off) == f"Checked in {km:.1f} km from the track around that time"
+        assert signal_text({"code": Signal.OFF_TRACK, "detail": {"distance_m": 640}}).startswith("Checked in 640 m ")
+    Visit.objects.filter(pk=visit.pk).update(check_in_distance_m=2274.4)
+    queue = cast.client_for(cast.manager).get("/visits/review/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert " · 2.3 公里</div>" in queue
 
 
 def test_an_implausible_speed_between_the_neighbouring_points_and_the_check_in_is_a_jump(cast):

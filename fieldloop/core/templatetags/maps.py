@@ -1,5 +1,6 @@
 """`{% map_layers %}`: the attributes a map's element carries for static/js/basemap.js: the tile URL and
-its datum when the deployment configures tiles, and the offline outlines' files otherwise."""
+its datum when the deployment configures tiles, and the offline outlines' files otherwise. `{{ metres|distance }}`:
+a distance as `core.geo.distance_text` says it ("150 m", "2.3 km")."""
 
 from django import template
 from django.conf import settings
@@ -7,7 +8,14 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from fieldloop.core.geo import distance_text
+
 register = template.Library()
+
+
+@register.filter
+def distance(metres: float | None) -> str:
+    return distance_text(None if metres is None else float(metres))
 
 
 @register.simple_tag

@@ -68,7 +68,7 @@ class Handler(BaseHTTPRequestHandler):
             elif path == "/big-declared":
                 self._send(b"x" * (2 * 1024 * 1024))
             elif path == "/slow":
-                time.sleep(1.5)
+                time.sleep(5)
                 self._send(GOOD_PAGE.format(links="").encode())
             elif path == "/json":
                 self._send(b'{"title": "not html"}', content_type="application/json")
@@ -169,7 +169,7 @@ def test_a_slow_page_times_out(site):
     result = fetch(site + "/slow", timeout=0.3)
     assert result.status == EnrichmentStatus.FAILED
     assert "0.3" in result.error
-    assert time.monotonic() - started < 1.4
+    assert time.monotonic() - started < 4  # cut short, not the page's 5 s (a margin for a loaded machine)
 
 
 @ALLOW_PRIVATE

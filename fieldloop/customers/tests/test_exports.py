@@ -24,6 +24,7 @@ from fieldloop.org.models import AuditEntry
 
 def create(actor, **fields):
     fields.setdefault("name", f"客户{uuid.uuid4().hex[:6]}有限公司")
+    fields.setdefault("allow_duplicates", True)  # random names can still look alike to the duplicate rules
     return services.customer_create(actor=actor, client_id=uuid.uuid4(), **fields)[0]
 
 

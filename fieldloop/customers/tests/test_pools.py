@@ -16,6 +16,8 @@ from fieldloop.customers.tasks import recycle_expired_customers
 from fieldloop.notifications.kinds import render_message
 from fieldloop.notifications.models import Notification
 
+from .test_api import api
+
 
 @pytest.fixture
 def pool(cast):
@@ -329,6 +331,26 @@ def test_the_expiring_filter_is_parsed_once_for_the_list_export_and_map(cast, po
     assert export.status_code == 200
     text = b"".join(export.streaming_content).decode("utf-8-sig") if export.streaming else export.content.decode()
     assert "将到期" in text and "还早" not in text
+    rest = api(cast.manager)  # the API's list takes the same filter, as a saved filter's link carries it
+    assert [c["name"] for c in rest.get("/api/v1/customers?expiring=true").json()["items"]] == ["将到期"]
+    assert {c["name"] for c in rest.get("/api/v1/customers").json()["items"]} >= {"将到期", "还早"}
+
+
+def test_the_api_list_narrows_to_the_pool_and_to_the_archived_as_the_page_does(cast, pool):
+    waiting = owned_in_pool(cast, pool, cast.rep, "公海客户", timedelta(days=1))
+    Customer.objects.filter(pk=waiting.pk).update(owner=None, protected_until=None, claimed_at=None)
+    gone = owned_in_pool(cast, pool, cast.rep, "已归档", timedelta(days=10))
+    Customer.objects.filter(pk=gone.pk).update(archived_at=timezone.now())
+    owned_in_pool(cast, pool, cast.rep, "在跟进", timedelta(days=10))
+    rest = api(cast.admin)
+    names = lambda query: sorted(c["name"] for c in rest.get(f"/api/v1/customers?{query}").json()["items"])  # noqa: E731
+    assert names("pool=true") == ["公海客户"]
+    assert names("archived=true") == ["已归档"]
+    assert names("") == ["公海客户", "在跟进"]
+    page = cast.client_for(cast.admin).get("/customers/?pool=1").content.decode()
+    assert "公海客户" in page and "在跟进" not in page
+    bad = rest.get("/api/v1/customers?pool=maybe")
+    assert bad.status_code in (400, 422) and "pool" in str(bad.json())
 
 
 def test_the_new_owner_hears_of_an_assignment_but_not_of_their_own(cast, pool):

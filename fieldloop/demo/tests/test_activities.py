@@ -1,6 +1,5 @@
 """The demo company's work records: months of every kind, about the authors' own customers, valid values."""
 
-import time
 from collections import Counter
 
 from fieldloop.activities.models import WorkRecord, WorkRecordComment
@@ -11,9 +10,7 @@ from fieldloop.formtemplates.validation import validate_values
 
 
 def test_the_small_demo_company_has_months_of_valid_work_records(db):
-    started = time.monotonic()
     ctx = build_demo_company(size="small", seed=11, until="visits")  # the daily cards' write-ups come later
-    assert time.monotonic() - started < 120
     records = list(
         WorkRecord.objects.filter(visit__visit_type__name="收款拜访").select_related(
             "template", "template_version", "author"

@@ -48,6 +48,13 @@ def test_the_demo_closes_its_days_on_cards_with_the_real_figures(db):
     )
     assert card is not None and card.figures["items"]["planned"] > 0
     assert card.figures == cs.figures_of(card.employee, card.day)
+    # a day with orders: the card holds their amount, as the day's recomputed figures do
+    ordered = [
+        c
+        for c in filed.filter(employee__role=Role.REP).select_related("employee__org")
+        if c.figures["extra"]["orders.amount"] not in (0, "0", "0.00")
+    ]
+    assert ordered and ordered[0].figures == cs.figures_of(ordered[0].employee, ordered[0].day)
     late = filed.filter(on_time=False).select_related("employee__org").first()
     assert late is not None and late.filed_at is not None and late.filed_at > late.deadline
     assert late.figures == cs.figures_of(late.employee, late.day)

@@ -2,12 +2,12 @@
 
 import io
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Max, Min
 
 from fieldloop.activities.models import Visit, WorkRecord
 from fieldloop.core import progress
@@ -109,6 +109,28 @@ def test_the_customers_dates_tell_a_history_not_the_build(db):
     assert ties < len(customers) // 10
     newest = sorted((c.updated_at for c in customers), reverse=True)[:20]  # the list's first page
     assert len(set(newest)) > 15
+    # the list's last follow-up: the newest visit not rejected or record outside a visit not archived
+    latest: dict[int, datetime] = {}
+    for customer_id, at in [
+        *Visit.objects.filter(org=ctx.org).exclude(review_state="rejected").values_list("customer_id", "checked_in_at"),
+        *WorkRecord.objects.filter(org=ctx.org, visit__isnull=True, archived_at__isnull=True).values_list(
+            "customer_id", "captured_at"
+        ),
+    ]:
+        if customer_id is not None:
+            latest[customer_id] = max(at, latest.get(customer_id, at))
+    assert len(latest) > len(customers) // 2
+    assert {c.pk: c.last_followed_up_at for c in customers} == {c.pk: latest.get(c.pk) for c in customers}
+    # the list's last visit: the newest check-in of a visit not rejected (none: never visited)
+    visited = dict(
+        Visit.objects.filter(org=ctx.org, customer__isnull=False)
+        .exclude(review_state="rejected")
+        .values("customer_id")
+        .annotate(at=Max("checked_in_at"))
+        .values_list("customer_id", "at")
+    )
+    assert len(visited) > len(customers) // 4
+    assert {c.pk: c.last_visited_at for c in customers} == {c.pk: visited.get(c.pk) for c in customers}
 
 
 def test_the_builder_reports_each_step_with_what_it_made(db):

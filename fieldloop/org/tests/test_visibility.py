@@ -3,7 +3,13 @@
 import pytest
 
 from fieldloop.org.models import ApiToken, DataScope, Role
-from fieldloop.org.selectors import can_change_owned_by, can_see_employee, scope_to_visible, visible_employees
+from fieldloop.org.selectors import (
+    can_change_owned_by,
+    can_see_employee,
+    filter_departments,
+    scope_to_visible,
+    visible_employees,
+)
 
 ALL = {"Ada", "Dora", "Mia", "Rex", "Ria", "Ben"}
 SALES = {"Dora", "Mia", "Rex", "Ria", "Ben"}
@@ -45,12 +51,18 @@ EXPECTED: dict[DataScope, dict[str, set[str]]] = {
 CASES = [(scope, actor, names) for scope, by_actor in EXPECTED.items() for actor, names in by_actor.items()]
 
 
-@pytest.mark.parametrize(("scope", "actor_name", "expected"), CASES, ids=[f"{s}-{a}" for s, a, _ in CASES])
-def test_each_scope_role_and_position_sees_exactly_its_reach(cast, scope, actor_name, expected):
+def actor_under(cast, scope: DataScope, actor_name: str):
+    """The cast member `actor_name`, in an organization that gives every role `scope`."""
     cast.org.data_scopes = {role: scope for role in Role.values}
     cast.org.save()
     actor = getattr(cast, actor_name)
     actor.org.refresh_from_db()
+    return actor
+
+
+@pytest.mark.parametrize(("scope", "actor_name", "expected"), CASES, ids=[f"{s}-{a}" for s, a, _ in CASES])
+def test_each_scope_role_and_position_sees_exactly_its_reach(cast, scope, actor_name, expected):
+    actor = actor_under(cast, scope, actor_name)
 
     names = set(visible_employees(actor=actor).values_list("name", flat=True))
 
@@ -60,12 +72,9 @@ def test_each_scope_role_and_position_sees_exactly_its_reach(cast, scope, actor_
 
 @pytest.mark.parametrize(("scope", "actor_name", "expected"), CASES, ids=[f"{s}-{a}" for s, a, _ in CASES])
 def test_rows_are_scoped_by_their_owner_the_same_way(cast, scope, actor_name, expected):
-    cast.org.data_scopes = {role: scope for role in Role.values}
-    cast.org.save()
     for e in (cast.admin, cast.director, cast.manager, cast.rep, cast.rep2, cast.other_branch_rep, cast.outsider):
         ApiToken.objects.create(org_id=e.org_id, employee=e, name=e.name, prefix="x", token_hash=f"hash-{e.pk}")
-    actor = getattr(cast, actor_name)
-    actor.org.refresh_from_db()
+    actor = actor_under(cast, scope, actor_name)
 
     owners = set(
         scope_to_visible(ApiToken.objects.all(), actor=actor, owner_field="employee").values_list("name", flat=True)
@@ -111,3 +120,28 @@ def test_scope_needs_the_same_queries_for_a_deep_tree_as_for_a_flat_one(cast, dj
     director = type(cast.director).objects.select_related("org", "department").get(pk=cast.director.pk)
     with django_assert_num_queries(1):
         assert len(list(visible_employees(actor=director))) == len(SALES) + 6
+
+
+@pytest.mark.parametrize(("scope", "actor_name", "expected"), CASES, ids=[f"{s}-{a}" for s, a, _ in CASES])
+def test_a_department_filter_offers_the_departments_of_the_people_one_sees(cast, scope, actor_name, expected):
+    """Every department where the actor sees someone is offered, and none where they would see nobody."""
+    actor = actor_under(cast, scope, actor_name)
+
+    offered = list(filter_departments(actor=actor))
+    seen = list(visible_employees(actor=actor).select_related("department"))
+
+    assert {e.department.name for e in seen} <= {d.name for d in offered}
+    for department in offered:
+        assert any(e.department.path.startswith(department.path) for e in seen), department.name
+
+
+def test_a_branch_manager_is_not_offered_another_branch_to_filter_by(cast):
+    names = {d.name for d in filter_departments(actor=cast.manager)}
+    assert "上海分公司" in names and "北京分公司" not in names
+    assert {"上海分公司", "北京分公司", "销售部"} <= {d.name for d in filter_departments(actor=cast.admin)}
+    for path in ("/customers/", "/work/", "/receivables/", "/schedule/team/"):  # the lists' department filters
+        page = cast.client_for(cast.manager).get(path)
+        assert page.status_code == 200, path
+        assert "上海分公司</option>" in page.content.decode(), path
+        assert "北京分公司</option>" not in page.content.decode(), path
+        assert "北京分公司</option>" in cast.client_for(cast.admin).get(path).content.decode(), path

@@ -10,9 +10,8 @@ from fieldloop.activities.tests.helpers import customer
 from fieldloop.activities.tests.test_visits import located_customer
 from fieldloop.core.geo import SentFix
 from fieldloop.sales.models import Order, OrderAmendment, OrderLine, SalesDay
-from fieldloop.sales.order_selectors import order_amount_many
+from fieldloop.sales.order_selectors import order_amount_by_day_many
 from fieldloop.schedules.card_selectors import org_zone
-from fieldloop.schedules.cards import day_bounds
 
 from .order_helpers import an_order, product
 
@@ -147,10 +146,13 @@ def test_the_daily_card_figure_is_the_order_amount_of_the_day_for_many_employees
     day = date(2026, 3, 2)
     an_order(cast.rep, shop, lines=[(product(cast.org), "1", "300", "0")], confirm=True, signed_on=day)
     an_order(cast.rep, shop, lines=[(product(cast.org), "1", "50", "0")], confirm=True, signed_on=day - timedelta(1))
-    start, end = day_bounds(day, org_zone(cast.rep))
+    zone = org_zone(cast.rep)
     with django_assert_num_queries(1):
-        figures = order_amount_many(cast.org.pk, [cast.rep.pk, cast.rep2.pk], start, end)
-    assert figures == {cast.rep.pk: Decimal("300.00")}
+        figures = order_amount_by_day_many(cast.org.pk, [cast.rep.pk, cast.rep2.pk], day, day, zone)
+    assert figures == {(cast.rep.pk, day): Decimal("300.00")}
+    with django_assert_num_queries(1):  # many days at once: each day's own amount
+        figures = order_amount_by_day_many(cast.org.pk, [cast.rep.pk, cast.rep2.pk], day - timedelta(1), day, zone)
+    assert figures == {(cast.rep.pk, day - timedelta(1)): Decimal("50.00"), (cast.rep.pk, day): Decimal("300.00")}
 
 
 def test_a_rep_credits_a_teammate_found_by_the_credit_picker_and_no_one_else(cast):

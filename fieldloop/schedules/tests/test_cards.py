@@ -14,6 +14,7 @@ from fieldloop.activities.models import WorkRecord
 from fieldloop.activities.tests.helpers import DAILY_VALUES, customer, file_call
 from fieldloop.activities.tests.test_visits import api, post
 from fieldloop.core.errors import ErrorCode, ServiceError
+from fieldloop.customers.models import Customer
 from fieldloop.formtemplates.models import Purpose
 from fieldloop.notifications.models import Notification
 from fieldloop.org.models import Employee
@@ -284,9 +285,9 @@ def test_reminders_go_out_once_each(cast):
 def test_a_registered_figure_shows_on_every_card_computed_for_all_at_once(cast):
     calls: list[list[int]] = []
 
-    def orders(org_id, employee_ids, start, end):
+    def orders(org_id, employee_ids, first_day, last_day, zone):
         calls.append(list(employee_ids))
-        return {employee_ids[0]: 3}
+        return {(employee_ids[0], first_day): 3}
 
     register_card_figure("tests.orders", label="Orders", compute=orders)
     try:
@@ -301,6 +302,42 @@ def test_a_registered_figure_shows_on_every_card_computed_for_all_at_once(cast):
     assert calls == [[cast.rep.pk, cast.rep2.pk]]
     mine = [figures[e]["extra"]["tests.orders"] for e in (cast.rep.pk, cast.rep2.pk)]
     assert mine == [3, 0]  # beside the figures the installed apps register (sales' orders.amount)
+
+
+def test_the_figures_of_many_days_come_in_the_same_few_queries_each_on_its_own_local_day(cast):
+    """The demo and any report over weeks read every day at once: what happened at 23:30 and at 00:30 (the
+    organization's time, Asia/Shanghai) lands on two days, and each day's figures are those of that day alone."""
+    zone = ZoneInfo(cast.org.time_zone)
+    day = today(cast.rep) - timedelta(days=3)
+    late, early = file_call(cast.rep, customer(cast.rep)), file_call(cast.rep, customer(cast.rep))
+    WorkRecord.objects.filter(pk=late.pk).update(captured_at=local(cast.rep, day, time(23, 30)))
+    WorkRecord.objects.filter(pk=early.pk).update(captured_at=local(cast.rep, day + timedelta(days=1), time(0, 30)))
+    assert late.customer_id is not None
+    Customer.objects.filter(pk=late.customer_id).update(created_at=local(cast.rep, day, time(23, 59)))
+    plan(cast.rep, day=day, title="整理样品")
+    plan(cast.rep2, day=day + timedelta(days=1), title="送样")
+    ids = [cast.rep.pk, cast.rep2.pk]
+
+    def read(first_day, last_day):
+        with CaptureQueriesContext(connection) as queries:
+            figures = cs.figures_by_day_many(
+                org_id=cast.org.pk, zone=zone, employee_ids=ids, first_day=first_day, last_day=last_day
+            )
+        return figures, len(queries)
+
+    one_day, few = read(day, day)
+    three_days, same = read(day - timedelta(days=1), day + timedelta(days=1))
+    assert same == few  # a constant number of queries, whatever the number of days
+    assert len(three_days) == 6 and one_day[(cast.rep.pk, day)] == three_days[(cast.rep.pk, day)]
+    mine = {d: three_days[(cast.rep.pk, day + timedelta(days=d))] for d in (-1, 0, 1)}
+    assert [mine[d]["calls"] for d in (-1, 0, 1)] == [0, 1, 1]
+    assert [mine[d]["new_customers"] for d in (-1, 0, 1)] == [0, 1, 0]
+    assert [mine[d]["items"]["planned"] for d in (-1, 0, 1)] == [0, 1, 0]
+    assert three_days[(cast.rep2.pk, day + timedelta(days=1))]["items"]["planned"] == 1
+    for d in (-1, 0, 1):  # a day read alone is the same
+        on = day + timedelta(days=d)
+        alone = cs.day_figures_many(org_id=cast.org.pk, zone=zone, employee_ids=ids, day=on)
+        assert alone == {pk: three_days[(pk, on)] for pk in ids}
 
 
 def test_the_phone_daily_report_opens_the_card_and_the_daily_report_form_asks_no_customer(cast):
@@ -334,6 +371,9 @@ def test_copy_and_read_are_refused_where_they_do_not_apply(cast):
 
 def test_close_settings_are_saved_by_an_administrator_only(cast):
     admin = cast.client_for(cast.admin)
+    # reached from the review queue, where only an administrator is offered the settings
+    assert 'data-testid="settings-link"' in admin.get("/close/review/").content.decode()
+    assert 'data-testid="settings-link"' not in cast.client_for(cast.manager).get("/close/review/").content.decode()
     assert admin.get("/close/settings/").status_code == 200
     response = admin.post(
         "/close/settings/",

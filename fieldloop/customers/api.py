@@ -648,6 +648,9 @@ def registry_import(
     "/customers/{int:customer_id}/merge", response={200: CustomerOut, **ERRORS}, summary="Merge a duplicate in"
 )
 def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn) -> dict[str, Any]:
+    """The duplicate's contacts, history, visits, work records, orders and schedules move to this customer, with
+    the tags and collaborators it lacks; the duplicate is archived. The "merged" entry of both timelines says
+    how many rows of each kind moved (`changes.moved`)."""
     actor = actor_of(request)
     duplicates.customer_merge(actor=actor, keep_id=customer_id, merge_id=payload.merge_id)
     return customer_out(selectors.customer_get(actor=actor, customer_id=customer_id))

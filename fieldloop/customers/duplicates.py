@@ -6,12 +6,14 @@ is taken before calling it, without showing details the rep may not see.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid
@@ -222,12 +224,52 @@ def check_duplicates(
 
 
 MERGE_FILLED_FIELDS = ("short_name", "industry", "phone", "website", "province", "city", "district", "address")
+MERGE_LATEST_FIELDS = ("last_visited_at", "last_followed_up_at")  # the kept customer's are the later of the two
+
+# A mover takes the organization, the kept customer's id and the duplicate's, moves a higher app's rows of the
+# duplicate to the kept customer in one statement, inside the merge's transaction, and says how many it moved.
+MergeMover = Callable[[int, int, int], int]
+
+
+@dataclass(frozen=True)
+class Mover:
+    move: MergeMover
+    label: str | Promise  # what the merge's entry on the timeline calls the rows moved, e.g. "Visits moved"
+
+
+_MOVERS: dict[str, Mover] = {}
+
+
+def on_customer_merged(name: str, move: MergeMover, label: str | Promise) -> None:
+    """Move an app's rows when a duplicate is merged (called from a higher app's AppConfig.ready); `name` is how
+    the merge's history counts them (`changes.moved`, e.g. "visits"), `label` how the timeline shows it."""
+    _MOVERS[name] = Mover(move, label)
+
+
+def moved_rows(changes: dict[str, Any]) -> list[tuple[str | Promise, int]]:
+    """A merge's counts of rows moved, labelled, for the timeline (names no mover registers any more: as they are)."""
+    return [
+        (_MOVERS[name].label if name in _MOVERS else name, count)
+        for name, count in (changes.get("moved") or {}).items()
+        if count
+    ]
+
+
+def rows_moved(model: type[models.Model]) -> MergeMover:
+    """The mover of a model whose rows point at their customer through `customer` (many rows a customer)."""
+
+    def move(org_id: int, keep_id: int, gone_id: int) -> int:
+        rows = model._default_manager.filter(org_id=org_id, customer_id=gone_id)
+        return rows.update(customer_id=keep_id, updated_at=timezone.now())
+
+    return move
 
 
 @transaction.atomic
 def customer_merge(*, actor: Employee, keep_id: int, merge_id: int) -> Customer:
-    """Merge a duplicate into the customer kept: its contacts, timeline, collaborators and the details the
-    kept one lacks move over; the duplicate is archived and both timelines record the merge."""
+    """Merge a duplicate into the customer kept: its contacts, timeline, collaborators, tags and the details the
+    kept one lacks move over, and so does the work of the higher apps' movers (visits, work records, orders,
+    schedules); the duplicate is archived and both timelines record the merge with what moved."""
     if keep_id == merge_id:
         raise invalid("merge_id", _("Choose a different customer to merge."))
     if not has_permission(actor, Permission.ASSIGN_CUSTOMERS):
@@ -244,6 +286,8 @@ def customer_merge(*, actor: Employee, keep_id: int, merge_id: int) -> Customer:
             setattr(keep, field, getattr(gone, field))
     if keep.latitude is None and gone.latitude is not None:
         keep.latitude, keep.longitude = gone.latitude, gone.longitude
+    for field in MERGE_LATEST_FIELDS:
+        setattr(keep, field, max(filter(None, (getattr(keep, field), getattr(gone, field))), default=None))
     code = gone.credit_code
     keep.custom_values = {**(gone.custom_values or {}), **(keep.custom_values or {})}
     gone.archived_at = timezone.now()
@@ -254,10 +298,10 @@ def customer_merge(*, actor: Employee, keep_id: int, merge_id: int) -> Customer:
         keep.credit_code = code
     keep.save()
     has_primary = Contact.objects.filter(customer=keep, is_primary=True, archived_at__isnull=True).exists()
-    moved = Contact.objects.filter(customer=gone)
+    contacts = Contact.objects.filter(customer=gone)
     if has_primary:
-        moved.update(is_primary=False)
-    moved.update(customer=keep)
+        contacts.update(is_primary=False)
+    contacts.update(customer=keep, updated_at=timezone.now())
     CustomerEvent.objects.filter(customer=gone).update(customer=keep)
     keep.collaborators.add(*gone.collaborators.all())
     kept_tags = CustomerTag.objects.filter(customer=keep).values("tag_id")
@@ -267,11 +311,12 @@ def customer_merge(*, actor: Employee, keep_id: int, merge_id: int) -> Customer:
         .exclude(tag_id__in=kept_tags)
         .values_list("tag_id", flat=True)
     )
+    moved = {name: mover.move(actor.org_id, keep_id, merge_id) for name, mover in _MOVERS.items()}
     summary = _("%(gone)s merged into %(keep)s") % {"gone": gone.name, "keep": keep.name}
     for customer in (keep, gone):
         CustomerEvent.objects.create(
             org_id=actor.org_id, customer=customer, actor=actor, kind=CustomerEventKind.MERGED,
-            changes=changes | {"merged_id": [merge_id, keep_id]}, summary=summary,
+            changes=changes | {"merged_id": [merge_id, keep_id], "moved": moved}, summary=summary,
         )  # fmt: skip
     return keep
 

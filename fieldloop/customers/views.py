@@ -53,6 +53,7 @@ FIELD_LABELS |= {
     if hasattr(f, "verbose_name") and f.name not in FIELD_LABELS
 }
 FIELD_LABELS |= {"archived": gettext_lazy("Archived"), "primary_contact": gettext_lazy("Primary contact")}
+MERGE_BOOKKEEPING = ("merged_id", "moved")  # a merge's ids (its summary names both) and counts (shown as such)
 
 
 @dataclass(frozen=True)
@@ -228,8 +229,11 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     for item in timeline.items:
         if item.source == TIMELINE_EVENTS:
             item.obj.change_rows = [
-                (FIELD_LABELS.get(field, field), *change) for field, change in item.obj.changes.items()
+                (FIELD_LABELS.get(field, field), *change)
+                for field, change in item.obj.changes.items()
+                if field not in MERGE_BOOKKEEPING
             ]
+            item.obj.moved_rows = duplicates.moved_rows(item.obj.changes)
     can_change = selectors.may_change_customer(actor=actor, customer=customer)
     read_only = not customer.within_reach  # type: ignore[attr-defined]  # read because the actor's team worked on it
     context = {

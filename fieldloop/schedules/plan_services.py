@@ -123,6 +123,15 @@ def customer_visit_frequency_set(
     return current
 
 
+def visit_frequency_follows_merge(org_id: int, keep_id: int, gone_id: int) -> int:
+    """A merged duplicate's own visit frequency goes to the customer kept unless that one has its own."""
+    if CustomerVisitFrequency.objects.filter(org_id=org_id, customer_id=keep_id).exists():
+        return 0
+    return CustomerVisitFrequency.objects.filter(org_id=org_id, customer_id=gone_id).update(
+        customer_id=keep_id, updated_at=timezone.now()
+    )
+
+
 # --- applying a day's order -----------------------------------------------------------------------------------
 
 

@@ -73,7 +73,8 @@ TAGS = [
 CUSTOMER_COLUMNS = (
     "id", "created_at", "updated_at", "org_id", "client_id", "name", "short_name", "credit_code", "industry", "level",
     "stage_id", "source", "phone", "website", "province", "city", "district", "address", "latitude", "longitude",
-    "owner_id", "pool_id", "protected_until", "claimed_at", "custom_values", "created_by_id", "name_key", "phone_key",
+    "owner_id", "pool_id", "protected_until", "claimed_at", "released_at", "custom_values", "created_by_id",
+    "name_key", "phone_key",
 )  # fmt: skip
 CONTACT_COLUMNS = (
     "created_at", "updated_at", "org_id", "client_id", "customer_id", "name", "title", "mobile", "is_primary", "phone",
@@ -150,7 +151,7 @@ def _insert_customers(
             prefix, suffix = words.company_prefix(), rng.choice(SUFFIXES)
             located = rng.random() < 0.85
             in_pool = rng.random() < 0.1  # one customer in ten waits in the public pool
-            claimed_at = ctx.now - timedelta(days=rng.randint(0, 25))
+            claimed_at = ctx.now - timedelta(days=rng.randint(0, 25))  # or put in the pool, for a pool one
             protected_until = claimed_at + timedelta(days=pool.protection_days)
             # drawn in the order the demo always drew them, so a seed builds the company it built before
             client_id = uuid.UUID(int=rng.getrandbits(128))
@@ -171,7 +172,7 @@ def _insert_customers(
                 stage.pk, source, phone, "", province, city, districts[district % len(districts)], address,
                 None if north is None else round(lat + north, 6), None if east is None else round(lon + east, 6),
                 owner.pk if owner else None, pool_id, None if in_pool else protected_until,
-                None if in_pool else claimed_at, no_values, creator_id,
+                None if in_pool else claimed_at, claimed_at if in_pool else None, no_values, creator_id,
                 normalise_name(name)[:NAME_KEY_LENGTH], normalise_phone(phone)[:PHONE_KEY_LENGTH],
             ))  # fmt: skip
         insert_rows(Customer, CUSTOMER_COLUMNS, customers)

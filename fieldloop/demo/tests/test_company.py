@@ -88,6 +88,8 @@ def test_the_customers_dates_tell_a_history_not_the_build(db):
     assert min(created_days) <= ctx.today - timedelta(days=365)
     assert all(c.created_at <= c.updated_at for c in customers)
     assert all(c.claimed_at is None or c.created_at < c.claimed_at for c in customers)
+    waiting = [c for c in customers if c.owner_id is None]  # the pool page's "In the pool since"
+    assert waiting and all(c.released_at is not None and c.created_at < c.released_at for c in waiting)
     first_visit = dict(
         Visit.objects.filter(org=ctx.org).values_list("customer_id").annotate(first=Min("checked_in_at"))
     )

@@ -79,7 +79,7 @@ def test_a_too_far_check_in_is_told_before_it_counts_and_needs_a_second_tap(
 
     verdict = phone.get_by_test_id("check-in-verdict")  # the position was read as the page opened
     expect(verdict).to_have_attribute("data-verdict", "flagged")
-    expect(phone.get_by_test_id("verdict-distance")).to_contain_text("1271 米" if language == "zh-hans" else "1271 m")
+    expect(phone.get_by_test_id("verdict-distance")).to_contain_text("1.3 公里" if language == "zh-hans" else "1.3 km")
     expect(phone.get_by_test_id("verdict-range")).to_contain_text("300")
     expect(phone.get_by_test_id("confirm-flagged")).to_be_hidden()
     phone.screenshot(path=str(ARTIFACTS / f"check-in-warned-phone-{language}.png"), full_page=True)

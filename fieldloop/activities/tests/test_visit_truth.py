@@ -184,7 +184,7 @@ def test_the_check_in_page_previews_with_constant_queries_and_writes_nothing(cas
         page = client.get("/visits/start/preview/", query, HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
     assert page.status_code == 200 and 'data-verdict="flagged"' in html
-    assert "1271 米" in html and "300 米以内" in html and 'data-testid="confirm-flagged"' in html  # the rep's language
+    assert "1.3 公里" in html and "300 米以内" in html and 'data-testid="confirm-flagged"' in html  # the rep's language
     assert not Visit.objects.exists()
     missing = client.get("/visits/start/preview/", {"visit_type_id": vt.pk, "customer_id": shop.pk})
     assert missing.status_code == 400 and 'data-verdict="error"' in missing.content.decode()

@@ -43,6 +43,8 @@ from .timeline import customer_timeline_page, timeline_actions
 
 PAGE_SIZE = 50
 CARDS_MORE = "load-more-cards"  # the phone cards' "load more": its next page comes as cards, not table rows
+CARD_SEARCH_FIELDS = ("q", "tag", "not_visited")  # what the phone's search form asks; it keeps the rest in force
+POSITION_FIELDS = ("lat", "lon", "acc")  # a position read for "nearby" is the phone's own, read again each time
 FIELD_LABELS = {f.name: f.verbose_name for f in Customer._meta.get_fields() if hasattr(f, "verbose_name")}
 FIELD_LABELS |= {f"{name}_id": label for name, label in list(FIELD_LABELS.items())}
 FIELD_LABELS["collaborator_ids"] = FIELD_LABELS.get("collaborators", "")
@@ -107,6 +109,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "position": position,
         "query": query.urlencode(),
         "unsorted_query": unsorted.urlencode(),
+        "card_search_kept": [
+            (name, value)
+            for name, values in query.lists()
+            if name not in (*CARD_SEARCH_FIELDS, *POSITION_FIELDS)
+            for value in values
+        ],
         "now": timezone.now(),
         "bulk": bulk_bar(actor, request),
         "can_manage_stages": has_permission(actor, Permission.MANAGE_ORGANIZATION),

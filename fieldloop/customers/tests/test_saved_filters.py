@@ -3,6 +3,7 @@ click from either page; what is stored is what the one filter parser reads (anyt
 nothing saved); a saved filter is its owner's alone (anyone else, an administrator too, gets not found); the
 list of them costs the same queries however many there are."""
 
+import re
 import threading
 import uuid
 from datetime import date
@@ -246,6 +247,27 @@ def test_a_manager_saves_the_lists_filters_and_applies_them_from_the_list_and_th
     )
     # nobody else sees it on their list
     assert 'data-testid="saved-filter-link"' not in cast.client_for(cast.admin).get("/customers/").content.decode()
+
+
+def test_a_search_on_the_phone_keeps_the_saved_filter_in_force(cast):
+    """The phone's search form sends what the list had besides its own fields (a saved filter, a chip, the sort),
+    as a browser sends a form: its inputs, the search typed in."""
+    a_customer(cast.rep, "上海甲机械", city="上海", level="A")
+    a_customer(cast.rep, "上海丙机械", city="上海", level="B")
+    a_customer(cast.rep, "苏州乙机械", city="苏州", level="A")
+    client = cast.client_for(cast.manager)
+    client.post("/customers/saved-filters/new/", {"name": "上海 A 类", "query": "city=上海&level=A", "page": "list"})
+    saved = SavedFilter.objects.get(owner=cast.manager)
+    page = client.get(f"/customers/?{saved.query}&sort=last_visit").content.decode()
+    form = page[page.index('<div class="d-lg-none customer-cards"') :]
+    form = form[: form.index("</form>")]
+    sent = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)
+    assert ("q", "机械") not in sent and ("sort", "last_visit") in sent
+    searched = client.get("/customers/", [*sent, ("q", "机械")]).content.decode()
+    cards = re.findall(r'data-testid="customer-card"[^>]*>\s*<div[^>]*><span[^>]*>([^<]+)<', searched)
+    assert cards == ["上海甲机械"]
+    assert f'data-testid="saved-filter-in-force" data-saved-filter-id="{saved.pk}"' not in searched  # q is new
+    assert 'value="机械"' in searched
 
 
 def test_htmx_saves_from_the_map_and_answers_the_bar_with_the_filter_in_force_or_the_error(cast):

@@ -339,9 +339,15 @@
     await flush();
   }
 
-  // A form opened from the phone's cache carries the client_id it was cached with: give every opening its
-  // own, or two records captured from two openings would be taken for one.
-  document.querySelectorAll("form[data-outbox] input[name='client_id']").forEach((input) => { input.value = uuid(); });
+  // A form opened from the phone's cache, or again with the back button (from the browser's cache or restored
+  // whole), carries the client_id it had then: give every opening its own, or what is sent from the second
+  // opening (another record, another bulk change) would be taken for a replay of the first and silently dropped.
+  // Sending one opening twice (a double tap, the outbox's retries) still carries one client_id.
+  const freshClientIds = () => {
+    document.querySelectorAll("form input[name='client_id']").forEach((input) => { input.value = uuid(); });
+  };
+  freshClientIds();
+  window.addEventListener("pageshow", (event) => { if (event.persisted) freshClientIds(); });
   document.addEventListener("submit", submit);
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-outbox-send]")) retryRefusedAndFlush();

@@ -143,3 +143,33 @@ def test_the_demos_shanghai_manager_finds_his_teams_a_customers_tags_ten_and_ass
         row = page.locator("tr").filter(has=page.get_by_test_id(f"choose-{pk}"))
         expect(row).to_contain_text(receiver.name)
         expect(page.get_by_test_id(f"choose-{pk}")).not_to_be_checked()
+
+
+def test_a_bulk_change_sent_again_from_a_page_opened_with_the_back_button_is_a_new_change(
+    live_server: LiveServer, live_cast: Cast, new_page: NewPage
+) -> None:
+    """The manager sets one customer's level, goes back, and sets another's: both change. The page she went
+    back to is the one the first change was sent from; its form is given a new client_id when it is shown again,
+    or the second change would be taken for a replay of the first and dropped without a word."""
+    first, second = (
+        services.customer_create(actor=live_cast.rep, client_id=uuid.uuid4(), name=name, level="C")[0]
+        for name in ("上海精工机械有限公司", "苏州华达电子有限公司")
+    )
+    page = new_page()
+    login(page, live_server, "mia", live_cast.password)
+    page.goto(f"{live_server.url}/customers/")
+    page.get_by_test_id(f"choose-{first.pk}").check()
+    page.get_by_test_id("bulk-level-value").select_option("A")
+    page.get_by_test_id("bulk-level").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    assert Customer.objects.get(pk=first.pk).level == "A"
+
+    page.go_back()
+    expect(page.get_by_test_id(f"choose-{second.pk}")).to_be_visible()
+    page.get_by_test_id(f"choose-{first.pk}").uncheck()
+    page.get_by_test_id(f"choose-{second.pk}").check()
+    page.get_by_test_id("bulk-level-value").select_option("B")
+    page.get_by_test_id("bulk-level").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    assert Customer.objects.get(pk=second.pk).level == "B"
+    assert Customer.objects.get(pk=first.pk).level == "A"

@@ -137,10 +137,7 @@ def visit_list(
     cursor: str | None = None,
     limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200),
 ) -> dict[str, Any]:
-    actor = actor_of(request)
-    f = filters.dict()
-    f["status"] = f["status"] or ""
-    qs = selectors.visit_list(actor=actor, filters=selectors.VisitFilters(**f))
+    qs = selectors.visit_list(actor=actor_of(request), filters=filters.as_filters())
     page = keyset_page(qs, ordering=selectors.VISIT_ORDERING, cursor=cursor, limit=limit)
     return {"items": [visit_out(v) for v in page.items], "next_cursor": page.next_cursor}
 

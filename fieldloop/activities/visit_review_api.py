@@ -17,6 +17,7 @@ from .models import Visit
 from .visit_api import visit_out
 from .visit_review import signal_label, signal_text
 from .visit_review_schemas import ReviewIn, ReviewQueuePage, VisitSignalsOut
+from .visit_schemas import VisitFiltersIn
 
 router = Router(tags=["visit review"])
 
@@ -44,12 +45,13 @@ def visit_signals_out(v: Visit) -> dict[str, Any]:
 @router.get("/visits/review-queue", response={200: ReviewQueuePage, **ERRORS}, summary="Doubtful visits to review")
 def review_queue(
     request: HttpRequest,
+    filters: Query[VisitFiltersIn],
     cursor: str | None = None,
     limit: int = Query(settings.FIELDLOOP_API_PAGE_SIZE, ge=1, le=200),
 ) -> dict[str, Any]:
     """The flagged visits of the employees the caller manages (sees and may change the records of), never the
-    caller's own, oldest first."""
-    qs = visit_review_selectors.review_queue(actor=actor_of(request))
+    caller's own, oldest first; narrowed by the visit list's filters."""
+    qs = visit_review_selectors.review_queue(actor=actor_of(request), filters=filters.as_filters())
     page = keyset_page(qs, ordering=visit_review_selectors.QUEUE_ORDERING, cursor=cursor, limit=limit)
     return {
         "items": [

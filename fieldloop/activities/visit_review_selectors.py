@@ -4,24 +4,23 @@ from django.db.models import QuerySet
 
 from fieldloop.org.models import Employee
 from fieldloop.org.permissions import Permission, has_permission
-from fieldloop.org.selectors import scope_to_visible
 
 from .models import ReviewState, Visit, VisitReview
-from .selectors import VISIT_RELATED
+from .selectors import VisitFilters, visit_list
 
 QUEUE_ORDERING = ("checked_in_at", "id")  # oldest first
 
 
-def review_queue(*, actor: Employee) -> QuerySet[Visit]:
+def review_queue(*, actor: Employee, filters: VisitFilters | None = None) -> QuerySet[Visit]:
     """The flagged visits waiting for the actor's decision: of the employees the actor sees and may change
-    the records of, never the actor's own; oldest first (keyset-page on QUEUE_ORDERING)."""
+    the records of, never the actor's own, narrowed by the visit list's filters (employee, customer, days);
+    oldest first (keyset-page on QUEUE_ORDERING)."""
     if not actor.is_active or not has_permission(actor, Permission.CHANGE_SUBORDINATE_RECORDS):
         return Visit.objects.none()
-    qs = scope_to_visible(Visit.objects.all(), actor=actor, owner_field="employee")
     return (
-        qs.filter(review_state=ReviewState.PENDING)
+        visit_list(actor=actor, filters=filters)
+        .filter(review_state=ReviewState.PENDING)
         .exclude(employee_id=actor.pk)
-        .select_related(*VISIT_RELATED)
         .order_by(*QUEUE_ORDERING)
     )
 

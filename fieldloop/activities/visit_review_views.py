@@ -16,6 +16,7 @@ from fieldloop.core.pagination import keyset_page
 from fieldloop.core.redirects import safe_next
 from fieldloop.org.decorators import actor_of, employee_required
 from fieldloop.org.models import Employee
+from fieldloop.org.selectors import visible_employees
 
 from . import selectors, visit_review_selectors, visit_review_services
 from .models import ReviewState, Visit
@@ -39,20 +40,31 @@ def review_context(actor: Employee, visit: Visit, form: ReviewForm | None = None
 
 @employee_required()
 def review_queue(request: HttpRequest) -> HttpResponse:
-    """存疑拜访: the flagged visits waiting for the viewer's decision, oldest first."""
+    """存疑拜访: the flagged visits waiting for the viewer's decision, oldest first, narrowed by the visit list's
+    filters (employee, from, to)."""
     actor = actor_of(request)
+    filters = selectors.visit_filters_from_query(request.GET.dict())
+    queue = visit_review_selectors.review_queue(actor=actor, filters=filters)
     page = keyset_page(
-        visit_review_selectors.review_queue(actor=actor),
-        ordering=visit_review_selectors.QUEUE_ORDERING,
-        cursor=request.GET.get("cursor") or None,
-        limit=PAGE_SIZE,
+        queue, ordering=visit_review_selectors.QUEUE_ORDERING, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE
     )
     language = get_language()
     rows = [
         (v, v.visit_type.display_name(language), [(s.get("code"), signal_text(s)) for s in v.review_signals])
         for v in page.items
     ]
-    return render(request, "activities/review_queue.html", {"page": page, "rows": rows, "form": ReviewForm()})
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "page": page,
+        "rows": rows,
+        "form": ReviewForm(),
+        "filters": filters,
+        "query": query.urlencode(),
+        "waiting": queue.count() if page.next_cursor or request.GET.get("cursor") else len(page.items),
+        "employees": visible_employees(actor=actor).active().order_by("name").values_list("pk", "name"),
+    }
+    return render(request, "activities/review_queue.html", context)
 
 
 @require_POST

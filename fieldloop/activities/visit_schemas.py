@@ -11,6 +11,7 @@ from fieldloop.org.schemas import EmployeeRef
 
 from .models import DistanceMode, VisitStatus
 from .schemas import NamedRef
+from .selectors import VisitFilters
 
 
 class VisitStepIn(Schema):
@@ -154,6 +155,9 @@ class VisitFiltersIn(Schema):
     date_to: date | None = Field(None, description="Last day, included.")
     effective: bool | None = None
     status: VisitStatus | None = None
+
+    def as_filters(self) -> VisitFilters:
+        return VisitFilters(**{**self.dict(), "status": self.status or ""})
 
 
 class CheckInPreviewIn(Schema):

@@ -207,6 +207,30 @@ def test_the_queue_is_the_managers_scope_oldest_first_never_ones_own(cast):
     assert not VisitReview.objects.exists()
 
 
+def test_the_queue_narrows_to_one_employee_or_days_on_the_page_and_in_the_api(cast):
+    first = flagged_visit(cast)
+    LocationPoint.objects.all().delete()
+    second = flagged_visit(cast, rep=cast.rep2)
+    client = cast.client_for(cast.manager)
+    page = client.get("/visits/review/").content.decode()
+    assert 'data-testid="review-filters"' in page and "2 个拜访待审核" in page
+    page = client.get("/visits/review/", {"employee": cast.rep2.pk}).content.decode()
+    assert f'data-visit="{second.pk}"' in page and f'data-visit="{first.pk}"' not in page
+    assert "1 个拜访待审核" in page and f'<option value="{cast.rep2.pk}" selected>' in page
+    tomorrow = (first.checked_in_at + timedelta(days=1)).date().isoformat()
+    assert 'data-testid="review-empty"' in client.get("/visits/review/", {"from": tomorrow}).content.decode()
+    # someone the manager does not see: nothing, as for nobody (no hint that the id exists)
+    for employee in (cast.other_branch_rep.pk, cast.outsider.pk, 999_999, "x"):
+        page = client.get("/visits/review/", {"employee": employee}).content.decode()
+        assert page.count('data-testid="review-row"') == (2 if employee == "x" else 0)  # junk is ignored
+    api_client = api(cast.manager)
+    items = api_client.get("/api/v1/visits/review-queue", {"employee_id": cast.rep.pk}).json()["items"]
+    assert [i["visit"]["id"] for i in items] == [first.pk]
+    junk = api_client.get("/api/v1/visits/review-queue", {"employee_id": "x"})
+    assert junk.status_code == 422 and "employee_id" in junk.json()["fields"]
+    assert api_client.get("/api/v1/visits/review-queue", {"date_from": tomorrow}).json()["items"] == []
+
+
 def test_the_queue_pages_in_constant_queries(cast):
     flagged_visit(cast)
     client = api(cast.manager)

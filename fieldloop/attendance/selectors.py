@@ -174,6 +174,11 @@ def request_list(*, actor: Employee, mine: bool = False, to_approve: bool = Fals
     return qs
 
 
+def requests_to_approve(*, actor: Employee) -> QuerySet[AttendanceRequest]:
+    """Others' pending requests the actor may decide (the requests page's "Waiting for your approval")."""
+    return request_list(actor=actor, to_approve=True)
+
+
 def request_get(*, actor: Employee, request_id: int) -> AttendanceRequest:
     req = request_list(actor=actor).prefetch_related("events__actor").filter(pk=request_id).first()
     if req is None:

@@ -185,7 +185,7 @@ def _approvable(actor: Employee) -> list[tuple[int, str]]:
 def request_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     mine = list(selectors.request_list(actor=actor, mine=True)[:30])
-    to_approve = list(selectors.request_list(actor=actor, to_approve=True)[:100])
+    to_approve = list(selectors.requests_to_approve(actor=actor)[:100])
     return render(request, "attendance/request_list.html", {"mine": mine, "to_approve": to_approve})
 
 

@@ -31,7 +31,9 @@ from .schemas import (
     EmployeeUpdateIn,
     ExportLogPage,
     MeOut,
+    WaitingOut,
 )
+from .waiting import waiting_for
 
 router = Router(tags=["organization"])
 
@@ -85,6 +87,17 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "data_scope": org.data_scope_for(actor.role),
         "permissions": sorted(ROLE_PERMISSIONS[Role(actor.role)]),
     }
+
+
+@router.get(
+    "/me/waiting",
+    response={200: list[WaitingOut], **ERRORS},
+    summary="What waits for the caller's decision: each queue they decide, with its count (the home page's list)",
+)
+def me_waiting(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {"name": w.name, "label": str(w.label), "count": w.count, "url": w.url} for w in waiting_for(actor_of(request))
+    ]
 
 
 # --- Departments ----------------------------------------------------------------

@@ -38,6 +38,13 @@ class OrganizationOut(Schema):
     language: Language
 
 
+class WaitingOut(Schema):
+    name: str = Field(description="The queue, e.g. activities.visit_review.")
+    label: str
+    count: int = Field(description="How many wait for the caller's decision.")
+    url: str = Field(description="The queue's page.")
+
+
 class MeOut(Schema):
     id: int
     username: str

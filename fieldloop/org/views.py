@@ -33,14 +33,16 @@ from .forms import (
 )
 from .models import ApiToken, Role
 from .permissions import Permission, has_permission, permission_matrix
+from .waiting import waiting_for
 
 PAGE_SIZE = 50
 
 
 @employee_required()
 def home(request: HttpRequest) -> HttpResponse:
-    """A leader's overview (the team by role, where to start). Someone who leads nobody starts on Today, their
-    day (sign-in sends them there directly; this answers old bookmarks and links)."""
+    """A leader's overview (what waits for their decision, the team by role, where to start). Someone who
+    leads nobody starts on Today, their day (sign-in sends them there directly; this answers old bookmarks and
+    links)."""
     actor = actor_of(request)
     if selectors.starts_on_today(actor=actor):
         return redirect("phone_today")
@@ -53,6 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "department_count": selectors.department_list(actor=actor).count(),
         "is_admin": actor.role == Role.ADMIN,
         "is_manager": actor.role in (Role.MANAGER, Role.DIRECTOR),
+        "waiting": waiting_for(actor),
     }
     return render(request, "org/home.html", context)
 

@@ -323,9 +323,13 @@ def contact_make_primary(request: HttpRequest, contact_id: int) -> dict[str, Any
 # --- Pools (公海) -------------------------------------------------------------------
 
 
-@router.get("/customer-pools", response={200: list[PoolOut], **ERRORS}, summary="The pools I may claim from")
+@router.get(
+    "/customer-pools",
+    response={200: list[PoolOut], **ERRORS},
+    summary="The pools I read: those I claim from (may_claim) and those my team draws from",
+)
 def pool_list(request: HttpRequest) -> list[Any]:
-    return list(selectors.pools_of(actor=actor_of(request)))
+    return list(selectors.pools_readable(actor=actor_of(request)).order_by("name", "id"))
 
 
 @router.get("/customer-pools/{int:pool_id}/customers", response={200: CustomerPage, **ERRORS})

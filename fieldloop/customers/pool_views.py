@@ -34,9 +34,10 @@ RULES = ("name", "description", "protection_days", "extension_days", "max_protec
 
 @employee_required()
 def pool_list(request: HttpRequest) -> HttpResponse:
-    """The pools the user belongs to, with the customers waiting in the chosen one."""
+    """The pools the user reads (theirs, and a manager's team's), with the customers waiting in the chosen one;
+    its members claim them."""
     actor = actor_of(request)
-    my_pools = list(selectors.pools_of(actor=actor))
+    my_pools = list(selectors.pools_readable(actor=actor).order_by("name", "id"))
     chosen = next((p for p in my_pools if str(p.pk) == request.GET.get("pool")), my_pools[0] if my_pools else None)
     page = None
     search = request.GET.get("q", "").strip()[:80]

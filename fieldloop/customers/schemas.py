@@ -209,6 +209,7 @@ class PoolOut(Schema):
     daily_claim_limit: int
     holding_cap: int
     reclaim_cooldown_days: int
+    may_claim: bool = Field(description="Whether I claim from it (a member, or an administrator); else my team does.")
 
 
 class ReleaseIn(Schema):

@@ -735,8 +735,8 @@ def customer_timeline(*, actor: Employee, customer: Customer) -> QuerySet[Custom
 
 
 def pool_customer_list(*, actor: Employee, pool_id: int, search: str = "") -> QuerySet[Customer]:
-    """Customers waiting in a pool the actor belongs to (an admin: any pool of the organization)."""
-    pool = pools_of(actor=actor).filter(pk=pool_id).first()
+    """Customers waiting in a pool the actor reads (`pools_readable`)."""
+    pool = pools_readable(actor=actor).filter(pk=pool_id).first()
     if pool is None:
         raise not_found()
     qs = Customer.objects.filter(org_id=actor.org_id, pool=pool, owner__isnull=True, archived_at__isnull=True)
@@ -755,6 +755,20 @@ def pools_of(*, actor: Employee) -> QuerySet[CustomerPool]:
     if actor.role != Role.ADMIN:
         pools = pools.filter(memberships__employee=actor)
     return pools
+
+
+def pools_readable(*, actor: Employee) -> QuerySet[CustomerPool]:
+    """The pools the actor may read, each with `may_claim`: those they claim from, and the pools an employee they
+    see draws from (a manager reads the pools his team claims from; its members claim). An admin: every pool."""
+    if not actor.is_active:
+        return CustomerPool.objects.none()
+    pools = CustomerPool.objects.filter(org_id=actor.org_id, archived_at__isnull=True)
+    if actor.role == Role.ADMIN:
+        return pools.annotate(may_claim=Value(True))
+    members = PoolMembership.objects.filter(pool_id=OuterRef("pk"))
+    mine = members.filter(employee_id=actor.pk)
+    team = members.filter(visibility_for(actor).condition("employee__"))
+    return pools.annotate(may_claim=Exists(mine)).filter(Q(may_claim=True) | Exists(team))
 
 
 # --- Nearby ---------------------------------------------------------------------------------------------

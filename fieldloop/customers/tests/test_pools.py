@@ -375,3 +375,26 @@ def test_successors_hear_how_many_customers_were_handed_over_to_them(cast, pool)
     assert handed.params == {"actor": "Mia", "from": "Rex", "count": 1}
     assert handed.link == f"/customers/?owner={cast.rep2.pk}"
     assert not inbox(cast.manager, notices.HANDED_OVER)  # she did it herself
+
+
+def test_a_manager_reads_the_pool_his_team_draws_from_and_its_members_claim(cast, pool):
+    """Mia manages Rex and Ria, members of 华东公海; she is not one: she reads the pool (page and API), with no
+    claim button, and may not claim. Ben's manager-less branch sees nothing of it."""
+    customer = pooled(cast, pool)
+    client = cast.client_for(cast.manager)
+    page = client.get("/customers/pools/").content.decode()
+    assert "华东公海" in page and customer.name in page and 'data-testid="team-pool"' in page
+    assert f'data-testid="claim-{customer.pk}"' not in page and f'data-testid="open-{customer.pk}"' in page
+    assert client.get(f"/customers/{customer.pk}/").status_code == 200
+    listed = client.get("/api/v1/customer-pools").json()
+    assert [(p["name"], p["may_claim"]) for p in listed] == [("华东公海", False)]
+    waiting = client.get(f"/api/v1/customer-pools/{pool.pk}/customers").json()["items"]
+    assert [c["id"] for c in waiting] == [customer.pk]
+    with pytest.raises(ServiceError):
+        pools.customer_claim(actor=cast.manager, customer_id=customer.pk)
+    rep_page = cast.client_for(cast.rep).get("/customers/pools/").content.decode()
+    assert f'data-testid="claim-{customer.pk}"' in rep_page and 'data-testid="team-pool"' not in rep_page
+    assert [p["may_claim"] for p in cast.client_for(cast.rep).get("/api/v1/customer-pools").json()] == [True]
+    for outsider in (cast.other_branch_rep, cast.outsider):
+        assert cast.client_for(outsider).get("/api/v1/customer-pools").json() == []
+        assert cast.client_for(outsider).get(f"/api/v1/customer-pools/{pool.pk}/customers").status_code == 404

@@ -44,12 +44,13 @@ DEMO_STEPS: dict[str, Callable[[DemoContext], None]] = {
     "doubtful_visits": visit_review.build_doubtful_visits,
     "products": sales.build_products,
     "orders": sales.build_orders,
-    # after the visits, schedules and orders: a card stores the figures of its day, orders included
+    # the customers' creation and update dates spread over the months the visits, records and orders above cover
+    "history": history.spread_customer_dates,
+    # after the visits, schedules, orders and the customers' dates: a card stores the figures of its day, orders
+    # and new customers included
     "daily_cards": cards.build_daily_cards,
     # after the orders (their rollup is the plan's history): this year's plan, suggested, +20 %, decomposed, locked
     "target_plan": target_plan.build_target_plan,
-    # last: the customers' creation and update dates spread over the months the records above cover
-    "history": history.spread_customer_dates,
 }
 
 

@@ -76,6 +76,10 @@ CUSTOMER_COLUMNS = (
     "owner_id", "pool_id", "protected_until", "claimed_at", "released_at", "custom_values", "created_by_id",
     "name_key", "phone_key",
 )  # fmt: skip
+CREATED_BY = CUSTOMER_COLUMNS.index("created_by_id")
+# one owned customer in this many was added by its rep (on the day of the claim: the daily cards' "new customers");
+# the rest by the administrator's import
+REP_CREATED_EVERY = 20
 CONTACT_COLUMNS = (
     "created_at", "updated_at", "org_id", "client_id", "customer_id", "name", "title", "mobile", "is_primary", "phone",
     "email", "wechat", "notes",
@@ -172,24 +176,28 @@ def _insert_customers(
                 stage.pk, source, phone, "", province, city, districts[district % len(districts)], address,
                 None if north is None else round(lat + north, 6), None if east is None else round(lon + east, 6),
                 owner.pk if owner else None, pool_id, None if in_pool else protected_until,
-                None if in_pool else claimed_at, claimed_at if in_pool else None, no_values, creator_id,
+                None if in_pool else claimed_at, claimed_at if in_pool else None, no_values,
+                owner.pk if owner and pk % REP_CREATED_EVERY == 0 else creator_id,
                 normalise_name(name)[:NAME_KEY_LENGTH], normalise_phone(phone)[:PHONE_KEY_LENGTH],
             ))  # fmt: skip
         insert_rows(Customer, CUSTOMER_COLUMNS, customers)
         ctx.progress.advance(size)
         # newest first, the order the demo always drew their contacts in
-        saved = [(row[0], row[5], tags) for row, tags in zip(reversed(customers), reversed(chosen), strict=True)]
+        saved = [
+            (row[0], row[5], row[CREATED_BY], tags)
+            for row, tags in zip(reversed(customers), reversed(chosen), strict=True)
+        ]
         insert_rows(
-            CustomerTag, ("org_id", "customer_id", "tag_id"), ((org_id, pk, t) for pk, _, ts in saved for t in ts)
+            CustomerTag, ("org_id", "customer_id", "tag_id"), ((org_id, pk, t) for pk, _, _, ts in saved for t in ts)
         )
         contacts, events = [], []
-        for pk, name, _ in saved:
+        for pk, name, author_id, _ in saved:
             for n in range(rng.choice((1, 1, 2))):
                 contacts.append((
                     now, now, org_id, uuid.UUID(int=rng.getrandbits(128)), pk, words.name(), rng.choice(TITLES),
                     words.phone_number(), n == 0, "", "", "", "",
                 ))  # fmt: skip
-            events.append((now, now, org_id, pk, creator_id, CustomerEventKind.CREATED.value,
+            events.append((now, now, org_id, pk, author_id, CustomerEventKind.CREATED.value,
                            JsonText(json.dumps({"name": [None, name]}, ensure_ascii=False)), ""))  # fmt: skip
         insert_rows(Contact, CONTACT_COLUMNS, contacts)
         insert_rows(CustomerEvent, EVENT_COLUMNS, events)

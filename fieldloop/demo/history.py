@@ -1,10 +1,11 @@
-"""The last demo step: the customers' own dates told as a history, not as the moment the demo was built.
+"""The demo step after every visit, record and order (before the daily cards, which count the customers each rep
+added on their day): the customers' own dates told as a history, not as the moment the demo was built.
 
 Every customer is written by the customers step, so without this each would say it was created and last
 updated when `make demo` ran, and the list sorted by "updated" would be a tie. Here each customer gets a
 creation day spread over the months the demo covers (by its id, so the same seed gives the same dates)
-and before the owners' claims (the last 25 days), moved earlier where its own records say it existed
-before: followed up, visited, or ordered (a month ahead of the first order, as a sale takes time).
+and before the owners' claims (the last 25 days), or just before its claim for one its rep added, moved
+earlier where its own records say it existed before: followed up, visited, or ordered (a month ahead of the first order, as a sale takes time).
 Its "updated" is the latest of its creation, records and visits (not its claim: the demo's claims fall at the
 build's time of day, so they would tie the newest customers at the build's instant), and its "created" event
 on the timeline says the same day as the customer. Its last visit and last follow-up (the list's
@@ -14,7 +15,7 @@ customers' indexes built again after it, cheaper than a new entry per row in eac
 
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Case, DateTimeField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, DateTimeField, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least, Mod
 from django.db.models.lookups import Exact
 
@@ -31,6 +32,7 @@ BEFORE_CLAIMS = timedelta(days=26)  # the customers step claims within the last 
 BUCKETS = 36  # creation days come in this many steps of SPREAD_DAYS / BUCKETS days
 LEAD_BEFORE_ORDER = timedelta(days=30)
 LEAD_BEFORE_WORK = timedelta(days=1)
+ADDED_BEFORE_CLAIM = timedelta(minutes=5)
 NEVER = Value(datetime(1970, 1, 1, tzinfo=UTC))  # before any creation: a missing date that Greatest passes over
 
 
@@ -64,8 +66,14 @@ def _created(now: datetime) -> Least:
         ),
         output_field=DateTimeField(),
     )
+    # a customer its rep added (the customers step's REP_CREATED_EVERY) was added just before the rep's claim
+    added_by_owner = Case(
+        When(created_by_id=F("owner_id"), then=F("claimed_at") - ADDED_BEFORE_CLAIM),
+        default=spread,
+        output_field=DateTimeField(),
+    )
     return Least(
-        spread,
+        added_by_owner,
         _or_else(_earliest(WorkRecord, "captured_at") - LEAD_BEFORE_WORK, spread),
         _or_else(_earliest(Visit, "checked_in_at") - LEAD_BEFORE_WORK, spread),
         _or_else(_first_order() - LEAD_BEFORE_ORDER, spread),

@@ -55,6 +55,9 @@ def test_the_demo_closes_its_days_on_cards_with_the_real_figures(db):
         if c.figures["extra"]["orders.amount"] not in (0, "0", "0.00")
     ]
     assert ordered and ordered[0].figures == cs.figures_of(ordered[0].employee, ordered[0].day)
+    # a day a rep added customers: the card counts them, as the day's recomputed figures do
+    added = filed.filter(employee__role=Role.REP, figures__new_customers__gt=0).select_related("employee__org")
+    assert added.count() > 5 and added[0].figures == cs.figures_of(added[0].employee, added[0].day)
     late = filed.filter(on_time=False).select_related("employee__org").first()
     assert late is not None and late.filed_at is not None and late.filed_at > late.deadline
     assert late.figures == cs.figures_of(late.employee, late.day)

@@ -5,7 +5,8 @@ Every customer is written by the customers step, so without this each would say 
 updated when `make demo` ran, and the list sorted by "updated" would be a tie. Here each customer gets a
 creation day spread over the months the demo covers (by its id, so the same seed gives the same dates)
 and before the owners' claims (the last 25 days), or just before its claim for one its rep added, moved
-earlier where its own records say it existed before: followed up, visited, or ordered (a month ahead of the first order, as a sale takes time).
+earlier where its own records say it existed before: followed up, visited, or ordered (a month ahead of the
+first order, as a sale takes time).
 Its "updated" is the latest of its creation, records and visits (not its claim: the demo's claims fall at the
 build's time of day, so they would tie the newest customers at the build's instant), and its "created" event
 on the timeline says the same day as the customer. Its last visit and last follow-up (the list's

@@ -385,6 +385,7 @@ def test_a_manager_reads_the_pool_his_team_draws_from_and_its_members_claim(cast
     page = client.get("/customers/pools/").content.decode()
     assert "华东公海" in page and customer.name in page and 'data-testid="team-pool"' in page
     assert f'data-testid="claim-{customer.pk}"' not in page and f'data-testid="open-{customer.pk}"' in page
+    assert "yours for" not in page and "由您负责" not in page  # the claim rules are its members'
     assert client.get(f"/customers/{customer.pk}/").status_code == 200
     listed = client.get("/api/v1/customer-pools").json()
     assert [(p["name"], p["may_claim"]) for p in listed] == [("华东公海", False)]

@@ -246,7 +246,7 @@ def on_customer_merged(name: str, move: MergeMover, label: str | Promise) -> Non
     _MOVERS[name] = Mover(move, label)
 
 
-def moved_rows(changes: dict[str, Any]) -> list[tuple[str | Promise, int]]:
+def moved_counts(changes: dict[str, Any]) -> list[tuple[str | Promise, int]]:
     """A merge's counts of rows moved, labelled, for the timeline (names no mover registers any more: as they are)."""
     return [
         (_MOVERS[name].label if name in _MOVERS else name, count)

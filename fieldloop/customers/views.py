@@ -241,7 +241,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
                 for field, change in item.obj.changes.items()
                 if field not in MERGE_BOOKKEEPING
             ]
-            item.obj.moved_rows = duplicates.moved_rows(item.obj.changes)
+            item.obj.moved_counts = duplicates.moved_counts(item.obj.changes)
     can_change = selectors.may_change_customer(actor=actor, customer=customer)
     read_only = not customer.within_reach  # type: ignore[attr-defined]  # read because the actor's team worked on it
     context = {

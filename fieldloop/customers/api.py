@@ -710,12 +710,14 @@ def stage_delete(request: HttpRequest, stage_id: int) -> Status[None]:
     return Status(204, None)
 
 
-def _bulk(request: HttpRequest, key: uuid.UUID, operation: str, move: Any) -> Status[Any]:
+def _bulk(request: HttpRequest, key: uuid.UUID, operation: str, move: Any, done: str = "moved") -> Status[Any]:
+    """Run a bulk move (or, with `done="changed"`, a bulk change) once per Idempotency-Key; the answer lists the
+    customers it moved (changed) and those already as asked."""
     actor = actor_of(request)
 
     def create() -> tuple[int, Any]:
         result = move(actor)
-        return 200, {"moved": result.moved, "unchanged": result.unchanged}
+        return 200, {done: result.moved, "unchanged": result.unchanged}
 
     result = run_idempotent(request=request, actor=actor, key=key, operation=operation, create=create)
     return Status(result.status_code, result.body)
@@ -764,17 +766,6 @@ def customers_bulk_release(
 # --- Bulk level, stage, tags and archive (customers/bulk_changes.py) --------------------------------------
 
 
-def _bulk_change(request: HttpRequest, key: uuid.UUID, operation: str, change: Any) -> Status[Any]:
-    actor = actor_of(request)
-
-    def create() -> tuple[int, Any]:
-        result = change(actor)
-        return 200, {"changed": result.moved, "unchanged": result.unchanged}
-
-    result = run_idempotent(request=request, actor=actor, key=key, operation=operation, create=create)
-    return Status(result.status_code, result.body)
-
-
 CHANGE = "Whoever may edit each customer (its owner, or someone who may change the owner's customers). All or "
 CHANGE += "nothing: if any customer may not be changed, none is and `fields.customer_ids` says which and why. "
 CHANGE += "A replay with the same Idempotency-Key returns the first answer and changes nothing."
@@ -790,7 +781,7 @@ def customers_bulk_level(
     def change(actor: Any) -> Any:
         return bulk_changes.customers_bulk_level(actor=actor, customer_ids=payload.customer_ids, level=payload.level)
 
-    return _bulk_change(request, idempotency_key, "customers.bulk_level", change)
+    return _bulk(request, idempotency_key, "customers.bulk_level", change, done="changed")
 
 
 @router.post(
@@ -805,7 +796,7 @@ def customers_bulk_stage(
             actor=actor, customer_ids=payload.customer_ids, stage_id=payload.stage_id
         )
 
-    return _bulk_change(request, idempotency_key, "customers.bulk_stage", change)
+    return _bulk(request, idempotency_key, "customers.bulk_stage", change, done="changed")
 
 
 @router.post(
@@ -823,7 +814,7 @@ def customers_bulk_tags(
             remove_tag_ids=payload.remove_tag_ids,
         )
 
-    return _bulk_change(request, idempotency_key, "customers.bulk_tags", change)
+    return _bulk(request, idempotency_key, "customers.bulk_tags", change, done="changed")
 
 
 @router.post(
@@ -836,7 +827,7 @@ def customers_bulk_archive(
     def change(actor: Any) -> Any:
         return bulk_changes.customers_bulk_archive(actor=actor, customer_ids=payload.customer_ids)
 
-    return _bulk_change(request, idempotency_key, "customers.bulk_archive", change)
+    return _bulk(request, idempotency_key, "customers.bulk_archive", change, done="changed")
 
 
 @router.get(

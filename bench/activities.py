@@ -76,7 +76,9 @@ QUICK_POSTS = 80
 REPLAYS = 320  # records sent twice in the replay race
 QUICK_REPLAYS = 80
 REPS_POSTING = 16
-SERVER_WORKERS, SERVER_THREADS = 4, 4  # gunicorn gthread: 16 requests in flight, 4 processes on 2 cores
+SERVER_WORKERS, SERVER_THREADS = 4, 4  # 16 requests in flight, 4 processes on 2 cores
+# production's server (scripts/serve: granian), or `BENCH_SERVER=gunicorn` (gthread) to compare with the one before
+SERVER = os.environ.get("BENCH_SERVER", "granian")
 
 RECORD = WorkRecord._meta.db_table
 EVENT = CustomerEvent._meta.db_table
@@ -390,22 +392,28 @@ def free_port() -> int:
 
 
 class api_server:
-    """gunicorn (gthread) on 127.0.0.1 only, against the scratch database (this process's environment:
-    DATABASE_URL / FIELDLOOP_DATA_DIR as scratch_database set them); stopped on exit, whatever happens."""
+    """Production's server (`scripts/serve`: granian) on 127.0.0.1 only, or gunicorn gthread with
+    `BENCH_SERVER=gunicorn`, against the scratch database (this process's environment: DATABASE_URL /
+    FIELDLOOP_DATA_DIR as scratch_database set them); stopped on exit, whatever happens."""
 
     def __init__(self, workers: int = SERVER_WORKERS, threads: int = SERVER_THREADS, connections: int = 1000) -> None:
         self.workers, self.threads, self.connections = workers, threads, connections
 
     def __enter__(self) -> str:
         port = free_port()
-        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fieldloop.settings", "DEBUG": "0"}
-        self.process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-            [gunicorn, "fieldloop.wsgi:application", "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
-             "--workers", str(self.workers), "--threads", str(self.threads), "--keep-alive", "120",
-             "--worker-connections", str(self.connections), "--log-level", "warning"],
-            cwd=BASE_DIR, env=env, start_new_session=True,
-        )  # fmt: skip
+        if SERVER == "gunicorn":
+            command = [
+                os.path.join(os.path.dirname(sys.executable), "gunicorn"), "fieldloop.wsgi:application", "--bind",
+                f"127.0.0.1:{port}", "--worker-class", "gthread", "--workers", str(self.workers), "--threads",
+                str(self.threads), "--keep-alive", "120", "--worker-connections", str(self.connections),
+                "--log-level", "warning",
+            ]  # fmt: skip
+        else:
+            command = [str(BASE_DIR / "scripts" / "serve")]
+            env |= {"HOST": "127.0.0.1", "PORT": str(port), "WORKERS": str(self.workers), "THREADS": str(self.threads)}
+        # our own server, fixed arguments; a session of its own: stopped with all its processes
+        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)  # noqa: S603
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
         try:
@@ -416,7 +424,7 @@ class api_server:
                 except requests.RequestException:
                     pass
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("bench: gunicorn did not start")
+                    raise SystemExit(f"bench: {SERVER} did not start")
                 time.sleep(0.2)
         except BaseException:
             self.__exit__()
@@ -760,7 +768,7 @@ def report(
         f"({size['busy_customer_records']:,} about the busy customer; inserted raw at {size['insert_rows_per_s']:,} "
         f"rows/s); planner statistics: {stats}; load average {os.getloadavg()[0]:.1f}\n"
         f"   POST /api/v1/work-records (visit, 3-5 row stock sub-table) from N client threads with keep-alive "
-        f"sessions, {REPS_POSTING} reps with a token each, to gunicorn gthread {SERVER_WORKERS}x{SERVER_THREADS} on "
+        f"sessions, {REPS_POSTING} reps with a token each, to {SERVER} {SERVER_WORKERS}x{SERVER_THREADS} on "
         "127.0.0.1; raw = executemany INSERT of the same rows, one transaction\n"
     )
     print_table(

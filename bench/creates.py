@@ -31,7 +31,7 @@ from fieldloop.formtemplates.models import FormTemplate, Purpose
 from fieldloop.org.models import Employee, Role
 from fieldloop.org.services import api_token_create
 
-from .activities import api_server, visit_payload
+from .activities import SERVER, api_server, visit_payload
 from .customers import large_count
 from .harness import Database, Options, analyze, print_table, write_results
 
@@ -249,7 +249,7 @@ def report(database: Database, options: Options, size: dict[str, Any], figures: 
     print(
         f"\n== creates on {database.vendor} {database.version} ({database.detail})\n"
         f"   {size['customers']:,} customers ({size['shared_prefix']:,} sharing the prefix {PREFIX}), "
-        f"{size['employees']:,} employees; one keep-alive connection to gunicorn on 127.0.0.1; "
+        f"{size['employees']:,} employees; one keep-alive connection to {SERVER} on 127.0.0.1; "
         f"{figures[0].samples} interleaved rounds after {WARMUP} warm-ups; load average {os.getloadavg()[0]:.1f}\n"
         f"   ratio = p50 / p50 of GET /api/v1/me in the same run (target <= {TARGET_RATIO:.0f}x); queries = SQL "
         f"statements of one request (target <= {QUERY_TARGET})\n"

@@ -1,14 +1,15 @@
 """Location tracking (issue 13): the batch ingest through the HTTP API against the database's own bulk load,
 and one employee-day trajectory read from a big table against the bare indexed SQL read.
 
-Ingest: gunicorn on 127.0.0.1 (as `creates`), PHONES simulated phones (200, then 2,000: one asyncio client each,
+Ingest: production's server (scripts/serve: granian; `BENCH_SERVER=gunicorn` for the one before) on 127.0.0.1 (as
+`creates`), PHONES simulated phones (200, then 2,000: one asyncio client each,
 its own keep-alive connection and API token) sending their points in batches of 10-100 through
 POST /api/v1/tracking/points, a few batches sent twice (a phone that never saw the answer). The request bodies
 are encoded before the clock starts (a phone's CPU is not the server's). Then every acknowledged point is looked
 up (the table holds each point acknowledged as accepted or duplicate exactly once, with the content sent), the
 table is emptied, and the same points are bulk-loaded in one transaction by `core.bulk.insert_rows` (COPY on
 PostgreSQL, one executemany on SQLite): the database's own fastest load of the same rows, same table, same
-indexes, in the same run. Beside the wall-clock rates (which a loaded machine skews) it prints CPU time: gunicorn's
+indexes, in the same run. Beside the wall-clock rates (which a loaded machine skews) it prints CPU time: the server's
 process group's over the run (from /proc), the client's (this process) and the raw load's, per request and per point,
 and the load average at the end.
 
@@ -43,7 +44,7 @@ from fieldloop.tracking import selectors
 from fieldloop.tracking.models import DayQuality, LastPosition, LocationPoint
 from fieldloop.tracking.services import POINT_COLUMNS
 
-from .activities import api_server
+from .activities import SERVER, api_server
 from .harness import Database, Options, analyze, explain, handwritten, measure, print_table, write_results
 
 PHONES = tuple(int(n) for n in os.environ.get("BENCH_TRACKING_PHONES", "200,2000").split(","))
@@ -51,9 +52,10 @@ POINTS_PER_PHONE = int(os.environ.get("BENCH_TRACKING_POINTS", "330"))
 QUICK_POINTS_PER_PHONE = 110
 BATCH_SIZES = tuple(int(n) for n in os.environ.get("BENCH_TRACKING_BATCH", "10-100").split("-"))
 PARTS = tuple(os.environ.get("BENCH_TRACKING_PARTS", "ingest,trajectory").split(","))
-# gunicorn as production runs it (README: gthread), sized for the machine: 2 x cores + 1 processes
-SERVER_WORKERS = int(os.environ.get("BENCH_TRACKING_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
-SERVER_THREADS = int(os.environ.get("BENCH_TRACKING_THREADS", "2"))
+# the server as production runs it (scripts/serve): a process per core, 1 request thread each on SQLite, 2 on
+# PostgreSQL (0: scripts/serve's choice, by the database)
+SERVER_WORKERS = int(os.environ.get("BENCH_TRACKING_WORKERS", str(os.cpu_count() or 1)))
+SERVER_THREADS = int(os.environ.get("BENCH_TRACKING_THREADS", "0"))
 REPLAYED_SHARE = 0.05
 TRAJECTORY_ROWS = 50_000_000
 QUICK_TRAJECTORY_ROWS = 200_000
@@ -187,7 +189,7 @@ async def _all_phones(port: int, phones: list[Phone], outcome: Outcome) -> float
 
 
 def group_cpu_s(pgid: int) -> float:
-    """CPU seconds (user + system) used so far by the processes of a process group (gunicorn's arbiter and its
+    """CPU seconds (user + system) used so far by the processes of a process group (the server's master and its
     workers: the server started in a session of its own), from /proc; 0 where /proc is missing."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
@@ -257,14 +259,15 @@ def ingest_run(org_id: int, reps: list[Employee], count: int, database: Database
     LocationPoint.objects.all().delete()
     DayQuality.objects.all().delete()
     LastPosition.objects.all().delete()
+    threads = SERVER_THREADS or (2 if database.vendor == "postgresql" else 1)  # scripts/serve's choice
     connections.close_all()  # the server's workers own the database now
     print(
         f"\n-- {len(phones):,} phones, {n_batches:,} batches of {BATCH_SIZES[0]}-{BATCH_SIZES[-1]} points, {sent:,} "
-        f"points sent ({len(unique):,} distinct), gunicorn gthread {SERVER_WORKERS}x{SERVER_THREADS}, "
+        f"points sent ({len(unique):,} distinct), {SERVER} {SERVER_WORKERS}x{threads}, "
         f"load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    server = api_server(SERVER_WORKERS, SERVER_THREADS, connections=count + 100)
+    server = api_server(SERVER_WORKERS, threads, connections=count + 100)
     with server as base_url:
         server_cpu = group_cpu_s(server.process.pid)
         wall, client_cpu, outcome = ingest(base_url, phones)
@@ -293,7 +296,7 @@ def ingest_run(org_id: int, reps: list[Employee], count: int, database: Database
         "accepted_answered": outcome.accepted, "duplicates_answered": outcome.duplicates, "wall_s": wall,
         "api_points_per_s": rate, "raw_points_per_s": bulk_rate, "raw_s": bulk_s, "ratio": rate / bulk_rate,
         "p50_ms": statistics.median(lat), "p99_ms": percentile(lat, 0.99), "workers": SERVER_WORKERS,
-        "threads": SERVER_THREADS, "load_average": os.getloadavg()[0], "server_cpu_s": server_cpu,
+        "threads": threads, "load_average": os.getloadavg()[0], "server_cpu_s": server_cpu,
         "client_cpu_s": client_cpu, "raw_cpu_s": raw_cpu, "server_cpu_ms_per_request": 1000 * server_cpu / n_batches,
         "client_cpu_ms_per_request": 1000 * client_cpu / n_batches,
     }  # fmt: skip
@@ -310,7 +313,7 @@ def ingest_run(org_id: int, reps: list[Employee], count: int, database: Database
             ["API / raw", f"{rate / bulk_rate:.2f}"],
             ["batch latency p50 / p99 ms", f"{statistics.median(lat):,.1f} / {percentile(lat, 0.99):,.1f}"],
             [
-                "CPU a request: server (gunicorn) / client, ms",
+                f"CPU a request: server ({SERVER}) / client, ms",
                 f"{1000 * server_cpu / n_batches:.2f} / {1000 * client_cpu / n_batches:.2f}",
             ],
             [

@@ -103,6 +103,12 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
+    if "postgresql" in DATABASES["default"]["ENGINE"] and env_bool("PG_PREPARED_STATEMENTS", True):
+        # The statements a hot route runs at every request (the phones' location batches, the API token's lookup:
+        # `core.db.prepared_cursor`) are prepared on a connection once they have run this many times there, and
+        # planned once. Django's own statements are never prepared. PG_PREPARED_STATEMENTS=0 for a pooler that
+        # cannot keep a connection's prepared statements (PgBouncer in transaction mode before 1.21).
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 else:
     DATABASES = {
         "default": {

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 
 from fieldloop.core import rows
+from fieldloop.core.db import prepared_cursor
 from fieldloop.org.models import Organization
 from fieldloop.org.workhours import Span
 
@@ -39,7 +40,7 @@ def _active_shifts(org_id: int) -> list[Shift]:
     """The shifts of the organization's active groups, in the model's order: written by hand (every location
     batch asks, and in an organization without shifts this query is the whole answer: the ORM's compile of it
     cost several times its run)."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_active_shifts_sql(), [org_id])
         return [rows.instance(Shift, row) for row in cursor.fetchall()]
 

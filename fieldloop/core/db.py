@@ -1,8 +1,9 @@
 """Database chores every app shares."""
 
 from collections.abc import Callable
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, QuerySet
 
 
@@ -26,3 +27,19 @@ def create_or_winner[M: Model](winner: QuerySet[M], create: Callable[[], M]) -> 
         if row is None:
             raise
         return row, False
+
+
+def prepared_cursor() -> Any:
+    """A cursor (Django's wrapper, logged like any other) for the few statements a hot route runs at every request.
+    On PostgreSQL its parameters are bound by the server, and a statement it has run a few times on a connection
+    is prepared there (the settings' `prepare_threshold`): planned once, not at every run. Django's own cursors
+    bind on the client (an array's every element quoted into the text in Python) and never prepare. The planning
+    was most of the server's work for a location batch: 0.55 ms beside the 0.5 ms its insert runs, 0.3 ms for the
+    API token's lookup that runs in 0.04. A plain cursor on SQLite, whose module caches prepared statements."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    raw: Any = psycopg.Cursor(connection.connection)  # the stubs type a wrapper's argument as a wrapper
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)

@@ -76,6 +76,12 @@ UNSAFE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 PARSED = "_fieldloop_json"  # the request attribute holding the body parsed here, for the API's parser
 
 
+def may_hold_unsafe_text(body: bytes) -> bool:
+    """False when no string of this JSON body can hold unsafe text: ASCII (so UTF-8, not UTF-16), no NUL byte,
+    no escape of a NUL or a surrogate. A fast test of the bytes; True means the parsed strings must be walked."""
+    return not body.isascii() or b"\x00" in body or UNSAFE_ESCAPE.search(body) is not None
+
+
 def _json_problem(request: HttpRequest) -> ServiceError | None:
     if request.content_type != "application/json" or not request.body:
         return None
@@ -84,9 +90,8 @@ def _json_problem(request: HttpRequest) -> ServiceError | None:
     except ValueError:  # includes UnicodeDecodeError
         return ServiceError(ErrorCode.INVALID, _("The request body is not valid JSON."))
     setattr(request, PARSED, data)
-    body = request.body
-    if body.isascii() and b"\x00" not in body and not UNSAFE_ESCAPE.search(body):
-        return None  # UTF-8 (not UTF-16) and no such escape: no string in it can hold unsafe text
+    if not may_hold_unsafe_text(request.body):
+        return None
     fields = sorted(set(unsafe_json_fields(data)))
     return refusal(fields) if fields else None
 

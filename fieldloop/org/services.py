@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fieldloop.core import rows
+from fieldloop.core.db import prepared_cursor
 from fieldloop.core.errors import ErrorCode, ServiceError, invalid, not_found
 
 from .defaults import organization_defaults_create
@@ -654,7 +655,7 @@ def _token_sql() -> str:
 
 
 def _token_row(secret: str) -> tuple[ApiToken, Employee] | None:
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_token_sql(), [hash_token(secret)])
         row = cursor.fetchone()
     if row is None:

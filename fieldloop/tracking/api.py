@@ -71,18 +71,24 @@ def member_out(m: selectors.TeamMember) -> dict[str, Any]:
     return {"employee": {"id": m.employee_id, "name": m.name}, "state": m.state, "age_s": m.age_s, "position": position}
 
 
-@router.post("/tracking/points", response={200: IngestOut, **ERRORS}, summary="Send a batch of positions (own)")
-def points_ingest(request: HttpRequest, payload: PointsIn) -> HttpResponse:
-    # The answer is written here as IngestOut's JSON (plain ints and strings): the route runs for every batch of
-    # every phone, and validating the dict against the schema again, then rendering it, cost as much as checking
-    # the points of a small batch. (A comment, not a docstring: ninja would publish a docstring in the schema.)
-    result = services.location_batch_ingest(actor=actor_of(request), points=payload.points)
+def ingest_answer(result: services.IngestResult) -> HttpResponse:
+    """IngestOut's JSON, written directly (plain ints and strings): the answer to every batch of every phone, where
+    validating the dict against the schema again, then rendering it, cost as much as checking a small batch's
+    points. This route and the phones' route before Django (`ingest_route`) answer with it."""
     body = {
         "accepted": result.accepted,
         "duplicates": result.duplicates,
         "rejected": [{"index": r.index, "field": r.field, "message": r.message} for r in result.rejected],
     }
     return HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/json; charset=utf-8")
+
+
+@router.post("/tracking/points", response={200: IngestOut, **ERRORS}, summary="Send a batch of positions (own)")
+def points_ingest(request: HttpRequest, payload: PointsIn) -> HttpResponse:
+    # Phones with a token are answered by `ingest_route` before Django's request cycle; this route answers the
+    # browser's session, and every request that route leaves to Django (an error, in the user's language). (A
+    # comment, not a docstring: ninja would publish a docstring in the schema.)
+    return ingest_answer(services.location_batch_ingest(actor=actor_of(request), points=payload.points))
 
 
 @router.get(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from fieldloop.activities.models import VisitStatus
 from fieldloop.activities.selectors import VisitFilters, visit_list
 from fieldloop.core import rows
+from fieldloop.core.db import prepared_cursor
 from fieldloop.core.errors import not_found
 from fieldloop.core.geo import haversine_m
 from fieldloop.customers.selectors import visible_customers
@@ -50,7 +51,7 @@ def _settings_and_switch_sql() -> str:
 def settings_and_switch(*, employee: Employee) -> tuple[TrackingSettings, bool]:
     """The organization's settings and whether the employee's switch is on, in one query (the ingest's: written
     by hand, as the ORM's compile of it cost more than the query)."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_settings_and_switch_sql(), [employee.pk, employee.org_id])
         row = cursor.fetchone()
     if row is None:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from fieldloop.core.db import prepared_cursor
 from fieldloop.core.errors import ErrorCode, ServiceError, not_found
 from fieldloop.core.geo import MAX_ACCURACY_M
 from fieldloop.org.models import Employee, Organization
@@ -427,24 +428,10 @@ def _write_postgresql(
         "mocked": [p.mocked for p in points], "id": [p.client_id for p in points],
         "days": days, "expected": [working.expected_samples(day) for day in days],
     }  # fmt: skip
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [INGEST_LOCK, actor.pk & 0x7FFFFFFF])
-        with _server_bound_cursor() as cursor:
-            cursor.execute(_postgresql_sql(), params)
-            return {r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(str(r[0])) for r in cursor.fetchall()}, None
-
-
-def _server_bound_cursor() -> Any:
-    """A cursor (Django's wrapper, logged like any other) whose parameters are bound by the server: Django's
-    PostgreSQL connection binds on the client (psycopg's ClientCursor), which writes every array element into the
-    statement's text in Python, quoting each; psycopg's plain Cursor sends the arrays as parameters, and prepares
-    a statement run often (the ingest's, at every batch) so that the server plans it once."""
-    import psycopg
-
-    connection.ensure_connection()
-    raw: Any = psycopg.Cursor(connection.connection)  # the stubs type a wrapper's argument as a wrapper
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    with transaction.atomic(), prepared_cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [INGEST_LOCK, actor.pk & 0x7FFFFFFF])
+        cursor.execute(_postgresql_sql(), params)
+        return {r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(str(r[0])) for r in cursor.fetchall()}, None
 
 
 def quality_expected_refresh(org: Organization, employee_ids: Sequence[int], first: date, last: date) -> None:

@@ -371,9 +371,9 @@ def _postgresql_sql() -> str:
     last = quote(LastPosition._meta.db_table)
     return f"""
 WITH v AS (
-  SELECT * FROM unnest(%(at)s::timestamptz[], %(latitude)s::float8[], %(longitude)s::float8[],
-    %(accuracy)s::float8[], %(speed)s::float8[], %(heading)s::float8[], %(provider)s::text[], %(battery)s::int2[],
-    %(mocked)s::bool[], %(id)s::uuid[])
+  SELECT * FROM unnest(%(at)b::timestamptz[], %(latitude)b::float8[], %(longitude)b::float8[],
+    %(accuracy)b::float8[], %(speed)b::float8[], %(heading)b::float8[], %(provider)b::text[], %(battery)b::int2[],
+    %(mocked)b::bool[], %(id)b::uuid[])
   AS v(at, latitude, longitude, accuracy_m, speed_mps, heading, provider, battery, mocked, client_point_id)
 ), new AS (
   INSERT INTO {points} ({", ".join(quote(c) for c in POINT_COLUMNS)})

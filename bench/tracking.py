@@ -28,6 +28,7 @@ import random
 import statistics
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -188,9 +189,9 @@ async def _all_phones(port: int, phones: list[Phone], outcome: Outcome) -> float
     return time.perf_counter() - start
 
 
-def group_cpu_s(pgid: int) -> float:
-    """CPU seconds (user + system) used so far by the processes of a process group (the server's master and its
-    workers: the server started in a session of its own), from /proc; 0 where /proc is missing."""
+def _cpu_s(chosen: Callable[[str, list[str]], bool]) -> float:
+    """CPU seconds (user + system, their children's included) used so far by the processes `chosen(name, fields)`
+    picks from /proc (name: the command's, fields: those of /proc/PID/stat after it); 0 where /proc is missing."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
@@ -198,12 +199,32 @@ def group_cpu_s(pgid: int) -> float:
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+                head, _, tail = f.read().rpartition(")")
         except OSError:
             continue
-        if int(fields[2]) == pgid:  # pgrp; then utime, stime, cutime, cstime
+        fields = tail.split()
+        if chosen(head.partition("(")[2], fields):  # then utime, stime, cutime, cstime
             total += sum(int(v) for v in fields[11:15])
     return total / ticks
+
+
+def group_cpu_s(pgid: int) -> float:
+    """The CPU seconds of a process group's processes (the server's master and its workers: the server started in a
+    session of its own)."""
+    return _cpu_s(lambda _name, fields: int(fields[2]) == pgid)
+
+
+def database_cpu_s() -> float:
+    """The CPU seconds of PostgreSQL's processes on this machine (a server elsewhere, and SQLite, count 0: SQLite
+    works inside the processes that call it)."""
+    return _cpu_s(lambda name, _fields: name == "postgres") if connection.vendor == "postgresql" else 0.0
+
+
+def ceiling(api_cpu_s: float, api_points: int, raw_wall_s: float, raw_points: int) -> float:
+    """The highest API / raw this machine allows: the API's rate cannot pass (cores / its CPU a point, client,
+    server and database all counted), and the raw rate is what was measured (1 / its wall time a point)."""
+    cores = os.cpu_count() or 1
+    return cores * (raw_wall_s / raw_points) / (api_cpu_s / api_points) if api_cpu_s else 0.0
 
 
 def ingest(base_url: str, phones: list[Phone]) -> tuple[float, float, Outcome]:
@@ -269,9 +290,9 @@ def ingest_run(org_id: int, reps: list[Employee], count: int, database: Database
     )
     server = api_server(SERVER_WORKERS, threads, connections=count + 100)
     with server as base_url:
-        server_cpu = group_cpu_s(server.process.pid)
+        server_cpu, database_cpu = group_cpu_s(server.process.pid), database_cpu_s()
         wall, client_cpu, outcome = ingest(base_url, phones)
-        server_cpu = group_cpu_s(server.process.pid) - server_cpu
+        server_cpu, database_cpu = group_cpu_s(server.process.pid) - server_cpu, database_cpu_s() - database_cpu
     found, twice = stored_points(org_id)
     lost = len(outcome.acknowledged - found.keys())
     altered = sum(
@@ -284,11 +305,12 @@ def ingest_run(org_id: int, reps: list[Employee], count: int, database: Database
     rate = stored / wall
     received = datetime.now(ZONE)
     rows = [as_row(org_id, pk, p, received) for pk, p in unique.values()]
-    raw_cpu = time.process_time()
+    raw_cpu, raw_database_cpu = time.process_time(), database_cpu_s()
     bulk_s = raw_bulk(rows)
-    raw_cpu = time.process_time() - raw_cpu
+    raw_cpu, raw_database_cpu = time.process_time() - raw_cpu, database_cpu_s() - raw_database_cpu
     bulk_rate = len(rows) / bulk_s
     lat = outcome.latencies
+    top = ceiling(server_cpu + client_cpu + database_cpu, sent, bulk_s, len(rows))
     figures = {
         "phones": len(phones), "batches": n_batches, "points_sent": sent, "distinct_sent": len(unique),
         "points_stored": stored, "acknowledged": len(outcome.acknowledged), "lost": lost, "stored_twice": twice,
@@ -297,7 +319,9 @@ def ingest_run(org_id: int, reps: list[Employee], count: int, database: Database
         "api_points_per_s": rate, "raw_points_per_s": bulk_rate, "raw_s": bulk_s, "ratio": rate / bulk_rate,
         "p50_ms": statistics.median(lat), "p99_ms": percentile(lat, 0.99), "workers": SERVER_WORKERS,
         "threads": threads, "load_average": os.getloadavg()[0], "server_cpu_s": server_cpu,
-        "client_cpu_s": client_cpu, "raw_cpu_s": raw_cpu, "server_cpu_ms_per_request": 1000 * server_cpu / n_batches,
+        "client_cpu_s": client_cpu, "raw_cpu_s": raw_cpu, "database_cpu_s": database_cpu,
+        "raw_database_cpu_s": raw_database_cpu, "ceiling": top,
+        "server_cpu_ms_per_request": 1000 * server_cpu / n_batches,
         "client_cpu_ms_per_request": 1000 * client_cpu / n_batches,
     }  # fmt: skip
     print_table(
@@ -319,6 +343,14 @@ def ingest_run(org_id: int, reps: list[Employee], count: int, database: Database
             [
                 "CPU a point: server / client / raw load (this process), us",
                 f"{1e6 * server_cpu / sent:.1f} / {1e6 * client_cpu / sent:.1f} / {1e6 * raw_cpu / len(rows):.1f}",
+            ],
+            [
+                "CPU a point of PostgreSQL's processes here: API / raw load, us",
+                f"{1e6 * database_cpu / sent:.1f} / {1e6 * raw_database_cpu / len(rows):.1f}",
+            ],
+            [
+                "ceiling of API / raw: cores x raw wall a point / API CPU a point (client, server, database)",
+                f"{top:.2f}",
             ],
             ["load average (1 min) at the end", f"{os.getloadavg()[0]:.1f}"],
         ],

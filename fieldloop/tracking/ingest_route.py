@@ -121,7 +121,11 @@ class PointsRoute:
         request = self._plain_request(environ)
         if request is None:
             return None
-        body = request.body
+        try:
+            body = request.body
+        except OSError:  # the phone went before its body arrived: Django answers what it can read of it
+            environ["wsgi.input"] = io.BytesIO(b"")
+            return None
         environ["wsgi.input"] = io.BytesIO(body)  # for Django, if it answers after all
         points = self._points(body)
         token = _bearer(environ)
@@ -136,7 +140,7 @@ class PointsRoute:
                     response = middleware.process_response(request, response)
         except ServiceError:
             signals.request_finished.send(sender=self.__class__)
-            return None  # refused before anything was written: Django's route refuses it again, as it words it
+            return None  # refused before any point was written: Django's route refuses it again, in its words
         except Exception:
             logger.exception("the points route failed; Django's route answers the batch")
             signals.request_finished.send(sender=self.__class__)

@@ -233,3 +233,19 @@ def test_a_phone_sends_its_batches_to_production_s_server_and_each_point_is_stor
         status, refused = post(port, {"points": batch}, "Bearer flp_nothing")  # Django's route answers
         assert status == 401 and refused["code"]
     assert LocationPoint.objects.filter(employee=rep).count() == 10
+
+
+def test_a_body_cut_short_is_left_to_django(cast):
+    class Cut:
+        def read(self, *args):
+            raise OSError("connection reset")
+
+        readline = read
+
+    environ = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": PATH, "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "100",
+        "HTTP_AUTHORIZATION": token(cast.rep), "HTTP_HOST": "127.0.0.1", "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80", "wsgi.input": Cut(), "wsgi.url_scheme": "http",
+    }  # fmt: skip
+    assert PointsRoute(app=None).answer(environ) is None  # type: ignore[arg-type]
+    assert environ["wsgi.input"].read() == b""
